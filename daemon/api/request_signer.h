@@ -1,0 +1,55 @@
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <string>
+
+#include "daemon/api/percent_encoding.h"
+#include "daemon/api/signer.h"
+#include "daemon/core/error.h"
+#include "daemon/http/http_client.h"
+
+namespace swas::api {
+
+struct Credentials {
+  std::string access_key_id;
+  std::string access_key_secret;
+  std::string security_token;  // empty unless STS
+};
+
+// One RPC-style OpenAPI call: the business parameters only.
+struct ApiCall {
+  std::string action;
+  std::string version;
+  Params params;
+};
+
+// Where a call goes: "https" or "http", and the host exactly as sent (with ":port" if any).
+struct Endpoint {
+  std::string scheme = "https";
+  std::string host;
+};
+
+// Parses "https://swas.cn-hangzhou.aliyuncs.com" or "http://127.0.0.1:8080" (a path is refused).
+std::expected<Endpoint, std::string> parseEndpoint(std::string_view url);
+
+// Replaces every "{region_id}" in the template.
+std::string endpointForRegion(std::string_view url_template, std::string_view region_id);
+
+struct SignOptions {
+  SignatureVersion version = SignatureVersion::kV3;
+  std::chrono::system_clock::time_point time;
+  std::string nonce;  // unique per request
+  std::chrono::milliseconds timeout{10'000};
+  std::string user_agent;
+};
+
+// POST with every parameter in the query and an empty body, as the official SDK sends it.
+http::HttpRequest buildSignedRequest(const ApiCall& call, const Credentials& credentials,
+                                     const Endpoint& endpoint, const SignOptions& options);
+
+// Replaces the secret and the STS token (raw and percent-encoded, once and twice) with "***",
+// for any text that may reach a log or an error message.
+std::string redactSecrets(std::string text, const Credentials& credentials);
+
+}  // namespace swas::api

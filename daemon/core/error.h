@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace swas::core {
+
+// The classes of failure that retry logic, metrics and operators tell apart.
+enum class ErrorKind {
+  kTimeout,      // no complete answer within the deadline
+  kConnect,      // could not resolve, connect, or the connection broke
+  kTls,          // handshake or certificate verification failed
+  kHttpStatus,   // a non-2xx answer whose body carries no API Code
+  kTooLarge,     // the response exceeded the configured size cap
+  kApi,          // the API answered with an error Code
+  kParse,        // the body could not be understood
+  kCredentials,  // no usable credentials
+  kCancelled,    // the request was abandoned (shutdown)
+};
+
+std::string_view kindName(ErrorKind kind);
+
+// A runtime failure as a value. `retryable` says whether trying the same call again can help.
+struct Error {
+  ErrorKind kind = ErrorKind::kApi;
+  std::string code;  // the API Code ("Throttling.User") when kind == kApi
+  std::string message;
+  bool retryable = false;
+  std::optional<std::chrono::milliseconds> retry_after;
+  std::string request_id;
+  int http_status = 0;
+};
+
+// The bounded label value for swas_api_requests_total{code}: the API Code, HTTP_<status>, or
+// one of timeout, connect, tls, parse.
+std::string metricCode(const Error& error);
+
+// One line for logs: kind, code, status, request id and message.
+std::string describe(const Error& error);
+
+}  // namespace swas::core

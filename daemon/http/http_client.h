@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/error.h"
+
+namespace swas::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+  std::chrono::milliseconds timeout{10'000};
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;  // names lower-cased, in arrival order
+  std::string body;
+
+  // The first value of a header (name compared case-insensitively), or "" when absent.
+  std::string_view header(std::string_view name) const;
+};
+
+using HttpResult = std::expected<HttpResponse, core::Error>;
+using HttpCallback = std::function<void(HttpResult)>;
+
+// Asynchronous HTTP. The callback runs on the client's event loop, never inside send().
+// Any HTTP status is a response; errors are transport failures only (timeout, connect, tls,
+// too large, cancelled).
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual void send(HttpRequest request, HttpCallback callback) = 0;
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace swas::http
