@@ -4,7 +4,6 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-
 namespace swas::api {
 namespace {
 

@@ -65,8 +65,8 @@ std::optional<Params> parseQuery(std::string_view query) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     auto key = percentDecode(pair.substr(0, eq));
-    auto value = percentDecode(eq == std::string_view::npos ? std::string_view()
-                                                            : pair.substr(eq + 1));
+    auto value =
+        percentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     if (!key || !value) return std::nullopt;
     params.emplace_back(std::move(*key), std::move(*value));
   }

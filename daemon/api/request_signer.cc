@@ -8,7 +8,8 @@ namespace swas::api {
 std::expected<Endpoint, std::string> parseEndpoint(std::string_view url) {
   Endpoint endpoint;
   size_t sep = url.find("://");
-  if (sep == std::string_view::npos) return std::unexpected("endpoint needs a scheme: " + std::string(url));
+  if (sep == std::string_view::npos)
+    return std::unexpected("endpoint needs a scheme: " + std::string(url));
   endpoint.scheme = std::string(url.substr(0, sep));
   if (endpoint.scheme != "https" && endpoint.scheme != "http") {
     return std::unexpected("endpoint scheme must be http or https: " + std::string(url));
@@ -56,10 +57,9 @@ http::HttpRequest signV3(const ApiCall& call, const Credentials& credentials,
     headers.emplace_back("x-acs-security-token", credentials.security_token);
   }
   auto signed_headers = v3SignedHeaderNames(headers);
-  std::string canonical = v3CanonicalRequest("POST", "/", call.params, headers, signed_headers,
-                                             kEmptyPayloadSha256);
-  std::string signature =
-      v3Signature(v3StringToSign(canonical), credentials.access_key_secret);
+  std::string canonical =
+      v3CanonicalRequest("POST", "/", call.params, headers, signed_headers, kEmptyPayloadSha256);
+  std::string signature = v3Signature(v3StringToSign(canonical), credentials.access_key_secret);
   headers.emplace_back("authorization",
                        v3Authorization(credentials.access_key_id, signed_headers, signature));
   request.url = endpoint.scheme + "://" + endpoint.host + "/?" + encodeQuery(call.params);

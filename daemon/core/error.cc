@@ -4,30 +4,46 @@ namespace swas::core {
 
 std::string_view kindName(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kTimeout: return "timeout";
-    case ErrorKind::kConnect: return "connect";
-    case ErrorKind::kTls: return "tls";
-    case ErrorKind::kHttpStatus: return "http_status";
-    case ErrorKind::kTooLarge: return "too_large";
-    case ErrorKind::kApi: return "api";
-    case ErrorKind::kParse: return "parse";
-    case ErrorKind::kCredentials: return "credentials";
-    case ErrorKind::kCancelled: return "cancelled";
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kConnect:
+      return "connect";
+    case ErrorKind::kTls:
+      return "tls";
+    case ErrorKind::kHttpStatus:
+      return "http_status";
+    case ErrorKind::kTooLarge:
+      return "too_large";
+    case ErrorKind::kApi:
+      return "api";
+    case ErrorKind::kParse:
+      return "parse";
+    case ErrorKind::kCredentials:
+      return "credentials";
+    case ErrorKind::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
 
 std::string metricCode(const Error& error) {
   switch (error.kind) {
-    case ErrorKind::kApi: return error.code;
-    case ErrorKind::kHttpStatus: return "HTTP_" + std::to_string(error.http_status);
-    case ErrorKind::kTimeout: return "timeout";
-    case ErrorKind::kTls: return "tls";
+    case ErrorKind::kApi:
+      return error.code;
+    case ErrorKind::kHttpStatus:
+      return "HTTP_" + std::to_string(error.http_status);
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kTls:
+      return "tls";
     case ErrorKind::kConnect:
-    case ErrorKind::kCancelled: return "connect";
+    case ErrorKind::kCancelled:
+      return "connect";
     case ErrorKind::kTooLarge:
-    case ErrorKind::kParse: return "parse";
-    case ErrorKind::kCredentials: return "credentials";
+    case ErrorKind::kParse:
+      return "parse";
+    case ErrorKind::kCredentials:
+      return "credentials";
   }
   return "unknown";
 }

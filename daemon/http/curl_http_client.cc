@@ -4,8 +4,8 @@
 #include <poll.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mutex>
 #include <unordered_map>
@@ -108,7 +108,10 @@ core::Error transferError(CURLcode code, const Transfer& t) {
 
 struct CurlHttpClient::Impl {
   Impl(asio::io_context& io_context, CurlHttpClientOptions opts)
-      : io(io_context), options(std::move(opts)), timer(io_context), alive(std::make_shared<bool>(true)) {
+      : io(io_context),
+        options(std::move(opts)),
+        timer(io_context),
+        alive(std::make_shared<bool>(true)) {
     globalInitCurl();
     multi.reset(curl_multi_init());
     curl_multi_setopt(multi.get(), CURLMOPT_SOCKETFUNCTION, &Impl::onSocket);
@@ -266,8 +269,10 @@ struct CurlHttpClient::Impl {
     std::string name(line.substr(0, colon));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     t->response.headers.emplace_back(std::move(name), std::string(value));
@@ -291,7 +296,8 @@ struct CurlHttpClient::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::onHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_response_bytes));
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(options.max_response_bytes));
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
     if (!options.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options.ca_file.c_str());
@@ -327,8 +333,9 @@ struct CurlHttpClient::Impl {
     if (CURLMcode mc = curl_multi_add_handle(multi.get(), key); mc != CURLM_OK) {
       auto failed = std::move(transfers[key]);
       transfers.erase(key);
-      core::Error error{.kind = core::ErrorKind::kConnect,
-                        .message = std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc)};
+      core::Error error{
+          .kind = core::ErrorKind::kConnect,
+          .message = std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc)};
       asio::post(io, [cb = std::move(failed->callback), error]() { cb(std::unexpected(error)); });
     }
   }

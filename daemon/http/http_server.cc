@@ -39,10 +39,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBody);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->onRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -107,18 +106,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       : io(io_context), acceptor(io_context), handler(std::move(h)) {}
 
   void accept() {
-    acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                      tcp::socket socket) {
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      } else {
-        auto session = std::make_shared<Session>(std::move(socket), self->handler);
-        self->sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
-        self->sessions.push_back(session);
-        session->start();
-      }
-      self->accept();
-    });
+    acceptor.async_accept(
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          if (ec) {
+            if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+          } else {
+            auto session = std::make_shared<Session>(std::move(socket), self->handler);
+            self->sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+            self->sessions.push_back(session);
+            session->start();
+          }
+          self->accept();
+        });
   }
 
   asio::io_context& io;

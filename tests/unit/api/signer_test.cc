@@ -92,8 +92,8 @@ http::Headers capturedV3Headers(std::string nonce) {
 }
 
 TEST(V3Signer, CapturedSdkRequestA) {
-  http::Headers headers = capturedV3Headers(
-      "22037fd51f0b6d6aa6a5b27f4272dbf5a44a6b70b6c3c6abab3b395942cff3bb");
+  http::Headers headers =
+      capturedV3Headers("22037fd51f0b6d6aa6a5b27f4272dbf5a44a6b70b6c3c6abab3b395942cff3bb");
   headers.emplace_back("x-acs-credentials-provider", "static_ak");
   auto names = v3SignedHeaderNames(headers);
   std::string canonical =
@@ -111,8 +111,8 @@ TEST(V3Signer, CapturedSdkRequestA) {
 // does not record ("same as A" covers the headers only). The expected value here is what the
 // official SDK's OpenApiUtil.getAuthorization returns for these exact inputs.
 TEST(V3Signer, CapturedSdkRequestCWithStsToken) {
-  http::Headers headers = capturedV3Headers(
-      "22037fd51f0b6d6aa6a5b27f4272dbf5a44a6b70b6c3c6abab3b395942cff3bb");
+  http::Headers headers =
+      capturedV3Headers("22037fd51f0b6d6aa6a5b27f4272dbf5a44a6b70b6c3c6abab3b395942cff3bb");
   headers.emplace_back("x-acs-credentials-provider", "static_sts");
   headers.emplace_back("x-acs-accesskey-id", "testid");
   headers.emplace_back("x-acs-security-token", "test-sts-token");
@@ -188,7 +188,8 @@ SignOptions options(SignatureVersion version) {
 }
 
 ApiCall describeCall() {
-  return {"DescribeCommandInvocations", "2020-06-01",
+  return {"DescribeCommandInvocations",
+          "2020-06-01",
           {{"RegionId", "cn-hangzhou"}, {"PageSize", "50"}, {"CommandName", "a b*"}}};
 }
 
@@ -206,10 +207,10 @@ TEST(BuildSignedRequest, V3SignsHostWithPortAndStsToken) {
   EXPECT_EQ(view.header("x-acs-security-token"), "tok+en/=");
   auto auth = parseV3Authorization(view.header("authorization"));
   ASSERT_TRUE(auth);
-  EXPECT_EQ(auth->signed_headers,
-            (std::vector<std::string>{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date",
-                                      "x-acs-security-token", "x-acs-signature-nonce",
-                                      "x-acs-version"}));
+  EXPECT_EQ(
+      auth->signed_headers,
+      (std::vector<std::string>{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date",
+                                "x-acs-security-token", "x-acs-signature-nonce", "x-acs-version"}));
   // Recompute as a verifier would, from the decoded query.
   auto query = parseQuery(request.url.substr(request.url.find('?') + 1));
   ASSERT_TRUE(query);
@@ -224,8 +225,9 @@ TEST(BuildSignedRequest, V3SignsHostWithPortAndStsToken) {
 
 TEST(BuildSignedRequest, V1CarriesCommonParametersAndToken) {
   Credentials creds{"testid", "testsecret", "sts-token"};
-  auto request = buildSignedRequest(describeCall(), creds, {"https", "swas.cn-hangzhou.aliyuncs.com"},
-                                    options(SignatureVersion::kV1));
+  auto request =
+      buildSignedRequest(describeCall(), creds, {"https", "swas.cn-hangzhou.aliyuncs.com"},
+                         options(SignatureVersion::kV1));
   auto params = parseQuery(request.url.substr(request.url.find('?') + 1));
   ASSERT_TRUE(params);
   std::string signature;
@@ -253,13 +255,13 @@ TEST(BuildSignedRequest, V1CarriesCommonParametersAndToken) {
 
 TEST(RedactSecrets, RemovesRawAndEncodedForms) {
   Credentials creds{"testid", "se/cret+", "to:ken"};
-  std::string text =
-      "a se/cret+ b se%2Fcret%2B c to%253Aken d to:ken e testid";
+  std::string text = "a se/cret+ b se%2Fcret%2B c to%253Aken d to:ken e testid";
   EXPECT_EQ(redactSecrets(text, creds), "a *** b *** c *** d *** e testid");
 }
 
 TEST(Endpoint, ParsesAndSubstitutesRegion) {
-  auto ep = parseEndpoint(endpointForRegion("https://swas.{region_id}.aliyuncs.com", "cn-hangzhou"));
+  auto ep =
+      parseEndpoint(endpointForRegion("https://swas.{region_id}.aliyuncs.com", "cn-hangzhou"));
   ASSERT_TRUE(ep);
   EXPECT_EQ(ep->scheme, "https");
   EXPECT_EQ(ep->host, "swas.cn-hangzhou.aliyuncs.com");

@@ -16,8 +16,11 @@ TEST(MetricCode, BoundedValues) {
 }
 
 TEST(Describe, CarriesCodeAndRequestId) {
-  Error e{.kind = ErrorKind::kApi, .code = "SignatureDoesNotMatch", .message = "bad",
-          .request_id = "R-1", .http_status = 400};
+  Error e{.kind = ErrorKind::kApi,
+          .code = "SignatureDoesNotMatch",
+          .message = "bad",
+          .request_id = "R-1",
+          .http_status = 400};
   EXPECT_EQ(describe(e), "api Code=SignatureDoesNotMatch HTTP=400 RequestId=R-1: bad");
 }
 

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/api/request_signer.h"
+
+namespace swas::api {
+
+inline constexpr std::string_view kSwasVersion = "2020-06-01";
+inline constexpr int kMaxPageSize = 50;
+
+// Per-instance execution, as DescribeCommandInvocations returns it. Strings are kept verbatim
+// (unknown statuses and codes included); "" means absent or null.
+struct InvokeInstance {
+  std::string instance_id;
+  std::string start_time;
+  std::string finish_time;
+  std::string invocation_status;
+  std::string output;  // opaque: whether it is Base64 is unconfirmed (swas-api.md 1.2)
+  std::optional<int64_t> exit_code;
+  std::string error_info;
+  std::string error_code;
+};
+
+struct CommandInvocation {
+  std::string invoke_id;
+  std::string creation_time;  // zone-less, UTC
+  std::string command_id;
+  std::string invocation_status;  // overall
+  std::string command_name;
+  std::string command_type;
+  std::string command_description;
+  std::string username;
+  std::string working_dir;
+  std::optional<int64_t> timeout;
+  std::string command_content;
+  std::string parameters;
+  std::vector<InvokeInstance> instances;
+};
+
+struct CommandInvocationPage {
+  std::string request_id;
+  std::optional<int64_t> total_count;
+  std::optional<int64_t> page_number;
+  std::optional<int64_t> page_size;
+  std::vector<CommandInvocation> invocations;
+};
+
+// Every filter of the operation; empty strings are not sent.
+struct DescribeCommandInvocationsRequest {
+  std::string region_id;
+  std::string instance_id;
+  std::string invoke_id;
+  std::string command_id;
+  std::string command_name;  // ignored by the API when instance_id is set
+  std::string command_type;
+  std::string invocation_status;
+  int page_number = 1;
+  int page_size = kMaxPageSize;
+};
+
+ApiCall toApiCall(const DescribeCommandInvocationsRequest& request);
+
+struct Region {
+  std::string region_id;
+  std::string local_name;
+  std::string region_endpoint;
+};
+
+ApiCall listRegionsCall(std::string_view accept_language = "en-US");
+
+}  // namespace swas::api

@@ -1,0 +1,304 @@
+#include "daemon/api/credentials.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "daemon/api/response_parser.h"
+#include "daemon/core/time.h"
+
+namespace swas::api {
+namespace {
+
+core::Error credentialsError(std::string message) {
+  return core::Error{
+      .kind = core::ErrorKind::kCredentials, .message = std::move(message), .retryable = true};
+}
+
+std::string trimmed(std::string text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.back())) text.pop_back();
+  size_t start = 0;
+  while (start < text.size() && space(text[start])) ++start;
+  return text.substr(start);
+}
+
+std::expected<std::string, std::string> readSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string value = trimmed(buffer.str());
+  if (value.empty()) return std::unexpected(path + " is empty");
+  return value;
+}
+
+using IniSection = std::vector<std::pair<std::string, std::string>>;
+
+// The [profile] section of an INI file, or nullopt if the file has no such section.
+std::expected<std::optional<IniSection>, std::string> readIniSection(const std::string& path,
+                                                                     const std::string& profile) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected("cannot read credentials file " + path);
+  std::optional<IniSection> section;
+  bool inside = false;
+  std::string line;
+  while (std::getline(in, line)) {
+    line = trimmed(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      inside = trimmed(line.substr(1, line.size() - 2)) == profile;
+      if (inside && !section) section.emplace();
+      continue;
+    }
+    if (!inside) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    section->emplace_back(trimmed(line.substr(0, eq)), trimmed(line.substr(eq + 1)));
+  }
+  return section;
+}
+
+std::string lookup(const IniSection& section, std::string_view key) {
+  for (const auto& [k, v] : section) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+bool truthy(const std::optional<std::string>& value) {
+  return value && (*value == "true" || *value == "1");
+}
+
+}  // namespace
+
+EcsRamRoleProvider::EcsRamRoleProvider(http::HttpClient& http, const core::Clock& clock,
+                                       Options options)
+    : http_(http), clock_(clock), options_(std::move(options)), role_name_(options_.role_name) {}
+
+EcsRamRoleProvider::~EcsRamRoleProvider() { *alive_ = false; }
+
+void EcsRamRoleProvider::get(CredentialsCallback callback) {
+  auto now = clock_.now();
+  bool fresh = current_ && now < expiration_ - options_.refresh_before;
+  bool usable = current_ && now < expiration_;
+  if (fresh || (usable && now < next_attempt_)) {
+    callback(*current_);
+    return;
+  }
+  waiting_.push_back(std::move(callback));
+  if (!fetching_) fetch();
+}
+
+void EcsRamRoleProvider::fetch() {
+  fetching_ = true;
+  fetchToken();
+}
+
+http::HttpRequest EcsRamRoleProvider::metadataRequest(std::string method, std::string path,
+                                                      const std::string& token) const {
+  http::HttpRequest request;
+  request.method = std::move(method);
+  request.url = options_.metadata_endpoint + path;
+  request.timeout = options_.timeout;
+  if (!token.empty()) request.headers.emplace_back("X-aliyun-ecs-metadata-token", token);
+  return request;
+}
+
+void EcsRamRoleProvider::fetchToken() {
+  http::HttpRequest request = metadataRequest("PUT", "/latest/api/token", "");
+  request.headers.emplace_back("X-aliyun-ecs-metadata-token-ttl-seconds", "21600");
+  std::weak_ptr<bool> alive = alive_;
+  http_.send(std::move(request), [this, alive](http::HttpResult result) {
+    if (alive.expired()) return;
+    if (result && result->status / 100 == 2 && !result->body.empty()) {
+      fetchRole(trimmed(result->body));
+    } else if (options_.imdsv1_disabled) {
+      complete(std::unexpected(credentialsError(
+          "ECS metadata token (IMDSv2) request failed and IMDSv1 is disabled: " +
+          (result ? "HTTP " + std::to_string(result->status) : core::describe(result.error())))));
+    } else {
+      fetchRole("");  // IMDSv1
+    }
+  });
+}
+
+void EcsRamRoleProvider::fetchRole(std::string token) {
+  if (!role_name_.empty()) {
+    fetchCredentials(std::move(token));
+    return;
+  }
+  std::weak_ptr<bool> alive = alive_;
+  http_.send(
+      metadataRequest("GET", "/latest/meta-data/ram/security-credentials/", token),
+      [this, alive, token](http::HttpResult result) {
+        if (alive.expired()) return;
+        if (!result || result->status != 200) {
+          complete(
+              std::unexpected(credentialsError("cannot discover the ECS RAM role: " +
+                                               (result ? "HTTP " + std::to_string(result->status)
+                                                       : core::describe(result.error())))));
+          return;
+        }
+        std::string role = trimmed(result->body.substr(0, result->body.find('\n')));
+        if (role.empty()) {
+          complete(std::unexpected(credentialsError("no RAM role is attached to this instance")));
+          return;
+        }
+        role_name_ = role;
+        fetchCredentials(token);
+      });
+}
+
+void EcsRamRoleProvider::fetchCredentials(std::string token) {
+  std::weak_ptr<bool> alive = alive_;
+  http_.send(
+      metadataRequest("GET", "/latest/meta-data/ram/security-credentials/" + role_name_, token),
+      [this, alive](http::HttpResult result) {
+        if (alive.expired()) return;
+        if (!result || result->status != 200) {
+          complete(std::unexpected(
+              credentialsError("cannot fetch credentials of ECS RAM role " + role_name_ + ": " +
+                               (result ? "HTTP " + std::to_string(result->status)
+                                       : core::describe(result.error())))));
+          return;
+        }
+        auto parsed = parseMetadataCredentials(result->body);
+        if (!parsed) {
+          complete(
+              std::unexpected(credentialsError("metadata credentials: " + parsed.error().message)));
+          return;
+        }
+        auto expiration = core::parseApiTime(parsed->expiration);
+        if (parsed->code != "Success" || parsed->access_key_id.empty() ||
+            parsed->access_key_secret.empty() || !expiration) {
+          complete(
+              std::unexpected(credentialsError("metadata credentials of role " + role_name_ +
+                                               " are incomplete (Code=" + parsed->code + ")")));
+          return;
+        }
+        complete(std::pair{
+            Credentials{parsed->access_key_id, parsed->access_key_secret, parsed->security_token},
+            std::chrono::system_clock::time_point(*expiration)});
+      });
+}
+
+void EcsRamRoleProvider::complete(
+    std::expected<std::pair<Credentials, std::chrono::system_clock::time_point>, core::Error>
+        result) {
+  fetching_ = false;
+  auto now = clock_.now();
+  std::optional<core::Error> failure;
+  if (result) {
+    current_ = std::move(result->first);
+    expiration_ = result->second;
+  } else {
+    ++refresh_failures_;
+    next_attempt_ = now + options_.retry_holdoff;
+    failure = std::move(result.error());
+  }
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& callback : waiting) {
+    if (!failure || (current_ && now < expiration_)) {
+      callback(*current_);  // a failed refresh keeps the old credentials while they last
+    } else {
+      callback(std::unexpected(*failure));
+    }
+  }
+}
+
+EnvLookup processEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (!value || !*value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentialsProvider(
+    const CredentialsSettings& settings, const EnvLookup& env, http::HttpClient& http,
+    const core::Clock& clock) {
+  auto ecs = [&](std::string role) -> std::unique_ptr<CredentialsProvider> {
+    EcsRamRoleProvider::Options options;
+    options.metadata_endpoint = settings.metadata_endpoint;
+    options.role_name = std::move(role);
+    options.imdsv1_disabled = truthy(env("ALIBABA_CLOUD_IMDSV1_DISABLED"));
+    return std::make_unique<EcsRamRoleProvider>(http, clock, std::move(options));
+  };
+  auto static_provider = [](Credentials c,
+                            std::string source) -> std::unique_ptr<CredentialsProvider> {
+    return std::make_unique<StaticCredentialsProvider>(std::move(c), std::move(source));
+  };
+
+  // 1. The configuration's own keys.
+  if (!settings.ecs_ram_role.empty()) return ecs(settings.ecs_ram_role);
+  bool has_secret = !settings.access_key_secret.empty() || !settings.access_key_secret_file.empty();
+  if (!settings.access_key_id.empty() || has_secret) {
+    if (settings.access_key_id.empty())
+      return std::unexpected("credentials: access_key_id is missing");
+    if (!has_secret) {
+      return std::unexpected("credentials: access_key_secret or access_key_secret_file is missing");
+    }
+    std::string secret = settings.access_key_secret;
+    if (!settings.access_key_secret_file.empty()) {
+      auto read = readSecretFile(settings.access_key_secret_file);
+      if (!read) return std::unexpected("credentials: " + read.error());
+      secret = *read;
+    }
+    return static_provider({settings.access_key_id, secret, settings.security_token}, "config");
+  }
+
+  // 2. Environment variables.
+  auto id = env("ALIBABA_CLOUD_ACCESS_KEY_ID");
+  auto secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+  if (id || secret) {
+    if (!id || !secret) {
+      return std::unexpected(
+          "environment: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET must be "
+          "set together");
+    }
+    return static_provider({*id, *secret, env("ALIBABA_CLOUD_SECURITY_TOKEN").value_or("")},
+                           "environment");
+  }
+
+  // 3. The credentials file.
+  std::optional<std::string> file = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
+  if (!file) {
+    if (auto home = env("HOME")) file = *home + "/.alibabacloud/credentials";
+  }
+  if (file && std::ifstream(*file).good()) {
+    std::string profile = env("ALIBABA_CLOUD_PROFILE").value_or("default");
+    auto section = readIniSection(*file, profile);
+    if (!section) return std::unexpected(section.error());
+    if (*section) {
+      const IniSection& s = **section;
+      std::string type = lookup(s, "type");
+      std::string where = *file + " [" + profile + "]";
+      if (type == "access_key" || type == "sts" || type.empty()) {
+        Credentials c{lookup(s, "access_key_id"), lookup(s, "access_key_secret"),
+                      lookup(s, "security_token")};
+        if (c.access_key_id.empty() || c.access_key_secret.empty()) {
+          return std::unexpected(where + ": access_key_id and access_key_secret are required");
+        }
+        return static_provider(std::move(c), "credentials_file");
+      }
+      if (type == "ecs_ram_role") return ecs(lookup(s, "role_name"));
+      return std::unexpected(where + ": credential type '" + type +
+                             "' is not supported (use access_key, sts or ecs_ram_role)");
+    }
+    if (env("ALIBABA_CLOUD_PROFILE")) {
+      return std::unexpected(*file + " has no profile [" + profile + "]");
+    }
+  }
+
+  // 4. The ECS RAM role.
+  if (truthy(env("ALIBABA_CLOUD_ECS_METADATA_DISABLED"))) {
+    return std::unexpected(
+        "no credentials: none in the configuration, the environment or the credentials file, and "
+        "the ECS metadata service is disabled");
+  }
+  return ecs(env("ALIBABA_CLOUD_ECS_METADATA").value_or(""));
+}
+
+}  // namespace swas::api

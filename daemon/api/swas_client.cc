@@ -1,0 +1,97 @@
+#include "daemon/api/swas_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/api/api_error.h"
+#include "daemon/api/crypto.h"
+#include "daemon/api/response_parser.h"
+
+namespace swas::api {
+
+SwasClientImpl::SwasClientImpl(http::HttpClient& http, CredentialsProvider& credentials,
+                               const core::Clock& clock, core::Random& random,
+                               SwasClientOptions options)
+    : http_(http),
+      credentials_(credentials),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)) {}
+
+std::string SwasClientImpl::nonce() {
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    uint64_t n = random_.next();
+    bytes.append(reinterpret_cast<const char*>(&n), sizeof n);
+  }
+  return toHex(bytes);
+}
+
+void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCallback callback) {
+  auto endpoint = parseEndpoint(endpointForRegion(options_.endpoint, region_id));
+  if (!endpoint) {
+    callback(std::unexpected(
+        core::Error{.kind = core::ErrorKind::kConnect, .message = endpoint.error()}));
+    return;
+  }
+  credentials_.get([this, region_id, api_call = std::move(api_call), endpoint = *endpoint,
+                    callback = std::move(callback)](CredentialsResult credentials) mutable {
+    if (!credentials) {
+      spdlog::debug("region={} action={} credentials unavailable: {}", region_id, api_call.action,
+                    core::describe(credentials.error()));
+      callback(std::unexpected(credentials.error()));
+      return;
+    }
+    SignOptions sign{options_.signature, clock_.now(), nonce(), options_.timeout,
+                     options_.user_agent};
+    http::HttpRequest request = buildSignedRequest(api_call, *credentials, endpoint, sign);
+    spdlog::trace("region={} action={} POST {}://{}/ params={}", region_id, api_call.action,
+                  endpoint.scheme, endpoint.host, encodeQuery(api_call.params));
+    http_.send(std::move(request), [region_id, action = api_call.action, creds = *credentials,
+                                    callback = std::move(callback)](http::HttpResult result) {
+      std::expected<std::string, core::Error> outcome;
+      if (!result) {
+        outcome = std::unexpected(result.error());
+      } else if (result->status / 100 != 2) {
+        outcome = std::unexpected(classifyErrorResponse(*result));
+      } else {
+        outcome = std::move(result->body);
+      }
+      if (!outcome) {
+        outcome.error().message = redactSecrets(outcome.error().message, creds);
+        spdlog::debug("region={} action={} failed: {}", region_id, action,
+                      core::describe(outcome.error()));
+      }
+      callback(std::move(outcome));
+    });
+  });
+}
+
+void SwasClientImpl::describeCommandInvocations(const DescribeCommandInvocationsRequest& request,
+                                                ApiCallback<CommandInvocationPage> callback) {
+  call(request.region_id, toApiCall(request),
+       [callback = std::move(callback)](std::expected<std::string, core::Error> body) {
+         if (!body) {
+           callback(std::unexpected(std::move(body.error())));
+           return;
+         }
+         auto page = parseCommandInvocationsPage(*body);
+         if (!page) page.error().request_id = extractRequestId(*body);
+         callback(std::move(page));
+       });
+}
+
+void SwasClientImpl::listRegions(const std::string& region_id,
+                                 ApiCallback<std::vector<Region>> callback) {
+  ApiCall api_call = listRegionsCall();
+  api_call.params.emplace_back("RegionId", region_id);
+  call(region_id, std::move(api_call),
+       [callback = std::move(callback)](std::expected<std::string, core::Error> body) {
+         if (!body) {
+           callback(std::unexpected(std::move(body.error())));
+           return;
+         }
+         callback(parseRegions(*body));
+       });
+}
+
+}  // namespace swas::api

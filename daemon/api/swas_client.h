@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/api/command_invocations.h"
+#include "daemon/api/credentials.h"
+#include "daemon/api/signer.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/error.h"
+#include "daemon/http/http_client.h"
+
+namespace swas::api {
+
+template <typename T>
+using ApiCallback = std::function<void(std::expected<T, core::Error>)>;
+
+// The SWAS OpenAPI operations the daemon uses. Callbacks run on the event loop.
+class SwasClient {
+ public:
+  virtual ~SwasClient() = default;
+  virtual void describeCommandInvocations(const DescribeCommandInvocationsRequest& request,
+                                          ApiCallback<CommandInvocationPage> callback) = 0;
+  // ListRegions, sent to the endpoint of `region_id`.
+  virtual void listRegions(const std::string& region_id,
+                           ApiCallback<std::vector<Region>> callback) = 0;
+};
+
+struct SwasClientOptions {
+  std::string endpoint = "https://swas.{region_id}.aliyuncs.com";
+  SignatureVersion signature = SignatureVersion::kV3;
+  std::chrono::milliseconds timeout{10'000};
+  std::string user_agent;
+};
+
+// Signs each call with fresh credentials, a fresh nonce and the current time, sends it as the
+// official SDK does (POST, parameters in the query, empty body), and turns the answer into
+// values or a classified Error. Secrets are redacted from every error message and log line.
+class SwasClientImpl final : public SwasClient {
+ public:
+  SwasClientImpl(http::HttpClient& http, CredentialsProvider& credentials, const core::Clock& clock,
+                 core::Random& random, SwasClientOptions options);
+
+  void describeCommandInvocations(const DescribeCommandInvocationsRequest& request,
+                                  ApiCallback<CommandInvocationPage> callback) override;
+  void listRegions(const std::string& region_id,
+                   ApiCallback<std::vector<Region>> callback) override;
+
+ private:
+  using BodyCallback = std::function<void(std::expected<std::string, core::Error>)>;
+  void call(const std::string& region_id, ApiCall api_call, BodyCallback callback);
+  std::string nonce();
+
+  http::HttpClient& http_;
+  CredentialsProvider& credentials_;
+  const core::Clock& clock_;
+  core::Random& random_;
+  SwasClientOptions options_;
+};
+
+}  // namespace swas::api

@@ -1,0 +1,205 @@
+#include "daemon/api/response_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/api/api_error.h"
+
+namespace swas::api {
+namespace {
+
+// The documented sample response (DescribeCommandInvocations.txt).
+constexpr std::string_view kDocSample = R"({
+  "RequestId": "30637AD6-D977-4833-A54C-CC89483E****",
+  "TotalCount": 10, "PageNumber": 1, "PageSize": 10,
+  "CommandInvocations": [{
+      "InvokeId": "t-hz0373jyzxt****", "CreationTime": "2023-04-27T10:11:58",
+      "CommandId": "c-hy0338xh28r****", "InvocationStatus": "Success",
+      "CommandName": "testCommandName", "CommandType": "RunShellScript",
+      "CommandDescription": "testDescription", "Username": "root",
+      "WorkingDir": "c:\\wwwroot", "Timeout": 60, "CommandContent": "echo 123",
+      "Parameters": "{}",
+      "InvokeInstances": [{
+          "InstanceId": "2445f4aecdac4b71ba2c7e3a7ccf****", "StartTime": "2023-05-09T03:32:24Z",
+          "FinishTime": "2023-04-03T02:42:29Z", "InvocationStatus": "Running",
+          "Output": "OutputMsg", "ExitCode": 0,
+          "ErrorInfo": "the specified instance does not exists", "ErrorCode": "InstanceNotExists"
+      }]
+  }]
+})";
+
+TEST(ParsePage, DocumentedSample) {
+  auto page = parseCommandInvocationsPage(kDocSample);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->request_id, "30637AD6-D977-4833-A54C-CC89483E****");
+  EXPECT_EQ(page->total_count, 10);
+  EXPECT_EQ(page->page_number, 1);
+  EXPECT_EQ(page->page_size, 10);
+  ASSERT_EQ(page->invocations.size(), 1u);
+  const auto& inv = page->invocations[0];
+  EXPECT_EQ(inv.invoke_id, "t-hz0373jyzxt****");
+  EXPECT_EQ(inv.creation_time, "2023-04-27T10:11:58");
+  EXPECT_EQ(inv.command_id, "c-hy0338xh28r****");
+  EXPECT_EQ(inv.invocation_status, "Success");
+  EXPECT_EQ(inv.command_name, "testCommandName");
+  EXPECT_EQ(inv.command_type, "RunShellScript");
+  EXPECT_EQ(inv.command_description, "testDescription");
+  EXPECT_EQ(inv.username, "root");
+  EXPECT_EQ(inv.working_dir, "c:\\wwwroot");
+  EXPECT_EQ(inv.timeout, 60);
+  EXPECT_EQ(inv.command_content, "echo 123");
+  EXPECT_EQ(inv.parameters, "{}");
+  ASSERT_EQ(inv.instances.size(), 1u);
+  const auto& inst = inv.instances[0];
+  EXPECT_EQ(inst.instance_id, "2445f4aecdac4b71ba2c7e3a7ccf****");
+  EXPECT_EQ(inst.start_time, "2023-05-09T03:32:24Z");
+  EXPECT_EQ(inst.finish_time, "2023-04-03T02:42:29Z");
+  EXPECT_EQ(inst.invocation_status, "Running");
+  EXPECT_EQ(inst.output, "OutputMsg");
+  EXPECT_EQ(inst.exit_code, 0);
+  EXPECT_EQ(inst.error_info, "the specified instance does not exists");
+  EXPECT_EQ(inst.error_code, "InstanceNotExists");
+}
+
+TEST(ParsePage, ToleratesMissingNullStringIntsUnknownFieldsAndStatuses) {
+  auto page = parseCommandInvocationsPage(R"({"TotalCount":"3","Extra":{"a":[1,2]},
+    "CommandInvocations":[{"InvokeId":"t-1","Timeout":null,"CommandName":null,
+      "InvocationStatus":"SomethingNew","Future":[{"x":1}],
+      "InvokeInstances":[{"InstanceId":"i1","ExitCode":"-1","ErrorCode":null,
+                          "InvocationStatus":"Rebooting"},
+                         {"InstanceId":"i2","ExitCode":1.0}]}]})");
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->total_count, 3);
+  EXPECT_FALSE(page->page_number);
+  const auto& inv = page->invocations.at(0);
+  EXPECT_EQ(inv.invocation_status, "SomethingNew");
+  EXPECT_FALSE(inv.timeout);
+  EXPECT_EQ(inv.command_name, "");
+  EXPECT_EQ(inv.instances.at(0).exit_code, -1);
+  EXPECT_EQ(inv.instances.at(0).invocation_status, "Rebooting");
+  EXPECT_EQ(inv.instances.at(0).error_code, "");
+  EXPECT_EQ(inv.instances.at(1).exit_code, 1);
+}
+
+TEST(ParsePage, EmptyAndNullListsAndXmlStyleWrapper) {
+  auto empty = parseCommandInvocationsPage(R"({"TotalCount":0,"CommandInvocations":[]})");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->invocations.empty());
+  auto null_list = parseCommandInvocationsPage(R"({"CommandInvocations":null})");
+  ASSERT_TRUE(null_list);
+  auto wrapped = parseCommandInvocationsPage(
+      R"({"CommandInvocations":{"CommandInvocation":[{"InvokeId":"t-1",
+          "InvokeInstances":{"InvokeInstance":[{"InstanceId":"i1"}]}}]}})");
+  ASSERT_TRUE(wrapped) << wrapped.error().message;
+  EXPECT_EQ(wrapped->invocations.at(0).instances.at(0).instance_id, "i1");
+}
+
+TEST(ParsePage, LargeOutputAndEscapes) {
+  std::string output(3u << 20, 'x');
+  output += "\\n\\u00e9\\\"";
+  std::string body = R"({"CommandInvocations":[{"InvokeId":"t-1","InvokeInstances":[{"Output":")" +
+                     output + R"("}]}]})";
+  auto page = parseCommandInvocationsPage(body);
+  ASSERT_TRUE(page) << page.error().message;
+  const std::string& got = page->invocations[0].instances[0].output;
+  EXPECT_EQ(got.size(), (3u << 20) + 1 + 2 + 1);
+  EXPECT_TRUE(got.ends_with("\n\xC3\xA9\""));
+}
+
+void expectParseError(std::string_view body, std::string_view needle) {
+  auto page = parseCommandInvocationsPage(body);
+  ASSERT_FALSE(page) << "accepted: " << body;
+  EXPECT_EQ(page.error().kind, core::ErrorKind::kParse);
+  EXPECT_NE(page.error().message.find(needle), std::string::npos) << page.error().message;
+}
+
+TEST(ParsePage, MalformedBodiesAreParseErrors) {
+  expectParseError("", "response body");
+  expectParseError("not json", "response body");
+  expectParseError("[1,2]", "not a JSON object");
+  expectParseError(R"({"TotalCount":1,"CommandInvocations":[{"InvokeId":"t-1")", "");
+  expectParseError(R"({"TotalCount":1,"CommandInvocations":[{"InvokeId":"t-)", "");
+  expectParseError(R"({"TotalCount":1} trailing)", "trailing");
+  expectParseError("{\"RequestId\":\"\xff\xfe\"}", "UTF-8");
+}
+
+TEST(ParsePage, WrongTypesAreParseErrors) {
+  expectParseError(R"({"TotalCount":{"a":1}})", "TotalCount");
+  expectParseError(R"({"TotalCount":"ten"})", "TotalCount");
+  expectParseError(R"({"CommandInvocations":"none"})", "CommandInvocations");
+  expectParseError(R"({"CommandInvocations":[{"InvokeId":[1]}]})", "InvokeId");
+  expectParseError(R"({"CommandInvocations":[{"InvokeInstances":[{"ExitCode":true}]}]})",
+                   "ExitCode");
+  expectParseError(R"({"CommandInvocations":[42]})", "CommandInvocations");
+}
+
+TEST(ParseRegions, ReadsList) {
+  auto regions = parseRegions(
+      R"({"RequestId":"r","Regions":[{"RegionId":"cn-hangzhou","LocalName":"华东1（杭州）",
+          "RegionEndpoint":"swas.cn-hangzhou.aliyuncs.com"}]})");
+  ASSERT_TRUE(regions);
+  ASSERT_EQ(regions->size(), 1u);
+  EXPECT_EQ((*regions)[0].region_endpoint, "swas.cn-hangzhou.aliyuncs.com");
+}
+
+http::HttpResponse response(int status, std::string body, http::Headers headers = {}) {
+  return http::HttpResponse{status, std::move(headers), std::move(body)};
+}
+
+TEST(ClassifyError, ThrottlingIsRetryableWithRetryAfter) {
+  auto e = classifyErrorResponse(response(
+      400,
+      R"({"Code":"Throttling.User","Message":"Request was denied due to user flow control.",
+          "RequestId":"R1","HostId":"swas.cn-hangzhou.aliyuncs.com","Recommend":"https://x"})",
+      {{"x-acs-retry-after", "1500"}}));
+  EXPECT_EQ(e.kind, core::ErrorKind::kApi);
+  EXPECT_EQ(e.code, "Throttling.User");
+  EXPECT_EQ(e.request_id, "R1");
+  EXPECT_TRUE(e.retryable);
+  EXPECT_EQ(e.retry_after, std::chrono::milliseconds(1500));
+  EXPECT_EQ(core::metricCode(e), "Throttling.User");
+}
+
+TEST(ClassifyError, AuthErrorsAreNotRetryableAndKeepTheServerStringToSign) {
+  for (const char* code :
+       {"SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId.NotFound",
+        "InvalidTimeStamp.Expired", "Forbidden.RAM", "InvalidSecurityToken.Expired"}) {
+    auto e = classifyErrorResponse(response(
+        400,
+        std::string(R"({"Code":")") + code +
+            R"(","Message":"Specified signature is not matched with our calculation. server string to sign is:POST&%2F&A","RequestId":"R2"})"));
+    EXPECT_FALSE(e.retryable) << code;
+    EXPECT_TRUE(isAuthError(code)) << code;
+    EXPECT_NE(core::describe(e).find("server string to sign is:POST&%2F&A"), std::string::npos);
+    EXPECT_NE(core::describe(e).find("RequestId=R2"), std::string::npos);
+  }
+  // 404 for an unknown key is documented too.
+  EXPECT_FALSE(
+      classifyErrorResponse(response(404, R"({"Code":"InvalidAccessKeyId.NotFound"})")).retryable);
+}
+
+TEST(ClassifyError, ServerErrorsAndBodylessStatuses) {
+  auto unavailable = classifyErrorResponse(response(503, R"({"Code":"ServiceUnavailable"})"));
+  EXPECT_TRUE(unavailable.retryable);
+  auto bare = classifyErrorResponse(response(502, "<html>bad gateway</html>"));
+  EXPECT_EQ(bare.kind, core::ErrorKind::kHttpStatus);
+  EXPECT_TRUE(bare.retryable);
+  EXPECT_EQ(core::metricCode(bare), "HTTP_502");
+  auto teapot = classifyErrorResponse(response(418, ""));
+  EXPECT_FALSE(teapot.retryable);
+  auto too_many = classifyErrorResponse(response(429, "", {{"Retry-After", "3"}}));
+  EXPECT_TRUE(too_many.retryable);
+  EXPECT_EQ(too_many.retry_after, std::chrono::milliseconds(3000));
+}
+
+TEST(ParseMetadataCredentials, ReadsStsTriple) {
+  auto c = parseMetadataCredentials(
+      R"({"AccessKeyId":"STS.id","AccessKeySecret":"s","SecurityToken":"t",
+          "Expiration":"2026-11-28T22:00:00Z","LastUpdated":"x","Code":"Success"})");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->access_key_id, "STS.id");
+  EXPECT_EQ(c->expiration, "2026-11-28T22:00:00Z");
+  EXPECT_FALSE(parseMetadataCredentials("{"));
+}
+
+}  // namespace
+}  // namespace swas::api
