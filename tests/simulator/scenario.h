@@ -1,0 +1,124 @@
+#pragma once
+
+// The simulator's scenario file (YAML): who may call, what exists, what happens when, and
+// which faults to inject. Durations are strings with a unit, as in the daemon's config.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swas::sim {
+
+using Seconds = std::chrono::duration<double>;
+
+struct Account {
+  std::string access_key_id;
+  std::string access_key_secret;
+};
+
+struct StsToken {
+  std::string access_key_id;
+  std::string access_key_secret;
+  std::string security_token;
+};
+
+// One per-instance status change, `at` seconds after the invocation's creation.
+struct Step {
+  Seconds at{0};
+  std::string status;
+  std::optional<int64_t> exit_code;
+  std::string error_code;
+  std::string error_info;
+  std::string output;
+};
+
+struct InstancePlan {
+  std::string instance_id;
+  std::vector<Step> timeline;
+};
+
+struct InvocationPlan {
+  std::string region_id;
+  std::string invoke_id;
+  std::string command_id;
+  std::string command_name;
+  std::string command_type = "RunShellScript";
+  std::string command_content = "echo hello";
+  Seconds created_at{0};  // relative to the simulator's start; negative = in the past
+  int64_t timeout = 60;
+  std::vector<InstancePlan> instances;
+};
+
+struct RegionPlan {
+  std::string region_id;
+  std::vector<std::string> instances;
+};
+
+struct Outcome {
+  std::string status;
+  double weight = 0;
+};
+
+// Seeded load: per region, `retained` finished invocations at start, then `rate` new ones per
+// second, each on 1..instances_per_invocation of the region's instances.
+struct Generator {
+  bool enabled = false;
+  uint64_t seed = 1;
+  std::vector<std::string> regions;
+  int instances = 3;
+  int retained = 0;
+  int max_retained = 0;  // 0 = keep everything; else evict the oldest finished beyond this
+  double rate = 0;
+  int instances_per_invocation = 1;
+  std::vector<Outcome> outcomes = {
+      {"Success", 0.8}, {"Failed", 0.1}, {"Timeout", 0.05}, {"Error", 0.05}};
+  Seconds pending{1};
+  Seconds duration_min{2};
+  Seconds duration_max{10};
+  int output_bytes = 64;
+  Seconds stop_after{0};  // 0 = never stop creating
+};
+
+struct Faults {
+  double throttle = 0;
+  int64_t throttle_retry_after_ms = 0;
+  double server_error = 0;
+  std::chrono::milliseconds latency{0};
+  double malformed = 0;
+  double reset = 0;
+  // Insert one new invocation per region before answering each page > 1 (page-shift tests).
+  bool insert_on_later_pages = false;
+};
+
+struct Metadata {
+  std::string role_name = "SwasMonitorRole";
+  Seconds credentials_ttl{3600};
+  bool require_token = false;  // IMDSv2 only
+  bool disable_token = false;  // the token endpoint answers 404 (forces IMDSv1)
+  bool fail = false;           // credentials endpoint answers 500
+};
+
+struct Scenario {
+  std::vector<Account> accounts = {{"testid", "testsecret"}};
+  std::vector<StsToken> sts_tokens;
+  std::vector<RegionPlan> regions;
+  std::vector<InvocationPlan> invocations;
+  Generator generator;
+  Faults faults;
+  Metadata metadata;
+  bool manual_clock = false;  // sim time moves only through POST /_sim/advance
+  uint64_t seed = 1;
+};
+
+// Throws std::runtime_error with "FILE:LINE:COL: message" on a bad file.
+Scenario loadScenario(const std::string& path);
+Scenario parseScenario(const std::string& yaml_text, const std::string& name);
+InvocationPlan parseInvocation(const std::string& yaml_text);
+// Applies {"throttle":0.3,...} (JSON or YAML) on top of `faults`.
+void applyFaults(Faults& faults, const std::string& yaml_text);
+
+std::optional<Seconds> parseDuration(const std::string& text);
+
+}  // namespace swas::sim
