@@ -60,10 +60,14 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
+    boost::system::error_code ec_remote;
+    auto peer = stream_.socket().remote_endpoint(ec_remote);
+    if (!ec_remote) request.remote = peer.address().to_string() + ":" + std::to_string(peer.port());
     version_ = message.version();
-    std::weak_ptr<Session> weak = shared_from_this();
-    handler_(std::move(request), [weak](ServerResponse response) {
-      if (auto self = weak.lock()) self->write(std::move(response));
+    // The responder owns the session until it answers; a handler that drops it unanswered
+    // closes the connection.
+    handler_(std::move(request), [self = shared_from_this()](ServerResponse response) {
+      self->write(std::move(response));
     });
   }
 

@@ -19,6 +19,7 @@ struct ServerRequest {
   std::string target;  // path and query as received
   Headers headers;     // names lower-cased
   std::string body;
+  std::string remote;  // "ip:port" of the peer
   std::string_view header(std::string_view name) const;
 };
 

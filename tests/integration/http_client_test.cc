@@ -1,0 +1,200 @@
+// The libcurl-multi-on-Asio client against real servers on loopback.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <set>
+
+#include "daemon/http/curl_http_client.h"
+#include "daemon/http/http_server.h"
+#include "tests/support/sim_process.h"
+
+namespace swas::http {
+namespace {
+
+using testing::waitFor;
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<HttpServer>(io_, [this](ServerRequest request, Responder respond) {
+      requests_.push_back(request);
+      handler_(std::move(request), std::move(respond));
+    });
+    auto port = server_->listen("127.0.0.1", 0);
+    ASSERT_TRUE(port) << port.error();
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  HttpResult fetch(CurlHttpClient& client, HttpRequest request) {
+    std::optional<HttpResult> result;
+    client.send(std::move(request), [&](HttpResult r) { result = std::move(r); });
+    EXPECT_TRUE(waitFor(io_, [&] { return result.has_value(); }));
+    return std::move(*result);
+  }
+
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::string base_;
+  std::vector<ServerRequest> requests_;
+  RequestHandler handler_ = [](ServerRequest, Responder respond) {
+    respond(ServerResponse{200, {{"X-Test", "yes"}}, "hello"});
+  };
+};
+
+TEST_F(HttpClientTest, PostWithHeadersAndReuseOfOneConnection) {
+  CurlHttpClient client(io_, {});
+  for (int i = 0; i < 3; ++i) {
+    auto r = fetch(client, {"POST", base_ + "/?a=1", {{"x-acs-action", "Test"}}, ""});
+    ASSERT_TRUE(r) << core::describe(r.error());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hello");
+    EXPECT_EQ(r->header("x-test"), "yes");
+  }
+  ASSERT_EQ(requests_.size(), 3u);
+  EXPECT_EQ(requests_[0].method, "POST");
+  EXPECT_EQ(requests_[0].target, "/?a=1");
+  EXPECT_EQ(requests_[0].header("x-acs-action"), "Test");
+  EXPECT_EQ(requests_[0].header("content-length"), "0");
+  // The signature covers the headers as sent: libcurl must not add a form Content-Type.
+  EXPECT_EQ(requests_[0].header("content-type"), "");
+  std::set<std::string> peers;
+  for (const auto& r : requests_) peers.insert(r.remote);
+  EXPECT_EQ(peers.size(), 1u) << "the connection was not reused";
+}
+
+TEST_F(HttpClientTest, ManyConcurrentRequestsOnOneThread) {
+  handler_ = [this](ServerRequest request, Responder respond) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(50));
+    timer->async_wait([timer, respond, target = request.target](auto) {
+      respond(ServerResponse{200, {}, target});
+    });
+  };
+  CurlHttpClient client(io_, {});
+  int done = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::string path = "/" + std::to_string(i);
+    client.send({"GET", base_ + path, {}, ""}, [&done, path](HttpResult r) {
+      ASSERT_TRUE(r) << core::describe(r.error());
+      EXPECT_EQ(r->body, path);
+      ++done;
+    });
+  }
+  EXPECT_EQ(client.inFlight(), 40u);
+  EXPECT_TRUE(waitFor(io_, [&] { return done == 40; }));
+}
+
+TEST_F(HttpClientTest, TimeoutIsClassified) {
+  std::vector<Responder> parked;
+  handler_ = [&](ServerRequest, Responder respond) { parked.push_back(respond); };
+  CurlHttpClient client(io_, {});
+  HttpRequest request{"GET", base_ + "/slow", {}, ""};
+  request.timeout = std::chrono::milliseconds(200);
+  auto r = fetch(client, request);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::kTimeout);
+  EXPECT_TRUE(r.error().retryable);
+}
+
+TEST_F(HttpClientTest, ConnectionRefusedIsClassified) {
+  boost::asio::ip::tcp::acceptor probe(io_, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  auto port = probe.local_endpoint().port();
+  probe.close();
+  CurlHttpClient client(io_, {});
+  auto r = fetch(client, {"GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::kConnect);
+  EXPECT_TRUE(r.error().retryable);
+}
+
+TEST_F(HttpClientTest, ResponsesOverTheCapAreTooLarge) {
+  handler_ = [](ServerRequest, Responder respond) {
+    respond(ServerResponse{200, {}, std::string(2u << 20, 'x')});
+  };
+  CurlHttpClient client(io_, {.max_response_bytes = 1u << 20});
+  auto r = fetch(client, {"GET", base_ + "/big", {}, ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::kTooLarge);
+  EXPECT_NE(r.error().message.find("1048576"), std::string::npos) << r.error().message;
+  CurlHttpClient roomy(io_, {});  // default cap 32 MiB
+  auto ok = fetch(roomy, {"GET", base_ + "/big", {}, ""});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body.size(), 2u << 20);
+}
+
+TEST_F(HttpClientTest, CancelAllCompletesEveryRequest) {
+  std::vector<Responder> parked;  // keeps the connections open and unanswered
+  handler_ = [&](ServerRequest, Responder respond) { parked.push_back(respond); };
+  CurlHttpClient client(io_, {});
+  int cancelled = 0;
+  for (int i = 0; i < 3; ++i) {
+    client.send({"GET", base_ + "/", {}, ""}, [&](HttpResult r) {
+      ASSERT_FALSE(r);
+      EXPECT_EQ(r.error().kind, core::ErrorKind::kCancelled);
+      ++cancelled;
+    });
+  }
+  waitFor(io_, [&] { return requests_.size() == 3; });
+  client.cancelAll();
+  EXPECT_TRUE(waitFor(io_, [&] { return cancelled == 3; }));
+}
+
+TEST_F(HttpClientTest, ProxyFromTheEnvironment) {
+  ::setenv("http_proxy", base_.c_str(), 1);
+  CurlHttpClient client(io_, {});
+  auto r = fetch(client, {"GET", "http://swas.cn-hangzhou.example.invalid/path?x=1", {}, ""});
+  ::unsetenv("http_proxy");
+  ASSERT_TRUE(r) << core::describe(r.error());
+  ASSERT_EQ(requests_.size(), 1u);
+  // A proxy receives the absolute URI.
+  EXPECT_EQ(requests_[0].target, "http://swas.cn-hangzhou.example.invalid/path?x=1");
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(testing::writeTempFile("tls/.keep", "")).parent_path().string();
+    std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        dir_ + "/key.pem -out " + dir_ + "/cert.pem 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    server_ = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{"openssl", "s_server", "-www", "-accept", "127.0.0.1:0", "-cert",
+                                 dir_ + "/cert.pem", "-key", dir_ + "/key.pem"},
+        "ACCEPT");
+    url_ = "https://127.0.0.1:" + std::to_string(server_->port()) + "/";
+  }
+
+  HttpResult fetch(CurlHttpClientOptions options) {
+    CurlHttpClient client(io_, options);
+    std::optional<HttpResult> result;
+    client.send({"GET", url_, {}, ""}, [&](HttpResult r) { result = std::move(r); });
+    EXPECT_TRUE(waitFor(io_, [&] { return result.has_value(); }));
+    return std::move(*result);
+  }
+
+  boost::asio::io_context io_;
+  std::string dir_;
+  std::string url_;
+  std::unique_ptr<testing::ChildProcess> server_;
+};
+
+TEST_F(TlsTest, VerificationIsOnByDefault) {
+  auto r = fetch({});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::kTls);
+  EXPECT_FALSE(r.error().retryable);
+}
+
+TEST_F(TlsTest, ConfiguredCaFileIsTrusted) {
+  auto r = fetch({.ca_file = dir_ + "/cert.pem"});
+  ASSERT_TRUE(r) << core::describe(r.error());
+  EXPECT_EQ(r->status, 200);
+}
+
+}  // namespace
+}  // namespace swas::http

@@ -1,0 +1,214 @@
+// The C++ API client against swas-sim: paging in every signature mode, STS, the metadata
+// service, classified errors, and no secret in any log line or error.
+#include "daemon/api/swas_client.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <set>
+#include <sstream>
+
+#include "daemon/api/response_parser.h"
+#include "daemon/core/time.h"
+#include "daemon/http/curl_http_client.h"
+#include "tests/support/sim_process.h"
+
+namespace swas::api {
+namespace {
+
+using testing::SimProcess;
+using testing::testdataPath;
+using testing::waitFor;
+
+class SwasClientTest : public ::testing::Test {
+ protected:
+  SwasClientTest() : sim_(testdataPath("paging.yaml")), http_(io_, {}) {}
+
+  std::unique_ptr<SwasClientImpl> client(Credentials credentials,
+                                         SignatureVersion version = SignatureVersion::kV3) {
+    providers_.push_back(
+        std::make_unique<StaticCredentialsProvider>(std::move(credentials), "test"));
+    return clientWith(*providers_.back(), version);
+  }
+  std::unique_ptr<SwasClientImpl> clientWith(CredentialsProvider& provider,
+                                             SignatureVersion version = SignatureVersion::kV3) {
+    SwasClientOptions options;
+    options.endpoint = sim_.url();
+    options.signature = version;
+    return std::make_unique<SwasClientImpl>(http_, provider, clock_, *random_, options);
+  }
+
+  std::expected<CommandInvocationPage, core::Error> page(SwasClient& c, int number, int size = 50,
+                                                         std::string instance_id = "") {
+    std::optional<std::expected<CommandInvocationPage, core::Error>> result;
+    DescribeCommandInvocationsRequest request;
+    request.region_id = "cn-hangzhou";
+    request.page_number = number;
+    request.page_size = size;
+    request.instance_id = std::move(instance_id);
+    c.describeCommandInvocations(request, [&](auto r) { result = std::move(r); });
+    EXPECT_TRUE(waitFor(io_, [&] { return result.has_value(); }));
+    return std::move(*result);
+  }
+
+  void setFaults(const std::string& json) {
+    bool done = false;
+    http::HttpRequest request{"POST", sim_.url() + "/_sim/faults", {}, json};
+    http_.send(request, [&](http::HttpResult r) {
+      EXPECT_TRUE(r && r->status == 200);
+      done = true;
+    });
+    ASSERT_TRUE(waitFor(io_, [&] { return done; }));
+  }
+
+  // Walks every page as the daemon will: until PageNumber * PageSize >= TotalCount.
+  void expectAll230(SwasClient& c) {
+    std::set<std::string> ids;
+    std::optional<core::SysSeconds> previous;
+    int64_t total = -1;
+    for (int n = 1; total < 0 || (n - 1) * 50 < total; ++n) {
+      auto p = page(c, n);
+      ASSERT_TRUE(p) << core::describe(p.error());
+      total = p->total_count.value_or(0);
+      EXPECT_EQ(p->page_number, n);
+      for (const auto& inv : p->invocations) {
+        EXPECT_TRUE(ids.insert(inv.invoke_id).second) << "duplicate " << inv.invoke_id;
+        EXPECT_GE(inv.instances.size(), 1u);
+        EXPECT_LE(inv.instances.size(), 3u);
+        auto created = core::parseApiTime(inv.creation_time);
+        ASSERT_TRUE(created);
+        if (previous) EXPECT_LE(*created, *previous) << "not newest first";
+        previous = created;
+      }
+      ASSERT_LT(n, 10);
+    }
+    EXPECT_EQ(total, 230);
+    EXPECT_EQ(ids.size(), 230u);
+  }
+
+  boost::asio::io_context io_;
+  SimProcess sim_;
+  http::CurlHttpClient http_;
+  core::SystemClock clock_;
+  std::unique_ptr<core::Random> random_ = core::makeRandom();
+  std::vector<std::unique_ptr<CredentialsProvider>> providers_;
+};
+
+TEST_F(SwasClientTest, PagesThroughAll230InV3) {
+  expectAll230(*client({"testid", "testsecret", ""}));
+}
+
+TEST_F(SwasClientTest, PagesThroughAll230InV1) {
+  expectAll230(*client({"testid", "testsecret", ""}, SignatureVersion::kV1));
+}
+
+TEST_F(SwasClientTest, PagesThroughAll230WithStsTokenInBothModes) {
+  expectAll230(*client({"testid", "testsecret", "tok/sts+secret=1"}));
+  expectAll230(*client({"testid", "testsecret", "tok/sts+secret=1"}, SignatureVersion::kV1));
+}
+
+TEST_F(SwasClientTest, InstanceFilterListsOnlyThatInstance) {
+  auto c = client({"testid", "testsecret", ""});
+  auto first = page(*c, 1, 1);
+  ASSERT_TRUE(first);
+  std::string instance = first->invocations.at(0).instances.at(1).instance_id;
+  auto filtered = page(*c, 1, 50, instance);
+  ASSERT_TRUE(filtered);
+  EXPECT_GT(filtered->total_count.value_or(0), 0);
+  EXPECT_LT(filtered->total_count.value_or(0), 230);
+  for (const auto& inv : filtered->invocations) {
+    ASSERT_EQ(inv.instances.size(), 1u);
+    EXPECT_EQ(inv.instances[0].instance_id, instance);
+  }
+}
+
+TEST_F(SwasClientTest, ThrottlingIsRetryableWithRetryAfter) {
+  setFaults(R"({"throttle": 1.0, "throttle_retry_after_ms": 1500})");
+  auto p = page(*client({"testid", "testsecret", ""}), 1);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().kind, core::ErrorKind::kApi);
+  EXPECT_EQ(p.error().code, "Throttling.User");
+  EXPECT_EQ(p.error().http_status, 400);
+  EXPECT_TRUE(p.error().retryable);
+  EXPECT_EQ(p.error().retry_after, std::chrono::milliseconds(1500));
+  EXPECT_FALSE(p.error().request_id.empty());
+}
+
+TEST_F(SwasClientTest, ServerErrorsMalformedBodiesAndResetsAreClassified) {
+  auto c = client({"testid", "testsecret", ""});
+  setFaults(R"({"server_error": 1.0})");
+  auto unavailable = page(*c, 1);
+  ASSERT_FALSE(unavailable);
+  EXPECT_EQ(unavailable.error().code, "ServiceUnavailable");
+  EXPECT_TRUE(unavailable.error().retryable);
+  setFaults(R"({"server_error": 0, "malformed": 1.0})");
+  auto malformed = page(*c, 1);
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().kind, core::ErrorKind::kParse);
+  setFaults(R"({"malformed": 0, "reset": 1.0})");
+  auto reset = page(*c, 1);
+  ASSERT_FALSE(reset);
+  EXPECT_EQ(reset.error().kind, core::ErrorKind::kConnect);
+  EXPECT_TRUE(reset.error().retryable);
+  setFaults(R"({"reset": 0})");
+  EXPECT_TRUE(page(*c, 1));
+}
+
+TEST_F(SwasClientTest, AuthErrorsAreNotRetryable) {
+  auto wrong = page(*client({"testid", "wrong-secret", ""}), 1);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "SignatureDoesNotMatch");
+  EXPECT_FALSE(wrong.error().retryable);
+  EXPECT_NE(wrong.error().message.find("server string to sign is:"), std::string::npos);
+  auto unknown = page(*client({"nobody", "x", ""}), 1);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "InvalidAccessKeyId.NotFound");
+  EXPECT_FALSE(unknown.error().retryable);
+}
+
+TEST_F(SwasClientTest, EcsRamRoleCredentialsFromTheMetadataService) {
+  EcsRamRoleProvider::Options options;
+  options.metadata_endpoint = sim_.url();  // role discovered, IMDSv2 token
+  EcsRamRoleProvider provider(http_, clock_, options);
+  auto c = clientWith(provider);
+  auto p = page(*c, 1);
+  ASSERT_TRUE(p) << core::describe(p.error());
+  EXPECT_EQ(p->total_count, 230);
+  EXPECT_EQ(provider.refreshFailures(), 0u);
+}
+
+TEST_F(SwasClientTest, SecretsNeverReachLogsOrErrors) {
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  auto logger = std::make_shared<spdlog::logger>("capture", sink);
+  logger->set_level(spdlog::level::trace);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+
+  const std::string secret = "wrong/secret+1";
+  const std::string token = "tok/sts+secret=1";
+  std::vector<std::string> messages;
+  // A V1 mismatch echoes the server's string to sign, which contains the SecurityToken.
+  for (auto version : {SignatureVersion::kV1, SignatureVersion::kV3}) {
+    auto p = page(*client({"testid", secret, token}, version), 1);
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().code, "SignatureDoesNotMatch");
+    messages.push_back(core::describe(p.error()));
+  }
+  auto ok = page(*client({"testid", "testsecret", token}, SignatureVersion::kV1), 1);
+  EXPECT_TRUE(ok);
+  spdlog::set_default_logger(previous);
+
+  std::string log = captured.str();
+  EXPECT_NE(log.find("SignatureDoesNotMatch"), std::string::npos) << "nothing was logged";
+  for (const std::string& text : messages) log += text;
+  for (const std::string& s : {secret, token, std::string("testsecret"), percentEncode(token),
+                               percentEncode(percentEncode(token))}) {
+    EXPECT_EQ(log.find(s), std::string::npos) << "leaked: " << s;
+  }
+}
+
+}  // namespace
+}  // namespace swas::api

@@ -1,0 +1,103 @@
+#include "tests/support/sim_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace swas::testing {
+
+ChildProcess::ChildProcess(std::vector<std::string> args, const std::string& ready_prefix) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* stream = fdopen(out[0], "r");
+  char line[512] = {};
+  while (fgets(line, sizeof line, stream)) {
+    std::string text(line);
+    if (text.starts_with(ready_prefix)) {
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      ready_line_ = text;
+      break;
+    }
+  }
+  // Keep the pipe's read end open in a detached reader so the child never gets SIGPIPE.
+  int fd = dup(fileno(stream));
+  fclose(stream);
+  if (ready_line_.empty()) {
+    close(fd);
+    throw std::runtime_error("child process " + args[0] + " did not print '" + ready_prefix + "'");
+  }
+  std::thread([fd] {
+    char buf[4096];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    close(fd);
+  }).detach();
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+}
+
+uint16_t ChildProcess::port() const {
+  auto colon = ready_line_.rfind(':');
+  return static_cast<uint16_t>(std::stoi(ready_line_.substr(colon + 1)));
+}
+
+std::vector<std::string> SimProcess::argv(const std::string& scenario_file) {
+  std::vector<std::string> args = {SWAS_SIM_PATH, "--listen", "127.0.0.1:0"};
+  if (!scenario_file.empty()) {
+    args.push_back("--scenario");
+    args.push_back(scenario_file);
+  }
+  return args;
+}
+
+SimProcess::SimProcess(const std::string& scenario_file)
+    : child_(argv(scenario_file), "listening on ") {}
+
+std::string writeTempFile(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("swas-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / name;
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::string testdataPath(const std::string& name) {
+  return std::string(SWAS_TESTDATA_DIR) + "/" + name;
+}
+
+bool waitFor(boost::asio::io_context& io, const std::function<bool()>& done,
+             std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    if (io.stopped()) io.restart();
+    io.run_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+}  // namespace swas::testing

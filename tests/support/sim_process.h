@@ -1,0 +1,51 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace swas::testing {
+
+// A child process for the life of the object (SIGTERM and reaped on destruction), whose
+// stdout is read until a line starting with `ready_prefix`.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, const std::string& ready_prefix);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  const std::string& readyLine() const { return ready_line_; }
+  // The port at the end of the ready line ("... HOST:PORT").
+  uint16_t port() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string ready_line_;
+};
+
+// Runs build/swas-sim on 127.0.0.1:0 for the life of the object.
+class SimProcess {
+ public:
+  explicit SimProcess(const std::string& scenario_file = "");
+  uint16_t port() const { return child_.port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+ private:
+  static std::vector<std::string> argv(const std::string& scenario_file);
+  ChildProcess child_;
+};
+
+// Writes `text` to a fresh file under the test's temp dir and returns its path.
+std::string writeTempFile(const std::string& name, const std::string& text);
+std::string testdataPath(const std::string& name);
+
+// Runs the loop until `done()` or `timeout`; returns done().
+bool waitFor(boost::asio::io_context& io, const std::function<bool()>& done,
+             std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+}  // namespace swas::testing
