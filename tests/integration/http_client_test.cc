@@ -76,7 +76,8 @@ TEST_F(HttpClientTest, ManyConcurrentRequestsOnOneThread) {
   CurlHttpClient client(io_, {});
   int done = 0;
   for (int i = 0; i < 40; ++i) {
-    std::string path = "/" + std::to_string(i);
+    std::string path = std::to_string(i);
+    path.insert(0, 1, '/');
     client.send({"GET", base_ + path, {}, ""}, [&done, path](HttpResult r) {
       ASSERT_TRUE(r) << core::describe(r.error());
       EXPECT_EQ(r->body, path);

@@ -79,7 +79,9 @@ class SwasClientTest : public ::testing::Test {
         EXPECT_LE(inv.instances.size(), 3u);
         auto created = core::parseApiTime(inv.creation_time);
         ASSERT_TRUE(created);
-        if (previous) EXPECT_LE(*created, *previous) << "not newest first";
+        if (previous) {
+          EXPECT_LE(*created, *previous) << "not newest first";
+        }
         previous = created;
       }
       ASSERT_LT(n, 10);

@@ -1,0 +1,60 @@
+# Two commands on a fresh Debian 12 machine as root: `make demo` and `make test`.
+# Each installs what it needs (apt-get, npm ci), skipping what is already there.
+SHELL := /bin/bash
+JOBS ?= 2
+
+APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
+  libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev libspdlog-dev \
+  prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager
+
+CMAKE_COMMON := -DSWAS_WERROR=ON
+CONFORMANCE := tests/conformance
+
+.PHONY: all deps node-deps build build-asan test test-release test-asan demo bench clean
+
+all: build
+
+# apt-get only when something is missing; nodejs may come from elsewhere (npm bundled), so
+# node and npm are checked as commands.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	  grep -q 'install ok installed' || echo $$p; done); \
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing="$$missing nodejs npm"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+node-deps: deps
+	@if [ ! -f $(CONFORMANCE)/node_modules/.package-lock.json ] || \
+	    [ $(CONFORMANCE)/package-lock.json -nt $(CONFORMANCE)/node_modules/.package-lock.json ]; then \
+	  cd $(CONFORMANCE) && npm ci --no-audit --no-fund; \
+	fi
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_COMMON)
+	cmake --build build -j$(JOBS)
+
+build-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWAS_SANITIZE=address,undefined \
+	  -DSWAS_BUILD_BENCH=OFF $(CMAKE_COMMON)
+	cmake --build build-asan -j$(JOBS)
+
+test-release: build node-deps
+	cd build && ctest --output-on-failure -j$(JOBS)
+
+test-asan: build-asan node-deps
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+test: test-release test-asan
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	rm -rf build build-asan
