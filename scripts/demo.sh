@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fifo=$(mktemp -u); mkfifo "$fifo"
+state=$(mktemp)
 ./build/swas-sim --listen 127.0.0.1:0 --scenario config/demo-scenario.yaml >"$fifo" &
 sim=$!
-trap 'kill $sim 2>/dev/null; rm -f "$fifo"' EXIT
+trap 'kill $sim 2>/dev/null; rm -f "$fifo" "$state"' EXIT
 read -r line <"$fifo"
 echo "swas-sim: $line (AccessKey testid / testsecret)"
 url="http://127.0.0.1:${line##*:}"
@@ -20,8 +21,9 @@ import json, sys
 seen = int(sys.argv[1]); truth = json.load(sys.stdin)["truth"]
 for t in truth[seen:]:
     if t["to"] in ("Failed", "Timeout", "Error", "Invalid", "Aborted"):
-        print(f"  t={t[\"time\"]:7.1f}s {t[\"region_id\"]} {t[\"invoke_id\"]} on {t[\"instance_id\"]}: {t[\"from\"]} -> {t[\"to\"]}")
-print(len(truth), file=sys.stderr)' "$seen" 2>/tmp/swas-demo-seen || true
-  seen=$(cat /tmp/swas-demo-seen 2>/dev/null || echo "$seen")
+        print("  t=%7.1fs %s %s on %s: %s -> %s" % (t["time"], t["region_id"], t["invoke_id"],
+                                                  t["instance_id"], t["from"], t["to"]), flush=True)
+print(len(truth), file=sys.stderr)' "$seen" 2>"$state"
+  seen=$(tail -n1 "$state")
   sleep 2
 done
