@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "daemon/core/time.h"
+
 namespace swas::sim {
 namespace {
 
@@ -17,20 +19,6 @@ std::string hexId(std::mt19937_64& rng, int digits) {
     }
   }
   return out;
-}
-
-std::string isoTime(std::chrono::system_clock::time_point t, bool zone) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  auto days = std::chrono::floor<std::chrono::days>(secs);
-  std::chrono::year_month_day ymd(days);
-  std::chrono::hh_mm_ss hms(secs - days);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lld%s",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()), zone ? "Z" : "");
-  return buf;
 }
 
 struct OutcomeDetail {
@@ -162,10 +150,10 @@ void World::apply(const Event& event) {
   const Step& step = event.step;
   auto at = epoch_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(event.at);
   if (step.status == "Running" && instance.start_time.empty())
-    instance.start_time = isoTime(at, true);
+    instance.start_time = core::formatIso8601(at);
   if (isTerminal(step.status)) {
-    if (instance.start_time.empty()) instance.start_time = isoTime(at, true);
-    instance.finish_time = isoTime(at, true);
+    if (instance.start_time.empty()) instance.start_time = core::formatIso8601(at);
+    instance.finish_time = core::formatIso8601(at);
   }
   if (step.exit_code) instance.exit_code = step.exit_code;
   if (!step.error_code.empty()) instance.error_code = step.error_code;
