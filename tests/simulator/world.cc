@@ -170,7 +170,6 @@ void World::evict(const std::string& region_id) {
   if (generator_.max_retained <= 0) return;
   auto& list = regions_[region_id];
   while (static_cast<int>(list.size()) > generator_.max_retained &&
-         isTerminal(overallStatus(list.front()->instances)) &&
          std::all_of(list.front()->instances.begin(), list.front()->instances.end(),
                      [](const SimInstance& i) { return isTerminal(i.status); })) {
     list.pop_front();

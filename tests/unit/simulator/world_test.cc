@@ -100,3 +100,31 @@ TEST(World, GeneratorIsSeededAndRetainsHistory) {
 
 }  // namespace
 }  // namespace swas::sim
+
+namespace swas::sim {
+namespace {
+
+// Eviction keeps max_retained finished invocations whatever their overall status: one that ended
+// PartialFailed or Stopped must not pin the history.
+TEST(World, EvictsFinishedInvocationsOfEveryOverallStatus) {
+  Scenario s;
+  s.generator.enabled = true;
+  s.generator.regions = {"cn-hangzhou"};
+  s.generator.instances = 3;
+  s.generator.instances_per_invocation = 3;
+  s.generator.outcomes = {{"Success", 1}, {"Failed", 1}, {"Cancelled", 1}};
+  s.generator.retained = 60;
+  s.generator.max_retained = 20;
+  World world(s, std::chrono::system_clock::now());
+  auto list = world.query({"cn-hangzhou"});
+  EXPECT_LE(list.size(), 21u);  // 20 retained and the one created at t=0, still running
+  bool mixed = false;
+  for (const auto* inv : list) {
+    std::string overall = overallStatus(inv->instances);
+    mixed = mixed || overall == "PartialFailed" || overall == "Stopped";
+  }
+  EXPECT_TRUE(mixed) << "the scenario should produce PartialFailed or Stopped invocations";
+}
+
+}  // namespace
+}  // namespace swas::sim
