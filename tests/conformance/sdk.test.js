@@ -232,3 +232,18 @@ test('throttling reaches the SDK as ThrottlingError with retryAfter', async () =
     await set({ throttle: 0 });
   }
 });
+
+test('a missing RegionId is MissingRegionId, with HostId, and counted under its own Code', async () => {
+  const res = await send(signedV3({ query: { PageSize: '50' } }));
+  assert.strictEqual(res.status, 400);
+  assert.strictEqual(res.body.Code, 'MissingRegionId');
+  assert.strictEqual(res.body.HostId, `127.0.0.1:${port}`);
+  const stats = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/_sim/stats?truth=0' }, (r) => {
+      let data = '';
+      r.on('data', (d) => { data += d; });
+      r.on('end', () => resolve(JSON.parse(data)));
+    }).on('error', reject);
+  });
+  assert.strictEqual(stats.requests.DescribeCommandInvocations.MissingRegionId, 1);
+});

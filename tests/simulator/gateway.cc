@@ -410,13 +410,10 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
     return reject({503, "ServiceUnavailable",
                    "The request has failed due to a temporary failure of the server."});
   }
-  http::ServerResponse response = action == "ListRegions"
-                                      ? listRegions(caller.params)
-                                      : describeCommandInvocations(caller.params);
-  if (response.status != 200) {
-    count(action, "InvalidParameter");
-    return response;
-  }
+  auto answer = action == "ListRegions" ? listRegions(caller.params)
+                                        : describeCommandInvocations(caller.params);
+  if (!answer) return reject(answer.error());
+  http::ServerResponse response = std::move(*answer);
   if (roll(faults_.malformed)) {
     response.body.resize(response.body.size() / 2);
     count(action, "malformed");
@@ -426,16 +423,18 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
   return response;
 }
 
-http::ServerResponse Gateway::describeCommandInvocations(const Params& params) {
-  auto invalid = [&](std::string message) {
-    return errorResponse({400, "InvalidParameter", std::move(message)}, "");
+std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommandInvocations(
+    const Params& params) {
+  auto invalid = [](std::string message) {
+    return std::unexpected(Rejection{400, "InvalidParameter", std::move(message)});
   };
   Query query{param(params, "RegionId"),        param(params, "InstanceId"),
               param(params, "InvokeId"),        param(params, "CommandId"),
               param(params, "CommandName"),     param(params, "CommandType"),
               param(params, "InvocationStatus")};
   if (query.region_id.empty()) {
-    return errorResponse({400, "MissingRegionId", "RegionId is mandatory for this action."}, "");
+    return std::unexpected(
+        Rejection{400, "MissingRegionId", "RegionId is mandatory for this action."});
   }
   std::string size_text = param(params, "PageSize");
   std::string number_text = param(params, "PageNumber");
@@ -505,7 +504,7 @@ http::ServerResponse Gateway::describeCommandInvocations(const Params& params) {
   return json(200, std::move(body));
 }
 
-http::ServerResponse Gateway::listRegions(const Params&) {
+std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const Params&) {
   std::vector<std::string> ids = world_.regionIds();
   if (ids.empty()) ids = {"cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-southeast-1"};
   std::string body;

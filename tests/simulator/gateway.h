@@ -75,8 +75,10 @@ class Gateway {
   std::optional<Rejection> checkTimestamp(const std::string& text, bool v3);
   std::optional<Rejection> useNonce(const std::string& nonce);
   http::ServerResponse dispatch(const Caller& caller, const std::string& host);
-  http::ServerResponse describeCommandInvocations(const api::Params& params);
-  http::ServerResponse listRegions(const api::Params& params);
+  // An action answers, or rejects the call; dispatch() counts and formats the rejection.
+  std::expected<http::ServerResponse, Rejection> describeCommandInvocations(
+      const api::Params& params);
+  std::expected<http::ServerResponse, Rejection> listRegions(const api::Params& params);
   http::ServerResponse errorResponse(const Rejection& rejection, const std::string& host);
   http::ServerResponse json(int status, std::string body);
   std::string requestId();
