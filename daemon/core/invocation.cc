@@ -1,0 +1,22 @@
+#include "daemon/core/invocation.h"
+
+#include <algorithm>
+
+namespace swas::core {
+
+bool isTerminalInstanceStatus(std::string_view s) {
+  return s == "Success" || s == "Failed" || s == "Error" || s == "Timeout" || s == "Invalid" ||
+         s == "Aborted" || s == "Cancelled" || s == "Terminated";
+}
+
+bool isTerminalOverallStatus(std::string_view s) {
+  return s == "Success" || s == "Failed" || s == "Stopped" || s == "PartialFailed";
+}
+
+bool Invocation::finished() const {
+  return isTerminalOverallStatus(overall_status) &&
+         std::all_of(instances.begin(), instances.end(),
+                     [](const InstanceState& i) { return isTerminalInstanceStatus(i.status); });
+}
+
+}  // namespace swas::core

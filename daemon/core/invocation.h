@@ -1,0 +1,90 @@
+#pragma once
+
+// The vocabulary of what the daemon tracks: invocations, their per-instance states, and the
+// transitions between them. Standard library only.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swas::core {
+
+inline constexpr std::string_view kNone = "none";  // `from` of a first sighting
+
+// Per-instance statuses that never change again.
+bool isTerminalInstanceStatus(std::string_view status);
+// Overall statuses that never change again.
+bool isTerminalOverallStatus(std::string_view status);
+
+inline constexpr std::string_view kOverallStatuses[] = {
+    "Pending", "Running", "Success", "Failed", "Stopping", "Stopped", "PartialFailed"};
+inline constexpr std::string_view kInstanceStatuses[] = {
+    "Pending", "Invalid", "Aborted",   "Running",  "Success",   "Failed",
+    "Error",   "Timeout", "Cancelled", "Stopping", "Terminated"};
+
+struct InstanceState {
+  std::string instance_id;
+  std::string status;
+  std::string error_code;
+  std::string error_info;
+  std::optional<int64_t> exit_code;
+  std::string start_time;
+  std::string finish_time;
+  std::string output;
+};
+
+struct Invocation {
+  std::string region_id;
+  std::string invoke_id;
+  std::string command_id;
+  std::string command_name;
+  std::string command_type;
+  std::string creation_time;  // as the API sends it: zone-less UTC
+  std::string overall_status;
+  std::vector<InstanceState> instances;
+
+  // True when the overall status and every instance are terminal.
+  bool finished() const;
+};
+
+// One per-instance change: a status change (from != to), or an ErrorCode appearing on the same
+// status. `from` is "none" on a first sighting.
+struct Transition {
+  std::string region_id;
+  std::string invoke_id;
+  std::string instance_id;
+  std::string command_id;
+  std::string command_name;
+  std::string from;
+  std::string to;
+  std::string error_code;
+  std::string error_info;
+  std::optional<int64_t> exit_code;
+  std::string creation_time;
+  std::string finish_time;
+  std::string output;
+  // False for history seen on a cold start that is older than poll.initial_lookback: it is
+  // recorded and counted, but never alerted on.
+  bool alertable = true;
+};
+
+struct OverallChange {
+  std::string region_id;
+  std::string invoke_id;
+  std::string from;  // "none" on a first sighting
+  std::string to;
+};
+
+// Where the poller hands what it saw, after it is durably stored. Metrics and alerting
+// implement this; the poller knows nothing of them.
+class TransitionSink {
+ public:
+  virtual ~TransitionSink() = default;
+  virtual void onTransitions(const std::string& region_id,
+                             const std::vector<Transition>& transitions,
+                             const std::vector<OverallChange>& overall_changes) = 0;
+};
+
+}  // namespace swas::core

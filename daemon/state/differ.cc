@@ -1,0 +1,101 @@
+#include "daemon/state/differ.h"
+
+#include "daemon/core/time.h"
+
+namespace swas::state {
+namespace {
+
+bool beforeLookback(const core::Invocation& inv, const DiffOptions& options) {
+  auto created = core::parseApiTime(inv.creation_time);
+  // An unreadable CreationTime is treated as recent: better one alert too many than a miss.
+  return created && *created < options.now - options.initial_lookback;
+}
+
+core::Transition transition(const core::Invocation& inv, const core::InstanceState& inst,
+                            std::string from, bool alertable) {
+  return core::Transition{inv.region_id,    inv.invoke_id,   inst.instance_id,  inv.command_id,
+                          inv.command_name, std::move(from), inst.status,       inst.error_code,
+                          inst.error_info,  inst.exit_code,  inv.creation_time, inst.finish_time,
+                          inst.output,      alertable};
+}
+
+void refreshFinished(StoredInvocation& s) {
+  s.finished = core::isTerminalOverallStatus(s.overall_status);
+  for (const auto& [id, inst] : s.instances) {
+    s.finished = s.finished && core::isTerminalInstanceStatus(inst.status);
+  }
+}
+
+}  // namespace
+
+DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation>& fetched,
+                const DiffOptions& options) {
+  DiffResult result;
+  RegionSnapshot seen;  // what this poll has already reported, over `stored`
+  for (const core::Invocation& original : fetched) {
+    core::Invocation inv = original;
+    if (!options.watched_instances.empty()) {
+      std::erase_if(inv.instances, [&](const core::InstanceState& i) {
+        return !options.watched_instances.contains(i.instance_id);
+      });
+      if (inv.instances.empty()) continue;
+    }
+    const StoredInvocation* before = nullptr;
+    if (auto it = seen.find(inv.invoke_id); it != seen.end()) {
+      before = &it->second;
+    } else if (auto st = stored.find(inv.invoke_id); st != stored.end()) {
+      before = &st->second;
+    }
+    bool alertable = !(options.cold_start && beforeLookback(inv, options));
+    bool changed = false;
+    for (const auto& inst : inv.instances) {
+      const StoredInstance* was = nullptr;
+      if (before) {
+        if (auto it = before->instances.find(inst.instance_id); it != before->instances.end()) {
+          was = &it->second;
+        }
+      }
+      if (!was) {
+        result.transitions.push_back(transition(inv, inst, std::string(core::kNone), alertable));
+        changed = true;
+      } else if (was->status != inst.status ||
+                 (was->error_code.empty() && !inst.error_code.empty())) {
+        result.transitions.push_back(transition(inv, inst, was->status, alertable));
+        changed = true;
+      } else if (was->error_code != inst.error_code) {
+        changed = true;  // recorded, not a transition
+      }
+    }
+    std::string overall_before = before ? before->overall_status : std::string(core::kNone);
+    if (overall_before != inv.overall_status) {
+      result.overall_changes.push_back(
+          {inv.region_id, inv.invoke_id, overall_before, inv.overall_status});
+      changed = true;
+    }
+    if (!changed) continue;
+    StoredInvocation merged = before ? *before : StoredInvocation{};
+    merged.overall_status = inv.overall_status;
+    merged.creation_time = inv.creation_time;
+    for (const auto& inst : inv.instances) {
+      merged.instances[inst.instance_id] = {inst.status, inst.error_code};
+    }
+    refreshFinished(merged);
+    seen[inv.invoke_id] = std::move(merged);
+    result.changed.push_back(std::move(inv));
+  }
+  return result;
+}
+
+void applyChanges(RegionSnapshot& snapshot, const std::vector<core::Invocation>& changed) {
+  for (const auto& inv : changed) {
+    StoredInvocation& s = snapshot[inv.invoke_id];
+    s.overall_status = inv.overall_status;
+    s.creation_time = inv.creation_time;
+    for (const auto& inst : inv.instances) {
+      s.instances[inst.instance_id] = {inst.status, inst.error_code};
+    }
+    refreshFinished(s);
+  }
+}
+
+}  // namespace swas::state

@@ -1,0 +1,57 @@
+#pragma once
+
+// diff(stored, fetched): the pure heart of the poller (osquery's DiffResults). No I/O.
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/core/invocation.h"
+
+namespace swas::state {
+
+struct StoredInstance {
+  std::string status;
+  std::string error_code;
+};
+
+struct StoredInvocation {
+  std::string overall_status;
+  std::string creation_time;
+  bool finished = false;
+  std::map<std::string, StoredInstance> instances;  // by instance id
+};
+
+// What the store knows of one region, by invoke id.
+using RegionSnapshot = std::unordered_map<std::string, StoredInvocation>;
+
+struct DiffOptions {
+  // No state existed for this region before this poll.
+  bool cold_start = false;
+  std::chrono::system_clock::time_point now{};
+  std::chrono::seconds initial_lookback{3600};
+  // Instances to track; empty means every instance.
+  std::set<std::string> watched_instances;
+};
+
+struct DiffResult {
+  std::vector<core::Transition> transitions;
+  std::vector<core::OverallChange> overall_changes;
+  // New or changed invocations, with only watched instances, to be written to the store.
+  std::vector<core::Invocation> changed;
+};
+
+// Per-instance transitions (first sightings from "none", status changes, ErrorCode appearing)
+// and overall-status changes of `fetched` against `stored`. An invocation fetched twice in one
+// poll (pages shifting under the walk) is diffed against its first appearance, so nothing is
+// reported twice. Instances absent from `fetched` are left as they are.
+DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation>& fetched,
+                const DiffOptions& options);
+
+// Applies a diff's `changed` invocations to a snapshot (what the store does durably).
+void applyChanges(RegionSnapshot& snapshot, const std::vector<core::Invocation>& changed);
+
+}  // namespace swas::state
