@@ -1,0 +1,158 @@
+#include "daemon/state/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/sim_process.h"
+
+namespace swas::state {
+namespace {
+
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+std::string freshPath(const std::string& name) {
+  std::string path = testing::writeTempFile("store/" + name, "");
+  fs::remove(path);
+  return path;
+}
+
+core::Invocation inv(std::string id, std::string overall, std::string status,
+                     std::string created = "2026-11-28T12:00:00") {
+  core::Invocation v{"cn-hangzhou",      std::move(id),      "c-1", "deploy", "RunShellScript",
+                     std::move(created), std::move(overall), {}};
+  v.instances.push_back(
+      core::InstanceState{.instance_id = "i1", .status = std::move(status), .exit_code = 0});
+  return v;
+}
+
+const system_clock::time_point kNow = sys_days(year(2026) / 11 / 28) + hours(13);
+
+TEST(Store, CommitsAndReloadsAcrossReopen) {
+  std::string path = freshPath("roundtrip.db");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error();
+    auto cursor = (*store)->loadCursor("cn-hangzhou");
+    ASSERT_TRUE(cursor);
+    EXPECT_FALSE(cursor->known);
+    PollCommit poll{"cn-hangzhou",
+                    {inv("t-1", "Running", "Running"), inv("t-2", "Success", "Success")},
+                    {core::Transition{.region_id = "cn-hangzhou",
+                                      .invoke_id = "t-1",
+                                      .instance_id = "i1",
+                                      .from = "none",
+                                      .to = "Running"}},
+                    {true, kNow, "2026-11-28T12:00:00"},
+                    kNow};
+    ASSERT_TRUE((*store)->commit(poll));
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  auto snapshot = (*store)->loadRegion("cn-hangzhou");
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->size(), 2u);
+  EXPECT_EQ(snapshot->at("t-1").instances.at("i1").status, "Running");
+  EXPECT_FALSE(snapshot->at("t-1").finished);
+  EXPECT_TRUE(snapshot->at("t-2").finished);
+  auto cursor = (*store)->loadCursor("cn-hangzhou");
+  EXPECT_TRUE(cursor->known);
+  EXPECT_EQ(cursor->newest_creation, "2026-11-28T12:00:00");
+  EXPECT_EQ(floor<seconds>(cursor->last_full_scan), floor<seconds>(kNow));
+  EXPECT_EQ(*(*store)->transitionCount(), 1u);
+  EXPECT_TRUE((*store)->loadRegion("cn-beijing")->empty());
+}
+
+TEST(Store, RefusesASecondDaemon) {
+  std::string path = freshPath("locked.db");
+  auto first = Store::open(path);
+  ASSERT_TRUE(first);
+  auto second = Store::open(path);
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().find(path), std::string::npos);
+  EXPECT_NE(second.error().find("in use by another running"), std::string::npos);
+  EXPECT_NE(second.error().find("pid " + std::to_string(getpid())), std::string::npos);
+  first->reset();
+  EXPECT_TRUE(Store::open(path)) << "the lock is released with the store";
+}
+
+void expectRefused(const std::string& path, const std::string& needle) {
+  auto store = Store::open(path);
+  ASSERT_FALSE(store) << "opened " << path;
+  EXPECT_NE(store.error().find(path), std::string::npos) << store.error();
+  EXPECT_NE(store.error().find(needle), std::string::npos) << store.error();
+}
+
+TEST(Store, RefusesGarbage) {
+  std::string path = freshPath("garbage.db");
+  std::ofstream(path) << std::string(8192, 'x');
+  expectRefused(path, "move it aside");
+  EXPECT_EQ(fs::file_size(path), 8192u) << "the file must be left as it was";
+}
+
+TEST(Store, RefusesATruncatedDatabase) {
+  std::string path = freshPath("truncated.db");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store);
+    std::vector<core::Invocation> many;
+    for (int i = 0; i < 2000; ++i)
+      many.push_back(inv("t-" + std::to_string(i), "Success", "Success"));
+    ASSERT_TRUE((*store)->commit({"cn-hangzhou", many, {}, {true, kNow, ""}, kNow}));
+  }
+  // Checkpointed into the main file by the close; cut it in the middle of its pages.
+  fs::remove(path + "-wal");
+  fs::resize_file(path, fs::file_size(path) / 2);
+  expectRefused(path, "corrupt");
+}
+
+TEST(Store, RefusesANewerSchema) {
+  std::string path = freshPath("newer.db");
+  ASSERT_TRUE(Store::open(path));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  expectRefused(path, "schema version 99");
+}
+
+TEST(Store, RefusesSomebodyElsesDatabase) {
+  std::string path = freshPath("foreign.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE users(id)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  expectRefused(path, "something else");
+}
+
+TEST(Store, RefusesAnUnopenablePath) {
+  std::string dir = freshPath("a-directory");
+  fs::create_directories(dir);
+  expectRefused(dir, "cannot open state file");
+  expectRefused("/nonexistent-dir/state.db", "cannot open lock file");
+}
+
+TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
+  auto store = Store::open(freshPath("evict.db"));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->commit({"cn-hangzhou",
+                                {inv("t-old-done", "Success", "Success", "2026-11-01T00:00:00"),
+                                 inv("t-old-running", "Running", "Running", "2026-11-01T00:00:00"),
+                                 inv("t-new-done", "Failed", "Failed", "2026-11-28T00:00:00")},
+                                {},
+                                {true, kNow, ""},
+                                kNow}));
+  auto evicted = (*store)->evictFinishedBefore(sys_days(year(2026) / 11 / 14));
+  ASSERT_TRUE(evicted);
+  EXPECT_EQ(*evicted, 1u);
+  auto snapshot = (*store)->loadRegion("cn-hangzhou");
+  EXPECT_FALSE(snapshot->contains("t-old-done"));
+  EXPECT_TRUE(snapshot->contains("t-old-running")) << "unfinished work is never forgotten";
+  EXPECT_TRUE(snapshot->contains("t-new-done"));
+}
+
+}  // namespace
+}  // namespace swas::state
