@@ -1,0 +1,405 @@
+#include "daemon/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "daemon/core/invocation.h"
+
+namespace swas::config {
+namespace {
+
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+class Parser {
+ public:
+  Parser(std::string name, const api::EnvLookup& env) : name_(std::move(name)), env_(env) {}
+
+  Problems problems;
+
+  void problem(const YAML::Node& node, const std::string& message) {
+    YAML::Mark mark = node.Mark();
+    problems.push_back(name_ + ":" + std::to_string(mark.line + 1) + ":" +
+                       std::to_string(mark.column + 1) + ": " + message);
+  }
+
+  bool isMap(const YAML::Node& node, const std::string& what) {
+    if (node.IsMap()) return true;
+    problem(node, what + " must be a mapping");
+    return false;
+  }
+
+  // Unknown keys are errors, with a suggestion for near misses.
+  void checkKeys(const YAML::Node& node, const std::set<std::string>& allowed,
+                 const std::string& section) {
+    for (const auto& item : node) {
+      std::string key = item.first.as<std::string>("");
+      if (allowed.contains(key)) continue;
+      std::string message = "unknown key '" + key + "' in " + section;
+      std::string best;
+      size_t best_distance = 3;
+      for (const auto& candidate : allowed) {
+        size_t d = editDistance(key, candidate);
+        if (d < best_distance) {
+          best_distance = d;
+          best = candidate;
+        }
+      }
+      if (!best.empty()) message += " (did you mean '" + best + "'?)";
+      problem(item.first, message);
+    }
+  }
+
+  // ${NAME} is replaced by the environment variable; an unset one is an error.
+  std::string substitute(const YAML::Node& node, const std::string& text) {
+    std::string out;
+    size_t pos = 0;
+    while (true) {
+      size_t start = text.find("${", pos);
+      if (start == std::string::npos) break;
+      size_t end = text.find('}', start);
+      if (end == std::string::npos) break;
+      out += text.substr(pos, start - pos);
+      std::string var = text.substr(start + 2, end - start - 2);
+      if (auto value = env_(var)) {
+        out += *value;
+      } else {
+        problem(node, "environment variable " + var + " is not set");
+      }
+      pos = end + 1;
+    }
+    return out + text.substr(pos);
+  }
+
+  bool scalar(const YAML::Node& node, const std::string& key) {
+    if (node.IsScalar()) return true;
+    problem(node, key + " must be a single value");
+    return false;
+  }
+
+  void str(const YAML::Node& parent, const char* key, std::string& out) {
+    const YAML::Node node = parent[key];
+    if (!node || node.IsNull()) return;
+    if (scalar(node, key)) out = substitute(node, node.Scalar());
+  }
+
+  void dur(const YAML::Node& parent, const char* key, Duration& out, bool positive = true) {
+    const YAML::Node node = parent[key];
+    if (!node || !scalar(node, key)) return;
+    auto d = parseDuration(substitute(node, node.Scalar()));
+    if (!d) {
+      problem(node, std::string(key) + ": '" + node.Scalar() +
+                        "' is not a duration with a unit (500ms, 30s, 5m, 2h, 14d)");
+    } else if (positive && d->count() <= 0) {
+      problem(node, std::string(key) + " must be positive");
+    } else {
+      out = *d;
+    }
+  }
+
+  void number(const YAML::Node& parent, const char* key, double& out, double lo, double hi) {
+    const YAML::Node node = parent[key];
+    if (!node || !scalar(node, key)) return;
+    try {
+      double v = std::stod(substitute(node, node.Scalar()));
+      if (v < lo || v > hi) {
+        problem(node, std::string(key) + " must be between " + trim(lo) + " and " + trim(hi));
+      } else {
+        out = v;
+      }
+    } catch (const std::exception&) {
+      problem(node, std::string(key) + ": '" + node.Scalar() + "' is not a number");
+    }
+  }
+
+  void integer(const YAML::Node& parent, const char* key, int& out, int lo, int hi) {
+    double v = out;
+    number(parent, key, v, lo, hi);
+    if (v != static_cast<int>(v)) {
+      problem(parent[key], std::string(key) + " must be a whole number");
+      return;
+    }
+    out = static_cast<int>(v);
+  }
+
+  void boolean(const YAML::Node& parent, const char* key, bool& out) {
+    const YAML::Node node = parent[key];
+    if (!node || !scalar(node, key)) return;
+    std::string v = node.Scalar();
+    if (v == "true" || v == "yes")
+      out = true;
+    else if (v == "false" || v == "no")
+      out = false;
+    else
+      problem(node, std::string(key) + " must be true or false");
+  }
+
+  void list(const YAML::Node& parent, const char* key, std::vector<std::string>& out) {
+    const YAML::Node node = parent[key];
+    if (!node || node.IsNull()) return;
+    if (!node.IsSequence()) {
+      problem(node, std::string(key) + " must be a list");
+      return;
+    }
+    out.clear();
+    for (const auto& item : node) {
+      if (scalar(item, key)) out.push_back(substitute(item, item.Scalar()));
+    }
+  }
+
+  static std::string trim(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  }
+
+ private:
+  std::string name_;
+  const api::EnvLookup& env_;
+};
+
+void parseCredentials(Parser& p, const YAML::Node& node, api::CredentialsSettings& c) {
+  if (!p.isMap(node, "credentials")) return;
+  p.checkKeys(node,
+              {"access_key_id", "access_key_secret", "access_key_secret_file", "security_token",
+               "ecs_ram_role", "metadata_endpoint"},
+              "credentials");
+  p.str(node, "access_key_id", c.access_key_id);
+  p.str(node, "access_key_secret", c.access_key_secret);
+  p.str(node, "access_key_secret_file", c.access_key_secret_file);
+  p.str(node, "security_token", c.security_token);
+  p.str(node, "ecs_ram_role", c.ecs_ram_role);
+  p.str(node, "metadata_endpoint", c.metadata_endpoint);
+  if (!c.access_key_secret.empty() && !c.access_key_secret_file.empty()) {
+    p.problem(node, "credentials: give access_key_secret or access_key_secret_file, not both");
+  }
+}
+
+void parseApi(Parser& p, const YAML::Node& node, ApiSettings& a) {
+  if (!p.isMap(node, "api")) return;
+  p.checkKeys(node, {"endpoint", "signature", "timeout", "rate_limit", "max_in_flight"}, "api");
+  p.str(node, "endpoint", a.endpoint);
+  if (auto ep = api::parseEndpoint(api::endpointForRegion(a.endpoint, "cn-hangzhou")); !ep) {
+    p.problem(node["endpoint"] ? node["endpoint"] : node, "api.endpoint: " + ep.error());
+  }
+  std::string signature;
+  p.str(node, "signature", signature);
+  if (signature == "v1")
+    a.signature = api::SignatureVersion::kV1;
+  else if (!signature.empty() && signature != "v3")
+    p.problem(node["signature"], "api.signature must be v3 or v1");
+  p.dur(node, "timeout", a.timeout);
+  p.number(node, "rate_limit", a.rate_limit, 0.01, 10000);
+  p.integer(node, "max_in_flight", a.max_in_flight, 1, 64);
+}
+
+void parsePoll(Parser& p, const YAML::Node& node, PollSettings& s) {
+  if (!p.isMap(node, "poll")) return;
+  p.checkKeys(node, {"interval", "jitter", "page_size", "full_scan_every", "initial_lookback"},
+              "poll");
+  p.dur(node, "interval", s.interval);
+  p.number(node, "jitter", s.jitter, 0, 1);
+  p.integer(node, "page_size", s.page_size, 1, 50);
+  p.dur(node, "full_scan_every", s.full_scan_every);
+  p.dur(node, "initial_lookback", s.initial_lookback, false);
+}
+
+void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>& regions) {
+  if (!node.IsSequence() || node.size() == 0) {
+    p.problem(node, "regions must be a list with at least one region");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& item : node) {
+    if (!p.isMap(item, "a region")) continue;
+    p.checkKeys(item, {"region_id", "instance_ids", "command_type", "command_name", "interval"},
+                "regions[]");
+    RegionSettings r;
+    p.str(item, "region_id", r.region_id);
+    if (r.region_id.empty()) {
+      p.problem(item, "region_id is required and must not be empty");
+    } else if (!seen.insert(r.region_id).second) {
+      p.problem(item["region_id"], "region " + r.region_id + " is listed twice");
+    }
+    p.list(item, "instance_ids", r.instance_ids);
+    p.str(item, "command_type", r.command_type);
+    p.str(item, "command_name", r.command_name);
+    if (item["interval"]) {
+      Duration d{};
+      p.dur(item, "interval", d);
+      if (d.count() > 0) r.interval = d;
+    }
+    regions.push_back(std::move(r));
+  }
+}
+
+void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
+  if (!p.isMap(node, "alerts")) return;
+  p.checkKeys(
+      node,
+      {"statuses", "error_codes", "resolve_on_success", "resolve_timeout", "receivers", "retry"},
+      "alerts");
+  p.list(node, "statuses", a.statuses);
+  for (const auto& s : a.statuses) {
+    if (std::find(std::begin(core::kInstanceStatuses), std::end(core::kInstanceStatuses), s) ==
+        std::end(core::kInstanceStatuses)) {
+      p.problem(node["statuses"],
+                "alerts.statuses: '" + s + "' is not a per-instance InvocationStatus");
+    }
+  }
+  p.boolean(node, "error_codes", a.error_codes);
+  p.boolean(node, "resolve_on_success", a.resolve_on_success);
+  p.dur(node, "resolve_timeout", a.resolve_timeout);
+  if (const auto retry = node["retry"]; retry && p.isMap(retry, "alerts.retry")) {
+    p.checkKeys(retry, {"initial_backoff", "max_backoff", "give_up_after"}, "alerts.retry");
+    p.dur(retry, "initial_backoff", a.retry.initial_backoff);
+    p.dur(retry, "max_backoff", a.retry.max_backoff);
+    p.dur(retry, "give_up_after", a.retry.give_up_after);
+  }
+  const auto receivers = node["receivers"];
+  if (!receivers || receivers.IsNull()) return;
+  if (!receivers.IsSequence()) {
+    p.problem(receivers, "alerts.receivers must be a list");
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& item : receivers) {
+    if (!p.isMap(item, "a receiver")) continue;
+    p.checkKeys(item,
+                {"name", "type", "url", "url_file", "hmac_secret_file", "headers", "timeout",
+                 "send_resolved", "max_alerts_per_message"},
+                "alerts.receivers[]");
+    ReceiverSettings r;
+    p.str(item, "name", r.name);
+    p.str(item, "type", r.type);
+    p.str(item, "url", r.url);
+    p.str(item, "url_file", r.url_file);
+    p.str(item, "hmac_secret_file", r.hmac_secret_file);
+    if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
+      if (p.isMap(headers, "headers")) {
+        for (const auto& h : headers)
+          r.headers[h.first.as<std::string>("")] =
+              p.substitute(h.second, h.second.as<std::string>(""));
+      }
+    }
+    p.dur(item, "timeout", r.timeout);
+    p.boolean(item, "send_resolved", r.send_resolved);
+    p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);
+    if (r.name.empty())
+      p.problem(item, "a receiver needs a name");
+    else if (!names.insert(r.name).second)
+      p.problem(item["name"], "receiver name " + r.name + " is used twice");
+    if (r.type != "webhook" && r.type != "alertmanager") {
+      p.problem(item["type"] ? item["type"] : item,
+                "receiver type must be webhook or alertmanager");
+    }
+    if (r.url.empty() == r.url_file.empty())
+      p.problem(item, "a receiver needs exactly one of url and url_file");
+    a.receivers.push_back(std::move(r));
+  }
+}
+
+}  // namespace
+
+std::optional<Duration> parseDuration(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+    ++digits;
+  }
+  if (digits == 0 || digits == text.size()) return std::nullopt;
+  double value = 0;
+  try {
+    value = std::stod(text.substr(0, digits));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(digits);
+  double ms = 0;
+  if (unit == "ms")
+    ms = value;
+  else if (unit == "s")
+    ms = value * 1e3;
+  else if (unit == "m")
+    ms = value * 60e3;
+  else if (unit == "h")
+    ms = value * 3600e3;
+  else if (unit == "d")
+    ms = value * 86400e3;
+  else
+    return std::nullopt;
+  return Duration(static_cast<int64_t>(ms));
+}
+
+std::expected<Config, Problems> parseConfig(const std::string& text, const std::string& name,
+                                            const api::EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return std::unexpected(Problems{name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                    std::to_string(e.mark.column + 1) + ": " + e.msg});
+  }
+  Parser p(name, env);
+  Config c;
+  if (!root.IsMap()) {
+    return std::unexpected(Problems{name + ":1:1: the configuration must be a YAML mapping"});
+  }
+  p.checkKeys(root, {"credentials", "api", "poll", "regions", "state", "http", "alerts", "log"},
+              "the configuration");
+  if (root["credentials"]) parseCredentials(p, root["credentials"], c.credentials);
+  if (root["api"]) parseApi(p, root["api"], c.api);
+  if (root["poll"]) parsePoll(p, root["poll"], c.poll);
+  if (root["regions"])
+    parseRegions(p, root["regions"], c.regions);
+  else
+    p.problem(root, "regions is required: list at least one region_id");
+  if (const auto s = root["state"]; s && p.isMap(s, "state")) {
+    p.checkKeys(s, {"path", "retention"}, "state");
+    p.str(s, "path", c.state.path);
+    p.dur(s, "retention", c.state.retention);
+  }
+  if (const auto h = root["http"]; h && p.isMap(h, "http")) {
+    p.checkKeys(h, {"listen"}, "http");
+    p.str(h, "listen", c.http.listen);
+  }
+  if (root["alerts"]) parseAlerts(p, root["alerts"], c.alerts);
+  if (const auto l = root["log"]; l && p.isMap(l, "log")) {
+    p.checkKeys(l, {"level", "format"}, "log");
+    p.str(l, "level", c.log.level);
+    p.str(l, "format", c.log.format);
+    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+    if (!kLevels.contains(c.log.level))
+      p.problem(l["level"], "log.level must be trace, debug, info, warn or error");
+    if (c.log.format != "text" && c.log.format != "json")
+      p.problem(l["format"], "log.format must be text or json");
+  }
+  if (!p.problems.empty()) return std::unexpected(p.problems);
+  return c;
+}
+
+std::expected<Config, Problems> loadConfig(const std::string& path, const api::EnvLookup& env) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected(Problems{path + ":1:1: cannot read the configuration file"});
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str(), path, env);
+}
+
+}  // namespace swas::config

@@ -1,0 +1,96 @@
+#include "daemon/config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace swas::config {
+namespace {
+
+using namespace std::chrono;
+
+api::EnvLookup env(std::map<std::string, std::string> vars = {}) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(Config, TheCommentedExampleLoads) {
+  auto c = loadConfig(std::string(SWAS_SOURCE_DIR) + "/config/swas-invocation-monitor.yaml",
+                      env({{"SWAS_ACCESS_KEY_ID", "id"}, {"CREDENTIALS_DIRECTORY", "/run/creds"}}));
+  ASSERT_TRUE(c) << c.error().front();
+  EXPECT_EQ(c->credentials.access_key_secret_file, "/run/creds/ak_secret");
+  ASSERT_EQ(c->regions.size(), 2u);
+  EXPECT_EQ(c->intervalOf(c->regions[0]), seconds(30));
+  EXPECT_EQ(c->intervalOf(c->regions[1]), seconds(15));
+  EXPECT_EQ(c->state.retention, hours(24 * 14));
+  EXPECT_EQ(c->alerts.receivers.size(), 2u);
+}
+
+TEST(Config, DefaultsFromTheContract) {
+  auto c = parseConfig("regions:\n  - region_id: cn-hangzhou\n", "f.yaml", env());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->api.endpoint, "https://swas.{region_id}.aliyuncs.com");
+  EXPECT_EQ(c->api.signature, api::SignatureVersion::kV3);
+  EXPECT_EQ(c->api.timeout, seconds(10));
+  EXPECT_EQ(c->api.rate_limit, 10);
+  EXPECT_EQ(c->api.max_in_flight, 4);
+  EXPECT_EQ(c->poll.interval, seconds(30));
+  EXPECT_EQ(c->poll.jitter, 0.1);
+  EXPECT_EQ(c->poll.page_size, 50);
+  EXPECT_EQ(c->poll.full_scan_every, hours(1));
+  EXPECT_EQ(c->poll.initial_lookback, hours(1));
+  EXPECT_EQ(c->state.path, "/var/lib/swas-invocation-monitor/state.db");
+  EXPECT_EQ(c->http.listen, "127.0.0.1:9786");
+  EXPECT_EQ(c->log.level, "info");
+}
+
+TEST(Config, EveryProblemAtOnceWithPositions) {
+  auto c = parseConfig(R"(poll:
+  intervall: 30s
+  jitter: 2
+  page_size: 51
+  full_scan_every: 60
+regions:
+  - region_id: cn-hangzhou
+  - region_id: cn-hangzhou
+  - region_id: ""
+credentials:
+  access_key_secret: "${NOT_SET}"
+)",
+                       "cfg.yaml", env());
+  ASSERT_FALSE(c);
+  const Problems& p = c.error();
+  auto has = [&](const std::string& text) {
+    return std::any_of(p.begin(), p.end(), [&](const std::string& s) { return s == text; });
+  };
+  EXPECT_TRUE(has("cfg.yaml:2:3: unknown key 'intervall' in poll (did you mean 'interval'?)"));
+  EXPECT_TRUE(has("cfg.yaml:3:11: jitter must be between 0 and 1"));
+  EXPECT_TRUE(has("cfg.yaml:4:14: page_size must be between 1 and 50"));
+  EXPECT_TRUE(
+      has("cfg.yaml:5:20: full_scan_every: '60' is not a duration with a unit (500ms, 30s, 5m, 2h, "
+          "14d)"));
+  EXPECT_TRUE(has("cfg.yaml:8:16: region cn-hangzhou is listed twice"));
+  EXPECT_TRUE(has("cfg.yaml:9:5: region_id is required and must not be empty"));
+  EXPECT_TRUE(has("cfg.yaml:11:22: environment variable NOT_SET is not set"));
+  EXPECT_EQ(p.size(), 7u);
+}
+
+TEST(Config, MissingRegionsAndBadYaml) {
+  EXPECT_FALSE(parseConfig("poll: {}\n", "f", env()));
+  auto bad = parseConfig("regions: [\n", "f", env());
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().front().starts_with("f:"));
+}
+
+TEST(Config, Durations) {
+  EXPECT_EQ(parseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(parseDuration("1.5s"), milliseconds(1500));
+  EXPECT_EQ(parseDuration("14d"), hours(24 * 14));
+  EXPECT_FALSE(parseDuration("30"));
+  EXPECT_FALSE(parseDuration("s"));
+  EXPECT_FALSE(parseDuration("10 s"));
+}
+
+}  // namespace
+}  // namespace swas::config
