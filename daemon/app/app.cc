@@ -1,6 +1,14 @@
 #include "daemon/app/app.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <ostream>
+
+#include "daemon/app/daemon.h"
+#include "daemon/app/transition_output.h"
+#include "daemon/config/config.h"
 
 namespace swas::app {
 namespace {
@@ -10,28 +18,95 @@ constexpr std::string_view kUsage =
     "       swas-invocation-monitor --version | --help\n"
     "\n"
     "Polls Alibaba Cloud SWAS DescribeCommandInvocations, tracks every command invocation per\n"
-    "instance, exports Prometheus metrics and alerts on Failed, Timeout and ErrorCode.\n";
+    "instance, exports Prometheus metrics and alerts on Failed, Timeout and ErrorCode.\n"
+    "  --config FILE     the YAML configuration\n"
+    "  --check-config    validate the configuration, print OK or the problems, exit\n"
+    "  --once            poll every region once (all pages), print the transitions as JSON lines\n"
+    "  --log-level L     trace|debug|info|warn|error, overriding log.level\n";
+
+struct Args {
+  std::string config;
+  std::string log_level;
+  bool check = false;
+  bool once = false;
+};
+
+// Logs go to stderr (stdout carries --once output). Under systemd, journald adds timestamps.
+void setupLogging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("swas");
+  if (std::getenv("JOURNAL_STREAM")) {
+    logger->set_pattern("%l %v");
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  }
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
 
 }  // namespace
 
-int run(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  for (std::string_view arg : args) {
+int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream& err) {
+  Args args;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&]() -> std::string {
+      return i + 1 < argv.size() ? std::string(argv[++i]) : std::string();
+    };
     if (arg == "--version") {
       out << "swas-invocation-monitor " << SWAS_VERSION << " (" << SWAS_REVISION << ")\n";
       return 0;
-    }
-    if (arg == "--help" || arg == "-h") {
+    } else if (arg == "--help" || arg == "-h") {
       out << kUsage;
       return 0;
+    } else if (arg == "--config") {
+      args.config = value();
+    } else if (arg == "--log-level") {
+      args.log_level = value();
+    } else if (arg == "--check-config") {
+      args.check = true;
+    } else if (arg == "--once") {
+      args.once = true;
+    } else {
+      err << "swas-invocation-monitor: unknown argument '" << arg << "'\n" << kUsage;
+      return 2;
     }
   }
-  if (args.empty()) {
-    err << kUsage;
+  if (args.config.empty()) {
+    err << "swas-invocation-monitor: --config FILE is required\n" << kUsage;
     return 2;
   }
-  // Only --version and --help exist so far; the daemon modes arrive with the poll engine.
-  err << "swas-invocation-monitor: unsupported arguments in this build\n" << kUsage;
-  return 2;
+  if (!args.log_level.empty() && args.log_level != "trace" && args.log_level != "debug" &&
+      args.log_level != "info" && args.log_level != "warn" && args.log_level != "error") {
+    err << "swas-invocation-monitor: --log-level must be trace, debug, info, warn or error\n";
+    return 2;
+  }
+  api::EnvLookup env = api::processEnvironment();
+  auto config = config::loadConfig(args.config, env);
+  if (!config) {
+    for (const auto& problem : config.error()) err << problem << "\n";
+    return 2;
+  }
+  if (args.check) {
+    size_t instances = 0;
+    for (const auto& r : config->regions) instances += r.instance_ids.size();
+    out << "OK\n"
+        << config->regions.size() << " region(s), "
+        << (instances == 0 ? std::string("every instance")
+                           : std::to_string(instances) + " instance(s)")
+        << ", " << config->alerts.receivers.size() << " receiver(s); state in "
+        << config->state.path << "\n";
+    return 0;
+  }
+  setupLogging(args.log_level.empty() ? config->log.level : args.log_level);
+  Daemon daemon(std::move(*config), env);
+  JsonLinesSink json(out);
+  LogSink log;
+  core::TransitionSink& sink = args.once ? static_cast<core::TransitionSink&>(json) : log;
+  if (auto ready = daemon.init(sink); !ready) {
+    err << "swas-invocation-monitor: " << ready.error() << "\n";
+    return 1;
+  }
+  return args.once ? daemon.once(err) : daemon.run();
 }
 
 }  // namespace swas::app

@@ -6,6 +6,7 @@
 
 #include "daemon/api/crypto.h"
 #include "daemon/api/signer.h"
+#include "daemon/core/json.h"
 #include "daemon/core/time.h"
 
 namespace swas::sim {
@@ -17,38 +18,6 @@ namespace {
 constexpr auto kMaxSkew = std::chrono::minutes(15);
 constexpr auto kNonceMemory = std::chrono::minutes(20);
 
-void appendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 struct JsonObject {
   std::string& out;
   bool first = true;
@@ -56,12 +25,12 @@ struct JsonObject {
   void key(std::string_view k) {
     if (!first) out.push_back(',');
     first = false;
-    appendJsonString(out, k);
+    core::appendJsonString(out, k);
     out.push_back(':');
   }
   void str(std::string_view k, std::string_view v) {
     key(k);
-    appendJsonString(out, v);
+    core::appendJsonString(out, v);
   }
   void num(std::string_view k, long long v) {
     key(k);

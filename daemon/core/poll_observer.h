@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+namespace swas::core {
+
+// What the poller reports about its own work (API calls, polls, skipped ticks), for metrics.
+// Every method has a no-op default; the poller knows nothing of who listens.
+class PollObserver {
+ public:
+  virtual ~PollObserver() = default;
+  // `code` is "OK" or core::metricCode() of the failure.
+  virtual void onApiRequest(const std::string& /*region_id*/, const std::string& /*action*/,
+                            const std::string& /*code*/, double /*seconds*/) {}
+  virtual void onPollFinished(const std::string& /*region_id*/, bool /*ok*/, double /*seconds*/,
+                              bool /*full_walk*/, int /*api_calls*/) {}
+  virtual void onSkippedTicks(const std::string& /*region_id*/, int /*count*/) {}
+  // The API's order was not newest-first, so early stop is off until a walk shows it again.
+  virtual void onPagingFallback(const std::string& /*region_id*/) {}
+};
+
+}  // namespace swas::core

@@ -1,0 +1,389 @@
+#include "daemon/poller/region_poller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+
+#include "daemon/api/api_error.h"
+#include "daemon/core/time.h"
+
+namespace swas::poller {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+core::Invocation toCore(const std::string& region_id, api::CommandInvocation&& v) {
+  core::Invocation out{region_id,
+                       std::move(v.invoke_id),
+                       std::move(v.command_id),
+                       std::move(v.command_name),
+                       std::move(v.command_type),
+                       std::move(v.creation_time),
+                       std::move(v.invocation_status),
+                       {}};
+  out.instances.reserve(v.instances.size());
+  for (auto& i : v.instances) {
+    out.instances.push_back(core::InstanceState{
+        std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
+        std::move(i.error_info), i.exit_code, std::move(i.start_time), std::move(i.finish_time),
+        std::move(i.output)});
+  }
+  return out;
+}
+
+using PageResult = std::expected<api::CommandInvocationPage, core::Error>;
+
+// Adapts the callback client to co_await. A plain function, not a coroutine: GCC 12 destroys
+// temporaries inside a coroutine's co_await expression twice, so nothing is captured there.
+auto describe(api::SwasClient& client, api::DescribeCommandInvocationsRequest request) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(PageResult)>(
+      [&client](auto handler, api::DescribeCommandInvocationsRequest r) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        client.describeCommandInvocations(
+            r, [shared](PageResult result) { (*shared)(std::move(result)); });
+      },
+      use_awaitable, std::move(request));
+}
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
+  Impl(asio::io_context& io_context, api::SwasClient& c, state::Store& s, core::TransitionSink& k,
+       core::PollObserver& o, const core::Clock& cl, core::Random& r, RegionOptions opts)
+      : io(io_context),
+        client(c),
+        store(s),
+        sink(k),
+        observer(o),
+        clock(cl),
+        random(r),
+        options(std::move(opts)),
+        bucket(options.rate_limit, cl.steadyNow()),
+        schedule_timer(io_context) {}
+
+  asio::io_context& io;
+  api::SwasClient& client;
+  state::Store& store;
+  core::TransitionSink& sink;
+  core::PollObserver& observer;
+  const core::Clock& clock;
+  core::Random& random;
+  RegionOptions options;
+
+  TokenBucket bucket;
+  int in_flight = 0;
+  std::deque<std::shared_ptr<asio::steady_timer>> waiting_for_slot;
+  asio::steady_timer schedule_timer;
+  std::vector<std::weak_ptr<asio::steady_timer>> backoff_timers;
+
+  state::RegionSnapshot snapshot;
+  state::RegionCursor cursor;
+  bool order_newest_first = false;  // trusted only once a walk has shown it
+  double stretch = 1.0;
+  bool stopping = false;
+  bool busy = false;
+  bool completed_one = false;
+  bool is_up = false;
+  std::string down_reason = "not polled yet";
+  std::string last_logged_error;
+
+  awaitable<bool> sleep(Duration d) {
+    if (d <= Duration::zero()) co_return !stopping;
+    auto timer = std::make_shared<asio::steady_timer>(io, d);
+    std::erase_if(backoff_timers, [](const auto& weak) { return weak.expired(); });
+    backoff_timers.push_back(timer);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+    co_return !stopping;
+  }
+
+  // The region's gate: the token bucket, then a slot under max_in_flight.
+  awaitable<bool> acquire() {
+    if (!co_await sleep(bucket.take(clock.steadyNow()))) co_return false;
+    while (in_flight >= options.max_in_flight) {
+      auto timer = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+      waiting_for_slot.push_back(timer);
+      boost::system::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+      if (stopping) co_return false;
+    }
+    ++in_flight;
+    co_return true;
+  }
+
+  void release() {
+    --in_flight;
+    if (!waiting_for_slot.empty()) {
+      waiting_for_slot.front()->cancel();
+      waiting_for_slot.pop_front();
+    }
+  }
+
+  // One API call with bounded retries: full-jitter backoff honouring retry-after.
+  awaitable<PageResult> call(api::DescribeCommandInvocationsRequest request, PollOutcome& outcome) {
+    core::Error last{.kind = core::ErrorKind::kCancelled, .message = "stopping"};
+    for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
+      if (!co_await acquire()) co_return std::unexpected(last);
+      auto started = clock.steadyNow();
+      PageResult result = co_await describe(client, request);
+      release();
+      ++outcome.api_calls;
+      observer.onApiRequest(options.region_id, "DescribeCommandInvocations",
+                            result ? "OK" : core::metricCode(result.error()),
+                            seconds(clock.steadyNow() - started));
+      if (result) co_return result;
+      last = result.error();
+      if (last.code.find("Throttling") != std::string::npos) outcome.throttled = true;
+      if (!last.retryable || stopping) break;
+      spdlog::debug("region={} action=DescribeCommandInvocations attempt {} failed: {}",
+                    options.region_id, attempt + 1, core::describe(last));
+      Duration delay = backoffDelay(attempt, options.backoff_initial, options.backoff_cap,
+                                    random.uniform(), last.retry_after);
+      if (!co_await sleep(delay)) break;
+    }
+    co_return std::unexpected(last);
+  }
+
+  api::DescribeCommandInvocationsRequest baseRequest() const {
+    api::DescribeCommandInvocationsRequest r;
+    r.region_id = options.region_id;
+    r.command_type = options.command_type;
+    r.command_name = options.command_name;
+    r.page_size = options.page_size;
+    return r;
+  }
+
+  awaitable<PollOutcome> poll(bool force_full) {
+    PollOutcome outcome;
+    auto started = clock.steadyNow();
+    auto wall = clock.now();
+    bool full =
+        force_full || fullWalkDue(cursor, wall, options.full_scan_every, order_newest_first);
+    outcome.full_walk = full;
+    std::vector<core::Invocation> fetched;
+    std::string previous_oldest;
+    bool ordered = true;
+    for (int page = 1;; ++page) {
+      auto request = baseRequest();
+      request.page_number = page;
+      PageResult result = co_await call(request, outcome);
+      if (!result) {
+        outcome.error = result.error();
+        co_return finish(outcome, started);
+      }
+      std::vector<core::Invocation> items;
+      items.reserve(result->invocations.size());
+      for (auto& v : result->invocations) items.push_back(toCore(options.region_id, std::move(v)));
+      ordered = ordered && newestFirst(items, previous_oldest);
+      if (!items.empty()) previous_oldest = items.back().creation_time;
+      bool early =
+          !full && order_newest_first &&
+          earlyStopAfter(items, snapshot, cursor.newest_creation, options.watched_instances);
+      size_t count = items.size();
+      std::move(items.begin(), items.end(), std::back_inserter(fetched));
+      int64_t total = result->total_count.value_or(-1);
+      bool last_page = count == 0 || (total >= 0 ? int64_t{page} * options.page_size >= total
+                                                 : count < static_cast<size_t>(options.page_size));
+      if (last_page || early) break;
+    }
+    if (!full) {
+      // Known unfinished invocations the walk did not reach: fetch them by InvokeId.
+      auto missing = unseenUnfinished(snapshot, fetched);
+      std::vector<std::optional<PageResult>> results(missing.size());
+      size_t pending = missing.size();
+      auto done_timer =
+          std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+      for (size_t i = 0; i < missing.size(); ++i) {
+        auto request = baseRequest();
+        request.invoke_id = missing[i];
+        request.command_type.clear();
+        request.command_name.clear();
+        asio::co_spawn(
+            io,
+            [self = shared_from_this(), request, i, &results, &outcome, &pending,
+             done_timer]() -> awaitable<void> {
+              results[i] = co_await self->call(request, outcome);
+              if (--pending == 0) done_timer->cancel();
+            },
+            asio::detached);
+      }
+      if (pending > 0) {
+        boost::system::error_code ec;
+        co_await done_timer->async_wait(asio::redirect_error(use_awaitable, ec));
+      }
+      for (auto& r : results) {
+        if (!*r) {
+          outcome.error = r->error();
+          co_return finish(outcome, started);
+        }
+        for (auto& v : (*r)->invocations)
+          fetched.push_back(toCore(options.region_id, std::move(v)));
+      }
+    }
+    if (full) {
+      if (!ordered && order_newest_first) observer.onPagingFallback(options.region_id);
+      if (!ordered) {
+        spdlog::warn(
+            "region={} the API did not list invocations newest-first; every poll walks "
+            "every page until it does",
+            options.region_id);
+      }
+      order_newest_first = ordered;
+    } else if (!ordered) {
+      order_newest_first = false;
+      observer.onPagingFallback(options.region_id);
+    }
+
+    state::DiffOptions diff_options;
+    diff_options.cold_start = !cursor.known;
+    diff_options.now = wall;
+    diff_options.initial_lookback = options.initial_lookback;
+    diff_options.watched_instances = options.watched_instances;
+    state::DiffResult diff = state::diff(snapshot, fetched, diff_options);
+
+    state::RegionCursor next = cursor;
+    next.known = true;
+    if (full) next.last_full_scan = wall;
+    for (const auto& inv : fetched) {
+      if (inv.creation_time > next.newest_creation) next.newest_creation = inv.creation_time;
+    }
+    auto committed = store.commit({options.region_id, diff.changed, diff.transitions, next, wall});
+    if (!committed) {
+      outcome.error = committed.error();
+      co_return finish(outcome, started);
+    }
+    state::applyChanges(snapshot, diff.changed);
+    cursor = next;
+    outcome.transitions = diff.transitions.size();
+    if (!diff.transitions.empty() || !diff.overall_changes.empty()) {
+      sink.onTransitions(options.region_id, diff.transitions, diff.overall_changes);
+    }
+    if (full) evict(wall);
+    outcome.ok = true;
+    co_return finish(outcome, started);
+  }
+
+  void evict(std::chrono::system_clock::time_point wall) {
+    auto cutoff = wall - options.retention;
+    auto evicted = store.evictFinishedBefore(cutoff);
+    if (!evicted) {
+      spdlog::warn("region={} evicting old state failed: {}", options.region_id,
+                   evicted.error().message);
+      return;
+    }
+    std::string when = core::formatIso8601(cutoff);
+    when.pop_back();
+    std::erase_if(snapshot, [&](const auto& entry) {
+      return entry.second.finished && entry.second.creation_time < when;
+    });
+  }
+
+  PollOutcome finish(PollOutcome outcome, Clock::time_point started) {
+    observer.onPollFinished(options.region_id, outcome.ok, seconds(clock.steadyNow() - started),
+                            outcome.full_walk, outcome.api_calls);
+    completed_one = completed_one || outcome.ok;
+    if (outcome.ok) {
+      if (!is_up && !last_logged_error.empty()) {
+        spdlog::info("region={} polling again after: {}", options.region_id, last_logged_error);
+      }
+      is_up = true;
+      down_reason.clear();
+      last_logged_error.clear();
+    } else if (outcome.error.kind != core::ErrorKind::kCancelled) {
+      is_up = false;
+      down_reason = core::describe(outcome.error);
+      std::string key = outcome.error.code + "|" + outcome.error.message;
+      if (key != last_logged_error) {  // once per distinct error
+        spdlog::warn(
+            "region={} action=DescribeCommandInvocations Code={} RequestId={} poll failed: {}",
+            options.region_id, core::metricCode(outcome.error), outcome.error.request_id,
+            down_reason);
+        last_logged_error = key;
+      }
+    }
+    return outcome;
+  }
+
+  awaitable<void> run() {
+    auto base = clock.steadyNow();
+    while (!stopping) {
+      busy = true;
+      PollOutcome outcome = co_await poll(false);
+      busy = false;
+      if (stopping) break;
+      stretch = nextStretch(stretch, outcome.throttled);
+      Tick tick = nextTick(base, clock.steadyNow(), options.interval, stretch, options.jitter,
+                           random.uniform());
+      if (tick.skipped > 0) observer.onSkippedTicks(options.region_id, tick.skipped);
+      base = tick.base;
+      schedule_timer.expires_at(tick.at);
+      boost::system::error_code ec;
+      co_await schedule_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+  }
+};
+
+RegionPoller::RegionPoller(asio::io_context& io, api::SwasClient& client, state::Store& store,
+                           core::TransitionSink& sink, core::PollObserver& observer,
+                           const core::Clock& clock, core::Random& random, RegionOptions options)
+    : impl_(std::make_shared<Impl>(io, client, store, sink, observer, clock, random,
+                                   std::move(options))) {}
+
+RegionPoller::~RegionPoller() { stop(); }
+
+std::expected<void, std::string> RegionPoller::init() {
+  auto snapshot = impl_->store.loadRegion(impl_->options.region_id);
+  if (!snapshot) return std::unexpected(snapshot.error().message);
+  auto cursor = impl_->store.loadCursor(impl_->options.region_id);
+  if (!cursor) return std::unexpected(cursor.error().message);
+  impl_->snapshot = std::move(*snapshot);
+  impl_->cursor = *cursor;
+  return {};
+}
+
+void RegionPoller::start() {
+  asio::co_spawn(
+      impl_->io, [impl = impl_]() { return impl->run(); }, asio::detached);
+}
+
+void RegionPoller::stop() {
+  impl_->stopping = true;
+  impl_->schedule_timer.cancel();
+  for (auto& weak : impl_->backoff_timers) {
+    if (auto timer = weak.lock()) timer->cancel();
+  }
+  impl_->backoff_timers.clear();
+  for (auto& timer : impl_->waiting_for_slot) timer->cancel();
+  impl_->waiting_for_slot.clear();
+}
+
+void RegionPoller::pollOnce(bool force_full, std::function<void(PollOutcome)> done) {
+  asio::co_spawn(
+      impl_->io,
+      [impl = impl_, force_full, done = std::move(done)]() -> awaitable<void> {
+        impl->busy = true;
+        PollOutcome outcome = co_await impl->poll(force_full);
+        impl->busy = false;
+        done(std::move(outcome));
+      },
+      asio::detached);
+}
+
+const std::string& RegionPoller::regionId() const { return impl_->options.region_id; }
+bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }
+bool RegionPoller::up() const { return impl_->is_up; }
+const std::string& RegionPoller::downReason() const { return impl_->down_reason; }
+bool RegionPoller::polling() const { return impl_->busy; }
+
+}  // namespace swas::poller

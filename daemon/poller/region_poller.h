@@ -1,0 +1,90 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "daemon/api/swas_client.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/invocation.h"
+#include "daemon/core/poll_observer.h"
+#include "daemon/poller/schedule.h"
+#include "daemon/state/store.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace swas::poller {
+
+struct RegionOptions {
+  std::string region_id;
+  std::set<std::string> watched_instances;  // empty: all
+  std::string command_type;
+  std::string command_name;
+  Duration interval = std::chrono::seconds(30);
+  double jitter = 0.1;
+  int page_size = 50;
+  std::chrono::seconds full_scan_every{3600};
+  std::chrono::seconds initial_lookback{3600};
+  std::chrono::seconds retention{14 * 86400};
+  double rate_limit = 10;
+  int max_in_flight = 4;
+  // Retries inside one poll.
+  int max_attempts = 6;
+  Duration backoff_initial = std::chrono::milliseconds(500);
+  Duration backoff_cap = std::chrono::seconds(10);
+};
+
+struct PollOutcome {
+  bool ok = false;
+  bool throttled = false;
+  bool full_walk = false;
+  int api_calls = 0;
+  size_t transitions = 0;
+  core::Error error;  // when !ok
+};
+
+// One region's schedule and paging strategy on the shared io_context:
+//  - a full walk of every page on a cold start, every full_scan_every, and whenever the API's
+//    order was not seen to be newest-first;
+//  - otherwise pages newest-first until one holds only known, finished invocations older than
+//    the previous poll's newest, then a direct fetch (by InvokeId) of known unfinished
+//    invocations the walk did not reach.
+// Pages are walked one after another in ascending order, so invocations arriving mid-walk
+// shift items to later pages (seen twice at worst, which the diff absorbs) and none is missed.
+// Each poll's changes and transitions are committed in one transaction before they reach the
+// sink.
+class RegionPoller {
+ public:
+  RegionPoller(boost::asio::io_context& io, api::SwasClient& client, state::Store& store,
+               core::TransitionSink& sink, core::PollObserver& observer, const core::Clock& clock,
+               core::Random& random, RegionOptions options);
+  ~RegionPoller();
+
+  // Loads the region's state from the store.
+  std::expected<void, std::string> init();
+  // Polls now, then on schedule, until stop().
+  void start();
+  // Stops scheduling and abandons waits; an API call in flight completes or is cancelled by
+  // the HTTP client's owner.
+  void stop();
+  // One poll now (full walk when `force_full`); `done` runs on the loop.
+  void pollOnce(bool force_full, std::function<void(PollOutcome)> done);
+
+  const std::string& regionId() const;
+  bool completedOnePoll() const;
+  bool up() const;
+  const std::string& downReason() const;
+  bool polling() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace swas::poller
