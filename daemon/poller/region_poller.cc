@@ -290,6 +290,9 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   }
 
   PollOutcome finish(PollOutcome outcome, Clock::time_point started) {
+    spdlog::debug("poll region={} ok={} full_walk={} api_calls={} transitions={}",
+                  options.region_id, outcome.ok, outcome.full_walk, outcome.api_calls,
+                  outcome.transitions);
     observer.onPollFinished(options.region_id, outcome.ok, seconds(clock.steadyNow() - started),
                             outcome.full_walk, outcome.api_calls);
     completed_one = completed_one || outcome.ok;

@@ -1,5 +1,6 @@
 #include "tests/support/sim_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -76,6 +78,58 @@ std::vector<std::string> SimProcess::argv(const std::string& scenario_file) {
 
 SimProcess::SimProcess(const std::string& scenario_file)
     : child_(argv(scenario_file), "listening on ") {}
+
+Process::Process(std::vector<std::string> args, const std::string& stdout_path,
+                 const std::string& stderr_path) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+void Process::signal(int sig) {
+  if (running()) kill(pid_, sig);
+}
+
+bool Process::running() {
+  if (status_ >= 0 || pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+int Process::wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return status_;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 std::string writeTempFile(const std::string& name, const std::string& text) {
   auto dir = std::filesystem::temp_directory_path() / ("swas-test-" + std::to_string(getpid()));

@@ -40,6 +40,26 @@ class SimProcess {
   ChildProcess child_;
 };
 
+// A process started with stdout and stderr sent to files, signalled and reaped by the test.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, const std::string& stdout_path,
+          const std::string& stderr_path);
+  ~Process();  // SIGKILL if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  void signal(int sig);
+  // Waits for the exit; returns the exit code, or 128 + signal number.
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  bool running();
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+std::string readFile(const std::string& path);
+
 // Writes `text` to a fresh file under the test's temp dir and returns its path.
 std::string writeTempFile(const std::string& name, const std::string& text);
 std::string testdataPath(const std::string& name);

@@ -1,0 +1,296 @@
+// The poll engine end to end: the daemon process against swas-sim, whose clock the test moves.
+// What the daemon "reported" is its durable transition journal; what happened is the
+// simulator's ground truth. Every terminal (invocation, instance) state must be reported
+// exactly once: no miss, no duplicate, across faults, page shifts and restarts.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <sqlite3.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "daemon/core/invocation.h"
+#include "daemon/http/curl_http_client.h"
+#include "tests/support/sim_process.h"
+
+namespace swas {
+namespace {
+
+using testing::Process;
+using testing::SimProcess;
+
+struct Entry {
+  std::string region_id, invoke_id, instance_id, from, to;
+};
+
+std::string httpCall(const std::string& method, const std::string& url,
+                     const std::string& body = "") {
+  boost::asio::io_context io;
+  http::CurlHttpClient client(io, {});
+  std::optional<http::HttpResult> result;
+  client.send({method, url, {}, body}, [&](http::HttpResult r) { result = std::move(r); });
+  testing::waitFor(io, [&] { return result.has_value(); });
+  if (!result || !*result || (*result)->status != 200) {
+    ADD_FAILURE() << method << " " << url << " failed";
+    return {};
+  }
+  return (*result)->body;
+}
+
+std::vector<Entry> groundTruth(const SimProcess& sim) {
+  std::string body = httpCall("GET", sim.url() + "/_sim/stats");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(body);
+  std::vector<Entry> out;
+  for (simdjson::dom::element e : doc["truth"].get_array()) {
+    out.push_back({std::string(e["region_id"].get_string().value()),
+                   std::string(e["invoke_id"].get_string().value()),
+                   std::string(e["instance_id"].get_string().value()),
+                   std::string(e["from"].get_string().value()),
+                   std::string(e["to"].get_string().value())});
+  }
+  return out;
+}
+
+std::vector<Entry> journal(const std::string& db_path) {
+  std::vector<Entry> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return out;
+  }
+  sqlite3_busy_timeout(db, 2000);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(
+          db, "SELECT region_id, invoke_id, instance_id, from_status, to_status FROM transitions",
+          -1, &stmt, nullptr) == SQLITE_OK) {
+    auto text = [&](int i) {
+      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)));
+    };
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      out.push_back({text(0), text(1), text(2), text(3), text(4)});
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+using Key =
+    std::tuple<std::string, std::string, std::string, std::string>;  // region, invoke, instance, to
+
+std::map<Key, int> terminalCounts(const std::vector<Entry>& entries) {
+  std::map<Key, int> counts;
+  for (const auto& e : entries) {
+    if (core::isTerminalInstanceStatus(e.to))
+      ++counts[{e.region_id, e.invoke_id, e.instance_id, e.to}];
+  }
+  return counts;
+}
+
+// 2 regions x 4 instances; 150 finished invocations each at start, then 250/60 per second each
+// for 60 simulated seconds: 500 invocations in all, each on 1 to 3 instances.
+std::string scenario(const std::string& faults = "") {
+  return R"(clock: manual
+generator:
+  seed: 11
+  regions: [cn-hangzhou, ap-southeast-1]
+  instances: 4
+  instances_per_invocation: 3
+  retained: 150
+  rate: 1.6667
+  stop_after: 59.9s
+  pending: 1s
+  duration_min: 1s
+  duration_max: 10s
+  output_bytes: 32
+)" + faults;
+}
+
+class PollEngineTest : public ::testing::Test {
+ protected:
+  void start(const std::string& scenario_text, int page_size = 50) {
+    dir_ =
+        std::filesystem::path(
+            testing::writeTempFile(
+                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/x",
+                ""))
+            .parent_path()
+            .string();
+    std::filesystem::remove(dir_ + "/state.db");
+    sim_ = std::make_unique<SimProcess>(
+        testing::writeTempFile(std::string(name()) + "/scenario.yaml", scenario_text));
+    config_ = testing::writeTempFile(std::string(name()) + "/config.yaml", R"(credentials:
+  access_key_id: testid
+  access_key_secret: testsecret
+api:
+  endpoint: ")" + sim_->url() + R"("
+  rate_limit: 1000
+  timeout: 5s
+poll:
+  interval: 100ms
+  jitter: 0
+  page_size: )" + std::to_string(page_size) + R"(
+  initial_lookback: 1h
+regions:
+  - region_id: cn-hangzhou
+  - region_id: ap-southeast-1
+state:
+  path: )" + dir_ + R"(/state.db
+)");
+  }
+
+  const char* name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+  std::unique_ptr<Process> launch(int generation) {
+    return std::make_unique<Process>(
+        std::vector<std::string>{SWAS_DAEMON_PATH, "--config", config_, "--log-level", "debug"},
+        dir_ + "/stdout" + std::to_string(generation),
+        dir_ + "/stderr" + std::to_string(generation));
+  }
+
+  void advanceTo(int& now, int until, std::chrono::milliseconds step_pause) {
+    for (; now < until; ++now) {
+      httpCall("POST", sim_->url() + "/_sim/advance?seconds=1");
+      std::this_thread::sleep_for(step_pause);
+    }
+  }
+
+  // Waits until the journal holds every terminal state of the ground truth, then compares.
+  void expectExactlyOnce() {
+    auto truth = terminalCounts(groundTruth(*sim_));
+    ASSERT_GT(truth.size(), 900u) << "the scenario should end with about 1,000 finished executions";
+    std::map<Key, int> reported;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    do {
+      reported = terminalCounts(journal(dir_ + "/state.db"));
+      if (reported.size() >= truth.size()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (std::chrono::steady_clock::now() < deadline);
+    size_t missed = 0, duplicated = 0, invented = 0;
+    for (const auto& [key, n] : truth) {
+      auto it = reported.find(key);
+      if (it == reported.end()) ++missed;
+    }
+    for (const auto& [key, n] : reported) {
+      if (n > 1) ++duplicated;
+      if (!truth.contains(key)) ++invented;
+    }
+    EXPECT_EQ(missed, 0u);
+    EXPECT_EQ(duplicated, 0u);
+    EXPECT_EQ(invented, 0u);
+    std::cout << "[ ground truth ] " << truth.size() << " terminal states, " << reported.size()
+              << " reported, missed " << missed << ", duplicated " << duplicated << "\n";
+  }
+
+  std::string dir_;
+  std::string config_;
+  std::unique_ptr<SimProcess> sim_;
+};
+
+TEST_F(PollEngineTest, EveryTerminalStateExactlyOnce) {
+  start(scenario());
+  auto daemon = launch(0);
+  int now = 0;
+  advanceTo(now, 75, std::chrono::milliseconds(120));
+  expectExactlyOnce();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(), 0) << testing::readFile(dir_ + "/stderr0");
+}
+
+TEST_F(PollEngineTest, SameResultUnderThrottlingAndServerErrors) {
+  start(scenario("faults: {throttle: 0.3, throttle_retry_after_ms: 50, server_error: 0.1}\n"));
+  auto daemon = launch(0);
+  int now = 0;
+  advanceTo(now, 75, std::chrono::milliseconds(120));
+  expectExactlyOnce();
+  std::string stats = httpCall("GET", sim_->url() + "/_sim/stats?truth=0");
+  EXPECT_NE(stats.find("\"Throttling.User\""), std::string::npos) << stats;
+  EXPECT_NE(stats.find("\"ServiceUnavailable\""), std::string::npos) << stats;
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(), 0);
+}
+
+TEST_F(PollEngineTest, PagesShiftingUnderTheWalkMissNothing) {
+  // Every request for page 2 or later first inserts a new invocation at the head.
+  start(scenario("faults: {insert_on_later_pages: true}\n"), 10);
+  auto daemon = launch(0);
+  int now = 0;
+  advanceTo(now, 75, std::chrono::milliseconds(120));
+  expectExactlyOnce();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(), 0);
+}
+
+TEST_F(PollEngineTest, RestartsLoseAndRepeatNothing) {
+  start(scenario());
+  int now = 0;
+  auto first = launch(0);
+  advanceTo(now, 20, std::chrono::milliseconds(120));
+  first->signal(SIGTERM);
+  EXPECT_EQ(first->wait(), 0) << testing::readFile(dir_ + "/stderr0");
+  advanceTo(now, 35, std::chrono::milliseconds(20));  // changes while it is down
+  auto second = launch(1);
+  advanceTo(now, 50, std::chrono::milliseconds(120));
+  second->signal(SIGKILL);  // no chance to finish anything
+  EXPECT_EQ(second->wait(), 128 + SIGKILL);
+  advanceTo(now, 65, std::chrono::milliseconds(20));
+  auto third = launch(2);
+  advanceTo(now, 80, std::chrono::milliseconds(120));
+  expectExactlyOnce();
+  third->signal(SIGTERM);
+  EXPECT_EQ(third->wait(), 0);
+}
+
+// The API economy target of the issue: 3,000 finished invocations retained, one new per
+// second, steady-state polls cost at most 3 calls on average (a full walk is 60).
+TEST_F(PollEngineTest, SteadyStateCostsAtMostThreeCallsPerCycle) {
+  start(R"(clock: manual
+generator:
+  seed: 5
+  regions: [cn-hangzhou]
+  instances: 4
+  instances_per_invocation: 2
+  retained: 3000
+  rate: 1
+  pending: 1s
+  duration_min: 1s
+  duration_max: 10s
+)");
+  std::string only_one = testing::readFile(config_);
+  only_one.replace(only_one.find("  - region_id: ap-southeast-1\n"), 30, "");
+  std::ofstream(config_) << only_one;
+  auto daemon = launch(0);
+  int now = 0;
+  advanceTo(now, 60, std::chrono::milliseconds(150));
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(), 0);
+  std::string log = testing::readFile(dir_ + "/stderr0");
+  static constexpr std::string_view kPrefix = "poll region=cn-hangzhou ok=true full_walk=";
+  int steady_polls = 0, steady_calls = 0, full_calls = 0;
+  for (size_t at = log.find(kPrefix); at != std::string::npos; at = log.find(kPrefix, at + 1)) {
+    size_t flag = at + kPrefix.size();
+    bool full = log.compare(flag, 4, "true") == 0;
+    size_t calls_at = log.find("api_calls=", flag) + std::string_view("api_calls=").size();
+    int calls = std::stoi(log.substr(calls_at, log.find(' ', calls_at) - calls_at));
+    if (full) {
+      full_calls = calls;
+    } else {
+      ++steady_polls;
+      steady_calls += calls;
+    }
+  }
+  ASSERT_GT(steady_polls, 50);
+  double average = static_cast<double>(steady_calls) / steady_polls;
+  std::cout << "[ api economy ] full walk " << full_calls << " calls; steady state " << average
+            << " calls per cycle over " << steady_polls << " polls\n";
+  EXPECT_EQ(full_calls, 61);  // 3,001 invocations at 50 a page
+  EXPECT_LE(average, 3.0);
+}
+
+}  // namespace
+}  // namespace swas
