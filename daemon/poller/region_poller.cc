@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <map>
 
 #include "daemon/api/api_error.h"
 #include "daemon/core/time.h"
@@ -90,6 +91,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   state::RegionSnapshot snapshot;
   state::RegionCursor cursor;
   bool order_newest_first = false;  // trusted only once a walk has shown it
+  bool per_instance_mode = false;
   double stretch = 1.0;
   bool stopping = false;
   bool busy = false;
@@ -164,6 +166,67 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     return r;
   }
 
+  // Walks one list (the region, or one instance) page by page until its end, or until an
+  // early stop is allowed. Appends what it sees to `fetched`; nullopt on success.
+  struct Walk {
+    bool ordered = true;
+    int64_t total = -1;  // TotalCount of the first page
+  };
+  awaitable<std::optional<core::Error>> walk(api::DescribeCommandInvocationsRequest request,
+                                             bool full, std::vector<core::Invocation>& fetched,
+                                             Walk& walk_state, PollOutcome& outcome) {
+    std::string previous_oldest;
+    for (int page = 1;; ++page) {
+      request.page_number = page;
+      PageResult result = co_await call(request, outcome);
+      if (!result) co_return result.error();
+      std::vector<core::Invocation> items;
+      items.reserve(result->invocations.size());
+      for (auto& v : result->invocations) items.push_back(toCore(options.region_id, std::move(v)));
+      walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
+      if (!items.empty()) previous_oldest = items.back().creation_time;
+      bool early =
+          !full && order_newest_first &&
+          earlyStopAfter(items, snapshot, cursor.newest_creation, options.watched_instances);
+      size_t count = items.size();
+      std::move(items.begin(), items.end(), std::back_inserter(fetched));
+      int64_t total = result->total_count.value_or(-1);
+      if (page == 1) walk_state.total = total;
+      bool last_page = count == 0 || (total >= 0 ? int64_t{page} * request.page_size >= total
+                                                 : count < static_cast<size_t>(request.page_size));
+      if (last_page || early) co_return std::nullopt;
+    }
+  }
+
+  // With instance_ids, per-instance lists (InstanceId filter) or one region-wide walk filtered
+  // locally, whichever costs fewer calls; decided from the counts a full walk observed.
+  void chooseStrategy(int64_t region_total, const std::vector<core::Invocation>& fetched) {
+    if (options.watched_instances.empty() || region_total < 0) return;
+    std::map<std::string, std::set<std::string>> per_instance;
+    for (const auto& inv : fetched) {
+      for (const auto& i : inv.instances) {
+        if (options.watched_instances.contains(i.instance_id))
+          per_instance[i.instance_id].insert(inv.invoke_id);
+      }
+    }
+    auto pages = [&](int64_t n) {
+      return std::max<int64_t>(1, (n + options.page_size - 1) / options.page_size);
+    };
+    int64_t per_cost = 0;
+    for (const auto& id : options.watched_instances)
+      per_cost += pages(static_cast<int64_t>(per_instance[id].size()));
+    int64_t region_cost = pages(region_total);
+    bool use = per_cost < region_cost;
+    if (use != per_instance_mode) {
+      spdlog::info("region={} paging: {} ({} calls per full walk, against {} {})",
+                   options.region_id,
+                   use ? "one list per watched instance" : "one region-wide list filtered locally",
+                   use ? per_cost : region_cost, use ? region_cost : per_cost,
+                   use ? "region-wide" : "per instance");
+    }
+    per_instance_mode = use;
+  }
+
   awaitable<PollOutcome> poll(bool force_full) {
     PollOutcome outcome;
     auto started = clock.steadyNow();
@@ -172,31 +235,39 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
         force_full || fullWalkDue(cursor, wall, options.full_scan_every, order_newest_first);
     outcome.full_walk = full;
     std::vector<core::Invocation> fetched;
-    std::string previous_oldest;
-    bool ordered = true;
-    for (int page = 1;; ++page) {
-      auto request = baseRequest();
-      request.page_number = page;
-      PageResult result = co_await call(request, outcome);
-      if (!result) {
-        outcome.error = result.error();
+    Walk walk_state;
+    if (!per_instance_mode) {
+      if (auto error = co_await walk(baseRequest(), full, fetched, walk_state, outcome)) {
+        outcome.error = *error;
         co_return finish(outcome, started);
       }
-      std::vector<core::Invocation> items;
-      items.reserve(result->invocations.size());
-      for (auto& v : result->invocations) items.push_back(toCore(options.region_id, std::move(v)));
-      ordered = ordered && newestFirst(items, previous_oldest);
-      if (!items.empty()) previous_oldest = items.back().creation_time;
-      bool early =
-          !full && order_newest_first &&
-          earlyStopAfter(items, snapshot, cursor.newest_creation, options.watched_instances);
-      size_t count = items.size();
-      std::move(items.begin(), items.end(), std::back_inserter(fetched));
-      int64_t total = result->total_count.value_or(-1);
-      bool last_page = count == 0 || (total >= 0 ? int64_t{page} * options.page_size >= total
-                                                 : count < static_cast<size_t>(options.page_size));
-      if (last_page || early) break;
+      if (full) chooseStrategy(walk_state.total, fetched);
+    } else {
+      for (const auto& instance : options.watched_instances) {
+        auto request = baseRequest();
+        request.instance_id = instance;
+        request.command_name.clear();  // the API ignores CommandName with InstanceId
+        Walk one;
+        if (auto error = co_await walk(request, full, fetched, one, outcome)) {
+          outcome.error = *error;
+          co_return finish(outcome, started);
+        }
+        walk_state.ordered = walk_state.ordered && one.ordered;
+      }
+      if (!options.command_name.empty()) {
+        std::erase_if(fetched, [&](const core::Invocation& inv) {
+          return inv.command_name != options.command_name;
+        });
+      }
+      if (full) {
+        // One call with PageSize 1 tells the region-wide total, to re-check the choice.
+        auto request = baseRequest();
+        request.page_size = 1;
+        PageResult total = co_await call(request, outcome);
+        if (total) chooseStrategy(total->total_count.value_or(-1), fetched);
+      }
     }
+    bool ordered = walk_state.ordered;
     if (!full) {
       // Known unfinished invocations the walk did not reach: fetch them by InvokeId.
       auto missing = unseenUnfinished(snapshot, fetched);
