@@ -379,10 +379,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       down_reason = core::describe(outcome.error);
       std::string key = outcome.error.code + "|" + outcome.error.message;
       if (key != last_logged_error) {  // once per distinct error
-        spdlog::warn(
-            "region={} action=DescribeCommandInvocations Code={} RequestId={} poll failed: {}",
-            options.region_id, core::metricCode(outcome.error), outcome.error.request_id,
-            down_reason);
+        spdlog::warn("region={} action=DescribeCommandInvocations poll failed: {}",
+                     options.region_id, down_reason);
         last_logged_error = key;
       }
     }

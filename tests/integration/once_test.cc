@@ -1,0 +1,110 @@
+// The command line: --once output, exit codes, and refusals.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/sim_process.h"
+
+namespace swas {
+namespace {
+
+using testing::Process;
+using testing::readFile;
+
+class OnceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = std::make_unique<testing::SimProcess>(testing::testdataPath("conformance.yaml"));
+    dir_ = std::filesystem::path(testing::writeTempFile(std::string("once/") + name() + "/x", ""))
+               .parent_path()
+               .string();
+    std::filesystem::remove(dir_ + "/state.db");
+  }
+  const char* name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+  std::string config(const std::string& secret = "testsecret") {
+    return testing::writeTempFile(
+        std::string("once/") + name() + "/config.yaml",
+        "credentials: {access_key_id: testid, access_key_secret: " + secret +
+            "}\napi: {endpoint: \"" + sim_->url() +
+            "\"}\nregions: [{region_id: cn-hangzhou}]\nstate: {path: " + dir_ + "/state.db}\n");
+  }
+
+  // Runs the daemon to completion; returns the exit code, stdout in out_ and stderr in err_.
+  int run(std::vector<std::string> args) {
+    args.insert(args.begin(), SWAS_DAEMON_PATH);
+    Process p(args, dir_ + "/out", dir_ + "/err");
+    int code = p.wait();
+    out_ = readFile(dir_ + "/out");
+    err_ = readFile(dir_ + "/err");
+    return code;
+  }
+
+  std::vector<std::string> lines() {
+    std::vector<std::string> out;
+    std::istringstream in(out_);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+
+  std::unique_ptr<testing::SimProcess> sim_;
+  std::string dir_, out_, err_;
+};
+
+TEST_F(OnceTest, ColdStartPrintsEveryExecutionAsAFirstSightingThenNothing) {
+  std::string cfg = config();
+  ASSERT_EQ(run({"--config", cfg, "--once"}), 0) << err_;
+  auto first = lines();
+  ASSERT_EQ(first.size(), 3u) << out_;  // three (invocation, instance) pairs in the scenario
+  for (const auto& line : first) {
+    for (const char* key :
+         {"\"region_id\":\"cn-hangzhou\"", "\"invoke_id\":", "\"instance_id\":", "\"command_id\":",
+          "\"command_name\":", "\"from\":\"none\"", "\"to\":", "\"error_code\":", "\"exit_code\":",
+          "\"creation_time\":", "\"finish_time\":"}) {
+      EXPECT_NE(line.find(key), std::string::npos) << key << " missing in " << line;
+    }
+  }
+  EXPECT_NE(out_.find("\"to\":\"Failed\",\"error_code\":\"ExitCodeNonzero\",\"exit_code\":3"),
+            std::string::npos);
+  ASSERT_EQ(run({"--config", cfg, "--once"}), 0) << err_;
+  EXPECT_TRUE(lines().empty()) << "nothing changed: " << out_;
+}
+
+TEST_F(OnceTest, AFailingRegionExitsOneWithTheReason) {
+  EXPECT_EQ(run({"--config", config("wrong"), "--once"}), 1);
+  EXPECT_NE(err_.find("region cn-hangzhou"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("SignatureDoesNotMatch"), std::string::npos) << err_;
+  EXPECT_EQ(err_.find("wrong"), std::string::npos) << "the secret leaked: " << err_;
+}
+
+TEST_F(OnceTest, InvalidConfigurationExitsTwoWithPositions) {
+  std::string cfg =
+      testing::writeTempFile(std::string("once/") + name() + "/bad.yaml",
+                             "regions:\n  - region_id: cn-hangzhou\n    intervall: 5s\n");
+  EXPECT_EQ(run({"--config", cfg, "--once"}), 2);
+  EXPECT_NE(err_.find(cfg + ":3:5: unknown key 'intervall'"), std::string::npos) << err_;
+  EXPECT_EQ(run({"--bogus"}), 2);
+  EXPECT_EQ(run({"--config", cfg, "--check-config"}), 2);
+  EXPECT_EQ(run({"--config", config(), "--check-config"}), 0);
+  EXPECT_TRUE(out_.starts_with("OK\n")) << out_;
+}
+
+TEST_F(OnceTest, AStateFileInUseIsRefusedNamingIt) {
+  std::string cfg = config();
+  Process daemon({SWAS_DAEMON_PATH, "--config", cfg}, dir_ + "/d.out", dir_ + "/d.err");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!std::filesystem::exists(dir_ + "/state.db") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(run({"--config", cfg, "--once"}), 1);
+  EXPECT_NE(err_.find(dir_ + "/state.db is in use by another running"), std::string::npos) << err_;
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+}
+
+}  // namespace
+}  // namespace swas

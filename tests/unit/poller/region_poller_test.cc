@@ -1,0 +1,167 @@
+#include "daemon/poller/region_poller.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <filesystem>
+#include <sstream>
+
+#include "tests/support/sim_process.h"
+
+namespace swas::poller {
+namespace {
+
+using PageResult = std::expected<api::CommandInvocationPage, core::Error>;
+
+// Answers from a script, one entry per call, on the loop.
+class FakeClient final : public api::SwasClient {
+ public:
+  explicit FakeClient(boost::asio::io_context& io) : io_(io) {}
+  void describeCommandInvocations(const api::DescribeCommandInvocationsRequest& request,
+                                  api::ApiCallback<api::CommandInvocationPage> callback) override {
+    requests.push_back(request);
+    PageResult answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
+    if (!script.empty()) script.pop_front();
+    boost::asio::post(io_, [callback, answer] { callback(answer); });
+  }
+  void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
+
+  std::deque<PageResult> script;
+  std::vector<api::DescribeCommandInvocationsRequest> requests;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
+class NullSink final : public core::TransitionSink {
+ public:
+  void onTransitions(const std::string&, const std::vector<core::Transition>& t,
+                     const std::vector<core::OverallChange>&) override {
+    count += t.size();
+  }
+  size_t count = 0;
+};
+
+api::CommandInvocationPage page(std::vector<std::string> creation_times) {
+  api::CommandInvocationPage p;
+  p.total_count = static_cast<int64_t>(creation_times.size());
+  int n = 0;
+  for (auto& t : creation_times) {
+    api::CommandInvocation inv;
+    inv.invoke_id = "t-" + std::to_string(++n);
+    inv.creation_time = t;
+    inv.invocation_status = "Success";
+    inv.instances.push_back({.instance_id = "i1", .invocation_status = "Success"});
+    p.invocations.push_back(inv);
+  }
+  return p;
+}
+
+PageResult apiError(std::string code, bool retryable) {
+  return std::unexpected(core::Error{.kind = core::ErrorKind::kApi,
+                                     .code = std::move(code),
+                                     .message = "m",
+                                     .retryable = retryable,
+                                     .request_id = "R"});
+}
+
+class RegionPollerTest : public ::testing::Test {
+ protected:
+  RegionPollerTest() : client_(io_) {
+    std::string path = testing::writeTempFile(
+        std::string("poller/") + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+            ".db",
+        "");
+    std::filesystem::remove(path);
+    store_ = std::move(*state::Store::open(path));
+    RegionOptions options;
+    options.region_id = "cn-hangzhou";
+    options.backoff_initial = std::chrono::milliseconds(1);
+    options.backoff_cap = std::chrono::milliseconds(2);
+    options.max_attempts = 3;
+    poller_ = std::make_unique<RegionPoller>(io_, client_, *store_, sink_, observer_, clock_,
+                                             *random_, options);
+    EXPECT_TRUE(poller_->init());
+  }
+
+  PollOutcome pollOnce(bool full = false) {
+    std::optional<PollOutcome> outcome;
+    poller_->pollOnce(full, [&](PollOutcome o) { outcome = std::move(o); });
+    EXPECT_TRUE(testing::waitFor(io_, [&] { return outcome.has_value(); }));
+    return *outcome;
+  }
+
+  boost::asio::io_context io_;
+  FakeClient client_;
+  std::unique_ptr<state::Store> store_;
+  NullSink sink_;
+  core::PollObserver observer_;
+  core::SystemClock clock_;
+  std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
+  std::unique_ptr<RegionPoller> poller_;
+};
+
+TEST_F(RegionPollerTest, NonRetryableErrorsMarkTheRegionDownAndLogOncePerDistinctError) {
+  std::ostringstream captured;
+  auto logger = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  client_.script = {apiError("SignatureDoesNotMatch", false),
+                    apiError("SignatureDoesNotMatch", false), apiError("Forbidden.RAM", false),
+                    page({"2026-11-28T12:00:00"})};
+  auto first = pollOnce();
+  EXPECT_FALSE(first.ok);
+  EXPECT_EQ(first.api_calls, 1) << "no retry can fix a signature";
+  EXPECT_FALSE(poller_->up());
+  EXPECT_NE(poller_->downReason().find("SignatureDoesNotMatch"), std::string::npos);
+  pollOnce();
+  pollOnce();
+  auto ok = pollOnce();
+  spdlog::set_default_logger(previous);
+  EXPECT_TRUE(ok.ok);
+  EXPECT_TRUE(poller_->up());
+  EXPECT_TRUE(poller_->completedOnePoll());
+  std::string log = captured.str();
+  auto occurrences = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(occurrences("Code=SignatureDoesNotMatch"), 1u) << log;
+  EXPECT_EQ(occurrences("Code=Forbidden.RAM"), 1u) << log;
+  EXPECT_EQ(occurrences("polling again"), 1u) << log;
+}
+
+TEST_F(RegionPollerTest, RetryableErrorsAreRetriedWithinThePoll) {
+  client_.script = {apiError("Throttling.User", true), apiError("ServiceUnavailable", true),
+                    page({"2026-11-28T12:00:00"})};
+  auto outcome = pollOnce();
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_TRUE(outcome.throttled);
+  EXPECT_EQ(outcome.api_calls, 3);
+  EXPECT_EQ(sink_.count, 1u);
+  client_.script = {apiError("ServiceUnavailable", true), apiError("ServiceUnavailable", true),
+                    apiError("ServiceUnavailable", true), page({})};
+  auto exhausted = pollOnce();
+  EXPECT_FALSE(exhausted.ok) << "max_attempts bounds the retries";
+  EXPECT_EQ(exhausted.api_calls, 3);
+}
+
+TEST_F(RegionPollerTest, EarlyStopOnlyWhileTheOrderIsNewestFirst) {
+  client_.script = {page({"2026-11-28T12:00:00", "2026-11-28T12:00:05"})};  // oldest first
+  EXPECT_TRUE(pollOnce().full_walk);
+  client_.script = {page({"2026-11-28T12:00:00", "2026-11-28T12:00:05"})};
+  EXPECT_TRUE(pollOnce().full_walk) << "an untrusted order keeps every poll a full walk";
+  client_.script = {page({"2026-11-28T12:00:05", "2026-11-28T12:00:00"})};
+  EXPECT_TRUE(pollOnce().full_walk);
+  client_.script = {page({"2026-11-28T12:00:05", "2026-11-28T12:00:00"})};
+  EXPECT_FALSE(pollOnce().full_walk) << "newest-first seen: steady state";
+}
+
+}  // namespace
+}  // namespace swas::poller
