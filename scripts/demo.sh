@@ -1,29 +1,24 @@
 #!/usr/bin/env bash
-# make demo: swas-sim with the demo scenario. Until the poll engine lands (issue 3) the daemon
-# cannot poll yet, so the demo shows the simulator's ground truth of failing executions, the
-# events the daemon will alert on, as they happen. Ctrl-C stops it.
+# make demo: swas-sim with the demo scenario, and the daemon polling it. Every per-instance
+# transition is printed as it is detected (alert delivery arrives with its own issue). Ctrl-C stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fifo=$(mktemp -u); mkfifo "$fifo"
-state=$(mktemp)
+work=$(mktemp -d)
+fifo="$work/sim.fifo"; mkfifo "$fifo"
 ./build/swas-sim --listen 127.0.0.1:0 --scenario config/demo-scenario.yaml >"$fifo" &
 sim=$!
-trap 'kill $sim 2>/dev/null; rm -f "$fifo" "$state"' EXIT
+trap 'kill $sim 2>/dev/null; rm -rf "$work"' EXIT
 read -r line <"$fifo"
 echo "swas-sim: $line (AccessKey testid / testsecret)"
-url="http://127.0.0.1:${line##*:}"
-echo "daemon: $(./build/swas-invocation-monitor --version); polling arrives with the poll engine (issue 3)"
-echo "failing executions as the simulator produces them:"
-seen=0
-while kill -0 $sim 2>/dev/null; do
-  curl -s "$url/_sim/stats" | python3 -c '
-import json, sys
-seen = int(sys.argv[1]); truth = json.load(sys.stdin)["truth"]
-for t in truth[seen:]:
-    if t["to"] in ("Failed", "Timeout", "Error", "Invalid", "Aborted"):
-        print("  t=%7.1fs %s %s on %s: %s -> %s" % (t["time"], t["region_id"], t["invoke_id"],
-                                                  t["instance_id"], t["from"], t["to"]), flush=True)
-print(len(truth), file=sys.stderr)' "$seen" 2>"$state"
-  seen=$(tail -n1 "$state")
-  sleep 2
-done
+cat >"$work/config.yaml" <<YAML
+credentials: {access_key_id: testid, access_key_secret: testsecret}
+api: {endpoint: "http://${line#listening on }"}
+poll: {interval: 2s, jitter: 0.1}
+regions:
+  - region_id: cn-hangzhou
+  - region_id: ap-southeast-1
+state: {path: $work/state.db}
+YAML
+echo "daemon: $(./build/swas-invocation-monitor --version), config $work/config.yaml"
+echo "transitions as the daemon detects them (the first poll reports the history as first sightings):"
+./build/swas-invocation-monitor --config "$work/config.yaml"
