@@ -347,7 +347,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
 
   void evict(std::chrono::system_clock::time_point wall) {
     auto cutoff = wall - options.retention;
-    auto evicted = store.evictFinishedBefore(cutoff);
+    auto evicted = store.evictFinishedBefore(options.region_id, cutoff);
     if (!evicted) {
       spdlog::warn("region={} evicting old state failed: {}", options.region_id,
                    evicted.error().message);

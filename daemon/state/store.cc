@@ -107,6 +107,14 @@ void bindText(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
+void bindOptionalInt(sqlite3_stmt* s, int i, const std::optional<int64_t>& v) {
+  if (v) {
+    sqlite3_bind_int64(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
+
 std::string columnText(sqlite3_stmt* s, int i) {
   const unsigned char* text = sqlite3_column_text(s, i);
   return text ? std::string(reinterpret_cast<const char*>(text),
@@ -304,10 +312,7 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
       bindText(inst, 3, i.instance_id);
       bindText(inst, 4, i.status);
       bindText(inst, 5, i.error_code);
-      if (i.exit_code)
-        sqlite3_bind_int64(inst, 6, *i.exit_code);
-      else
-        sqlite3_bind_null(inst, 6);
+      bindOptionalInt(inst, 6, i.exit_code);
       bindText(inst, 7, i.finish_time);
       if (sqlite3_step(inst) != SQLITE_DONE) return fail("write instance state");
     }
@@ -331,10 +336,7 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
     bindText(tr, 6, t.from);
     bindText(tr, 7, t.to);
     bindText(tr, 8, t.error_code);
-    if (t.exit_code)
-      sqlite3_bind_int64(tr, 9, *t.exit_code);
-    else
-      sqlite3_bind_null(tr, 9);
+    bindOptionalInt(tr, 9, t.exit_code);
     bindText(tr, 10, t.creation_time);
     bindText(tr, 11, t.finish_time);
     sqlite3_bind_int(tr, 12, t.alertable ? 1 : 0);
@@ -357,24 +359,28 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
 }
 
 std::expected<size_t, core::Error> Store::evictFinishedBefore(
-    std::chrono::system_clock::time_point cutoff) {
+    const std::string& region_id, std::chrono::system_clock::time_point cutoff) {
   sqlite3* db = impl_->db.get();
   std::string when = core::formatIso8601(cutoff);
   when.pop_back();  // CreationTime is stored zone-less, and ISO strings of one width sort by time
   if (!impl_->exec("BEGIN IMMEDIATE")) return std::unexpected(storeError(db, "begin"));
   sqlite3_stmt* states = impl_->prepare(
-      "DELETE FROM instance_states WHERE (region_id, invoke_id) IN (SELECT region_id, invoke_id "
-      "FROM invocations WHERE finished=1 AND creation_time < ?)");
-  sqlite3_stmt* invs =
-      impl_->prepare("DELETE FROM invocations WHERE finished=1 AND creation_time < ?");
-  sqlite3_stmt* journal = impl_->prepare("DELETE FROM transitions WHERE observed_at < ?");
+      "DELETE FROM instance_states WHERE region_id=?1 AND invoke_id IN (SELECT invoke_id "
+      "FROM invocations WHERE region_id=?1 AND finished=1 AND creation_time < ?2)");
+  sqlite3_stmt* invs = impl_->prepare(
+      "DELETE FROM invocations WHERE region_id=?1 AND finished=1 AND creation_time < ?2");
+  sqlite3_stmt* journal =
+      impl_->prepare("DELETE FROM transitions WHERE region_id=?1 AND observed_at < ?2");
   if (!states || !invs || !journal) {
     impl_->exec("ROLLBACK");
     return std::unexpected(storeError(db, "prepare evict"));
   }
-  bindText(states, 1, when);
-  bindText(invs, 1, when);
-  sqlite3_bind_int64(journal, 1, unixSeconds(cutoff));
+  bindText(states, 1, region_id);
+  bindText(states, 2, when);
+  bindText(invs, 1, region_id);
+  bindText(invs, 2, when);
+  bindText(journal, 1, region_id);
+  sqlite3_bind_int64(journal, 2, unixSeconds(cutoff));
   if (sqlite3_step(states) != SQLITE_DONE || sqlite3_step(invs) != SQLITE_DONE) {
     auto error = storeError(db, "evict");
     impl_->exec("ROLLBACK");

@@ -49,9 +49,10 @@ class Store {
   std::expected<RegionCursor, core::Error> loadCursor(const std::string& region_id);
   // Writes the changed invocations, the transitions and the cursor atomically.
   std::expected<void, core::Error> commit(const PollCommit& poll);
-  // Forgets finished invocations created before `cutoff`, and journal entries older than it.
+  // Forgets the region's finished invocations created before `cutoff`, and its journal entries
+  // older than that.
   std::expected<size_t, core::Error> evictFinishedBefore(
-      std::chrono::system_clock::time_point cutoff);
+      const std::string& region_id, std::chrono::system_clock::time_point cutoff);
   std::expected<uint64_t, core::Error> transitionCount();
 
   const std::string& path() const { return path_; }

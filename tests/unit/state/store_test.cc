@@ -145,9 +145,17 @@ TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
                                 {},
                                 {true, kNow, ""},
                                 kNow}));
-  auto evicted = (*store)->evictFinishedBefore(sys_days(year(2026) / 11 / 14));
+  ASSERT_TRUE(
+      (*store)->commit({"cn-beijing",
+                        {inv("t-other-region", "Success", "Success", "2026-11-01T00:00:00")},
+                        {},
+                        {true, kNow, ""},
+                        kNow}));
+  auto evicted = (*store)->evictFinishedBefore("cn-hangzhou", sys_days(year(2026) / 11 / 14));
   ASSERT_TRUE(evicted);
   EXPECT_EQ(*evicted, 1u);
+  EXPECT_TRUE((*store)->loadRegion("cn-beijing")->contains("t-other-region"))
+      << "each region evicts only its own state";
   auto snapshot = (*store)->loadRegion("cn-hangzhou");
   EXPECT_FALSE(snapshot->contains("t-old-done"));
   EXPECT_TRUE(snapshot->contains("t-old-running")) << "unfinished work is never forgotten";
