@@ -269,8 +269,21 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     }
     bool ordered = walk_state.ordered;
     if (!full) {
-      // Known unfinished invocations the walk did not reach: fetch them by InvokeId.
+      // Known unfinished invocations the walk did not reach: many by InvocationStatus filter,
+      // then whatever is still missing (it finished meanwhile) by InvokeId.
       auto missing = unseenUnfinished(snapshot, fetched);
+      if (fetchUnfinishedByStatus(missing.size())) {
+        for (std::string_view status : kUnfinishedStatuses) {
+          auto request = baseRequest();
+          request.invocation_status = std::string(status);
+          Walk ignored;
+          if (auto error = co_await walk(request, true, fetched, ignored, outcome)) {
+            outcome.error = *error;
+            co_return finish(outcome, started);
+          }
+        }
+        missing = unseenUnfinished(snapshot, fetched);
+      }
       std::vector<std::optional<PageResult>> results(missing.size());
       size_t pending = missing.size();
       auto done_timer =

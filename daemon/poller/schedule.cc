@@ -101,4 +101,6 @@ std::vector<std::string> unseenUnfinished(const state::RegionSnapshot& known,
   return out;
 }
 
+bool fetchUnfinishedByStatus(size_t unseen) { return unseen > 2 * std::size(kUnfinishedStatuses); }
+
 }  // namespace swas::poller

@@ -76,4 +76,10 @@ bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::Regi
 std::vector<std::string> unseenUnfinished(const state::RegionSnapshot& known,
                                           const std::vector<core::Invocation>& seen);
 
+// Fetching `unseen` unfinished invocations costs one call each by InvokeId, or at least three
+// walks by InvocationStatus filter (Pending, Running, Stopping) plus one call for each that
+// finished meanwhile. The filters win when more than twice their three calls are needed.
+inline constexpr std::string_view kUnfinishedStatuses[] = {"Pending", "Running", "Stopping"};
+bool fetchUnfinishedByStatus(size_t unseen);
+
 }  // namespace swas::poller

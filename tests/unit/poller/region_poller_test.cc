@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "tests/support/sim_process.h"
@@ -24,13 +25,19 @@ class FakeClient final : public api::SwasClient {
   void describeCommandInvocations(const api::DescribeCommandInvocationsRequest& request,
                                   api::ApiCallback<api::CommandInvocationPage> callback) override {
     requests.push_back(request);
-    PageResult answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
-    if (!script.empty()) script.pop_front();
+    PageResult answer;
+    if (!request.invoke_id.empty() && by_id.contains(request.invoke_id)) {
+      answer = by_id.at(request.invoke_id);
+    } else {
+      answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
+      if (!script.empty()) script.pop_front();
+    }
     boost::asio::post(io_, [callback, answer] { callback(answer); });
   }
   void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
 
   std::deque<PageResult> script;
+  std::map<std::string, PageResult> by_id;
   std::vector<api::DescribeCommandInvocationsRequest> requests;
 
  private:
@@ -161,6 +168,60 @@ TEST_F(RegionPollerTest, EarlyStopOnlyWhileTheOrderIsNewestFirst) {
   EXPECT_TRUE(pollOnce().full_walk);
   client_.script = {page({"2026-11-28T12:00:05", "2026-11-28T12:00:00"})};
   EXPECT_FALSE(pollOnce().full_walk) << "newest-first seen: steady state";
+}
+
+api::CommandInvocation invocation(std::string id, std::string created, std::string status) {
+  api::CommandInvocation inv;
+  inv.invoke_id = std::move(id);
+  inv.creation_time = std::move(created);
+  inv.invocation_status = status;
+  inv.instances.push_back({.instance_id = "i1", .invocation_status = status});
+  return inv;
+}
+
+TEST_F(RegionPollerTest, ManyUnseenUnfinishedAreFetchedByStatusThenTheRestByInvokeId) {
+  // A full walk learns 10 long-running invocations and a newer finished one.
+  api::CommandInvocationPage first;
+  first.total_count = 11;
+  first.invocations.push_back(invocation("t-new", "2026-11-28T12:00:20", "Success"));
+  for (int i = 9; i >= 0; --i) {
+    first.invocations.push_back(invocation("t-run" + std::to_string(i),
+                                           "2026-11-28T12:00:0" + std::to_string(i), "Running"));
+  }
+  client_.script = {first};
+  ASSERT_TRUE(pollOnce().ok);
+  client_.requests.clear();
+  // The steady walk sees only a newer invocation; the 10 are unseen. 8 are still running, 2
+  // finished meanwhile and leave the Running list.
+  api::CommandInvocationPage newest;
+  newest.total_count = 1;
+  newest.invocations.push_back(invocation("t-newer", "2026-11-28T12:00:30", "Success"));
+  api::CommandInvocationPage running;
+  running.total_count = 8;
+  for (int i = 9; i >= 2; --i) {
+    running.invocations.push_back(invocation("t-run" + std::to_string(i),
+                                             "2026-11-28T12:00:0" + std::to_string(i), "Running"));
+  }
+  client_.script = {newest, page({}), running, page({})};
+  for (const char* done : {"t-run0", "t-run1"}) {
+    api::CommandInvocationPage one;
+    one.total_count = 1;
+    one.invocations.push_back(invocation(done, "2026-11-28T12:00:00", "Success"));
+    client_.by_id[done] = one;
+  }
+  auto outcome = pollOnce();
+  ASSERT_TRUE(outcome.ok) << core::describe(outcome.error);
+  EXPECT_FALSE(outcome.full_walk);
+  std::vector<std::string> statuses, ids;
+  for (const auto& r : client_.requests) {
+    if (!r.invocation_status.empty()) statuses.push_back(r.invocation_status);
+    if (!r.invoke_id.empty()) ids.push_back(r.invoke_id);
+  }
+  EXPECT_EQ(statuses, (std::vector<std::string>{"Pending", "Running", "Stopping"}));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"t-run0", "t-run1"}));
+  EXPECT_EQ(outcome.api_calls, 6);
+  EXPECT_EQ(sink_.count, 11u + 3u) << "t-newer, and t-run0 and t-run1 reaching Success";
 }
 
 }  // namespace

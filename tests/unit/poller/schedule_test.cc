@@ -110,5 +110,11 @@ TEST(Paging, UnseenUnfinished) {
   EXPECT_EQ(unseenUnfinished(known, {inv("a", "x", "Success")}), (std::vector<std::string>{"b"}));
 }
 
+TEST(Paging, UnfinishedByStatusOnlyWhenCheaper) {
+  EXPECT_FALSE(fetchUnfinishedByStatus(0));
+  EXPECT_FALSE(fetchUnfinishedByStatus(6));
+  EXPECT_TRUE(fetchUnfinishedByStatus(7));
+}
+
 }  // namespace
 }  // namespace swas::poller
