@@ -342,7 +342,11 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     for (const auto& inv : fetched) {
       if (inv.creation_time > next.newest_creation) next.newest_creation = inv.creation_time;
     }
-    auto committed = store.commit({options.region_id, diff.changed, diff.transitions, next, wall});
+    // A poll that changed nothing and moved no cursor writes nothing (no fsync per idle poll).
+    bool nothing_new = diff.changed.empty() && diff.transitions.empty() && next == cursor;
+    auto committed =
+        nothing_new ? std::expected<void, core::Error>()
+                    : store.commit({options.region_id, diff.changed, diff.transitions, next, wall});
     if (!committed) {
       outcome.error = committed.error();
       co_return finish(outcome, started);

@@ -25,6 +25,7 @@ struct RegionCursor {
   bool known = false;  // false: never polled (a cold start)
   std::chrono::system_clock::time_point last_full_scan{};
   std::string newest_creation;  // CreationTime of the newest invocation seen
+  bool operator==(const RegionCursor&) const = default;
 };
 
 // Everything one region poll produced, committed in one transaction.
