@@ -19,4 +19,9 @@ bool Invocation::finished() const {
                      [](const InstanceState& i) { return isTerminalInstanceStatus(i.status); });
 }
 
+bool AlertCondition::matches(std::string_view status, std::string_view error_code) const {
+  if (error_codes && !error_code.empty()) return true;
+  return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
+}
+
 }  // namespace swas::core

@@ -68,6 +68,16 @@ struct Transition {
   // False for history seen on a cold start that is older than poll.initial_lookback: it is
   // recorded and counted, but never alerted on.
   bool alertable = true;
+  // This transition starts an alert occurrence: the (region, invocation, instance) meets the
+  // AlertCondition now and did not before, and it is alertable. At most once per triple.
+  bool occurrence = false;
+};
+
+// When a per-instance state alerts (config `alerts.statuses` and `alerts.error_codes`).
+struct AlertCondition {
+  std::vector<std::string> statuses = {"Failed", "Timeout", "Error", "Invalid", "Aborted"};
+  bool error_codes = true;
+  bool matches(std::string_view status, std::string_view error_code) const;
 };
 
 struct OverallChange {

@@ -1,8 +1,16 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 namespace swas::core {
+
+// What one region's tracked state holds, by status.
+struct TrackedCounts {
+  std::map<std::string, int64_t> invocations;  // by overall InvocationStatus
+  std::map<std::string, int64_t> instances;    // (invocation, instance) pairs by their status
+};
 
 // What the poller reports about its own work (API calls, polls, skipped ticks), for metrics.
 // Every method has a no-op default; the poller knows nothing of who listens.
@@ -15,6 +23,8 @@ class PollObserver {
   virtual void onPollFinished(const std::string& /*region_id*/, bool /*ok*/, double /*seconds*/,
                               bool /*full_walk*/, int /*api_calls*/) {}
   virtual void onSkippedTicks(const std::string& /*region_id*/, int /*count*/) {}
+  // The region's tracked state after loading it and after every poll or eviction that changed it.
+  virtual void onTrackedCounts(const std::string& /*region_id*/, const TrackedCounts& /*counts*/) {}
   // The API's order was not newest-first, so early stop is off until a walk shows it again.
   virtual void onPagingFallback(const std::string& /*region_id*/) {}
 };

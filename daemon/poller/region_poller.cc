@@ -97,7 +97,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   bool busy = false;
   bool completed_one = false;
   bool is_up = false;
-  std::string down_reason = "not polled yet";
+  std::string down_reason;  // why the last poll failed; empty until one fails
   std::string last_logged_error;
 
   awaitable<bool> sleep(Duration d) {
@@ -334,6 +334,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     diff_options.now = wall;
     diff_options.initial_lookback = options.initial_lookback;
     diff_options.watched_instances = options.watched_instances;
+    diff_options.alert_condition = options.alert_condition;
+    diff_options.forget_before = wall - options.retention;
     state::DiffResult diff = state::diff(snapshot, fetched, diff_options);
 
     state::RegionCursor next = cursor;
@@ -352,6 +354,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       co_return finish(outcome, started);
     }
     state::applyChanges(snapshot, diff.changed);
+    if (!diff.changed.empty())
+      observer.onTrackedCounts(options.region_id, state::countTracked(snapshot));
     cursor = next;
     outcome.transitions = diff.transitions.size();
     if (!diff.transitions.empty() || !diff.overall_changes.empty()) {
@@ -372,9 +376,10 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     }
     std::string when = core::formatIso8601(cutoff);
     when.pop_back();
-    std::erase_if(snapshot, [&](const auto& entry) {
+    size_t forgotten = std::erase_if(snapshot, [&](const auto& entry) {
       return entry.second.finished && entry.second.creation_time < when;
     });
+    if (forgotten > 0) observer.onTrackedCounts(options.region_id, state::countTracked(snapshot));
   }
 
   PollOutcome finish(PollOutcome outcome, Clock::time_point started) {
@@ -438,6 +443,7 @@ std::expected<void, std::string> RegionPoller::init() {
   if (!cursor) return std::unexpected(cursor.error().message);
   impl_->snapshot = std::move(*snapshot);
   impl_->cursor = *cursor;
+  impl_->observer.onTrackedCounts(impl_->options.region_id, state::countTracked(impl_->snapshot));
   return {};
 }
 

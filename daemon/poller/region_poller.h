@@ -32,6 +32,7 @@ struct RegionOptions {
   std::chrono::seconds full_scan_every{3600};
   std::chrono::seconds initial_lookback{3600};
   std::chrono::seconds retention{14 * 86400};
+  core::AlertCondition alert_condition;
   double rate_limit = 10;
   int max_in_flight = 4;
   // Retries inside one poll.
@@ -79,6 +80,7 @@ class RegionPoller {
   const std::string& regionId() const;
   bool completedOnePoll() const;
   bool up() const;
+  // Why the last poll failed; empty before the first failure and after a success.
   const std::string& downReason() const;
   bool polling() const;
 

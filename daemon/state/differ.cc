@@ -12,11 +12,16 @@ bool beforeLookback(const core::Invocation& inv, const DiffOptions& options) {
 }
 
 core::Transition transition(const core::Invocation& inv, const core::InstanceState& inst,
-                            std::string from, bool alertable) {
-  return core::Transition{inv.region_id,    inv.invoke_id,   inst.instance_id,  inv.command_id,
-                          inv.command_name, std::move(from), inst.status,       inst.error_code,
-                          inst.error_info,  inst.exit_code,  inv.creation_time, inst.finish_time,
-                          inst.output,      alertable};
+                            const StoredInstance* was, bool alertable,
+                            const core::AlertCondition& condition) {
+  bool occurrence = alertable && condition.matches(inst.status, inst.error_code) &&
+                    !(was && condition.matches(was->status, was->error_code));
+  return core::Transition{
+      inv.region_id,  inv.invoke_id,     inst.instance_id,
+      inv.command_id, inv.command_name,  was ? was->status : std::string(core::kNone),
+      inst.status,    inst.error_code,   inst.error_info,
+      inst.exit_code, inv.creation_time, inst.finish_time,
+      inst.output,    alertable,         occurrence};
 }
 
 void refreshFinished(StoredInvocation& s) {
@@ -46,6 +51,11 @@ DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation
     } else if (auto st = stored.find(inv.invoke_id); st != stored.end()) {
       before = &st->second;
     }
+    if (!before && options.forget_before && inv.finished()) {
+      auto created = core::parseApiTime(inv.creation_time);
+      // Already forgotten (evicted) or about to be: seeing it again must not report it again.
+      if (created && *created < *options.forget_before) continue;
+    }
     bool alertable = !(options.cold_start && beforeLookback(inv, options));
     bool changed = false;
     for (const auto& inst : inv.instances) {
@@ -56,11 +66,13 @@ DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation
         }
       }
       if (!was) {
-        result.transitions.push_back(transition(inv, inst, std::string(core::kNone), alertable));
+        result.transitions.push_back(
+            transition(inv, inst, nullptr, alertable, options.alert_condition));
         changed = true;
       } else if (was->status != inst.status ||
                  (was->error_code.empty() && !inst.error_code.empty())) {
-        result.transitions.push_back(transition(inv, inst, was->status, alertable));
+        result.transitions.push_back(
+            transition(inv, inst, was, alertable, options.alert_condition));
         changed = true;
       } else if (was->error_code != inst.error_code) {
         changed = true;  // recorded, not a transition
@@ -96,6 +108,15 @@ void applyChanges(RegionSnapshot& snapshot, const std::vector<core::Invocation>&
     }
     refreshFinished(s);
   }
+}
+
+core::TrackedCounts countTracked(const RegionSnapshot& snapshot) {
+  core::TrackedCounts counts;
+  for (const auto& [id, inv] : snapshot) {
+    ++counts.invocations[inv.overall_status];
+    for (const auto& [instance_id, inst] : inv.instances) ++counts.instances[inst.status];
+  }
+  return counts;
 }
 
 }  // namespace swas::state

@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "daemon/core/invocation.h"
+#include "daemon/core/poll_observer.h"
 
 namespace swas::state {
 
@@ -35,6 +37,11 @@ struct DiffOptions {
   std::chrono::seconds initial_lookback{3600};
   // Instances to track; empty means every instance.
   std::set<std::string> watched_instances;
+  // Finished invocations created before this and not stored are ignored: the store forgets
+  // them at this age (state.retention), and one the API still lists must not be new again.
+  std::optional<std::chrono::system_clock::time_point> forget_before;
+  // Which states alert; decides Transition::occurrence.
+  core::AlertCondition alert_condition;
 };
 
 struct DiffResult {
@@ -50,6 +57,10 @@ struct DiffResult {
 // reported twice. Instances absent from `fetched` are left as they are.
 DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation>& fetched,
                 const DiffOptions& options);
+
+// How many invocations are in each overall status, and (invocation, instance) pairs in each
+// per-instance status.
+core::TrackedCounts countTracked(const RegionSnapshot& snapshot);
 
 // Applies a diff's `changed` invocations to a snapshot (what the store does durably).
 void applyChanges(RegionSnapshot& snapshot, const std::vector<core::Invocation>& changed);

@@ -113,5 +113,74 @@ TEST(Diff, MissingInstancesAreLeftAloneAndFinishedNeedsAllOfThem) {
   EXPECT_TRUE(stored["t-1"].finished);
 }
 
+std::vector<std::string> occurrences(const DiffResult& r) {
+  std::vector<std::string> out;
+  for (const auto& t : r.transitions)
+    if (t.occurrence) out.push_back(t.invoke_id + "/" + t.instance_id + ":" + t.to);
+  return out;
+}
+
+TEST(Diff, AnOccurrenceIsTheFirstEntryIntoTheAlertCondition) {
+  RegionSnapshot stored;
+  auto running = inv("t-1", "Running", {{"i1", "Running"}, {"i2", "Running"}, {"i3", "Running"}});
+  applyChanges(stored, diff(stored, {running}, at()).changed);
+  // i1 fails; i2 gets an ErrorCode while still Running; i3 succeeds.
+  auto step = inv("t-1", "Running", {{"i1", "Failed"}, {"i2", "Running"}, {"i3", "Success"}});
+  step.instances[1].error_code = "InstanceRestarted";
+  auto r = diff(stored, {step}, at());
+  EXPECT_EQ(occurrences(r), (std::vector<std::string>{"t-1/i1:Failed", "t-1/i2:Running"}));
+  applyChanges(stored, r.changed);
+  // i2 then ends Failed: the same (invocation, instance), so not a second occurrence.
+  auto end = inv("t-1", "Failed", {{"i1", "Failed"}, {"i2", "Failed"}, {"i3", "Success"}});
+  end.instances[1].error_code = "InstanceRestarted";
+  auto last = diff(stored, {end}, at());
+  EXPECT_EQ(summary(last), (std::vector<std::string>{"t-1/i2:Running>Failed"}));
+  EXPECT_TRUE(occurrences(last).empty());
+}
+
+TEST(Diff, OccurrencesFollowTheConfiguredCondition) {
+  DiffOptions o = at();
+  o.alert_condition = {.statuses = {"Timeout"}, .error_codes = false};
+  auto fetched = inv("t-1", "Failed", {{"i1", "Failed"}, {"i2", "Timeout"}});
+  fetched.instances[0].error_code = "ExitCodeNonzero";
+  EXPECT_EQ(occurrences(diff({}, {fetched}, o)), (std::vector<std::string>{"t-1/i2:Timeout"}));
+  o.alert_condition = {.statuses = {}, .error_codes = true};
+  EXPECT_EQ(occurrences(diff({}, {fetched}, o)), (std::vector<std::string>{"t-1/i1:Failed"}));
+}
+
+TEST(Diff, BaselineHistoryIsNoOccurrence) {
+  auto old = inv("t-old", "Failed", {{"i1", "Failed"}}, "2026-11-28T10:00:00");
+  auto r = diff({}, {old}, at(true));
+  ASSERT_EQ(r.transitions.size(), 1u);
+  EXPECT_FALSE(r.transitions[0].occurrence);
+}
+
+TEST(Diff, ForgottenInvocationsListedAgainAreNotNew) {
+  DiffOptions o = at();
+  o.forget_before = sys_days(year(2026) / 11 / 14);
+  auto ancient = inv("t-old", "Failed", {{"i1", "Failed"}}, "2026-11-01T00:00:00");
+  auto running = inv("t-run", "Running", {{"i1", "Running"}}, "2026-11-01T00:00:00");
+  auto recent = inv("t-new", "Failed", {{"i1", "Failed"}}, "2026-11-20T00:00:00");
+  auto r = diff({}, {ancient, running, recent}, o);
+  EXPECT_EQ(summary(r), (std::vector<std::string>{"t-run/i1:none>Running", "t-new/i1:none>Failed"}))
+      << "a finished invocation older than retention is ignored unless stored";
+  RegionSnapshot stored;
+  applyChanges(stored, {inv("t-old", "Running", {{"i1", "Running"}}, "2026-11-01T00:00:00")});
+  EXPECT_EQ(summary(diff(stored, {ancient}, o)),
+            (std::vector<std::string>{"t-old/i1:Running>Failed"}));
+}
+
+TEST(Diff, CountTrackedByStatus) {
+  RegionSnapshot stored;
+  applyChanges(stored, {inv("t-1", "Running", {{"i1", "Running"}, {"i2", "Success"}}),
+                        inv("t-2", "Success", {{"i1", "Success"}}),
+                        inv("t-3", "Failed", {{"i3", "Timeout"}})});
+  auto counts = countTracked(stored);
+  EXPECT_EQ(counts.invocations,
+            (std::map<std::string, int64_t>{{"Failed", 1}, {"Running", 1}, {"Success", 1}}));
+  EXPECT_EQ(counts.instances,
+            (std::map<std::string, int64_t>{{"Running", 1}, {"Success", 2}, {"Timeout", 1}}));
+}
+
 }  // namespace
 }  // namespace swas::state
