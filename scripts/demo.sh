@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make demo: swas-sim with the demo scenario, and the daemon polling it. Every per-instance
-# transition is printed as it is detected (alert delivery arrives with its own issue). Ctrl-C stops.
+# make demo: swas-sim with the demo scenario, and the daemon polling it. Every failed execution
+# is printed as it is detected (alert delivery arrives with its own issue), and the daemon serves
+# /metrics on 127.0.0.1:9786. Ctrl-C stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -20,5 +21,6 @@ regions:
 state: {path: $work/state.db}
 YAML
 echo "daemon: $(./build/swas-invocation-monitor --version), config $work/config.yaml"
-echo "transitions as the daemon detects them (the first poll reports the history as first sightings):"
-./build/swas-invocation-monitor --config "$work/config.yaml"
+echo "failed executions as the daemon detects them (the first poll reports recent history);"
+echo "metrics on http://127.0.0.1:9786/metrics; every transition with --log-level debug:"
+./build/swas-invocation-monitor --config "$work/config.yaml" "$@"

@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.h"
 
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -10,6 +11,8 @@
 #include "daemon/api/swas_client.h"
 #include "daemon/core/clock.h"
 #include "daemon/http/curl_http_client.h"
+#include "daemon/metrics/endpoint.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/poller/region_poller.h"
 #include "daemon/state/store.h"
 
@@ -36,8 +39,35 @@ poller::RegionOptions regionOptions(const config::Config& c, const config::Regio
   o.retention = std::chrono::duration_cast<std::chrono::seconds>(c.state.retention);
   o.rate_limit = c.api.rate_limit;
   o.max_in_flight = c.api.max_in_flight;
+  o.alert_condition = {c.alerts.statuses, c.alerts.error_codes};
   return o;
 }
+
+metrics::MetricsOptions metricsOptions(const config::Config& c) {
+  metrics::MetricsOptions o{.version = SWAS_VERSION, .revision = SWAS_REVISION};
+  for (const auto& r : c.regions) o.regions.push_back(r.region_id);
+  for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);
+  return o;
+}
+
+config::Duration shortestInterval(const config::Config& c) {
+  config::Duration shortest = c.poll.interval;
+  for (const auto& r : c.regions) shortest = std::min(shortest, c.intervalOf(r));
+  return shortest;
+}
+
+// Hands each poll's transitions to every consumer in turn.
+class FanoutSink final : public core::TransitionSink {
+ public:
+  FanoutSink(std::initializer_list<core::TransitionSink*> sinks) : sinks_(sinks) {}
+  void onTransitions(const std::string& region_id, const std::vector<core::Transition>& transitions,
+                     const std::vector<core::OverallChange>& overall_changes) override {
+    for (auto* sink : sinks_) sink->onTransitions(region_id, transitions, overall_changes);
+  }
+
+ private:
+  std::vector<core::TransitionSink*> sinks_;
+};
 
 }  // namespace
 
@@ -47,7 +77,10 @@ struct Daemon::Impl {
         env(std::move(e)),
         random(core::makeRandom()),
         http(io, {.user_agent = userAgent(),
-                  .max_connections_per_host = std::max<long>(2, config.api.max_in_flight)}) {}
+                  .max_connections_per_host = std::max<long>(2, config.api.max_in_flight)}),
+        health(clock, 3 * shortestInterval(config)),
+        metrics(registry, clock, metricsOptions(config)),
+        endpoint(registry, health) {}
 
   config::Config config;
   api::EnvLookup env;
@@ -55,7 +88,11 @@ struct Daemon::Impl {
   core::SystemClock clock;
   std::unique_ptr<core::Random> random;
   http::CurlHttpClient http;
-  core::PollObserver observer;  // metrics arrive with their own issue
+  prometheus::Registry registry;
+  metrics::Health health;
+  metrics::Metrics metrics;
+  metrics::Endpoint endpoint;
+  std::unique_ptr<FanoutSink> sink;
   std::unique_ptr<api::CredentialsProvider> credentials;
   std::unique_ptr<api::SwasClientImpl> client;
   std::unique_ptr<state::Store> store;
@@ -84,10 +121,12 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   auto store = state::Store::open(d.config.state.path);
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
+  d.sink =
+      std::make_unique<FanoutSink>(std::initializer_list<core::TransitionSink*>{&d.metrics, &sink});
   for (const auto& region : d.config.regions) {
     auto p =
-        std::make_unique<poller::RegionPoller>(d.io, *d.client, *d.store, sink, d.observer, d.clock,
-                                               *d.random, regionOptions(d.config, region));
+        std::make_unique<poller::RegionPoller>(d.io, *d.client, *d.store, *d.sink, d.metrics,
+                                               d.clock, *d.random, regionOptions(d.config, region));
     if (auto ok = p->init(); !ok) {
       return std::unexpected("state of region " + region.region_id + ": " + ok.error());
     }
@@ -118,7 +157,31 @@ int Daemon::once(std::ostream& err) {
 
 int Daemon::run() {
   Impl& d = *impl_;
+  auto serving = d.endpoint.start(d.config.http.listen);
+  if (!serving) {
+    spdlog::error("cannot serve /metrics: {}; set http.listen to a free HOST:PORT",
+                  serving.error());
+    return 1;
+  }
+  spdlog::info("serving /metrics, /healthz and /readyz on http://{}", *serving);
   for (auto& p : d.pollers) p->start();
+  // The heartbeat proves the loop turns (/healthz) and publishes each region's readiness.
+  asio::steady_timer heartbeat(d.io);
+  auto beat_every = std::clamp<config::Duration>(
+      shortestInterval(d.config) / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+  std::function<void()> beat = [&] {
+    d.health.beat();
+    for (const auto& p : d.pollers) {
+      std::string reason = p->downReason().empty() ? "first poll in progress"
+                                                   : "last poll failed: " + p->downReason();
+      d.health.setRegion(p->regionId(), p->completedOnePoll(), reason);
+    }
+    heartbeat.expires_after(beat_every);
+    heartbeat.async_wait([&](boost::system::error_code ec) {
+      if (!ec) beat();
+    });
+  };
+  beat();
   asio::signal_set stop_signals(d.io, SIGTERM, SIGINT);
   asio::signal_set hangup(d.io, SIGHUP);
   asio::steady_timer deadline(d.io);
@@ -151,6 +214,7 @@ int Daemon::run() {
     spdlog::info("signal {}: stopping", signal);
     for (auto& p : d.pollers) p->stop();
     hangup.cancel();
+    heartbeat.cancel();
     // Polls in flight may finish (their results are committed) within the budget.
     deadline.expires_after(kShutdownBudget);
     deadline.async_wait([&](boost::system::error_code) {
@@ -160,6 +224,7 @@ int Daemon::run() {
     exit_when_idle();
   });
   d.io.run();
+  d.endpoint.stop();
   spdlog::info("stopped");
   return 0;
 }

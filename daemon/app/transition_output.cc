@@ -30,6 +30,8 @@ std::string transitionJson(const core::Transition& t) {
   field("finish_time", t.finish_time);
   out += ",\"alertable\":";
   out += t.alertable ? "true" : "false";
+  out += ",\"alert\":";
+  out += t.occurrence ? "true" : "false";
   out += '}';
   return out;
 }
@@ -45,9 +47,11 @@ void LogSink::onTransitions(const std::string& region_id,
                             const std::vector<core::Transition>& transitions,
                             const std::vector<core::OverallChange>&) {
   for (const auto& t : transitions) {
-    spdlog::info("transition region={} invoke_id={} instance_id={} command={} {} -> {}{}{}",
-                 region_id, t.invoke_id, t.instance_id, t.command_name, t.from, t.to,
-                 t.error_code.empty() ? "" : " error_code=", t.error_code);
+    // Failures at warn, so an operator's log shows them; the rest of the flow at debug.
+    spdlog::log(t.occurrence ? spdlog::level::warn : spdlog::level::debug,
+                "transition region={} invoke_id={} instance_id={} command={} {} -> {}{}{}",
+                region_id, t.invoke_id, t.instance_id, t.command_name, t.from, t.to,
+                t.error_code.empty() ? "" : " error_code=", t.error_code);
   }
 }
 

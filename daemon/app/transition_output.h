@@ -21,7 +21,7 @@ class JsonLinesSink final : public core::TransitionSink {
   std::ostream& out_;
 };
 
-// Logs every transition at info (run mode, until metrics and alerting consume them).
+// Logs transitions that start an alert occurrence at warn, the others at debug (run mode).
 class LogSink final : public core::TransitionSink {
  public:
   void onTransitions(const std::string& region_id, const std::vector<core::Transition>& transitions,

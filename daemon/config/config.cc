@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "daemon/core/invocation.h"
+#include "daemon/http/http_client.h"
 
 namespace swas::config {
 namespace {
@@ -378,6 +379,9 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   if (const auto h = root["http"]; h && p.isMap(h, "http")) {
     p.checkKeys(h, {"listen"}, "http");
     p.str(h, "listen", c.http.listen);
+    if (auto address = http::parseListenAddress(c.http.listen); h["listen"] && !address) {
+      p.problem(h["listen"], "http.listen: " + address.error());
+    }
   }
   if (root["alerts"]) parseAlerts(p, root["alerts"], c.alerts);
   if (const auto l = root["log"]; l && p.isMap(l, "log")) {

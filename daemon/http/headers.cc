@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "daemon/http/http_client.h"
 
@@ -17,6 +18,35 @@ std::string_view HttpResponse::header(std::string_view name) const {
     if (iequals(key, name)) return value;
   }
   return {};
+}
+
+std::expected<ListenAddress, std::string> parseListenAddress(std::string_view text) {
+  std::string quoted(1, '\'');
+  quoted.append(text).push_back('\'');
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return std::unexpected(quoted + " is not HOST:PORT (e.g. 127.0.0.1:9786)");
+  }
+  std::string_view host = text.substr(0, colon);
+  std::string_view port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::unexpected(quoted + ": write an IPv6 address as [ADDR]:PORT");
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return std::unexpected(quoted + ": port must be a number 0..65535");
+  }
+  std::string h(host);
+  bool ip = !h.empty() && (h.find_first_not_of("0123456789.") == std::string::npos ||
+                           h.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos);
+  if (!ip) {
+    return std::unexpected(quoted +
+                           ": the host must be an IP address such as 127.0.0.1 or 0.0.0.0");
+  }
+  return ListenAddress{std::move(h), static_cast<uint16_t>(value)};
 }
 
 }  // namespace swas::http

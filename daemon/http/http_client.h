@@ -45,4 +45,12 @@ class HttpClient {
 
 bool iequals(std::string_view a, std::string_view b);
 
+struct ListenAddress {
+  std::string host;  // an IP address literal
+  uint16_t port = 0;
+};
+// "HOST:PORT" or "[IPV6]:PORT", where HOST is an IP address and PORT 0..65535 (0 = any free
+// port). The message says what is wrong.
+std::expected<ListenAddress, std::string> parseListenAddress(std::string_view text);
+
 }  // namespace swas::http

@@ -30,7 +30,8 @@ class OnceTest : public ::testing::Test {
         std::string("once/") + name() + "/config.yaml",
         "credentials: {access_key_id: testid, access_key_secret: " + secret +
             "}\napi: {endpoint: \"" + sim_->url() +
-            "\"}\nregions: [{region_id: cn-hangzhou}]\nstate: {path: " + dir_ + "/state.db}\n");
+            "\"}\nregions: [{region_id: cn-hangzhou}]\nstate: {path: " + dir_ +
+            "/state.db}\nhttp: {listen: \"127.0.0.1:0\"}\n");
   }
 
   // Runs the daemon to completion; returns the exit code, stdout in out_ and stderr in err_.

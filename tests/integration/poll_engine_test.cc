@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "daemon/core/invocation.h"
-#include "daemon/http/curl_http_client.h"
+#include "tests/support/http_fetch.h"
 #include "tests/support/sim_process.h"
 
 namespace swas {
@@ -28,22 +28,8 @@ struct Entry {
   std::string region_id, invoke_id, instance_id, from, to;
 };
 
-std::string httpCall(const std::string& method, const std::string& url,
-                     const std::string& body = "") {
-  boost::asio::io_context io;
-  http::CurlHttpClient client(io, {});
-  std::optional<http::HttpResult> result;
-  client.send({method, url, {}, body}, [&](http::HttpResult r) { result = std::move(r); });
-  testing::waitFor(io, [&] { return result.has_value(); });
-  if (!result || !*result || (*result)->status != 200) {
-    ADD_FAILURE() << method << " " << url << " failed";
-    return {};
-  }
-  return (*result)->body;
-}
-
 std::vector<Entry> groundTruth(const SimProcess& sim) {
-  std::string body = httpCall("GET", sim.url() + "/_sim/stats");
+  std::string body = testing::fetchOk("GET", sim.url() + "/_sim/stats");
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(body);
   std::vector<Entry> out;
@@ -145,6 +131,8 @@ regions:
     instance_ids: )" + instanceList("ap-southeast-1", watched) + R"(
 state:
   path: )" + dir_ + R"(/state.db
+http:
+  listen: 127.0.0.1:0
 )");
   }
 
@@ -173,7 +161,7 @@ state:
 
   void advanceTo(int& now, int until, std::chrono::milliseconds step_pause) {
     for (; now < until; ++now) {
-      httpCall("POST", sim_->url() + "/_sim/advance?seconds=1");
+      testing::fetchOk("POST", sim_->url() + "/_sim/advance?seconds=1");
       std::this_thread::sleep_for(step_pause);
     }
   }
@@ -233,7 +221,7 @@ TEST_F(PollEngineTest, SameResultUnderThrottlingAndServerErrors) {
   int now = 0;
   advanceTo(now, 75, std::chrono::milliseconds(120));
   expectExactlyOnce();
-  std::string stats = httpCall("GET", sim_->url() + "/_sim/stats?truth=0");
+  std::string stats = testing::fetchOk("GET", sim_->url() + "/_sim/stats?truth=0");
   EXPECT_NE(stats.find("\"Throttling.User\""), std::string::npos) << stats;
   EXPECT_NE(stats.find("\"ServiceUnavailable\""), std::string::npos) << stats;
   daemon->signal(SIGTERM);

@@ -131,6 +131,33 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
+std::string waitForLine(const std::string& path, const std::string& marker,
+                        std::chrono::milliseconds timeout, Process* writer) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::istringstream text(readFile(path));
+    for (std::string line; std::getline(text, line);) {
+      if (line.find(marker) != std::string::npos) return line;
+    }
+    if (std::chrono::steady_clock::now() >= deadline || (writer && !writer->running())) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+MonitorProcess::MonitorProcess(const std::string& daemon_path, const std::string& config,
+                               const std::string& dir, const std::string& log_level)
+    : stderr_path_([&] {
+        // Gone before the child starts, so an earlier run's log is never read as this one's.
+        std::filesystem::remove(dir + "/daemon.stderr");
+        return dir + "/daemon.stderr";
+      }()),
+      process_({daemon_path, "--config", config, "--log-level", log_level}, dir + "/daemon.stdout",
+               stderr_path_) {
+  std::string line =
+      waitForLine(stderr_path_, "serving /metrics", std::chrono::seconds(30), &process_);
+  if (auto at = line.find("http://"); at != std::string::npos) url_ = line.substr(at);
+}
+
 std::string writeTempFile(const std::string& name, const std::string& text) {
   auto dir = std::filesystem::temp_directory_path() / ("swas-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

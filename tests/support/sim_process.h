@@ -60,6 +60,29 @@ class Process {
 
 std::string readFile(const std::string& path);
 
+// Waits until the file at `path` holds a line containing `marker`; returns that line, or "" when
+// `timeout` passes (or the process writing it, when given, exits) first.
+std::string waitForLine(const std::string& path, const std::string& marker,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                        Process* writer = nullptr);
+
+// swas-invocation-monitor run with `config` (whose http.listen should use port 0), from start
+// until it serves its endpoints; logs go to `dir`/daemon.{stdout,stderr}.
+class MonitorProcess {
+ public:
+  MonitorProcess(const std::string& daemon_path, const std::string& config, const std::string& dir,
+                 const std::string& log_level = "info");
+  // "http://127.0.0.1:PORT", or "" when it did not come up (the reason is in stderr()).
+  const std::string& url() const { return url_; }
+  std::string stderrText() const { return readFile(stderr_path_); }
+  Process& process() { return process_; }
+
+ private:
+  std::string stderr_path_;
+  Process process_;
+  std::string url_;
+};
+
 // Writes `text` to a fresh file under the test's temp dir and returns its path.
 std::string writeTempFile(const std::string& name, const std::string& text);
 std::string testdataPath(const std::string& name);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "daemon/core/time.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
 
 namespace swas::api {
@@ -13,17 +14,7 @@ namespace {
 
 using namespace std::chrono;
 
-class FakeClock final : public core::Clock {
- public:
-  system_clock::time_point now() const override { return now_; }
-  steady_clock::time_point steadyNow() const override {
-    return steady_clock::time_point(now_.time_since_epoch());
-  }
-  void advance(system_clock::duration d) { now_ += d; }
-
- private:
-  system_clock::time_point now_ = sys_days(year(2026) / 11 / 28) + hours(12);
-};
+using testing::FakeClock;
 
 // Answers by "METHOD path"; records every request.
 class FakeHttp final : public http::HttpClient {

@@ -76,6 +76,27 @@ credentials:
   EXPECT_EQ(p.size(), 7u);
 }
 
+TEST(Config, ListenAddress) {
+  auto listen = [](const std::string& value) {
+    return parseConfig("regions: [{region_id: cn-hangzhou}]\nhttp:\n  listen: \"" + value + "\"\n",
+                       "cfg.yaml", env());
+  };
+  for (std::string ok : {"127.0.0.1:9786", "0.0.0.0:0", "[::1]:9786", "[::]:80"}) {
+    EXPECT_TRUE(listen(ok)) << ok;
+  }
+  auto host = listen("localhost:9786");
+  ASSERT_FALSE(host);
+  EXPECT_EQ(host.error().front(),
+            "cfg.yaml:3:11: http.listen: 'localhost:9786': the host must be an IP address such as "
+            "127.0.0.1 or 0.0.0.0");
+  auto port = listen("127.0.0.1:99999");
+  ASSERT_FALSE(port);
+  EXPECT_EQ(port.error().front(),
+            "cfg.yaml:3:11: http.listen: '127.0.0.1:99999': port must be a number 0..65535");
+  EXPECT_FALSE(listen("9786"));
+  EXPECT_FALSE(listen("::1:9786"));
+}
+
 TEST(Config, MissingRegionsAndBadYaml) {
   EXPECT_FALSE(parseConfig("poll: {}\n", "f", env()));
   auto bad = parseConfig("regions: [\n", "f", env());

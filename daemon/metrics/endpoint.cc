@@ -1,0 +1,137 @@
+#include "daemon/metrics/endpoint.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "daemon/http/http_server.h"
+#include "daemon/metrics/metrics.h"
+
+namespace swas::metrics {
+namespace asio = boost::asio;
+
+Health::Health(const core::Clock& clock, std::chrono::steady_clock::duration stuck_after)
+    : clock_(clock), stuck_after_(stuck_after), last_beat_(clock.steadyNow()) {}
+
+void Health::beat() {
+  auto now = clock_.steadyNow();
+  std::lock_guard lock(mutex_);
+  last_beat_ = now;
+}
+
+void Health::setRegion(const std::string& region_id, bool ready, const std::string& reason) {
+  // One line per region: API messages may carry newlines (a StringToSign, for one).
+  constexpr size_t kMaxReason = 300;
+  std::string line = reason.substr(0, kMaxReason);
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  if (reason.size() > kMaxReason) line += "...";
+  std::lock_guard lock(mutex_);
+  regions_[region_id] = {ready, std::move(line)};
+}
+
+Health::Answer Health::live() const {
+  auto now = clock_.steadyNow();
+  std::lock_guard lock(mutex_);
+  auto silent = now - last_beat_;
+  if (silent >= stuck_after_) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
+    return {503, "event loop stuck: no progress for " + std::to_string(ms / 1000) + "." +
+                     std::to_string(ms % 1000 / 100) + "s\n"};
+  }
+  return {200, "ok\n"};
+}
+
+Health::Answer Health::ready() const {
+  std::lock_guard lock(mutex_);
+  std::string waiting;
+  for (const auto& [id, region] : regions_) {
+    if (!region.ready) waiting += "region " + id + " not ready: " + region.reason + "\n";
+  }
+  if (!waiting.empty()) return {503, waiting};
+  return {200, "ready: " + std::to_string(regions_.size()) + " region(s) polled\n"};
+}
+
+struct Endpoint::Impl {
+  Impl(prometheus::Registry& r, const Health& h) : registry(r), health(h) {}
+
+  void handle(const http::ServerRequest& request, const http::Responder& respond) {
+    std::string path = request.target.substr(0, request.target.find('?'));
+    auto text = [](int status, std::string body, std::string_view type) {
+      http::ServerResponse response{status, {{"Content-Type", std::string(type)}}, std::move(body)};
+      response.headers.emplace_back("Cache-Control", "no-store");
+      return response;
+    };
+    constexpr std::string_view kPlain = "text/plain; charset=utf-8";
+    if (request.method != "GET") {
+      auto response = text(405, "use GET\n", kPlain);
+      response.headers.emplace_back("Allow", "GET");
+      respond(std::move(response));
+      return;
+    }
+    http::ServerResponse response;
+    if (path == "/metrics") {
+      response = text(200, serializeText(registry), kTextFormat);
+    } else if (path == "/healthz") {
+      auto answer = health.live();
+      response = text(answer.status, std::move(answer.body), kPlain);
+    } else if (path == "/readyz") {
+      auto answer = health.ready();
+      response = text(answer.status, std::move(answer.body), kPlain);
+    } else if (path == "/") {
+      response = text(200,
+                      "swas-invocation-monitor\n/metrics  Prometheus metrics\n"
+                      "/healthz  liveness of the event loop\n/readyz   every region polled once\n",
+                      kPlain);
+    } else {
+      response = text(404, "not found; try /metrics, /healthz or /readyz\n", kPlain);
+    }
+    respond(std::move(response));
+  }
+
+  prometheus::Registry& registry;
+  const Health& health;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<http::HttpServer> server;
+  std::thread thread;
+};
+
+Endpoint::Endpoint(prometheus::Registry& registry, const Health& health)
+    : impl_(std::make_unique<Impl>(registry, health)) {}
+
+Endpoint::~Endpoint() { stop(); }
+
+std::expected<std::string, std::string> Endpoint::start(const std::string& listen) {
+  auto address = http::parseListenAddress(listen);
+  if (!address) return std::unexpected("http.listen " + address.error());
+  Impl& d = *impl_;
+  d.server = std::make_unique<http::HttpServer>(
+      d.io,
+      [&d](http::ServerRequest request, http::Responder respond) { d.handle(request, respond); });
+  auto port = d.server->listen(address->host, address->port);
+  if (!port) {
+    d.server.reset();
+    return std::unexpected(port.error());
+  }
+  d.work.emplace(d.io.get_executor());
+  d.thread = std::thread([&d] { d.io.run(); });
+  bool v6 = address->host.find(':') != std::string::npos;
+  return (v6 ? "[" + address->host + "]" : address->host) + ":" + std::to_string(*port);
+}
+
+void Endpoint::stop() {
+  Impl& d = *impl_;
+  if (!d.thread.joinable()) return;
+  asio::post(d.io, [&d] {
+    d.server->stop();
+    d.work.reset();
+    d.io.stop();
+  });
+  d.thread.join();
+  d.server.reset();
+}
+
+}  // namespace swas::metrics

@@ -1,0 +1,73 @@
+#pragma once
+
+// The exposition endpoint: /metrics, /healthz and /readyz on http.listen, served from its own
+// thread so a scrape never waits for the poll loop and the poll loop never waits for a scrape.
+// A scrape reads memory only; it never causes an API call.
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/core/clock.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace swas::metrics {
+
+// Liveness and readiness, written by the event loop and read by the endpoint's thread.
+class Health {
+ public:
+  // The loop counts as stuck when it has not beaten for `stuck_after`.
+  Health(const core::Clock& clock, std::chrono::steady_clock::duration stuck_after);
+
+  struct Answer {
+    int status = 200;
+    std::string body;  // one line per fact
+  };
+
+  // The event loop is turning.
+  void beat();
+  // `reason` says why a region is not ready yet.
+  void setRegion(const std::string& region_id, bool ready, const std::string& reason);
+
+  // 200 while the loop beats, 503 once it has been stuck for stuck_after.
+  Answer live() const;
+  // 200 once every region has completed one poll, else 503 with a line per region not ready.
+  Answer ready() const;
+
+ private:
+  struct Region {
+    bool ready = false;
+    std::string reason = "no poll has completed yet";
+  };
+  const core::Clock& clock_;
+  const std::chrono::steady_clock::duration stuck_after_;
+  mutable std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_beat_;
+  std::map<std::string, Region> regions_;
+};
+
+class Endpoint {
+ public:
+  Endpoint(prometheus::Registry& registry, const Health& health);
+  ~Endpoint();  // stops serving
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  // Binds `listen` ("HOST:PORT", port 0 = any free port) and serves on a thread of its own.
+  // Returns the bound "HOST:PORT".
+  std::expected<std::string, std::string> start(const std::string& listen);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace swas::metrics

@@ -1,0 +1,248 @@
+#include "daemon/metrics/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <map>
+#include <sstream>
+
+namespace swas::metrics {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+// API latency: 5 ms .. 30 s. One poll of a region, all pages: 10 ms .. 5 min.
+const Histogram::BucketBoundaries kApiLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                        0.5,   1,    2.5,   5,    10,  30};
+const Histogram::BucketBoundaries kPollDurationBuckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                          2.5,  5,     10,   30,  60,   120, 300};
+
+constexpr std::string_view kPolled = " Values come from the daemon's own polling, not per scrape.";
+
+std::string help(std::string_view what) { return std::string(what) + std::string(kPolled); }
+
+}  // namespace
+
+struct Metrics::Impl {
+  Impl(prometheus::Registry& r, const core::Clock& c)
+      : clock(c),
+        invocations(BuildGauge()
+                        .Name("swas_invocations")
+                        .Help(help("Tracked command invocations by overall InvocationStatus."))
+                        .Register(r)),
+        instances(BuildGauge()
+                      .Name("swas_invocation_instances")
+                      .Help(help("Tracked (invocation, instance) pairs by per-instance "
+                                 "InvocationStatus."))
+                      .Register(r)),
+        transitions(BuildCounter()
+                        .Name("swas_invocation_transitions_total")
+                        .Help(help("Per-instance InvocationStatus changes seen; from=\"none\" for "
+                                   "a first sighting."))
+                        .Register(r)),
+        failures(BuildCounter()
+                     .Name("swas_invocation_failures_total")
+                     .Help(help("Alerting occurrences: an (invocation, instance) entering one of "
+                                "alerts.statuses or getting an ErrorCode, counted once each."))
+                     .Register(r)),
+        api_requests(BuildCounter()
+                         .Name("swas_api_requests_total")
+                         .Help(help("Alibaba Cloud API calls by result code: OK, the API's error "
+                                    "Code, HTTP_<status>, timeout, connect, tls or parse."))
+                         .Register(r)),
+        api_duration(BuildHistogram()
+                         .Name("swas_api_request_duration_seconds")
+                         .Help(help("Latency of one Alibaba Cloud API call, retries counted "
+                                    "separately."))
+                         .Register(r)),
+        poll_duration(BuildHistogram()
+                          .Name("swas_poll_duration_seconds")
+                          .Help(help("Duration of one poll of a region, all pages and retries."))
+                          .Register(r)),
+        last_success(BuildGauge()
+                         .Name("swas_poll_last_success_timestamp_seconds")
+                         .Help(help("Unix time of the region's last complete poll; 0 before the "
+                                    "first."))
+                         .Register(r)),
+        region_up(BuildGauge()
+                      .Name("swas_region_up")
+                      .Help(help("1 if the region's last poll completed, else 0."))
+                      .Register(r)),
+        notifications(BuildCounter()
+                          .Name("swas_alert_notifications_total")
+                          .Help("Alert notification attempts by receiver and outcome: delivered, "
+                                "failed (will retry), dropped (gave up or rejected).")
+                          .Register(r)),
+        queue_length(BuildGauge()
+                         .Name("swas_alert_queue_length")
+                         .Help("Alert notifications waiting for delivery, by receiver.")
+                         .Register(r)),
+        alerts_firing(
+            BuildGauge().Name("swas_alerts_firing").Help("Alerts currently firing.").Register(r)),
+        build_info(BuildGauge()
+                       .Name("swas_build_info")
+                       .Help("Version and git revision of this build; always 1.")
+                       .Register(r)) {}
+
+  struct Region {
+    Gauge* up = nullptr;
+    Gauge* last_success = nullptr;
+    Histogram* poll_duration = nullptr;
+    std::map<std::string, Gauge*, std::less<>> invocations;  // by status
+    std::map<std::string, Gauge*, std::less<>> instances;
+    std::map<std::string, Histogram*, std::less<>> api_duration;  // by action
+  };
+
+  Histogram& apiDuration(Region& r, const std::string& region_id, const std::string& action) {
+    auto it = r.api_duration.find(action);
+    if (it == r.api_duration.end()) {
+      auto& h =
+          api_duration.Add({{"region_id", region_id}, {"action", action}}, kApiLatencyBuckets);
+      it = r.api_duration.emplace(action, &h).first;
+    }
+    return *it->second;
+  }
+
+  Region& region(const std::string& id) {
+    auto [it, added] = regions.try_emplace(id);
+    Region& r = it->second;
+    if (added) {
+      r.up = &region_up.Add({{"region_id", id}});
+      r.last_success = &last_success.Add({{"region_id", id}});
+      r.poll_duration = &poll_duration.Add({{"region_id", id}}, kPollDurationBuckets);
+      for (auto status : core::kOverallStatuses)
+        statusGauge(invocations, r.invocations, id, status);
+      for (auto status : core::kInstanceStatuses) statusGauge(instances, r.instances, id, status);
+    }
+    return r;
+  }
+
+  static Gauge& statusGauge(Family<Gauge>& family, std::map<std::string, Gauge*, std::less<>>& by,
+                            const std::string& region_id, std::string_view status) {
+    auto it = by.find(status);
+    if (it == by.end()) {
+      std::string s(status);
+      it = by.emplace(s, &family.Add({{"region_id", region_id}, {"invocation_status", s}})).first;
+    }
+    return *it->second;
+  }
+
+  // Sets every status gauge of the region: listed ones to their count, the others to 0.
+  static void setCounts(Family<Gauge>& family, std::map<std::string, Gauge*, std::less<>>& by,
+                        const std::string& region_id,
+                        const std::map<std::string, int64_t>& counts) {
+    for (const auto& [status, n] : counts) statusGauge(family, by, region_id, status);
+    for (auto& [status, gauge] : by) {
+      auto it = counts.find(status);
+      gauge->Set(it == counts.end() ? 0 : static_cast<double>(it->second));
+    }
+  }
+
+  const core::Clock& clock;
+  Family<Gauge>& invocations;
+  Family<Gauge>& instances;
+  Family<Counter>& transitions;
+  Family<Counter>& failures;
+  Family<Counter>& api_requests;
+  Family<Histogram>& api_duration;
+  Family<Histogram>& poll_duration;
+  Family<Gauge>& last_success;
+  Family<Gauge>& region_up;
+  Family<Counter>& notifications;
+  Family<Gauge>& queue_length;
+  Family<Gauge>& alerts_firing;
+  Family<Gauge>& build_info;
+  std::map<std::string, Region, std::less<>> regions;
+};
+
+Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
+                 const MetricsOptions& options)
+    : impl_(std::make_unique<Impl>(registry, clock)) {
+  for (const auto& id : options.regions) {
+    const std::string action = "DescribeCommandInvocations";
+    impl_->apiDuration(impl_->region(id), id, action);
+    impl_->api_requests.Add({{"region_id", id}, {"action", action}, {"code", "OK"}});
+  }
+  for (const auto& receiver : options.receivers) {
+    for (auto outcome : {kDelivered, kFailed, kDropped}) {
+      impl_->notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}});
+    }
+    impl_->queue_length.Add({{"receiver", receiver}});
+  }
+  impl_->alerts_firing.Add({});
+  impl_->build_info.Add({{"version", options.version}, {"revision", options.revision}}).Set(1);
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::onApiRequest(const std::string& region_id, const std::string& action,
+                           const std::string& code, double seconds) {
+  impl_->api_requests.Add({{"region_id", region_id}, {"action", action}, {"code", code}})
+      .Increment();
+  impl_->apiDuration(impl_->region(region_id), region_id, action).Observe(seconds);
+}
+
+void Metrics::onPollFinished(const std::string& region_id, bool ok, double seconds,
+                             bool /*full_walk*/, int /*api_calls*/) {
+  Impl::Region& r = impl_->region(region_id);
+  r.poll_duration->Observe(seconds);
+  r.up->Set(ok ? 1 : 0);
+  if (ok) {
+    auto now = impl_->clock.now().time_since_epoch();
+    r.last_success->Set(std::chrono::duration<double>(now).count());
+  }
+}
+
+void Metrics::onTrackedCounts(const std::string& region_id, const core::TrackedCounts& counts) {
+  Impl::Region& r = impl_->region(region_id);
+  Impl::setCounts(impl_->invocations, r.invocations, region_id, counts.invocations);
+  Impl::setCounts(impl_->instances, r.instances, region_id, counts.instances);
+}
+
+void Metrics::onTransitions(const std::string& region_id,
+                            const std::vector<core::Transition>& transitions,
+                            const std::vector<core::OverallChange>& /*overall_changes*/) {
+  for (const auto& t : transitions) {
+    if (t.from != t.to) {
+      impl_->transitions.Add({{"region_id", region_id}, {"from", t.from}, {"to", t.to}})
+          .Increment();
+    }
+    if (t.occurrence) {
+      impl_->failures
+          .Add({{"region_id", region_id},
+                {"instance_id", t.instance_id},
+                {"invocation_status", t.to},
+                {"error_code", t.error_code}})
+          .Increment();
+    }
+  }
+}
+
+void Metrics::onNotification(const std::string& receiver, std::string_view outcome) {
+  impl_->notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}}).Increment();
+}
+
+void Metrics::setQueueLength(const std::string& receiver, int64_t waiting) {
+  impl_->queue_length.Add({{"receiver", receiver}}).Set(static_cast<double>(waiting));
+}
+
+void Metrics::setAlertsFiring(int64_t firing) {
+  impl_->alerts_firing.Add({}).Set(static_cast<double>(firing));
+}
+
+std::string serializeText(prometheus::Registry& registry) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry.Collect());
+  return out.str();
+}
+
+}  // namespace swas::metrics

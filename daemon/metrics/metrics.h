@@ -1,0 +1,64 @@
+#pragma once
+
+// Every metric family of the daemon, defined in metrics.cc on an injected registry. Values come
+// from the daemon's own polling and alerting; a scrape only reads them.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/invocation.h"
+#include "daemon/core/poll_observer.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace swas::metrics {
+
+struct MetricsOptions {
+  std::vector<std::string> regions;
+  std::vector<std::string> receivers;  // alert receiver names
+  std::string version;
+  std::string revision;
+};
+
+// Outcomes of one alert notification attempt (swas_alert_notifications_total{outcome}).
+inline constexpr std::string_view kDelivered = "delivered";
+inline constexpr std::string_view kFailed = "failed";
+inline constexpr std::string_view kDropped = "dropped";
+
+// Updated from the event loop, read by scrapes on another thread (prometheus-cpp's metrics are
+// thread-safe).
+class Metrics final : public core::PollObserver, public core::TransitionSink {
+ public:
+  Metrics(prometheus::Registry& registry, const core::Clock& clock, const MetricsOptions& options);
+  ~Metrics() override;
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  void onApiRequest(const std::string& region_id, const std::string& action,
+                    const std::string& code, double seconds) override;
+  void onPollFinished(const std::string& region_id, bool ok, double seconds, bool full_walk,
+                      int api_calls) override;
+  void onTrackedCounts(const std::string& region_id, const core::TrackedCounts& counts) override;
+  void onTransitions(const std::string& region_id, const std::vector<core::Transition>& transitions,
+                     const std::vector<core::OverallChange>& overall_changes) override;
+
+  void onNotification(const std::string& receiver, std::string_view outcome);
+  void setQueueLength(const std::string& receiver, int64_t waiting);
+  void setAlertsFiring(int64_t firing);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+inline constexpr std::string_view kTextFormat = "text/plain; version=0.0.4; charset=utf-8";
+// The registry in the Prometheus text format 0.0.4.
+std::string serializeText(prometheus::Registry& registry);
+
+}  // namespace swas::metrics
