@@ -1,0 +1,420 @@
+// The daemon seen through Prometheus: the exposition passes promtool, its series stay bounded
+// however many invocations there are, and a real Prometheus scraping it with the shipped
+// deploy/prometheus configuration and rules reads the values the scenario implies.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "daemon/api/percent_encoding.h"
+#include "daemon/core/invocation.h"
+#include "tests/support/http_fetch.h"
+#include "tests/support/sim_process.h"
+
+namespace swas {
+namespace {
+
+using testing::MonitorProcess;
+using testing::Process;
+using testing::SimProcess;
+
+const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+std::string freshDir(const std::string& name) {
+  auto dir = std::filesystem::path(testing::writeTempFile(name + "/x", "")).parent_path();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::string daemonConfig(const SimProcess& sim, const std::string& dir,
+                         const std::string& interval = "200ms",
+                         const std::string& secret = "testsecret") {
+  return testing::writeTempFile(std::string(testName()) + "/config.yaml", R"(credentials:
+  access_key_id: testid
+  access_key_secret: )" + secret + R"(
+api:
+  endpoint: ")" + sim.url() + R"("
+  rate_limit: 1000
+  timeout: 5s
+poll:
+  interval: )" + interval + R"(
+  jitter: 0
+  initial_lookback: 30d
+regions:
+  - region_id: cn-hangzhou
+  - region_id: ap-southeast-1
+state:
+  path: )" + dir + R"(/state.db
+http:
+  listen: 127.0.0.1:0
+)");
+}
+
+// Series (non-comment lines) of an exposition, by family name.
+std::map<std::string, size_t> seriesByFamily(const std::string& exposition) {
+  std::map<std::string, size_t> out;
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string name = line.substr(0, line.find_first_of("{ "));
+    for (std::string suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix) && name.starts_with("swas_") &&
+          name.find("duration") != std::string::npos)
+        name.resize(name.size() - suffix.size());
+    }
+    ++out[name];
+  }
+  return out;
+}
+
+size_t total(const std::map<std::string, size_t>& by_family) {
+  size_t n = 0;
+  for (const auto& [family, count] : by_family) n += count;
+  return n;
+}
+
+// Sum of the samples of `family` whose line contains every one of `matchers`.
+double sumOf(const std::string& exposition, const std::string& family,
+             const std::vector<std::string>& matchers = {}) {
+  double sum = 0;
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with(family + "{") && !line.starts_with(family + " ")) continue;
+    bool all = true;
+    for (const auto& m : matchers) all = all && line.find(m) != std::string::npos;
+    if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+// Polls `probe` until it returns true or `timeout` passes.
+bool eventually(const std::function<bool()>& probe,
+                std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+struct SimStats {
+  size_t invocations = 0;
+  std::map<std::string, int64_t> codes;  // DescribeCommandInvocations answers by code
+  std::set<std::string> invoke_ids;
+  size_t terminal = 0;  // terminal per-instance states
+  size_t failing = 0;   // terminal states that alert (default alerts.statuses)
+};
+
+SimStats simStats(const SimProcess& sim) {
+  std::string body = testing::fetchOk("GET", sim.url() + "/_sim/stats");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(body);
+  SimStats stats;
+  stats.invocations = static_cast<size_t>(doc["invocations"].get_int64().value());
+  simdjson::dom::object codes;
+  if (!doc["requests"]["DescribeCommandInvocations"].get(codes)) {
+    for (auto [code, n] : codes) stats.codes[std::string(code)] = n.get_int64().value();
+  }
+  const core::AlertCondition alerting;
+  for (simdjson::dom::element e : doc["truth"].get_array()) {
+    stats.invoke_ids.insert(std::string(e["invoke_id"].get_string().value()));
+    std::string to(e["to"].get_string().value());
+    if (!core::isTerminalInstanceStatus(to)) continue;
+    ++stats.terminal;
+    if (alerting.matches(to, "")) ++stats.failing;
+  }
+  return stats;
+}
+
+std::string scrape(const MonitorProcess& daemon) {
+  return testing::fetchOk("GET", daemon.url() + "/metrics");
+}
+
+// `promtool check metrics` on one scrape: its output (empty when the exposition is clean).
+std::string promtoolCheck(const std::string& exposition, const std::string& dir) {
+  std::string in = dir + "/scrape.txt", out = dir + "/promtool.out";
+  std::ofstream(in) << exposition;
+  std::string command = "promtool check metrics < " + in + " > " + out + " 2>&1";
+  int rc = std::system(command.c_str());
+  std::string output = testing::readFile(out);
+  if (rc != 0 && output.empty()) output = "promtool exited with " + std::to_string(rc);
+  return output;
+}
+
+TEST(Metrics, AScrapePassesPromtoolAndSeriesDoNotGrowWithInvocations) {
+  std::string dir = freshDir(testName());
+  // 2 regions x 4 instances: 50 finished invocations each at start (100), then 995 a second each
+  // for 10 simulated seconds (20,000 in all).
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", R"(clock: manual
+generator:
+  seed: 7
+  regions: [cn-hangzhou, ap-southeast-1]
+  instances: 4
+  instances_per_invocation: 3
+  retained: 50
+  rate: 995
+  stop_after: 9.9999s
+  pending: 1s
+  duration_min: 1s
+  duration_max: 5s
+  output_bytes: 16
+)"));
+  MonitorProcess daemon(SWAS_DAEMON_PATH, daemonConfig(sim, dir), dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+
+  // Waits until the daemon tracks every invocation the simulator holds; returns the scrape.
+  auto caughtUp = [&](size_t expected) {
+    std::string exposition;
+    bool ok = eventually([&] {
+      exposition = scrape(daemon);
+      return sumOf(exposition, "swas_invocations") == static_cast<double>(expected);
+    });
+    EXPECT_TRUE(ok) << "tracking " << sumOf(exposition, "swas_invocations") << " of " << expected;
+    return exposition;
+  };
+  std::map<std::string, size_t> series_at;
+  size_t expected = simStats(sim).invocations;
+  ASSERT_GE(expected, 100u);
+  ASSERT_LE(expected, 110u);
+  std::string small = caughtUp(expected);
+  EXPECT_EQ(promtoolCheck(small, dir), "");
+
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=5");
+  std::string half = caughtUp(simStats(sim).invocations);
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=5");
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=10");  // everything finishes
+  SimStats stats = simStats(sim);
+  ASSERT_GE(stats.invocations, 20'000u);
+  ASSERT_LE(stats.invocations, 20'010u);
+  std::string large = caughtUp(stats.invocations);
+  EXPECT_TRUE(eventually([&] {
+    large = scrape(daemon);
+    return sumOf(large, "swas_invocation_instances", {"invocation_status=\"Running\""}) == 0 &&
+           sumOf(large, "swas_invocation_instances", {"invocation_status=\"Pending\""}) == 0;
+  }));
+  EXPECT_EQ(promtoolCheck(large, dir), "");
+
+  auto small_series = seriesByFamily(small);
+  auto half_series = seriesByFamily(half);
+  auto large_series = seriesByFamily(large);
+  std::cout << "[ series ] " << total(small_series) << " at " << sumOf(small, "swas_invocations")
+            << " invocations, " << total(half_series) << " at " << sumOf(half, "swas_invocations")
+            << ", " << total(large_series) << " at " << stats.invocations << "\n";
+  for (const auto& [family, n] : large_series) std::cout << "  " << family << " " << n << "\n";
+
+  // What the series depend on: regions, statuses, instances, error codes and result codes.
+  const size_t regions = 2, instances = 4, overall = std::size(core::kOverallStatuses),
+               per_instance = std::size(core::kInstanceStatuses);
+  EXPECT_EQ(large_series["swas_invocations"], regions * overall);
+  EXPECT_EQ(large_series["swas_invocation_instances"], regions * per_instance);
+  EXPECT_EQ(large_series["swas_region_up"], regions);
+  EXPECT_LE(large_series["swas_invocation_transitions_total"],
+            regions * (per_instance + 1) * per_instance);
+  // Failed, Timeout and Error, each with its one ErrorCode in the simulator.
+  EXPECT_LE(large_series["swas_invocation_failures_total"], regions * instances * 3);
+  EXPECT_LE(total(small_series), total(large_series));
+  // Which (from, to) pairs have been seen yet depends on timing, within the bound above; every
+  // other family is the same at 10,000 and 20,000 invocations.
+  half_series.erase("swas_invocation_transitions_total");
+  large_series.erase("swas_invocation_transitions_total");
+  EXPECT_EQ(large_series, half_series) << "10,000 more invocations added series";
+
+  for (const auto& id : stats.invoke_ids) {
+    ASSERT_EQ(large.find(id), std::string::npos) << "invoke id " << id << " in a label";
+  }
+}
+
+TEST(Endpoints, ReadyOnlyOnceEveryRegionPolledAndScrapesNeverCallTheApi) {
+  std::string dir = freshDir(testName());
+  SimProcess sim(testing::testdataPath("conformance.yaml"));
+  {
+    // Refused credentials: alive, not ready, and each region says why.
+    MonitorProcess refused(SWAS_DAEMON_PATH, daemonConfig(sim, dir, "1h", "wrongsecret"), dir);
+    ASSERT_FALSE(refused.url().empty()) << refused.stderrText();
+    http::HttpResult ready;
+    EXPECT_TRUE(eventually([&] {
+      ready = testing::fetch("GET", refused.url() + "/readyz");
+      return ready && ready->body.find("last poll failed") != std::string::npos &&
+             ready->body.find('\n') != ready->body.rfind('\n');
+    }));
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 503);
+    std::istringstream lines(ready->body);
+    for (std::string region : {"ap-southeast-1", "cn-hangzhou"}) {
+      std::string line;
+      std::getline(lines, line);
+      EXPECT_TRUE(line.starts_with("region " + region + " not ready: last poll failed: ")) << line;
+      EXPECT_NE(line.find("SignatureDoesNotMatch"), std::string::npos) << line;
+    }
+    EXPECT_EQ(testing::fetch("GET", refused.url() + "/healthz")->status, 200);
+  }
+  std::filesystem::remove(dir + "/state.db");
+  MonitorProcess daemon(SWAS_DAEMON_PATH, daemonConfig(sim, dir, "1h"), dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  EXPECT_TRUE(eventually([&] {
+    auto ready = testing::fetch("GET", daemon.url() + "/readyz");
+    return ready && ready->status == 200;
+  }));
+  auto calls = [&] {
+    int64_t n = 0;
+    for (const auto& [code, count] : simStats(sim).codes) n += count;
+    return n;
+  };
+  int64_t before = calls();
+  for (int i = 0; i < 20; ++i) {
+    for (std::string path : {"/metrics", "/healthz", "/readyz"}) {
+      EXPECT_EQ(testing::fetch("GET", daemon.url() + path)->status, 200) << path;
+    }
+  }
+  EXPECT_EQ(calls(), before) << "a scrape must be answered from memory";
+}
+
+// A real Prometheus, started on 127.0.0.1:0 with the shipped scrape job (pointed at the daemon)
+// and rules.
+class PrometheusProcess {
+ public:
+  PrometheusProcess(const std::string& dir, const std::string& target) {
+    std::string deploy = std::string(SWAS_SOURCE_DIR) + "/deploy/prometheus";
+    YAML::Node config = YAML::LoadFile(deploy + "/prometheus.yml");
+    config["global"]["scrape_interval"] = "1s";
+    config["global"]["evaluation_interval"] = "1s";
+    config["rule_files"][0] = deploy + "/alerts.yml";
+    YAML::Node job = config["scrape_configs"][0];
+    job["scrape_interval"] = "1s";
+    job["scrape_timeout"] = "1s";
+    YAML::Node targets;
+    targets["targets"].push_back(target);
+    targets["labels"]["account"] = "test";
+    job["static_configs"] = YAML::Node(YAML::NodeType::Sequence);
+    job["static_configs"].push_back(targets);
+    std::ofstream(dir + "/prometheus.yml") << config;
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"prometheus", "--config.file=" + dir + "/prometheus.yml",
+                                 "--storage.tsdb.path=" + dir + "/tsdb",
+                                 "--web.listen-address=127.0.0.1:0", "--log.level=info"},
+        dir + "/prometheus.stdout", dir + "/prometheus.stderr");
+    std::string line = testing::waitForLine(dir + "/prometheus.stderr", "msg=\"Listening on\"",
+                                            std::chrono::seconds(60), process_.get());
+    if (auto at = line.find("address="); at != std::string::npos) {
+      url_ = "http://" + line.substr(at + 8);
+    }
+  }
+  ~PrometheusProcess() {
+    process_->signal(SIGTERM);
+    process_->wait(std::chrono::seconds(20));
+  }
+  const std::string& url() const { return url_; }
+
+  // The value of an instant query that returns one sample, or NaN.
+  double query(const std::string& promql) const {
+    auto result = testing::fetch("GET", url_ + "/api/v1/query?query=" + api::percentEncode(promql));
+    if (!result || result->status != 200) return NAN;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    simdjson::dom::array samples;
+    if (parser.parse(result->body).get(doc) || doc["data"]["result"].get(samples) ||
+        samples.size() != 1) {
+      return NAN;
+    }
+    std::string_view value;
+    if (samples.at(0)["value"].at(1).get(value)) return NAN;
+    return std::stod(std::string(value));
+  }
+
+  std::string get(const std::string& path) const { return testing::fetchOk("GET", url_ + path); }
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::string url_;
+};
+
+TEST(Prometheus, ScrapesTheValuesTheScenarioImplies) {
+  std::string dir = freshDir(testName());
+  // 2 regions x 3 instances, 2 new invocations a second each for 20 simulated seconds; 10%
+  // Failed, 5% Timeout, 5% Error; 30% of API calls throttled.
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", R"(clock: manual
+generator:
+  seed: 5
+  regions: [cn-hangzhou, ap-southeast-1]
+  instances: 3
+  instances_per_invocation: 2
+  retained: 0
+  rate: 2
+  stop_after: 19.9s
+  pending: 1s
+  duration_min: 1s
+  duration_max: 5s
+faults:
+  throttle: 0.3
+)"));
+  MonitorProcess daemon(SWAS_DAEMON_PATH, daemonConfig(sim, dir), dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  PrometheusProcess prometheus(dir, daemon.url().substr(7));
+  ASSERT_FALSE(prometheus.url().empty()) << testing::readFile(dir + "/prometheus.stderr");
+
+  for (int second = 0; second < 30; ++second) {
+    testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  testing::fetchOk("POST", sim.url() + "/_sim/faults", R"({"throttle": 0})");
+  SimStats stats = simStats(sim);
+  ASSERT_GT(stats.failing, 5u);
+  const std::string terminal = "to=~\"Success|Failed|Timeout|Error\"";
+
+  // The daemon has caught up once it reported every terminal state and answered every throttled
+  // call the simulator counted (the simulator throttles nothing any more).
+  std::string exposition;
+  bool caught_up = eventually([&] {
+    exposition = scrape(daemon);
+    stats = simStats(sim);
+    double reported = 0;
+    for (std::string to : {"Success", "Failed", "Timeout", "Error"})
+      reported += sumOf(exposition, "swas_invocation_transitions_total", {"to=\"" + to + "\""});
+    return reported == static_cast<double>(stats.terminal) &&
+           sumOf(exposition, "swas_api_requests_total", {"code=\"Throttling.User\""}) ==
+               static_cast<double>(stats.codes["Throttling.User"]);
+  });
+  ASSERT_TRUE(caught_up) << exposition;
+  ASSERT_GT(stats.codes["Throttling.User"], 0);
+
+  struct Expectation {
+    std::string promql;
+    double value;
+  };
+  std::vector<Expectation> expected = {
+      {"sum(swas_invocation_transitions_total{" + terminal + "})",
+       static_cast<double>(stats.terminal)},
+      {"sum(swas_invocation_failures_total)", static_cast<double>(stats.failing)},
+      {"count(swas_region_up == 1)", 2},
+      {"sum(swas_api_requests_total{code=\"Throttling.User\"})",
+       static_cast<double>(stats.codes["Throttling.User"])},
+      {"count(up{job=\"swas-invocation-monitor\",account=\"test\",instance=\"127.0.0.1\"} == 1)",
+       1},
+  };
+  for (const auto& e : expected) {
+    double got = NAN;
+    EXPECT_TRUE(eventually([&] { return (got = prometheus.query(e.promql)) == e.value; },
+                           std::chrono::seconds(60)))
+        << e.promql << " = " << got << ", expected " << e.value;
+  }
+  std::string rules = prometheus.get("/api/v1/rules");
+  for (std::string rule :
+       {"SwasRegionDown", "SwasPollStale", "SwasApiThrottled", "SwasApiAuthFailing",
+        "SwasAlertDeliveryFailing", "SwasInvocationFailureRateHigh"}) {
+    EXPECT_NE(rules.find("\"name\":\"" + rule + "\""), std::string::npos) << rule;
+  }
+  EXPECT_EQ(rules.find("\"health\":\"err\""), std::string::npos) << rules;
+}
+
+}  // namespace
+}  // namespace swas
