@@ -6,8 +6,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstring>
+#include <fstream>
+#include <limits>
 #include <ostream>
+#include <sstream>
 
+#include "daemon/alerting/dispatcher.h"
+#include "daemon/alerting/rules.h"
 #include "daemon/api/swas_client.h"
 #include "daemon/core/clock.h"
 #include "daemon/http/curl_http_client.h"
@@ -56,6 +62,60 @@ config::Duration shortestInterval(const config::Config& c) {
   return shortest;
 }
 
+// A URL or secret kept in a file, without surrounding whitespace. The contents never reach a log.
+std::expected<std::string, std::string> readSecretFile(const std::string& path,
+                                                       const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected("cannot read " + what + " " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string value = text.str();
+  auto first = value.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::unexpected(what + " " + path + " is empty");
+  value = value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
+  return value;
+}
+
+std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> makeReceivers(
+    const config::Config& c) {
+  std::vector<std::unique_ptr<alerting::Receiver>> out;
+  std::string external_url = "http://" + c.http.listen;
+  for (const auto& r : c.alerts.receivers) {
+    alerting::ReceiverConfig rc{
+        r.name,    r.type,    r.url,           "",
+        r.headers, r.timeout, r.send_resolved, static_cast<size_t>(r.max_alerts_per_message)};
+    if (!r.url_file.empty()) {
+      auto url = readSecretFile(r.url_file, "receiver " + r.name + " url_file");
+      if (!url) return std::unexpected(url.error());
+      rc.url = *url;
+    }
+    if (!r.hmac_secret_file.empty()) {
+      auto secret = readSecretFile(r.hmac_secret_file, "receiver " + r.name + " hmac_secret_file");
+      if (!secret) return std::unexpected(secret.error());
+      rc.hmac_secret = *secret;
+    }
+    out.push_back(alerting::makeReceiver(std::move(rc), external_url));
+  }
+  return out;
+}
+
+alerting::LifecycleOptions lifecycleOptions(const config::Config& c) {
+  alerting::LifecycleOptions o;
+  for (const auto& r : c.alerts.receivers) o.receivers.push_back({r.name, r.send_resolved});
+  o.resolve_on_success = c.alerts.resolve_on_success;
+  o.resolve_timeout = std::chrono::duration_cast<std::chrono::seconds>(c.alerts.resolve_timeout);
+  return o;
+}
+
+alerting::DeliveryOptions deliveryOptions(const config::Config& c) {
+  alerting::DeliveryOptions o;
+  o.initial_backoff = c.alerts.retry.initial_backoff;
+  o.max_backoff = c.alerts.retry.max_backoff;
+  o.give_up_after = c.alerts.retry.give_up_after;
+  o.retention = std::chrono::duration_cast<std::chrono::seconds>(c.state.retention);
+  return o;
+}
+
 // Hands each poll's transitions to every consumer in turn.
 class FanoutSink final : public core::TransitionSink {
  public:
@@ -93,6 +153,9 @@ struct Daemon::Impl {
   metrics::Metrics metrics;
   metrics::Endpoint endpoint;
   std::unique_ptr<FanoutSink> sink;
+  alerting::Lifecycle lifecycle{lifecycleOptions(config)};
+  std::unique_ptr<alerting::Dispatcher> dispatcher;
+  bool delivering = false;
   std::unique_ptr<api::CredentialsProvider> credentials;
   std::unique_ptr<api::SwasClientImpl> client;
   std::unique_ptr<state::Store> store;
@@ -104,6 +167,7 @@ Daemon::Daemon(config::Config config, api::EnvLookup env)
 
 Daemon::~Daemon() {
   for (auto& p : impl_->pollers) p->stop();
+  if (impl_->dispatcher) impl_->dispatcher->stop();
   impl_->http.cancelAll();
   impl_->io.restart();
   impl_->io.poll();  // let cancelled polls unwind before their owners go
@@ -121,12 +185,23 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   auto store = state::Store::open(d.config.state.path);
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
+  auto firing = d.store->alerts(std::numeric_limits<int64_t>::max());
+  if (!firing) return std::unexpected("reading alerts from the state: " + firing.error().message);
+  d.lifecycle.load(*firing);
+  auto receivers = makeReceivers(d.config);
+  if (!receivers) return std::unexpected(receivers.error());
+  d.dispatcher = std::make_unique<alerting::Dispatcher>(
+      d.io, d.http, *d.store, d.lifecycle, d.metrics, d.clock, *d.random, std::move(*receivers),
+      deliveryOptions(d.config));
+  d.lifecycle.onChange([&d] {
+    if (d.delivering) d.dispatcher->kick();
+  });
   d.sink =
       std::make_unique<FanoutSink>(std::initializer_list<core::TransitionSink*>{&d.metrics, &sink});
   for (const auto& region : d.config.regions) {
-    auto p =
-        std::make_unique<poller::RegionPoller>(d.io, *d.client, *d.store, *d.sink, d.metrics,
-                                               d.clock, *d.random, regionOptions(d.config, region));
+    auto p = std::make_unique<poller::RegionPoller>(d.io, *d.client, *d.store, *d.sink, d.lifecycle,
+                                                    d.metrics, d.clock, *d.random,
+                                                    regionOptions(d.config, region));
     if (auto ok = p->init(); !ok) {
       return std::unexpected("state of region " + region.region_id + ": " + ok.error());
     }
@@ -164,6 +239,8 @@ int Daemon::run() {
     return 1;
   }
   spdlog::info("serving /metrics, /healthz and /readyz on http://{}", *serving);
+  d.delivering = true;
+  d.dispatcher->start();
   for (auto& p : d.pollers) p->start();
   // The heartbeat proves the loop turns (/healthz) and publishes each region's readiness.
   asio::steady_timer heartbeat(d.io);
@@ -188,8 +265,9 @@ int Daemon::run() {
   asio::steady_timer idle_check(d.io);
   // After a stop signal: exit as soon as no poll is in flight.
   std::function<void()> exit_when_idle = [&] {
-    bool busy =
-        std::any_of(d.pollers.begin(), d.pollers.end(), [](const auto& p) { return p->polling(); });
+    bool busy = std::any_of(d.pollers.begin(), d.pollers.end(),
+                            [](const auto& p) { return p->polling(); }) ||
+                !d.dispatcher->idle();
     if (!busy) {
       d.io.stop();
       return;
@@ -213,6 +291,7 @@ int Daemon::run() {
     if (ec) return;
     spdlog::info("signal {}: stopping", signal);
     for (auto& p : d.pollers) p->stop();
+    d.dispatcher->stop();
     hangup.cancel();
     heartbeat.cancel();
     // Polls in flight may finish (their results are committed) within the budget.

@@ -173,7 +173,7 @@ Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
     impl_->api_requests.Add({{"region_id", id}, {"action", action}, {"code", "OK"}});
   }
   for (const auto& receiver : options.receivers) {
-    for (auto outcome : {kDelivered, kFailed, kDropped}) {
+    for (auto outcome : {core::kDelivered, core::kFailed, core::kDropped}) {
       impl_->notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}});
     }
     impl_->queue_length.Add({{"receiver", receiver}});
@@ -227,15 +227,16 @@ void Metrics::onTransitions(const std::string& region_id,
   }
 }
 
-void Metrics::onNotification(const std::string& receiver, std::string_view outcome) {
-  impl_->notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}}).Increment();
+void Metrics::onNotifications(const std::string& receiver, std::string_view outcome, int count) {
+  impl_->notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}})
+      .Increment(count);
 }
 
-void Metrics::setQueueLength(const std::string& receiver, int64_t waiting) {
+void Metrics::onQueueLength(const std::string& receiver, int64_t waiting) {
   impl_->queue_length.Add({{"receiver", receiver}}).Set(static_cast<double>(waiting));
 }
 
-void Metrics::setAlertsFiring(int64_t firing) {
+void Metrics::onAlertsFiring(int64_t firing) {
   impl_->alerts_firing.Add({}).Set(static_cast<double>(firing));
 }
 

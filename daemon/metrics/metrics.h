@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/poll_observer.h"
@@ -26,14 +27,11 @@ struct MetricsOptions {
   std::string revision;
 };
 
-// Outcomes of one alert notification attempt (swas_alert_notifications_total{outcome}).
-inline constexpr std::string_view kDelivered = "delivered";
-inline constexpr std::string_view kFailed = "failed";
-inline constexpr std::string_view kDropped = "dropped";
-
 // Updated from the event loop, read by scrapes on another thread (prometheus-cpp's metrics are
 // thread-safe).
-class Metrics final : public core::PollObserver, public core::TransitionSink {
+class Metrics final : public core::PollObserver,
+                      public core::TransitionSink,
+                      public core::AlertObserver {
  public:
   Metrics(prometheus::Registry& registry, const core::Clock& clock, const MetricsOptions& options);
   ~Metrics() override;
@@ -48,9 +46,9 @@ class Metrics final : public core::PollObserver, public core::TransitionSink {
   void onTransitions(const std::string& region_id, const std::vector<core::Transition>& transitions,
                      const std::vector<core::OverallChange>& overall_changes) override;
 
-  void onNotification(const std::string& receiver, std::string_view outcome);
-  void setQueueLength(const std::string& receiver, int64_t waiting);
-  void setAlertsFiring(int64_t firing);
+  void onNotifications(const std::string& receiver, std::string_view outcome, int count) override;
+  void onQueueLength(const std::string& receiver, int64_t waiting) override;
+  void onAlertsFiring(int64_t firing) override;
 
  private:
   struct Impl;

@@ -61,11 +61,13 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   Impl(asio::io_context& io_context, api::SwasClient& c, state::Store& s, core::TransitionSink& k,
-       core::PollObserver& o, const core::Clock& cl, core::Random& r, RegionOptions opts)
+       core::AlertPlanner& p, core::PollObserver& o, const core::Clock& cl, core::Random& r,
+       RegionOptions opts)
       : io(io_context),
         client(c),
         store(s),
         sink(k),
+        planner(p),
         observer(o),
         clock(cl),
         random(r),
@@ -77,6 +79,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   api::SwasClient& client;
   state::Store& store;
   core::TransitionSink& sink;
+  core::AlertPlanner& planner;
   core::PollObserver& observer;
   const core::Clock& clock;
   core::Random& random;
@@ -344,15 +347,19 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     for (const auto& inv : fetched) {
       if (inv.creation_time > next.newest_creation) next.newest_creation = inv.creation_time;
     }
+    // Alerts and their notifications go into the same transaction as the transitions.
+    core::AlertWrites alerts = planner.plan(diff.transitions, wall);
     // A poll that changed nothing and moved no cursor writes nothing (no fsync per idle poll).
     bool nothing_new = diff.changed.empty() && diff.transitions.empty() && next == cursor;
     auto committed =
-        nothing_new ? std::expected<void, core::Error>()
-                    : store.commit({options.region_id, diff.changed, diff.transitions, next, wall});
+        nothing_new
+            ? std::expected<void, core::Error>()
+            : store.commit({options.region_id, diff.changed, diff.transitions, next, wall, alerts});
     if (!committed) {
       outcome.error = committed.error();
       co_return finish(outcome, started);
     }
+    planner.committed(alerts);
     state::applyChanges(snapshot, diff.changed);
     if (!diff.changed.empty())
       observer.onTrackedCounts(options.region_id, state::countTracked(snapshot));
@@ -429,9 +436,10 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
 };
 
 RegionPoller::RegionPoller(asio::io_context& io, api::SwasClient& client, state::Store& store,
-                           core::TransitionSink& sink, core::PollObserver& observer,
-                           const core::Clock& clock, core::Random& random, RegionOptions options)
-    : impl_(std::make_shared<Impl>(io, client, store, sink, observer, clock, random,
+                           core::TransitionSink& sink, core::AlertPlanner& planner,
+                           core::PollObserver& observer, const core::Clock& clock,
+                           core::Random& random, RegionOptions options)
+    : impl_(std::make_shared<Impl>(io, client, store, sink, planner, observer, clock, random,
                                    std::move(options))) {}
 
 RegionPoller::~RegionPoller() { stop(); }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "daemon/api/swas_client.h"
+#include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/poll_observer.h"
@@ -63,8 +64,9 @@ struct PollOutcome {
 class RegionPoller {
  public:
   RegionPoller(boost::asio::io_context& io, api::SwasClient& client, state::Store& store,
-               core::TransitionSink& sink, core::PollObserver& observer, const core::Clock& clock,
-               core::Random& random, RegionOptions options);
+               core::TransitionSink& sink, core::AlertPlanner& planner,
+               core::PollObserver& observer, const core::Clock& clock, core::Random& random,
+               RegionOptions options);
   ~RegionPoller();
 
   // Loads the region's state from the store.

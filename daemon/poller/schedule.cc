@@ -21,15 +21,6 @@ Tick nextTick(Clock::time_point scheduled_base, Clock::time_point now, Duration 
   return tick;
 }
 
-Duration backoffDelay(int attempt, Duration initial, Duration cap, double u,
-                      std::optional<Duration> retry_after) {
-  double ceiling = static_cast<double>(initial.count()) * std::pow(2.0, std::min(attempt, 30));
-  ceiling = std::min(ceiling, static_cast<double>(cap.count()));
-  Duration delay(static_cast<int64_t>(std::clamp(u, 0.0, 1.0) * ceiling));
-  if (retry_after && *retry_after > delay) delay = *retry_after;
-  return delay;
-}
-
 double nextStretch(double stretch, bool throttled) {
   if (throttled) return std::min(kMaxStretch, std::max(1.0, stretch) * 2.0);
   return std::max(1.0, stretch / 2.0);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/backoff.h"
 #include "daemon/core/invocation.h"
 #include "daemon/state/differ.h"
 #include "daemon/state/store.h"
@@ -29,10 +30,7 @@ struct Tick {
 Tick nextTick(Clock::time_point scheduled_base, Clock::time_point now, Duration interval,
               double stretch, double jitter, double u);
 
-// Full-jitter exponential backoff for retry `attempt` (0-based): u * min(cap, initial * 2^n),
-// but never sooner than the server's retry-after.
-Duration backoffDelay(int attempt, Duration initial, Duration cap, double u,
-                      std::optional<Duration> retry_after);
+using core::backoffDelay;
 
 // Throttling stretches the region's interval multiplicatively up to 8x; each clean poll halves
 // the stretch back towards 1.

@@ -58,6 +58,24 @@ CREATE TABLE outbox(
   created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0);
 )sql",
+    // 2: alerts and their outbox (the version 1 outbox was never written).
+    R"sql(
+DROP TABLE outbox;
+CREATE TABLE alerts(
+  fingerprint TEXT PRIMARY KEY,
+  region_id TEXT NOT NULL, invoke_id TEXT NOT NULL, instance_id TEXT NOT NULL,
+  command_key TEXT NOT NULL, creation_time TEXT NOT NULL,
+  labels TEXT NOT NULL, annotations TEXT NOT NULL,
+  starts_at INTEGER NOT NULL, ends_at INTEGER,
+  UNIQUE(region_id, invoke_id, instance_id));
+CREATE INDEX alerts_ends ON alerts(ends_at);
+CREATE TABLE outbox(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  receiver TEXT NOT NULL, fingerprint TEXT NOT NULL, resolved INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, message_id INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX outbox_receiver ON outbox(receiver, id);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -99,6 +117,9 @@ struct Store::Impl {
   bool exec(const char* sql) {
     return sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
   }
+
+  // Inside an open transaction. An occurrence already stored is not fired twice.
+  bool writeAlerts(const core::AlertWrites& w);
 };
 
 namespace {
@@ -121,6 +142,52 @@ std::string columnText(sqlite3_stmt* s, int i) {
                             static_cast<size_t>(sqlite3_column_bytes(s, i)))
               : std::string();
 }
+
+}  // namespace
+
+bool Store::Impl::writeAlerts(const core::AlertWrites& w) {
+  if (w.empty()) return true;
+  sqlite3_stmt* fire = prepare(
+      "INSERT INTO alerts(fingerprint, region_id, invoke_id, instance_id, command_key, "
+      "creation_time, labels, annotations, starts_at, ends_at) VALUES(?,?,?,?,?,?,?,?,?,NULL) "
+      "ON CONFLICT DO NOTHING");
+  sqlite3_stmt* resolve =
+      prepare("UPDATE alerts SET ends_at=? WHERE fingerprint=? AND ends_at IS NULL");
+  sqlite3_stmt* notify = prepare(
+      "INSERT INTO outbox(receiver, fingerprint, resolved, created_at, next_attempt_at) "
+      "VALUES(?,?,?,?,0)");
+  if (!fire || !resolve || !notify) return false;
+  for (const auto& a : w.fired) {
+    sqlite3_reset(fire);
+    bindText(fire, 1, a.fingerprint);
+    bindText(fire, 2, a.region_id);
+    bindText(fire, 3, a.invoke_id);
+    bindText(fire, 4, a.instance_id);
+    bindText(fire, 5, a.command_key);
+    bindText(fire, 6, a.creation_time);
+    bindText(fire, 7, a.labels_json);
+    bindText(fire, 8, a.annotations_json);
+    sqlite3_bind_int64(fire, 9, a.starts_at);
+    if (sqlite3_step(fire) != SQLITE_DONE) return false;
+  }
+  for (const auto& r : w.resolved) {
+    sqlite3_reset(resolve);
+    sqlite3_bind_int64(resolve, 1, r.ends_at);
+    bindText(resolve, 2, r.fingerprint);
+    if (sqlite3_step(resolve) != SQLITE_DONE) return false;
+  }
+  for (const auto& n : w.notifications) {
+    sqlite3_reset(notify);
+    bindText(notify, 1, n.receiver);
+    bindText(notify, 2, n.fingerprint);
+    sqlite3_bind_int(notify, 3, n.resolved ? 1 : 0);
+    sqlite3_bind_int64(notify, 4, n.created_at);
+    if (sqlite3_step(notify) != SQLITE_DONE) return false;
+  }
+  return true;
+}
+
+namespace {
 
 // An exclusive, non-blocking lock on "<path>.lock" holding the owner's pid.
 std::expected<int, std::string> lockStateFile(const std::string& path) {
@@ -210,6 +277,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::string
                              "point state.path at a file of its own");
     }
   }
+  impl->statements.clear();  // no statement may be pending while a migration drops tables
   for (int v = version; v < kSchemaVersion; ++v) {
     std::string script = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
                          "PRAGMA user_version=" + std::to_string(v + 1) + "; COMMIT;";
@@ -354,8 +422,140 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
   bindText(cur, 3, poll.cursor.newest_creation);
   sqlite3_bind_int64(cur, 4, now);
   if (sqlite3_step(cur) != SQLITE_DONE) return fail("write cursor");
+  if (!impl_->writeAlerts(poll.alerts)) return fail("write alerts");
   if (!impl_->exec("COMMIT")) return fail("commit");
   return {};
+}
+
+std::expected<void, core::Error> Store::commitAlerts(const core::AlertWrites& writes) {
+  sqlite3* db = impl_->db.get();
+  if (!impl_->exec("BEGIN IMMEDIATE")) return std::unexpected(storeError(db, "begin"));
+  if (!impl_->writeAlerts(writes) || !impl_->exec("COMMIT")) {
+    core::Error error = storeError(db, "write alerts");
+    impl_->exec("ROLLBACK");
+    return std::unexpected(error);
+  }
+  return {};
+}
+
+namespace {
+
+constexpr const char* kAlertColumns =
+    "a.fingerprint, a.region_id, a.invoke_id, a.instance_id, a.command_key, a.creation_time, "
+    "a.labels, a.annotations, a.starts_at, a.ends_at";
+
+core::Alert readAlert(sqlite3_stmt* s, int first) {
+  core::Alert a;
+  a.fingerprint = columnText(s, first);
+  a.region_id = columnText(s, first + 1);
+  a.invoke_id = columnText(s, first + 2);
+  a.instance_id = columnText(s, first + 3);
+  a.command_key = columnText(s, first + 4);
+  a.creation_time = columnText(s, first + 5);
+  a.labels_json = columnText(s, first + 6);
+  a.annotations_json = columnText(s, first + 7);
+  a.starts_at = sqlite3_column_int64(s, first + 8);
+  if (sqlite3_column_type(s, first + 9) != SQLITE_NULL)
+    a.ends_at = sqlite3_column_int64(s, first + 9);
+  return a;
+}
+
+}  // namespace
+
+std::expected<std::vector<core::Alert>, core::Error> Store::alerts(int64_t resolved_since) {
+  std::string sql = std::string("SELECT ") + kAlertColumns +
+                    " FROM alerts a WHERE a.ends_at IS NULL OR a.ends_at >= ? ORDER BY "
+                    "a.starts_at, a.fingerprint";
+  sqlite3_stmt* s = impl_->prepare(sql.c_str());
+  if (!s) return std::unexpected(storeError(impl_->db.get(), "prepare alerts"));
+  sqlite3_bind_int64(s, 1, resolved_since);
+  std::vector<core::Alert> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(readAlert(s, 0));
+  if (rc != SQLITE_DONE) return std::unexpected(storeError(impl_->db.get(), "read alerts"));
+  return out;
+}
+
+std::expected<std::vector<PendingNotification>, core::Error> Store::pendingNotifications(
+    const std::string& receiver, size_t limit) {
+  std::string sql = std::string("SELECT o.id, o.resolved, o.created_at, o.message_id, ") +
+                    "o.attempts, o.next_attempt_at, " + kAlertColumns +
+                    " FROM outbox o JOIN alerts a USING(fingerprint) WHERE o.receiver=? "
+                    "ORDER BY o.id LIMIT ?";
+  sqlite3_stmt* s = impl_->prepare(sql.c_str());
+  if (!s) return std::unexpected(storeError(impl_->db.get(), "prepare outbox"));
+  bindText(s, 1, receiver);
+  sqlite3_bind_int64(s, 2, static_cast<int64_t>(limit));
+  std::vector<PendingNotification> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    PendingNotification p;
+    p.id = sqlite3_column_int64(s, 0);
+    p.alert = readAlert(s, 6);
+    p.notification = {receiver, p.alert.fingerprint, sqlite3_column_int(s, 1) != 0,
+                      sqlite3_column_int64(s, 2)};
+    if (sqlite3_column_type(s, 3) != SQLITE_NULL) p.message_id = sqlite3_column_int64(s, 3);
+    p.attempts = sqlite3_column_int(s, 4);
+    p.next_attempt_at = sqlite3_column_int64(s, 5);
+    out.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(storeError(impl_->db.get(), "read outbox"));
+  return out;
+}
+
+std::expected<void, core::Error> Store::updateNotifications(const std::vector<int64_t>& ids,
+                                                            NotificationUpdate update) {
+  sqlite3* db = impl_->db.get();
+  const char* sql = nullptr;
+  switch (update.kind) {
+    case NotificationUpdate::kAssign:
+      sql = "UPDATE outbox SET message_id=?1 WHERE id=?3";
+      break;
+    case NotificationUpdate::kDefer:
+      sql = "UPDATE outbox SET attempts=attempts+1, next_attempt_at=?2 WHERE id=?3";
+      break;
+    case NotificationUpdate::kRemove:
+      sql = "DELETE FROM outbox WHERE id=?3";
+      break;
+  }
+  if (!impl_->exec("BEGIN IMMEDIATE")) return std::unexpected(storeError(db, "begin"));
+  sqlite3_stmt* s = impl_->prepare(sql);
+  bool ok = s != nullptr;
+  for (size_t i = 0; ok && i < ids.size(); ++i) {
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, update.message_id);
+    sqlite3_bind_int64(s, 2, update.next_attempt_at);
+    sqlite3_bind_int64(s, 3, ids[i]);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+  }
+  if (!ok || !impl_->exec("COMMIT")) {
+    core::Error error = storeError(db, "update outbox");
+    impl_->exec("ROLLBACK");
+    return std::unexpected(error);
+  }
+  return {};
+}
+
+std::expected<std::map<std::string, int64_t>, core::Error> Store::outboxCounts() {
+  sqlite3_stmt* s = impl_->prepare("SELECT receiver, count(*) FROM outbox GROUP BY receiver");
+  if (!s) return std::unexpected(storeError(impl_->db.get(), "prepare outbox counts"));
+  std::map<std::string, int64_t> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out[columnText(s, 0)] = sqlite3_column_int64(s, 1);
+  if (rc != SQLITE_DONE) return std::unexpected(storeError(impl_->db.get(), "outbox counts"));
+  return out;
+}
+
+std::expected<size_t, core::Error> Store::evictResolvedAlerts(int64_t ended_before) {
+  sqlite3_stmt* s = impl_->prepare(
+      "DELETE FROM alerts WHERE ends_at IS NOT NULL AND ends_at < ? AND NOT EXISTS "
+      "(SELECT 1 FROM outbox o WHERE o.fingerprint = alerts.fingerprint)");
+  if (!s) return std::unexpected(storeError(impl_->db.get(), "prepare evict alerts"));
+  sqlite3_bind_int64(s, 1, ended_before);
+  if (sqlite3_step(s) != SQLITE_DONE) {
+    return std::unexpected(storeError(impl_->db.get(), "evict alerts"));
+  }
+  return static_cast<size_t>(sqlite3_changes(impl_->db.get()));
 }
 
 std::expected<size_t, core::Error> Store::evictFinishedBefore(

@@ -7,18 +7,20 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/core/alert.h"
 #include "daemon/core/error.h"
 #include "daemon/core/invocation.h"
 #include "daemon/state/differ.h"
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {
@@ -35,6 +37,23 @@ struct PollCommit {
   std::vector<core::Transition> transitions;
   RegionCursor cursor;
   std::chrono::system_clock::time_point now{};
+  core::AlertWrites alerts;  // occurrences, resolutions and their notifications
+};
+
+// A notification in the outbox, with the alert it is about.
+struct PendingNotification {
+  int64_t id = 0;
+  core::Notification notification;
+  core::Alert alert;
+  std::optional<int64_t> message_id;  // set once it went out in a message: retries keep it
+  int attempts = 0;
+  int64_t next_attempt_at = 0;  // Unix seconds
+};
+
+struct NotificationUpdate {
+  enum Kind { kAssign, kDefer, kRemove } kind = kRemove;
+  int64_t message_id = 0;       // kAssign
+  int64_t next_attempt_at = 0;  // kDefer (attempts + 1)
 };
 
 class Store {
@@ -55,6 +74,21 @@ class Store {
   std::expected<size_t, core::Error> evictFinishedBefore(
       const std::string& region_id, std::chrono::system_clock::time_point cutoff);
   std::expected<uint64_t, core::Error> transitionCount();
+
+  // Alert writes outside a poll (the resolve timeout).
+  std::expected<void, core::Error> commitAlerts(const core::AlertWrites& writes);
+  // Firing alerts, and those resolved at or after `resolved_since` (Unix seconds), oldest first.
+  std::expected<std::vector<core::Alert>, core::Error> alerts(int64_t resolved_since);
+  // The receiver's oldest `limit` notifications.
+  std::expected<std::vector<PendingNotification>, core::Error> pendingNotifications(
+      const std::string& receiver, size_t limit);
+  // Assigns a message, defers (attempts + 1) or removes (delivered or dropped), atomically.
+  std::expected<void, core::Error> updateNotifications(const std::vector<int64_t>& ids,
+                                                       NotificationUpdate update);
+  // Notifications waiting, by receiver.
+  std::expected<std::map<std::string, int64_t>, core::Error> outboxCounts();
+  // Forgets resolved alerts that ended before `ended_before` and have nothing left to send.
+  std::expected<size_t, core::Error> evictResolvedAlerts(int64_t ended_before);
 
   const std::string& path() const { return path_; }
 

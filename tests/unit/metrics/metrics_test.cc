@@ -185,12 +185,12 @@ TEST_F(MetricsTest, ApiRequestsAndPolls) {
 }
 
 TEST_F(MetricsTest, AlertDelivery) {
-  metrics_.onNotification("ops", kFailed);
-  metrics_.onNotification("ops", kDelivered);
-  metrics_.setQueueLength("ops", 4);
-  metrics_.setAlertsFiring(2);
+  metrics_.onNotifications("ops", core::kFailed, 3);
+  metrics_.onNotifications("ops", core::kDelivered, 1);
+  metrics_.onQueueLength("ops", 4);
+  metrics_.onAlertsFiring(2);
   auto s = scrape();
-  EXPECT_EQ(s["swas_alert_notifications_total{outcome=\"failed\",receiver=\"ops\"}"], 1);
+  EXPECT_EQ(s["swas_alert_notifications_total{outcome=\"failed\",receiver=\"ops\"}"], 3);
   EXPECT_EQ(s["swas_alert_notifications_total{outcome=\"delivered\",receiver=\"ops\"}"], 1);
   EXPECT_EQ(s["swas_alert_queue_length{receiver=\"ops\"}"], 4);
   EXPECT_EQ(s["swas_alerts_firing"], 2);

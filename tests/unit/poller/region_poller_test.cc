@@ -44,6 +44,15 @@ class FakeClient final : public api::SwasClient {
   boost::asio::io_context& io_;
 };
 
+class NoAlerts final : public core::AlertPlanner {
+ public:
+  core::AlertWrites plan(const std::vector<core::Transition>&,
+                         std::chrono::system_clock::time_point) override {
+    return {};
+  }
+  void committed(const core::AlertWrites&) override {}
+};
+
 class NullSink final : public core::TransitionSink {
  public:
   void onTransitions(const std::string&, const std::vector<core::Transition>& t,
@@ -90,8 +99,8 @@ class RegionPollerTest : public ::testing::Test {
     options.backoff_initial = std::chrono::milliseconds(1);
     options.backoff_cap = std::chrono::milliseconds(2);
     options.max_attempts = 3;
-    poller_ = std::make_unique<RegionPoller>(io_, client_, *store_, sink_, observer_, clock_,
-                                             *random_, options);
+    poller_ = std::make_unique<RegionPoller>(io_, client_, *store_, sink_, planner_, observer_,
+                                             clock_, *random_, options);
     EXPECT_TRUE(poller_->init());
   }
 
@@ -106,6 +115,7 @@ class RegionPollerTest : public ::testing::Test {
   FakeClient client_;
   std::unique_ptr<state::Store> store_;
   NullSink sink_;
+  NoAlerts planner_;
   core::PollObserver observer_;
   core::SystemClock clock_;
   std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);

@@ -1,0 +1,316 @@
+#include "daemon/alerting/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <set>
+
+#include "daemon/core/backoff.h"
+
+namespace swas::alerting {
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr size_t kBatchRead = 1000;
+
+int64_t unixMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) {
+  std::vector<int64_t> ids;
+  for (const auto& r : rows) ids.push_back(r.id);
+  return ids;
+}
+
+}  // namespace
+
+struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
+  struct Worker {
+    Worker(asio::io_context& io, std::unique_ptr<Receiver> r)
+        : receiver(std::move(r)), timer(io), resend_timer(io) {}
+    std::unique_ptr<Receiver> receiver;
+    asio::steady_timer timer;  // gather window or backoff
+    asio::steady_timer resend_timer;
+    bool busy = false;
+    std::string last_error;
+    const std::string& name() const { return receiver->config().name; }
+  };
+
+  Impl(asio::io_context& i, http::HttpClient& h, state::Store& s, Lifecycle& l,
+       core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts)
+      : io(i),
+        http(h),
+        store(s),
+        lifecycle(l),
+        observer(o),
+        clock(c),
+        random(r),
+        options(opts),
+        housekeeping(i) {}
+
+  void publishQueue() {
+    auto counts = store.outboxCounts();
+    if (!counts) return;
+    for (const auto& w : workers) {
+      auto it = counts->find(w->name());
+      observer.onQueueLength(w->name(), it == counts->end() ? 0 : it->second);
+    }
+    observer.onAlertsFiring(static_cast<int64_t>(lifecycle.firing()));
+  }
+
+  void dropUnconfigured() {
+    auto counts = store.outboxCounts();
+    if (!counts) return;
+    std::set<std::string> known;
+    for (const auto& w : workers) known.insert(w->name());
+    for (const auto& [receiver, n] : *counts) {
+      if (known.contains(receiver)) continue;
+      while (true) {
+        auto rows = store.pendingNotifications(receiver, kBatchRead);
+        if (!rows || rows->empty()) break;
+        if (!store.updateNotifications(idsOf(*rows), {state::NotificationUpdate::kRemove})) break;
+        observer.onNotifications(receiver, core::kDropped, static_cast<int>(rows->size()));
+      }
+      spdlog::warn(
+          "alerts: dropped {} notification(s) for receiver {}, which is no longer "
+          "configured",
+          n, receiver);
+    }
+  }
+
+  // pump() re-checks everything, so an early or extra wake-up is harmless.
+  void wait(Worker& w, milliseconds delay) {
+    w.timer.expires_after(std::max(delay, milliseconds(0)));
+    w.timer.async_wait([self = shared_from_this(), &w](boost::system::error_code ec) {
+      if (!ec) self->pump(w);
+    });
+  }
+
+  // Sends the next due message of the receiver, if any.
+  void pump(Worker& w) {
+    if (stopping || w.busy) return;
+    auto rows = store.pendingNotifications(w.name(), kBatchRead);
+    if (!rows) {
+      spdlog::error("alerts: receiver={} cannot read the outbox: {}", w.name(),
+                    rows.error().message);
+      wait(w, milliseconds(5000));
+      return;
+    }
+    if (rows->empty()) return;
+    auto now = clock.now();
+    int64_t now_ms = unixMs(now);
+    // Given up: older than give_up_after.
+    std::vector<state::PendingNotification> expired;
+    for (const auto& r : *rows) {
+      if (r.notification.created_at * 1000 + options.give_up_after.count() <= now_ms) {
+        expired.push_back(r);
+      }
+    }
+    if (!expired.empty()) {
+      if (store.updateNotifications(idsOf(expired), {state::NotificationUpdate::kRemove})) {
+        observer.onNotifications(w.name(), core::kDropped, static_cast<int>(expired.size()));
+        spdlog::error(
+            "alerts: receiver={} gave up on {} notification(s) after {}s of failed "
+            "delivery; last error: {}",
+            w.name(), expired.size(), options.give_up_after.count() / 1000,
+            w.last_error.empty() ? "none" : w.last_error);
+        publishQueue();
+      }
+      asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
+      return;
+    }
+    // The message: the one already composed at its first attempt, else the oldest
+    // notifications gathered within one window, at most maxPerMessage.
+    std::vector<state::PendingNotification> message;
+    const auto& first = rows->front();
+    if (first.message_id) {
+      for (const auto& r : *rows) {
+        if (r.message_id != first.message_id) break;
+        message.push_back(r);
+      }
+    } else {
+      int64_t ready_at = first.notification.created_at * 1000 + options.gather.count();
+      if (ready_at > now_ms && rows->size() < w.receiver->maxPerMessage()) {
+        wait(w, milliseconds(ready_at - now_ms));
+        return;
+      }
+      for (const auto& r : *rows) {
+        if (r.message_id || message.size() >= w.receiver->maxPerMessage()) break;
+        message.push_back(r);
+      }
+      if (!store.updateNotifications(idsOf(message),
+                                     {state::NotificationUpdate::kAssign, message.front().id})) {
+        wait(w, milliseconds(5000));
+        return;
+      }
+    }
+    if (first.next_attempt_at > now_ms) {
+      wait(w, milliseconds(first.next_attempt_at - now_ms));
+      return;
+    }
+    send(w, std::move(message));
+  }
+
+  void send(Worker& w, std::vector<state::PendingNotification> message) {
+    std::vector<MessageItem> items;
+    for (const auto& m : message) items.push_back({&m.alert, m.notification.resolved});
+    auto request = w.receiver->request(items, clock.now());
+    w.busy = true;
+    http.send(std::move(request), [self = shared_from_this(), &w,
+                                   message = std::move(message)](http::HttpResult result) {
+      w.busy = false;
+      if (self->stopping) return;
+      self->settle(w, message, classify(result, self->clock.now()));
+      self->pump(w);
+    });
+  }
+
+  void settle(Worker& w, const std::vector<state::PendingNotification>& message,
+              const Verdict& verdict) {
+    int n = static_cast<int>(message.size());
+    auto ids = idsOf(message);
+    switch (verdict.kind) {
+      case Verdict::kDelivered:
+        if (!store.updateNotifications(ids, {state::NotificationUpdate::kRemove})) return;
+        observer.onNotifications(w.name(), core::kDelivered, n);
+        if (!w.last_error.empty()) {
+          spdlog::info("alerts: receiver={} delivering again after: {}", w.name(), w.last_error);
+          w.last_error.clear();
+        }
+        spdlog::debug("alerts: receiver={} delivered {} notification(s)", w.name(), n);
+        break;
+      case Verdict::kDrop:
+        if (!store.updateNotifications(ids, {state::NotificationUpdate::kRemove})) return;
+        observer.onNotifications(w.name(), core::kDropped, n);
+        spdlog::error("alerts: receiver={} rejected {} notification(s), dropped: {}", w.name(), n,
+                      verdict.reason);
+        break;
+      case Verdict::kRetry: {
+        auto delay = core::backoffDelay(message.front().attempts, options.initial_backoff,
+                                        options.max_backoff, random.uniform(), verdict.retry_after);
+        int64_t next = unixMs(clock.now()) + delay.count();
+        if (!store.updateNotifications(ids, {state::NotificationUpdate::kDefer, 0, next})) return;
+        observer.onNotifications(w.name(), core::kFailed, n);
+        if (verdict.reason != w.last_error) {
+          spdlog::warn("alerts: receiver={} delivery failed, will retry: {}", w.name(),
+                       verdict.reason);
+          w.last_error = verdict.reason;
+        }
+        break;
+      }
+    }
+    publishQueue();
+  }
+
+  // Alertmanager: the firing set, and alerts resolved in the last few minutes, every minute.
+  void resend(Worker& w) {
+    w.resend_timer.expires_after(options.resend_every);
+    w.resend_timer.async_wait([self = shared_from_this(), &w](boost::system::error_code ec) {
+      if (ec || self->stopping) return;
+      auto now = self->clock.now();
+      auto alerts = self->store.alerts(std::chrono::duration_cast<std::chrono::seconds>(
+                                           (now - self->options.resolved_resend).time_since_epoch())
+                                           .count());
+      if (alerts && !alerts->empty()) {
+        std::vector<MessageItem> items;
+        for (const auto& a : *alerts) items.push_back({&a, a.ends_at.has_value()});
+        auto request = w.receiver->request(items, now);
+        self->http.send(std::move(request), [self, &w](http::HttpResult result) {
+          auto verdict = classify(result, self->clock.now());
+          if (verdict.kind != Verdict::kDelivered && verdict.reason != w.last_error) {
+            spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}", w.name(),
+                         verdict.reason);
+            w.last_error = verdict.reason;
+          }
+        });
+      }
+      self->resend(w);
+    });
+  }
+
+  void housekeep() {
+    auto now = clock.now();
+    auto writes = lifecycle.expire(now);
+    if (!writes.empty()) {
+      if (auto ok = store.commitAlerts(writes); ok) {
+        spdlog::info("alerts: {} alert(s) resolved by alerts.resolve_timeout",
+                     writes.resolved.size());
+        lifecycle.committed(writes);
+      } else {
+        spdlog::error("alerts: resolving timed-out alerts failed: {}", ok.error().message);
+      }
+    }
+    auto cutoff = std::chrono::duration_cast<std::chrono::seconds>(
+                      (now - options.retention).time_since_epoch())
+                      .count();
+    if (auto evicted = store.evictResolvedAlerts(cutoff); !evicted) {
+      spdlog::warn("alerts: evicting old alerts failed: {}", evicted.error().message);
+    }
+    publishQueue();
+    housekeeping.expires_after(options.housekeeping_every);
+    housekeeping.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && !self->stopping) self->housekeep();
+    });
+  }
+
+  asio::io_context& io;
+  http::HttpClient& http;
+  state::Store& store;
+  Lifecycle& lifecycle;
+  core::AlertObserver& observer;
+  const core::Clock& clock;
+  core::Random& random;
+  DeliveryOptions options;
+  asio::steady_timer housekeeping;
+  std::vector<std::unique_ptr<Worker>> workers;
+  bool stopping = false;
+};
+
+Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Store& store,
+                       Lifecycle& lifecycle, core::AlertObserver& observer,
+                       const core::Clock& clock, core::Random& random,
+                       std::vector<std::unique_ptr<Receiver>> receivers, DeliveryOptions options)
+    : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options)) {
+  for (auto& r : receivers)
+    impl_->workers.push_back(std::make_unique<Impl::Worker>(io, std::move(r)));
+}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+void Dispatcher::start() {
+  impl_->dropUnconfigured();
+  impl_->publishQueue();
+  impl_->housekeep();
+  for (auto& w : impl_->workers) {
+    impl_->pump(*w);
+    if (w->receiver->resendsFiringSet()) impl_->resend(*w);
+  }
+}
+
+void Dispatcher::kick() {
+  impl_->publishQueue();
+  for (auto& w : impl_->workers) impl_->pump(*w);
+}
+
+void Dispatcher::stop() {
+  impl_->stopping = true;
+  impl_->housekeeping.cancel();
+  for (auto& w : impl_->workers) {
+    w->timer.cancel();
+    w->resend_timer.cancel();
+  }
+}
+
+bool Dispatcher::idle() const {
+  for (const auto& w : impl_->workers) {
+    if (w->busy) return false;
+  }
+  return true;
+}
+
+}  // namespace swas::alerting

@@ -1,0 +1,62 @@
+#pragma once
+
+// Durable delivery: each receiver drains its part of the store's outbox on the event loop, one
+// message at a time, so a slow or dead receiver delays neither polling nor other receivers.
+// A notification leaves the outbox only when its receiver confirmed it, or when it is dropped
+// (rejected, or older than give_up_after). Message composition is stored with the first
+// attempt, so retries and restarts send the same message (and Idempotency-Key).
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "daemon/alerting/receivers.h"
+#include "daemon/alerting/rules.h"
+#include "daemon/core/alert.h"
+#include "daemon/core/clock.h"
+#include "daemon/http/http_client.h"
+#include "daemon/state/store.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace swas::alerting {
+
+struct DeliveryOptions {
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{300'000};
+  std::chrono::milliseconds give_up_after{24 * 3600'000};
+  // Notifications created within this window of the first go out together.
+  std::chrono::milliseconds gather{1000};
+  std::chrono::milliseconds resend_every{60'000};        // Alertmanager receivers
+  std::chrono::milliseconds resolved_resend{300'000};    // resolved alerts re-sent this long
+  std::chrono::milliseconds housekeeping_every{60'000};  // resolve timeout, eviction
+  std::chrono::seconds retention{14 * 86400};            // resolved alerts kept this long
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(boost::asio::io_context& io, http::HttpClient& http, state::Store& store,
+             Lifecycle& lifecycle, core::AlertObserver& observer, const core::Clock& clock,
+             core::Random& random, std::vector<std::unique_ptr<Receiver>> receivers,
+             DeliveryOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Drops outbox entries of receivers no longer configured (counted, logged), publishes the
+  // gauges, starts delivering and the periodic work.
+  void start();
+  // New notifications were committed.
+  void kick();
+  void stop();
+  // No message in flight and nothing due now (tests, shutdown).
+  bool idle() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace swas::alerting

@@ -1,0 +1,161 @@
+#include "daemon/alerting/receivers.h"
+
+#include <charconv>
+#include <ctime>
+
+#include "daemon/api/crypto.h"
+#include "daemon/core/time.h"
+
+namespace swas::alerting {
+namespace {
+
+std::string rfc3339(int64_t unix_seconds) {
+  return core::formatIso8601(
+      std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
+}
+
+// {"status":..,"labels":..,"annotations":..,"startsAt":..,"endsAt":..,"generatorURL":..[,"fingerprint":..]}
+void appendAlert(std::string& out, const MessageItem& item, const std::string& ends_at,
+                 const std::string& generator_url, bool with_fingerprint) {
+  const core::Alert& a = *item.alert;
+  out += "{\"status\":\"";
+  out += item.resolved ? "resolved" : "firing";
+  out += "\",\"labels\":" + a.labels_json + ",\"annotations\":" + a.annotations_json +
+         ",\"startsAt\":\"" + rfc3339(a.starts_at) + "\",\"endsAt\":\"" + ends_at +
+         "\",\"generatorURL\":\"" + generator_url + "\"";
+  if (with_fingerprint) out += ",\"fingerprint\":\"" + a.fingerprint + "\"";
+  out += '}';
+}
+
+// The Alertmanager webhook envelope, version 4.
+class WebhookReceiver final : public Receiver {
+ public:
+  WebhookReceiver(ReceiverConfig config, std::string external_url)
+      : Receiver(std::move(config)), external_url_(std::move(external_url)) {}
+
+  size_t maxPerMessage() const override {
+    return std::max<size_t>(1, config().max_alerts_per_message);
+  }
+
+  http::HttpRequest request(const std::vector<MessageItem>& items,
+                            std::chrono::system_clock::time_point) const override {
+    bool firing = false;
+    for (const auto& i : items) firing = firing || !i.resolved;
+    std::string body = R"({"version":"4","groupKey":"swas-invocation-monitor/)" + config().name +
+                       R"(","truncatedAlerts":0,"status":")" + (firing ? "firing" : "resolved") +
+                       R"(","receiver":")" + config().name +
+                       R"(","groupLabels":{},"commonLabels":{},"commonAnnotations":{},)" +
+                       R"("externalURL":")" + external_url_ + R"(","alerts":[)";
+    std::string identity = config().name;  // what the message is: its receiver and news
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) body += ',';
+      const auto& item = items[i];
+      appendAlert(body, item,
+                  item.resolved ? rfc3339(item.alert->ends_at.value_or(item.alert->starts_at))
+                                : "0001-01-01T00:00:00Z",
+                  "", true);
+      identity += "\n" + item.alert->fingerprint + (item.resolved ? " resolved" : " firing");
+    }
+    body += "]}";
+    http::HttpRequest r{
+        "POST", config().url, {{"Content-Type", "application/json"}}, body, config().timeout};
+    r.headers.emplace_back("Idempotency-Key", api::sha256Hex(identity).substr(0, 32));
+    if (!config().hmac_secret.empty()) {
+      r.headers.emplace_back("X-Swas-Signature-256",
+                             "sha256=" + api::hmacSha256Hex(config().hmac_secret, r.body));
+    }
+    for (const auto& [name, value] : config().headers) r.headers.emplace_back(name, value);
+    return r;
+  }
+
+ private:
+  std::string external_url_;
+};
+
+// POST {url}/api/v2/alerts, as Prometheus does: firing alerts end 4 minutes from now unless
+// re-sent, resolved ones carry their real end.
+class AlertmanagerReceiver final : public Receiver {
+ public:
+  AlertmanagerReceiver(ReceiverConfig config, std::string external_url)
+      : Receiver(std::move(config)), external_url_(std::move(external_url)) {}
+
+  size_t maxPerMessage() const override { return 1000; }
+  bool resendsFiringSet() const override { return true; }
+
+  http::HttpRequest request(const std::vector<MessageItem>& items,
+                            std::chrono::system_clock::time_point now) const override {
+    std::string firing_end = core::formatIso8601(now + std::chrono::minutes(4));
+    std::string body = "[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) body += ',';
+      const auto& item = items[i];
+      appendAlert(
+          body, item,
+          item.resolved ? rfc3339(item.alert->ends_at.value_or(item.alert->starts_at)) : firing_end,
+          external_url_, false);
+    }
+    body += "]";
+    std::string url = config().url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    http::HttpRequest r{"POST",
+                        url + "/api/v2/alerts",
+                        {{"Content-Type", "application/json"}},
+                        body,
+                        config().timeout};
+    for (const auto& [name, value] : config().headers) r.headers.emplace_back(name, value);
+    return r;
+  }
+
+ private:
+  std::string external_url_;
+};
+
+}  // namespace
+
+std::unique_ptr<Receiver> makeReceiver(ReceiverConfig config, const std::string& external_url) {
+  if (config.type == "alertmanager") {
+    return std::make_unique<AlertmanagerReceiver>(std::move(config), external_url);
+  }
+  return std::make_unique<WebhookReceiver>(std::move(config), external_url);
+}
+
+std::optional<std::chrono::milliseconds> parseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec == std::errc() && end == value.data() + value.size()) {
+    if (seconds < 0) return std::nullopt;
+    return std::chrono::seconds(std::min<int64_t>(seconds, 86400));
+  }
+  std::tm tm{};
+  std::string text(value);
+  const char* rest = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!rest || *rest != '\0') return std::nullopt;
+  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  if (at <= now) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::min<std::chrono::system_clock::duration>(at - now, std::chrono::hours(24)));
+}
+
+Verdict classify(const http::HttpResult& result, std::chrono::system_clock::time_point now) {
+  if (!result) return {Verdict::kRetry, std::nullopt, core::describe(result.error())};
+  int status = result->status;
+  std::string reason = "HTTP " + std::to_string(status);
+  if (!result->body.empty()) {
+    std::string excerpt = result->body.substr(0, 200);
+    for (char& c : excerpt) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    reason += ": " + excerpt;
+  }
+  if (status >= 200 && status < 300) return {Verdict::kDelivered, std::nullopt, reason};
+  if (status == 408 || status == 429 || status >= 500) {
+    return {Verdict::kRetry, parseRetryAfter(result->header("retry-after"), now), reason};
+  }
+  return {Verdict::kDrop, std::nullopt, reason};
+}
+
+}  // namespace swas::alerting

@@ -1,0 +1,67 @@
+#pragma once
+
+// Receivers are small plugins: each turns a message (some alerts' firing or resolved news) into
+// one HTTP request. Queueing, retry and dedupe are the Dispatcher's, shared by all.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/alert.h"
+#include "daemon/http/http_client.h"
+
+namespace swas::alerting {
+
+struct ReceiverConfig {
+  std::string name;
+  std::string type;  // webhook | alertmanager
+  std::string url;   // from url or url_file
+  std::string hmac_secret;
+  std::map<std::string, std::string> headers;
+  std::chrono::milliseconds timeout{5000};
+  bool send_resolved = true;
+  size_t max_alerts_per_message = 50;
+};
+
+struct MessageItem {
+  const core::Alert* alert = nullptr;
+  bool resolved = false;
+};
+
+class Receiver {
+ public:
+  explicit Receiver(ReceiverConfig config) : config_(std::move(config)) {}
+  virtual ~Receiver() = default;
+  const ReceiverConfig& config() const { return config_; }
+  virtual size_t maxPerMessage() const = 0;
+  // The request carrying `items`; the same items give the same body (webhook), so retries and
+  // restarts send identical bytes.
+  virtual http::HttpRequest request(const std::vector<MessageItem>& items,
+                                    std::chrono::system_clock::time_point now) const = 0;
+  // Alertmanager forgets alerts not re-sent: the firing set goes out every minute.
+  virtual bool resendsFiringSet() const { return false; }
+
+ private:
+  ReceiverConfig config_;
+};
+
+// `external_url` is http.listen as a URL.
+std::unique_ptr<Receiver> makeReceiver(ReceiverConfig config, const std::string& external_url);
+
+// What an HTTP answer means for the notifications it carried.
+struct Verdict {
+  enum Kind { kDelivered, kRetry, kDrop } kind = kRetry;
+  std::optional<std::chrono::milliseconds> retry_after;
+  std::string reason;  // for the log: status and a truncated body, or the transport error
+};
+// 2xx delivered; 408, 429, 5xx and transport errors retried (honouring Retry-After); other
+// statuses dropped.
+Verdict classify(const http::HttpResult& result, std::chrono::system_clock::time_point now);
+// Retry-After as delay-seconds or an HTTP-date.
+std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
+                                                         std::chrono::system_clock::time_point now);
+
+}  // namespace swas::alerting

@@ -1,0 +1,224 @@
+#include "daemon/alerting/rules.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+
+#include "daemon/api/crypto.h"
+#include "daemon/core/json.h"
+#include "daemon/core/time.h"
+
+namespace swas::alerting {
+namespace {
+
+bool validUtf8Text(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    if (n == 1 && c < 0x20 && c != '\n' && c != '\r' && c != '\t') return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+int64_t unixSeconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::string commandKey(const core::Transition& t) {
+  return t.command_id.empty() ? "name:" + t.command_name : "id:" + t.command_id;
+}
+
+std::string summary(const core::Transition& t) {
+  std::string command = t.command_name.empty() ? t.command_id : t.command_name;
+  std::string what;
+  if (t.to == "Timeout") {
+    what = "timed out";
+  } else if (t.to == "Failed" || t.to == "Error" || t.to == "Invalid" || t.to == "Aborted") {
+    what = "failed";
+  } else {
+    what = "reported " + t.error_code;
+  }
+  std::string out =
+      command + " " + what + " on " + t.instance_id + " (" + t.region_id + "): " + t.to;
+  if (!t.error_code.empty()) out += ", " + t.error_code;
+  if (t.exit_code) out += ", exit code " + std::to_string(*t.exit_code);
+  return out;
+}
+
+std::string description(const core::Transition& t) {
+  std::string out = "Invocation " + t.invoke_id + " of command " +
+                    (t.command_name.empty() ? t.command_id : t.command_name);
+  if (!t.command_id.empty() && !t.command_name.empty()) out += " (" + t.command_id + ")";
+  out += ", created " + t.creation_time + " UTC, is " + t.to + " on instance " + t.instance_id +
+         " in " + t.region_id;
+  if (!t.finish_time.empty()) out += " since " + t.finish_time;
+  out += ".";
+  if (!t.error_code.empty()) out += " ErrorCode " + t.error_code;
+  if (!t.error_info.empty()) out += (t.error_code.empty() ? " " : ": ") + t.error_info;
+  if (!t.error_code.empty() && t.error_info.empty()) out += ".";
+  if (t.exit_code) out += " Exit code " + std::to_string(*t.exit_code) + ".";
+  out +=
+      " The output annotation holds the last 1 KiB of output; all of it: aliyun swas-open "
+      "DescribeCommandInvocations --RegionId " +
+      t.region_id + " --InvokeId " + t.invoke_id + " --InstanceId " + t.instance_id;
+  return out;
+}
+
+}  // namespace
+
+std::string fingerprint(Labels labels) {
+  std::sort(labels.begin(), labels.end());
+  uint64_t hash = 14695981039346656037ULL;
+  auto add = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+  };
+  for (const auto& [name, value] : labels) {
+    add(name);
+    add("\xff");
+    add(value);
+    add("\xff");
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016" PRIx64, hash);
+  return out;
+}
+
+std::string outputTail(std::string_view output, size_t max_bytes) {
+  std::string text(output);
+  if (output.size() % 4 == 0) {
+    if (auto decoded = api::base64Decode(output); decoded && validUtf8Text(*decoded)) {
+      text = std::move(*decoded);
+    }
+  }
+  if (text.size() <= max_bytes) return text;
+  size_t start = text.size() - max_bytes;
+  while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xc0) == 0x80) ++start;
+  return text.substr(start);
+}
+
+std::string labelsJson(const Labels& labels) {
+  std::string out = "{";
+  for (const auto& [name, value] : labels) {
+    if (out.size() > 1) out += ',';
+    core::appendJsonString(out, name);
+    out += ':';
+    core::appendJsonString(out, value);
+  }
+  out += '}';
+  return out;
+}
+
+core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now) {
+  Labels labels = {
+      {"alertname", t.to == "Timeout" ? "SwasInvocationTimeout" : "SwasInvocationFailed"},
+      {"command_id", t.command_id},
+      {"command_name", t.command_name},
+      {"error_code", t.error_code},
+      {"instance_id", t.instance_id},
+      {"invocation_status", t.to},
+      {"invoke_id", t.invoke_id},
+      {"region_id", t.region_id},
+      {"severity", "critical"},
+  };
+  Labels annotations = {
+      {"summary", summary(t)},
+      {"description", description(t)},
+      {"error_info", t.error_info},
+      {"exit_code", t.exit_code ? std::to_string(*t.exit_code) : ""},
+      {"output", outputTail(t.output)},
+      {"creation_time", t.creation_time},
+      {"finish_time", t.finish_time},
+  };
+  core::Alert a;
+  a.fingerprint = fingerprint(labels);
+  a.region_id = t.region_id;
+  a.invoke_id = t.invoke_id;
+  a.instance_id = t.instance_id;
+  a.command_key = commandKey(t);
+  a.creation_time = t.creation_time;
+  a.labels_json = labelsJson(labels);
+  a.annotations_json = labelsJson(annotations);
+  auto finished = core::parseApiTime(t.finish_time);
+  a.starts_at = finished ? finished->time_since_epoch().count() : unixSeconds(now);
+  return a;
+}
+
+Lifecycle::Lifecycle(LifecycleOptions options) : options_(std::move(options)) {}
+
+void Lifecycle::load(const std::vector<core::Alert>& alerts) {
+  for (const auto& a : alerts) {
+    if (!a.ends_at) firing_[a.fingerprint] = a;
+  }
+}
+
+void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at,
+                        core::AlertWrites& writes) const {
+  writes.resolved.push_back({alert.fingerprint, ends_at});
+  for (const auto& r : options_.receivers) {
+    if (r.send_resolved) writes.notifications.push_back({r.name, alert.fingerprint, true, ends_at});
+  }
+}
+
+core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitions,
+                                  std::chrono::system_clock::time_point now) {
+  core::AlertWrites writes;
+  std::map<std::string, core::Alert> fired;
+  for (const auto& t : transitions) {
+    if (!t.occurrence) continue;
+    core::Alert a = makeAlert(t, now);
+    if (firing_.contains(a.fingerprint) || fired.contains(a.fingerprint)) continue;
+    for (const auto& r : options_.receivers) {
+      writes.notifications.push_back({r.name, a.fingerprint, false, unixSeconds(now)});
+    }
+    fired.emplace(a.fingerprint, a);
+    writes.fired.push_back(std::move(a));
+  }
+  if (!options_.resolve_on_success) return writes;
+  std::set<std::string> resolved;
+  for (const auto& t : transitions) {
+    if (t.to != "Success" || t.from == "Success") continue;
+    std::string key = commandKey(t);
+    auto finished = core::parseApiTime(t.finish_time);
+    int64_t ends_at = finished ? finished->time_since_epoch().count() : unixSeconds(now);
+    for (const auto* set : {&firing_, &fired}) {
+      for (const auto& [fp, a] : *set) {
+        // A later invocation of the same command on the same instance.
+        if (a.region_id != t.region_id || a.instance_id != t.instance_id || a.command_key != key ||
+            a.invoke_id == t.invoke_id || t.creation_time < a.creation_time ||
+            resolved.contains(fp)) {
+          continue;
+        }
+        resolve(a, std::max(ends_at, a.starts_at), writes);
+        resolved.insert(fp);
+      }
+    }
+  }
+  return writes;
+}
+
+void Lifecycle::committed(const core::AlertWrites& writes) {
+  if (writes.empty()) return;
+  for (const auto& a : writes.fired) firing_[a.fingerprint] = a;
+  for (const auto& r : writes.resolved) firing_.erase(r.fingerprint);
+  if (on_change_) on_change_();
+}
+
+core::AlertWrites Lifecycle::expire(std::chrono::system_clock::time_point now) const {
+  core::AlertWrites writes;
+  int64_t limit = unixSeconds(now) - options_.resolve_timeout.count();
+  for (const auto& [fp, a] : firing_) {
+    if (a.starts_at <= limit) resolve(a, a.starts_at + options_.resolve_timeout.count(), writes);
+  }
+  return writes;
+}
+
+}  // namespace swas::alerting

@@ -1,0 +1,74 @@
+#pragma once
+
+// What an alert says and when it ends: pure functions, and the Lifecycle that turns a poll's
+// transitions into alert writes (committed with the poll) and keeps the firing set.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/alert.h"
+#include "daemon/core/invocation.h"
+
+namespace swas::alerting {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// Alertmanager's fingerprint of a label set (FNV-1a 64 over the labels sorted by name, each name
+// and value followed by 0xff), as 16 lowercase hex digits, so receivers and Alertmanager agree.
+std::string fingerprint(Labels labels);
+
+// The end of a command's Output for an annotation: Base64-decoded when it is Base64 of UTF-8
+// text (the API's encoding is UNCONFIRMED), then the last `max_bytes` bytes, cut on a UTF-8
+// character boundary.
+std::string outputTail(std::string_view output, size_t max_bytes = 1024);
+
+// {"name":"value",...} in the given order.
+std::string labelsJson(const Labels& labels);
+
+// The alert of one occurrence; `now` is its start when the instance has no FinishTime.
+core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now);
+
+struct ReceiverRef {
+  std::string name;
+  bool send_resolved = true;
+};
+
+struct LifecycleOptions {
+  std::vector<ReceiverRef> receivers;
+  bool resolve_on_success = true;
+  std::chrono::seconds resolve_timeout{24 * 3600};
+};
+
+// The firing set and the rules that grow and shrink it. plan() is pure with respect to the
+// set; committed() applies what the store made durable.
+class Lifecycle final : public core::AlertPlanner {
+ public:
+  explicit Lifecycle(LifecycleOptions options);
+
+  // The firing alerts from the store, at start.
+  void load(const std::vector<core::Alert>& alerts);
+  // Called after committed() changed anything (to wake delivery).
+  void onChange(std::function<void()> callback) { on_change_ = std::move(callback); }
+
+  core::AlertWrites plan(const std::vector<core::Transition>& transitions,
+                         std::chrono::system_clock::time_point now) override;
+  void committed(const core::AlertWrites& writes) override;
+  // Firing alerts older than resolve_timeout, resolved at starts_at + resolve_timeout.
+  core::AlertWrites expire(std::chrono::system_clock::time_point now) const;
+
+  size_t firing() const { return firing_.size(); }
+
+ private:
+  void resolve(const core::Alert& alert, int64_t ends_at, core::AlertWrites& writes) const;
+
+  LifecycleOptions options_;
+  std::map<std::string, core::Alert> firing_;  // by fingerprint
+  std::function<void()> on_change_;
+};
+
+}  // namespace swas::alerting

@@ -1,0 +1,81 @@
+#pragma once
+
+// Alerts and their notifications as the poller commits them and the store keeps them. The
+// rules that make them live in daemon/alerting; the poller only carries them into its
+// transaction through AlertPlanner.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/invocation.h"
+
+namespace swas::core {
+
+// One occurrence's alert. Labels and annotations are kept as the JSON objects that are sent,
+// so a message re-built after a restart is byte-for-byte the same.
+struct Alert {
+  std::string fingerprint;  // 16 lowercase hex digits
+  std::string region_id;
+  std::string invoke_id;
+  std::string instance_id;
+  std::string command_key;    // CommandId, else CommandName: what a later Success resolves
+  std::string creation_time;  // of the invocation, as the API sends it
+  std::string labels_json;
+  std::string annotations_json;
+  int64_t starts_at = 0;           // Unix seconds
+  std::optional<int64_t> ends_at;  // Unix seconds; set once resolved
+};
+
+// One alert's firing or resolved news for one receiver, waiting in the outbox.
+struct Notification {
+  std::string receiver;
+  std::string fingerprint;
+  bool resolved = false;
+  int64_t created_at = 0;  // Unix seconds
+};
+
+struct Resolution {
+  std::string fingerprint;
+  int64_t ends_at = 0;
+};
+
+// What a poll (or the resolve timeout) adds to the alert state, committed atomically with it.
+struct AlertWrites {
+  std::vector<Alert> fired;
+  std::vector<Resolution> resolved;
+  std::vector<Notification> notifications;
+  bool empty() const { return fired.empty() && resolved.empty() && notifications.empty(); }
+};
+
+// Turns a poll's transitions into alert writes, which the poller commits in the same
+// transaction as the transitions.
+class AlertPlanner {
+ public:
+  virtual ~AlertPlanner() = default;
+  virtual AlertWrites plan(const std::vector<Transition>& transitions,
+                           std::chrono::system_clock::time_point now) = 0;
+  // The writes are durable: fire, resolve and deliver.
+  virtual void committed(const AlertWrites& writes) = 0;
+};
+
+// Outcomes of notifications (swas_alert_notifications_total{outcome}).
+inline constexpr std::string_view kDelivered = "delivered";
+inline constexpr std::string_view kFailed = "failed";
+inline constexpr std::string_view kDropped = "dropped";
+
+// What alert delivery reports, for metrics. Outcomes: "delivered", "failed" (will retry),
+// "dropped" (gave up or rejected); `count` notifications at once.
+class AlertObserver {
+ public:
+  virtual ~AlertObserver() = default;
+  virtual void onNotifications(const std::string& /*receiver*/, std::string_view /*outcome*/,
+                               int /*count*/) {}
+  virtual void onQueueLength(const std::string& /*receiver*/, int64_t /*waiting*/) {}
+  virtual void onAlertsFiring(int64_t /*firing*/) {}
+};
+
+}  // namespace swas::core

@@ -1,0 +1,154 @@
+#include "daemon/alerting/rules.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/api/crypto.h"
+
+namespace swas::alerting {
+namespace {
+
+using namespace std::chrono;
+
+const system_clock::time_point kNow = sys_days(year(2026) / 11 / 28) + hours(12);
+
+core::Transition failure(std::string invoke = "t-1", std::string instance = "i-1",
+                         std::string to = "Failed", std::string created = "2026-11-28T11:00:00") {
+  core::Transition t;
+  t.region_id = "cn-hangzhou";
+  t.invoke_id = std::move(invoke);
+  t.instance_id = std::move(instance);
+  t.command_id = "c-deploy";
+  t.command_name = "deploy-app";
+  t.from = "Running";
+  t.to = std::move(to);
+  t.error_code = t.to == "Success" ? "" : "ExitCodeNonzero";
+  t.error_info = t.to == "Success" ? "" : "the script exited with 1";
+  t.exit_code = t.to == "Success" ? 0 : 1;
+  t.creation_time = std::move(created);
+  t.finish_time = "2026-11-28T11:30:00Z";
+  t.output = "done";
+  t.occurrence = t.to != "Success";
+  return t;
+}
+
+TEST(Fingerprint, StableUnderLabelOrderAndSensitiveToEveryLabel) {
+  Labels a = {{"alertname", "SwasInvocationFailed"}, {"instance_id", "i-1"}};
+  Labels b = {{"instance_id", "i-1"}, {"alertname", "SwasInvocationFailed"}};
+  EXPECT_EQ(fingerprint(a), fingerprint(b));
+  EXPECT_EQ(fingerprint(a).size(), 16u);
+  EXPECT_EQ(fingerprint(a).find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(fingerprint(a),
+            fingerprint({{"alertname", "SwasInvocationFailed"}, {"instance_id", "i-2"}}));
+  // FNV-1a 64 of the empty set is its offset basis, as in prometheus/common.
+  EXPECT_EQ(fingerprint({}), "cbf29ce484222325");
+}
+
+TEST(OutputTail, LastKibOnACharacterBoundaryAndBase64Decoded) {
+  EXPECT_EQ(outputTail("plain output\n"), "plain output\n");
+  EXPECT_EQ(outputTail(api::base64Encode("admin\n")), "admin\n") << "Base64 of text is decoded";
+  EXPECT_EQ(outputTail("abcd"), "abcd") << "Base64 of binary stays as it came";
+  std::string long_text = std::string(1020, 'x') + "\xe4\xbd\xa0\xe5\xa5\xbd";  // 1026 bytes
+  std::string tail = outputTail(long_text, 1024);
+  EXPECT_LE(tail.size(), 1024u);
+  EXPECT_EQ(tail, std::string(1018, 'x') + "\xe4\xbd\xa0\xe5\xa5\xbd");
+  std::string cut = outputTail(std::string(10, 'x') + "\xe4\xbd\xa0", 2);
+  EXPECT_EQ(cut, "") << "never half a character";
+}
+
+TEST(MakeAlert, ContractLabelsAndAnnotations) {
+  core::Alert a = makeAlert(failure(), kNow);
+  EXPECT_EQ(
+      a.labels_json,
+      R"({"alertname":"SwasInvocationFailed","command_id":"c-deploy","command_name":"deploy-app",)"
+      R"("error_code":"ExitCodeNonzero","instance_id":"i-1","invocation_status":"Failed",)"
+      R"("invoke_id":"t-1","region_id":"cn-hangzhou","severity":"critical"})");
+  EXPECT_NE(
+      a.annotations_json.find(
+          R"("summary":"deploy-app failed on i-1 (cn-hangzhou): Failed, ExitCodeNonzero, exit code 1")"),
+      std::string::npos)
+      << a.annotations_json;
+  for (std::string key :
+       {"description", "error_info", "exit_code", "output", "creation_time", "finish_time"}) {
+    EXPECT_NE(a.annotations_json.find("\"" + key + "\":"), std::string::npos) << key;
+  }
+  EXPECT_EQ(a.starts_at, sys_seconds(sys_days(year(2026) / 11 / 28) + hours(11) + minutes(30))
+                             .time_since_epoch()
+                             .count())
+      << "starts at the FinishTime";
+  EXPECT_EQ(
+      makeAlert(failure("t-1", "i-1", "Timeout"), kNow).labels_json.find("SwasInvocationTimeout"),
+      14u);
+  EXPECT_EQ(makeAlert(failure(), kNow).fingerprint, a.fingerprint) << "deterministic";
+}
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  core::AlertWrites step(std::vector<core::Transition> transitions) {
+    auto writes = lifecycle_.plan(transitions, kNow);
+    lifecycle_.committed(writes);
+    return writes;
+  }
+  Lifecycle lifecycle_{{{{"ops", true}, {"quiet", false}}, true, hours(24)}};
+};
+
+TEST_F(LifecycleTest, OneAlertPerOccurrenceAndANotificationPerReceiver) {
+  auto fired = step({failure("t-1", "i-1"), failure("t-1", "i-2", "Timeout")});
+  ASSERT_EQ(fired.fired.size(), 2u);
+  ASSERT_EQ(fired.notifications.size(), 4u);
+  EXPECT_FALSE(fired.notifications[0].resolved);
+  EXPECT_EQ(lifecycle_.firing(), 2u);
+  EXPECT_TRUE(step({failure("t-1", "i-1")}).empty()) << "already firing";
+  auto plain = failure("t-2", "i-1");
+  plain.occurrence = false;  // e.g. baseline history
+  EXPECT_TRUE(step({plain}).empty());
+}
+
+TEST_F(LifecycleTest, ALaterSuccessOfTheSameCommandOnTheSameInstanceResolves) {
+  step({failure("t-1", "i-1"), failure("t-1", "i-2")});
+  // An older success, another instance's success, another command's success: no.
+  auto older = failure("t-0", "i-1", "Success", "2026-11-28T10:00:00");
+  auto elsewhere = failure("t-2", "i-3", "Success", "2026-11-28T11:10:00");
+  auto other = failure("t-3", "i-1", "Success", "2026-11-28T11:10:00");
+  other.command_id = "c-other";
+  other.command_name = "other";
+  EXPECT_TRUE(step({older, elsewhere, other}).empty());
+  auto later = failure("t-4", "i-1", "Success", "2026-11-28T11:10:00");
+  auto resolved = step({later});
+  ASSERT_EQ(resolved.resolved.size(), 1u);
+  ASSERT_EQ(resolved.notifications.size(), 1u) << "only to receivers with send_resolved";
+  EXPECT_TRUE(resolved.notifications[0].resolved);
+  EXPECT_EQ(resolved.notifications[0].receiver, "ops");
+  EXPECT_EQ(lifecycle_.firing(), 1u);
+}
+
+TEST_F(LifecycleTest, CommandNameWhenThereIsNoCommandId) {
+  auto f = failure("t-1", "i-1");
+  f.command_id.clear();
+  step({f});
+  auto s = failure("t-2", "i-1", "Success", "2026-11-28T11:10:00");
+  s.command_id.clear();
+  EXPECT_EQ(step({s}).resolved.size(), 1u);
+}
+
+TEST_F(LifecycleTest, ResolveTimeout) {
+  step({failure()});
+  EXPECT_TRUE(lifecycle_.expire(kNow + hours(23)).empty());
+  auto expired = lifecycle_.expire(kNow + hours(25));
+  ASSERT_EQ(expired.resolved.size(), 1u);
+  lifecycle_.committed(expired);
+  EXPECT_EQ(lifecycle_.firing(), 0u);
+}
+
+TEST_F(LifecycleTest, FiringSetSurvivesARestart) {
+  auto fired = step({failure()});
+  Lifecycle restarted({{{"ops", true}}, true, hours(24)});
+  restarted.load(fired.fired);
+  EXPECT_EQ(restarted.firing(), 1u);
+  EXPECT_TRUE(restarted.plan({failure()}, kNow).empty());
+  EXPECT_EQ(restarted.plan({failure("t-9", "i-1", "Success", "2026-11-28T11:50:00")}, kNow)
+                .resolved.size(),
+            1u);
+}
+
+}  // namespace
+}  // namespace swas::alerting
