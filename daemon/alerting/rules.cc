@@ -160,11 +160,11 @@ void Lifecycle::load(const std::vector<core::Alert>& alerts) {
   }
 }
 
-void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at,
+void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at, int64_t now,
                         core::AlertWrites& writes) const {
   writes.resolved.push_back({alert.fingerprint, ends_at});
   for (const auto& r : options_.receivers) {
-    if (r.send_resolved) writes.notifications.push_back({r.name, alert.fingerprint, true, ends_at});
+    if (r.send_resolved) writes.notifications.push_back({r.name, alert.fingerprint, true, now});
   }
 }
 
@@ -197,7 +197,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
             resolved.contains(fp)) {
           continue;
         }
-        resolve(a, std::max(ends_at, a.starts_at), writes);
+        resolve(a, std::max(ends_at, a.starts_at), unixSeconds(now), writes);
         resolved.insert(fp);
       }
     }
@@ -216,7 +216,9 @@ core::AlertWrites Lifecycle::expire(std::chrono::system_clock::time_point now) c
   core::AlertWrites writes;
   int64_t limit = unixSeconds(now) - options_.resolve_timeout.count();
   for (const auto& [fp, a] : firing_) {
-    if (a.starts_at <= limit) resolve(a, a.starts_at + options_.resolve_timeout.count(), writes);
+    if (a.starts_at <= limit) {
+      resolve(a, a.starts_at + options_.resolve_timeout.count(), unixSeconds(now), writes);
+    }
   }
   return writes;
 }

@@ -64,7 +64,9 @@ class Lifecycle final : public core::AlertPlanner {
   size_t firing() const { return firing_.size(); }
 
  private:
-  void resolve(const core::Alert& alert, int64_t ends_at, core::AlertWrites& writes) const;
+  // `now` (Unix seconds) is when its notifications are queued.
+  void resolve(const core::Alert& alert, int64_t ends_at, int64_t now,
+               core::AlertWrites& writes) const;
 
   LifecycleOptions options_;
   std::map<std::string, core::Alert> firing_;  // by fingerprint
