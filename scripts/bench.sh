@@ -31,4 +31,14 @@ print("| p50 | p99 | max | target |")
 print("|---|---|---|---|")
 print(f"| {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.2f} ms | < 100 ms |")
 PY
+burst=$(./build/tests/bench/burst_bench)
+python3 - "$burst" >>"$out" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print("\n## Alert burst\n")
+print(f"{r['failures']:,} executions failing between two polls reached a local webhook receiver in "
+      f"{r['seconds']:.2f} s (target 30 s), in {r['messages']} messages of at most "
+      f"{r['largest_message']} alerts; the last poll was {r['last_poll_age_seconds']:.2f} s old "
+      "when the last alert arrived (poll.interval 1 s).")
+PY
 cat "$out"

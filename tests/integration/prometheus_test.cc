@@ -303,11 +303,7 @@ class PrometheusProcess {
                                  "--storage.tsdb.path=" + dir + "/tsdb",
                                  "--web.listen-address=127.0.0.1:0", "--log.level=info"},
         dir + "/prometheus.stdout", dir + "/prometheus.stderr");
-    std::string line = testing::waitForLine(dir + "/prometheus.stderr", "msg=\"Listening on\"",
-                                            std::chrono::seconds(60), process_.get());
-    if (auto at = line.find("address="); at != std::string::npos) {
-      url_ = "http://" + line.substr(at + 8);
-    }
+    url_ = testing::goServerUrl(dir + "/prometheus.stderr", *process_);
   }
   ~PrometheusProcess() {
     process_->signal(SIGTERM);

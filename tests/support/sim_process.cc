@@ -144,6 +144,13 @@ std::string waitForLine(const std::string& path, const std::string& marker,
   }
 }
 
+std::string goServerUrl(const std::string& stderr_path, Process& process) {
+  std::string line =
+      waitForLine(stderr_path, "msg=\"Listening on\"", std::chrono::seconds(60), &process);
+  auto at = line.find("address=");
+  return at == std::string::npos ? "" : "http://" + line.substr(at + 8);
+}
+
 MonitorProcess::MonitorProcess(const std::string& daemon_path, const std::string& config,
                                const std::string& dir, const std::string& log_level)
     : stderr_path_([&] {

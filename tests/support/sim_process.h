@@ -66,6 +66,11 @@ std::string waitForLine(const std::string& path, const std::string& marker,
                         std::chrono::milliseconds timeout = std::chrono::seconds(30),
                         Process* writer = nullptr);
 
+// The URL a Prometheus-family server (prometheus, alertmanager) started with
+// --web.listen-address=127.0.0.1:0 logs as `msg="Listening on" address=HOST:PORT`; "" if it
+// did not come up within a minute.
+std::string goServerUrl(const std::string& stderr_path, Process& process);
+
 // swas-invocation-monitor run with `config` (whose http.listen should use port 0), from start
 // until it serves its endpoints; logs go to `dir`/daemon.{stdout,stderr}.
 class MonitorProcess {

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 
 #include "tests/support/sim_process.h"
 
@@ -160,6 +162,112 @@ TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
   EXPECT_FALSE(snapshot->contains("t-old-done"));
   EXPECT_TRUE(snapshot->contains("t-old-running")) << "unfinished work is never forgotten";
   EXPECT_TRUE(snapshot->contains("t-new-done"));
+}
+
+core::Alert alert(std::string fp, int64_t starts_at = 1'796'000'000) {
+  core::Alert a;
+  a.fingerprint = std::move(fp);
+  a.region_id = "cn-hangzhou";
+  a.invoke_id = "t-" + a.fingerprint;
+  a.instance_id = "i1";
+  a.command_key = "id:c-1";
+  a.creation_time = "2026-11-28T12:00:00";
+  a.labels_json = R"({"alertname":"SwasInvocationFailed"})";
+  a.annotations_json = R"({"summary":"s"})";
+  a.starts_at = starts_at;
+  return a;
+}
+
+TEST(Store, AlertsAndTheirNotificationsCommitWithThePoll) {
+  std::string path = freshPath("alerts.db");
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  PollCommit poll{"cn-hangzhou", {inv("t-a", "Failed", "Failed")}, {}, {true}, kNow};
+  poll.alerts.fired = {alert("a"), alert("b")};
+  poll.alerts.notifications = {{"ops", "a", false, 100}, {"ops", "b", false, 100},
+                               {"am", "a", false, 100}};
+  ASSERT_TRUE((*store)->commit(poll));
+  EXPECT_EQ((*store)->outboxCounts().value(), (std::map<std::string, int64_t>{{"am", 1}, {"ops", 2}}));
+  auto firing = (*store)->alerts(std::numeric_limits<int64_t>::max());
+  ASSERT_TRUE(firing);
+  ASSERT_EQ(firing->size(), 2u);
+  EXPECT_EQ((*firing)[0].labels_json, R"({"alertname":"SwasInvocationFailed"})");
+
+  // The same occurrence again is not a second alert.
+  core::AlertWrites again;
+  again.fired = {alert("a", 5)};
+  ASSERT_TRUE((*store)->commitAlerts(again));
+  EXPECT_EQ((*store)->alerts(std::numeric_limits<int64_t>::max())->front().starts_at,
+            1'796'000'000);
+
+  // A message is composed once; retries keep it; delivery removes it.
+  auto pending = (*store)->pendingNotifications("ops", 10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_FALSE((*pending)[0].message_id);
+  EXPECT_EQ((*pending)[0].alert.fingerprint, "a");
+  std::vector<int64_t> ids = {(*pending)[0].id, (*pending)[1].id};
+  ASSERT_TRUE((*store)->updateNotifications(ids, {NotificationUpdate::kAssign, ids[0]}));
+  ASSERT_TRUE((*store)->updateNotifications(ids, {NotificationUpdate::kDefer, 0, 123'456}));
+  pending = (*store)->pendingNotifications("ops", 10);
+  EXPECT_EQ((*pending)[1].message_id, ids[0]);
+  EXPECT_EQ((*pending)[1].attempts, 1);
+  EXPECT_EQ((*pending)[1].next_attempt_at, 123'456);
+  ASSERT_TRUE((*store)->updateNotifications(ids, {NotificationUpdate::kRemove}));
+  EXPECT_TRUE((*store)->pendingNotifications("ops", 10)->empty());
+
+  // Resolved alerts stay listed for a while, then are forgotten once nothing is left to send.
+  core::AlertWrites resolve;
+  resolve.resolved = {{"b", 1'796'000'600}};
+  ASSERT_TRUE((*store)->commitAlerts(resolve));
+  EXPECT_EQ((*store)->alerts(1'796'000'000)->size(), 2u);
+  EXPECT_EQ((*store)->alerts(1'796'000'601)->size(), 1u) << "only the firing one";
+  EXPECT_EQ((*store)->evictResolvedAlerts(1'796'000'601).value(), 1u);
+  EXPECT_EQ((*store)->evictResolvedAlerts(1'796'000'601).value(), 0u);
+}
+
+TEST(Store, MigratesAVersionOneFile) {
+  std::string path = freshPath("v1.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // Version 1 as it shipped: the tables the poll engine wrote, and its empty outbox.
+    const char* v1 =
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE regions(region_id TEXT PRIMARY KEY, last_full_scan INTEGER NOT NULL, "
+        "newest_creation TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+        "CREATE TABLE invocations(region_id TEXT NOT NULL, invoke_id TEXT NOT NULL, "
+        "command_id TEXT NOT NULL, command_name TEXT NOT NULL, command_type TEXT NOT NULL, "
+        "creation_time TEXT NOT NULL, overall_status TEXT NOT NULL, finished INTEGER NOT NULL, "
+        "updated_at INTEGER NOT NULL, PRIMARY KEY(region_id, invoke_id)) WITHOUT ROWID;"
+        "CREATE INDEX invocations_finished ON invocations(finished, creation_time);"
+        "CREATE TABLE instance_states(region_id TEXT NOT NULL, invoke_id TEXT NOT NULL, "
+        "instance_id TEXT NOT NULL, status TEXT NOT NULL, error_code TEXT NOT NULL, exit_code "
+        "INTEGER, finish_time TEXT NOT NULL, PRIMARY KEY(region_id, invoke_id, instance_id)) "
+        "WITHOUT ROWID;"
+        "CREATE TABLE transitions(id INTEGER PRIMARY KEY AUTOINCREMENT, region_id TEXT NOT NULL, "
+        "invoke_id TEXT NOT NULL, instance_id TEXT NOT NULL, command_id TEXT NOT NULL, "
+        "command_name TEXT NOT NULL, from_status TEXT NOT NULL, to_status TEXT NOT NULL, "
+        "error_code TEXT NOT NULL, exit_code INTEGER, creation_time TEXT NOT NULL, finish_time "
+        "TEXT NOT NULL, alertable INTEGER NOT NULL, observed_at INTEGER NOT NULL);"
+        "CREATE INDEX transitions_observed ON transitions(observed_at);"
+        "CREATE TABLE outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, receiver TEXT NOT NULL, "
+        "fingerprint TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL, "
+        "next_attempt_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO regions VALUES('cn-hangzhou', 0, '2026-11-28T12:00:00', 0);"
+        "PRAGMA user_version=1;";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  EXPECT_EQ((*store)->loadCursor("cn-hangzhou")->newest_creation, "2026-11-28T12:00:00")
+      << "data survives the migration";
+  core::AlertWrites w;
+  w.fired = {alert("a")};
+  w.notifications = {{"ops", "a", false, 1}};
+  EXPECT_TRUE((*store)->commitAlerts(w));
+  EXPECT_EQ((*store)->outboxCounts()->at("ops"), 1);
 }
 
 }  // namespace
