@@ -6,7 +6,7 @@ JOBS ?= 2
 APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev libspdlog-dev \
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager
+  libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3
 
 CMAKE_COMMON := -DSWAS_WERROR=ON
 CONFORMANCE := tests/conformance

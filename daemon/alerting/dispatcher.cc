@@ -107,7 +107,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     // Given up: older than give_up_after.
     std::vector<state::PendingNotification> expired;
     for (const auto& r : *rows) {
-      if (r.notification.created_at * 1000 + options.give_up_after.count() <= now_ms) {
+      if (r.notification.created_ms + options.give_up_after.count() <= now_ms) {
         expired.push_back(r);
       }
     }
@@ -134,7 +134,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         message.push_back(r);
       }
     } else {
-      int64_t ready_at = first.notification.created_at * 1000 + options.gather.count();
+      int64_t ready_at = first.notification.created_ms + options.gather.count();
       if (ready_at > now_ms && rows->size() < w.receiver->maxPerMessage()) {
         wait(w, milliseconds(ready_at - now_ms));
         return;
@@ -216,18 +216,26 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       auto alerts = self->store.alerts(std::chrono::duration_cast<std::chrono::seconds>(
                                            (now - self->options.resolved_resend).time_since_epoch())
                                            .count());
-      if (alerts && !alerts->empty()) {
-        std::vector<MessageItem> items;
-        for (const auto& a : *alerts) items.push_back({&a, a.ends_at.has_value()});
-        auto request = w.receiver->request(items, now);
-        self->http.send(std::move(request), [self, &w](http::HttpResult result) {
-          auto verdict = classify(result, self->clock.now());
-          if (verdict.kind != Verdict::kDelivered && verdict.reason != w.last_error) {
-            spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}", w.name(),
-                         verdict.reason);
-            w.last_error = verdict.reason;
+      if (!alerts) {
+        spdlog::error("alerts: receiver={} cannot read the firing set: {}", w.name(),
+                      alerts.error().message);
+      } else {
+        // In messages of at most maxPerMessage alerts, so a large firing set stays postable.
+        size_t per = w.receiver->maxPerMessage();
+        for (size_t from = 0; from < alerts->size(); from += per) {
+          std::vector<MessageItem> items;
+          for (size_t i = from; i < std::min(alerts->size(), from + per); ++i) {
+            items.push_back({&(*alerts)[i], (*alerts)[i].ends_at.has_value()});
           }
-        });
+          self->http.send(w.receiver->request(items, now), [self, &w](http::HttpResult result) {
+            auto verdict = classify(result, self->clock.now());
+            if (verdict.kind != Verdict::kDelivered && verdict.reason != w.last_error) {
+              spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}", w.name(),
+                           verdict.reason);
+              w.last_error = verdict.reason;
+            }
+          });
+        }
       }
       self->resend(w);
     });

@@ -30,6 +30,10 @@ int64_t unixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+int64_t unixMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 std::string commandKey(const core::Transition& t) {
   return t.command_id.empty() ? "name:" + t.command_name : "id:" + t.command_id;
 }
@@ -160,11 +164,11 @@ void Lifecycle::load(const std::vector<core::Alert>& alerts) {
   }
 }
 
-void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at, int64_t now,
+void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
                         core::AlertWrites& writes) const {
   writes.resolved.push_back({alert.fingerprint, ends_at});
   for (const auto& r : options_.receivers) {
-    if (r.send_resolved) writes.notifications.push_back({r.name, alert.fingerprint, true, now});
+    if (r.send_resolved) writes.notifications.push_back({r.name, alert.fingerprint, true, now_ms});
   }
 }
 
@@ -177,7 +181,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
     core::Alert a = makeAlert(t, now);
     if (firing_.contains(a.fingerprint) || fired.contains(a.fingerprint)) continue;
     for (const auto& r : options_.receivers) {
-      writes.notifications.push_back({r.name, a.fingerprint, false, unixSeconds(now)});
+      writes.notifications.push_back({r.name, a.fingerprint, false, unixMs(now)});
     }
     fired.emplace(a.fingerprint, a);
     writes.fired.push_back(std::move(a));
@@ -197,7 +201,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
             resolved.contains(fp)) {
           continue;
         }
-        resolve(a, std::max(ends_at, a.starts_at), unixSeconds(now), writes);
+        resolve(a, std::max(ends_at, a.starts_at), unixMs(now), writes);
         resolved.insert(fp);
       }
     }
@@ -217,7 +221,7 @@ core::AlertWrites Lifecycle::expire(std::chrono::system_clock::time_point now) c
   int64_t limit = unixSeconds(now) - options_.resolve_timeout.count();
   for (const auto& [fp, a] : firing_) {
     if (a.starts_at <= limit) {
-      resolve(a, a.starts_at + options_.resolve_timeout.count(), unixSeconds(now), writes);
+      resolve(a, a.starts_at + options_.resolve_timeout.count(), unixMs(now), writes);
     }
   }
   return writes;

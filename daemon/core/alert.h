@@ -35,7 +35,7 @@ struct Notification {
   std::string receiver;
   std::string fingerprint;
   bool resolved = false;
-  int64_t created_at = 0;  // Unix seconds
+  int64_t created_ms = 0;  // Unix milliseconds: when it was queued
 };
 
 struct Resolution {

@@ -72,7 +72,7 @@ CREATE INDEX alerts_ends ON alerts(ends_at);
 CREATE TABLE outbox(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   receiver TEXT NOT NULL, fingerprint TEXT NOT NULL, resolved INTEGER NOT NULL,
-  created_at INTEGER NOT NULL, message_id INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL, message_id INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX outbox_receiver ON outbox(receiver, id);
 )sql",
@@ -154,7 +154,7 @@ bool Store::Impl::writeAlerts(const core::AlertWrites& w) {
   sqlite3_stmt* resolve =
       prepare("UPDATE alerts SET ends_at=? WHERE fingerprint=? AND ends_at IS NULL");
   sqlite3_stmt* notify = prepare(
-      "INSERT INTO outbox(receiver, fingerprint, resolved, created_at, next_attempt_at) "
+      "INSERT INTO outbox(receiver, fingerprint, resolved, created_ms, next_attempt_at) "
       "VALUES(?,?,?,?,0)");
   if (!fire || !resolve || !notify) return false;
   for (const auto& a : w.fired) {
@@ -181,7 +181,7 @@ bool Store::Impl::writeAlerts(const core::AlertWrites& w) {
     bindText(notify, 1, n.receiver);
     bindText(notify, 2, n.fingerprint);
     sqlite3_bind_int(notify, 3, n.resolved ? 1 : 0);
-    sqlite3_bind_int64(notify, 4, n.created_at);
+    sqlite3_bind_int64(notify, 4, n.created_ms);
     if (sqlite3_step(notify) != SQLITE_DONE) return false;
   }
   return true;
@@ -478,7 +478,7 @@ std::expected<std::vector<core::Alert>, core::Error> Store::alerts(int64_t resol
 
 std::expected<std::vector<PendingNotification>, core::Error> Store::pendingNotifications(
     const std::string& receiver, size_t limit) {
-  std::string sql = std::string("SELECT o.id, o.resolved, o.created_at, o.message_id, ") +
+  std::string sql = std::string("SELECT o.id, o.resolved, o.created_ms, o.message_id, ") +
                     "o.attempts, o.next_attempt_at, " + kAlertColumns +
                     " FROM outbox o JOIN alerts a USING(fingerprint) WHERE o.receiver=? "
                     "ORDER BY o.id LIMIT ?";

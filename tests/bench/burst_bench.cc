@@ -19,11 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double sample(const std::string& exposition, const std::string& series) {
-  auto at = exposition.find("\n" + series + " ");
-  return at == std::string::npos ? -1 : std::stod(exposition.substr(at + series.size() + 2));
-}
-
 }  // namespace
 
 int main() {
@@ -97,8 +92,10 @@ alerts:
   }
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::string exposition = t::fetchOk("GET", daemon.url() + "/metrics");
-  double last = sample(exposition, R"(swas_poll_last_success_timestamp_seconds{region_id="cn-hangzhou"})");
-  double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  double last =
+      t::sample(exposition, R"(swas_poll_last_success_timestamp_seconds{region_id="cn-hangzhou"})");
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::printf(
       "{\"failures\":%zu,\"seconds\":%.2f,\"messages\":%zu,\"largest_message\":%zu,"
       "\"last_poll_age_seconds\":%.2f}\n",

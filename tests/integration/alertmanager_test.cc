@@ -20,6 +20,7 @@
 namespace swas {
 namespace {
 
+using testing::eventually;
 using testing::MonitorProcess;
 using testing::Process;
 using testing::Recorder;
@@ -82,7 +83,9 @@ receivers:
     process_->wait(std::chrono::seconds(20));
   }
   const std::string& url() const { return url_; }
-  uint16_t port() const { return static_cast<uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1))); }
+  uint16_t port() const {
+    return static_cast<uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1)));
+  }
 
   struct Active {
     std::string occurrence;  // invoke_id/instance_id
@@ -127,15 +130,6 @@ receivers:
   std::string url_;
 };
 
-bool eventually(const std::function<bool()>& probe, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return true;
-}
-
 // (status, invoke_id/instance_id) of every alert Alertmanager sent the recorder.
 std::set<std::pair<std::string, std::string>> routed(const Recorder& recorder) {
   std::set<std::pair<std::string, std::string>> out;
@@ -153,7 +147,8 @@ std::set<std::pair<std::string, std::string>> routed(const Recorder& recorder) {
 }
 
 TEST(Alertmanager, AlertsArriveRouteResolveAndSurviveARestart) {
-  std::string dir = std::filesystem::path(testing::writeTempFile("alertmanager/x", "")).parent_path();
+  std::string dir =
+      std::filesystem::path(testing::writeTempFile("alertmanager/x", "")).parent_path();
   std::filesystem::remove(dir + "/state.db");
   Recorder recorder;
   auto am = std::make_unique<Alertmanager>(dir + "/am1", recorder.url() + "/am");
@@ -183,8 +178,8 @@ alerts:
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
 
   testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=10");
-  ASSERT_TRUE(eventually([&] { return am->activeOccurrences().size() == 2; },
-                         std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      eventually([&] { return am->activeOccurrences().size() == 2; }, std::chrono::seconds(60)));
   for (const auto& a : am->active()) {
     EXPECT_EQ(a.fingerprint, a.computed) << "Alertmanager and the daemon agree on fingerprints";
     EXPECT_EQ(a.severity, "critical");
@@ -192,7 +187,8 @@ alerts:
     if (a.occurrence == "t-1/i-a") {
       EXPECT_EQ(a.alertname, "SwasInvocationFailed");
       EXPECT_EQ(a.error_code, "ExitCodeNonzero");
-      EXPECT_EQ(a.summary, "deploy-app failed on i-a (cn-hangzhou): Failed, ExitCodeNonzero, exit code 3");
+      EXPECT_EQ(a.summary,
+                "deploy-app failed on i-a (cn-hangzhou): Failed, ExitCodeNonzero, exit code 3");
     } else {
       EXPECT_EQ(a.occurrence, "t-1/i-b");
       EXPECT_EQ(a.alertname, "SwasInvocationTimeout");
@@ -208,11 +204,14 @@ alerts:
 
   // The later success of the same command on i-a resolves that alert only.
   testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=15");
+  EXPECT_TRUE(
+      eventually([&] { return am->activeOccurrences() == std::set<std::string>{"t-1/i-b"}; },
+                 std::chrono::seconds(60)));
   EXPECT_TRUE(eventually(
-      [&] { return am->activeOccurrences() == std::set<std::string>{"t-1/i-b"}; },
-      std::chrono::seconds(60)));
-  EXPECT_TRUE(eventually([&] { return routed(recorder).contains({"resolved", "t-1/i-a"}); },
-                         std::chrono::seconds(30)));
+      [&] {
+        return routed(recorder).contains({"resolved", "t-1/i-a"});
+      },
+      std::chrono::seconds(30)));
 
   // Alertmanager restarts without its state; the daemon's re-send brings the firing alert back.
   uint16_t port = am->port();
@@ -221,13 +220,13 @@ alerts:
   am = std::make_unique<Alertmanager>(dir + "/am2", recorder.url() + "/am", port);
   ASSERT_FALSE(am->url().empty()) << testing::readFile(dir + "/am2/am.stderr");
   EXPECT_TRUE(am->activeOccurrences().empty());
-  EXPECT_TRUE(eventually(
-      [&] { return am->activeOccurrences() == std::set<std::string>{"t-1/i-b"}; },
-      std::chrono::seconds(120)))
+  EXPECT_TRUE(
+      eventually([&] { return am->activeOccurrences() == std::set<std::string>{"t-1/i-b"}; },
+                 std::chrono::seconds(120)))
       << "within two minutes, by the re-sends";
   std::cout << "[ alertmanager ] the firing alert was back "
             << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                                 restarted)
+                                                                restarted)
                    .count()
             << " s after the restart\n";
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/api/crypto.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
@@ -18,6 +19,7 @@
 namespace swas {
 namespace {
 
+using testing::eventually;
 using testing::MonitorProcess;
 using testing::Recorder;
 using testing::SimProcess;
@@ -135,22 +137,6 @@ std::map<std::pair<std::string, std::string>, int> delivered(const Recorder& rec
   return out;
 }
 
-double metric(const std::string& exposition, const std::string& series) {
-  auto at = exposition.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(exposition.substr(at + series.size() + 2));
-}
-
-bool eventually(const std::function<bool()>& probe,
-                std::chrono::seconds timeout = std::chrono::seconds(90)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 class AlertsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -160,11 +146,14 @@ class AlertsTest : public ::testing::Test {
     std::filesystem::remove(dir_ + "/state.db");
     sim_ = std::make_unique<SimProcess>(
         testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
-    config_ = testing::writeTempFile(std::string(testName()) + "/config.yaml", R"(credentials:
+    config_ = testing::writeTempFile(
+        std::string(testName()) + "/config.yaml",
+        R"(credentials:
   access_key_id: testid
   access_key_secret: testsecret
 api:
-  endpoint: ")" + sim_->url() + R"("
+  endpoint: ")" +
+            sim_->url() + R"("
   rate_limit: 1000
 poll:
   interval: 100ms
@@ -174,14 +163,20 @@ regions:
   - region_id: cn-hangzhou
     instance_ids: [i-a, i-b]
 state:
-  path: )" + dir_ + R"(/state.db
+  path: )" + dir_ +
+            R"(/state.db
 http:
   listen: 127.0.0.1:0
 alerts:
   receivers:
     - name: ops
       type: webhook
-      url: ")" + recorder_.url() + R"(/hook"
+      url_file: )" +
+            testing::writeTempFile(std::string(testName()) + "/url",
+                                   recorder_.url() + "/hooks/T0001/s3cr3t-token\n") +
+            R"(
+      hmac_secret_file: )" +
+            testing::writeTempFile(std::string(testName()) + "/hmac", "hmac-key\n") + R"(
   retry:
     initial_backoff: 100ms
     max_backoff: 1s
@@ -232,11 +227,19 @@ TEST_F(AlertsTest, EveryOccurrenceOnceThenResolvedByALaterSuccess) {
     EXPECT_EQ(m.key.size(), 32u);
     for (const auto& n : m.notices) EXPECT_EQ(n.fingerprint.size(), 16u);
   }
+  for (const auto& r : recorder_.requests()) {
+    EXPECT_EQ(r.request.target, "/hooks/T0001/s3cr3t-token") << "from url_file";
+    EXPECT_EQ(r.request.header("x-swas-signature-256"),
+              "sha256=" + api::hmacSha256Hex("hmac-key", r.request.body));
+    EXPECT_EQ(r.request.header("content-type"), "application/json");
+    EXPECT_TRUE(r.request.header("user-agent").starts_with("swas-invocation-monitor/"));
+  }
   std::string exposition = testing::fetchOk("GET", daemon->url() + "/metrics");
-  EXPECT_EQ(metric(exposition, R"(swas_alerts_firing)"), 3);
-  EXPECT_EQ(metric(exposition, R"(swas_alert_queue_length{receiver="ops"})"), 0);
+  EXPECT_EQ(testing::sample(exposition, R"(swas_alerts_firing)"), 3);
+  EXPECT_EQ(testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})"), 0);
   EXPECT_EQ(
-      metric(exposition, R"(swas_alert_notifications_total{outcome="delivered",receiver="ops"})"),
+      testing::sample(exposition,
+                      R"(swas_alert_notifications_total{outcome="delivered",receiver="ops"})"),
       5);
 }
 
@@ -248,7 +251,7 @@ TEST_F(AlertsTest, AReceiverDownFor30SecondsGetsEverythingAfterwards) {
   std::string exposition;
   EXPECT_TRUE(eventually([&] {
     exposition = testing::fetchOk("GET", daemon->url() + "/metrics");
-    return metric(exposition, R"(swas_alert_queue_length{receiver="ops"})") == 5;
+    return testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})") == 5;
   }));
   std::this_thread::sleep_until(outage_end);
   recorder_.answer(503);  // up, but not well
@@ -258,9 +261,10 @@ TEST_F(AlertsTest, AReceiverDownFor30SecondsGetsEverythingAfterwards) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   expectExactlyOnce();
   exposition = testing::fetchOk("GET", daemon->url() + "/metrics");
-  EXPECT_GT(
-      metric(exposition, R"(swas_alert_notifications_total{outcome="failed",receiver="ops"})"), 5);
-  EXPECT_EQ(metric(exposition, R"(swas_alert_queue_length{receiver="ops"})"), 0);
+  EXPECT_GT(testing::sample(exposition,
+                            R"(swas_alert_notifications_total{outcome="failed",receiver="ops"})"),
+            5);
+  EXPECT_EQ(testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})"), 0);
   // A retried message is the same message: same key, same alerts.
   std::map<std::string, std::string> body_by_key;
   for (const auto& r : recorder_.requests()) {
@@ -277,10 +281,11 @@ TEST_F(AlertsTest, ARejectingReceiverDropsAndCounts) {
   std::string exposition;
   EXPECT_TRUE(eventually([&] {
     exposition = testing::fetchOk("GET", daemon->url() + "/metrics");
-    return metric(exposition,
-                  R"(swas_alert_notifications_total{outcome="dropped",receiver="ops"})") == 5;
+    return testing::sample(exposition,
+                           R"(swas_alert_notifications_total{outcome="dropped",receiver="ops"})") ==
+           5;
   })) << exposition;
-  EXPECT_EQ(metric(exposition, R"(swas_alert_queue_length{receiver="ops"})"), 0);
+  EXPECT_EQ(testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})"), 0);
   EXPECT_EQ(recorder_.requests().size(), messages(recorder_).size());
   EXPECT_NE(daemon->stderrText().find("rejected"), std::string::npos);
 }
@@ -291,7 +296,7 @@ TEST_F(AlertsTest, KillNineWithNotificationsPendingLosesAndRepeatsNothing) {
   play();
   EXPECT_TRUE(eventually([&] {
     auto exposition = testing::fetchOk("GET", daemon->url() + "/metrics");
-    return metric(exposition, R"(swas_alert_queue_length{receiver="ops"})") == 5;
+    return testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})") == 5;
   }));
   daemon->process().signal(SIGKILL);
   daemon->process().wait();

@@ -22,6 +22,7 @@
 namespace swas {
 namespace {
 
+using testing::eventually;
 using testing::MonitorProcess;
 using testing::Process;
 using testing::SimProcess;
@@ -97,16 +98,6 @@ double sumOf(const std::string& exposition, const std::string& family,
 }
 
 // Polls `probe` until it returns true or `timeout` passes.
-bool eventually(const std::function<bool()>& probe,
-                std::chrono::seconds timeout = std::chrono::seconds(120)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 struct SimStats {
   size_t invocations = 0;
   std::map<std::string, int64_t> codes;  // DescribeCommandInvocations answers by code

@@ -144,6 +144,21 @@ std::string waitForLine(const std::string& path, const std::string& marker,
   }
 }
 
+bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+double sample(const std::string& exposition, const std::string& series) {
+  auto at = exposition.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(exposition.substr(at + series.size() + 2));
+}
+
 std::string goServerUrl(const std::string& stderr_path, Process& process) {
   std::string line =
       waitForLine(stderr_path, "msg=\"Listening on\"", std::chrono::seconds(60), &process);

@@ -92,6 +92,15 @@ class MonitorProcess {
 std::string writeTempFile(const std::string& name, const std::string& text);
 std::string testdataPath(const std::string& name);
 
+// Calls `probe` every 50 ms until it returns true (then true) or `timeout` passes (then false),
+// for conditions on other processes.
+bool eventually(const std::function<bool()>& probe,
+                std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+// The value of one sample of a Prometheus exposition, e.g. `swas_region_up{region_id="x"}`
+// written as exposed; -1 when absent.
+double sample(const std::string& exposition, const std::string& series);
+
 // Runs the loop until `done()` or `timeout`; returns done().
 bool waitFor(boost::asio::io_context& io, const std::function<bool()>& done,
              std::chrono::milliseconds timeout = std::chrono::seconds(20));

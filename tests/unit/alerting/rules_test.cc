@@ -118,8 +118,8 @@ TEST_F(LifecycleTest, ALaterSuccessOfTheSameCommandOnTheSameInstanceResolves) {
   ASSERT_EQ(resolved.notifications.size(), 1u) << "only to receivers with send_resolved";
   EXPECT_TRUE(resolved.notifications[0].resolved);
   EXPECT_EQ(resolved.notifications[0].receiver, "ops");
-  EXPECT_EQ(resolved.notifications[0].created_at,
-            sys_seconds(floor<seconds>(kNow)).time_since_epoch().count())
+  EXPECT_EQ(resolved.notifications[0].created_ms,
+            duration_cast<milliseconds>(kNow.time_since_epoch()).count())
       << "queued now, whatever the API's FinishTime says";
   EXPECT_EQ(lifecycle_.firing(), 1u);
 }
