@@ -6,12 +6,14 @@ JOBS ?= 2
 APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev libspdlog-dev \
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3
+  libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3 \
+  systemd lintian dpkg-dev
 
 CMAKE_COMMON := -DSWAS_WERROR=ON
 CONFORMANCE := tests/conformance
 
-.PHONY: all deps node-deps build build-asan test test-release test-asan demo bench clean
+.PHONY: all deps node-deps build build-asan test test-release test-asan test-package package \
+  demo bench clean
 
 all: build
 
@@ -48,7 +50,18 @@ test-asan: build-asan node-deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
-test: test-release test-asan
+# The Debian package: a Release build without tests, installed under /usr by CPack.
+package: deps
+	cmake -S . -B build-pkg -DCMAKE_BUILD_TYPE=Release -DSWAS_BUILD_TESTS=OFF \
+	  -DSWAS_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_COMMON)
+	cmake --build build-pkg -j$(JOBS)
+	cd build-pkg && cpack
+	@ls build-pkg/package/*.deb
+
+test-package: package
+	scripts/check_package.sh build-pkg/package/*.deb
+
+test: test-release test-asan test-package
 
 demo: build
 	@scripts/demo.sh
@@ -57,4 +70,4 @@ bench: build
 	@scripts/bench.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-pkg

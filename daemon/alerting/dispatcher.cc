@@ -101,6 +101,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       wait(w, milliseconds(5000));
       return;
     }
+    if (draining) {  // one attempt per message
+      std::erase_if(*rows, [&](const state::PendingNotification& r) {
+        return r.message_id && attempted.contains(*r.message_id);
+      });
+    }
     if (rows->empty()) return;
     auto now = clock.now();
     int64_t now_ms = unixMs(now);
@@ -135,7 +140,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       }
     } else {
       int64_t ready_at = first.notification.created_ms + options.gather.count();
-      if (ready_at > now_ms && rows->size() < w.receiver->maxPerMessage()) {
+      if (!draining && ready_at > now_ms && rows->size() < w.receiver->maxPerMessage()) {
         wait(w, milliseconds(ready_at - now_ms));
         return;
       }
@@ -149,7 +154,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         return;
       }
     }
-    if (first.next_attempt_at > now_ms) {
+    if (!draining && first.next_attempt_at > now_ms) {
       wait(w, milliseconds(first.next_attempt_at - now_ms));
       return;
     }
@@ -160,6 +165,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     std::vector<MessageItem> items;
     for (const auto& m : message) items.push_back({&m.alert, m.notification.resolved});
     auto request = w.receiver->request(items, clock.now());
+    if (draining) attempted.insert(message.front().message_id.value_or(message.front().id));
     w.busy = true;
     http.send(std::move(request), [self = shared_from_this(), &w,
                                    message = std::move(message)](http::HttpResult result) {
@@ -277,6 +283,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   asio::steady_timer housekeeping;
   std::vector<std::unique_ptr<Worker>> workers;
   bool stopping = false;
+  bool draining = false;
+  std::set<int64_t> attempted;  // message ids tried while draining
 };
 
 Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Store& store,
@@ -311,6 +319,16 @@ void Dispatcher::stop() {
   for (auto& w : impl_->workers) {
     w->timer.cancel();
     w->resend_timer.cancel();
+  }
+}
+
+void Dispatcher::drain() {
+  impl_->draining = true;
+  impl_->housekeeping.cancel();
+  for (auto& w : impl_->workers) {
+    w->timer.cancel();
+    w->resend_timer.cancel();
+    impl_->pump(*w);
   }
 }
 

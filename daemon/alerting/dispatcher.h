@@ -51,6 +51,9 @@ class Dispatcher {
   // New notifications were committed.
   void kick();
   void stop();
+  // Shutdown: one last attempt for every pending message now, backoff and gather window
+  // ignored, no retries; idle() once all were tried.
+  void drain();
   // No message in flight and nothing due now (tests, shutdown).
   bool idle() const;
 

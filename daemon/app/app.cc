@@ -1,12 +1,10 @@
 #include "daemon/app/app.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 #include <ostream>
 
 #include "daemon/app/daemon.h"
+#include "daemon/app/logging.h"
 #include "daemon/app/transition_output.h"
 #include "daemon/config/config.h"
 
@@ -30,18 +28,6 @@ struct Args {
   bool check = false;
   bool once = false;
 };
-
-// Logs go to stderr (stdout carries --once output). Under systemd, journald adds timestamps.
-void setupLogging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("swas");
-  if (std::getenv("JOURNAL_STREAM")) {
-    logger->set_pattern("%l %v");
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-  }
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
-}
 
 }  // namespace
 
@@ -86,6 +72,7 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
     for (const auto& problem : config.error()) err << problem << "\n";
     return 2;
   }
+  for (const auto& warning : config->warnings) err << "warning: " << warning << "\n";
   if (args.check) {
     size_t instances = 0;
     for (const auto& r : config->regions) instances += r.instance_ids.size();
@@ -97,8 +84,9 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
         << config->state.path << "\n";
     return 0;
   }
-  setupLogging(args.log_level.empty() ? config->log.level : args.log_level);
-  Daemon daemon(std::move(*config), env);
+  setupLogging(args.log_level.empty() ? config->log.level : args.log_level, config->log.format);
+  Daemon daemon(std::move(*config), env, args.config);
+  if (!args.log_level.empty()) daemon.overrideLogLevel(args.log_level);
   JsonLinesSink json(out);
   LogSink log;
   core::TransitionSink& sink = args.once ? static_cast<core::TransitionSink&>(json) : log;

@@ -14,7 +14,8 @@ namespace swas::app {
 // The composition root: owns the event loop and builds the object graph from the configuration.
 class Daemon {
  public:
-  Daemon(config::Config config, api::EnvLookup env);
+  // `config_path` is re-read on SIGHUP.
+  Daemon(config::Config config, api::EnvLookup env, std::string config_path);
   ~Daemon();
 
   // Opens the store and the credentials, builds one poller per region. The message names what
@@ -22,7 +23,10 @@ class Daemon {
   std::expected<void, std::string> init(core::TransitionSink& sink);
   // One full poll of every region; 0 when all succeeded, else 1 with the reasons on `err`.
   int once(std::ostream& err);
-  // Polls until SIGTERM or SIGINT, then stops within 10 s and returns 0.
+  // --log-level given: reloads do not change the level.
+  void overrideLogLevel(std::string level);
+  // Serves the endpoints and polls; SIGHUP reloads the configuration (a bad one is logged and
+  // ignored); SIGTERM or SIGINT stop within 10 s, after a last delivery attempt, returning 0.
   int run();
 
  private:

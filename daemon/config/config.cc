@@ -1,8 +1,11 @@
 #include "daemon/config/config.h"
 
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -49,8 +52,14 @@ class Parser {
   // Unknown keys are errors, with a suggestion for near misses.
   void checkKeys(const YAML::Node& node, const std::set<std::string>& allowed,
                  const std::string& section) {
+    std::set<std::string> seen;
     for (const auto& item : node) {
       std::string key = item.first.as<std::string>("");
+      if (!seen.insert(key).second) {
+        problem(item.first, "key '" + key + "' appears twice in " + section +
+                                "; the second would silently win");
+        continue;
+      }
       if (allowed.contains(key)) continue;
       std::string message = "unknown key '" + key + "' in " + section;
       std::string best;
@@ -99,6 +108,29 @@ class Parser {
     if (!node || node.IsNull()) return;
     if (scalar(node, key)) out = substitute(node, node.Scalar());
   }
+
+  // A file holding a secret (or a URL with a token): it must be readable now, and should not be
+  // readable by other users.
+  void secretFile(const YAML::Node& parent, const char* key, std::string& out) {
+    str(parent, key, out);
+    if (out.empty()) return;
+    const YAML::Node node = parent[key];
+    std::ifstream in(out);
+    if (!in) {
+      problem(node, std::string(key) + ": cannot read " + out + ": " + std::strerror(errno));
+      return;
+    }
+    struct stat st {};
+    if (::stat(out.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+      YAML::Mark mark = node.Mark();
+      warnings.push_back(name_ + ":" + std::to_string(mark.line + 1) + ":" +
+                         std::to_string(mark.column + 1) + ": " + key + ": " + out +
+                         " is readable by other users; chmod o-r it (or use systemd's "
+                         "LoadCredential=)");
+    }
+  }
+
+  Problems warnings;
 
   void dur(const YAML::Node& parent, const char* key, Duration& out, bool positive = true) {
     const YAML::Node node = parent[key];
@@ -183,7 +215,7 @@ void parseCredentials(Parser& p, const YAML::Node& node, api::CredentialsSetting
               "credentials");
   p.str(node, "access_key_id", c.access_key_id);
   p.str(node, "access_key_secret", c.access_key_secret);
-  p.str(node, "access_key_secret_file", c.access_key_secret_file);
+  p.secretFile(node, "access_key_secret_file", c.access_key_secret_file);
   p.str(node, "security_token", c.security_token);
   p.str(node, "ecs_ram_role", c.ecs_ram_role);
   p.str(node, "metadata_endpoint", c.metadata_endpoint);
@@ -290,8 +322,8 @@ void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
     p.str(item, "name", r.name);
     p.str(item, "type", r.type);
     p.str(item, "url", r.url);
-    p.str(item, "url_file", r.url_file);
-    p.str(item, "hmac_secret_file", r.hmac_secret_file);
+    p.secretFile(item, "url_file", r.url_file);
+    p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
     if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
       if (p.isMap(headers, "headers")) {
         for (const auto& h : headers)
@@ -395,6 +427,7 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
       p.problem(l["format"], "log.format must be text or json");
   }
   if (!p.problems.empty()) return std::unexpected(p.problems);
+  c.warnings = std::move(p.warnings);
   return c;
 }
 

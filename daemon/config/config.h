@@ -91,6 +91,8 @@ struct Config {
   HttpSettings http;
   AlertSettings alerts;
   LogSettings log;
+  // Not errors, but worth an operator's attention: "FILE:LINE:COL: message".
+  std::vector<std::string> warnings;
 
   Duration intervalOf(const RegionSettings& region) const {
     return region.interval.value_or(poll.interval);

@@ -1,5 +1,6 @@
 #include "daemon/metrics/endpoint.h"
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -30,6 +31,15 @@ void Health::setRegion(const std::string& region_id, bool ready, const std::stri
   if (reason.size() > kMaxReason) line += "...";
   std::lock_guard lock(mutex_);
   regions_[region_id] = {ready, std::move(line)};
+}
+
+void Health::follow(const std::vector<std::string>& regions,
+                    std::chrono::steady_clock::duration stuck_after) {
+  std::lock_guard lock(mutex_);
+  stuck_after_ = stuck_after;
+  std::erase_if(regions_, [&](const auto& entry) {
+    return std::find(regions.begin(), regions.end(), entry.first) == regions.end();
+  });
 }
 
 Health::Answer Health::live() const {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "daemon/core/clock.h"
 
@@ -36,6 +37,10 @@ class Health {
   // `reason` says why a region is not ready yet.
   void setRegion(const std::string& region_id, bool ready, const std::string& reason);
 
+  // The configured regions (others are forgotten) and the stuck threshold, on reload.
+  void follow(const std::vector<std::string>& regions,
+              std::chrono::steady_clock::duration stuck_after);
+
   // 200 while the loop beats, 503 once it has been stuck for stuck_after.
   Answer live() const;
   // 200 once every region has completed one poll, else 503 with a line per region not ready.
@@ -47,7 +52,7 @@ class Health {
     std::string reason = "no poll has completed yet";
   };
   const core::Clock& clock_;
-  const std::chrono::steady_clock::duration stuck_after_;
+  std::chrono::steady_clock::duration stuck_after_;
   mutable std::mutex mutex_;
   std::chrono::steady_clock::time_point last_beat_;
   std::map<std::string, Region> regions_;

@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -162,27 +163,56 @@ struct Metrics::Impl {
   Family<Gauge>& alerts_firing;
   Family<Gauge>& build_info;
   std::map<std::string, Region, std::less<>> regions;
+  std::vector<std::string> receivers;
 };
 
 Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
                  const MetricsOptions& options)
     : impl_(std::make_unique<Impl>(registry, clock)) {
-  for (const auto& id : options.regions) {
-    const std::string action = "DescribeCommandInvocations";
-    impl_->apiDuration(impl_->region(id), id, action);
-    impl_->api_requests.Add({{"region_id", id}, {"action", action}, {"code", "OK"}});
-  }
-  for (const auto& receiver : options.receivers) {
-    for (auto outcome : {core::kDelivered, core::kFailed, core::kDropped}) {
-      impl_->notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}});
-    }
-    impl_->queue_length.Add({{"receiver", receiver}});
-  }
+  follow(options.regions, options.receivers);
   impl_->alerts_firing.Add({});
   impl_->build_info.Add({{"version", options.version}, {"revision", options.revision}}).Set(1);
 }
 
 Metrics::~Metrics() = default;
+
+void Metrics::follow(const std::vector<std::string>& regions,
+                     const std::vector<std::string>& receivers) {
+  Impl& m = *impl_;
+  const std::string action = "DescribeCommandInvocations";
+  for (const auto& id : regions) {
+    m.apiDuration(m.region(id), id, action);
+    m.api_requests.Add({{"region_id", id}, {"action", action}, {"code", "OK"}});
+  }
+  // A region no longer polled loses its gauges and histograms (a frozen swas_region_up would
+  // page someone); its counters stay, as counters do.
+  for (auto it = m.regions.begin(); it != m.regions.end();) {
+    if (std::find(regions.begin(), regions.end(), it->first) != regions.end()) {
+      ++it;
+      continue;
+    }
+    Impl::Region& r = it->second;
+    m.region_up.Remove(r.up);
+    m.last_success.Remove(r.last_success);
+    m.poll_duration.Remove(r.poll_duration);
+    for (auto& [status, g] : r.invocations) m.invocations.Remove(g);
+    for (auto& [status, g] : r.instances) m.instances.Remove(g);
+    for (auto& [a, h] : r.api_duration) m.api_duration.Remove(h);
+    it = m.regions.erase(it);
+  }
+  for (const auto& receiver : receivers) {
+    for (auto outcome : {core::kDelivered, core::kFailed, core::kDropped}) {
+      m.notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}});
+    }
+    m.queue_length.Add({{"receiver", receiver}});
+  }
+  for (const auto& receiver : m.receivers) {
+    if (std::find(receivers.begin(), receivers.end(), receiver) == receivers.end()) {
+      m.queue_length.Remove(&m.queue_length.Add({{"receiver", receiver}}));
+    }
+  }
+  m.receivers = receivers;
+}
 
 void Metrics::onApiRequest(const std::string& region_id, const std::string& action,
                            const std::string& code, double seconds) {

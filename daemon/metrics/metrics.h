@@ -38,6 +38,10 @@ class Metrics final : public core::PollObserver,
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
+  // Adds the series of regions and receivers newly configured and removes the gauges of those
+  // no longer configured (on start and on reload).
+  void follow(const std::vector<std::string>& regions, const std::vector<std::string>& receivers);
+
   void onApiRequest(const std::string& region_id, const std::string& action,
                     const std::string& code, double seconds) override;
   void onPollFinished(const std::string& region_id, bool ok, double seconds, bool full_walk,

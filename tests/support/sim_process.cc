@@ -173,8 +173,10 @@ MonitorProcess::MonitorProcess(const std::string& daemon_path, const std::string
         std::filesystem::remove(dir + "/daemon.stderr");
         return dir + "/daemon.stderr";
       }()),
-      process_({daemon_path, "--config", config, "--log-level", log_level}, dir + "/daemon.stdout",
-               stderr_path_) {
+      process_(log_level.empty() ? std::vector<std::string>{daemon_path, "--config", config}
+                                 : std::vector<std::string>{daemon_path, "--config", config,
+                                                            "--log-level", log_level},
+               dir + "/daemon.stdout", stderr_path_) {
   std::string line =
       waitForLine(stderr_path_, "serving /metrics", std::chrono::seconds(30), &process_);
   if (auto at = line.find("http://"); at != std::string::npos) url_ = line.substr(at);

@@ -75,6 +75,7 @@ std::string goServerUrl(const std::string& stderr_path, Process& process);
 // until it serves its endpoints; logs go to `dir`/daemon.{stdout,stderr}.
 class MonitorProcess {
  public:
+  // `log_level` "" leaves it to the configuration.
   MonitorProcess(const std::string& daemon_path, const std::string& config, const std::string& dir,
                  const std::string& log_level = "info");
   // "http://127.0.0.1:PORT", or "" when it did not come up (the reason is in stderr()).

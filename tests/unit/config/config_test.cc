@@ -1,6 +1,12 @@
 #include "daemon/config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 namespace swas::config {
 namespace {
@@ -15,16 +21,50 @@ api::EnvLookup env(std::map<std::string, std::string> vars = {}) {
   };
 }
 
+// A directory of credential files as systemd's LoadCredential= provides them.
+std::string credentialsDirectory(mode_t mode) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("swas-config-test-" + std::to_string(getpid()) + "-" + std::to_string(mode));
+  std::filesystem::create_directories(dir);
+  for (std::string name : {"ak_secret", "ops_webhook_url"}) {
+    std::ofstream(dir / name) << "secret\n";
+    ::chmod((dir / name).c_str(), mode);
+  }
+  return dir.string();
+}
+
 TEST(Config, TheCommentedExampleLoads) {
+  std::string creds = credentialsDirectory(0600);
   auto c = loadConfig(std::string(SWAS_SOURCE_DIR) + "/config/swas-invocation-monitor.yaml",
-                      env({{"SWAS_ACCESS_KEY_ID", "id"}, {"CREDENTIALS_DIRECTORY", "/run/creds"}}));
+                      env({{"SWAS_ACCESS_KEY_ID", "id"}, {"CREDENTIALS_DIRECTORY", creds}}));
   ASSERT_TRUE(c) << c.error().front();
-  EXPECT_EQ(c->credentials.access_key_secret_file, "/run/creds/ak_secret");
+  EXPECT_EQ(c->credentials.access_key_secret_file, creds + "/ak_secret");
+  EXPECT_TRUE(c->warnings.empty());
   ASSERT_EQ(c->regions.size(), 2u);
   EXPECT_EQ(c->intervalOf(c->regions[0]), seconds(30));
   EXPECT_EQ(c->intervalOf(c->regions[1]), seconds(15));
   EXPECT_EQ(c->state.retention, hours(24 * 14));
   EXPECT_EQ(c->alerts.receivers.size(), 2u);
+}
+
+TEST(Config, SecretFilesMustBeReadableAndPrivate) {
+  std::string open_creds = credentialsDirectory(0644);
+  auto text = [](const std::string& dir) {
+    return "regions: [{region_id: cn-hangzhou}]\ncredentials:\n  access_key_id: id\n"
+           "  access_key_secret_file: " +
+           dir + "/ak_secret\n";
+  };
+  auto shared = parseConfig(text(open_creds), "cfg.yaml", env());
+  ASSERT_TRUE(shared);
+  ASSERT_EQ(shared->warnings.size(), 1u);
+  EXPECT_TRUE(shared->warnings[0].starts_with("cfg.yaml:4:27: access_key_secret_file: " +
+                                              open_creds + "/ak_secret is readable by other users"))
+      << shared->warnings[0];
+  auto missing = parseConfig(text("/nonexistent"), "cfg.yaml", env());
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().front(),
+            "cfg.yaml:4:27: access_key_secret_file: cannot read /nonexistent/ak_secret: No such "
+            "file or directory");
 }
 
 TEST(Config, DefaultsFromTheContract) {
@@ -95,6 +135,15 @@ TEST(Config, ListenAddress) {
             "cfg.yaml:3:11: http.listen: '127.0.0.1:99999': port must be a number 0..65535");
   EXPECT_FALSE(listen("9786"));
   EXPECT_FALSE(listen("::1:9786"));
+}
+
+TEST(Config, ADuplicateKeyIsAProblem) {
+  auto c = parseConfig("regions: [{region_id: a}]\npoll:\n  interval: 5s\npoll:\n  jitter: 0\n",
+                       "cfg.yaml", env());
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().front(),
+            "cfg.yaml:4:1: key 'poll' appears twice in the configuration; the second would "
+            "silently win");
 }
 
 TEST(Config, MissingRegionsAndBadYaml) {

@@ -1,0 +1,247 @@
+// The daemon as a service: the systemd notify protocol, SIGHUP reloads (good and bad), and
+// SIGTERM with a last delivery attempt.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/http_fetch.h"
+#include "tests/support/recorder.h"
+#include "tests/support/sim_process.h"
+
+namespace swas {
+namespace {
+
+using testing::eventually;
+using testing::MonitorProcess;
+using testing::Recorder;
+using testing::SimProcess;
+
+const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+// A datagram socket standing in for systemd's $NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    std::filesystem::remove(path);
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ADD_FAILURE() << "bind " << path << ": " << std::strerror(errno);
+    }
+  }
+  ~NotifySocket() {
+    ::close(fd_);
+    std::filesystem::remove(path_);
+  }
+  // Every datagram so far.
+  const std::vector<std::string>& messages() {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::recv(fd_, buffer, sizeof buffer, 0)) > 0) {
+      received_.emplace_back(buffer, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+  bool saw(const std::string& part) {
+    for (const auto& m : messages())
+      if (m.find(part) != std::string::npos) return true;
+    return false;
+  }
+  size_t count(const std::string& part) {
+    size_t n = 0;
+    for (const auto& m : messages())
+      if (m.find(part) != std::string::npos) ++n;
+    return n;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::vector<std::string> received_;
+};
+
+// Two regions, three instances, a new invocation every 2 s each, one in five failing.
+constexpr const char* kScenario = R"(generator:
+  seed: 4
+  regions: [cn-hangzhou, ap-southeast-1]
+  instances: 3
+  retained: 5
+  rate: 0.5
+  outcomes: {Success: 0.8, Failed: 0.2}
+  pending: 0.2s
+  duration_min: 0.5s
+  duration_max: 1s
+)";
+
+std::string config(const SimProcess& sim, const std::string& dir, const std::string& regions,
+                   const std::string& extra = "") {
+  return R"(credentials:
+  access_key_id: testid
+  access_key_secret: testsecret
+api:
+  endpoint: ")" +
+         sim.url() + R"("
+poll:
+  interval: 200ms
+regions:
+)" + regions +
+         R"(state:
+  path: )" +
+         dir +
+         R"(/state.db
+http:
+  listen: 127.0.0.1:0
+)" + extra;
+}
+
+std::string scrape(const MonitorProcess& daemon) {
+  return testing::fetchOk("GET", daemon.url() + "/metrics");
+}
+
+TEST(Service, NotifiesSystemdAndReloadsOnSighup) {
+  std::string dir =
+      std::filesystem::path(testing::writeTempFile(std::string(testName()) + "/x", ""))
+          .parent_path();
+  std::filesystem::remove(dir + "/state.db");
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  Recorder receiver;
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
+                                            config(sim, dir, "  - region_id: cn-hangzhou\n"));
+  NotifySocket systemd(dir + "/notify.sock");
+  ::setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
+  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+
+  EXPECT_TRUE(eventually([&] { return systemd.saw("READY=1\nSTATUS="); }));
+  EXPECT_TRUE(eventually([&] { return systemd.count("WATCHDOG=1") >= 3; }))
+      << "at least every 200 ms (half of WATCHDOG_USEC)";
+  EXPECT_TRUE(eventually([&] { return systemd.saw("STATUS=1 of 1 region(s) up"); }));
+  EXPECT_TRUE(eventually([&] {
+    return testing::sample(scrape(daemon), R"(swas_region_up{region_id="cn-hangzhou"})") == 1;
+  }));
+
+  // A valid change: another region instead, a receiver, debug logging.
+  std::ofstream(path) << config(sim, dir, "  - region_id: ap-southeast-1\n", R"(alerts:
+  receivers:
+    - name: ops
+      type: webhook
+      url: ")" + receiver.url() + R"("
+log:
+  level: debug
+)");
+  daemon.process().signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return systemd.saw("RELOADING=1"); }));
+  for (const auto& m : systemd.messages()) {
+    if (m.starts_with("RELOADING=1")) {
+      EXPECT_NE(m.find("\nMONOTONIC_USEC="), std::string::npos) << m;
+    }
+  }
+  EXPECT_TRUE(eventually([&] { return systemd.count("READY=1") == 2; }));
+  std::string exposition;
+  EXPECT_TRUE(eventually([&] {
+    exposition = scrape(daemon);
+    return testing::sample(exposition, R"(swas_region_up{region_id="ap-southeast-1"})") == 1;
+  }));
+  EXPECT_EQ(testing::sample(exposition, R"(swas_region_up{region_id="cn-hangzhou"})"), -1)
+      << "a removed region's gauges go";
+  EXPECT_EQ(testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})") >= 0, true);
+  EXPECT_TRUE(eventually([&] { return !receiver.requests().empty(); }))
+      << "the new receiver gets the new region's failures";
+  EXPECT_TRUE(eventually([&] {
+    return daemon.stderrText().find("debug poll region=ap-southeast-1") != std::string::npos;
+  })) << "log.level applied";
+  std::string log = daemon.stderrText();
+  EXPECT_NE(log.find("reloaded " + path), std::string::npos) << log;
+
+  // An invalid change: every problem logged with its position, the running config kept.
+  std::ofstream(path) << config(sim, dir, "  - region_id: cn-hangzhou\n", R"(log:
+  levle: debug
+)");
+  daemon.process().signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    return daemon.stderrText().find("still running the previous configuration") !=
+           std::string::npos;
+  }));
+  log = daemon.stderrText();
+  EXPECT_NE(log.find(path + ":"), std::string::npos) << log;
+  EXPECT_NE(log.find("unknown key 'levle' in log (did you mean 'level'?)"), std::string::npos)
+      << log;
+  double calls = testing::sample(
+      scrape(daemon),
+      R"(swas_api_requests_total{action="DescribeCommandInvocations",code="OK",region_id="ap-southeast-1"})");
+  EXPECT_TRUE(eventually([&] {
+    return testing::sample(
+               scrape(daemon),
+               R"(swas_api_requests_total{action="DescribeCommandInvocations",code="OK",region_id="ap-southeast-1"})") >
+           calls;
+  })) << "still polling the previous configuration's region";
+  EXPECT_EQ(systemd.count("READY=1"), 2u);
+
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0);
+  EXPECT_TRUE(systemd.saw("STOPPING=1"));
+}
+
+TEST(Service, StopMakesALastDeliveryAttempt) {
+  std::string dir =
+      std::filesystem::path(testing::writeTempFile(std::string(testName()) + "/x", ""))
+          .parent_path();
+  std::filesystem::remove(dir + "/state.db");
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  Recorder receiver;
+  receiver.answer(503);
+  std::string path =
+      testing::writeTempFile(std::string(testName()) + "/config.yaml",
+                             config(sim, dir, "  - region_id: cn-hangzhou\n", R"(alerts:
+  receivers:
+    - name: ops
+      type: webhook
+      url: ")" + receiver.url() + R"("
+  retry:
+    initial_backoff: 1h
+    max_backoff: 1h
+)"));
+  auto daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, path, dir);
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
+  double waiting = 0;
+  EXPECT_TRUE(eventually([&] {
+    waiting = testing::sample(scrape(*daemon), R"(swas_alert_queue_length{receiver="ops"})");
+    return waiting > 0 && !receiver.requests().empty();
+  }));
+  // Every message failed once and waits an hour; stopping now tries each once more.
+  receiver.answer(200);
+  size_t before = receiver.requests().size();
+  daemon->process().signal(SIGTERM);
+  EXPECT_EQ(daemon->process().wait(std::chrono::seconds(15)), 0);
+  EXPECT_GT(receiver.requests().size(), before);
+  for (size_t i = before; i < receiver.requests().size(); ++i) {
+    EXPECT_EQ(receiver.requests()[i].answered, 200);
+  }
+  // The outbox was left empty: every pending notification was delivered on the way out.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir + "/state.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &count, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(count, 0), 0);
+  sqlite3_finalize(count);
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace swas
