@@ -29,6 +29,15 @@ alerts:
     - {name: demo, type: webhook, url: "http://${hookline#listening on }/hook"}
 YAML
 echo "daemon: $(./build/swas-invocation-monitor --version), config $work/config.yaml"
-echo "webhook receiver: ${hookline#listening on }; metrics on http://127.0.0.1:9786/metrics"
-echo "alerts as the receiver gets them (the first poll alerts on the last hour's failures):"
+echo "webhook receiver: ${hookline#listening on }; metrics: http://127.0.0.1:9786/metrics"
+echo "alerts as the receiver gets them, and every 10 s what the daemon tracks:"
+# Every 10 s: executions by per-instance status, from the daemon's own metrics.
+(while sleep 10; do
+  curl -sf http://127.0.0.1:9786/metrics | awk -F'[{}" ]' '
+    /^swas_invocation_instances\{/ { for (i = 1; i <= NF; i++) if ($i == "invocation_status=") s = $(i + 1); n[s] += $NF }
+    /^swas_alerts_firing / { firing = $NF }
+    END { line = ""; for (s in n) if (n[s] > 0) line = line " " s "=" n[s]
+          if (line != "") printf "[tracking] executions:%s; alerts firing: %d\n", line, firing }'
+done) &
+trap 'kill $sim $hook $! 2>/dev/null; rm -rf "$work"' EXIT
 ./build/swas-invocation-monitor --config "$work/config.yaml" --log-level error "$@"

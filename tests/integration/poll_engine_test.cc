@@ -301,7 +301,9 @@ generator:
   duration_max: 10s
 )");
   std::string only_one = testing::readFile(config_);
-  only_one.replace(only_one.find("  - region_id: ap-southeast-1\n"), 30, "");
+  // Drop the second region: its region_id line and its instance_ids line.
+  size_t second = only_one.find("  - region_id: ap-southeast-1\n");
+  only_one.erase(second, only_one.find('\n', second + 30) + 1 - second);
   std::ofstream(config_) << only_one;
   auto daemon = launch(0);
   int now = 0;
