@@ -65,7 +65,7 @@ std::string description(const core::Transition& t) {
   out += ".";
   if (!t.error_code.empty()) out += " ErrorCode " + t.error_code;
   if (!t.error_info.empty()) out += (t.error_code.empty() ? " " : ": ") + t.error_info;
-  if (!t.error_code.empty() && t.error_info.empty()) out += ".";
+  if ((!t.error_code.empty() || !t.error_info.empty()) && out.back() != '.') out += ".";
   if (t.exit_code) out += " Exit code " + std::to_string(*t.exit_code) + ".";
   out +=
       " The output annotation holds the last 1 KiB of output; all of it: aliyun swas-open "

@@ -74,14 +74,7 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
   }
   for (const auto& warning : config->warnings) err << "warning: " << warning << "\n";
   if (args.check) {
-    size_t instances = 0;
-    for (const auto& r : config->regions) instances += r.instance_ids.size();
-    out << "OK\n"
-        << config->regions.size() << " region(s), "
-        << (instances == 0 ? std::string("every instance")
-                           : std::to_string(instances) + " instance(s)")
-        << ", " << config->alerts.receivers.size() << " receiver(s); state in "
-        << config->state.path << "\n";
+    out << "OK\n" << config::summary(*config) << "\n";
     return 0;
   }
   setupLogging(args.log_level.empty() ? config->log.level : args.log_level, config->log.format);

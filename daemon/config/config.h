@@ -102,6 +102,10 @@ struct Config {
 // Every problem found, each as "FILE:LINE:COL: message"; never a secret's value.
 using Problems = std::vector<std::string>;
 
+// One paragraph for --check-config: regions, instances, receivers, where credentials come from,
+// state and listener. Never a secret, nor a receiver's URL (it may carry a token).
+std::string summary(const Config& config);
+
 std::expected<Config, Problems> loadConfig(const std::string& path, const api::EnvLookup& env);
 std::expected<Config, Problems> parseConfig(const std::string& text, const std::string& name,
                                             const api::EnvLookup& env);

@@ -137,6 +137,29 @@ TEST(Config, ListenAddress) {
   EXPECT_FALSE(listen("::1:9786"));
 }
 
+TEST(Config, SummaryNamesWhatMattersAndNoSecret) {
+  auto c = parseConfig(R"(credentials: {access_key_id: id, access_key_secret: s3cr3t}
+regions:
+  - {region_id: cn-hangzhou}
+  - {region_id: ap-southeast-1, instance_ids: [i-1, i-2], interval: 15s}
+alerts:
+  receivers:
+    - {name: ops, type: webhook, url: "https://hooks.example/T0/token"}
+    - {name: am, type: alertmanager, url: "http://127.0.0.1:9093"}
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  std::string s = summary(*c);
+  EXPECT_EQ(s,
+            "2 region(s): cn-hangzhou (every instance, every 30s), ap-southeast-1 (2 "
+            "instance(s), every 15s); 2 receiver(s): ops (webhook), am (alertmanager); "
+            "credentials: an AccessKey in the configuration; alerting on 5 status(es) and any "
+            "ErrorCode; state in /var/lib/swas-invocation-monitor/state.db (kept 14 days); "
+            "metrics on http://127.0.0.1:9786/metrics.");
+  EXPECT_EQ(s.find("s3cr3t"), std::string::npos);
+  EXPECT_EQ(s.find("token"), std::string::npos);
+}
+
 TEST(Config, ADuplicateKeyIsAProblem) {
   auto c = parseConfig("regions: [{region_id: a}]\npoll:\n  interval: 5s\npoll:\n  jitter: 0\n",
                        "cfg.yaml", env());
