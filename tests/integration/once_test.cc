@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -91,6 +92,27 @@ TEST_F(OnceTest, InvalidConfigurationExitsTwoWithPositions) {
   EXPECT_EQ(run({"--config", cfg, "--check-config"}), 2);
   EXPECT_EQ(run({"--config", config(), "--check-config"}), 0);
   EXPECT_TRUE(out_.starts_with("OK\n")) << out_;
+}
+
+TEST_F(OnceTest, JsonLogsAreOneObjectPerLine) {
+  std::string cfg = config("wrongsecret");
+  std::ofstream(cfg, std::ios::app) << "log: {level: debug, format: json}\n";
+  EXPECT_EQ(run({"--config", cfg, "--once"}), 1);
+  // The log, without the exit reason printed after it (not a log line; it may span lines).
+  std::istringstream in(err_.substr(0, err_.find("swas-invocation-monitor: region")));
+  size_t objects = 0;
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_TRUE(line.starts_with("{\"ts\":\"") && line.ends_with("\"}")) << line;
+    EXPECT_NE(line.find("\"level\":\""), std::string::npos) << line;
+    EXPECT_NE(line.find("\"msg\":\""), std::string::npos) << line;
+    ++objects;
+  }
+  EXPECT_GT(objects, 1u) << err_;
+  EXPECT_NE(err_.find("region=cn-hangzhou action=DescribeCommandInvocations poll failed: api "
+                      "Code=SignatureDoesNotMatch"),
+            std::string::npos)
+      << "an API error line names the region, the action and the Code: " << err_;
+  EXPECT_NE(err_.find("RequestId="), std::string::npos) << err_;
 }
 
 TEST_F(OnceTest, AStateFileInUseIsRefusedNamingIt) {
