@@ -140,10 +140,7 @@ std::map<std::pair<std::string, std::string>, int> delivered(const Recorder& rec
 class AlertsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(testing::writeTempFile(std::string(testName()) + "/x", ""))
-               .parent_path()
-               .string();
-    std::filesystem::remove(dir_ + "/state.db");
+    dir_ = testing::freshTestDir();
     sim_ = std::make_unique<SimProcess>(
         testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
     config_ = testing::writeTempFile(

@@ -29,13 +29,6 @@ using testing::SimProcess;
 
 const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
-std::string freshDir(const std::string& name) {
-  auto dir = std::filesystem::path(testing::writeTempFile(name + "/x", "")).parent_path();
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 std::string daemonConfig(const SimProcess& sim, const std::string& dir,
                          const std::string& interval = "200ms",
                          const std::string& secret = "testsecret") {
@@ -143,7 +136,7 @@ std::string promtoolCheck(const std::string& exposition, const std::string& dir)
 }
 
 TEST(Metrics, AScrapePassesPromtoolAndSeriesDoNotGrowWithInvocations) {
-  std::string dir = freshDir(testName());
+  std::string dir = testing::freshTestDir();
   // 2 regions x 4 instances: 50 finished invocations each at start (100), then 995 a second each
   // for 10 simulated seconds (20,000 in all).
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", R"(clock: manual
@@ -230,7 +223,7 @@ generator:
 }
 
 TEST(Endpoints, ReadyOnlyOnceEveryRegionPolledAndScrapesNeverCallTheApi) {
-  std::string dir = freshDir(testName());
+  std::string dir = testing::freshTestDir();
   SimProcess sim(testing::testdataPath("conformance.yaml"));
   {
     // Refused credentials: alive, not ready, and each region says why.
@@ -330,7 +323,7 @@ class PrometheusProcess {
 };
 
 TEST(Prometheus, ScrapesTheValuesTheScenarioImplies) {
-  std::string dir = freshDir(testName());
+  std::string dir = testing::freshTestDir();
   // 2 regions x 3 instances, 2 new invocations a second each for 20 simulated seconds; 10%
   // Failed, 5% Timeout, 5% Error; 30% of API calls throttled.
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", R"(clock: manual

@@ -110,10 +110,7 @@ std::string scrape(const MonitorProcess& daemon) {
 }
 
 TEST(Service, NotifiesSystemdAndReloadsOnSighup) {
-  std::string dir =
-      std::filesystem::path(testing::writeTempFile(std::string(testName()) + "/x", ""))
-          .parent_path();
-  std::filesystem::remove(dir + "/state.db");
+  std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   Recorder receiver;
   std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
@@ -197,10 +194,7 @@ log:
 }
 
 TEST(Service, StopMakesALastDeliveryAttempt) {
-  std::string dir =
-      std::filesystem::path(testing::writeTempFile(std::string(testName()) + "/x", ""))
-          .parent_path();
-  std::filesystem::remove(dir + "/state.db");
+  std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   Recorder receiver;
   receiver.answer(503);

@@ -1,6 +1,7 @@
 #include "tests/support/sim_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +130,15 @@ std::string readFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string freshTestDir() {
+  auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto dir =
+      std::filesystem::path(writeTempFile(std::string(info->name()) + "/x", "")).parent_path();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
 }
 
 std::string waitForLine(const std::string& path, const std::string& marker,

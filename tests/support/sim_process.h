@@ -92,6 +92,8 @@ class MonitorProcess {
 // Writes `text` to a fresh file under the test's temp dir and returns its path.
 std::string writeTempFile(const std::string& name, const std::string& text);
 std::string testdataPath(const std::string& name);
+// An empty directory of the running gtest test's own (its name), under the temp dir.
+std::string freshTestDir();
 
 // Calls `probe` every 50 ms until it returns true (then true) or `timeout` passes (then false),
 // for conditions on other processes.
