@@ -27,8 +27,10 @@ struct DeliveryOptions {
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{300'000};
   std::chrono::milliseconds give_up_after{24 * 3600'000};
-  // Notifications created within this window of the first go out together.
-  std::chrono::milliseconds gather{1000};
+  // Notifications queued within this window of the first go out together: all of one poll's
+  // (committed at once), and those of other regions' polls close behind. Short, because it
+  // adds to the detection latency.
+  std::chrono::milliseconds gather{250};
   std::chrono::milliseconds resend_every{60'000};        // Alertmanager receivers
   std::chrono::milliseconds resolved_resend{300'000};    // resolved alerts re-sent this long
   std::chrono::milliseconds housekeeping_every{60'000};  // resolve timeout, eviction

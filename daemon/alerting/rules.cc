@@ -160,8 +160,16 @@ Lifecycle::Lifecycle(LifecycleOptions options) : options_(std::move(options)) {}
 
 void Lifecycle::load(const std::vector<core::Alert>& alerts) {
   for (const auto& a : alerts) {
-    if (!a.ends_at) firing_[a.fingerprint] = a;
+    if (!a.ends_at) remember(a);
   }
+}
+
+void Lifecycle::remember(const core::Alert& a) {
+  // What resolution and expiry need; the labels and annotations stay in the store.
+  core::Alert slim = a;
+  slim.labels_json.clear();
+  slim.annotations_json.clear();
+  firing_[a.fingerprint] = std::move(slim);
 }
 
 void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
@@ -211,7 +219,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
 
 void Lifecycle::committed(const core::AlertWrites& writes) {
   if (writes.empty()) return;
-  for (const auto& a : writes.fired) firing_[a.fingerprint] = a;
+  for (const auto& a : writes.fired) remember(a);
   for (const auto& r : writes.resolved) firing_.erase(r.fingerprint);
   if (on_change_) on_change_();
 }

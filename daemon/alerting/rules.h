@@ -64,6 +64,7 @@ class Lifecycle final : public core::AlertPlanner {
   size_t firing() const { return firing_.size(); }
 
  private:
+  void remember(const core::Alert& alert);
   // `now_ms` (Unix milliseconds) is when its notifications are queued.
   void resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
                core::AlertWrites& writes) const;

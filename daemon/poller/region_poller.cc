@@ -22,7 +22,10 @@ using asio::use_awaitable;
 
 namespace {
 
-core::Invocation toCore(const std::string& region_id, api::CommandInvocation&& v) {
+// Output and ErrorInfo only matter for an alert, so an instance that cannot alert does not keep
+// them: a full walk of 100,000 pairs would otherwise hold every Output at once.
+core::Invocation toCore(const std::string& region_id, api::CommandInvocation&& v,
+                        const core::AlertCondition& alerting) {
   core::Invocation out{region_id,
                        std::move(v.invoke_id),
                        std::move(v.command_id),
@@ -33,10 +36,11 @@ core::Invocation toCore(const std::string& region_id, api::CommandInvocation&& v
                        {}};
   out.instances.reserve(v.instances.size());
   for (auto& i : v.instances) {
+    bool may_alert = alerting.matches(i.invocation_status, i.error_code);
     out.instances.push_back(core::InstanceState{
         std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
-        std::move(i.error_info), i.exit_code, std::move(i.start_time), std::move(i.finish_time),
-        std::move(i.output)});
+        may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::string(),
+        std::move(i.finish_time), may_alert ? std::move(i.output) : std::string()});
   }
   return out;
 }
@@ -185,7 +189,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       if (!result) co_return result.error();
       std::vector<core::Invocation> items;
       items.reserve(result->invocations.size());
-      for (auto& v : result->invocations) items.push_back(toCore(options.region_id, std::move(v)));
+      for (auto& v : result->invocations)
+        items.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
       walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
       if (!items.empty()) previous_oldest = items.back().creation_time;
       bool early =
@@ -315,7 +320,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
           co_return finish(outcome, started);
         }
         for (auto& v : (*r)->invocations)
-          fetched.push_back(toCore(options.region_id, std::move(v)));
+          fetched.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
       }
     }
     if (full) {
@@ -339,14 +344,13 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     diff_options.watched_instances = options.watched_instances;
     diff_options.alert_condition = options.alert_condition;
     diff_options.forget_before = wall - options.retention;
-    state::DiffResult diff = state::diff(snapshot, fetched, diff_options);
-
     state::RegionCursor next = cursor;
     next.known = true;
     if (full) next.last_full_scan = wall;
     for (const auto& inv : fetched) {
       if (inv.creation_time > next.newest_creation) next.newest_creation = inv.creation_time;
     }
+    state::DiffResult diff = state::diff(snapshot, std::move(fetched), diff_options);
     // Alerts and their notifications go into the same transaction as the transitions.
     core::AlertWrites alerts = planner.plan(diff.transitions, wall);
     // A poll that changed nothing and moved no cursor writes nothing (no fsync per idle poll).

@@ -16,12 +16,22 @@ core::Transition transition(const core::Invocation& inv, const core::InstanceSta
                             const core::AlertCondition& condition) {
   bool occurrence = alertable && condition.matches(inst.status, inst.error_code) &&
                     !(was && condition.matches(was->status, was->error_code));
-  return core::Transition{
-      inv.region_id,  inv.invoke_id,     inst.instance_id,
-      inv.command_id, inv.command_name,  was ? was->status : std::string(core::kNone),
-      inst.status,    inst.error_code,   inst.error_info,
-      inst.exit_code, inv.creation_time, inst.finish_time,
-      inst.output,    alertable,         occurrence};
+  // Output and ErrorInfo are for the alert; other transitions do not carry copies.
+  return core::Transition{inv.region_id,
+                          inv.invoke_id,
+                          inst.instance_id,
+                          inv.command_id,
+                          inv.command_name,
+                          was ? was->status : std::string(core::kNone),
+                          inst.status,
+                          inst.error_code,
+                          occurrence ? inst.error_info : std::string(),
+                          inst.exit_code,
+                          inv.creation_time,
+                          inst.finish_time,
+                          occurrence ? inst.output : std::string(),
+                          alertable,
+                          occurrence};
 }
 
 void refreshFinished(StoredInvocation& s) {
@@ -33,12 +43,11 @@ void refreshFinished(StoredInvocation& s) {
 
 }  // namespace
 
-DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation>& fetched,
+DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetched,
                 const DiffOptions& options) {
   DiffResult result;
   RegionSnapshot seen;  // what this poll has already reported, over `stored`
-  for (const core::Invocation& original : fetched) {
-    core::Invocation inv = original;
+  for (core::Invocation& inv : fetched) {
     if (!options.watched_instances.empty()) {
       std::erase_if(inv.instances, [&](const core::InstanceState& i) {
         return !options.watched_instances.contains(i.instance_id);

@@ -55,7 +55,8 @@ struct DiffResult {
 // and overall-status changes of `fetched` against `stored`. An invocation fetched twice in one
 // poll (pages shifting under the walk) is diffed against its first appearance, so nothing is
 // reported twice. Instances absent from `fetched` are left as they are.
-DiffResult diff(const RegionSnapshot& stored, const std::vector<core::Invocation>& fetched,
+// `fetched` is consumed: its invocations move into the result.
+DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetched,
                 const DiffOptions& options);
 
 // How many invocations are in each overall status, and (invocation, instance) pairs in each

@@ -76,21 +76,6 @@ size_t total(const std::map<std::string, size_t>& by_family) {
   return n;
 }
 
-// Sum of the samples of `family` whose line contains every one of `matchers`.
-double sumOf(const std::string& exposition, const std::string& family,
-             const std::vector<std::string>& matchers = {}) {
-  double sum = 0;
-  std::istringstream in(exposition);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.starts_with(family + "{") && !line.starts_with(family + " ")) continue;
-    bool all = true;
-    for (const auto& m : matchers) all = all && line.find(m) != std::string::npos;
-    if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return sum;
-}
-
-// Polls `probe` until it returns true or `timeout` passes.
 struct SimStats {
   size_t invocations = 0;
   std::map<std::string, int64_t> codes;  // DescribeCommandInvocations answers by code
@@ -161,9 +146,10 @@ generator:
     std::string exposition;
     bool ok = eventually([&] {
       exposition = scrape(daemon);
-      return sumOf(exposition, "swas_invocations") == static_cast<double>(expected);
+      return testing::sumOf(exposition, "swas_invocations") == static_cast<double>(expected);
     });
-    EXPECT_TRUE(ok) << "tracking " << sumOf(exposition, "swas_invocations") << " of " << expected;
+    EXPECT_TRUE(ok) << "tracking " << testing::sumOf(exposition, "swas_invocations") << " of "
+                    << expected;
     return exposition;
   };
   std::map<std::string, size_t> series_at;
@@ -183,17 +169,20 @@ generator:
   std::string large = caughtUp(stats.invocations);
   EXPECT_TRUE(eventually([&] {
     large = scrape(daemon);
-    return sumOf(large, "swas_invocation_instances", {"invocation_status=\"Running\""}) == 0 &&
-           sumOf(large, "swas_invocation_instances", {"invocation_status=\"Pending\""}) == 0;
+    return testing::sumOf(large, "swas_invocation_instances", {"invocation_status=\"Running\""}) ==
+               0 &&
+           testing::sumOf(large, "swas_invocation_instances", {"invocation_status=\"Pending\""}) ==
+               0;
   }));
   EXPECT_EQ(promtoolCheck(large, dir), "");
 
   auto small_series = seriesByFamily(small);
   auto half_series = seriesByFamily(half);
   auto large_series = seriesByFamily(large);
-  std::cout << "[ series ] " << total(small_series) << " at " << sumOf(small, "swas_invocations")
-            << " invocations, " << total(half_series) << " at " << sumOf(half, "swas_invocations")
-            << ", " << total(large_series) << " at " << stats.invocations << "\n";
+  std::cout << "[ series ] " << total(small_series) << " at "
+            << testing::sumOf(small, "swas_invocations") << " invocations, " << total(half_series)
+            << " at " << testing::sumOf(half, "swas_invocations") << ", " << total(large_series)
+            << " at " << stats.invocations << "\n";
   for (const auto& [family, n] : large_series) std::cout << "  " << family << " " << n << "\n";
 
   // What the series depend on: regions, statuses, instances, error codes and result codes.
@@ -363,9 +352,10 @@ faults:
     stats = simStats(sim);
     double reported = 0;
     for (std::string to : {"Success", "Failed", "Timeout", "Error"})
-      reported += sumOf(exposition, "swas_invocation_transitions_total", {"to=\"" + to + "\""});
+      reported +=
+          testing::sumOf(exposition, "swas_invocation_transitions_total", {"to=\"" + to + "\""});
     return reported == static_cast<double>(stats.terminal) &&
-           sumOf(exposition, "swas_api_requests_total", {"code=\"Throttling.User\""}) ==
+           testing::sumOf(exposition, "swas_api_requests_total", {"code=\"Throttling.User\""}) ==
                static_cast<double>(stats.codes["Throttling.User"]);
   });
   ASSERT_TRUE(caught_up) << exposition;

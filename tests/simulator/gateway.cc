@@ -572,7 +572,7 @@ void Gateway::handleMetadata(const http::ServerRequest& request, const http::Res
 
 // ---- Admin ------------------------------------------------------------------------------
 
-std::string Gateway::stats(bool with_truth) const {
+std::string Gateway::stats(bool with_truth, double since) const {
   std::string body;
   JsonObject root(body);
   root.key("requests");
@@ -593,6 +593,7 @@ std::string Gateway::stats(bool with_truth) const {
     body.push_back('[');
     bool first = true;
     for (const auto& t : world_.truth()) {
+      if (t.time < since) continue;
       if (!first) body.push_back(',');
       first = false;
       JsonObject e(body);
@@ -617,7 +618,10 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
   try {
     if (path == "/_sim/stats" && request.method == "GET") {
       bool truth = request.target.find("truth=0") == std::string::npos;
-      respond(json(200, stats(truth)));
+      auto query = api::parseQuery(
+          request.target.substr(std::min(request.target.size(), request.target.find('?') + 1)));
+      std::string since = query ? param(*query, "since") : "";
+      respond(json(200, stats(truth, since.empty() ? 0.0 : std::stod(since))));
     } else if (path == "/_sim/faults" && request.method == "POST") {
       applyFaults(faults_, request.body);
       respond(json(200, "{\"ok\":true}"));

@@ -84,7 +84,7 @@ class Gateway {
   std::string requestId();
   bool roll(double probability);
   void count(const std::string& action, const std::string& code);
-  std::string stats(bool with_truth) const;
+  std::string stats(bool with_truth, double since = 0) const;
 
   boost::asio::io_context& io_;
   Scenario scenario_;

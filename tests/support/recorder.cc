@@ -14,7 +14,7 @@ struct Recorder::Impl {
       io.get_executor()};
   http::HttpServer server{io, [this](http::ServerRequest request, http::Responder respond) {
                             std::lock_guard lock(mutex);
-                            records.push_back({request, status});
+                            records.push_back({request, status, std::chrono::system_clock::now()});
                             http::ServerResponse response{status, {}, "ok"};
                             response.reset_connection = status == 0;
                             respond(std::move(response));

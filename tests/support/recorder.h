@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@ class Recorder {
   struct Request {
     http::ServerRequest request;
     int answered = 0;  // the status sent, 0 for a dropped connection
+    std::chrono::system_clock::time_point received_at;
   };
 
   Recorder();

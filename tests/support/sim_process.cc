@@ -169,6 +169,19 @@ double sample(const std::string& exposition, const std::string& series) {
   return std::stod(exposition.substr(at + series.size() + 2));
 }
 
+double sumOf(const std::string& exposition, const std::string& family,
+             const std::vector<std::string>& matchers) {
+  double sum = 0;
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with(family + "{") && !line.starts_with(family + " ")) continue;
+    bool all = true;
+    for (const auto& m : matchers) all = all && line.find(m) != std::string::npos;
+    if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
 std::string goServerUrl(const std::string& stderr_path, Process& process) {
   std::string line =
       waitForLine(stderr_path, "msg=\"Listening on\"", std::chrono::seconds(60), &process);

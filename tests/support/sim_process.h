@@ -52,6 +52,7 @@ class Process {
   // Waits for the exit; returns the exit code, or 128 + signal number.
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   bool running();
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -103,6 +104,9 @@ bool eventually(const std::function<bool()>& probe,
 // The value of one sample of a Prometheus exposition, e.g. `swas_region_up{region_id="x"}`
 // written as exposed; -1 when absent.
 double sample(const std::string& exposition, const std::string& series);
+// The sum of the samples of `family` whose line contains every one of `matchers`.
+double sumOf(const std::string& exposition, const std::string& family,
+             const std::vector<std::string>& matchers = {});
 
 // Runs the loop until `done()` or `timeout`; returns done().
 bool waitFor(boost::asio::io_context& io, const std::function<bool()>& done,

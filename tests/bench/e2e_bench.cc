@@ -1,0 +1,226 @@
+// End to end at scale: the daemon against swas-sim's seeded generator on loopback, alerting a
+// local webhook receiver. After the cold-start walk (timed: the full-walk duration), it measures
+// for --seconds: API calls per region per poll, daemon CPU per 1,000 observed state changes,
+// peak RSS, and detection latency from the simulator's status change to the receiver's receipt.
+// Prints one JSON object.
+//
+//   e2e_bench [--regions N] [--retained N] [--instances N] [--rate PER_S] [--seconds N]
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "tests/support/http_fetch.h"
+#include "tests/support/recorder.h"
+#include "tests/support/sim_process.h"
+
+namespace {
+
+namespace t = swas::testing;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int regions = 10;
+  int retained = 3000;
+  int instances = 3;
+  double rate = 1;
+  int seconds = 120;
+};
+
+// utime + stime of a process, in seconds.
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; fields >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) {
+      stime = std::stoll(field);
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// VmHWM (peak resident set) of a process, in MiB.
+double peakRssMib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return -1;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string arg = argv[i];
+    double value = std::stod(argv[i + 1]);
+    if (arg == "--regions")
+      o.regions = static_cast<int>(value);
+    else if (arg == "--retained")
+      o.retained = static_cast<int>(value);
+    else if (arg == "--instances")
+      o.instances = static_cast<int>(value);
+    else if (arg == "--rate")
+      o.rate = value;
+    else if (arg == "--seconds")
+      o.seconds = static_cast<int>(value);
+    else {
+      std::cerr << "unknown argument " << arg << "\n";
+      return 2;
+    }
+  }
+  auto dir =
+      std::filesystem::temp_directory_path() / ("swas-e2e-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string regions_yaml, regions_list;
+  for (int r = 0; r < o.regions; ++r) {
+    std::string id = "bench-region-" + std::to_string(r);
+    regions_list += (r ? ", " : "") + id;
+    regions_yaml += "  - region_id: " + id + "\n";
+  }
+  t::Recorder receiver;
+  t::SimProcess sim(t::writeTempFile(
+      "e2e-bench/scenario.yaml",
+      "generator:\n  seed: 42\n  regions: [" + regions_list +
+          "]\n  instances: " + std::to_string(o.instances) + "\n  instances_per_invocation: " +
+          std::to_string(o.instances) + "\n  retained: " + std::to_string(o.retained) +
+          "\n  rate: " + std::to_string(o.rate) + R"(
+  outcomes: {Success: 0.9, Failed: 0.05, Timeout: 0.03, Error: 0.02}
+  pending: 0.2s
+  duration_min: 0.5s
+  duration_max: 3s
+  output_bytes: 256
+)"));
+  std::string config = t::writeTempFile("e2e-bench/config.yaml", R"(credentials:
+  access_key_id: testid
+  access_key_secret: testsecret
+api:
+  endpoint: ")" + sim.url() + R"("
+  rate_limit: 100
+poll:
+  interval: 1s
+  jitter: 0.1
+regions:
+)" + regions_yaml + R"(state:
+  path: )" + (dir / "state.db").string() + R"(
+http:
+  listen: 127.0.0.1:0
+alerts:
+  receivers:
+    - {name: bench, type: webhook, url: ")" + receiver.url() + R"("}
+log:
+  level: warn
+)");
+  auto started = Clock::now();
+  t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir.string(), "info");
+  if (daemon.url().empty()) {
+    std::cerr << "daemon did not start: " << daemon.stderrText();
+    return 1;
+  }
+  pid_t pid = daemon.process().pid();
+  bool ready = t::eventually(
+      [&] {
+        auto r = t::fetch("GET", daemon.url() + "/readyz");
+        return r && r->status == 200;
+      },
+      std::chrono::minutes(10));
+  double full_walk = std::chrono::duration<double>(Clock::now() - started).count();
+  if (!ready) {
+    std::cerr << "the daemon never became ready\n";
+    return 1;
+  }
+  std::string before = t::fetchOk("GET", daemon.url() + "/metrics");
+  // The simulator's clock at the start of the window (its ground truth is kept from there on).
+  double window_sim_start = 0;
+  {
+    simdjson::dom::parser p;
+    window_sim_start =
+        p.parse(t::fetchOk("GET", sim.url() + "/_sim/stats?truth=0"))["now"].get_double().value();
+  }
+  double cpu_before = cpuSeconds(pid);
+  size_t requests_before = receiver.requests().size();
+  auto window_start = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  std::string after = t::fetchOk("GET", daemon.url() + "/metrics");
+  double cpu = cpuSeconds(pid) - cpu_before;
+  double rss = peakRssMib(pid);
+
+  double calls =
+      t::sumOf(after, "swas_api_requests_total") - t::sumOf(before, "swas_api_requests_total");
+  double polls = t::sumOf(after, "swas_poll_duration_seconds_count") -
+                 t::sumOf(before, "swas_poll_duration_seconds_count");
+  double changes = t::sumOf(after, "swas_invocation_transitions_total") -
+                   t::sumOf(before, "swas_invocation_transitions_total");
+  double tracked = t::sumOf(after, "swas_invocation_instances");
+
+  // Detection latency: the simulator's change (its ground truth) to the receiver's receipt.
+  std::string stats =
+      t::fetchOk("GET", sim.url() + "/_sim/stats?since=" + std::to_string(window_sim_start));
+  auto queried = std::chrono::system_clock::now();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(stats);
+  double sim_now = doc["now"].get_double().value();
+  auto epoch = queried - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                             std::chrono::duration<double>(sim_now));
+  std::map<std::string, double> changed_at;  // invoke/instance/status -> sim seconds
+  for (simdjson::dom::element e : doc["truth"].get_array()) {
+    changed_at[std::string(e["invoke_id"].get_string().value()) + "/" +
+               std::string(e["instance_id"].get_string().value()) + "/" +
+               std::string(e["to"].get_string().value())] = e["time"].get_double().value();
+  }
+  std::vector<double> latency_ms;
+  auto requests = receiver.requests();
+  simdjson::dom::parser body_parser;
+  for (size_t i = requests_before; i < requests.size(); ++i) {
+    simdjson::dom::element body;
+    if (body_parser.parse(requests[i].request.body).get(body)) continue;
+    for (simdjson::dom::element a : body["alerts"].get_array()) {
+      if (std::string_view(a["status"].get_string().value()) != "firing") continue;
+      auto labels = a["labels"];
+      std::string key = std::string(labels["invoke_id"].get_string().value()) + "/" +
+                        std::string(labels["instance_id"].get_string().value()) + "/" +
+                        std::string(labels["invocation_status"].get_string().value());
+      auto it = changed_at.find(key);
+      if (it == changed_at.end()) continue;
+      auto at = epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            std::chrono::duration<double>(it->second));
+      if (at < window_start) continue;
+      latency_ms.push_back(
+          std::chrono::duration<double, std::milli>(requests[i].received_at - at).count());
+    }
+  }
+  int pages_per_walk = (o.retained + 49) / 50;
+  std::printf(
+      "{\"regions\":%d,\"retained\":%d,\"instances\":%d,\"tracked_pairs\":%.0f,\"seconds\":%d,"
+      "\"full_walk_seconds\":%.2f,\"calls_per_region_per_poll\":%.2f,\"full_walk_calls\":%d,"
+      "\"state_changes\":%.0f,\"cpu_seconds_per_1000_changes\":%.3f,\"peak_rss_mib\":%.1f,"
+      "\"alerts_measured\":%zu,\"latency_p50_ms\":%.0f,\"latency_p99_ms\":%.0f}\n",
+      o.regions, o.retained, o.instances, tracked, o.seconds, full_walk,
+      polls > 0 ? calls / polls : -1, pages_per_walk + 1, changes,
+      changes > 0 ? cpu / changes * 1000 : -1, rss, latency_ms.size(), percentile(latency_ms, 0.5),
+      percentile(latency_ms, 0.99));
+  std::filesystem::remove_all(dir);
+  return 0;
+}
