@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <limits>
 
 #include "daemon/api/crypto.h"
 #include "daemon/api/signer.h"
@@ -621,7 +622,8 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
       auto query = api::parseQuery(
           request.target.substr(std::min(request.target.size(), request.target.find('?') + 1)));
       std::string since = query ? param(*query, "since") : "";
-      respond(json(200, stats(truth, since.empty() ? 0.0 : std::stod(since))));
+      respond(json(200, stats(truth, since.empty() ? -std::numeric_limits<double>::infinity()
+                                                   : std::stod(since))));
     } else if (path == "/_sim/faults" && request.method == "POST") {
       applyFaults(faults_, request.body);
       respond(json(200, "{\"ok\":true}"));

@@ -84,7 +84,8 @@ class Gateway {
   std::string requestId();
   bool roll(double probability);
   void count(const std::string& action, const std::string& code);
-  std::string stats(bool with_truth, double since = 0) const;
+  // Ground truth from `since` (simulator seconds; history before the start is negative).
+  std::string stats(bool with_truth, double since) const;
 
   boost::asio::io_context& io_;
   Scenario scenario_;
