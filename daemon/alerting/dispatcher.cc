@@ -8,6 +8,7 @@
 #include <set>
 
 #include "daemon/core/backoff.h"
+#include "daemon/core/time.h"
 
 namespace swas::alerting {
 namespace asio = boost::asio;
@@ -16,10 +17,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr size_t kBatchRead = 1000;
-
-int64_t unixMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
 
 std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) {
   std::vector<int64_t> ids;
@@ -108,7 +105,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     }
     if (rows->empty()) return;
     auto now = clock.now();
-    int64_t now_ms = unixMs(now);
+    int64_t now_ms = core::unixMillis(now);
     // Given up: older than give_up_after.
     std::vector<state::PendingNotification> expired;
     for (const auto& r : *rows) {
@@ -199,7 +196,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       case Verdict::kRetry: {
         auto delay = core::backoffDelay(message.front().attempts, options.initial_backoff,
                                         options.max_backoff, random.uniform(), verdict.retry_after);
-        int64_t next = unixMs(clock.now()) + delay.count();
+        int64_t next = core::unixMillis(clock.now()) + delay.count();
         if (!store.updateNotifications(ids, {state::NotificationUpdate::kDefer, 0, next})) return;
         observer.onNotifications(w.name(), core::kFailed, n);
         if (verdict.reason != w.last_error) {
@@ -219,9 +216,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     w.resend_timer.async_wait([self = shared_from_this(), &w](boost::system::error_code ec) {
       if (ec || self->stopping) return;
       auto now = self->clock.now();
-      auto alerts = self->store.alerts(std::chrono::duration_cast<std::chrono::seconds>(
-                                           (now - self->options.resolved_resend).time_since_epoch())
-                                           .count());
+      auto alerts = self->store.alerts(core::unixSeconds(now - self->options.resolved_resend));
       if (!alerts) {
         spdlog::error("alerts: receiver={} cannot read the firing set: {}", w.name(),
                       alerts.error().message);
@@ -259,10 +254,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         spdlog::error("alerts: resolving timed-out alerts failed: {}", ok.error().message);
       }
     }
-    auto cutoff = std::chrono::duration_cast<std::chrono::seconds>(
-                      (now - options.retention).time_since_epoch())
-                      .count();
-    if (auto evicted = store.evictResolvedAlerts(cutoff); !evicted) {
+    if (auto evicted = store.evictResolvedAlerts(core::unixSeconds(now - options.retention));
+        !evicted) {
       spdlog::warn("alerts: evicting old alerts failed: {}", evicted.error().message);
     }
     publishQueue();

@@ -26,14 +26,6 @@ bool validUtf8Text(std::string_view s) {
   return true;
 }
 
-int64_t unixSeconds(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-int64_t unixMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::string commandKey(const core::Transition& t) {
   return t.command_id.empty() ? "name:" + t.command_name : "id:" + t.command_id;
 }
@@ -152,7 +144,7 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
   a.labels_json = labelsJson(labels);
   a.annotations_json = labelsJson(annotations);
   auto finished = core::parseApiTime(t.finish_time);
-  a.starts_at = finished ? finished->time_since_epoch().count() : unixSeconds(now);
+  a.starts_at = finished ? finished->time_since_epoch().count() : core::unixSeconds(now);
   return a;
 }
 
@@ -189,7 +181,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
     core::Alert a = makeAlert(t, now);
     if (firing_.contains(a.fingerprint) || fired.contains(a.fingerprint)) continue;
     for (const auto& r : options_.receivers) {
-      writes.notifications.push_back({r.name, a.fingerprint, false, unixMs(now)});
+      writes.notifications.push_back({r.name, a.fingerprint, false, core::unixMillis(now)});
     }
     fired.emplace(a.fingerprint, a);
     writes.fired.push_back(std::move(a));
@@ -200,7 +192,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
     if (t.to != "Success" || t.from == "Success") continue;
     std::string key = commandKey(t);
     auto finished = core::parseApiTime(t.finish_time);
-    int64_t ends_at = finished ? finished->time_since_epoch().count() : unixSeconds(now);
+    int64_t ends_at = finished ? finished->time_since_epoch().count() : core::unixSeconds(now);
     for (const auto* set : {&firing_, &fired}) {
       for (const auto& [fp, a] : *set) {
         // A later invocation of the same command on the same instance.
@@ -209,7 +201,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
             resolved.contains(fp)) {
           continue;
         }
-        resolve(a, std::max(ends_at, a.starts_at), unixMs(now), writes);
+        resolve(a, std::max(ends_at, a.starts_at), core::unixMillis(now), writes);
         resolved.insert(fp);
       }
     }
@@ -226,10 +218,10 @@ void Lifecycle::committed(const core::AlertWrites& writes) {
 
 core::AlertWrites Lifecycle::expire(std::chrono::system_clock::time_point now) const {
   core::AlertWrites writes;
-  int64_t limit = unixSeconds(now) - options_.resolve_timeout.count();
+  int64_t limit = core::unixSeconds(now) - options_.resolve_timeout.count();
   for (const auto& [fp, a] : firing_) {
     if (a.starts_at <= limit) {
-      resolve(a, a.starts_at + options_.resolve_timeout.count(), unixMs(now), writes);
+      resolve(a, a.starts_at + options_.resolve_timeout.count(), core::unixMillis(now), writes);
     }
   }
   return writes;

@@ -18,7 +18,6 @@ class Notifier {
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
-  bool enabled() const { return fd_ >= 0; }
   // How often to send WATCHDOG=1 (half of WATCHDOG_USEC), when systemd watches.
   std::optional<std::chrono::microseconds> watchdogEvery() const { return watchdog_every_; }
 

@@ -79,10 +79,6 @@ CREATE INDEX outbox_receiver ON outbox(receiver, id);
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
-int64_t unixSeconds(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
 core::Error storeError(sqlite3* db, const std::string& what) {
   return core::Error{.kind = core::ErrorKind::kParse,
                      .code = "state",
@@ -340,7 +336,7 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
     impl_->exec("ROLLBACK");
     return std::unexpected(error);
   };
-  int64_t now = unixSeconds(poll.now);
+  int64_t now = core::unixSeconds(poll.now);
   sqlite3_stmt* inv = impl_->prepare(
       "INSERT INTO invocations(region_id, invoke_id, command_id, command_name, command_type, "
       "creation_time, overall_status, finished, updated_at) VALUES(?,?,?,?,?,?,?,0,?) "
@@ -418,7 +414,7 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
       "newest_creation=excluded.newest_creation, updated_at=excluded.updated_at");
   if (!cur) return fail("prepare");
   bindText(cur, 1, poll.region_id);
-  sqlite3_bind_int64(cur, 2, unixSeconds(poll.cursor.last_full_scan));
+  sqlite3_bind_int64(cur, 2, core::unixSeconds(poll.cursor.last_full_scan));
   bindText(cur, 3, poll.cursor.newest_creation);
   sqlite3_bind_int64(cur, 4, now);
   if (sqlite3_step(cur) != SQLITE_DONE) return fail("write cursor");
@@ -580,7 +576,7 @@ std::expected<size_t, core::Error> Store::evictFinishedBefore(
   bindText(invs, 1, region_id);
   bindText(invs, 2, when);
   bindText(journal, 1, region_id);
-  sqlite3_bind_int64(journal, 2, unixSeconds(cutoff));
+  sqlite3_bind_int64(journal, 2, core::unixSeconds(cutoff));
   if (sqlite3_step(states) != SQLITE_DONE || sqlite3_step(invs) != SQLITE_DONE) {
     auto error = storeError(db, "evict");
     impl_->exec("ROLLBACK");
