@@ -95,7 +95,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   asio::steady_timer schedule_timer;
   std::vector<std::weak_ptr<asio::steady_timer>> backoff_timers;
 
-  state::RegionSnapshot snapshot;
+  state::TrackedRegion region;
   state::RegionCursor cursor;
   bool order_newest_first = false;  // trusted only once a walk has shown it
   bool per_instance_mode = false;
@@ -173,19 +173,32 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     return r;
   }
 
+  // What one poll gathers as it walks.
+  struct Pass {
+    bool full = false;
+    std::chrono::system_clock::time_point wall{};
+    state::DiffOptions diff_options;
+    std::vector<core::Invocation> fetched;  // not yet diffed
+    std::string newest_creation;            // over everything fetched, diffed or not
+    // Full walks with instance_ids: the invocations seen per watched instance.
+    std::map<std::string, std::set<std::string>> watched_pairs;
+    bool snapshot_changed = false;
+    PollOutcome outcome;
+  };
+
   // Walks one list (the region, or one instance) page by page until its end, or until an
-  // early stop is allowed. Appends what it sees to `fetched`; nullopt on success.
+  // early stop is allowed (never with `to_end`). Appends what it sees to pass.fetched; a full
+  // walk settles it every full_walk_chunk invocations. nullopt on success.
   struct Walk {
     bool ordered = true;
     int64_t total = -1;  // TotalCount of the first page
   };
   awaitable<std::optional<core::Error>> walk(api::DescribeCommandInvocationsRequest request,
-                                             bool full, std::vector<core::Invocation>& fetched,
-                                             Walk& walk_state, PollOutcome& outcome) {
+                                             bool to_end, Walk& walk_state, Pass& pass) {
     std::string previous_oldest;
     for (int page = 1;; ++page) {
       request.page_number = page;
-      PageResult result = co_await call(request, outcome);
+      PageResult result = co_await call(request, pass.outcome);
       if (!result) co_return result.error();
       std::vector<core::Invocation> items;
       items.reserve(result->invocations.size());
@@ -193,36 +206,86 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
         items.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
       walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
       if (!items.empty()) previous_oldest = items.back().creation_time;
-      bool early =
-          !full && order_newest_first &&
-          earlyStopAfter(items, snapshot, cursor.newest_creation, options.watched_instances);
+      bool early = !to_end && order_newest_first &&
+                   earlyStopAfter(items, region.snapshot(), cursor.newest_creation,
+                                  options.watched_instances);
       size_t count = items.size();
-      std::move(items.begin(), items.end(), std::back_inserter(fetched));
       int64_t total = result->total_count.value_or(-1);
       if (page == 1) walk_state.total = total;
+      // The API ignores CommandName with InstanceId: per-instance lists are filtered here.
+      if (!options.command_name.empty()) {
+        std::erase_if(items, [&](const core::Invocation& inv) {
+          return inv.command_name != options.command_name;
+        });
+      }
+      if (pass.full && !options.watched_instances.empty()) {
+        for (const auto& inv : items) {
+          for (const auto& i : inv.instances) {
+            if (options.watched_instances.contains(i.instance_id))
+              pass.watched_pairs[i.instance_id].insert(inv.invoke_id);
+          }
+        }
+      }
+      std::move(items.begin(), items.end(), std::back_inserter(pass.fetched));
+      if (pass.full && pass.fetched.size() >= options.full_walk_chunk) {
+        if (auto settled = settle(pass, false); !settled) co_return settled.error();
+      }
       bool last_page = count == 0 || (total >= 0 ? int64_t{page} * request.page_size >= total
                                                  : count < static_cast<size_t>(request.page_size));
       if (last_page || early) co_return std::nullopt;
     }
   }
 
+  // Diffs what the pass fetched against the snapshot, commits the changes, transitions and
+  // alerts in one transaction (with the new cursor when `last`), then applies them to the
+  // snapshot and hands the transitions to the sink: nothing reaches the sink before it is
+  // durable. A full walk settles in chunks, so it never holds more than one chunk at a time;
+  // only its last chunk moves the cursor.
+  std::expected<void, core::Error> settle(Pass& pass, bool last) {
+    for (const auto& inv : pass.fetched) {
+      if (inv.creation_time > pass.newest_creation) pass.newest_creation = inv.creation_time;
+    }
+    state::RegionCursor next = cursor;
+    if (last) {
+      next.known = true;
+      if (pass.full) next.last_full_scan = pass.wall;
+      next.newest_creation = std::max(next.newest_creation, pass.newest_creation);
+    }
+    state::DiffResult diff =
+        state::diff(region.snapshot(), std::move(pass.fetched), pass.diff_options);
+    pass.fetched.clear();
+    // A poll that changed nothing and moved no cursor writes nothing (no fsync per idle poll).
+    if (diff.changed.empty() && diff.transitions.empty() && next == cursor) return {};
+    state::PollCommit commit{options.region_id, std::move(diff.changed),
+                             std::move(diff.transitions), next, pass.wall};
+    commit.write_cursor = last;
+    // Alerts and their notifications go into the same transaction as the transitions.
+    commit.alerts = planner.plan(commit.transitions, pass.wall);
+    if (auto committed = store.commit(commit); !committed) return committed;
+    planner.committed(commit.alerts);
+    region.apply(commit.changed);
+    pass.snapshot_changed = pass.snapshot_changed || !commit.changed.empty();
+    cursor = next;
+    pass.outcome.transitions += commit.transitions.size();
+    if (!commit.transitions.empty() || !diff.overall_changes.empty()) {
+      sink.onTransitions(options.region_id, commit.transitions, diff.overall_changes);
+    }
+    return {};
+  }
+
   // With instance_ids, per-instance lists (InstanceId filter) or one region-wide walk filtered
   // locally, whichever costs fewer calls; decided from the counts a full walk observed.
-  void chooseStrategy(int64_t region_total, const std::vector<core::Invocation>& fetched) {
+  void chooseStrategy(int64_t region_total,
+                      const std::map<std::string, std::set<std::string>>& watched_pairs) {
     if (options.watched_instances.empty() || region_total < 0) return;
-    std::map<std::string, std::set<std::string>> per_instance;
-    for (const auto& inv : fetched) {
-      for (const auto& i : inv.instances) {
-        if (options.watched_instances.contains(i.instance_id))
-          per_instance[i.instance_id].insert(inv.invoke_id);
-      }
-    }
     auto pages = [&](int64_t n) {
       return std::max<int64_t>(1, (n + options.page_size - 1) / options.page_size);
     };
     int64_t per_cost = 0;
-    for (const auto& id : options.watched_instances)
-      per_cost += pages(static_cast<int64_t>(per_instance[id].size()));
+    for (const auto& id : options.watched_instances) {
+      auto it = watched_pairs.find(id);
+      per_cost += pages(it == watched_pairs.end() ? 0 : static_cast<int64_t>(it->second.size()));
+    }
     int64_t region_cost = pages(region_total);
     bool use = per_cost < region_cost;
     if (use != per_instance_mode) {
@@ -236,66 +299,65 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   }
 
   awaitable<PollOutcome> poll(bool force_full) {
-    PollOutcome outcome;
     auto started = clock.steadyNow();
-    auto wall = clock.now();
-    bool full =
-        force_full || fullWalkDue(cursor, wall, options.full_scan_every, order_newest_first);
-    outcome.full_walk = full;
-    std::vector<core::Invocation> fetched;
+    Pass pass;
+    pass.wall = clock.now();
+    pass.full =
+        force_full || fullWalkDue(cursor, pass.wall, options.full_scan_every, order_newest_first);
+    pass.outcome.full_walk = pass.full;
+    pass.diff_options.cold_start = !cursor.known;
+    pass.diff_options.now = pass.wall;
+    pass.diff_options.initial_lookback = options.initial_lookback;
+    pass.diff_options.watched_instances = options.watched_instances;
+    pass.diff_options.alert_condition = options.alert_condition;
+    pass.diff_options.forget_before = pass.wall - options.retention;
+    bool full = pass.full;
     Walk walk_state;
     if (!per_instance_mode) {
-      if (auto error = co_await walk(baseRequest(), full, fetched, walk_state, outcome)) {
-        outcome.error = *error;
-        co_return finish(outcome, started);
+      if (auto error = co_await walk(baseRequest(), full, walk_state, pass)) {
+        co_return fail(pass, *error, started);
       }
-      if (full) chooseStrategy(walk_state.total, fetched);
+      if (full) chooseStrategy(walk_state.total, pass.watched_pairs);
     } else {
       for (const auto& instance : options.watched_instances) {
         auto request = baseRequest();
         request.instance_id = instance;
         request.command_name.clear();  // the API ignores CommandName with InstanceId
         Walk one;
-        if (auto error = co_await walk(request, full, fetched, one, outcome)) {
-          outcome.error = *error;
-          co_return finish(outcome, started);
+        if (auto error = co_await walk(request, full, one, pass)) {
+          co_return fail(pass, *error, started);
         }
         walk_state.ordered = walk_state.ordered && one.ordered;
-      }
-      if (!options.command_name.empty()) {
-        std::erase_if(fetched, [&](const core::Invocation& inv) {
-          return inv.command_name != options.command_name;
-        });
       }
       if (full) {
         // One call with PageSize 1 tells the region-wide total, to re-check the choice.
         auto request = baseRequest();
         request.page_size = 1;
-        PageResult total = co_await call(request, outcome);
-        if (total) chooseStrategy(total->total_count.value_or(-1), fetched);
+        PageResult total = co_await call(request, pass.outcome);
+        if (total) chooseStrategy(total->total_count.value_or(-1), pass.watched_pairs);
       }
     }
     bool ordered = walk_state.ordered;
     if (!full) {
       // Known unfinished invocations the walk did not reach: many by InvocationStatus filter,
       // then whatever is still missing (it finished meanwhile) by InvokeId.
-      auto missing = unseenUnfinished(snapshot, fetched);
+      auto missing = unseenUnfinished(region.unfinished(), pass.fetched);
       if (fetchUnfinishedByStatus(missing.size())) {
         for (std::string_view status : kUnfinishedStatuses) {
           auto request = baseRequest();
           request.invocation_status = std::string(status);
           Walk ignored;
-          if (auto error = co_await walk(request, true, fetched, ignored, outcome)) {
-            outcome.error = *error;
-            co_return finish(outcome, started);
+          if (auto error = co_await walk(request, true, ignored, pass)) {
+            co_return fail(pass, *error, started);
           }
         }
-        missing = unseenUnfinished(snapshot, fetched);
+        missing = unseenUnfinished(region.unfinished(), pass.fetched);
       }
       std::vector<std::optional<PageResult>> results(missing.size());
       size_t pending = missing.size();
       auto done_timer =
           std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+      PollOutcome& outcome = pass.outcome;
       for (size_t i = 0; i < missing.size(); ++i) {
         auto request = baseRequest();
         request.invoke_id = missing[i];
@@ -315,12 +377,9 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
         co_await done_timer->async_wait(asio::redirect_error(use_awaitable, ec));
       }
       for (auto& r : results) {
-        if (!*r) {
-          outcome.error = r->error();
-          co_return finish(outcome, started);
-        }
+        if (!*r) co_return fail(pass, r->error(), started);
         for (auto& v : (*r)->invocations)
-          fetched.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
+          pass.fetched.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
       }
     }
     if (full) {
@@ -337,44 +396,18 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       observer.onPagingFallback(options.region_id);
     }
 
-    state::DiffOptions diff_options;
-    diff_options.cold_start = !cursor.known;
-    diff_options.now = wall;
-    diff_options.initial_lookback = options.initial_lookback;
-    diff_options.watched_instances = options.watched_instances;
-    diff_options.alert_condition = options.alert_condition;
-    diff_options.forget_before = wall - options.retention;
-    state::RegionCursor next = cursor;
-    next.known = true;
-    if (full) next.last_full_scan = wall;
-    for (const auto& inv : fetched) {
-      if (inv.creation_time > next.newest_creation) next.newest_creation = inv.creation_time;
-    }
-    state::DiffResult diff = state::diff(snapshot, std::move(fetched), diff_options);
-    // Alerts and their notifications go into the same transaction as the transitions.
-    core::AlertWrites alerts = planner.plan(diff.transitions, wall);
-    // A poll that changed nothing and moved no cursor writes nothing (no fsync per idle poll).
-    bool nothing_new = diff.changed.empty() && diff.transitions.empty() && next == cursor;
-    auto committed =
-        nothing_new
-            ? std::expected<void, core::Error>()
-            : store.commit({options.region_id, diff.changed, diff.transitions, next, wall, alerts});
-    if (!committed) {
-      outcome.error = committed.error();
-      co_return finish(outcome, started);
-    }
-    planner.committed(alerts);
-    state::applyChanges(snapshot, diff.changed);
-    if (!diff.changed.empty())
-      observer.onTrackedCounts(options.region_id, state::countTracked(snapshot));
-    cursor = next;
-    outcome.transitions = diff.transitions.size();
-    if (!diff.transitions.empty() || !diff.overall_changes.empty()) {
-      sink.onTransitions(options.region_id, diff.transitions, diff.overall_changes);
-    }
-    if (full) evict(wall);
-    outcome.ok = true;
-    co_return finish(outcome, started);
+    if (auto settled = settle(pass, true); !settled) co_return fail(pass, settled.error(), started);
+    if (pass.snapshot_changed) observer.onTrackedCounts(options.region_id, region.counts());
+    if (full) evict(pass.wall);
+    pass.outcome.ok = true;
+    co_return finish(pass.outcome, started);
+  }
+
+  // A failed poll. Chunks a full walk already settled stay: they are durable and were reported.
+  PollOutcome fail(Pass& pass, core::Error error, Clock::time_point started) {
+    if (pass.snapshot_changed) observer.onTrackedCounts(options.region_id, region.counts());
+    pass.outcome.error = std::move(error);
+    return finish(pass.outcome, started);
   }
 
   void evict(std::chrono::system_clock::time_point wall) {
@@ -387,10 +420,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     }
     std::string when = core::formatIso8601(cutoff);
     when.pop_back();
-    size_t forgotten = std::erase_if(snapshot, [&](const auto& entry) {
-      return entry.second.finished && entry.second.creation_time < when;
-    });
-    if (forgotten > 0) observer.onTrackedCounts(options.region_id, state::countTracked(snapshot));
+    if (region.forgetFinishedBefore(when) > 0)
+      observer.onTrackedCounts(options.region_id, region.counts());
   }
 
   PollOutcome finish(PollOutcome outcome, Clock::time_point started) {
@@ -453,9 +484,9 @@ std::expected<void, std::string> RegionPoller::init() {
   if (!snapshot) return std::unexpected(snapshot.error().message);
   auto cursor = impl_->store.loadCursor(impl_->options.region_id);
   if (!cursor) return std::unexpected(cursor.error().message);
-  impl_->snapshot = std::move(*snapshot);
+  impl_->region = state::TrackedRegion(std::move(*snapshot));
   impl_->cursor = *cursor;
-  impl_->observer.onTrackedCounts(impl_->options.region_id, state::countTracked(impl_->snapshot));
+  impl_->observer.onTrackedCounts(impl_->options.region_id, impl_->region.counts());
   return {};
 }
 

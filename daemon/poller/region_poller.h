@@ -30,6 +30,9 @@ struct RegionOptions {
   Duration interval = std::chrono::seconds(30);
   double jitter = 0.1;
   int page_size = 50;
+  // A full walk is diffed and committed every this many invocations, so its memory does not
+  // grow with the region (one chunk at a time, not every page of it).
+  size_t full_walk_chunk = 1000;
   std::chrono::seconds full_scan_every{3600};
   std::chrono::seconds initial_lookback{3600};
   std::chrono::seconds retention{14 * 86400};
@@ -59,8 +62,9 @@ struct PollOutcome {
 //    invocations the walk did not reach.
 // Pages are walked one after another in ascending order, so invocations arriving mid-walk
 // shift items to later pages (seen twice at worst, which the diff absorbs) and none is missed.
-// Each poll's changes and transitions are committed in one transaction before they reach the
-// sink.
+// Each poll's changes, transitions and alerts are committed in one transaction before they
+// reach the sink; a full walk commits every full_walk_chunk invocations, and moves the cursor
+// only with its last chunk.
 class RegionPoller {
  public:
   RegionPoller(boost::asio::io_context& io, api::SwasClient& client, state::Store& store,

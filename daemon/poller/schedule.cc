@@ -80,15 +80,14 @@ bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::Regi
   });
 }
 
-std::vector<std::string> unseenUnfinished(const state::RegionSnapshot& known,
+std::vector<std::string> unseenUnfinished(const std::set<std::string>& unfinished,
                                           const std::vector<core::Invocation>& seen) {
-  std::unordered_set<std::string> ids;
+  std::unordered_set<std::string_view> ids;
   for (const auto& inv : seen) ids.insert(inv.invoke_id);
   std::vector<std::string> out;
-  for (const auto& [id, stored] : known) {
-    if (!stored.finished && !ids.contains(id)) out.push_back(id);
+  for (const auto& id : unfinished) {
+    if (!ids.contains(id)) out.push_back(id);
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 

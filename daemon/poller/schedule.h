@@ -70,8 +70,9 @@ bool newestFirst(const std::vector<core::Invocation>& page, const std::string& p
 bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
                     const std::string& previous_newest, const std::set<std::string>& watched);
 
-// Unfinished invocations the store knows that a walk did not see: they must be fetched directly.
-std::vector<std::string> unseenUnfinished(const state::RegionSnapshot& known,
+// Unfinished invocations the store knows (`unfinished`, invoke ids) that a walk did not see:
+// they must be fetched directly. Sorted.
+std::vector<std::string> unseenUnfinished(const std::set<std::string>& unfinished,
                                           const std::vector<core::Invocation>& seen);
 
 // Fetching `unseen` unfinished invocations costs one call each by InvokeId, or at least three

@@ -41,6 +41,15 @@ void refreshFinished(StoredInvocation& s) {
   }
 }
 
+void merge(StoredInvocation& s, const core::Invocation& inv) {
+  s.overall_status = inv.overall_status;
+  s.creation_time = inv.creation_time;
+  for (const auto& inst : inv.instances) {
+    s.instances[inst.instance_id] = {inst.status, inst.error_code};
+  }
+  refreshFinished(s);
+}
+
 }  // namespace
 
 DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetched,
@@ -95,12 +104,7 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
     }
     if (!changed) continue;
     StoredInvocation merged = before ? *before : StoredInvocation{};
-    merged.overall_status = inv.overall_status;
-    merged.creation_time = inv.creation_time;
-    for (const auto& inst : inv.instances) {
-      merged.instances[inst.instance_id] = {inst.status, inst.error_code};
-    }
-    refreshFinished(merged);
+    merge(merged, inv);
     seen[inv.invoke_id] = std::move(merged);
     result.changed.push_back(std::move(inv));
   }
@@ -108,15 +112,7 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
 }
 
 void applyChanges(RegionSnapshot& snapshot, const std::vector<core::Invocation>& changed) {
-  for (const auto& inv : changed) {
-    StoredInvocation& s = snapshot[inv.invoke_id];
-    s.overall_status = inv.overall_status;
-    s.creation_time = inv.creation_time;
-    for (const auto& inst : inv.instances) {
-      s.instances[inst.instance_id] = {inst.status, inst.error_code};
-    }
-    refreshFinished(s);
-  }
+  for (const auto& inv : changed) merge(snapshot[inv.invoke_id], inv);
 }
 
 core::TrackedCounts countTracked(const RegionSnapshot& snapshot) {
@@ -126,6 +122,46 @@ core::TrackedCounts countTracked(const RegionSnapshot& snapshot) {
     for (const auto& [instance_id, inst] : inv.instances) ++counts.instances[inst.status];
   }
   return counts;
+}
+
+TrackedRegion::TrackedRegion(RegionSnapshot snapshot)
+    : snapshot_(std::move(snapshot)), counts_(countTracked(snapshot_)) {
+  for (const auto& [id, inv] : snapshot_) {
+    if (!inv.finished) unfinished_.insert(id);
+  }
+}
+
+void TrackedRegion::apply(const std::vector<core::Invocation>& changed) {
+  for (const auto& inv : changed) {
+    auto [it, inserted] = snapshot_.try_emplace(inv.invoke_id);
+    if (!inserted) count(it->second, -1);
+    merge(it->second, inv);
+    count(it->second, +1);
+    if (it->second.finished)
+      unfinished_.erase(inv.invoke_id);
+    else
+      unfinished_.insert(inv.invoke_id);
+  }
+}
+
+size_t TrackedRegion::forgetFinishedBefore(std::string_view creation_time) {
+  return std::erase_if(snapshot_, [&](const auto& entry) {
+    const StoredInvocation& inv = entry.second;
+    if (!inv.finished || inv.creation_time >= creation_time) return false;
+    count(inv, -1);
+    return true;
+  });
+}
+
+void TrackedRegion::count(const StoredInvocation& inv, int64_t sign) {
+  // Statuses that reach 0 go, as countTracked would not list them.
+  auto add = [sign](std::map<std::string, int64_t>& counts, const std::string& status) {
+    auto it = counts.try_emplace(status, 0).first;
+    it->second += sign;
+    if (it->second == 0) counts.erase(it);
+  };
+  add(counts_.invocations, inv.overall_status);
+  for (const auto& [id, inst] : inv.instances) add(counts_.instances, inst.status);
 }
 
 }  // namespace swas::state

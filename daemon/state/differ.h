@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -65,5 +66,32 @@ core::TrackedCounts countTracked(const RegionSnapshot& snapshot);
 
 // Applies a diff's `changed` invocations to a snapshot (what the store does durably).
 void applyChanges(RegionSnapshot& snapshot, const std::vector<core::Invocation>& changed);
+
+// A region's snapshot with what every poll asks of it kept up to date as it changes: the
+// counts by status (the gauges) and the unfinished invocations (fetched directly when a walk
+// does not reach them). No poll then needs a pass over the whole region.
+class TrackedRegion {
+ public:
+  TrackedRegion() = default;
+  explicit TrackedRegion(RegionSnapshot snapshot);
+
+  const RegionSnapshot& snapshot() const { return snapshot_; }
+  // Equal to countTracked(snapshot()).
+  const core::TrackedCounts& counts() const { return counts_; }
+  // Invoke ids of the invocations not finished, sorted.
+  const std::set<std::string>& unfinished() const { return unfinished_; }
+
+  // applyChanges, keeping the counts and the unfinished set.
+  void apply(const std::vector<core::Invocation>& changed);
+  // Forgets finished invocations created before `creation_time` (the API's format); how many.
+  size_t forgetFinishedBefore(std::string_view creation_time);
+
+ private:
+  void count(const StoredInvocation& inv, int64_t sign);
+
+  RegionSnapshot snapshot_;
+  core::TrackedCounts counts_;
+  std::set<std::string> unfinished_;
+};
 
 }  // namespace swas::state

@@ -407,17 +407,19 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
     sqlite3_bind_int64(tr, 13, now);
     if (sqlite3_step(tr) != SQLITE_DONE) return fail("write transition");
   }
-  sqlite3_stmt* cur = impl_->prepare(
-      "INSERT INTO regions(region_id, last_full_scan, newest_creation, updated_at) "
-      "VALUES(?,?,?,?) ON CONFLICT(region_id) DO UPDATE SET "
-      "last_full_scan=excluded.last_full_scan, "
-      "newest_creation=excluded.newest_creation, updated_at=excluded.updated_at");
-  if (!cur) return fail("prepare");
-  bindText(cur, 1, poll.region_id);
-  sqlite3_bind_int64(cur, 2, core::unixSeconds(poll.cursor.last_full_scan));
-  bindText(cur, 3, poll.cursor.newest_creation);
-  sqlite3_bind_int64(cur, 4, now);
-  if (sqlite3_step(cur) != SQLITE_DONE) return fail("write cursor");
+  if (poll.write_cursor) {
+    sqlite3_stmt* cur = impl_->prepare(
+        "INSERT INTO regions(region_id, last_full_scan, newest_creation, updated_at) "
+        "VALUES(?,?,?,?) ON CONFLICT(region_id) DO UPDATE SET "
+        "last_full_scan=excluded.last_full_scan, "
+        "newest_creation=excluded.newest_creation, updated_at=excluded.updated_at");
+    if (!cur) return fail("prepare");
+    bindText(cur, 1, poll.region_id);
+    sqlite3_bind_int64(cur, 2, core::unixSeconds(poll.cursor.last_full_scan));
+    bindText(cur, 3, poll.cursor.newest_creation);
+    sqlite3_bind_int64(cur, 4, now);
+    if (sqlite3_step(cur) != SQLITE_DONE) return fail("write cursor");
+  }
   if (!impl_->writeAlerts(poll.alerts)) return fail("write alerts");
   if (!impl_->exec("COMMIT")) return fail("commit");
   return {};

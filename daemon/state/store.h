@@ -30,7 +30,7 @@ struct RegionCursor {
   bool operator==(const RegionCursor&) const = default;
 };
 
-// Everything one region poll produced, committed in one transaction.
+// What one region poll produced (or one chunk of a full walk), committed in one transaction.
 struct PollCommit {
   std::string region_id;
   std::vector<core::Invocation> changed;
@@ -38,6 +38,9 @@ struct PollCommit {
   RegionCursor cursor;
   std::chrono::system_clock::time_point now{};
   core::AlertWrites alerts;  // occurrences, resolutions and their notifications
+  // False for a chunk of a full walk that is not its last: the stored cursor stays, so a crash
+  // mid-walk leaves the region as it was (a cold start stays a cold start).
+  bool write_cursor = true;
 };
 
 // A notification in the outbox, with the alert it is about.
@@ -67,7 +70,7 @@ class Store {
 
   std::expected<RegionSnapshot, core::Error> loadRegion(const std::string& region_id);
   std::expected<RegionCursor, core::Error> loadCursor(const std::string& region_id);
-  // Writes the changed invocations, the transitions and the cursor atomically.
+  // Writes the changed invocations, the transitions, the alerts and the cursor atomically.
   std::expected<void, core::Error> commit(const PollCommit& poll);
   // Forgets the region's finished invocations created before `cutoff`, and its journal entries
   // older than that.

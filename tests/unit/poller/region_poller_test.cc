@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -58,8 +59,12 @@ class NullSink final : public core::TransitionSink {
   void onTransitions(const std::string&, const std::vector<core::Transition>& t,
                      const std::vector<core::OverallChange>&) override {
     count += t.size();
+    ++calls;
+    if (on_call) on_call(t);
   }
   size_t count = 0;
+  size_t calls = 0;
+  std::function<void(const std::vector<core::Transition>&)> on_call;
 };
 
 api::CommandInvocationPage page(std::vector<std::string> creation_times) {
@@ -94,13 +99,18 @@ class RegionPollerTest : public ::testing::Test {
         "");
     std::filesystem::remove(path);
     store_ = std::move(*state::Store::open(path));
-    RegionOptions options;
-    options.region_id = "cn-hangzhou";
-    options.backoff_initial = std::chrono::milliseconds(1);
-    options.backoff_cap = std::chrono::milliseconds(2);
-    options.max_attempts = 3;
+    options_.region_id = "cn-hangzhou";
+    options_.backoff_initial = std::chrono::milliseconds(1);
+    options_.backoff_cap = std::chrono::milliseconds(2);
+    options_.max_attempts = 3;
+    rebuild();
+  }
+
+  // A new poller with options_, over the same store.
+  void rebuild() {
+    poller_.reset();
     poller_ = std::make_unique<RegionPoller>(io_, client_, *store_, sink_, planner_, observer_,
-                                             clock_, *random_, options);
+                                             clock_, *random_, options_);
     EXPECT_TRUE(poller_->init());
   }
 
@@ -119,6 +129,7 @@ class RegionPollerTest : public ::testing::Test {
   core::PollObserver observer_;
   core::SystemClock clock_;
   std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
+  RegionOptions options_;
   std::unique_ptr<RegionPoller> poller_;
 };
 
@@ -232,6 +243,55 @@ TEST_F(RegionPollerTest, ManyUnseenUnfinishedAreFetchedByStatusThenTheRestByInvo
   EXPECT_EQ(ids, (std::vector<std::string>{"t-run0", "t-run1"}));
   EXPECT_EQ(outcome.api_calls, 6);
   EXPECT_EQ(sink_.count, 11u + 3u) << "t-newer, and t-run0 and t-run1 reaching Success";
+}
+
+TEST_F(RegionPollerTest, FullWalksCommitInChunksAndMoveTheCursorOnlyWithTheLast) {
+  options_.page_size = 2;
+  options_.full_walk_chunk = 2;
+  rebuild();
+  auto walk_page = [](int first, int64_t total) {
+    api::CommandInvocationPage p;
+    p.total_count = total;
+    for (int n = first; n > first - 2; --n) {
+      p.invocations.push_back(invocation("t-" + std::to_string(n),
+                                         "2026-11-28T12:00:0" + std::to_string(n), "Success"));
+    }
+    return p;
+  };
+  // Every chunk is durable before the sink hears of it.
+  std::vector<std::string> seen_stored;
+  sink_.on_call = [&](const std::vector<core::Transition>& t) {
+    auto stored = store_->loadRegion("cn-hangzhou");
+    ASSERT_TRUE(stored);
+    for (const auto& one : t) {
+      EXPECT_TRUE(stored->contains(one.invoke_id)) << one.invoke_id << " reported before stored";
+      seen_stored.push_back(one.invoke_id);
+    }
+  };
+  // A cold-start walk of 3 pages fails on its third: the first two chunks stay, and were
+  // reported once each; the cursor is not written, so the region is still a cold start.
+  client_.script = {walk_page(6, 6), walk_page(4, 6), apiError("InternalError", false)};
+  auto failed = pollOnce();
+  EXPECT_FALSE(failed.ok);
+  EXPECT_TRUE(failed.full_walk);
+  EXPECT_EQ(sink_.calls, 2u) << "one commit and report per chunk";
+  EXPECT_EQ(seen_stored, (std::vector<std::string>{"t-6", "t-5", "t-4", "t-3"}));
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->size(), 4u);
+  EXPECT_FALSE(store_->loadCursor("cn-hangzhou")->known);
+
+  // After a restart, the walk is again a cold start: only what was not stored is new.
+  rebuild();
+  client_.script = {walk_page(6, 6), walk_page(4, 6), walk_page(2, 6)};
+  auto outcome = pollOnce();
+  ASSERT_TRUE(outcome.ok) << core::describe(outcome.error);
+  EXPECT_TRUE(outcome.full_walk);
+  EXPECT_EQ(outcome.transitions, 2u);
+  EXPECT_EQ(seen_stored, (std::vector<std::string>{"t-6", "t-5", "t-4", "t-3", "t-2", "t-1"}))
+      << "nothing reported twice";
+  auto cursor = store_->loadCursor("cn-hangzhou");
+  ASSERT_TRUE(cursor);
+  EXPECT_TRUE(cursor->known);
+  EXPECT_EQ(cursor->newest_creation, "2026-11-28T12:00:06") << "the newest over every chunk";
 }
 
 }  // namespace

@@ -105,9 +105,11 @@ TEST(Paging, EarlyStopNeedsKnownFinishedAndOlder) {
 }
 
 TEST(Paging, UnseenUnfinished) {
-  state::RegionSnapshot known;
-  state::applyChanges(known, {inv("a", "x", "Running"), inv("b", "x", "Running"), inv("c", "x")});
-  EXPECT_EQ(unseenUnfinished(known, {inv("a", "x", "Success")}), (std::vector<std::string>{"b"}));
+  state::TrackedRegion known;
+  known.apply({inv("d", "x", "Running"), inv("a", "x", "Running"), inv("b", "x", "Running"),
+               inv("c", "x")});
+  EXPECT_EQ(unseenUnfinished(known.unfinished(), {inv("a", "x", "Success")}),
+            (std::vector<std::string>{"b", "d"}));
 }
 
 TEST(Paging, UnfinishedByStatusOnlyWhenCheaper) {

@@ -182,5 +182,40 @@ TEST(Diff, CountTrackedByStatus) {
             (std::map<std::string, int64_t>{{"Running", 1}, {"Success", 2}, {"Timeout", 1}}));
 }
 
+TEST(TrackedRegion, KeepsCountsAndUnfinishedAsTheSnapshotChanges) {
+  TrackedRegion region(RegionSnapshot{});
+  auto check = [&](const char* when) {
+    auto counts = countTracked(region.snapshot());
+    EXPECT_EQ(region.counts().invocations, counts.invocations) << when;
+    EXPECT_EQ(region.counts().instances, counts.instances) << when;
+    std::set<std::string> unfinished;
+    for (const auto& [id, inv] : region.snapshot()) {
+      if (!inv.finished) unfinished.insert(id);
+    }
+    EXPECT_EQ(region.unfinished(), unfinished) << when;
+  };
+  region.apply({inv("t-1", "Running", {{"i1", "Running"}, {"i2", "Pending"}}),
+                inv("t-2", "Running", {{"i1", "Running"}}, "2026-11-01T00:00:00"),
+                inv("t-3", "Success", {{"i3", "Success"}}, "2026-11-01T00:00:00")});
+  check("first sightings");
+  EXPECT_EQ(region.unfinished(), (std::set<std::string>{"t-1", "t-2"}));
+  // Statuses move: one instance of t-1 only, t-2 finishes.
+  region.apply({inv("t-1", "Running", {{"i2", "Success"}}),
+                inv("t-2", "Failed", {{"i1", "Failed"}}, "2026-11-01T00:00:00")});
+  check("changes");
+  EXPECT_EQ(region.counts().instances,
+            (std::map<std::string, int64_t>{{"Failed", 1}, {"Running", 1}, {"Success", 2}}))
+      << "Pending reached 0 and is gone";
+  EXPECT_EQ(region.forgetFinishedBefore("2026-11-14T00:00:00"), 2u);
+  check("eviction");
+  EXPECT_EQ(region.snapshot().size(), 1u);
+  // Loading a stored snapshot indexes it.
+  RegionSnapshot stored = region.snapshot();
+  applyChanges(stored, {inv("t-4", "Pending", {{"i1", "Pending"}})});
+  region = TrackedRegion(stored);
+  check("loaded");
+  EXPECT_EQ(region.unfinished(), (std::set<std::string>{"t-1", "t-4"}));
+}
+
 }  // namespace
 }  // namespace swas::state
