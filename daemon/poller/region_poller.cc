@@ -182,7 +182,6 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     std::string newest_creation;            // over everything fetched, diffed or not
     // Full walks with instance_ids: the invocations seen per watched instance.
     std::map<std::string, std::set<std::string>> watched_pairs;
-    bool snapshot_changed = false;
     PollOutcome outcome;
   };
 
@@ -264,7 +263,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     if (auto committed = store.commit(commit); !committed) return committed;
     planner.committed(commit.alerts);
     region.apply(commit.changed);
-    pass.snapshot_changed = pass.snapshot_changed || !commit.changed.empty();
+    if (!commit.changed.empty()) observer.onTrackedCounts(options.region_id, region.counts());
     cursor = next;
     pass.outcome.transitions += commit.transitions.size();
     if (!commit.transitions.empty() || !diff.overall_changes.empty()) {
@@ -397,7 +396,6 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     }
 
     if (auto settled = settle(pass, true); !settled) co_return fail(pass, settled.error(), started);
-    if (pass.snapshot_changed) observer.onTrackedCounts(options.region_id, region.counts());
     if (full) evict(pass.wall);
     pass.outcome.ok = true;
     co_return finish(pass.outcome, started);
@@ -405,7 +403,6 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
 
   // A failed poll. Chunks a full walk already settled stay: they are durable and were reported.
   PollOutcome fail(Pass& pass, core::Error error, Clock::time_point started) {
-    if (pass.snapshot_changed) observer.onTrackedCounts(options.region_id, region.counts());
     pass.outcome.error = std::move(error);
     return finish(pass.outcome, started);
   }

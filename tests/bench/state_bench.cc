@@ -38,7 +38,7 @@ std::string creationTime(int i) {
 struct Fixture {
   std::string path;
   std::unique_ptr<state::Store> store;
-  state::RegionSnapshot snapshot;
+  state::TrackedRegion region;  // as the poller keeps it
   std::vector<core::Invocation> fetched;
   std::chrono::system_clock::time_point now =
       std::chrono::sys_days(std::chrono::year(2026) / 11 / 28);
@@ -65,17 +65,19 @@ struct Fixture {
     for (auto suffix : {"", "-wal", "-shm", ".lock"}) std::filesystem::remove(path + suffix);
   }
 
-  // One poll: diff what was fetched, commit when something changed.
+  // One poll as the poller does it: diff what was fetched, commit when something changed,
+  // apply to the region.
   size_t cycle() {
     state::DiffOptions options;
     options.now = now;
-    state::DiffResult diff = state::diff(snapshot, fetched, options);
-    if (!diff.changed.empty() || !diff.transitions.empty()) {
-      auto ok = store->commit({"cn-hangzhou", diff.changed, diff.transitions, {true}, now, {}});
-      if (!ok) throw std::runtime_error(ok.error().message);
-    }
-    state::applyChanges(snapshot, diff.changed);
-    return diff.transitions.size();
+    state::DiffResult diff = state::diff(region.snapshot(), fetched, options);
+    if (diff.changed.empty() && diff.transitions.empty()) return 0;
+    state::PollCommit commit{
+        "cn-hangzhou", std::move(diff.changed), std::move(diff.transitions), {true}, now};
+    auto ok = store->commit(commit);
+    if (!ok) throw std::runtime_error(ok.error().message);
+    region.apply(commit.changed);
+    return commit.transitions.size();
   }
 
   // Flips `count` pairs between two non-terminal statuses.
