@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "daemon/api/crypto.h"
+#include "daemon/core/json.h"
 #include "daemon/core/time.h"
 
 namespace swas::alerting {
@@ -18,13 +19,15 @@ std::string rfc3339(int64_t unix_seconds) {
 void appendAlert(std::string& out, const MessageItem& item, const std::string& ends_at,
                  const std::string& generator_url, bool with_fingerprint) {
   const core::Alert& a = *item.alert;
-  out += "{\"status\":\"";
-  out += item.resolved ? "resolved" : "firing";
-  out += "\",\"labels\":" + a.labels_json + ",\"annotations\":" + a.annotations_json +
-         ",\"startsAt\":\"" + rfc3339(a.starts_at) + "\",\"endsAt\":\"" + ends_at +
-         "\",\"generatorURL\":\"" + generator_url + "\"";
-  if (with_fingerprint) out += ",\"fingerprint\":\"" + a.fingerprint + "\"";
-  out += '}';
+  core::JsonObject o(out);
+  o.str("status", item.resolved ? "resolved" : "firing")
+      .raw("labels", a.labels_json)
+      .raw("annotations", a.annotations_json)
+      .str("startsAt", rfc3339(a.starts_at))
+      .str("endsAt", ends_at)
+      .str("generatorURL", generator_url);
+  if (with_fingerprint) o.str("fingerprint", a.fingerprint);
+  o.close();
 }
 
 // The Alertmanager webhook envelope, version 4.
@@ -41,11 +44,20 @@ class WebhookReceiver final : public Receiver {
                             std::chrono::system_clock::time_point) const override {
     bool firing = false;
     for (const auto& i : items) firing = firing || !i.resolved;
-    std::string body = R"({"version":"4","groupKey":"swas-invocation-monitor/)" + config().name +
-                       R"(","truncatedAlerts":0,"status":")" + (firing ? "firing" : "resolved") +
-                       R"(","receiver":")" + config().name +
-                       R"(","groupLabels":{},"commonLabels":{},"commonAnnotations":{},)" +
-                       R"("externalURL":")" + external_url_ + R"(","alerts":[)";
+    // The receiver's name is the operator's text: escaped like everything else.
+    std::string body;
+    core::JsonObject envelope(body);
+    envelope.str("version", "4")
+        .str("groupKey", "swas-invocation-monitor/" + config().name)
+        .num("truncatedAlerts", 0)
+        .str("status", firing ? "firing" : "resolved")
+        .str("receiver", config().name)
+        .raw("groupLabels", "{}")
+        .raw("commonLabels", "{}")
+        .raw("commonAnnotations", "{}")
+        .str("externalURL", external_url_)
+        .key("alerts");
+    body += '[';
     std::string identity = config().name;  // what the message is: its receiver and news
     for (size_t i = 0; i < items.size(); ++i) {
       if (i > 0) body += ',';
@@ -56,7 +68,8 @@ class WebhookReceiver final : public Receiver {
                   "", true);
       identity += "\n" + item.alert->fingerprint + (item.resolved ? " resolved" : " firing");
     }
-    body += "]}";
+    body += ']';
+    envelope.close();
     http::HttpRequest r{
         "POST", config().url, {{"Content-Type", "application/json"}}, body, config().timeout};
     r.headers.emplace_back("Idempotency-Key", api::sha256Hex(identity).substr(0, 32));

@@ -102,14 +102,10 @@ std::string outputTail(std::string_view output, size_t max_bytes) {
 }
 
 std::string labelsJson(const Labels& labels) {
-  std::string out = "{";
-  for (const auto& [name, value] : labels) {
-    if (out.size() > 1) out += ',';
-    core::appendJsonString(out, name);
-    out += ':';
-    core::appendJsonString(out, value);
-  }
-  out += '}';
+  std::string out;
+  core::JsonObject o(out);
+  for (const auto& [name, value] : labels) o.str(name, value);
+  o.close();
   return out;
 }
 

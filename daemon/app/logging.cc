@@ -16,20 +16,20 @@ namespace {
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string line = "{\"ts\":";
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch());
     std::string ts = core::formatIso8601(std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::seconds>(ms)));
     char frac[8];
     std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms.count() % 1000));
     ts.insert(ts.size() - 1, frac);
-    core::appendJsonString(line, ts);
-    line += ",\"level\":";
     auto level = spdlog::level::to_string_view(msg.level);
-    core::appendJsonString(line, std::string_view(level.data(), level.size()));
-    line += ",\"msg\":";
-    core::appendJsonString(line, std::string_view(msg.payload.data(), msg.payload.size()));
-    line += "}\n";
+    std::string line;
+    core::JsonObject o(line);
+    o.str("ts", ts)
+        .str("level", std::string_view(level.data(), level.size()))
+        .str("msg", std::string_view(msg.payload.data(), msg.payload.size()));
+    o.close();
+    line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {

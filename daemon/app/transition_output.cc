@@ -9,30 +9,25 @@
 namespace swas::app {
 
 std::string transitionJson(const core::Transition& t) {
-  std::string out = "{";
-  auto field = [&](const char* key, const std::string& value) {
-    if (out.size() > 1) out += ',';
-    core::appendJsonString(out, key);
-    out += ':';
-    core::appendJsonString(out, value);
-  };
-  field("region_id", t.region_id);
-  field("invoke_id", t.invoke_id);
-  field("instance_id", t.instance_id);
-  field("command_id", t.command_id);
-  field("command_name", t.command_name);
-  field("from", t.from);
-  field("to", t.to);
-  field("error_code", t.error_code);
-  out += ",\"exit_code\":";
-  out += t.exit_code ? std::to_string(*t.exit_code) : "null";
-  field("creation_time", t.creation_time);
-  field("finish_time", t.finish_time);
-  out += ",\"alertable\":";
-  out += t.alertable ? "true" : "false";
-  out += ",\"alert\":";
-  out += t.occurrence ? "true" : "false";
-  out += '}';
+  std::string out;
+  core::JsonObject o(out);
+  o.str("region_id", t.region_id)
+      .str("invoke_id", t.invoke_id)
+      .str("instance_id", t.instance_id)
+      .str("command_id", t.command_id)
+      .str("command_name", t.command_name)
+      .str("from", t.from)
+      .str("to", t.to)
+      .str("error_code", t.error_code);
+  if (t.exit_code)
+    o.num("exit_code", *t.exit_code);
+  else
+    o.null("exit_code");
+  o.str("creation_time", t.creation_time)
+      .str("finish_time", t.finish_time)
+      .boolean("alertable", t.alertable)
+      .boolean("alert", t.occurrence);
+  o.close();
   return out;
 }
 

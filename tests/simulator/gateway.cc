@@ -13,32 +13,12 @@
 namespace swas::sim {
 namespace asio = boost::asio;
 using api::Params;
+using core::JsonObject;
 
 namespace {
 
 constexpr auto kMaxSkew = std::chrono::minutes(15);
 constexpr auto kNonceMemory = std::chrono::minutes(20);
-
-struct JsonObject {
-  std::string& out;
-  bool first = true;
-  explicit JsonObject(std::string& o) : out(o) { out.push_back('{'); }
-  void key(std::string_view k) {
-    if (!first) out.push_back(',');
-    first = false;
-    core::appendJsonString(out, k);
-    out.push_back(':');
-  }
-  void str(std::string_view k, std::string_view v) {
-    key(k);
-    core::appendJsonString(out, v);
-  }
-  void num(std::string_view k, long long v) {
-    key(k);
-    out += std::to_string(v);
-  }
-  void close() { out.push_back('}'); }
-};
 
 std::string param(const Params& params, std::string_view key) {
   for (const auto& [k, v] : params) {

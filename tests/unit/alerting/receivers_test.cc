@@ -61,6 +61,19 @@ TEST(Webhook, TheAlertmanagerV4EnvelopeIdempotentAndSigned) {
   EXPECT_NE(only_resolved.body.find(R"("status":"resolved","receiver")"), std::string::npos);
 }
 
+TEST(Webhook, AReceiverNameIsEscapedInTheEnvelope) {
+  // Any YAML string is a valid name; one with a quote must not make every message invalid JSON
+  // (a 400, and the alerts dropped).
+  auto r = makeReceiver({"ops \"night\" \\ shift", "webhook", "http://hooks.example/x"},
+                        "http://127.0.0.1:9786");
+  auto firing = alert("00000000000000aa");
+  auto body = r->request({{&firing, false}}, kNow).body;
+  EXPECT_NE(body.find(R"("groupKey":"swas-invocation-monitor/ops \"night\" \\ shift")"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"("receiver":"ops \"night\" \\ shift")"), std::string::npos) << body;
+}
+
 TEST(Hmac, KnownVector) {
   // RFC 4231, test case 2.
   EXPECT_EQ(api::hmacSha256Hex("Jefe", "what do ya want for nothing?"),
