@@ -30,6 +30,11 @@ std::string commandKey(const core::Transition& t) {
   return t.command_id.empty() ? "name:" + t.command_name : "id:" + t.command_id;
 }
 
+std::string successKey(const std::string& region_id, const std::string& instance_id,
+                       const std::string& command_key) {
+  return region_id + '\n' + instance_id + '\n' + command_key;
+}
+
 std::string summary(const core::Transition& t) {
   std::string command = t.command_name.empty() ? t.command_id : t.command_name;
   std::string what;
@@ -184,23 +189,33 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   }
   if (!options_.resolve_on_success) return writes;
   std::set<std::string> resolved;
+  // A later invocation of the same command on the same instance resolves.
+  auto resolveBy = [&](const core::Alert& a, const SeenSuccess& s) {
+    if (a.invoke_id == s.invoke_id || s.creation_time < a.creation_time ||
+        resolved.contains(a.fingerprint)) {
+      return;
+    }
+    resolve(a, std::max(s.ends_at, a.starts_at), core::unixMillis(now), writes);
+    resolved.insert(a.fingerprint);
+  };
   for (const auto& t : transitions) {
     if (t.to != "Success" || t.from == "Success") continue;
-    std::string key = commandKey(t);
     auto finished = core::parseApiTime(t.finish_time);
-    int64_t ends_at = finished ? finished->time_since_epoch().count() : core::unixSeconds(now);
+    SeenSuccess success{t.invoke_id, t.creation_time,
+                        finished ? finished->time_since_epoch().count() : core::unixSeconds(now)};
+    std::string key = commandKey(t);
     for (const auto* set : {&firing_, &fired}) {
       for (const auto& [fp, a] : *set) {
-        // A later invocation of the same command on the same instance.
-        if (a.region_id != t.region_id || a.instance_id != t.instance_id || a.command_key != key ||
-            a.invoke_id == t.invoke_id || t.creation_time < a.creation_time ||
-            resolved.contains(fp)) {
-          continue;
-        }
-        resolve(a, std::max(ends_at, a.starts_at), core::unixMillis(now), writes);
-        resolved.insert(fp);
+        if (a.region_id == t.region_id && a.instance_id == t.instance_id && a.command_key == key)
+          resolveBy(a, success);
       }
     }
+    auto [it, inserted] = successes_.try_emplace(successKey(t.region_id, t.instance_id, key));
+    if (inserted || it->second.creation_time < success.creation_time) it->second = success;
+  }
+  for (const auto& [fp, a] : fired) {
+    auto it = successes_.find(successKey(a.region_id, a.instance_id, a.command_key));
+    if (it != successes_.end()) resolveBy(a, it->second);
   }
   return writes;
 }

@@ -69,8 +69,19 @@ class Lifecycle final : public core::AlertPlanner {
   void resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
                core::AlertWrites& writes) const;
 
+  // The newest Success seen of each command on each instance. A failure of an older invocation
+  // that is seen after it (a later chunk of a full walk, or one that simply ran longer) is
+  // resolved by it at once, as if both had been seen in one poll. Bounded by the fleet's
+  // (instance, command) pairs, not by history.
+  struct SeenSuccess {
+    std::string invoke_id;
+    std::string creation_time;
+    int64_t ends_at = 0;
+  };
+
   LifecycleOptions options_;
-  std::map<std::string, core::Alert> firing_;  // by fingerprint
+  std::map<std::string, core::Alert> firing_;     // by fingerprint
+  std::map<std::string, SeenSuccess> successes_;  // by region, instance and command key
   std::function<void()> on_change_;
 };
 

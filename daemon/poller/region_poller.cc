@@ -263,12 +263,13 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     if (auto committed = store.commit(commit); !committed) return committed;
     planner.committed(commit.alerts);
     region.apply(commit.changed);
-    if (!commit.changed.empty()) observer.onTrackedCounts(options.region_id, region.counts());
     cursor = next;
     pass.outcome.transitions += commit.transitions.size();
     if (!commit.transitions.empty() || !diff.overall_changes.empty()) {
       sink.onTransitions(options.region_id, commit.transitions, diff.overall_changes);
     }
+    // The gauges last: a scrape that shows the new state has its transitions counted.
+    if (!commit.changed.empty()) observer.onTrackedCounts(options.region_id, region.counts());
     return {};
   }
 

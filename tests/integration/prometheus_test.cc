@@ -141,12 +141,19 @@ generator:
   MonitorProcess daemon(SWAS_DAEMON_PATH, daemonConfig(sim, dir), dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
 
-  // Waits until the daemon tracks every invocation the simulator holds; returns the scrape.
+  // Waits until the daemon tracks every invocation the simulator holds, and its counters of
+  // what it saw have settled (the simulator's clock stands still); returns the scrape.
   auto caughtUp = [&](size_t expected) {
     std::string exposition;
+    double last_counted = -1;
     bool ok = eventually([&] {
       exposition = scrape(daemon);
-      return testing::sumOf(exposition, "swas_invocations") == static_cast<double>(expected);
+      double counted = testing::sumOf(exposition, "swas_invocation_transitions_total") +
+                       testing::sumOf(exposition, "swas_invocation_failures_total");
+      bool settled = counted == last_counted;
+      last_counted = counted;
+      return settled &&
+             testing::sumOf(exposition, "swas_invocations") == static_cast<double>(expected);
     });
     EXPECT_TRUE(ok) << "tracking " << testing::sumOf(exposition, "swas_invocations") << " of "
                     << expected;

@@ -124,6 +124,25 @@ TEST_F(LifecycleTest, ALaterSuccessOfTheSameCommandOnTheSameInstanceResolves) {
   EXPECT_EQ(lifecycle_.firing(), 1u);
 }
 
+TEST_F(LifecycleTest, ASuccessSeenBeforeTheFailureOfAnOlderInvocationResolvesIt) {
+  // A full walk goes newest-first in chunks: the re-run's success (t-2) can be planned before
+  // the failure it remedied (t-1), which must then fire and resolve at once, as it does when
+  // both are planned together.
+  EXPECT_TRUE(step({failure("t-2", "i-1", "Success", "2026-11-28T11:10:00")}).empty());
+  auto writes = step({failure("t-1", "i-1", "Failed", "2026-11-28T11:00:00"),
+                      failure("t-1", "i-2", "Failed", "2026-11-28T11:00:00")});
+  ASSERT_EQ(writes.fired.size(), 2u);
+  ASSERT_EQ(writes.resolved.size(), 1u) << "only on the instance where the re-run succeeded";
+  EXPECT_EQ(writes.resolved[0].fingerprint, writes.fired[0].fingerprint);
+  EXPECT_EQ(writes.notifications.size(), 4u + 1u) << "firing to both receivers, resolved to ops";
+  EXPECT_EQ(lifecycle_.firing(), 1u);
+  // A failure of a newer invocation is not resolved by an older success.
+  auto newer = step({failure("t-3", "i-1", "Failed", "2026-11-28T11:20:00")});
+  EXPECT_EQ(newer.fired.size(), 1u);
+  EXPECT_TRUE(newer.resolved.empty());
+  EXPECT_EQ(lifecycle_.firing(), 2u);
+}
+
 TEST_F(LifecycleTest, CommandNameWhenThereIsNoCommandId) {
   auto f = failure("t-1", "i-1");
   f.command_id.clear();
