@@ -151,10 +151,23 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
 
 Lifecycle::Lifecycle(LifecycleOptions options) : options_(std::move(options)) {}
 
-void Lifecycle::load(const std::vector<core::Alert>& alerts) {
+void Lifecycle::load(const std::vector<core::Alert>& alerts,
+                     const std::vector<core::Transition>& successes) {
   for (const auto& a : alerts) {
     if (!a.ends_at) remember(a);
   }
+  for (const auto& t : successes) noteSuccess(t, {});
+}
+
+Lifecycle::SeenSuccess Lifecycle::noteSuccess(const core::Transition& t,
+                                              std::chrono::system_clock::time_point now) {
+  auto finished = core::parseApiTime(t.finish_time);
+  SeenSuccess success{t.invoke_id, t.creation_time,
+                      finished ? finished->time_since_epoch().count() : core::unixSeconds(now)};
+  auto [it, inserted] =
+      successes_.try_emplace(successKey(t.region_id, t.instance_id, commandKey(t)), success);
+  if (!inserted && it->second.creation_time < success.creation_time) it->second = success;
+  return success;
 }
 
 void Lifecycle::remember(const core::Alert& a) {
@@ -200,9 +213,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   };
   for (const auto& t : transitions) {
     if (t.to != "Success" || t.from == "Success") continue;
-    auto finished = core::parseApiTime(t.finish_time);
-    SeenSuccess success{t.invoke_id, t.creation_time,
-                        finished ? finished->time_since_epoch().count() : core::unixSeconds(now)};
+    SeenSuccess success = noteSuccess(t, now);
     std::string key = commandKey(t);
     for (const auto* set : {&firing_, &fired}) {
       for (const auto& [fp, a] : *set) {
@@ -210,8 +221,6 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
           resolveBy(a, success);
       }
     }
-    auto [it, inserted] = successes_.try_emplace(successKey(t.region_id, t.instance_id, key));
-    if (inserted || it->second.creation_time < success.creation_time) it->second = success;
   }
   for (const auto& [fp, a] : fired) {
     auto it = successes_.find(successKey(a.region_id, a.instance_id, a.command_key));

@@ -50,8 +50,9 @@ class Lifecycle final : public core::AlertPlanner {
  public:
   explicit Lifecycle(LifecycleOptions options);
 
-  // The firing alerts from the store, at start.
-  void load(const std::vector<core::Alert>& alerts);
+  // At start, from the store: the firing alerts, and the newest Success of each command on each
+  // instance (Store::latestSuccesses).
+  void load(const std::vector<core::Alert>& alerts, const std::vector<core::Transition>& successes);
   // Called after committed() changed anything (to wake delivery).
   void onChange(std::function<void()> callback) { on_change_ = std::move(callback); }
 
@@ -64,20 +65,22 @@ class Lifecycle final : public core::AlertPlanner {
   size_t firing() const { return firing_.size(); }
 
  private:
-  void remember(const core::Alert& alert);
-  // `now_ms` (Unix milliseconds) is when its notifications are queued.
-  void resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
-               core::AlertWrites& writes) const;
-
-  // The newest Success seen of each command on each instance. A failure of an older invocation
-  // that is seen after it (a later chunk of a full walk, or one that simply ran longer) is
-  // resolved by it at once, as if both had been seen in one poll. Bounded by the fleet's
-  // (instance, command) pairs, not by history.
+  // The newest Success seen of each command on each instance, loaded from the store at start. A
+  // failure of an older invocation that is seen after it (a later chunk of a full walk, or one
+  // that simply ran longer) is resolved by it at once, as if both had been seen in one poll.
+  // Bounded by the fleet's (instance, command) pairs, not by history.
   struct SeenSuccess {
     std::string invoke_id;
     std::string creation_time;
     int64_t ends_at = 0;
   };
+
+  void remember(const core::Alert& alert);
+  // Keeps `t`, a Success, when it is the newest of its command on its instance; returns it.
+  SeenSuccess noteSuccess(const core::Transition& t, std::chrono::system_clock::time_point now);
+  // `now_ms` (Unix milliseconds) is when its notifications are queued.
+  void resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
+               core::AlertWrites& writes) const;
 
   LifecycleOptions options_;
   std::map<std::string, core::Alert> firing_;     // by fingerprint

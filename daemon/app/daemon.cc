@@ -199,7 +199,11 @@ struct Daemon::Impl {
     rt->lifecycle = std::make_unique<alerting::Lifecycle>(lifecycleOptions(config));
     auto firing = store->alerts(std::numeric_limits<int64_t>::max());
     if (!firing) return std::unexpected("reading alerts from the state: " + firing.error().message);
-    rt->lifecycle->load(*firing);
+    auto successes = store->latestSuccesses();
+    if (!successes) {
+      return std::unexpected("reading successes from the state: " + successes.error().message);
+    }
+    rt->lifecycle->load(*firing, *successes);
     auto receivers = makeReceivers(config);
     if (!receivers) return std::unexpected(receivers.error());
     rt->dispatcher = std::make_unique<alerting::Dispatcher>(

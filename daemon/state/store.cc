@@ -460,6 +460,33 @@ core::Alert readAlert(sqlite3_stmt* s, int first) {
 
 }  // namespace
 
+std::expected<std::vector<core::Transition>, core::Error> Store::latestSuccesses() {
+  // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum.
+  sqlite3_stmt* s = impl_->prepare(
+      "SELECT i.region_id, s.instance_id, i.command_id, i.command_name, i.invoke_id, "
+      "MAX(i.creation_time), s.finish_time FROM instance_states s JOIN invocations i ON "
+      "i.region_id = s.region_id AND i.invoke_id = s.invoke_id WHERE s.status = 'Success' "
+      "GROUP BY i.region_id, s.instance_id, i.command_id, i.command_name");
+  if (!s) return std::unexpected(storeError(impl_->db.get(), "prepare successes"));
+  std::vector<core::Transition> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    core::Transition t;
+    t.region_id = columnText(s, 0);
+    t.instance_id = columnText(s, 1);
+    t.command_id = columnText(s, 2);
+    t.command_name = columnText(s, 3);
+    t.invoke_id = columnText(s, 4);
+    t.creation_time = columnText(s, 5);
+    t.finish_time = columnText(s, 6);
+    t.from = core::kNone;
+    t.to = "Success";
+    out.push_back(std::move(t));
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(storeError(impl_->db.get(), "read successes"));
+  return out;
+}
+
 std::expected<std::vector<core::Alert>, core::Error> Store::alerts(int64_t resolved_since) {
   std::string sql = std::string("SELECT ") + kAlertColumns +
                     " FROM alerts a WHERE a.ends_at IS NULL OR a.ends_at >= ? ORDER BY "

@@ -77,6 +77,9 @@ class Store {
   std::expected<size_t, core::Error> evictFinishedBefore(
       const std::string& region_id, std::chrono::system_clock::time_point cutoff);
   std::expected<uint64_t, core::Error> transitionCount();
+  // The newest Success (by CreationTime) of each command on each instance, as first-sighting
+  // Success transitions: what resolves alerts of older invocations, kept across restarts.
+  std::expected<std::vector<core::Transition>, core::Error> latestSuccesses();
 
   // Alert writes outside a poll (the resolve timeout).
   std::expected<void, core::Error> commitAlerts(const core::AlertWrites& writes);

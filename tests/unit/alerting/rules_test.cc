@@ -164,12 +164,28 @@ TEST_F(LifecycleTest, ResolveTimeout) {
 TEST_F(LifecycleTest, FiringSetSurvivesARestart) {
   auto fired = step({failure()});
   Lifecycle restarted({{{"ops", true}}, true, hours(24)});
-  restarted.load(fired.fired);
+  restarted.load(fired.fired, {});
   EXPECT_EQ(restarted.firing(), 1u);
   EXPECT_TRUE(restarted.plan({failure()}, kNow).empty());
   EXPECT_EQ(restarted.plan({failure("t-9", "i-1", "Success", "2026-11-28T11:50:00")}, kNow)
                 .resolved.size(),
             1u);
+}
+
+TEST_F(LifecycleTest, SuccessesFromTheStoreResolveOlderFailuresAfterARestart) {
+  // The re-run succeeded before the restart (or the reload); the older invocation fails after.
+  auto success = failure("t-2", "i-1", "Success", "2026-11-28T11:10:00");
+  success.from = "none";
+  Lifecycle restarted({{{"ops", true}}, true, hours(24)});
+  restarted.load({}, {success});
+  auto writes = restarted.plan({failure("t-1", "i-1", "Failed", "2026-11-28T11:00:00")}, kNow);
+  ASSERT_EQ(writes.fired.size(), 1u);
+  ASSERT_EQ(writes.resolved.size(), 1u);
+  EXPECT_EQ(writes.resolved[0].ends_at, writes.fired[0].starts_at)
+      << "resolved no earlier than it started (the success finished before the failure)";
+  EXPECT_TRUE(restarted.plan({failure("t-3", "i-1", "Failed", "2026-11-28T11:20:00")}, kNow)
+                  .resolved.empty())
+      << "a newer invocation's failure stays firing";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "tests/support/sim_process.h"
 
@@ -137,6 +138,34 @@ TEST(Store, RefusesAnUnopenablePath) {
   expectRefused("/nonexistent-dir/state.db", "cannot open lock file");
 }
 
+TEST(Store, LatestSuccessOfEachCommandOnEachInstance) {
+  auto store = Store::open(freshPath("successes.db"));
+  ASSERT_TRUE(store);
+  auto older = inv("t-1", "Success", "Success", "2026-11-28T10:00:00");
+  older.instances.push_back(core::InstanceState{.instance_id = "i2", .status = "Failed"});
+  auto newer = inv("t-2", "Success", "Success", "2026-11-28T11:00:00");
+  newer.instances[0].finish_time = "2026-11-28T11:05:00Z";
+  auto failed = inv("t-3", "Failed", "Failed", "2026-11-28T12:00:00");
+  auto other = inv("t-4", "Success", "Success", "2026-11-28T09:00:00");
+  other.command_id = "c-2";
+  ASSERT_TRUE((*store)->commit({"cn-hangzhou", {older, newer, failed, other}, {}, {true}, kNow}));
+  ASSERT_TRUE((*store)->commit(
+      {"cn-beijing", {inv("t-9", "Success", "Success", "2026-11-28T08:00:00")}, {}, {true}, kNow}));
+  auto successes = (*store)->latestSuccesses();
+  ASSERT_TRUE(successes) << successes.error().message;
+  std::set<std::string> got;
+  for (const auto& t : *successes) {
+    EXPECT_EQ(t.to, "Success");
+    got.insert(t.region_id + " " + t.instance_id + " " + t.command_id + " " + t.invoke_id + " " +
+               t.creation_time + " " + t.finish_time);
+  }
+  EXPECT_EQ(got, (std::set<std::string>{
+                     "cn-beijing i1 c-1 t-9 2026-11-28T08:00:00 ",
+                     "cn-hangzhou i1 c-1 t-2 2026-11-28T11:00:00 2026-11-28T11:05:00Z",
+                     "cn-hangzhou i1 c-2 t-4 2026-11-28T09:00:00 ",
+                 }));
+}
+
 TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
   auto store = Store::open(freshPath("evict.db"));
   ASSERT_TRUE(store);
@@ -184,10 +213,11 @@ TEST(Store, AlertsAndTheirNotificationsCommitWithThePoll) {
   ASSERT_TRUE(store) << store.error();
   PollCommit poll{"cn-hangzhou", {inv("t-a", "Failed", "Failed")}, {}, {true}, kNow};
   poll.alerts.fired = {alert("a"), alert("b")};
-  poll.alerts.notifications = {{"ops", "a", false, 100}, {"ops", "b", false, 100},
-                               {"am", "a", false, 100}};
+  poll.alerts.notifications = {
+      {"ops", "a", false, 100}, {"ops", "b", false, 100}, {"am", "a", false, 100}};
   ASSERT_TRUE((*store)->commit(poll));
-  EXPECT_EQ((*store)->outboxCounts().value(), (std::map<std::string, int64_t>{{"am", 1}, {"ops", 2}}));
+  EXPECT_EQ((*store)->outboxCounts().value(),
+            (std::map<std::string, int64_t>{{"am", 1}, {"ops", 2}}));
   auto firing = (*store)->alerts(std::numeric_limits<int64_t>::max());
   ASSERT_TRUE(firing);
   ASSERT_EQ(firing->size(), 2u);
