@@ -159,15 +159,15 @@ void Lifecycle::load(const std::vector<core::Alert>& alerts,
   for (const auto& t : successes) noteSuccess(t, {});
 }
 
-Lifecycle::SeenSuccess Lifecycle::noteSuccess(const core::Transition& t,
-                                              std::chrono::system_clock::time_point now) {
+std::string Lifecycle::noteSuccess(const core::Transition& t,
+                                   std::chrono::system_clock::time_point now) {
   auto finished = core::parseApiTime(t.finish_time);
   SeenSuccess success{t.invoke_id, t.creation_time,
                       finished ? finished->time_since_epoch().count() : core::unixSeconds(now)};
-  auto [it, inserted] =
-      successes_.try_emplace(successKey(t.region_id, t.instance_id, commandKey(t)), success);
+  std::string key = successKey(t.region_id, t.instance_id, commandKey(t));
+  auto [it, inserted] = successes_.try_emplace(key, success);
   if (!inserted && it->second.creation_time < success.creation_time) it->second = success;
-  return success;
+  return key;
 }
 
 void Lifecycle::remember(const core::Alert& a) {
@@ -201,31 +201,27 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
     writes.fired.push_back(std::move(a));
   }
   if (!options_.resolve_on_success) return writes;
-  std::set<std::string> resolved;
-  // A later invocation of the same command on the same instance resolves.
-  auto resolveBy = [&](const core::Alert& a, const SeenSuccess& s) {
-    if (a.invoke_id == s.invoke_id || s.creation_time < a.creation_time ||
-        resolved.contains(a.fingerprint)) {
-      return;
-    }
-    resolve(a, std::max(s.ends_at, a.starts_at), core::unixMillis(now), writes);
-    resolved.insert(a.fingerprint);
-  };
+  // The batch's successes first; then each alert they may concern, and each new one, meets the
+  // newest success of its command on its instance, from this batch or before.
+  std::set<std::string> touched;
   for (const auto& t : transitions) {
-    if (t.to != "Success" || t.from == "Success") continue;
-    SeenSuccess success = noteSuccess(t, now);
-    std::string key = commandKey(t);
-    for (const auto* set : {&firing_, &fired}) {
-      for (const auto& [fp, a] : *set) {
-        if (a.region_id == t.region_id && a.instance_id == t.instance_id && a.command_key == key)
-          resolveBy(a, success);
-      }
+    if (t.to == "Success" && t.from != "Success") touched.insert(noteSuccess(t, now));
+  }
+  auto resolveIfSuperseded = [&](const core::Alert& a) {
+    auto it = successes_.find(successKey(a.region_id, a.instance_id, a.command_key));
+    if (it == successes_.end()) return;
+    const SeenSuccess& s = it->second;
+    // A later invocation of the same command on the same instance.
+    if (a.invoke_id == s.invoke_id || s.creation_time < a.creation_time) return;
+    resolve(a, std::max(s.ends_at, a.starts_at), core::unixMillis(now), writes);
+  };
+  if (!touched.empty()) {
+    for (const auto& [fp, a] : firing_) {
+      if (touched.contains(successKey(a.region_id, a.instance_id, a.command_key)))
+        resolveIfSuperseded(a);
     }
   }
-  for (const auto& [fp, a] : fired) {
-    auto it = successes_.find(successKey(a.region_id, a.instance_id, a.command_key));
-    if (it != successes_.end()) resolveBy(a, it->second);
-  }
+  for (const auto& [fp, a] : fired) resolveIfSuperseded(a);
   return writes;
 }
 

@@ -76,8 +76,9 @@ class Lifecycle final : public core::AlertPlanner {
   };
 
   void remember(const core::Alert& alert);
-  // Keeps `t`, a Success, when it is the newest of its command on its instance; returns it.
-  SeenSuccess noteSuccess(const core::Transition& t, std::chrono::system_clock::time_point now);
+  // Keeps `t`, a Success, when it is the newest of its command on its instance; returns the key
+  // of successes_ it belongs under.
+  std::string noteSuccess(const core::Transition& t, std::chrono::system_clock::time_point now);
   // `now_ms` (Unix milliseconds) is when its notifications are queued.
   void resolve(const core::Alert& alert, int64_t ends_at, int64_t now_ms,
                core::AlertWrites& writes) const;
