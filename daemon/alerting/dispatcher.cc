@@ -242,6 +242,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     });
   }
 
+  // Abandons every wait: housekeeping, retries and re-sends.
+  void cancelTimers() {
+    housekeeping.cancel();
+    for (auto& w : workers) {
+      w->timer.cancel();
+      w->resend_timer.cancel();
+    }
+  }
+
   void housekeep() {
     auto now = clock.now();
     auto writes = lifecycle.expire(now);
@@ -308,21 +317,13 @@ void Dispatcher::kick() {
 
 void Dispatcher::stop() {
   impl_->stopping = true;
-  impl_->housekeeping.cancel();
-  for (auto& w : impl_->workers) {
-    w->timer.cancel();
-    w->resend_timer.cancel();
-  }
+  impl_->cancelTimers();
 }
 
 void Dispatcher::drain() {
   impl_->draining = true;
-  impl_->housekeeping.cancel();
-  for (auto& w : impl_->workers) {
-    w->timer.cancel();
-    w->resend_timer.cancel();
-    impl_->pump(*w);
-  }
+  impl_->cancelTimers();
+  for (auto& w : impl_->workers) impl_->pump(*w);
 }
 
 bool Dispatcher::idle() const {
