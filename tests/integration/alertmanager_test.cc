@@ -70,21 +70,16 @@ receivers:
       - url: ")" << webhook << R"("
         send_resolved: true
 )";
-    process_ = std::make_unique<Process>(
+    server_ = std::make_unique<testing::GoServer>(
         std::vector<std::string>{"prometheus-alertmanager", "--config.file=" + dir + "/am.yml",
                                  "--storage.path=" + dir + "/data",
                                  "--web.listen-address=127.0.0.1:" + std::to_string(port),
                                  "--cluster.listen-address="},
-        dir + "/am.stdout", dir + "/am.stderr");
-    url_ = testing::goServerUrl(dir + "/am.stderr", *process_);
+        dir, "am");
   }
-  ~Alertmanager() {
-    process_->signal(SIGTERM);
-    process_->wait(std::chrono::seconds(20));
-  }
-  const std::string& url() const { return url_; }
+  const std::string& url() const { return server_->url(); }
   uint16_t port() const {
-    return static_cast<uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1)));
+    return static_cast<uint16_t>(std::stoi(url().substr(url().rfind(':') + 1)));
   }
 
   struct Active {
@@ -94,7 +89,7 @@ receivers:
     std::string alertname, severity, command_name, error_code, summary;
   };
   std::vector<Active> active() const {
-    auto result = testing::fetch("GET", url_ + "/api/v2/alerts?active=true");
+    auto result = testing::fetch("GET", url() + "/api/v2/alerts?active=true");
     std::vector<Active> out;
     if (!result || result->status != 200) return out;
     simdjson::dom::parser parser;
@@ -126,8 +121,7 @@ receivers:
   }
 
  private:
-  std::unique_ptr<Process> process_;
-  std::string url_;
+  std::unique_ptr<testing::GoServer> server_;
 };
 
 // (status, invoke_id/instance_id) of every alert Alertmanager sent the recorder.

@@ -23,8 +23,7 @@ using testing::eventually;
 using testing::MonitorProcess;
 using testing::Recorder;
 using testing::SimProcess;
-
-const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+using testing::testName;
 
 // i-a and i-b are watched, i-c is not. 4 occurrences: t-1 on i-a (Failed) and i-b (Timeout),
 // t-2 on i-b (a quick failure, never Running), t-3 on i-a (ClientNotRunning). t-4 fails on the

@@ -19,16 +19,16 @@ class OnceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     sim_ = std::make_unique<testing::SimProcess>(testing::testdataPath("conformance.yaml"));
-    dir_ = std::filesystem::path(testing::writeTempFile(std::string("once/") + name() + "/x", ""))
+    dir_ = std::filesystem::path(
+               testing::writeTempFile(std::string("once/") + testing::testName() + "/x", ""))
                .parent_path()
                .string();
     std::filesystem::remove(dir_ + "/state.db");
   }
-  const char* name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
   std::string config(const std::string& secret = "testsecret") {
     return testing::writeTempFile(
-        std::string("once/") + name() + "/config.yaml",
+        std::string("once/") + testing::testName() + "/config.yaml",
         "credentials: {access_key_id: testid, access_key_secret: " + secret +
             "}\napi: {endpoint: \"" + sim_->url() +
             "\"}\nregions: [{region_id: cn-hangzhou}]\nstate: {path: " + dir_ +
@@ -84,7 +84,7 @@ TEST_F(OnceTest, AFailingRegionExitsOneWithTheReason) {
 
 TEST_F(OnceTest, InvalidConfigurationExitsTwoWithPositions) {
   std::string cfg =
-      testing::writeTempFile(std::string("once/") + name() + "/bad.yaml",
+      testing::writeTempFile(std::string("once/") + testing::testName() + "/bad.yaml",
                              "regions:\n  - region_id: cn-hangzhou\n    intervall: 5s\n");
   EXPECT_EQ(run({"--config", cfg, "--once"}), 2);
   EXPECT_NE(err_.find(cfg + ":3:5: unknown key 'intervall'"), std::string::npos) << err_;

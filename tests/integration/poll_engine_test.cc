@@ -103,16 +103,14 @@ class PollEngineTest : public ::testing::Test {
   // `watched` > 0: instance_ids lists that many of each region's instances (the first by id).
   void start(const std::string& scenario_text, int page_size = 50, size_t watched = 0) {
     dir_ =
-        std::filesystem::path(
-            testing::writeTempFile(
-                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/x",
-                ""))
+        std::filesystem::path(testing::writeTempFile(std::string(testing::testName()) + "/x", ""))
             .parent_path()
             .string();
     std::filesystem::remove(dir_ + "/state.db");
     sim_ = std::make_unique<SimProcess>(
-        testing::writeTempFile(std::string(name()) + "/scenario.yaml", scenario_text));
-    config_ = testing::writeTempFile(std::string(name()) + "/config.yaml", R"(credentials:
+        testing::writeTempFile(std::string(testing::testName()) + "/scenario.yaml", scenario_text));
+    config_ =
+        testing::writeTempFile(std::string(testing::testName()) + "/config.yaml", R"(credentials:
   access_key_id: testid
   access_key_secret: testsecret
 api:
@@ -149,8 +147,6 @@ http:
     }
     return out + "]";
   }
-
-  const char* name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
   std::unique_ptr<Process> launch(int generation) {
     return std::make_unique<Process>(

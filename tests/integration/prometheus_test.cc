@@ -26,8 +26,7 @@ using testing::eventually;
 using testing::MonitorProcess;
 using testing::Process;
 using testing::SimProcess;
-
-const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+using testing::testName;
 
 std::string daemonConfig(const SimProcess& sim, const std::string& dir,
                          const std::string& interval = "200ms",
@@ -282,22 +281,18 @@ class PrometheusProcess {
     job["static_configs"] = YAML::Node(YAML::NodeType::Sequence);
     job["static_configs"].push_back(targets);
     std::ofstream(dir + "/prometheus.yml") << config;
-    process_ = std::make_unique<Process>(
+    server_ = std::make_unique<testing::GoServer>(
         std::vector<std::string>{"prometheus", "--config.file=" + dir + "/prometheus.yml",
                                  "--storage.tsdb.path=" + dir + "/tsdb",
                                  "--web.listen-address=127.0.0.1:0", "--log.level=info"},
-        dir + "/prometheus.stdout", dir + "/prometheus.stderr");
-    url_ = testing::goServerUrl(dir + "/prometheus.stderr", *process_);
+        dir, "prometheus");
   }
-  ~PrometheusProcess() {
-    process_->signal(SIGTERM);
-    process_->wait(std::chrono::seconds(20));
-  }
-  const std::string& url() const { return url_; }
+  const std::string& url() const { return server_->url(); }
 
   // The value of an instant query that returns one sample, or NaN.
   double query(const std::string& promql) const {
-    auto result = testing::fetch("GET", url_ + "/api/v1/query?query=" + api::percentEncode(promql));
+    auto result =
+        testing::fetch("GET", url() + "/api/v1/query?query=" + api::percentEncode(promql));
     if (!result || result->status != 200) return NAN;
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
@@ -311,11 +306,10 @@ class PrometheusProcess {
     return std::stod(std::string(value));
   }
 
-  std::string get(const std::string& path) const { return testing::fetchOk("GET", url_ + path); }
+  std::string get(const std::string& path) const { return testing::fetchOk("GET", url() + path); }
 
  private:
-  std::unique_ptr<Process> process_;
-  std::string url_;
+  std::unique_ptr<testing::GoServer> server_;
 };
 
 TEST(Prometheus, ScrapesTheValuesTheScenarioImplies) {

@@ -24,8 +24,7 @@ using testing::eventually;
 using testing::MonitorProcess;
 using testing::Recorder;
 using testing::SimProcess;
-
-const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+using testing::testName;
 
 // A datagram socket standing in for systemd's $NOTIFY_SOCKET.
 class NotifySocket {

@@ -132,10 +132,10 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
+const char* testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
 std::string freshTestDir() {
-  auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir =
-      std::filesystem::path(writeTempFile(std::string(info->name()) + "/x", "")).parent_path();
+  auto dir = std::filesystem::path(writeTempFile(std::string(testName()) + "/x", "")).parent_path();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
@@ -182,11 +182,17 @@ double sumOf(const std::string& exposition, const std::string& family,
   return sum;
 }
 
-std::string goServerUrl(const std::string& stderr_path, Process& process) {
-  std::string line =
-      waitForLine(stderr_path, "msg=\"Listening on\"", std::chrono::seconds(60), &process);
-  auto at = line.find("address=");
-  return at == std::string::npos ? "" : "http://" + line.substr(at + 8);
+GoServer::GoServer(std::vector<std::string> argv, const std::string& dir, const std::string& name)
+    : process_(std::move(argv), dir + "/" + name + ".stdout", dir + "/" + name + ".stderr") {
+  std::string line = waitForLine(dir + "/" + name + ".stderr", "msg=\"Listening on\"",
+                                 std::chrono::seconds(60), &process_);
+  if (auto at = line.find("address="); at != std::string::npos)
+    url_ = "http://" + line.substr(at + 8);
+}
+
+GoServer::~GoServer() {
+  process_.signal(SIGTERM);
+  process_.wait(std::chrono::seconds(20));
 }
 
 MonitorProcess::MonitorProcess(const std::string& daemon_path, const std::string& config,

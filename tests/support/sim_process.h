@@ -67,10 +67,20 @@ std::string waitForLine(const std::string& path, const std::string& marker,
                         std::chrono::milliseconds timeout = std::chrono::seconds(30),
                         Process* writer = nullptr);
 
-// The URL a Prometheus-family server (prometheus, alertmanager) started with
-// --web.listen-address=127.0.0.1:0 logs as `msg="Listening on" address=HOST:PORT`; "" if it
-// did not come up within a minute.
-std::string goServerUrl(const std::string& stderr_path, Process& process);
+// A Prometheus-family server (prometheus, prometheus-alertmanager) started with `argv`, logging
+// to `dir`/`name`.{stdout,stderr}, stopped with SIGTERM on destruction.
+class GoServer {
+ public:
+  GoServer(std::vector<std::string> argv, const std::string& dir, const std::string& name);
+  ~GoServer();
+  // What it logs as `msg="Listening on" address=HOST:PORT` (so --web.listen-address may use port
+  // 0), as a URL; "" if it did not come up within a minute.
+  const std::string& url() const { return url_; }
+
+ private:
+  Process process_;
+  std::string url_;
+};
 
 // swas-invocation-monitor run with `config` (whose http.listen should use port 0), from start
 // until it serves its endpoints; logs go to `dir`/daemon.{stdout,stderr}.
@@ -89,6 +99,9 @@ class MonitorProcess {
   Process process_;
   std::string url_;
 };
+
+// The running gtest test's name.
+const char* testName();
 
 // Writes `text` to a fresh file under the test's temp dir and returns its path.
 std::string writeTempFile(const std::string& name, const std::string& text);

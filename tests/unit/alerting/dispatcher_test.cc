@@ -63,10 +63,8 @@ std::string header(const http::HttpRequest& r, const std::string& name) {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string path = testing::writeTempFile(
-        std::string("dispatcher/") +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db",
-        "");
+    std::string path =
+        testing::writeTempFile(std::string("dispatcher/") + testing::testName() + ".db", "");
     std::filesystem::remove(path);
     store_ = std::move(state::Store::open(path).value());
     options_.initial_backoff = milliseconds(10);

@@ -93,10 +93,8 @@ PageResult apiError(std::string code, bool retryable) {
 class RegionPollerTest : public ::testing::Test {
  protected:
   RegionPollerTest() : client_(io_) {
-    std::string path = testing::writeTempFile(
-        std::string("poller/") + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-            ".db",
-        "");
+    std::string path =
+        testing::writeTempFile(std::string("poller/") + testing::testName() + ".db", "");
     std::filesystem::remove(path);
     store_ = std::move(*state::Store::open(path));
     options_.region_id = "cn-hangzhou";
