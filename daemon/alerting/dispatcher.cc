@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <set>
 
 #include "daemon/core/backoff.h"
@@ -17,6 +19,8 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr size_t kBatchRead = 1000;
+constexpr size_t kResendPage = 500;
+constexpr int kResendInFlight = 2;
 
 std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) {
   std::vector<int64_t> ids;
@@ -27,6 +31,19 @@ std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) 
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
+  struct Outcome {
+    std::vector<int64_t> ids;
+    state::NotificationUpdate update;
+  };
+  // One round of an Alertmanager re-send.
+  struct Resend {
+    int64_t since = 0;  // resolved alerts ended at or after this are included
+    std::chrono::system_clock::time_point now;
+    state::AlertPage page{.limit = kResendPage};
+    std::vector<core::Alert> batch;
+    size_t next = 0;
+    bool exhausted = false;
+  };
   struct Worker {
     Worker(asio::io_context& io, std::unique_ptr<Receiver> r)
         : receiver(std::move(r)), timer(io), resend_timer(io) {}
@@ -35,6 +52,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     asio::steady_timer resend_timer;
     bool busy = false;
     std::string last_error;
+    // A delivery's outcome the outbox has not recorded yet (the write failed): recorded before
+    // anything else is sent, so a message is never sent again because its result was lost.
+    std::optional<Outcome> unrecorded;
+    int storage_failures = 0;
+    std::string storage_error;  // the last storage failure logged; empty while writes succeed
+    std::optional<Resend> resend;
+    int resends_in_flight = 0;
     const std::string& name() const { return receiver->config().name; }
   };
 
@@ -91,11 +115,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // Sends the next due message of the receiver, if any.
   void pump(Worker& w) {
     if (stopping || w.busy) return;
+    if (w.unrecorded && !record(w)) return;
     auto rows = store.pendingNotifications(w.name(), kBatchRead);
     if (!rows) {
-      spdlog::error("alerts: receiver={} cannot read the outbox: {}", w.name(),
-                    rows.error().message);
-      wait(w, milliseconds(5000));
+      storageFailed(w, "read the outbox", rows.error());
       return;
     }
     if (draining) {  // one attempt per message
@@ -114,15 +137,20 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       }
     }
     if (!expired.empty()) {
-      if (store.updateNotifications(idsOf(expired), {state::NotificationUpdate::kRemove})) {
-        observer.onNotifications(w.name(), core::kDropped, static_cast<int>(expired.size()));
-        spdlog::error(
-            "alerts: receiver={} gave up on {} notification(s) after {}s of failed "
-            "delivery; last error: {}",
-            w.name(), expired.size(), options.give_up_after.count() / 1000,
-            w.last_error.empty() ? "none" : w.last_error);
-        publishQueue();
+      auto removed =
+          store.updateNotifications(idsOf(expired), {state::NotificationUpdate::kRemove});
+      if (!removed) {
+        storageFailed(w, "drop expired notifications from the outbox", removed.error());
+        return;
       }
+      storageOk(w);
+      observer.onNotifications(w.name(), core::kDropped, static_cast<int>(expired.size()));
+      spdlog::error(
+          "alerts: receiver={} gave up on {} notification(s) after {}s of failed "
+          "delivery; last error: {}",
+          w.name(), expired.size(), options.give_up_after.count() / 1000,
+          w.last_error.empty() ? "none" : w.last_error);
+      publishQueue();
       asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
       return;
     }
@@ -145,11 +173,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         if (r.message_id || message.size() >= w.receiver->maxPerMessage()) break;
         message.push_back(r);
       }
-      if (!store.updateNotifications(idsOf(message),
-                                     {state::NotificationUpdate::kAssign, message.front().id})) {
-        wait(w, milliseconds(5000));
+      auto assigned = store.updateNotifications(
+          idsOf(message), {state::NotificationUpdate::kAssign, message.front().id});
+      if (!assigned) {
+        storageFailed(w, "compose a message in the outbox", assigned.error());
         return;
       }
+      storageOk(w);
     }
     if (!draining && first.next_attempt_at > now_ms) {
       wait(w, milliseconds(first.next_attempt_at - now_ms));
@@ -167,19 +197,18 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     http.send(std::move(request), [self = shared_from_this(), &w,
                                    message = std::move(message)](http::HttpResult result) {
       w.busy = false;
-      if (self->stopping) return;
+      // Recorded even on reload or stop: a delivered message must not go out again.
       self->settle(w, message, classify(result, self->clock.now()));
-      self->pump(w);
+      if (!self->stopping && !w.unrecorded) self->pump(w);
     });
   }
 
   void settle(Worker& w, const std::vector<state::PendingNotification>& message,
               const Verdict& verdict) {
     int n = static_cast<int>(message.size());
-    auto ids = idsOf(message);
     switch (verdict.kind) {
       case Verdict::kDelivered:
-        if (!store.updateNotifications(ids, {state::NotificationUpdate::kRemove})) return;
+        w.unrecorded = Outcome{idsOf(message), {state::NotificationUpdate::kRemove}};
         observer.onNotifications(w.name(), core::kDelivered, n);
         if (!w.last_error.empty()) {
           spdlog::info("alerts: receiver={} delivering again after: {}", w.name(), w.last_error);
@@ -188,7 +217,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         spdlog::debug("alerts: receiver={} delivered {} notification(s)", w.name(), n);
         break;
       case Verdict::kDrop:
-        if (!store.updateNotifications(ids, {state::NotificationUpdate::kRemove})) return;
+        w.unrecorded = Outcome{idsOf(message), {state::NotificationUpdate::kRemove}};
         observer.onNotifications(w.name(), core::kDropped, n);
         spdlog::error("alerts: receiver={} rejected {} notification(s), dropped: {}", w.name(), n,
                       verdict.reason);
@@ -197,7 +226,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         auto delay = core::backoffDelay(message.front().attempts, options.initial_backoff,
                                         options.max_backoff, random.uniform(), verdict.retry_after);
         int64_t next = core::unixMillis(clock.now()) + delay.count();
-        if (!store.updateNotifications(ids, {state::NotificationUpdate::kDefer, 0, next})) return;
+        w.unrecorded = Outcome{idsOf(message), {state::NotificationUpdate::kDefer, 0, next}};
         observer.onNotifications(w.name(), core::kFailed, n);
         if (verdict.reason != w.last_error) {
           spdlog::warn("alerts: receiver={} delivery failed, will retry: {}", w.name(),
@@ -207,39 +236,109 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         break;
       }
     }
+    record(w);
+  }
+
+  // Writes the outcome of the last delivery to the outbox; on failure backs off and keeps it
+  // for the next try. True once recorded.
+  bool record(Worker& w) {
+    auto written = store.updateNotifications(w.unrecorded->ids, w.unrecorded->update);
+    if (!written) {
+      storageFailed(w, "record a delivery's outcome in the outbox", written.error());
+      return false;
+    }
+    w.unrecorded.reset();
+    storageOk(w);
     publishQueue();
+    return true;
+  }
+
+  // A failed outbox read or write: counted, logged once per distinct error, and retried after
+  // a backoff (never at once: a full disk must not become a send loop).
+  void storageFailed(Worker& w, std::string_view what, const core::Error& error) {
+    observer.onStateError("outbox");
+    std::string problem = "cannot " + std::string(what) + ": " + error.message;
+    auto delay = std::max(options.initial_backoff,
+                          core::backoffDelay(w.storage_failures, options.initial_backoff,
+                                             options.max_backoff, random.uniform(), std::nullopt));
+    ++w.storage_failures;
+    if (problem != w.storage_error) {
+      spdlog::error(
+          "alerts: receiver={} {}; retrying with backoff, nothing is sent meanwhile (is the "
+          "state file's disk full or read-only?)",
+          w.name(), problem);
+      w.storage_error = problem;
+    }
+    if (!stopping) wait(w, delay);
+  }
+
+  void storageOk(Worker& w) {
+    w.storage_failures = 0;
+    if (w.storage_error.empty()) return;
+    spdlog::info("alerts: receiver={} the outbox is writable again after: {}", w.name(),
+                 w.storage_error);
+    w.storage_error.clear();
   }
 
   // Alertmanager: the firing set, and alerts resolved in the last few minutes, every minute.
+  // Read a page at a time and posted at most kResendInFlight messages at once, so a large
+  // firing set neither sits in memory whole nor floods the receiver or the loop.
   void resend(Worker& w) {
     w.resend_timer.expires_after(options.resend_every);
     w.resend_timer.async_wait([self = shared_from_this(), &w](boost::system::error_code ec) {
       if (ec || self->stopping) return;
-      auto now = self->clock.now();
-      auto alerts = self->store.alerts(core::unixSeconds(now - self->options.resolved_resend));
-      if (!alerts) {
-        spdlog::error("alerts: receiver={} cannot read the firing set: {}", w.name(),
-                      alerts.error().message);
-      } else {
-        // In messages of at most maxPerMessage alerts, so a large firing set stays postable.
-        size_t per = w.receiver->maxPerMessage();
-        for (size_t from = 0; from < alerts->size(); from += per) {
-          std::vector<MessageItem> items;
-          for (size_t i = from; i < std::min(alerts->size(), from + per); ++i) {
-            items.push_back({&(*alerts)[i], (*alerts)[i].ends_at.has_value()});
-          }
-          self->http.send(w.receiver->request(items, now), [self, &w](http::HttpResult result) {
-            auto verdict = classify(result, self->clock.now());
-            if (verdict.kind != Verdict::kDelivered && verdict.reason != w.last_error) {
-              spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}", w.name(),
-                           verdict.reason);
-              w.last_error = verdict.reason;
-            }
-          });
-        }
+      if (!w.resend) {  // else the previous round is still going: it is the current set
+        auto now = self->clock.now();
+        w.resend = Resend{core::unixSeconds(now - self->options.resolved_resend), now};
+        self->resendMore(w);
       }
       self->resend(w);
     });
+  }
+
+  void resendMore(Worker& w) {
+    Resend& r = *w.resend;
+    size_t per = w.receiver->maxPerMessage();
+    while (!stopping && w.resends_in_flight < kResendInFlight) {
+      if (r.next >= r.batch.size()) {
+        if (r.exhausted) break;
+        auto page = store.alerts(r.since, r.page);
+        if (!page) {
+          observer.onStateError("alerts");
+          spdlog::error("alerts: receiver={} cannot read the firing set: {}", w.name(),
+                        page.error().message);
+          r.exhausted = true;
+          break;
+        }
+        r.batch = std::move(*page);
+        r.next = 0;
+        r.exhausted = r.batch.size() < r.page.limit;
+        if (r.batch.empty()) break;
+        r.page.after_starts_at = r.batch.back().starts_at;
+        r.page.after_fingerprint = r.batch.back().fingerprint;
+      }
+      std::vector<MessageItem> items;
+      size_t end = std::min(r.batch.size(), r.next + per);
+      for (size_t i = r.next; i < end; ++i) {
+        items.push_back({&r.batch[i], r.batch[i].ends_at.has_value()});
+      }
+      r.next = end;
+      ++w.resends_in_flight;
+      http.send(w.receiver->request(items, r.now),
+                [self = shared_from_this(), &w](http::HttpResult result) {
+                  --w.resends_in_flight;
+                  auto verdict = classify(result, self->clock.now());
+                  if (verdict.kind != Verdict::kDelivered && verdict.reason != w.last_error) {
+                    spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}",
+                                 w.name(), verdict.reason);
+                    w.last_error = verdict.reason;
+                  }
+                  if (w.resend) self->resendMore(w);
+                });
+    }
+    if (w.resends_in_flight == 0 && (stopping || (r.exhausted && r.next >= r.batch.size()))) {
+      w.resend.reset();
+    }
   }
 
   // Abandons every wait: housekeeping, retries and re-sends.
@@ -260,11 +359,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                      writes.resolved.size());
         lifecycle.committed(writes);
       } else {
+        observer.onStateError("alerts");
         spdlog::error("alerts: resolving timed-out alerts failed: {}", ok.error().message);
       }
     }
     if (auto evicted = store.evictResolvedAlerts(core::unixSeconds(now - options.retention));
         !evicted) {
+      observer.onStateError("alerts");
       spdlog::warn("alerts: evicting old alerts failed: {}", evicted.error().message);
     }
     publishQueue();
@@ -326,9 +427,16 @@ void Dispatcher::drain() {
   for (auto& w : impl_->workers) impl_->pump(*w);
 }
 
+std::string Dispatcher::storageProblem() const {
+  for (const auto& w : impl_->workers) {
+    if (!w->storage_error.empty()) return "receiver " + w->name() + ": " + w->storage_error;
+  }
+  return {};
+}
+
 bool Dispatcher::idle() const {
   for (const auto& w : impl_->workers) {
-    if (w->busy) return false;
+    if (w->busy || w->resends_in_flight > 0) return false;
   }
   return true;
 }

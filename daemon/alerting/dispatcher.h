@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "daemon/alerting/receivers.h"
@@ -56,8 +57,10 @@ class Dispatcher {
   // Shutdown: one last attempt for every pending message now, backoff and gather window
   // ignored, no retries; idle() once all were tried.
   void drain();
-  // No message in flight and nothing due now (tests, shutdown).
+  // No message in flight (tests, shutdown, reload).
   bool idle() const;
+  // Why the outbox cannot be read or written now (for /readyz); empty while it can.
+  std::string storageProblem() const;
 
  private:
   struct Impl;

@@ -1,5 +1,6 @@
 #include "daemon/api/api_error.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "daemon/api/response_parser.h"
@@ -49,10 +50,13 @@ core::Error classifyErrorResponse(const http::HttpResponse& response) {
     error.request_id = std::string(response.header("x-acs-request-id"));
   }
   error.retryable = isRetryable(error.code, response.status);
+  // Clamped to a day before any unit conversion, so no value can overflow; the poller decides
+  // how much of it to honour.
+  constexpr long long kDaySeconds = 86'400;
   if (auto ms = parseNumber(response.header("x-acs-retry-after"))) {
-    error.retry_after = std::chrono::milliseconds(*ms);
+    error.retry_after = std::chrono::milliseconds(std::min(*ms, kDaySeconds * 1000));
   } else if (auto s = parseNumber(response.header("retry-after"))) {
-    error.retry_after = std::chrono::seconds(*s);
+    error.retry_after = std::chrono::seconds(std::min(*s, kDaySeconds));
   }
   return error;
 }

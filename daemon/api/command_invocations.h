@@ -41,8 +41,25 @@ struct CommandInvocation {
   std::vector<InvokeInstance> instances;
 };
 
+// What a parser worked around in one answer: fields read as their default (or decoded with
+// U+FFFD), and records skipped (not an object, or without their ID). The page goes on.
+struct ParseAnomalies {
+  int fields = 0;
+  int records = 0;
+  std::string first;  // the first one, for the log
+  void field(std::string what) { note(fields, std::move(what)); }
+  void record(std::string what) { note(records, std::move(what)); }
+  bool any() const { return fields + records > 0; }
+
+ private:
+  void note(int& n, std::string what) {
+    if (n++ == 0 && first.empty()) first = std::move(what);
+  }
+};
+
 struct CommandInvocationPage {
   std::string request_id;
+  ParseAnomalies anomalies;
   std::optional<int64_t> total_count;
   std::optional<int64_t> page_number;
   std::optional<int64_t> page_size;

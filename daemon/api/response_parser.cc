@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cmath>
 
 namespace swas::api {
 namespace od = simdjson::ondemand;
@@ -23,15 +24,119 @@ void check(error_code ec, std::string_view where) {
   if (ec) throw ParseFailure{std::string(where) + ": " + simdjson::error_message(ec)};
 }
 
+// Appends the UTF-8 of `cp`.
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+std::optional<uint32_t> hex4(std::string_view s, size_t at) {
+  if (at + 4 > s.size()) return std::nullopt;
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data() + at, s.data() + at + 4, v, 16);
+  if (ec != std::errc() || end != s.data() + at + 4) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+// The string token `raw` (quotes included, maybe trailing whitespace) decoded leniently: a
+// lone surrogate or a bad escape becomes U+FFFD, the rest as JSON says.
+std::string decodeJsonStringLeniently(std::string_view raw) {
+  constexpr uint32_t kReplacement = 0xFFFD;
+  auto close = raw.rfind('"');
+  std::string_view body = raw.substr(
+      1, close == std::string_view::npos || close == 0 ? std::string_view::npos : close - 1);
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c != '\\' || i + 1 >= body.size()) {
+      out.push_back(c);
+      continue;
+    }
+    char e = body[++i];
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        out.push_back(e);
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'u': {
+        auto cp = hex4(body, i + 1);
+        if (!cp) {
+          appendUtf8(out, kReplacement);
+          break;
+        }
+        i += 4;
+        if (*cp >= 0xD800 && *cp < 0xDC00) {  // a high surrogate wants a low one next
+          auto low = i + 2 < body.size() && body[i + 1] == '\\' && body[i + 2] == 'u'
+                         ? hex4(body, i + 3)
+                         : std::nullopt;
+          if (low && *low >= 0xDC00 && *low < 0xE000) {
+            appendUtf8(out, 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00));
+            i += 6;
+          } else {
+            appendUtf8(out, kReplacement);
+          }
+        } else if (*cp >= 0xDC00 && *cp < 0xE000) {
+          appendUtf8(out, kReplacement);
+        } else {
+          appendUtf8(out, *cp);
+        }
+        break;
+      }
+      default:
+        appendUtf8(out, kReplacement);
+        break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
 // A field that should be a string: strings as they are, numbers and booleans as their JSON
-// text, null as "". Objects and arrays are a type error.
-std::string readString(od::value value, std::string_view field) {
+// text, null as "". A bad escape decodes to U+FFFD; an object or array reads as "". Both are
+// anomalies.
+std::string readString(od::value value, std::string_view field, ParseAnomalies& anomalies) {
   od::json_type type{};
   check(value.type().get(type), field);
   switch (type) {
     case od::json_type::string: {
+      std::string_view raw = value.raw_json_token();
       std::string_view text;
-      check(value.get_string().get(text), field);
+      if (value.get_string().get(text)) {
+        anomalies.field(std::string(field) + ": invalid string escape, decoded with U+FFFD");
+        return decodeJsonStringLeniently(raw);
+      }
       return std::string(text);
     }
     case od::json_type::null:
@@ -46,45 +151,67 @@ std::string readString(od::value value, std::string_view field) {
       return std::string(raw);
     }
     default:
-      throw ParseFailure{std::string(field) + ": expected a string"};
+      anomalies.field(std::string(field) + ": expected a string, read as empty");
+      return {};
   }
 }
 
-// A field that should be an integer: numbers (fractions truncated), integer strings, null.
-std::optional<int64_t> readInt(od::value value, std::string_view field) {
+// A double as an integer, truncated, if it is finite and in range.
+std::optional<int64_t> integral(double d) {
+  // 2^63 is exactly representable; anything at or beyond it does not fit.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!std::isfinite(d) || d >= kLimit || d < -kLimit) return std::nullopt;
+  return static_cast<int64_t>(d);
+}
+
+// A field that should be an integer: numbers (fractions truncated), integer or decimal strings,
+// null. Out of range, unreadable or wrongly typed: nullopt, and an anomaly.
+std::optional<int64_t> readInt(od::value value, std::string_view field, ParseAnomalies& anomalies) {
   od::json_type type{};
   check(value.type().get(type), field);
+  auto bad = [&](std::string_view text) -> std::optional<int64_t> {
+    anomalies.field(std::string(field) + ": not an integer in range (" +
+                    std::string(text.substr(0, 32)) + "), read as absent");
+    return std::nullopt;
+  };
   switch (type) {
     case od::json_type::null:
       return std::nullopt;
     case od::json_type::number: {
+      std::string_view raw = value.raw_json_token();
       int64_t n = 0;
       if (!value.get_int64().get(n)) return n;
       double d = 0;
-      check(value.get_double().get(d), field);
-      return static_cast<int64_t>(d);
+      if (value.get_double().get(d)) return bad(raw);
+      if (auto i = integral(d)) return i;
+      return bad(raw);
     }
     case od::json_type::string: {
       std::string_view text;
-      check(value.get_string().get(text), field);
+      if (value.get_string().get(text)) return bad("bad string");
       if (text.empty()) return std::nullopt;
+      const char* end = text.data() + text.size();
       int64_t n = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec != std::errc() || end != text.data() + text.size()) {
-        throw ParseFailure{std::string(field) + ": expected an integer, got \"" +
-                           std::string(text.substr(0, 32)) + "\""};
+      if (auto [at, ec] = std::from_chars(text.data(), end, n); ec == std::errc() && at == end) {
+        return n;
       }
-      return n;
+      double d = 0;
+      if (auto [at, ec] = std::from_chars(text.data(), end, d); ec == std::errc() && at == end) {
+        if (auto i = integral(d)) return i;
+      }
+      return bad(text);
     }
     default:
-      throw ParseFailure{std::string(field) + ": expected an integer"};
+      return bad("not a number");
   }
 }
 
 // Calls `each(value)` for every element of a list field. Accepts a JSON array, null, or the
-// XML-style wrapper {"Item": [...]} that some RPC APIs use for lists.
+// XML-style wrapper {"Item": [...]} that some RPC APIs use for lists. Anything else is an
+// anomaly (no elements), or a failure with `strict`.
 template <typename Each>
-void forEachElement(od::value value, std::string_view field, Each each) {
+void forEachElement(od::value value, std::string_view field, ParseAnomalies& anomalies, Each each,
+                    bool strict = false) {
   od::json_type type{};
   check(value.type().get(type), field);
   if (type == od::json_type::null) return;
@@ -97,11 +224,15 @@ void forEachElement(od::value value, std::string_view field, Each each) {
       od::value inner = f.value();
       od::json_type inner_type{};
       check(inner.type().get(inner_type), field);
-      if (inner_type == od::json_type::array) forEachElement(inner, field, each);
+      if (inner_type == od::json_type::array) forEachElement(inner, field, anomalies, each);
     }
     return;
   }
-  if (type != od::json_type::array) throw ParseFailure{std::string(field) + ": expected a list"};
+  if (type != od::json_type::array) {
+    if (strict) throw ParseFailure{std::string(field) + ": expected a list"};
+    anomalies.field(std::string(field) + ": expected a list, read as empty");
+    return;
+  }
   od::array array;
   check(value.get_array().get(array), field);
   for (auto element : array) {
@@ -124,58 +255,75 @@ void forEachField(od::value value, std::string_view what, OnField on_field) {
   }
 }
 
-InvokeInstance readInstance(od::value value) {
+bool isObject(od::value value, std::string_view what) {
+  od::json_type type{};
+  check(value.type().get(type), what);
+  return type == od::json_type::object;
+}
+
+InvokeInstance readInstance(od::value value, ParseAnomalies& a) {
   InvokeInstance out;
   forEachField(value, "InvokeInstances[]", [&](std::string_view key, od::value v) {
     if (key == "InstanceId")
-      out.instance_id = readString(v, key);
+      out.instance_id = readString(v, key, a);
     else if (key == "StartTime")
-      out.start_time = readString(v, key);
+      out.start_time = readString(v, key, a);
     else if (key == "FinishTime")
-      out.finish_time = readString(v, key);
+      out.finish_time = readString(v, key, a);
     else if (key == "InvocationStatus")
-      out.invocation_status = readString(v, key);
+      out.invocation_status = readString(v, key, a);
     else if (key == "Output")
-      out.output = readString(v, key);
+      out.output = readString(v, key, a);
     else if (key == "ExitCode")
-      out.exit_code = readInt(v, key);
+      out.exit_code = readInt(v, key, a);
     else if (key == "ErrorInfo")
-      out.error_info = readString(v, key);
+      out.error_info = readString(v, key, a);
     else if (key == "ErrorCode")
-      out.error_code = readString(v, key);
+      out.error_code = readString(v, key, a);
   });
   return out;
 }
 
-CommandInvocation readInvocation(od::value value) {
+CommandInvocation readInvocation(od::value value, ParseAnomalies& a) {
   CommandInvocation out;
   forEachField(value, "CommandInvocations[]", [&](std::string_view key, od::value v) {
     if (key == "InvokeId")
-      out.invoke_id = readString(v, key);
+      out.invoke_id = readString(v, key, a);
     else if (key == "CreationTime")
-      out.creation_time = readString(v, key);
+      out.creation_time = readString(v, key, a);
     else if (key == "CommandId")
-      out.command_id = readString(v, key);
+      out.command_id = readString(v, key, a);
     else if (key == "InvocationStatus")
-      out.invocation_status = readString(v, key);
+      out.invocation_status = readString(v, key, a);
     else if (key == "CommandName")
-      out.command_name = readString(v, key);
+      out.command_name = readString(v, key, a);
     else if (key == "CommandType")
-      out.command_type = readString(v, key);
+      out.command_type = readString(v, key, a);
     else if (key == "CommandDescription")
-      out.command_description = readString(v, key);
+      out.command_description = readString(v, key, a);
     else if (key == "Username")
-      out.username = readString(v, key);
+      out.username = readString(v, key, a);
     else if (key == "WorkingDir")
-      out.working_dir = readString(v, key);
+      out.working_dir = readString(v, key, a);
     else if (key == "Timeout")
-      out.timeout = readInt(v, key);
+      out.timeout = readInt(v, key, a);
     else if (key == "CommandContent")
-      out.command_content = readString(v, key);
+      out.command_content = readString(v, key, a);
     else if (key == "Parameters")
-      out.parameters = readString(v, key);
+      out.parameters = readString(v, key, a);
     else if (key == "InvokeInstances") {
-      forEachElement(v, key, [&](od::value e) { out.instances.push_back(readInstance(e)); });
+      forEachElement(v, key, a, [&](od::value e) {
+        if (!isObject(e, key)) {
+          a.record("InvokeInstances[]: not an object, skipped");
+          return;
+        }
+        InvokeInstance instance = readInstance(e, a);
+        if (instance.instance_id.empty()) {
+          a.record("InvokeInstances[]: no InstanceId, skipped");
+          return;
+        }
+        out.instances.push_back(std::move(instance));
+      });
     }
   });
   return out;
@@ -214,17 +362,32 @@ std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
     std::string_view body) {
   return parseDocument<CommandInvocationPage>(body, [](od::value root) {
     CommandInvocationPage page;
+    ParseAnomalies& a = page.anomalies;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
       if (key == "RequestId")
-        page.request_id = readString(v, key);
+        page.request_id = readString(v, key, a);
       else if (key == "TotalCount")
-        page.total_count = readInt(v, key);
+        page.total_count = readInt(v, key, a);
       else if (key == "PageNumber")
-        page.page_number = readInt(v, key);
+        page.page_number = readInt(v, key, a);
       else if (key == "PageSize")
-        page.page_size = readInt(v, key);
+        page.page_size = readInt(v, key, a);
       else if (key == "CommandInvocations") {
-        forEachElement(v, key, [&](od::value e) { page.invocations.push_back(readInvocation(e)); });
+        forEachElement(
+            v, key, a,
+            [&](od::value e) {
+              if (!isObject(e, key)) {
+                a.record("CommandInvocations[]: not an object, skipped");
+                return;
+              }
+              CommandInvocation invocation = readInvocation(e, a);
+              if (invocation.invoke_id.empty()) {
+                a.record("CommandInvocations[]: no InvokeId, skipped");
+                return;
+              }
+              page.invocations.push_back(std::move(invocation));
+            },
+            true);
       }
     });
     return page;
@@ -234,17 +397,18 @@ std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
 std::expected<std::vector<Region>, core::Error> parseRegions(std::string_view body) {
   return parseDocument<std::vector<Region>>(body, [](od::value root) {
     std::vector<Region> regions;
+    ParseAnomalies a;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
       if (key != "Regions") return;
-      forEachElement(v, key, [&](od::value e) {
+      forEachElement(v, key, a, [&](od::value e) {
         Region region;
         forEachField(e, "Regions[]", [&](std::string_view k, od::value rv) {
           if (k == "RegionId")
-            region.region_id = readString(rv, k);
+            region.region_id = readString(rv, k, a);
           else if (k == "LocalName")
-            region.local_name = readString(rv, k);
+            region.local_name = readString(rv, k, a);
           else if (k == "RegionEndpoint")
-            region.region_endpoint = readString(rv, k);
+            region.region_endpoint = readString(rv, k, a);
         });
         regions.push_back(std::move(region));
       });
@@ -256,17 +420,18 @@ std::expected<std::vector<Region>, core::Error> parseRegions(std::string_view bo
 std::optional<ApiErrorBody> parseErrorBody(std::string_view body) {
   auto parsed = parseDocument<ApiErrorBody>(body, [](od::value root) {
     ApiErrorBody out;
+    ParseAnomalies a;
     forEachField(root, "error", [&](std::string_view key, od::value v) {
       if (key == "RequestId")
-        out.request_id = readString(v, key);
+        out.request_id = readString(v, key, a);
       else if (key == "HostId")
-        out.host_id = readString(v, key);
+        out.host_id = readString(v, key, a);
       else if (key == "Code")
-        out.code = readString(v, key);
+        out.code = readString(v, key, a);
       else if (key == "Message")
-        out.message = readString(v, key);
+        out.message = readString(v, key, a);
       else if (key == "Recommend")
-        out.recommend = readString(v, key);
+        out.recommend = readString(v, key, a);
     });
     return out;
   });
@@ -277,17 +442,18 @@ std::optional<ApiErrorBody> parseErrorBody(std::string_view body) {
 std::expected<MetadataCredentials, core::Error> parseMetadataCredentials(std::string_view body) {
   return parseDocument<MetadataCredentials>(body, [](od::value root) {
     MetadataCredentials out;
+    ParseAnomalies a;
     forEachField(root, "credentials", [&](std::string_view key, od::value v) {
       if (key == "Code")
-        out.code = readString(v, key);
+        out.code = readString(v, key, a);
       else if (key == "AccessKeyId")
-        out.access_key_id = readString(v, key);
+        out.access_key_id = readString(v, key, a);
       else if (key == "AccessKeySecret")
-        out.access_key_secret = readString(v, key);
+        out.access_key_secret = readString(v, key, a);
       else if (key == "SecurityToken")
-        out.security_token = readString(v, key);
+        out.security_token = readString(v, key, a);
       else if (key == "Expiration")
-        out.expiration = readString(v, key);
+        out.expiration = readString(v, key, a);
     });
     return out;
   });
@@ -296,8 +462,9 @@ std::expected<MetadataCredentials, core::Error> parseMetadataCredentials(std::st
 std::string extractRequestId(std::string_view body) {
   auto parsed = parseDocument<std::string>(body, [](od::value root) {
     std::string id;
+    ParseAnomalies a;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
-      if (key == "RequestId") id = readString(v, key);
+      if (key == "RequestId") id = readString(v, key, a);
     });
     return id;
   });

@@ -13,10 +13,18 @@
 
 namespace swas::api {
 
-// Malformed, truncated, non-UTF-8 or wrongly typed bodies give a kParse error, never a crash.
+// Malformed, truncated or non-UTF-8 bodies, or a body that is not an object with a list of
+// invocations, give a kParse error, never a crash. Inside the list, one bad field or record
+// never fails the page: a wrongly typed or out-of-range field is read as its default, a bad
+// string escape decodes to U+FFFD, a record that is not an object or has no InvokeId (an
+// instance without InstanceId) is skipped; each is counted in page.anomalies.
 std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
     std::string_view body);
 std::expected<std::vector<Region>, core::Error> parseRegions(std::string_view body);
+
+// A JSON string token (quotes included) decoded as JSON says, except that a lone surrogate or
+// a bad escape becomes U+FFFD instead of failing.
+std::string decodeJsonStringLeniently(std::string_view raw);
 
 // The gateway's error shape: {"RequestId","HostId","Code","Message","Recommend"}.
 struct ApiErrorBody {

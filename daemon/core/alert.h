@@ -72,10 +72,12 @@ inline constexpr std::string_view kDropped = "dropped";
 class AlertObserver {
  public:
   virtual ~AlertObserver() = default;
-  virtual void onNotifications(const std::string& /*receiver*/, std::string_view /*outcome*/,
-                               int /*count*/) {}
-  virtual void onQueueLength(const std::string& /*receiver*/, int64_t /*waiting*/) {}
-  virtual void onAlertsFiring(int64_t /*firing*/) {}
+  virtual void onNotifications(const std::string& receiver, std::string_view outcome,
+                               int count) = 0;
+  virtual void onQueueLength(const std::string& receiver, int64_t waiting) = 0;
+  virtual void onAlertsFiring(int64_t firing) = 0;
+  // A state file read or write failed (`operation`: outbox, alerts).
+  virtual void onStateError(std::string_view operation) = 0;
 };
 
 }  // namespace swas::core

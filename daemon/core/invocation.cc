@@ -6,11 +6,12 @@ namespace swas::core {
 
 bool isTerminalInstanceStatus(std::string_view s) {
   return s == "Success" || s == "Failed" || s == "Error" || s == "Timeout" || s == "Invalid" ||
-         s == "Aborted" || s == "Cancelled" || s == "Terminated";
+         s == "Aborted" || s == "Cancelled" || s == "Terminated" || s == kVanished;
 }
 
 bool isTerminalOverallStatus(std::string_view s) {
-  return s == "Success" || s == "Failed" || s == "Stopped" || s == "PartialFailed";
+  return s == "Success" || s == "Failed" || s == "Stopped" || s == "PartialFailed" ||
+         s == kVanished;
 }
 
 bool Invocation::finished() const {

@@ -12,6 +12,8 @@
 namespace swas::core {
 
 inline constexpr std::string_view kNone = "none";  // `from` of a first sighting
+// Ours, not the API's: an unfinished invocation the API stopped returning, given up on. Terminal.
+inline constexpr std::string_view kVanished = "Vanished";
 
 // Per-instance statuses that never change again.
 bool isTerminalInstanceStatus(std::string_view status);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace swas::core {
 
@@ -27,6 +28,10 @@ class PollObserver {
   virtual void onTrackedCounts(const std::string& /*region_id*/, const TrackedCounts& /*counts*/) {}
   // The API's order was not newest-first, so early stop is off until a walk shows it again.
   virtual void onPagingFallback(const std::string& /*region_id*/) {}
+  // Something in an API answer was wrong and was worked around (see core::Anomaly).
+  virtual void onApiAnomaly(const std::string& region_id, std::string_view kind, int count) = 0;
+  // A state file read or write failed (`operation`: poll_commit, evict).
+  virtual void onStateError(std::string_view operation) = 0;
 };
 
 }  // namespace swas::core

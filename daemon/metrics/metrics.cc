@@ -89,6 +89,19 @@ struct Metrics::Impl {
                          .Register(r)),
         alerts_firing(
             BuildGauge().Name("swas_alerts_firing").Help("Alerts currently firing.").Register(r)),
+        state_errors(BuildCounter()
+                         .Name("swas_state_errors_total")
+                         .Help("Failed reads or writes of the state file by operation: "
+                               "poll_commit, evict, outbox, alerts (a full disk, for one).")
+                         .Register(r)),
+        api_anomalies(BuildCounter()
+                          .Name("swas_api_anomalies_total")
+                          .Help(help("Wrong API answers worked around, by kind: field (a bad "
+                                     "field read as its default), record (a record skipped), "
+                                     "paging (paging stopped early), vanished (an unfinished "
+                                     "invocation no longer listed, given up), retry_after (a "
+                                     "server-requested wait capped)."))
+                          .Register(r)),
         build_info(BuildGauge()
                        .Name("swas_build_info")
                        .Help("Version and git revision of this build; always 1.")
@@ -161,6 +174,8 @@ struct Metrics::Impl {
   Family<Counter>& notifications;
   Family<Gauge>& queue_length;
   Family<Gauge>& alerts_firing;
+  Family<Counter>& state_errors;
+  Family<Counter>& api_anomalies;
   Family<Gauge>& build_info;
   std::map<std::string, Region, std::less<>> regions;
   std::vector<std::string> receivers;
@@ -171,6 +186,9 @@ Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
     : impl_(std::make_unique<Impl>(registry, clock)) {
   follow(options.regions, options.receivers);
   impl_->alerts_firing.Add({});
+  for (auto operation : {"poll_commit", "evict", "outbox", "alerts"}) {
+    impl_->state_errors.Add({{"operation", operation}});
+  }
   impl_->build_info.Add({{"version", options.version}, {"revision", options.revision}}).Set(1);
 }
 
@@ -268,6 +286,15 @@ void Metrics::onQueueLength(const std::string& receiver, int64_t waiting) {
 
 void Metrics::onAlertsFiring(int64_t firing) {
   impl_->alerts_firing.Add({}).Set(static_cast<double>(firing));
+}
+
+void Metrics::onStateError(std::string_view operation) {
+  impl_->state_errors.Add({{"operation", std::string(operation)}}).Increment();
+}
+
+void Metrics::onApiAnomaly(const std::string& region_id, std::string_view kind, int count) {
+  impl_->api_anomalies.Add({{"region_id", region_id}, {"kind", std::string(kind)}})
+      .Increment(count);
 }
 
 std::string serializeText(prometheus::Registry& registry) {

@@ -14,6 +14,7 @@
 
 #include "daemon/api/api_error.h"
 #include "daemon/core/time.h"
+#include "daemon/poller/paging.h"
 
 namespace swas::poller {
 namespace asio = boost::asio;
@@ -106,6 +107,25 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   bool is_up = false;
   std::string down_reason;  // why the last poll failed; empty until one fails
   std::string last_logged_error;
+  std::set<std::string> logged_anomalies;  // kind|message already logged
+  std::map<std::string, int> misses;       // unfinished invoke id -> empty by-id answers in a row
+
+  // A wrong API answer worked around: counted, and logged once per distinct message.
+  void anomaly(std::string_view kind, const std::string& what, int count = 1) {
+    observer.onApiAnomaly(options.region_id, kind, count);
+    if (logged_anomalies.size() > 256) logged_anomalies.clear();
+    if (logged_anomalies.insert(std::string(kind) + "|" + what).second) {
+      spdlog::warn(
+          "region={} action=DescribeCommandInvocations worked around a wrong answer "
+          "({}): {}",
+          options.region_id, kind, what);
+    }
+  }
+
+  void noteAnomalies(const api::ParseAnomalies& a) {
+    if (a.fields > 0) anomaly("field", a.first, a.fields);
+    if (a.records > 0) anomaly("record", a.first, a.records);
+  }
 
   awaitable<bool> sleep(Duration d) {
     if (d <= Duration::zero()) co_return !stopping;
@@ -151,10 +171,21 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       observer.onApiRequest(options.region_id, "DescribeCommandInvocations",
                             result ? "OK" : core::metricCode(result.error()),
                             seconds(clock.steadyNow() - started));
-      if (result) co_return result;
+      if (result) {
+        noteAnomalies(result->anomalies);
+        co_return result;
+      }
       last = result.error();
       if (last.code.find("Throttling") != std::string::npos) outcome.throttled = true;
       if (!last.retryable || stopping) break;
+      if (last.retry_after && *last.retry_after > kMaxRetryAfterInPoll) {
+        // Not slept through: the poll ends as throttled and the stretched schedule decides.
+        outcome.throttled = true;
+        anomaly("retry_after", "the API asked to wait " +
+                                   std::to_string(last.retry_after->count() / 1000) +
+                                   " s; the poll ends here and the schedule backs off");
+        break;
+      }
       spdlog::debug("region={} action=DescribeCommandInvocations attempt {} failed: {}",
                     options.region_id, attempt + 1, core::describe(last));
       Duration delay = backoffDelay(attempt, options.backoff_initial, options.backoff_cap,
@@ -195,22 +226,29 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   awaitable<std::optional<core::Error>> walk(api::DescribeCommandInvocationsRequest request,
                                              bool to_end, Walk& walk_state, Pass& pass) {
     std::string previous_oldest;
+    std::vector<std::string> previous_ids, ids;
     for (int page = 1;; ++page) {
       request.page_number = page;
       PageResult result = co_await call(request, pass.outcome);
       if (!result) co_return result.error();
       std::vector<core::Invocation> items;
       items.reserve(result->invocations.size());
-      for (auto& v : result->invocations)
+      ids.clear();
+      for (auto& v : result->invocations) {
+        ids.push_back(v.invoke_id);
         items.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
+      }
       walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
       if (!items.empty()) previous_oldest = items.back().creation_time;
       bool early = !to_end && order_newest_first &&
                    earlyStopAfter(items, region.snapshot(), cursor.newest_creation,
                                   options.watched_instances);
-      size_t count = items.size();
       int64_t total = result->total_count.value_or(-1);
       if (page == 1) walk_state.total = total;
+      PageStep step =
+          afterPage(page, request.page_size, ids, previous_ids, walk_state.total, total);
+      if (!step.anomaly.empty()) anomaly("paging", step.anomaly);
+      std::swap(previous_ids, ids);
       // The API ignores CommandName with InstanceId: per-instance lists are filtered here.
       if (!options.command_name.empty()) {
         std::erase_if(items, [&](const core::Invocation& inv) {
@@ -229,9 +267,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       if (pass.full && pass.fetched.size() >= options.full_walk_chunk) {
         if (auto settled = settle(pass, false); !settled) co_return settled.error();
       }
-      bool last_page = count == 0 || (total >= 0 ? int64_t{page} * request.page_size >= total
-                                                 : count < static_cast<size_t>(request.page_size));
-      if (last_page || early) co_return std::nullopt;
+      if (step.last || early) co_return std::nullopt;
     }
   }
 
@@ -376,11 +412,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
         boost::system::error_code ec;
         co_await done_timer->async_wait(asio::redirect_error(use_awaitable, ec));
       }
-      for (auto& r : results) {
-        if (!*r) co_return fail(pass, r->error(), started);
-        for (auto& v : (*r)->invocations)
-          pass.fetched.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
-      }
+      if (stopping) co_return fail(pass, {.kind = core::ErrorKind::kCancelled}, started);
+      for (size_t i = 0; i < missing.size(); ++i) settleFetchById(missing[i], *results[i], pass);
     }
     if (full) {
       if (!ordered && order_newest_first) observer.onPagingFallback(options.region_id);
@@ -400,6 +433,49 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     if (full) evict(pass.wall);
     pass.outcome.ok = true;
     co_return finish(pass.outcome, started);
+  }
+
+  // The answer to a fetch of one known unfinished invocation by InvokeId. One that no longer
+  // finds it (empty, or an error answer about it) never fails the region: after
+  // kVanishAfterMisses of them in a row it is given up, marked Vanished (terminal) and counted.
+  // Transient failures (throttling, timeouts) are tried again next poll and are no miss.
+  void settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass) {
+    bool found = false;
+    if (result) {
+      for (auto& v : result->invocations) {
+        found = found || v.invoke_id == invoke_id;
+        pass.fetched.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
+      }
+    } else if (result.error().retryable || result.error().kind == core::ErrorKind::kCancelled) {
+      return;
+    }
+    if (found) {
+      misses.erase(invoke_id);
+      return;
+    }
+    if (++misses[invoke_id] < kVanishAfterMisses) return;
+    misses.erase(invoke_id);
+    auto stored = region.snapshot().find(invoke_id);
+    if (stored == region.snapshot().end()) return;
+    core::Invocation gone{options.region_id,
+                          invoke_id,
+                          "",
+                          "",
+                          "",
+                          stored->second.creation_time,
+                          std::string(core::kVanished),
+                          {}};
+    for (const auto& [instance_id, state] : stored->second.instances) {
+      if (core::isTerminalInstanceStatus(state.status)) continue;
+      gone.instances.push_back(core::InstanceState{.instance_id = instance_id,
+                                                   .status = std::string(core::kVanished),
+                                                   .error_code = state.error_code});
+    }
+    pass.fetched.push_back(std::move(gone));
+    anomaly("vanished",
+            "invocation " + invoke_id + " was unfinished and is no longer listed (" +
+                (result ? std::string("empty answers") : core::describe(result.error())) + ", " +
+                std::to_string(kVanishAfterMisses) + " times); marked Vanished");
   }
 
   // A failed poll. Chunks a full walk already settled stay: they are durable and were reported.

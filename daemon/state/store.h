@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,7 +21,7 @@
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {
@@ -53,6 +54,13 @@ struct PendingNotification {
   int64_t next_attempt_at = 0;  // Unix seconds
 };
 
+// A page of Store::alerts, in (starts_at, fingerprint) order: those after the given key.
+struct AlertPage {
+  int64_t after_starts_at = std::numeric_limits<int64_t>::min();
+  std::string after_fingerprint;
+  size_t limit = std::numeric_limits<int64_t>::max();
+};
+
 struct NotificationUpdate {
   enum Kind { kAssign, kDefer, kRemove } kind = kRemove;
   int64_t message_id = 0;       // kAssign
@@ -83,8 +91,10 @@ class Store {
 
   // Alert writes outside a poll (the resolve timeout).
   std::expected<void, core::Error> commitAlerts(const core::AlertWrites& writes);
-  // Firing alerts, and those resolved at or after `resolved_since` (Unix seconds), oldest first.
-  std::expected<std::vector<core::Alert>, core::Error> alerts(int64_t resolved_since);
+  // Firing alerts, and those resolved at or after `resolved_since` (Unix seconds), oldest first;
+  // a page of them at a time when `page` says so.
+  std::expected<std::vector<core::Alert>, core::Error> alerts(int64_t resolved_since,
+                                                              const AlertPage& page = {});
   // The receiver's oldest `limit` notifications.
   std::expected<std::vector<PendingNotification>, core::Error> pendingNotifications(
       const std::string& receiver, size_t limit);

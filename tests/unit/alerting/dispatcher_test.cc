@@ -2,13 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 
 #include "tests/support/sim_process.h"
+#include "tests/support/small_disk.h"
 
 namespace swas::alerting {
 namespace {
@@ -21,15 +24,36 @@ class FakeHttp final : public http::HttpClient {
   explicit FakeHttp(boost::asio::io_context& io) : io_(io) {}
   void send(http::HttpRequest request, http::HttpCallback callback) override {
     requests.push_back(request);
+    if (on_send) on_send();
     http::HttpResponse response{200, {}, "ok"};
     if (!script.empty()) {
       response = script.front();
       script.pop_front();
     }
-    boost::asio::post(io_, [callback, response] { callback(response); });
+    max_in_flight = std::max(max_in_flight, ++in_flight);
+    auto reply = [this, callback, response] {
+      --in_flight;
+      callback(response);
+    };
+    if (hold) {
+      held.push_back(reply);
+    } else {
+      boost::asio::post(io_, reply);
+    }
+  }
+  // Answers every held request now.
+  void releaseHeld() {
+    auto replies = std::move(held);
+    held.clear();
+    for (auto& r : replies) boost::asio::post(io_, r);
   }
   std::deque<http::HttpResponse> script;
   std::vector<http::HttpRequest> requests;
+  std::function<void()> on_send;
+  bool hold = false;  // keep replies until releaseHeld()
+  std::vector<std::function<void()>> held;
+  int in_flight = 0;
+  int max_in_flight = 0;
 
  private:
   boost::asio::io_context& io_;
@@ -41,7 +65,10 @@ class CountingObserver final : public core::AlertObserver {
     counts[std::string(outcome)] += count;
   }
   void onQueueLength(const std::string&, int64_t waiting) override { queue = waiting; }
+  void onAlertsFiring(int64_t) override {}
+  void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
   std::map<std::string, int> counts;
+  std::map<std::string, int> state_errors;
   int64_t queue = -1;
 };
 
@@ -49,6 +76,15 @@ size_t alertsIn(const http::HttpRequest& r) {
   size_t n = 0;
   for (auto at = r.body.find("\"fingerprint\""); at != std::string::npos;
        at = r.body.find("\"fingerprint\"", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+size_t labelsIn(const http::HttpRequest& r) {
+  size_t n = 0;
+  for (auto at = r.body.find("\"labels\""); at != std::string::npos;
+       at = r.body.find("\"labels\"", at + 1)) {
     ++n;
   }
   return n;
@@ -93,9 +129,10 @@ class DispatcherTest : public ::testing::Test {
     lifecycle_.committed(w);
   }
 
-  std::unique_ptr<Dispatcher> dispatcher(size_t max_per_message = 50) {
+  std::unique_ptr<Dispatcher> dispatcher(size_t max_per_message = 50,
+                                         std::string type = "webhook") {
     std::vector<std::unique_ptr<Receiver>> receivers;
-    ReceiverConfig c{"ops", "webhook", "http://hooks.example/x"};
+    ReceiverConfig c{"ops", std::move(type), "http://hooks.example/x"};
     c.max_alerts_per_message = max_per_message;
     receivers.push_back(makeReceiver(c, "http://127.0.0.1:9786"));
     return std::make_unique<Dispatcher>(io_, http_, *store_, lifecycle_, observer_, clock_,
@@ -175,6 +212,74 @@ TEST_F(DispatcherTest, RejectedOrTooOldIsDroppedAndCounted) {
   ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
   EXPECT_EQ(observer_.counts["dropped"], 5);
   EXPECT_EQ(http_.requests.size(), 1u) << "given up without another attempt";
+}
+
+// A reload or stop while a message is in flight still records its result: a delivered
+// message is not sent again by the next runtime.
+TEST_F(DispatcherTest, AResultArrivingAfterStopIsRecorded) {
+  raise(1);
+  http_.hold = true;
+  auto d = dispatcher();
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.held.size() == 1; }));
+  d->stop();
+  http_.releaseHeld();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return d->idle(); }));
+  EXPECT_TRUE(drained()) << "the delivery was recorded";
+  d.reset();
+  http_.hold = false;
+  auto next = dispatcher();
+  next->start();
+  io_.run_for(milliseconds(100));
+  EXPECT_EQ(http_.requests.size(), 1u) << "not sent again after the reload";
+}
+
+// A full disk: the delivered message's removal cannot be written. It must not be sent again
+// (once it was 2,000 times a second); the failure is counted, logged, and visible; and when
+// space returns, the outcome is recorded and nothing was lost or repeated.
+TEST_F(DispatcherTest, AFullDiskNeverResendsAndRecoversWhenSpaceReturns) {
+  std::string why;
+  auto disk = testing::SmallDisk::mount(testing::freshTestDir() + "/disk", 4 << 20, why);
+  if (!disk) GTEST_SKIP() << why;
+  store_.reset();
+  store_ = std::move(state::Store::open(disk->path() + "/state.db").value());
+  raise(1);
+  raise(1);
+  http_.on_send = [&] { disk->fill(); };
+  auto d = dispatcher(1);
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.state_errors["outbox"] > 0; }));
+  io_.run_for(milliseconds(300));
+  EXPECT_EQ(http_.requests.size(), 1u) << "not re-sent while its result cannot be recorded";
+  EXPECT_NE(d->storageProblem().find("full"), std::string::npos) << d->storageProblem();
+  EXPECT_LT(observer_.state_errors["outbox"], 40) << "retried with backoff, not in a loop";
+  http_.on_send = nullptr;
+  disk->release();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  EXPECT_EQ(http_.requests.size(), 2u) << "each notification sent exactly once";
+  EXPECT_NE(http_.requests[0].body, http_.requests[1].body);
+  EXPECT_TRUE(d->storageProblem().empty());
+  d->stop();
+  store_.reset();
+}
+
+// The Alertmanager re-send pages through the firing set with a few messages in flight, not
+// every alert at once.
+TEST_F(DispatcherTest, AlertmanagerResendIsPagedWithACapOnMessagesInFlight) {
+  raise(1200);
+  options_.resend_every = milliseconds(20);
+  auto d = dispatcher(10, "alertmanager");
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  size_t delivered = http_.requests.size();
+  ASSERT_TRUE(testing::waitFor(io_, [&] {
+    size_t resent = 0;
+    for (size_t i = delivered; i < http_.requests.size(); ++i) {
+      resent += labelsIn(http_.requests[i]);
+    }
+    return resent >= 1200;
+  }));
+  EXPECT_LE(http_.max_in_flight, 2);
 }
 
 }  // namespace

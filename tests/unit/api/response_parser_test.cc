@@ -96,8 +96,9 @@ TEST(ParsePage, EmptyAndNullListsAndXmlStyleWrapper) {
 TEST(ParsePage, LargeOutputAndEscapes) {
   std::string output(3u << 20, 'x');
   output += "\\n\\u00e9\\\"";
-  std::string body = R"({"CommandInvocations":[{"InvokeId":"t-1","InvokeInstances":[{"Output":")" +
-                     output + R"("}]}]})";
+  std::string body =
+      R"({"CommandInvocations":[{"InvokeId":"t-1","InvokeInstances":[{"InstanceId":"i","Output":")" +
+      output + R"("}]}]})";
   auto page = parseCommandInvocationsPage(body);
   ASSERT_TRUE(page) << page.error().message;
   const std::string& got = page->invocations[0].instances[0].output;
@@ -122,14 +123,69 @@ TEST(ParsePage, MalformedBodiesAreParseErrors) {
   expectParseError("{\"RequestId\":\"\xff\xfe\"}", "UTF-8");
 }
 
-TEST(ParsePage, WrongTypesAreParseErrors) {
-  expectParseError(R"({"TotalCount":{"a":1}})", "TotalCount");
-  expectParseError(R"({"TotalCount":"ten"})", "TotalCount");
+TEST(ParsePage, ABodyThatIsNoPageIsStillAnError) {
   expectParseError(R"({"CommandInvocations":"none"})", "CommandInvocations");
-  expectParseError(R"({"CommandInvocations":[{"InvokeId":[1]}]})", "InvokeId");
-  expectParseError(R"({"CommandInvocations":[{"InvokeInstances":[{"ExitCode":true}]}]})",
-                   "ExitCode");
-  expectParseError(R"({"CommandInvocations":[42]})", "CommandInvocations");
+}
+
+// One bad field never fails the page: the field reads as its default, counted; the other
+// records (and their failures) come through.
+TEST(ParsePage, ABadFieldIsReadAsItsDefaultAndCounted) {
+  auto page = parseCommandInvocationsPage(R"({"TotalCount":"ten","CommandInvocations":[
+    {"InvokeId":"t-1","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Failed",
+      "Output":"bad \ud800 surrogate","ExitCode":"1.0"}]},
+    {"InvokeId":"t-2","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Failed",
+      "ExitCode":1e30}]},
+    {"InvokeId":"t-3","CommandName":{"a":1},"Timeout":[1],"InvokeInstances":[
+      {"InstanceId":"i-1","ExitCode":true,"InvocationStatus":"Timeout"}]},
+    {"InvokeId":"t-4","InvokeInstances":[{"InstanceId":"i-1","ExitCode":-19223372036854775809,
+      "InvocationStatus":"Failed"},{"InstanceId":"i-2","ExitCode":"2","ErrorCode":"\uDC00x"}]}
+  ]})");
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_FALSE(page->total_count);
+  ASSERT_EQ(page->invocations.size(), 4u);
+  const auto& first = page->invocations[0].instances.at(0);
+  EXPECT_EQ(first.output, "bad \xEF\xBF\xBD surrogate");
+  EXPECT_EQ(first.exit_code, 1) << "a decimal string of an integer is that integer";
+  EXPECT_EQ(first.invocation_status, "Failed");
+  EXPECT_FALSE(page->invocations[1].instances.at(0).exit_code) << "1e30 is out of range";
+  EXPECT_EQ(page->invocations[1].instances.at(0).invocation_status, "Failed");
+  EXPECT_EQ(page->invocations[2].command_name, "");
+  EXPECT_FALSE(page->invocations[2].timeout);
+  EXPECT_EQ(page->invocations[2].instances.at(0).invocation_status, "Timeout");
+  EXPECT_FALSE(page->invocations[3].instances.at(0).exit_code);
+  EXPECT_EQ(page->invocations[3].instances.at(1).exit_code, 2);
+  EXPECT_EQ(page->invocations[3].instances.at(1).error_code, "\xEF\xBF\xBDx");
+  // TotalCount, Output, 1e30, CommandName, Timeout, true, the overflow, ErrorCode.
+  EXPECT_EQ(page->anomalies.fields, 8);
+  EXPECT_EQ(page->anomalies.records, 0);
+  EXPECT_NE(page->anomalies.first.find("TotalCount"), std::string::npos);
+}
+
+TEST(ParsePage, ABadRecordIsSkippedAndCounted) {
+  auto page = parseCommandInvocationsPage(R"({"CommandInvocations":[
+    42, "x", {"CommandId":"c-no-invoke-id"},
+    {"InvokeId":"t-1","InvokeInstances":[7,{"InvocationStatus":"Failed"},
+      {"InstanceId":"i-1","InvocationStatus":"Failed"}]},
+    {"InvokeId":"t-2","InvokeInstances":"lost"}
+  ]})");
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->invocations.size(), 2u);
+  EXPECT_EQ(page->invocations[0].invoke_id, "t-1");
+  ASSERT_EQ(page->invocations[0].instances.size(), 1u);
+  EXPECT_EQ(page->invocations[0].instances[0].instance_id, "i-1");
+  EXPECT_TRUE(page->invocations[1].instances.empty());
+  EXPECT_EQ(page->anomalies.records, 5);
+  EXPECT_EQ(page->anomalies.fields, 1) << "InvokeInstances that is no list";
+}
+
+TEST(DecodeJsonString, LenientWhereJsonIsStrict) {
+  EXPECT_EQ(decodeJsonStringLeniently(R"("a\nb\u00e9\ud83d\ude00")"),
+            "a\nb\xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_EQ(decodeJsonStringLeniently(R"("\ud800")"), "\xEF\xBF\xBD");
+  EXPECT_EQ(decodeJsonStringLeniently(R"("\udc00\ud800x")"), "\xEF\xBF\xBD\xEF\xBF\xBDx");
+  EXPECT_EQ(decodeJsonStringLeniently(R"("\uZZZZ\q")"), "\xEF\xBF\xBDZZZZ\xEF\xBF\xBD");
+  EXPECT_EQ(decodeJsonStringLeniently("\"trailing\\"), "trailing\\");
+  EXPECT_EQ(decodeJsonStringLeniently("\""), "");
 }
 
 TEST(ParseRegions, ReadsList) {
@@ -189,6 +245,15 @@ TEST(ClassifyError, ServerErrorsAndBodylessStatuses) {
   auto too_many = classifyErrorResponse(response(429, "", {{"Retry-After", "3"}}));
   EXPECT_TRUE(too_many.retryable);
   EXPECT_EQ(too_many.retry_after, std::chrono::milliseconds(3000));
+}
+
+// A huge wait neither overflows the conversion to milliseconds nor exceeds a day.
+TEST(ClassifyError, HugeRetryAfterIsClampedToADay) {
+  auto seconds = classifyErrorResponse(response(429, "", {{"Retry-After", "9223372036854775807"}}));
+  EXPECT_EQ(seconds.retry_after, std::chrono::hours(24));
+  auto ms =
+      classifyErrorResponse(response(429, "", {{"x-acs-retry-after", "9223372036854775807"}}));
+  EXPECT_EQ(ms.retry_after, std::chrono::hours(24));
 }
 
 TEST(ParseMetadataCredentials, ReadsStsTriple) {

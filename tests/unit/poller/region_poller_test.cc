@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/poller/paging.h"
 #include "tests/support/sim_process.h"
 
 namespace swas::poller {
@@ -65,6 +66,16 @@ class NullSink final : public core::TransitionSink {
   size_t count = 0;
   size_t calls = 0;
   std::function<void(const std::vector<core::Transition>&)> on_call;
+};
+
+class CountingObserver final : public core::PollObserver {
+ public:
+  void onApiAnomaly(const std::string&, std::string_view kind, int count) override {
+    anomalies[std::string(kind)] += count;
+  }
+  void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
+  std::map<std::string, int> anomalies;
+  std::map<std::string, int> state_errors;
 };
 
 api::CommandInvocationPage page(std::vector<std::string> creation_times) {
@@ -124,7 +135,7 @@ class RegionPollerTest : public ::testing::Test {
   std::unique_ptr<state::Store> store_;
   NullSink sink_;
   NoAlerts planner_;
-  core::PollObserver observer_;
+  CountingObserver observer_;
   core::SystemClock clock_;
   std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
   RegionOptions options_;
@@ -290,6 +301,102 @@ TEST_F(RegionPollerTest, FullWalksCommitInChunksAndMoveTheCursorOnlyWithTheLast)
   ASSERT_TRUE(cursor);
   EXPECT_TRUE(cursor->known);
   EXPECT_EQ(cursor->newest_creation, "2026-11-28T12:00:06") << "the newest over every chunk";
+}
+
+api::CommandInvocation running(std::string id, std::string created) {
+  api::CommandInvocation inv;
+  inv.invoke_id = std::move(id);
+  inv.creation_time = std::move(created);
+  inv.invocation_status = "Running";
+  inv.instances.push_back({.instance_id = "i1", .invocation_status = "Running"});
+  return inv;
+}
+
+// One Retry-After of 28 hours must not put the region to sleep: waits within a poll are capped
+// at a minute, and beyond that the poll ends as throttled (the schedule then backs off).
+TEST_F(RegionPollerTest, AHugeRetryAfterEndsThePollAsThrottled) {
+  auto throttled = apiError("Throttling.User", true);
+  throttled.error().retry_after = std::chrono::hours(28);
+  client_.script = {throttled, page({"2026-11-28T12:00:00"})};
+  auto outcome = pollOnce();
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_TRUE(outcome.throttled);
+  EXPECT_EQ(outcome.api_calls, 1);
+  EXPECT_EQ(observer_.anomalies["retry_after"], 1);
+  EXPECT_TRUE(pollOnce().ok) << "the next poll goes on";
+}
+
+// An API that ignores PageNumber and claims TotalCount 1e12: the walk stops at the repeated
+// page instead of walking for ever.
+TEST_F(RegionPollerTest, ARepeatedPageEndsTheWalk) {
+  auto lying = page({"2026-11-28T12:00:02", "2026-11-28T12:00:01"});
+  lying.total_count = 1'000'000'000'000;
+  options_.page_size = 2;
+  rebuild();
+  for (int i = 0; i < 50; ++i) client_.script.push_back(lying);
+  auto outcome = pollOnce(true);
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_EQ(outcome.api_calls, 2);
+  EXPECT_EQ(observer_.anomalies["paging"], 1);
+}
+
+// A TotalCount that grows on every page is held to the first page's, plus some growth.
+TEST_F(RegionPollerTest, AGrowingTotalCountIsBounded) {
+  options_.page_size = 1;
+  rebuild();
+  for (int i = 0; i < 200; ++i) {
+    auto p = page({"2026-11-28T12:00:00"});
+    p.invocations[0].invoke_id = "t-" + std::to_string(i);
+    p.total_count = 3 + 10 * i;
+    client_.script.push_back(p);
+  }
+  auto outcome = pollOnce(true);
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_EQ(outcome.api_calls, 3 + kGrowthPages);
+  EXPECT_EQ(observer_.anomalies["paging"], 1);
+}
+
+// The parser's anomalies are counted per region and kind, and the page goes on.
+TEST_F(RegionPollerTest, ParseAnomaliesAreCounted) {
+  auto p = page({"2026-11-28T12:00:00"});
+  p.anomalies.field("ExitCode: not an integer in range (1e30), read as absent");
+  p.anomalies.field("Output: invalid string escape");
+  p.anomalies.record("CommandInvocations[]: no InvokeId, skipped");
+  client_.script = {p};
+  EXPECT_TRUE(pollOnce().ok);
+  EXPECT_EQ(observer_.anomalies["field"], 2);
+  EXPECT_EQ(observer_.anomalies["record"], 1);
+  EXPECT_EQ(sink_.count, 1u);
+}
+
+// An unfinished invocation the API stops returning is fetched by InvokeId a bounded number of
+// times, then marked Vanished; an error answer about it never fails the region.
+TEST_F(RegionPollerTest, AVanishedUnfinishedInvocationIsGivenUpAndNeverFailsTheRegion) {
+  api::CommandInvocationPage first;
+  first.total_count = 1;
+  first.invocations.push_back(running("t-gone", "2026-11-28T12:00:00"));
+  client_.script = {first};
+  ASSERT_TRUE(pollOnce(true).ok);
+  // From now on the region lists nothing, and fetching t-gone by id fails (not retryable).
+  client_.by_id["t-gone"] = apiError("InvalidInvokeId.NotFound", false);
+  for (int i = 1; i < kVanishAfterMisses; ++i) {
+    auto outcome = pollOnce();
+    EXPECT_TRUE(outcome.ok) << "poll " << i << ": " << core::describe(outcome.error);
+  }
+  EXPECT_EQ(observer_.anomalies["vanished"], 0);
+  client_.by_id["t-gone"] = PageResult(api::CommandInvocationPage{});  // and then empty
+  EXPECT_TRUE(pollOnce().ok);
+  EXPECT_EQ(observer_.anomalies["vanished"], 1);
+  auto snapshot = store_->loadRegion("cn-hangzhou");
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->at("t-gone").overall_status, "Vanished");
+  EXPECT_TRUE(snapshot->at("t-gone").finished);
+  EXPECT_EQ(snapshot->at("t-gone").instances.at("i1").status, "Vanished");
+  size_t calls = client_.requests.size();
+  EXPECT_TRUE(pollOnce().ok);
+  for (size_t i = calls; i < client_.requests.size(); ++i) {
+    EXPECT_TRUE(client_.requests[i].invoke_id.empty()) << "no longer fetched by id";
+  }
 }
 
 }  // namespace

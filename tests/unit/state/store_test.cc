@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -256,6 +257,62 @@ TEST(Store, AlertsAndTheirNotificationsCommitWithThePoll) {
   EXPECT_EQ((*store)->evictResolvedAlerts(1'796'000'601).value(), 0u);
 }
 
+// Failed, then Running, then Timeout on one (region, invocation, instance): two occurrences,
+// two alerts, and each notification has its alert (none left orphaned in the outbox).
+TEST(Store, ASecondOccurrenceOnTheSameInstanceIsASecondAlert) {
+  std::string path = freshPath("second.db");
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  core::AlertWrites first;
+  first.fired = {alert("f1")};
+  first.notifications = {{"ops", "f1", false, 1}};
+  ASSERT_TRUE((*store)->commitAlerts(first));
+  core::AlertWrites second;
+  second.fired = {alert("f2", 1'796'000'100)};
+  second.fired[0].invoke_id = "t-f1";  // the same occurrence triple as f1
+  second.notifications = {{"ops", "f2", false, 2}};
+  ASSERT_TRUE((*store)->commitAlerts(second));
+  EXPECT_EQ((*store)->alerts(std::numeric_limits<int64_t>::max())->size(), 2u);
+  auto pending = (*store)->pendingNotifications("ops", 10);
+  ASSERT_EQ(pending->size(), 2u) << "both notifications join their alerts";
+  EXPECT_EQ((*pending)[1].alert.fingerprint, "f2");
+
+  // The same labels firing again after their alert resolved re-open it.
+  core::AlertWrites resolve;
+  resolve.resolved = {{"f1", 1'796'000'050}};
+  ASSERT_TRUE((*store)->commitAlerts(resolve));
+  core::AlertWrites again;
+  again.fired = {alert("f1", 1'796'000'200)};
+  ASSERT_TRUE((*store)->commitAlerts(again));
+  auto firing = (*store)->alerts(std::numeric_limits<int64_t>::max());
+  ASSERT_EQ(firing->size(), 2u);
+  EXPECT_EQ(firing->back().fingerprint, "f1");
+  EXPECT_EQ(firing->back().starts_at, 1'796'000'200);
+  EXPECT_FALSE(firing->back().ends_at);
+}
+
+// The Alertmanager re-send reads the firing set a page at a time.
+TEST(Store, AlertsComeInPages) {
+  std::string path = freshPath("pages.db");
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  core::AlertWrites w;
+  for (int i = 0; i < 7; ++i) w.fired.push_back(alert("p" + std::to_string(i), 100 + i / 2));
+  ASSERT_TRUE((*store)->commitAlerts(w));
+  std::vector<std::string> seen;
+  AlertPage page{.limit = 3};
+  while (true) {
+    auto batch = (*store)->alerts(0, page);
+    ASSERT_TRUE(batch);
+    if (batch->empty()) break;
+    EXPECT_LE(batch->size(), 3u);
+    for (const auto& a : *batch) seen.push_back(a.fingerprint);
+    page.after_starts_at = batch->back().starts_at;
+    page.after_fingerprint = batch->back().fingerprint;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"p0", "p1", "p2", "p3", "p4", "p5", "p6"}));
+}
+
 TEST(Store, MigratesAVersionOneFile) {
   std::string path = freshPath("v1.db");
   {
@@ -298,6 +355,90 @@ TEST(Store, MigratesAVersionOneFile) {
   w.notifications = {{"ops", "a", false, 1}};
   EXPECT_TRUE((*store)->commitAlerts(w));
   EXPECT_EQ((*store)->outboxCounts()->at("ops"), 1);
+}
+
+// Every read leaves its statement reset: a statement left mid-step holds a read snapshot for the
+// life of the process, and then no checkpoint can ever complete and the WAL grows without bound.
+TEST(Store, ReadsLeaveNoSnapshotOpenSoTheWalCanBeCheckpointed) {
+  std::string path = freshPath("checkpoint.db");
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  PollCommit poll{"cn-hangzhou", {inv("t-1", "Success", "Success")}, {}, {true, kNow, "x"}, kNow};
+  ASSERT_TRUE((*store)->commit(poll));
+  core::AlertWrites w;
+  w.fired = {alert("a")};
+  w.notifications = {{"ops", "a", false, 1}};
+  ASSERT_TRUE((*store)->commitAlerts(w));
+  // Every read the daemon makes, as after a restart.
+  ASSERT_TRUE((*store)->loadCursor("cn-hangzhou"));
+  ASSERT_TRUE((*store)->loadCursor("cn-beijing"));
+  ASSERT_TRUE((*store)->loadRegion("cn-hangzhou"));
+  ASSERT_TRUE((*store)->latestSuccesses());
+  ASSERT_TRUE((*store)->alerts(0));
+  ASSERT_TRUE((*store)->pendingNotifications("ops", 1));
+  ASSERT_TRUE((*store)->outboxCounts());
+  ASSERT_TRUE((*store)->transitionCount());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  sqlite3_stmt* ck = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(other, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &ck, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(ck), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(ck, 0), 0) << "a reader blocked the checkpoint";
+  sqlite3_finalize(ck);
+  sqlite3_close(other);
+  EXPECT_EQ(fs::file_size(path + "-wal"), 0u);
+}
+
+// Across a restart, at a steady write rate, SQLite's own auto-checkpoint keeps the WAL near
+// its 1,000 pages (4 MiB).
+TEST(Store, WalStaysBoundedAfterARestart) {
+  std::string path = freshPath("bounded.db");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE((*store)->commit({"cn-hangzhou", {}, {}, {true, kNow, "x"}, kNow}));
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->loadCursor("cn-hangzhou"));
+  ASSERT_TRUE((*store)->loadRegion("cn-hangzhou"));
+  std::string padding(200, 'x');
+  for (int batch = 0; batch < 40; ++batch) {
+    PollCommit poll{"cn-hangzhou", {}, {}, {true, kNow, "x"}, kNow};
+    for (int i = 0; i < 500; ++i) {
+      auto v = inv("t-" + std::to_string(batch) + "-" + std::to_string(i), "Success", "Success");
+      v.command_name = padding;
+      poll.changed.push_back(std::move(v));
+    }
+    ASSERT_TRUE((*store)->commit(poll));
+  }
+  EXPECT_LT(fs::file_size(path + "-wal"), 8u << 20);
+}
+
+// The state holds command Output: whatever the umask, only the daemon's user reads it.
+TEST(Store, StateFilesAreOwnerOnly) {
+  std::string path = freshPath("private.db");
+  mode_t old = umask(0);
+  auto store = Store::open(path);
+  umask(old);
+  ASSERT_TRUE(store) << store.error();
+  ASSERT_TRUE((*store)->commit({"cn-hangzhou", {}, {}, {true, kNow, "x"}, kNow}));
+  for (const std::string& file : {path, path + "-wal", path + "-shm", path + ".lock"}) {
+    ASSERT_TRUE(fs::exists(file)) << file;
+    auto perms = fs::status(file).permissions();
+    EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none) << file;
+  }
+}
+
+// A file made world-readable by an earlier version is tightened on open.
+TEST(Store, TightensAnExistingWorldReadableStateFile) {
+  std::string path = freshPath("loose.db");
+  { ASSERT_TRUE(Store::open(path)); }
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_all, fs::perms::none);
 }
 
 }  // namespace

@@ -1,0 +1,145 @@
+#pragma once
+
+// The store's SQLite vocabulary (private to daemon/state): every statement use resets through
+// a guard and every transaction is an object, so no path can leave a read snapshot or a write
+// transaction open. A statement left mid-step once kept SQLite from ever checkpointing the WAL.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "daemon/core/error.h"
+
+namespace swas::state::sql {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// One use of a cached statement. Binds by position, steps, reads columns; reset and unbound
+// when the guard goes, however the caller leaves.
+class Query {
+ public:
+  explicit Query(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Query() { clear(); }
+  Query(Query&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  Query& operator=(Query&&) = delete;
+
+  explicit operator bool() const { return stmt_ != nullptr; }
+
+  Query& text(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& integer(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Query& optional(int i, const std::optional<int64_t>& v) {
+    if (v) return integer(i, *v);
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(stmt_); }
+  // Steps a statement that returns no rows; true on success. Resets it for the next use in a
+  // loop (bindings stay, so rebinding only what changes is enough).
+  bool run() {
+    bool ok = sqlite3_step(stmt_) == SQLITE_DONE;
+    sqlite3_reset(stmt_);
+    return ok;
+  }
+
+  std::string columnText(int i) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, i);
+    return t ? std::string(reinterpret_cast<const char*>(t),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string();
+  }
+  int64_t columnInt(int i) const { return sqlite3_column_int64(stmt_, i); }
+  std::optional<int64_t> columnOptional(int i) const {
+    if (sqlite3_column_type(stmt_, i) == SQLITE_NULL) return std::nullopt;
+    return columnInt(i);
+  }
+
+ private:
+  void clear() {
+    if (!stmt_) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  sqlite3_stmt* stmt_;
+};
+
+// A connection with its statement cache.
+class Connection {
+ public:
+  sqlite3* get() const { return db_.get(); }
+  void reset(sqlite3* db) { db_.reset(db); }
+  void close() {
+    forget();
+    db_.reset();
+  }
+  // Finalizes every cached statement (before a migration drops tables).
+  void forget() { statements_.clear(); }
+  // A guard over the cached statement for `sql`; empty (false) if it does not compile.
+  Query prepare(const char* sql) {
+    auto& stmt = statements_[sql];
+    if (!stmt) {
+      sqlite3_stmt* raw = nullptr;
+      if (sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr) != SQLITE_OK) {
+        statements_.erase(sql);
+        return Query(nullptr);
+      }
+      stmt.reset(raw);
+    }
+    return Query(stmt.get());
+  }
+  bool exec(const char* sql) {
+    return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  core::Error error(const std::string& what) const {
+    return core::Error{.kind = core::ErrorKind::kParse,
+                       .code = "state",
+                       .message = what + ": " + sqlite3_errmsg(db_.get())};
+  }
+
+ private:
+  std::unordered_map<std::string, Stmt> statements_;
+  Db db_;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed.
+class Transaction {
+ public:
+  explicit Transaction(Connection& c) : c_(c), open_(c.exec("BEGIN IMMEDIATE")) {}
+  ~Transaction() {
+    if (open_) c_.exec("ROLLBACK");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  bool began() const { return open_; }
+  bool commit() {
+    if (!open_ || !c_.exec("COMMIT")) return false;
+    open_ = false;
+    return true;
+  }
+
+ private:
+  Connection& c_;
+  bool open_;
+};
+
+}  // namespace swas::state::sql
