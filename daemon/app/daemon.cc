@@ -332,6 +332,7 @@ int Daemon::run() {
                                                    : "last poll failed: " + p->downReason();
       d.health.setRegion(p->regionId(), p->completedOnePoll(), reason);
     }
+    d.health.setProblem("state", d.rt->dispatcher->storageProblem());
     if (std::string status = d.rt->summary(); status != last_status) {
       d.notifier.status(status);
       last_status = status;

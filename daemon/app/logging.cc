@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "daemon/core/json.h"
@@ -37,16 +38,67 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
+// The text format with every control character of the message escaped: API error bodies,
+// command names and Output are written by others, and a raw newline or ESC would forge a line
+// or drive the operator's terminal.
+class EscapingFormatter final : public spdlog::formatter {
+ public:
+  explicit EscapingFormatter(std::string pattern)
+      : pattern_(std::move(pattern)), inner_(pattern_, spdlog::pattern_time_type::local, "\n") {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    std::string escaped = escapeControlCharacters(payload);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = escaped;
+    inner_.format(copy, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<EscapingFormatter>(pattern_);
+  }
+
+ private:
+  std::string pattern_;
+  spdlog::pattern_formatter inner_;
+};
+
+}  // namespace
+
+std::string escapeControlCharacters(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", u);
+      out += hex;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::unique_ptr<spdlog::formatter> textFormatter(bool with_time) {
+  return std::make_unique<EscapingFormatter>(with_time ? "%Y-%m-%dT%H:%M:%S.%e %l %v" : "%l %v");
+}
+
 }  // namespace
 
 void setLogFormat(const std::string& format) {
   auto logger = spdlog::default_logger();
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
-  } else if (std::getenv("JOURNAL_STREAM")) {
-    logger->set_pattern("%l %v");
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+    logger->set_formatter(textFormatter(!std::getenv("JOURNAL_STREAM")));
   }
 }
 

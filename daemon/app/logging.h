@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace swas::app {
 
@@ -10,5 +11,9 @@ namespace swas::app {
 void setupLogging(const std::string& level, const std::string& format);
 // On reload.
 void setLogFormat(const std::string& format);
+
+// Control characters as escapes (\n, \r, \t, \xNN): one logged value is one line of text.
+// The text format applies it to every message.
+std::string escapeControlCharacters(std::string_view text);
 
 }  // namespace swas::app

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -141,6 +142,11 @@ class Parser {
                         "' is not a duration with a unit (500ms, 30s, 5m, 2h, 14d)");
     } else if (positive && d->count() <= 0) {
       problem(node, std::string(key) + " must be positive");
+    } else if (*d > kMaxDuration) {
+      // Longer would overflow time arithmetic (a retention of 200000d once put the eviction
+      // cut-off in the future and silently switched alerting off).
+      problem(node, std::string(key) + ": '" + node.Scalar() +
+                        "' is longer than the longest allowed duration (3650d)");
     } else {
       out = *d;
     }
@@ -365,6 +371,7 @@ std::optional<Duration> parseDuration(const std::string& text) {
   }
   std::string unit = text.substr(digits);
   double ms = 0;
+  if (!std::isfinite(value)) return std::nullopt;
   if (unit == "ms")
     ms = value;
   else if (unit == "s")
@@ -377,6 +384,8 @@ std::optional<Duration> parseDuration(const std::string& text) {
     ms = value * 86400e3;
   else
     return std::nullopt;
+  // Beyond this no double-to-integer conversion is defined; far beyond kMaxDuration anyway.
+  if (ms >= 9e15) return std::nullopt;
   return Duration(static_cast<int64_t>(ms));
 }
 

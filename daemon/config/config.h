@@ -112,5 +112,7 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
 
 // "500ms", "30s", "5m", "2h", "14d"; nullopt without a unit or on junk.
 std::optional<Duration> parseDuration(const std::string& text);
+// The longest duration any key takes: ten years. Time arithmetic never overflows under it.
+inline constexpr Duration kMaxDuration = std::chrono::hours(24 * 3650);
 
 }  // namespace swas::config

@@ -97,15 +97,7 @@ core::Error transferError(CURLcode code, const Transfer& t) {
   }
   char* url = nullptr;
   curl_easy_getinfo(t.easy.get(), CURLINFO_EFFECTIVE_URL, &url);
-  // Only scheme and host: the query of a signed V1 request carries the signature and token,
-  // and a webhook's path often is its secret.
-  std::string where = url ? url : "";
-  if (auto scheme = where.find("://"); scheme != std::string::npos) {
-    if (auto path = where.find_first_of("/?#", scheme + 3); path != std::string::npos) {
-      where.resize(path);
-    }
-  }
-  error.message = detail + " (" + where + ")";
+  error.message = detail + " (" + urlForLog(url ? url : "") + ")";
   return error;
 }
 

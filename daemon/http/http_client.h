@@ -45,6 +45,10 @@ class HttpClient {
 
 bool iequals(std::string_view a, std::string_view b);
 
+// A URL as logs may show it: scheme and host only. Userinfo is a password, the query of a
+// signed request carries its signature and token, and a webhook's path often is its secret.
+std::string urlForLog(std::string_view url);
+
 struct ListenAddress {
   std::string host;  // an IP address literal
   uint16_t port = 0;

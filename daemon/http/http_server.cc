@@ -1,6 +1,9 @@
 #include "daemon/http/http_server.h"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <list>
@@ -20,14 +23,33 @@ std::string_view ServerRequest::header(std::string_view name) const {
 
 namespace {
 
-constexpr size_t kMaxRequestBody = 8u << 20;
+struct Counters {
+  std::atomic<uint64_t> accepted{0}, accept_errors{0}, evicted{0}, refused{0}, timed_out{0},
+      too_large{0};
+};
+
+// What sessions share with their server; owned jointly, so a session finishing after the
+// server is gone touches nothing freed.
+struct Shared {
+  RequestHandler handler;
+  ServerLimits limits;
+  Counters counters;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, RequestHandler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket)),
+        shared_(std::move(shared)),
+        handler_(shared_->handler),
+        limits_(shared_->limits),
+        counters_(shared_->counters) {}
 
   void start() { read(); }
+
+  // Waiting for a request (not answering one): may be closed to make room.
+  bool idle() const { return reading_; }
+  std::chrono::steady_clock::time_point since() const { return since_; }
 
   void close() {
     boost::system::error_code ec;
@@ -37,15 +59,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read() {
+    reading_ = true;
+    since_ = std::chrono::steady_clock::now();
     parser_.emplace();
-    parser_->body_limit(kMaxRequestBody);
+    parser_->header_limit(limits_.max_header_bytes);
+    parser_->body_limit(limits_.max_body_bytes);
+    stream_.expires_after(limits_.read_timeout);
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
+    reading_ = false;
     if (ec) {
+      if (ec == beast::error::timeout) ++counters_.timed_out;
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+        ++counters_.too_large;
+        respondAndClose(ec == bhttp::error::body_limit ? 413 : 431);
+        return;
+      }
       close();
       return;
     }
@@ -71,6 +104,13 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  void respondAndClose(int status) {
+    keep_alive_ = false;
+    ServerResponse response{status, {{"Content-Type", "text/plain; charset=utf-8"}}, {}};
+    response.body = status == 413 ? "request body too large\n" : "request header too large\n";
+    write(std::move(response));
+  }
+
   void write(ServerResponse response) {
     if (response.reset_connection) {
       boost::system::error_code ec;
@@ -85,8 +125,10 @@ class Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(response.body);
     out->keep_alive(keep_alive_);
     out->prepare_payload();
+    stream_.expires_after(limits_.write_timeout);
     bhttp::async_write(stream_, *out,
                        [self = shared_from_this(), out](beast::error_code ec, size_t) {
+                         if (ec == beast::error::timeout) ++self->counters_.timed_out;
                          if (ec || !self->keep_alive_) {
                            self->close();
                            return;
@@ -96,42 +138,86 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  std::shared_ptr<Shared> shared_;
   RequestHandler& handler_;
+  const ServerLimits& limits_;
+  Counters& counters_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
+  bool reading_ = false;
+  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
   unsigned version_ = 11;
 };
 
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io_context, RequestHandler h)
-      : io(io_context), acceptor(io_context), handler(std::move(h)) {}
+  Impl(asio::io_context& io_context, RequestHandler h, ServerLimits l)
+      : io(io_context),
+        acceptor(io_context),
+        backoff(io_context),
+        shared(std::make_shared<Shared>(std::move(h), l)),
+        limits(shared->limits),
+        counters(shared->counters) {}
 
   void accept() {
     acceptor.async_accept(
         [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
           if (ec) {
             if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-          } else {
-            auto session = std::make_shared<Session>(std::move(socket), self->handler);
-            self->sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
-            self->sessions.push_back(session);
-            session->start();
+            // EMFILE and the like: accepting again at once would spin. Wait, longer each time.
+            ++self->counters.accept_errors;
+            self->accept_delay = std::clamp(self->accept_delay * 2, std::chrono::milliseconds(10),
+                                            std::chrono::milliseconds(1000));
+            self->backoff.expires_after(self->accept_delay);
+            self->backoff.async_wait([self](boost::system::error_code wait_ec) {
+              if (!wait_ec && self->acceptor.is_open()) self->accept();
+            });
+            return;
           }
+          self->accept_delay = std::chrono::milliseconds(0);
+          self->admit(std::move(socket));
           self->accept();
         });
   }
 
+  // At the cap, the connection idle the longest makes room; if none is idle, the new one goes.
+  void admit(tcp::socket socket) {
+    ++counters.accepted;
+    sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+    if (sessions.size() >= limits.max_connections) {
+      std::shared_ptr<Session> oldest;
+      for (auto& weak : sessions) {
+        auto s = weak.lock();
+        if (s && s->idle() && (!oldest || s->since() < oldest->since())) oldest = s;
+      }
+      if (!oldest) {
+        ++counters.refused;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      ++counters.evicted;
+      oldest->close();
+    }
+    auto session = std::make_shared<Session>(std::move(socket), shared);
+    sessions.push_back(session);
+    session->start();
+  }
+
   asio::io_context& io;
   tcp::acceptor acceptor;
-  RequestHandler handler;
+  asio::steady_timer backoff;
+  std::chrono::milliseconds accept_delay{0};
+  std::shared_ptr<Shared> shared;
+  const ServerLimits& limits;
+  Counters& counters;
   std::list<std::weak_ptr<Session>> sessions;
 };
 
-HttpServer::HttpServer(asio::io_context& io, RequestHandler handler)
-    : impl_(std::make_shared<Impl>(io, std::move(handler))) {}
+HttpServer::HttpServer(asio::io_context& io, RequestHandler handler, ServerLimits limits)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), limits)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -157,10 +243,17 @@ std::expected<uint16_t, std::string> HttpServer::listen(const std::string& host,
 void HttpServer::stop() {
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->backoff.cancel();
   for (auto& weak : impl_->sessions) {
     if (auto session = weak.lock()) session->close();
   }
   impl_->sessions.clear();
+}
+
+ServerStats HttpServer::stats() const {
+  const Counters& c = impl_->counters;
+  return {c.accepted.load(), c.accept_errors.load(), c.evicted.load(),
+          c.refused.load(),  c.timed_out.load(),     c.too_large.load()};
 }
 
 }  // namespace swas::http

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -31,6 +32,28 @@ struct ServerResponse {
   bool reset_connection = false;
 };
 
+// What one listener tolerates. Every connection is bounded in time and size, and the number of
+// connections is capped: at the cap, the connection idle the longest makes room for a new one.
+struct ServerLimits {
+  // A request (head and body) must arrive within this of the read starting, and a kept-alive
+  // connection may wait this long for its next request.
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  uint32_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = 64 * 1024;
+  size_t max_connections = 64;
+};
+
+// What a listener had to refuse (read from any thread).
+struct ServerStats {
+  uint64_t accepted = 0;
+  uint64_t accept_errors = 0;  // e.g. EMFILE; accepting backs off
+  uint64_t evicted = 0;        // idle connections closed to make room at the cap
+  uint64_t refused = 0;        // at the cap with no idle connection to close
+  uint64_t timed_out = 0;
+  uint64_t too_large = 0;
+};
+
 using Responder = std::function<void(ServerResponse)>;
 // Called on the loop thread for each request; answer now or later through the responder.
 using RequestHandler = std::function<void(ServerRequest, Responder)>;
@@ -38,7 +61,7 @@ using RequestHandler = std::function<void(ServerRequest, Responder)>;
 // A small HTTP/1.1 server with keep-alive on one io_context.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, RequestHandler handler);
+  HttpServer(boost::asio::io_context& io, RequestHandler handler, ServerLimits limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -47,6 +70,7 @@ class HttpServer {
   std::expected<uint16_t, std::string> listen(const std::string& host, uint16_t port);
   // Stops accepting and closes every connection.
   void stop();
+  ServerStats stats() const;
 
  private:
   struct Impl;

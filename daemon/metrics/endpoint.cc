@@ -21,16 +21,35 @@ void Health::beat() {
   last_beat_ = now;
 }
 
-void Health::setRegion(const std::string& region_id, bool ready, const std::string& reason) {
-  // One line per region: API messages may carry newlines (a StringToSign, for one).
+namespace {
+
+// One line per fact: API messages may carry newlines (a StringToSign, for one).
+std::string oneLine(const std::string& reason) {
   constexpr size_t kMaxReason = 300;
   std::string line = reason.substr(0, kMaxReason);
   for (char& c : line) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   }
   if (reason.size() > kMaxReason) line += "...";
+  return line;
+}
+
+}  // namespace
+
+void Health::setRegion(const std::string& region_id, bool ready, const std::string& reason) {
+  std::string line = oneLine(reason);
   std::lock_guard lock(mutex_);
   regions_[region_id] = {ready, std::move(line)};
+}
+
+void Health::setProblem(const std::string& part, const std::string& problem) {
+  std::string line = oneLine(problem);
+  std::lock_guard lock(mutex_);
+  if (line.empty()) {
+    problems_.erase(part);
+  } else {
+    problems_[part] = std::move(line);
+  }
 }
 
 void Health::follow(const std::vector<std::string>& regions,
@@ -60,12 +79,14 @@ Health::Answer Health::ready() const {
   for (const auto& [id, region] : regions_) {
     if (!region.ready) waiting += "region " + id + " not ready: " + region.reason + "\n";
   }
+  for (const auto& [part, problem] : problems_) waiting += part + " not ready: " + problem + "\n";
   if (!waiting.empty()) return {503, waiting};
   return {200, "ready: " + std::to_string(regions_.size()) + " region(s) polled\n"};
 }
 
 struct Endpoint::Impl {
-  Impl(prometheus::Registry& r, const Health& h) : registry(r), health(h) {}
+  Impl(prometheus::Registry& r, const Health& h, http::ServerLimits l)
+      : registry(r), health(h), limits(l) {}
 
   void handle(const http::ServerRequest& request, const http::Responder& respond) {
     std::string path = request.target.substr(0, request.target.find('?'));
@@ -103,14 +124,16 @@ struct Endpoint::Impl {
 
   prometheus::Registry& registry;
   const Health& health;
+  http::ServerLimits limits;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<http::HttpServer> server;
+  http::ServerStats last_stats;
   std::thread thread;
 };
 
-Endpoint::Endpoint(prometheus::Registry& registry, const Health& health)
-    : impl_(std::make_unique<Impl>(registry, health)) {}
+Endpoint::Endpoint(prometheus::Registry& registry, const Health& health, http::ServerLimits limits)
+    : impl_(std::make_unique<Impl>(registry, health, limits)) {}
 
 Endpoint::~Endpoint() { stop(); }
 
@@ -120,12 +143,14 @@ std::expected<std::string, std::string> Endpoint::start(const std::string& liste
   Impl& d = *impl_;
   d.server = std::make_unique<http::HttpServer>(
       d.io,
-      [&d](http::ServerRequest request, http::Responder respond) { d.handle(request, respond); });
+      [&d](http::ServerRequest request, http::Responder respond) { d.handle(request, respond); },
+      d.limits);
   auto port = d.server->listen(address->host, address->port);
   if (!port) {
     d.server.reset();
     return std::unexpected(port.error());
   }
+  d.io.restart();  // after a stop(), for a reload that moved http.listen
   d.work.emplace(d.io.get_executor());
   d.thread = std::thread([&d] { d.io.run(); });
   bool v6 = address->host.find(':') != std::string::npos;
@@ -141,7 +166,12 @@ void Endpoint::stop() {
     d.io.stop();
   });
   d.thread.join();
+  d.last_stats = d.server->stats();
   d.server.reset();
+}
+
+http::ServerStats Endpoint::serverStats() const {
+  return impl_->server ? impl_->server->stats() : impl_->last_stats;
 }
 
 }  // namespace swas::metrics

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/core/clock.h"
+#include "daemon/http/http_server.h"
 
 namespace prometheus {
 class Registry;
@@ -37,6 +38,10 @@ class Health {
   // `reason` says why a region is not ready yet.
   void setRegion(const std::string& region_id, bool ready, const std::string& reason);
 
+  // A problem of a part other than a region (e.g. "state": the outbox cannot be written); an
+  // empty `problem` clears it. Not ready while any is set.
+  void setProblem(const std::string& part, const std::string& problem);
+
   // The configured regions (others are forgotten) and the stuck threshold, on reload.
   void follow(const std::vector<std::string>& regions,
               std::chrono::steady_clock::duration stuck_after);
@@ -56,11 +61,12 @@ class Health {
   mutable std::mutex mutex_;
   std::chrono::steady_clock::time_point last_beat_;
   std::map<std::string, Region> regions_;
+  std::map<std::string, std::string> problems_;
 };
 
 class Endpoint {
  public:
-  Endpoint(prometheus::Registry& registry, const Health& health);
+  Endpoint(prometheus::Registry& registry, const Health& health, http::ServerLimits limits = {});
   ~Endpoint();  // stops serving
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
@@ -69,6 +75,8 @@ class Endpoint {
   // Returns the bound "HOST:PORT".
   std::expected<std::string, std::string> start(const std::string& listen);
   void stop();
+  // What the listener refused so far (since the last start).
+  http::ServerStats serverStats() const;
 
  private:
   struct Impl;

@@ -198,4 +198,13 @@ TEST_F(TlsTest, ConfiguredCaFileIsTrusted) {
 }
 
 }  // namespace
+TEST(UrlForLog, KeepsSchemeAndHostOnly) {
+  EXPECT_EQ(urlForLog("http://alice:S3cretPw@hooks.example:8080/T0/B1/xyz?token=1#f"),
+            "http://hooks.example:8080");
+  EXPECT_EQ(urlForLog("https://user@[::1]:9093"), "https://[::1]:9093");
+  EXPECT_EQ(urlForLog("https://a:b@c@host/p"), "https://host");
+  EXPECT_EQ(urlForLog("host.example/path"), "host.example");
+  EXPECT_EQ(urlForLog(""), "");
+}
+
 }  // namespace swas::http

@@ -57,9 +57,11 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   swas::sim::Gateway gateway(io, std::move(scenario));
   swas::http::HttpServer server(
-      io, [&gateway](swas::http::ServerRequest request, swas::http::Responder respond) {
+      io,
+      [&gateway](swas::http::ServerRequest request, swas::http::Responder respond) {
         gateway.handle(std::move(request), std::move(respond));
-      });
+      },
+      {.max_body_bytes = 1u << 20, .max_connections = 4096});
   auto bound = server.listen(host, port);
   if (!bound) {
     std::cerr << "swas-sim: " << bound.error() << "\n";

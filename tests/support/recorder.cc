@@ -12,13 +12,15 @@ struct Recorder::Impl {
   boost::asio::io_context io;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{
       io.get_executor()};
-  http::HttpServer server{io, [this](http::ServerRequest request, http::Responder respond) {
+  http::HttpServer server{io,
+                          [this](http::ServerRequest request, http::Responder respond) {
                             std::lock_guard lock(mutex);
                             records.push_back({request, status, std::chrono::system_clock::now()});
                             http::ServerResponse response{status, {}, "ok"};
                             response.reset_connection = status == 0;
                             respond(std::move(response));
-                          }};
+                          },
+                          {.max_body_bytes = 64u << 20, .max_connections = 1024}};
   uint16_t port = 0;
   std::thread thread;
   mutable std::mutex mutex;

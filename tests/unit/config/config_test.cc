@@ -183,6 +183,21 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parseDuration("30"));
   EXPECT_FALSE(parseDuration("s"));
   EXPECT_FALSE(parseDuration("10 s"));
+  EXPECT_FALSE(parseDuration("1e400d")) << "no undefined conversion";
+  EXPECT_FALSE(parseDuration("99999999999999999999d"));
+}
+
+// A retention of 200000d once passed --check-config and silently switched alerting off.
+TEST(Config, DurationsBeyondTenYearsAreRefusedWithTheirPlace) {
+  auto c = parseConfig("regions:\n  - region_id: cn-hangzhou\nstate:\n  retention: 200000d\n",
+                       "f.yaml", env());
+  ASSERT_FALSE(c);
+  ASSERT_EQ(c.error().size(), 1u);
+  EXPECT_EQ(c.error()[0],
+            "f.yaml:4:14: retention: '200000d' is longer than the longest allowed duration "
+            "(3650d)");
+  EXPECT_TRUE(parseConfig("regions:\n  - region_id: cn-hangzhou\nstate:\n  retention: 3650d\n",
+                          "f.yaml", env()));
 }
 
 }  // namespace

@@ -1,11 +1,20 @@
 #include "daemon/metrics/endpoint.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <prometheus/registry.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
 
 #include "daemon/metrics/metrics.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/http_fetch.h"
+#include "tests/support/sim_process.h"
 
 namespace swas::metrics {
 namespace {
@@ -53,6 +62,13 @@ TEST(Health, ReadyOnceEveryRegionPolledWithAReasonPerRegion) {
   EXPECT_EQ(answer.status, 503);
   EXPECT_EQ(answer.body.find("cn-hangzhou"), std::string::npos);
   health.setRegion("ap-southeast-1", true, "");
+  EXPECT_EQ(health.ready().status, 200);
+  health.setProblem("state", "receiver ops: cannot record: database or disk is full");
+  answer = health.ready();
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.body,
+            "state not ready: receiver ops: cannot record: database or disk is full\n");
+  health.setProblem("state", "");
   EXPECT_EQ(health.ready().status, 200);
 }
 
@@ -116,6 +132,117 @@ TEST(Endpoint, RefusesABadOrBusyAddress) {
   auto bad = Endpoint(registry, health).start("localhost:9786");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("IP address"), std::string::npos) << bad.error();
+}
+
+// A TCP connection to the endpoint that sends `text` and keeps quiet.
+int connectAndSend(const std::string& host_port, const std::string& text) {
+  auto colon = host_port.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  if (!text.empty() && send(fd, text.data(), text.size(), MSG_NOSIGNAL) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string hostPort(const std::string& url) { return url.substr(std::string("http://").size()); }
+
+// 300 idle connections and 20 that send half a request head: a scrape still gets through (the
+// connection idle the longest makes room at the cap).
+TEST_F(EndpointTest, ScrapesWhileIdleAndSlowlorisConnectionsAreOpen) {
+  std::vector<int> fds;
+  for (int i = 0; i < 300; ++i) fds.push_back(connectAndSend(hostPort(url_), ""));
+  for (int i = 0; i < 20; ++i) {
+    fds.push_back(connectAndSend(hostPort(url_), "GET /metrics HTTP/1.1\r\nHost: x\r\nX-A: "));
+  }
+  for (int fd : fds) ASSERT_GE(fd, 0);
+  auto scrape = testing::fetch("GET", url_ + "/metrics");
+  ASSERT_TRUE(scrape) << core::describe(scrape.error());
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_GT(endpoint_.serverStats().evicted, 0u);
+  for (int fd : fds) close(fd);
+}
+
+// A GET with an 8 MiB body is refused from its head, not read into memory.
+TEST_F(EndpointTest, ALargeBodyIsRefusedFromItsHead) {
+  int fd = connectAndSend(hostPort(url_),
+                          "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char answer[64] = {};
+  ssize_t n = recv(fd, answer, sizeof answer - 1, 0);
+  close(fd);
+  ASSERT_GT(n, 0);
+  EXPECT_TRUE(std::string(answer).starts_with("HTTP/1.1 413")) << answer;
+  EXPECT_EQ(endpoint_.serverStats().too_large, 1u);
+}
+
+// A request head that never completes is closed after the read timeout.
+TEST(Endpoint, AnUnfinishedRequestTimesOut) {
+  prometheus::Registry registry;
+  testing::FakeClock clock;
+  Health health(clock, seconds(90));
+  Endpoint endpoint(registry, health, {.read_timeout = milliseconds(200)});
+  auto bound = endpoint.start("127.0.0.1:0");
+  ASSERT_TRUE(bound);
+  int fd = connectAndSend(*bound, "GET /metrics HTTP/1.1\r\n");
+  ASSERT_GE(fd, 0);
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char byte = 0;
+  EXPECT_EQ(recv(fd, &byte, 1, 0), 0) << "closed by the server";
+  close(fd);
+  // The stream closes the socket on timeout before the read completes with the error.
+  EXPECT_TRUE(
+      testing::eventually([&] { return endpoint.serverStats().timed_out == 1; }, seconds(5)));
+}
+
+// Out of file descriptors, accept fails: it must back off, not spin; and serve again after.
+TEST_F(EndpointTest, AcceptBacksOffWhenOutOfFileDescriptors) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  size_t open_now = 0;
+  for (auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++open_now;
+  }
+  rlimit low = saved;
+  low.rlim_cur = open_now + 3;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 3; ++i) {
+    int fd = connectAndSend(hostPort(url_), "");
+    if (fd >= 0) fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(milliseconds(500));
+  auto errors = endpoint_.serverStats().accept_errors;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  for (int fd : fds) close(fd);
+  EXPECT_GT(errors, 0u) << "the test did run out of descriptors";
+  EXPECT_LT(errors, 30u) << "accept retried with backoff, not in a loop";
+  auto scrape = testing::fetch("GET", url_ + "/metrics");
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(scrape->status, 200);
+}
+
+// A reload that moves http.listen stops the endpoint and starts it again: it must serve.
+TEST_F(EndpointTest, ServesAgainAfterStopAndStart) {
+  endpoint_.stop();
+  auto bound = endpoint_.start("127.0.0.1:0");
+  ASSERT_TRUE(bound) << bound.error();
+  auto scrape = testing::fetch("GET", "http://" + *bound + "/healthz");
+  ASSERT_TRUE(scrape) << core::describe(scrape.error());
+  EXPECT_EQ(scrape->status, 200);
 }
 
 }  // namespace
