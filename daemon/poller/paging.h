@@ -13,10 +13,9 @@
 namespace swas::poller {
 
 // No walk goes beyond this many pages (500,000 invocations at 50 a page), whatever TotalCount
-// says; and none beyond the first page's TotalCount by more than kGrowthPages (invocations
-// created during the walk shift the list by a few pages at most).
+// says. TotalCount itself may grow during a walk (invocations created meanwhile push the list
+// back), so each page's own TotalCount, not the first's, says where the list ends.
 inline constexpr int kMaxWalkPages = 10'000;
-inline constexpr int kGrowthPages = 20;
 
 struct PageStep {
   bool last = false;
@@ -24,11 +23,10 @@ struct PageStep {
 };
 
 // After page `page` (1-based) of `page_size`, holding `ids` (its InvokeIds, in order): is it the
-// last? `first_total` and `total` are the TotalCount of the first and of this page (negative when
-// absent); `previous_ids` are the previous page's InvokeIds.
+// last? `total` is this page's TotalCount (negative when absent); `previous_ids` are the
+// previous page's InvokeIds. A page that repeats the previous one ends the walk.
 PageStep afterPage(int page, int page_size, const std::vector<std::string>& ids,
-                   const std::vector<std::string>& previous_ids, int64_t first_total,
-                   int64_t total);
+                   const std::vector<std::string>& previous_ids, int64_t total);
 
 // An unfinished invocation that fetches by InvokeId no longer find is given up (marked
 // Vanished) after this many empty answers in a row.

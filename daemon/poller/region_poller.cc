@@ -245,8 +245,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
                                   options.watched_instances);
       int64_t total = result->total_count.value_or(-1);
       if (page == 1) walk_state.total = total;
-      PageStep step =
-          afterPage(page, request.page_size, ids, previous_ids, walk_state.total, total);
+      PageStep step = afterPage(page, request.page_size, ids, previous_ids, total);
       if (!step.anomaly.empty()) anomaly("paging", step.anomaly);
       std::swap(previous_ids, ids);
       // The API ignores CommandName with InstanceId: per-instance lists are filtered here.

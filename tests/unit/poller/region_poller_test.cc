@@ -340,20 +340,38 @@ TEST_F(RegionPollerTest, ARepeatedPageEndsTheWalk) {
   EXPECT_EQ(observer_.anomalies["paging"], 1);
 }
 
-// A TotalCount that grows on every page is held to the first page's, plus some growth.
-TEST_F(RegionPollerTest, AGrowingTotalCountIsBounded) {
+// A TotalCount that grows during a walk is the list growing, not a lie: the walk goes on to
+// the end the last page states, and nothing is cut short.
+TEST_F(RegionPollerTest, AGrowingTotalCountIsWalkedToItsEnd) {
   options_.page_size = 1;
   rebuild();
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 30; ++i) {
     auto p = page({"2026-11-28T12:00:00"});
     p.invocations[0].invoke_id = "t-" + std::to_string(i);
-    p.total_count = 3 + 10 * i;
+    p.total_count = 3 + i;
     client_.script.push_back(p);
   }
+  client_.script.push_back(api::CommandInvocationPage{});
   auto outcome = pollOnce(true);
   EXPECT_TRUE(outcome.ok);
-  EXPECT_EQ(outcome.api_calls, 3 + kGrowthPages);
-  EXPECT_EQ(observer_.anomalies["paging"], 1);
+  EXPECT_EQ(outcome.api_calls, 31);
+  EXPECT_EQ(observer_.anomalies["paging"], 0);
+}
+
+TEST(Paging, AWalkEndsAtTheEndARepeatedPageOrTheHardCap) {
+  std::vector<std::string> a = {"t-1", "t-2"}, b = {"t-3", "t-4"};
+  EXPECT_FALSE(afterPage(1, 2, a, {}, 10).last);
+  EXPECT_TRUE(afterPage(5, 2, b, a, 10).last);
+  EXPECT_TRUE(afterPage(5, 2, b, a, 10).anomaly.empty());
+  EXPECT_TRUE(afterPage(2, 2, {}, a, 10).last);
+  EXPECT_TRUE(afterPage(2, 2, {"t-3"}, a, -1).last) << "a short page without TotalCount";
+  EXPECT_FALSE(afterPage(2, 2, b, a, -1).last);
+  auto repeated = afterPage(2, 2, a, a, 1'000'000'000'000);
+  EXPECT_TRUE(repeated.last);
+  EXPECT_NE(repeated.anomaly.find("repeats"), std::string::npos);
+  auto capped = afterPage(kMaxWalkPages, 2, b, a, 1'000'000'000'000);
+  EXPECT_TRUE(capped.last);
+  EXPECT_FALSE(capped.anomaly.empty());
 }
 
 // The parser's anomalies are counted per region and kind, and the page goes on.
