@@ -7,13 +7,13 @@ APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev libspdlog-dev \
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
   libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3 \
-  systemd lintian dpkg-dev
+  systemd lintian dpkg-dev clang-16 libclang-rt-16-dev
 
 CMAKE_COMMON := -DSWAS_WERROR=ON
 CONFORMANCE := tests/conformance
 
-.PHONY: all deps node-deps build build-asan test test-release test-asan test-package package \
-  demo bench clean
+.PHONY: all deps node-deps build build-asan build-fuzz test test-release test-asan test-package \
+  test-fuzz fuzz package demo bench soak torture clean
 
 all: build
 
@@ -61,7 +61,21 @@ package: deps
 test-package: package
 	scripts/check_package.sh build-pkg/package/*.deb
 
-test: test-release test-asan test-package
+# libFuzzer targets with clang-16 (address and undefined sanitizers); see tests/fuzz.
+build-fuzz: deps
+	CXX=clang++-16 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWAS_FUZZ=ON \
+	  -DSWAS_BUILD_TESTS=OFF -DSWAS_BUILD_BENCH=OFF
+	cmake --build build-fuzz --target fuzz_targets -j$(JOBS)
+
+# Every seed corpus replayed, then FUZZ_SECONDS of new inputs per target.
+FUZZ_SECONDS ?= 20
+test-fuzz: build-fuzz
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz: build-fuzz
+	scripts/fuzz.sh $${FUZZ_SECONDS:-600}
+
+test: test-release test-asan test-fuzz test-package
 
 demo: build
 	@scripts/demo.sh
@@ -69,5 +83,14 @@ demo: build
 bench: build
 	@scripts/bench.sh
 
+# Resource flatness over 30 minutes (SOAK_SECONDS), figures into tests/bench/results.md.
+soak: build
+	@scripts/soak.sh
+
+# Crash torture: N kills with SIGKILL at random moments (make test runs 10).
+N ?= 100
+torture: build
+	SWAS_TORTURE_KILLS=$(N) ./build/tests/integration/torture_test
+
 clean:
-	rm -rf build build-asan build-pkg
+	rm -rf build build-asan build-pkg build-fuzz

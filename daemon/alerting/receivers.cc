@@ -147,10 +147,11 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(
   std::string text(value);
   const char* rest = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (!rest || *rest != '\0') return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-  if (at <= now) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::min<std::chrono::system_clock::duration>(at - now, std::chrono::hours(24)));
+  // In seconds: a date centuries away must not overflow the clock's nanoseconds.
+  int64_t at = timegm(&tm);
+  int64_t from = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (at <= from) return std::chrono::milliseconds(0);
+  return std::chrono::seconds(std::min<int64_t>(at - from, 86400));
 }
 
 Verdict classify(const http::HttpResult& result, std::chrono::system_clock::time_point now) {

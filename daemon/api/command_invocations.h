@@ -46,15 +46,15 @@ struct CommandInvocation {
 struct ParseAnomalies {
   int fields = 0;
   int records = 0;
-  std::string first;  // the first one, for the log
-  void field(std::string what) { note(fields, std::move(what)); }
-  void record(std::string what) { note(records, std::move(what)); }
-  bool any() const { return fields + records > 0; }
-
- private:
-  void note(int& n, std::string what) {
-    if (n++ == 0 && first.empty()) first = std::move(what);
+  std::string first_field;  // the first of each, for the log
+  std::string first_record;
+  void field(std::string what) {
+    if (fields++ == 0) first_field = std::move(what);
   }
+  void record(std::string what) {
+    if (records++ == 0) first_record = std::move(what);
+  }
+  bool any() const { return fields + records > 0; }
 };
 
 struct CommandInvocationPage {

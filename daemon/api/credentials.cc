@@ -33,21 +33,18 @@ std::expected<std::string, std::string> readSecretFile(const std::string& path) 
   return value;
 }
 
-using IniSection = std::vector<std::pair<std::string, std::string>>;
+}  // namespace
 
-// The [profile] section of an INI file, or nullopt if the file has no such section.
-std::expected<std::optional<IniSection>, std::string> readIniSection(const std::string& path,
-                                                                     const std::string& profile) {
-  std::ifstream in(path);
-  if (!in) return std::unexpected("cannot read credentials file " + path);
+std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile) {
   std::optional<IniSection> section;
   bool inside = false;
+  std::istringstream in{std::string(text)};
   std::string line;
   while (std::getline(in, line)) {
     line = trimmed(line);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[' && line.back() == ']') {
-      inside = trimmed(line.substr(1, line.size() - 2)) == profile;
+      inside = line.size() >= 2 && trimmed(line.substr(1, line.size() - 2)) == profile;
       if (inside && !section) section.emplace();
       continue;
     }
@@ -57,6 +54,18 @@ std::expected<std::optional<IniSection>, std::string> readIniSection(const std::
     section->emplace_back(trimmed(line.substr(0, eq)), trimmed(line.substr(eq + 1)));
   }
   return section;
+}
+
+namespace {
+
+// The [profile] section of an INI file, or nullopt if the file has no such section.
+std::expected<std::optional<IniSection>, std::string> readIniSection(const std::string& path,
+                                                                     const std::string& profile) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected("cannot read credentials file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseIniSection(text.str(), profile);
 }
 
 std::string lookup(const IniSection& section, std::string_view key) {

@@ -95,6 +95,11 @@ struct CredentialsSettings {
   std::string metadata_endpoint = "http://100.100.100.200";
 };
 
+// One profile's `key = value` lines of a credentials file (INI), or nullopt without that
+// [profile] section. Comments (# ;) and lines without '=' are skipped.
+using IniSection = std::vector<std::pair<std::string, std::string>>;
+std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile);
+
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 EnvLookup processEnvironment();
 

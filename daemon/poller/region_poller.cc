@@ -123,8 +123,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   }
 
   void noteAnomalies(const api::ParseAnomalies& a) {
-    if (a.fields > 0) anomaly("field", a.first, a.fields);
-    if (a.records > 0) anomaly("record", a.first, a.records);
+    if (a.fields > 0) anomaly("field", a.first_field, a.fields);
+    if (a.records > 0) anomaly("record", a.first_record, a.records);
   }
 
   awaitable<bool> sleep(Duration d) {
@@ -295,7 +295,12 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     commit.write_cursor = last;
     // Alerts and their notifications go into the same transaction as the transitions.
     commit.alerts = planner.plan(commit.transitions, pass.wall);
-    if (auto committed = store.commit(commit); !committed) return committed;
+    if (auto committed = store.commit(commit); !committed) {
+      // Nothing was applied: the next poll fetches and diffs it all again (a full disk loses
+      // nothing, it only delays).
+      observer.onStateError("poll_commit");
+      return committed;
+    }
     planner.committed(commit.alerts);
     region.apply(commit.changed);
     cursor = next;
@@ -487,6 +492,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     auto cutoff = wall - options.retention;
     auto evicted = store.evictFinishedBefore(options.region_id, cutoff);
     if (!evicted) {
+      observer.onStateError("evict");
       spdlog::warn("region={} evicting old state failed: {}", options.region_id,
                    evicted.error().message);
       return;

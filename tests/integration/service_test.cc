@@ -1,6 +1,8 @@
 // The daemon as a service: the systemd notify protocol, SIGHUP reloads (good and bad), and
 // SIGTERM with a last delivery attempt.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -190,6 +192,45 @@ log:
   daemon.process().signal(SIGTERM);
   EXPECT_EQ(daemon.process().wait(), 0);
   EXPECT_TRUE(systemd.saw("STOPPING=1"));
+}
+
+// A port free on 127.0.0.1 now (bound, read, released).
+uint16_t freePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A reload that moves http.listen once left /metrics dead (the endpoint's loop was stopped and
+// never restarted). The new address must serve, the old one not.
+TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
+                                            config(sim, dir, "  - region_id: cn-hangzhou\n"));
+  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  std::string before = daemon.url();
+  std::string moved = "127.0.0.1:" + std::to_string(freePort());
+  std::string text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  text.replace(text.find("127.0.0.1:0"), 11, moved);
+  std::ofstream(path) << text;
+  daemon.process().signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] {
+    return daemon.stderrText().find("on http://" + moved) != std::string::npos;
+  })) << daemon.stderrText();
+  auto scrape = testing::fetch("GET", "http://" + moved + "/metrics");
+  ASSERT_TRUE(scrape) << core::describe(scrape.error());
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_FALSE(testing::fetch("GET", before + "/metrics")) << "the old address is closed";
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0);
 }
 
 TEST(Service, StopMakesALastDeliveryAttempt) {

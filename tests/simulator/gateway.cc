@@ -9,6 +9,7 @@
 #include "daemon/api/signer.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
+#include "tests/simulator/hostile.h"
 
 namespace swas::sim {
 namespace asio = boost::asio;
@@ -64,6 +65,22 @@ Gateway::Gateway(asio::io_context& io, Scenario scenario)
   for (const auto& a : scenario_.accounts) accounts_[a.access_key_id] = a.access_key_secret;
   for (const auto& t : scenario_.sts_tokens) {
     sts_[{t.access_key_id, t.security_token}] = Secret{t.access_key_secret, std::nullopt};
+  }
+}
+
+// The vanish fault: an unfinished invocation, once listed, may be hidden from every later
+// answer (listings and fetches by InvokeId alike): seen Running, then gone.
+void Gateway::hideVanished(std::vector<const SimInvocation*>& matches) {
+  std::erase_if(matches,
+                [&](const SimInvocation* inv) { return vanished_.contains(inv->invoke_id); });
+  if (faults_.vanish <= 0) return;
+  for (const SimInvocation* inv : matches) {
+    if (isTerminal(overallStatus(inv->instances)) || !vanish_rolled_.insert(inv->invoke_id).second)
+      continue;
+    if (roll(faults_.vanish)) {
+      vanished_.insert(inv->invoke_id);
+      count("hostile", "vanished");
+    }
   }
 }
 
@@ -400,10 +417,16 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
     world_.insertGenerated(query.region_id, clock_.now());
   }
   auto matches = world_.query(query);
+  hideVanished(matches);
+  if (faults_.lying_total) {
+    page_number = 1;  // PageNumber ignored
+    count("hostile", "lying_total");
+  }
   std::string body;
   JsonObject root(body);
   root.str("RequestId", requestId());
-  root.num("TotalCount", static_cast<long long>(matches.size()));
+  root.num("TotalCount",
+           faults_.lying_total ? kLyingTotal : static_cast<long long>(matches.size()));
   root.num("PageNumber", *page_number);
   root.num("PageSize", *page_size);
   root.key("CommandInvocations");
@@ -440,14 +463,26 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
       io.str("StartTime", inst.start_time);
       io.str("FinishTime", inst.finish_time);
       io.str("InvocationStatus", inst.status);
-      io.str("Output", inst.output);
-      if (inst.exit_code) io.num("ExitCode", *inst.exit_code);
-      io.str("ErrorInfo", inst.error_info);
+      std::string corrupt;
+      if (roll(faults_.bad_fields)) {
+        auto [key, value] = corruptInstanceField(static_cast<unsigned>(rng_()));
+        io.raw(key, value);
+        corrupt = key;
+        count("hostile", "bad_field");
+      }
+      if (corrupt != "Output") io.str("Output", inst.output);
+      if (inst.exit_code && corrupt != "ExitCode") io.num("ExitCode", *inst.exit_code);
+      if (corrupt != "ErrorInfo") io.str("ErrorInfo", inst.error_info);
       io.str("ErrorCode", inst.error_code);
       io.close();
     }
     body.push_back(']');
     o.close();
+  }
+  if (roll(faults_.bad_records)) {
+    if (end > begin) body.push_back(',');
+    body += junkRecord(static_cast<unsigned>(rng_()));
+    count("hostile", "bad_record");
   }
   body.push_back(']');
   root.close();
@@ -569,6 +604,13 @@ std::string Gateway::stats(bool with_truth, double since) const {
   root.key("now");
   body += std::to_string(clock_.now().count());
   root.num("truth_count", static_cast<long long>(world_.truth().size()));
+  root.key("vanished");
+  body.push_back('[');
+  for (const auto& id : vanished_) {
+    if (body.back() != '[') body.push_back(',');
+    core::appendJsonString(body, id);
+  }
+  body.push_back(']');
   if (with_truth) {
     root.key("truth");
     body.push_back('[');

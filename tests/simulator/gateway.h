@@ -83,6 +83,7 @@ class Gateway {
   http::ServerResponse json(int status, std::string body);
   std::string requestId();
   bool roll(double probability);
+  void hideVanished(std::vector<const SimInvocation*>& matches);
   void count(const std::string& action, const std::string& code);
   // Ground truth from `since` (simulator seconds; history before the start is negative).
   std::string stats(bool with_truth, double since) const;
@@ -97,6 +98,8 @@ class Gateway {
   std::unordered_map<std::string, std::string> accounts_;
   std::map<std::pair<std::string, std::string>, Secret> sts_;  // (AK, token) -> secret
   std::set<std::string> nonces_;
+  std::set<std::string> vanish_rolled_;  // unfinished invocations the vanish fault has seen
+  std::set<std::string> vanished_;       // hidden for ever
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> nonce_order_;
   std::set<std::string> metadata_tokens_;
   std::map<std::string, std::map<std::string, uint64_t>> counts_;  // action -> code -> n

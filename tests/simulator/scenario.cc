@@ -88,6 +88,10 @@ struct Reader {
     f.malformed = num(node, "malformed", f.malformed);
     f.reset = num(node, "reset", f.reset);
     f.insert_on_later_pages = flag(node, "insert_on_later_pages", f.insert_on_later_pages);
+    f.bad_fields = num(node, "bad_fields", f.bad_fields);
+    f.bad_records = num(node, "bad_records", f.bad_records);
+    f.lying_total = flag(node, "lying_total", f.lying_total);
+    f.vanish = num(node, "vanish", f.vanish);
   }
 };
 

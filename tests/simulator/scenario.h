@@ -90,6 +90,12 @@ struct Faults {
   double reset = 0;
   // Insert one new invocation per region before answering each page > 1 (page-shift tests).
   bool insert_on_later_pages = false;
+  // The hostile API (hostile.h): per instance record, a corrupt field; per page, a junk record;
+  // TotalCount 1e12 with PageNumber ignored; per unfinished invocation (once), hidden for ever.
+  double bad_fields = 0;
+  double bad_records = 0;
+  bool lying_total = false;
+  double vanish = 0;
 };
 
 struct Metadata {

@@ -127,5 +127,13 @@ TEST(RetryAfter, SecondsOrHttpDate) {
   EXPECT_EQ(parseRetryAfter("", kNow), std::nullopt);
 }
 
+// Found by fuzz_receiver_response: a date centuries away overflowed the clock's nanoseconds
+// (undefined behaviour) before it was capped at a day.
+TEST(RetryAfter, AFarFutureDateIsCappedWithoutOverflow) {
+  EXPECT_EQ(parseRetryAfter("Wed, 20 Oct 2308 07:22:00 GMT", kNow), hours(24));
+  EXPECT_EQ(parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", kNow), hours(24));
+  EXPECT_EQ(parseRetryAfter("Thu, 01 Jan 1970 00:00:00 GMT", kNow), milliseconds(0));
+}
+
 }  // namespace
 }  // namespace swas::alerting

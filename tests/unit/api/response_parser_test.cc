@@ -158,7 +158,7 @@ TEST(ParsePage, ABadFieldIsReadAsItsDefaultAndCounted) {
   // TotalCount, Output, 1e30, CommandName, Timeout, true, the overflow, ErrorCode.
   EXPECT_EQ(page->anomalies.fields, 8);
   EXPECT_EQ(page->anomalies.records, 0);
-  EXPECT_NE(page->anomalies.first.find("TotalCount"), std::string::npos);
+  EXPECT_NE(page->anomalies.first_field.find("TotalCount"), std::string::npos);
 }
 
 TEST(ParsePage, ABadRecordIsSkippedAndCounted) {
@@ -176,6 +176,8 @@ TEST(ParsePage, ABadRecordIsSkippedAndCounted) {
   EXPECT_TRUE(page->invocations[1].instances.empty());
   EXPECT_EQ(page->anomalies.records, 5);
   EXPECT_EQ(page->anomalies.fields, 1) << "InvokeInstances that is no list";
+  EXPECT_EQ(page->anomalies.first_record, "CommandInvocations[]: not an object, skipped");
+  EXPECT_EQ(page->anomalies.first_field, "InvokeInstances: expected a list, read as empty");
 }
 
 TEST(DecodeJsonString, LenientWhereJsonIsStrict) {

@@ -14,6 +14,7 @@
 
 #include "daemon/poller/paging.h"
 #include "tests/support/sim_process.h"
+#include "tests/support/small_disk.h"
 
 namespace swas::poller {
 namespace {
@@ -415,6 +416,40 @@ TEST_F(RegionPollerTest, AVanishedUnfinishedInvocationIsGivenUpAndNeverFailsTheR
   for (size_t i = calls; i < client_.requests.size(); ++i) {
     EXPECT_TRUE(client_.requests[i].invoke_id.empty()) << "no longer fetched by id";
   }
+}
+
+// A full disk: the poll's commit fails, the region is down with the reason and the failure is
+// counted; when space returns the next poll stores and reports everything, once.
+TEST_F(RegionPollerTest, AFullDiskFailsThePollAndLosesNothing) {
+  std::string why;
+  auto disk = testing::SmallDisk::mount(testing::freshTestDir() + "/disk", 4 << 20, why);
+  if (!disk) GTEST_SKIP() << why;
+  poller_.reset();
+  store_.reset();
+  store_ = std::move(*state::Store::open(disk->path() + "/state.db"));
+  rebuild();
+  ASSERT_TRUE(pollOnce(true).ok) << "a first, empty walk";
+  disk->fill();
+  api::CommandInvocationPage failed;
+  failed.total_count = 1;
+  failed.invocations.push_back(running("t-1", "2026-11-28T12:00:00"));
+  failed.invocations[0].invocation_status = "Failed";
+  failed.invocations[0].instances[0].invocation_status = "Failed";
+  client_.script = {failed};
+  auto outcome = pollOnce();
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_FALSE(poller_->up());
+  EXPECT_NE(poller_->downReason().find("full"), std::string::npos) << poller_->downReason();
+  EXPECT_EQ(observer_.state_errors["poll_commit"], 1);
+  EXPECT_EQ(sink_.count, 0u) << "nothing reported that is not stored";
+  disk->release();
+  client_.script = {failed};
+  EXPECT_TRUE(pollOnce().ok);
+  EXPECT_TRUE(poller_->up());
+  EXPECT_EQ(sink_.count, 1u) << "reported once, after it was stored";
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-1").overall_status, "Failed");
+  poller_.reset();
+  store_.reset();
 }
 
 }  // namespace

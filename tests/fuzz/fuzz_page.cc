@@ -1,0 +1,22 @@
+// DescribeCommandInvocations and ListRegions bodies: any bytes give a page or a kParse error.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "daemon/api/response_parser.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view body(reinterpret_cast<const char*>(data), size);
+  auto page = swas::api::parseCommandInvocationsPage(body);
+  if (page) {
+    for (const auto& inv : page->invocations) {
+      if (inv.invoke_id.empty()) __builtin_trap();  // records without an id are skipped
+      for (const auto& i : inv.instances) {
+        if (i.instance_id.empty()) __builtin_trap();
+      }
+    }
+  }
+  (void)swas::api::parseRegions(body);
+  (void)swas::api::extractRequestId(body);
+  return 0;
+}
