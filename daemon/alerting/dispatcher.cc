@@ -21,6 +21,7 @@ namespace {
 constexpr size_t kBatchRead = 1000;
 constexpr size_t kResendPage = 500;
 constexpr int kResendInFlight = 2;
+constexpr const char* kReadOutbox = "read the outbox";
 
 std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) {
   std::vector<int64_t> ids;
@@ -31,14 +32,10 @@ std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) 
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  struct Outcome {
-    std::vector<int64_t> ids;
-    state::NotificationUpdate update;
-  };
+  using Outcome = UnrecordedOutcomes::Outcome;
   // One round of an Alertmanager re-send.
   struct Resend {
     int64_t since = 0;  // resolved alerts ended at or after this are included
-    std::chrono::system_clock::time_point now;
     state::AlertPage page{.limit = kResendPage};
     std::vector<core::Alert> batch;
     size_t next = 0;
@@ -52,9 +49,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     asio::steady_timer resend_timer;
     bool busy = false;
     std::string last_error;
-    // A delivery's outcome the outbox has not recorded yet (the write failed): recorded before
-    // anything else is sent, so a message is never sent again because its result was lost.
-    std::optional<Outcome> unrecorded;
     int storage_failures = 0;
     std::string storage_error;  // the last storage failure logged; empty while writes succeed
     std::optional<Resend> resend;
@@ -63,7 +57,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   };
 
   Impl(asio::io_context& i, http::HttpClient& h, state::Store& s, Lifecycle& l,
-       core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts)
+       core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts,
+       UnrecordedOutcomes& u)
       : io(i),
         http(h),
         store(s),
@@ -72,6 +67,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         clock(c),
         random(r),
         options(opts),
+        unrecorded(u),
         housekeeping(i) {}
 
   void publishQueue() {
@@ -115,12 +111,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // Sends the next due message of the receiver, if any.
   void pump(Worker& w) {
     if (stopping || w.busy) return;
-    if (w.unrecorded && !record(w)) return;
+    if (!unrecorded.outcomes.empty() && !record(w)) return;
     auto rows = store.pendingNotifications(w.name(), kBatchRead);
     if (!rows) {
-      storageFailed(w, "read the outbox", rows.error());
+      storageFailed(w, kReadOutbox, rows.error());
       return;
     }
+    if (w.storage_error.starts_with(std::string("cannot ") + kReadOutbox)) storageOk(w);
     if (draining) {  // one attempt per message
       std::erase_if(*rows, [&](const state::PendingNotification& r) {
         return r.message_id && attempted.contains(*r.message_id);
@@ -199,7 +196,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       w.busy = false;
       // Recorded even on reload or stop: a delivered message must not go out again.
       self->settle(w, message, classify(result, self->clock.now()));
-      if (!self->stopping && !w.unrecorded) self->pump(w);
+      if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
     });
   }
 
@@ -208,7 +205,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     int n = static_cast<int>(message.size());
     switch (verdict.kind) {
       case Verdict::kDelivered:
-        w.unrecorded = Outcome{idsOf(message), {state::NotificationUpdate::kRemove}};
+        unrecorded.outcomes.push_back({idsOf(message), {state::NotificationUpdate::kRemove}});
         observer.onNotifications(w.name(), core::kDelivered, n);
         if (!w.last_error.empty()) {
           spdlog::info("alerts: receiver={} delivering again after: {}", w.name(), w.last_error);
@@ -217,7 +214,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         spdlog::debug("alerts: receiver={} delivered {} notification(s)", w.name(), n);
         break;
       case Verdict::kDrop:
-        w.unrecorded = Outcome{idsOf(message), {state::NotificationUpdate::kRemove}};
+        unrecorded.outcomes.push_back({idsOf(message), {state::NotificationUpdate::kRemove}});
         observer.onNotifications(w.name(), core::kDropped, n);
         spdlog::error("alerts: receiver={} rejected {} notification(s), dropped: {}", w.name(), n,
                       verdict.reason);
@@ -226,7 +223,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         auto delay = core::backoffDelay(message.front().attempts, options.initial_backoff,
                                         options.max_backoff, random.uniform(), verdict.retry_after);
         int64_t next = core::unixMillis(clock.now()) + delay.count();
-        w.unrecorded = Outcome{idsOf(message), {state::NotificationUpdate::kDefer, 0, next}};
+        unrecorded.outcomes.push_back(
+            {idsOf(message), {state::NotificationUpdate::kDefer, 0, next}});
         observer.onNotifications(w.name(), core::kFailed, n);
         if (verdict.reason != w.last_error) {
           spdlog::warn("alerts: receiver={} delivery failed, will retry: {}", w.name(),
@@ -239,15 +237,18 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     record(w);
   }
 
-  // Writes the outcome of the last delivery to the outbox; on failure backs off and keeps it
-  // for the next try. True once recorded.
+  // Writes every delivery outcome not yet recorded (this runtime's or an earlier one's) to the
+  // outbox, oldest first; on failure backs off and keeps the rest. True once all are recorded.
   bool record(Worker& w) {
-    auto written = store.updateNotifications(w.unrecorded->ids, w.unrecorded->update);
-    if (!written) {
-      storageFailed(w, "record a delivery's outcome in the outbox", written.error());
-      return false;
+    auto& pending = unrecorded.outcomes;
+    while (!pending.empty()) {
+      auto written = store.updateNotifications(pending.front().ids, pending.front().update);
+      if (!written) {
+        storageFailed(w, "record a delivery's outcome in the outbox", written.error());
+        return false;
+      }
+      pending.erase(pending.begin());
     }
-    w.unrecorded.reset();
     storageOk(w);
     publishQueue();
     return true;
@@ -289,7 +290,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       if (ec || self->stopping) return;
       if (!w.resend) {  // else the previous round is still going: it is the current set
         auto now = self->clock.now();
-        w.resend = Resend{core::unixSeconds(now - self->options.resolved_resend), now};
+        w.resend = Resend{core::unixSeconds(now - self->options.resolved_resend)};
         self->resendMore(w);
       }
       self->resend(w);
@@ -299,7 +300,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void resendMore(Worker& w) {
     Resend& r = *w.resend;
     size_t per = w.receiver->maxPerMessage();
-    while (!stopping && w.resends_in_flight < kResendInFlight) {
+    while (!stopping && !draining && w.resends_in_flight < kResendInFlight) {
       if (r.next >= r.batch.size()) {
         if (r.exhausted) break;
         auto page = store.alerts(r.since, r.page);
@@ -324,7 +325,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       }
       r.next = end;
       ++w.resends_in_flight;
-      http.send(w.receiver->request(items, r.now),
+      http.send(w.receiver->request(items, clock.now()),
                 [self = shared_from_this(), &w](http::HttpResult result) {
                   --w.resends_in_flight;
                   auto verdict = classify(result, self->clock.now());
@@ -336,7 +337,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                   if (w.resend) self->resendMore(w);
                 });
     }
-    if (w.resends_in_flight == 0 && (stopping || (r.exhausted && r.next >= r.batch.size()))) {
+    if (w.resends_in_flight == 0 &&
+        (stopping || draining || (r.exhausted && r.next >= r.batch.size()))) {
       w.resend.reset();
     }
   }
@@ -383,6 +385,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   const core::Clock& clock;
   core::Random& random;
   DeliveryOptions options;
+  UnrecordedOutcomes& unrecorded;
   asio::steady_timer housekeeping;
   std::vector<std::unique_ptr<Worker>> workers;
   bool stopping = false;
@@ -393,8 +396,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Store& store,
                        Lifecycle& lifecycle, core::AlertObserver& observer,
                        const core::Clock& clock, core::Random& random,
-                       std::vector<std::unique_ptr<Receiver>> receivers, DeliveryOptions options)
-    : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options)) {
+                       std::vector<std::unique_ptr<Receiver>> receivers, DeliveryOptions options,
+                       UnrecordedOutcomes& unrecorded)
+    : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options,
+                                   unrecorded)) {
   for (auto& r : receivers)
     impl_->workers.push_back(std::make_unique<Impl::Worker>(io, std::move(r)));
 }

@@ -38,12 +38,24 @@ struct DeliveryOptions {
   std::chrono::seconds retention{14 * 86400};            // resolved alerts kept this long
 };
 
+// Delivery outcomes the outbox could not record yet (its disk full, say). The daemon keeps them
+// across reloads, and every dispatcher records them before any receiver sends again, so a
+// confirmed message is never sent again by the next runtime. (A restart loses them: delivery is
+// at least once across crashes, as the contract says.)
+struct UnrecordedOutcomes {
+  struct Outcome {
+    std::vector<int64_t> ids;
+    state::NotificationUpdate update;
+  };
+  std::vector<Outcome> outcomes;
+};
+
 class Dispatcher {
  public:
   Dispatcher(boost::asio::io_context& io, http::HttpClient& http, state::Store& store,
              Lifecycle& lifecycle, core::AlertObserver& observer, const core::Clock& clock,
              core::Random& random, std::vector<std::unique_ptr<Receiver>> receivers,
-             DeliveryOptions options);
+             DeliveryOptions options, UnrecordedOutcomes& unrecorded);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "daemon/core/invocation.h"
+
 namespace swas::api {
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
@@ -206,6 +208,18 @@ std::optional<int64_t> readInt(od::value value, std::string_view field, ParseAno
   }
 }
 
+// An overall status for a record without one, from its instances: unfinished while any is,
+// else Success, PartialFailed or Failed.
+std::string overallFrom(const std::vector<InvokeInstance>& instances) {
+  size_t succeeded = 0;
+  for (const auto& i : instances) {
+    if (!core::isTerminalInstanceStatus(i.invocation_status)) return "Running";
+    if (i.invocation_status == "Success") ++succeeded;
+  }
+  if (succeeded == instances.size()) return "Success";
+  return succeeded > 0 ? "PartialFailed" : "Failed";
+}
+
 // Calls `each(value)` for every element of a list field. Accepts a JSON array, null, or the
 // XML-style wrapper {"Item": [...]} that some RPC APIs use for lists. Anything else is an
 // anomaly (no elements), or a failure with `strict`.
@@ -242,15 +256,21 @@ void forEachElement(od::value value, std::string_view field, ParseAnomalies& ano
   }
 }
 
+// Calls `on_field(key, value)` for every member of an object. A key with a bad escape is no
+// key this parser knows: its value is skipped (an anomaly when `anomalies` is given).
 template <typename OnField>
-void forEachField(od::value value, std::string_view what, OnField on_field) {
+void forEachField(od::value value, std::string_view what, OnField on_field,
+                  ParseAnomalies* anomalies = nullptr) {
   od::object object;
   check(value.get_object().get(object), what);
   for (auto member : object) {
     od::field f;
     check(std::move(member).get(f), what);
     std::string_view key;
-    check(f.unescaped_key().get(key), what);
+    if (f.unescaped_key().get(key)) {
+      if (anomalies) anomalies->field(std::string(what) + ": a key with a bad escape, skipped");
+      continue;
+    }
     on_field(key, f.value());
   }
 }
@@ -263,69 +283,80 @@ bool isObject(od::value value, std::string_view what) {
 
 InvokeInstance readInstance(od::value value, ParseAnomalies& a) {
   InvokeInstance out;
-  forEachField(value, "InvokeInstances[]", [&](std::string_view key, od::value v) {
-    if (key == "InstanceId")
-      out.instance_id = readString(v, key, a);
-    else if (key == "StartTime")
-      out.start_time = readString(v, key, a);
-    else if (key == "FinishTime")
-      out.finish_time = readString(v, key, a);
-    else if (key == "InvocationStatus")
-      out.invocation_status = readString(v, key, a);
-    else if (key == "Output")
-      out.output = readString(v, key, a);
-    else if (key == "ExitCode")
-      out.exit_code = readInt(v, key, a);
-    else if (key == "ErrorInfo")
-      out.error_info = readString(v, key, a);
-    else if (key == "ErrorCode")
-      out.error_code = readString(v, key, a);
-  });
+  forEachField(
+      value, "InvokeInstances[]",
+      [&](std::string_view key, od::value v) {
+        if (key == "InstanceId")
+          out.instance_id = readString(v, key, a);
+        else if (key == "StartTime")
+          out.start_time = readString(v, key, a);
+        else if (key == "FinishTime")
+          out.finish_time = readString(v, key, a);
+        else if (key == "InvocationStatus")
+          out.invocation_status = readString(v, key, a);
+        else if (key == "Output")
+          out.output = readString(v, key, a);
+        else if (key == "ExitCode")
+          out.exit_code = readInt(v, key, a);
+        else if (key == "ErrorInfo")
+          out.error_info = readString(v, key, a);
+        else if (key == "ErrorCode")
+          out.error_code = readString(v, key, a);
+      },
+      &a);
   return out;
 }
 
 CommandInvocation readInvocation(od::value value, ParseAnomalies& a) {
   CommandInvocation out;
-  forEachField(value, "CommandInvocations[]", [&](std::string_view key, od::value v) {
-    if (key == "InvokeId")
-      out.invoke_id = readString(v, key, a);
-    else if (key == "CreationTime")
-      out.creation_time = readString(v, key, a);
-    else if (key == "CommandId")
-      out.command_id = readString(v, key, a);
-    else if (key == "InvocationStatus")
-      out.invocation_status = readString(v, key, a);
-    else if (key == "CommandName")
-      out.command_name = readString(v, key, a);
-    else if (key == "CommandType")
-      out.command_type = readString(v, key, a);
-    else if (key == "CommandDescription")
-      out.command_description = readString(v, key, a);
-    else if (key == "Username")
-      out.username = readString(v, key, a);
-    else if (key == "WorkingDir")
-      out.working_dir = readString(v, key, a);
-    else if (key == "Timeout")
-      out.timeout = readInt(v, key, a);
-    else if (key == "CommandContent")
-      out.command_content = readString(v, key, a);
-    else if (key == "Parameters")
-      out.parameters = readString(v, key, a);
-    else if (key == "InvokeInstances") {
-      forEachElement(v, key, a, [&](od::value e) {
-        if (!isObject(e, key)) {
-          a.record("InvokeInstances[]: not an object, skipped");
-          return;
+  forEachField(
+      value, "CommandInvocations[]",
+      [&](std::string_view key, od::value v) {
+        if (key == "InvokeId")
+          out.invoke_id = readString(v, key, a);
+        else if (key == "CreationTime")
+          out.creation_time = readString(v, key, a);
+        else if (key == "CommandId")
+          out.command_id = readString(v, key, a);
+        else if (key == "InvocationStatus")
+          out.invocation_status = readString(v, key, a);
+        else if (key == "CommandName")
+          out.command_name = readString(v, key, a);
+        else if (key == "CommandType")
+          out.command_type = readString(v, key, a);
+        else if (key == "CommandDescription")
+          out.command_description = readString(v, key, a);
+        else if (key == "Username")
+          out.username = readString(v, key, a);
+        else if (key == "WorkingDir")
+          out.working_dir = readString(v, key, a);
+        else if (key == "Timeout")
+          out.timeout = readInt(v, key, a);
+        else if (key == "CommandContent")
+          out.command_content = readString(v, key, a);
+        else if (key == "Parameters")
+          out.parameters = readString(v, key, a);
+        else if (key == "InvokeInstances") {
+          forEachElement(v, key, a, [&](od::value e) {
+            if (!isObject(e, key)) {
+              a.record("InvokeInstances[]: not an object, skipped");
+              return;
+            }
+            InvokeInstance instance = readInstance(e, a);
+            if (instance.instance_id.empty()) {
+              a.record("InvokeInstances[]: no InstanceId, skipped");
+              return;
+            }
+            if (instance.invocation_status.empty()) {
+              // A state nobody knows must not read as a change (Failed -> "" -> Failed twice).
+              a.record("InvokeInstances[]: no InvocationStatus, skipped");
+              return;
+            }
+            out.instances.push_back(std::move(instance));
+          });
         }
-        InvokeInstance instance = readInstance(e, a);
-        if (instance.instance_id.empty()) {
-          a.record("InvokeInstances[]: no InstanceId, skipped");
-          return;
-        }
-        out.instances.push_back(std::move(instance));
-      });
-    }
-  });
+      },
+      &a);
   return out;
 }
 
@@ -384,6 +415,14 @@ std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
               if (invocation.invoke_id.empty()) {
                 a.record("CommandInvocations[]: no InvokeId, skipped");
                 return;
+              }
+              if (invocation.invocation_status.empty() && invocation.instances.empty()) {
+                a.record("CommandInvocations[]: neither InvocationStatus nor instances, skipped");
+                return;
+              }
+              if (invocation.invocation_status.empty()) {
+                a.field("InvocationStatus: absent, derived from the instances");
+                invocation.invocation_status = overallFrom(invocation.instances);
               }
               page.invocations.push_back(std::move(invocation));
             },

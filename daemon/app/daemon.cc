@@ -208,7 +208,7 @@ struct Daemon::Impl {
     if (!receivers) return std::unexpected(receivers.error());
     rt->dispatcher = std::make_unique<alerting::Dispatcher>(
         io, http, *store, *rt->lifecycle, metrics, clock, *random, std::move(*receivers),
-        deliveryOptions(config));
+        deliveryOptions(config), unrecorded);
     Runtime* raw = rt.get();
     rt->lifecycle->onChange([raw] {
       if (raw->delivering) raw->dispatcher->kick();
@@ -251,6 +251,7 @@ struct Daemon::Impl {
   std::string log_level_override;
   core::TransitionSink* external_sink = nullptr;
   std::unique_ptr<state::Store> store;
+  alerting::UnrecordedOutcomes unrecorded;  // outlives runtimes, like the store
   std::unique_ptr<Runtime> rt;
 };
 
@@ -400,7 +401,8 @@ int Daemon::run() {
           d.io.stop();
           return;
         }
-      } else if (next.http.listen != previous.http.listen) {
+      } else if (next.http.listen != previous.http.listen || !d.endpoint.serving()) {
+        // Moved, or off since an earlier reload's address was busy: bind (again).
         d.endpoint.stop();
         auto bound = d.endpoint.start(next.http.listen);
         if (!bound) {

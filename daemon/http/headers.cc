@@ -16,11 +16,12 @@ bool iequals(std::string_view a, std::string_view b) {
 std::string urlForLog(std::string_view url) {
   auto scheme = url.find("://");
   size_t host = scheme == std::string_view::npos ? 0 : scheme + 3;
+  // Userinfo ends at the last '@': a password may hold '#', '?' or '/' (invalid, but it must
+  // not leak). An '@' in a path only costs the log the right host.
+  if (auto at = url.rfind('@'); at != std::string_view::npos && at >= host) host = at + 1;
   auto end = url.find_first_of("/?#", host);
-  std::string_view authority =
-      url.substr(host, end == std::string_view::npos ? url.npos : end - host);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  return std::string(url.substr(0, host)) + std::string(authority);
+  return std::string(url.substr(0, scheme == std::string_view::npos ? 0 : scheme + 3)) +
+         std::string(url.substr(host, end == std::string_view::npos ? url.npos : end - host));
 }
 
 std::string_view HttpResponse::header(std::string_view name) const {

@@ -170,6 +170,8 @@ void Endpoint::stop() {
   d.server.reset();
 }
 
+bool Endpoint::serving() const { return impl_->thread.joinable(); }
+
 http::ServerStats Endpoint::serverStats() const {
   return impl_->server ? impl_->server->stats() : impl_->last_stats;
 }

@@ -75,6 +75,7 @@ class Endpoint {
   // Returns the bound "HOST:PORT".
   std::expected<std::string, std::string> start(const std::string& listen);
   void stop();
+  bool serving() const;
   // What the listener refused so far (since the last start).
   http::ServerStats serverStats() const;
 

@@ -278,6 +278,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
   std::expected<void, core::Error> settle(Pass& pass, bool last) {
     for (const auto& inv : pass.fetched) {
       if (inv.creation_time > pass.newest_creation) pass.newest_creation = inv.creation_time;
+      if (!misses.empty()) misses.erase(inv.invoke_id);  // seen: its misses were not in a row
     }
     state::RegionCursor next = cursor;
     if (last) {
@@ -434,6 +435,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     }
 
     if (auto settled = settle(pass, true); !settled) co_return fail(pass, settled.error(), started);
+    std::erase_if(misses, [&](const auto& m) { return !region.unfinished().contains(m.first); });
     if (full) evict(pass.wall);
     pass.outcome.ok = true;
     co_return finish(pass.outcome, started);
@@ -461,19 +463,24 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     misses.erase(invoke_id);
     auto stored = region.snapshot().find(invoke_id);
     if (stored == region.snapshot().end()) return;
+    auto command = store.invocationCommand(options.region_id, invoke_id);
+    if (!command) observer.onStateError("poll_commit");
     core::Invocation gone{options.region_id,
                           invoke_id,
-                          "",
-                          "",
-                          "",
+                          command ? command->id : "",
+                          command ? command->name : "",
+                          command ? command->type : "",
                           stored->second.creation_time,
                           std::string(core::kVanished),
                           {}};
+    // Every stored instance, so the record is never empty (a watched set can leave only
+    // finished instances): the unfinished ones become Vanished, the others stay as they are.
     for (const auto& [instance_id, state] : stored->second.instances) {
-      if (core::isTerminalInstanceStatus(state.status)) continue;
-      gone.instances.push_back(core::InstanceState{.instance_id = instance_id,
-                                                   .status = std::string(core::kVanished),
-                                                   .error_code = state.error_code});
+      bool done = core::isTerminalInstanceStatus(state.status);
+      gone.instances.push_back(
+          core::InstanceState{.instance_id = instance_id,
+                              .status = done ? state.status : std::string(core::kVanished),
+                              .error_code = state.error_code});
     }
     pass.fetched.push_back(std::move(gone));
     anomaly("vanished",

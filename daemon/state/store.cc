@@ -82,6 +82,9 @@ DROP TABLE alerts;
 ALTER TABLE alerts_v3 RENAME TO alerts;
 CREATE INDEX alerts_ends ON alerts(ends_at);
 CREATE INDEX alerts_occurrence ON alerts(region_id, invoke_id, instance_id);
+-- Version 2 dropped such second occurrences' alerts but queued their notifications, which no
+-- join could ever deliver: they would sit in the queue (and its gauge) for ever.
+DELETE FROM outbox WHERE fingerprint NOT IN (SELECT fingerprint FROM alerts);
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
@@ -282,6 +285,19 @@ std::expected<RegionCursor, core::Error> Store::loadCursor(const std::string& re
     return std::unexpected(impl_->db.error("loadCursor"));
   }
   return cursor;
+}
+
+std::expected<Store::Command, core::Error> Store::invocationCommand(const std::string& region_id,
+                                                                    const std::string& invoke_id) {
+  sql::Query s = impl_->db.prepare(
+      "SELECT command_id, command_name, command_type FROM invocations WHERE region_id=? AND "
+      "invoke_id=?");
+  if (!s) return std::unexpected(impl_->db.error("invocationCommand"));
+  s.text(1, region_id).text(2, invoke_id);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return Command{s.columnText(0), s.columnText(1), s.columnText(2)};
+  if (rc != SQLITE_DONE) return std::unexpected(impl_->db.error("invocationCommand"));
+  return Command{};
 }
 
 namespace {

@@ -78,6 +78,13 @@ class Store {
 
   std::expected<RegionSnapshot, core::Error> loadRegion(const std::string& region_id);
   std::expected<RegionCursor, core::Error> loadCursor(const std::string& region_id);
+  // The command of a stored invocation (CommandId, CommandName, CommandType; empty when
+  // unknown): what the snapshot does not keep, for the rare record the poller makes itself.
+  struct Command {
+    std::string id, name, type;
+  };
+  std::expected<Command, core::Error> invocationCommand(const std::string& region_id,
+                                                        const std::string& invoke_id);
   // Writes the changed invocations, the transitions, the alerts and the cursor atomically.
   std::expected<void, core::Error> commit(const PollCommit& poll);
   // Forgets the region's finished invocations created before `cutoff`, and its journal entries

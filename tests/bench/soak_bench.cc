@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   };
   Sample start, middle, after_restart, end;
   {
-    t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir, "warn");
+    t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir, "info");
     if (daemon.url().empty()) {
       std::cerr << "soak: the daemon did not start:\n" << daemon.stderrText();
       return 2;
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
     daemon.process().signal(SIGTERM);
     daemon.process().wait();
   }
-  t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir, "warn");
+  t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir, "info");
   if (daemon.url().empty()) {
     std::cerr << "soak: the daemon did not restart:\n" << daemon.stderrText();
     return 2;

@@ -10,9 +10,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto page = swas::api::parseCommandInvocationsPage(body);
   if (page) {
     for (const auto& inv : page->invocations) {
-      if (inv.invoke_id.empty()) __builtin_trap();  // records without an id are skipped
+      if (inv.invoke_id.empty()) __builtin_trap();          // records without an id are skipped
+      if (inv.invocation_status.empty()) __builtin_trap();  // derived when absent
       for (const auto& i : inv.instances) {
-        if (i.instance_id.empty()) __builtin_trap();
+        if (i.instance_id.empty() || i.invocation_status.empty()) __builtin_trap();
       }
     }
   }

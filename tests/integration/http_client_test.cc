@@ -205,6 +205,8 @@ TEST(UrlForLog, KeepsSchemeAndHostOnly) {
   EXPECT_EQ(urlForLog("https://a:b@c@host/p"), "https://host");
   EXPECT_EQ(urlForLog("host.example/path"), "host.example");
   EXPECT_EQ(urlForLog(""), "");
+  EXPECT_EQ(urlForLog("https://u:pa#ss@h/x"), "https://h");
+  EXPECT_EQ(urlForLog("https://u:p/w?d@h:1/x"), "https://h:1");
 }
 
 }  // namespace swas::http

@@ -229,6 +229,33 @@ TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
   ASSERT_TRUE(scrape) << core::describe(scrape.error());
   EXPECT_EQ(scrape->status, 200);
   EXPECT_FALSE(testing::fetch("GET", before + "/metrics")) << "the old address is closed";
+
+  // Moved to a busy address: /metrics is off. Once it is free, a reload of the same
+  // configuration binds it.
+  int busy = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(busy, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(busy, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(busy, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string taken = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  text.replace(text.find("127.0.0.1:0"), 11, taken);
+  std::ofstream(path) << text;
+  daemon.process().signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] {
+    return daemon.stderrText().find("/metrics stays off") != std::string::npos;
+  })) << daemon.stderrText();
+  close(busy);
+  daemon.process().signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] {
+    return daemon.stderrText().find("on http://" + taken) != std::string::npos;
+  })) << daemon.stderrText();
+  auto again = testing::fetch("GET", "http://" + taken + "/healthz");
+  ASSERT_TRUE(again) << core::describe(again.error());
+  EXPECT_EQ(again->status, 200);
   daemon.process().signal(SIGTERM);
   EXPECT_EQ(daemon.process().wait(), 0);
 }

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 
+#include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/small_disk.h"
 
@@ -136,7 +138,7 @@ class DispatcherTest : public ::testing::Test {
     c.max_alerts_per_message = max_per_message;
     receivers.push_back(makeReceiver(c, "http://127.0.0.1:9786"));
     return std::make_unique<Dispatcher>(io_, http_, *store_, lifecycle_, observer_, clock_,
-                                        *random_, std::move(receivers), options_);
+                                        *random_, std::move(receivers), options_, unrecorded_);
   }
 
   bool drained() { return store_->outboxCounts()->empty(); }
@@ -149,6 +151,7 @@ class DispatcherTest : public ::testing::Test {
   Lifecycle lifecycle_{{{{"ops", true}}, true, hours(24)}};
   CountingObserver observer_;
   DeliveryOptions options_;
+  UnrecordedOutcomes unrecorded_;
   int next_ = 1000;
 };
 
@@ -280,6 +283,85 @@ TEST_F(DispatcherTest, AlertmanagerResendIsPagedWithACapOnMessagesInFlight) {
     return resent >= 1200;
   }));
   EXPECT_LE(http_.max_in_flight, 2);
+}
+
+// A full disk, then a reload: the delivered message's outcome could not be recorded by the old
+// runtime; the new one records it before sending anything, and never sends it again.
+TEST_F(DispatcherTest, AnOutcomeUnrecordedOnAFullDiskSurvivesAReload) {
+  std::string why;
+  auto disk = testing::SmallDisk::mount(testing::freshTestDir() + "/disk", 4 << 20, why);
+  if (!disk) GTEST_SKIP() << why;
+  store_.reset();
+  store_ = std::move(state::Store::open(disk->path() + "/state.db").value());
+  raise(1);
+  http_.on_send = [&] { disk->fill(); };
+  auto d = dispatcher();
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.state_errors["outbox"] > 0; }));
+  d->stop();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return d->idle(); }));
+  d.reset();
+  http_.on_send = nullptr;
+  auto next = dispatcher();
+  next->start();
+  io_.run_for(milliseconds(200));
+  EXPECT_EQ(http_.requests.size(), 1u) << "the new runtime did not send it again";
+  disk->release();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  EXPECT_EQ(http_.requests.size(), 1u);
+  next->stop();
+  store_.reset();
+}
+
+// Each page of a long Alertmanager re-send carries endsAt from its own send time, not the
+// round's start.
+TEST_F(DispatcherTest, EachResendPageIsStampedWhenItIsSent) {
+  raise(30);
+  options_.resend_every = milliseconds(20);
+  testing::FakeClock clock;
+  clock.advance(clock_.now() - clock.now());
+  auto d = std::make_unique<Dispatcher>(
+      io_, http_, *store_, lifecycle_, observer_, clock, *random_,
+      [] {
+        std::vector<std::unique_ptr<Receiver>> r;
+        ReceiverConfig c{"ops", "alertmanager", "http://am.example:9093"};
+        c.max_alerts_per_message = 10;
+        r.push_back(makeReceiver(c, "http://127.0.0.1:9786"));
+        return r;
+      }(),
+      options_, unrecorded_);
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  size_t delivered = http_.requests.size();
+  http_.on_send = [&] { clock.advance(minutes(3)); };
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() >= delivered + 3; }));
+  d->stop();
+  std::set<std::string> ends;
+  for (size_t i = delivered; i < delivered + 3; ++i) {
+    const auto& body = http_.requests[i].body;
+    auto at = body.find("\"endsAt\":\"");
+    ASSERT_NE(at, std::string::npos) << body;
+    ends.insert(body.substr(at + 10, 20));
+  }
+  EXPECT_EQ(ends.size(), 3u) << "pages sent minutes apart carry different endsAt";
+}
+
+// A shutdown does not wait for (nor keep starting) a re-send round.
+TEST_F(DispatcherTest, DrainStopsAResendRound) {
+  raise(200);
+  options_.resend_every = milliseconds(10);
+  auto d = dispatcher(10, "alertmanager");
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  http_.hold = true;
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return !http_.held.empty(); }));
+  d->drain();
+  size_t before = http_.requests.size();
+  http_.releaseHeld();
+  http_.hold = false;
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return d->idle(); }));
+  io_.run_for(milliseconds(100));
+  EXPECT_EQ(http_.requests.size(), before) << "no page after drain()";
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ TEST(ParsePage, ToleratesMissingNullStringIntsUnknownFieldsAndStatuses) {
       "InvocationStatus":"SomethingNew","Future":[{"x":1}],
       "InvokeInstances":[{"InstanceId":"i1","ExitCode":"-1","ErrorCode":null,
                           "InvocationStatus":"Rebooting"},
-                         {"InstanceId":"i2","ExitCode":1.0}]}]})");
+                         {"InstanceId":"i2","ExitCode":1.0,"InvocationStatus":"Failed"}]}]})");
   ASSERT_TRUE(page) << page.error().message;
   EXPECT_EQ(page->total_count, 3);
   EXPECT_FALSE(page->page_number);
@@ -88,7 +88,7 @@ TEST(ParsePage, EmptyAndNullListsAndXmlStyleWrapper) {
   ASSERT_TRUE(null_list);
   auto wrapped = parseCommandInvocationsPage(
       R"({"CommandInvocations":{"CommandInvocation":[{"InvokeId":"t-1",
-          "InvokeInstances":{"InvokeInstance":[{"InstanceId":"i1"}]}}]}})");
+          "InvokeInstances":{"InvokeInstance":[{"InstanceId":"i1","InvocationStatus":"Running"}]}}]}})");
   ASSERT_TRUE(wrapped) << wrapped.error().message;
   EXPECT_EQ(wrapped->invocations.at(0).instances.at(0).instance_id, "i1");
 }
@@ -97,7 +97,7 @@ TEST(ParsePage, LargeOutputAndEscapes) {
   std::string output(3u << 20, 'x');
   output += "\\n\\u00e9\\\"";
   std::string body =
-      R"({"CommandInvocations":[{"InvokeId":"t-1","InvokeInstances":[{"InstanceId":"i","Output":")" +
+      R"({"CommandInvocations":[{"InvokeId":"t-1","InvokeInstances":[{"InstanceId":"i","InvocationStatus":"Success","Output":")" +
       output + R"("}]}]})";
   auto page = parseCommandInvocationsPage(body);
   ASSERT_TRUE(page) << page.error().message;
@@ -131,14 +131,15 @@ TEST(ParsePage, ABodyThatIsNoPageIsStillAnError) {
 // records (and their failures) come through.
 TEST(ParsePage, ABadFieldIsReadAsItsDefaultAndCounted) {
   auto page = parseCommandInvocationsPage(R"({"TotalCount":"ten","CommandInvocations":[
-    {"InvokeId":"t-1","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Failed",
+    {"InvokeId":"t-1","InvocationStatus":"Failed","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Failed",
       "Output":"bad \ud800 surrogate","ExitCode":"1.0"}]},
-    {"InvokeId":"t-2","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Failed",
+    {"InvokeId":"t-2","InvocationStatus":"Failed","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Failed",
       "ExitCode":1e30}]},
-    {"InvokeId":"t-3","CommandName":{"a":1},"Timeout":[1],"InvokeInstances":[
+    {"InvokeId":"t-3","InvocationStatus":"Failed","CommandName":{"a":1},"Timeout":[1],"InvokeInstances":[
       {"InstanceId":"i-1","ExitCode":true,"InvocationStatus":"Timeout"}]},
-    {"InvokeId":"t-4","InvokeInstances":[{"InstanceId":"i-1","ExitCode":-19223372036854775809,
-      "InvocationStatus":"Failed"},{"InstanceId":"i-2","ExitCode":"2","ErrorCode":"\uDC00x"}]}
+    {"InvokeId":"t-4","InvocationStatus":"Failed","InvokeInstances":[{"InstanceId":"i-1","ExitCode":-19223372036854775809,
+      "InvocationStatus":"Failed"},{"InstanceId":"i-2","ExitCode":"2","ErrorCode":"\uDC00x",
+      "InvocationStatus":"Failed"}]}
   ]})");
   ASSERT_TRUE(page) << page.error().message;
   EXPECT_FALSE(page->total_count);
@@ -164,9 +165,9 @@ TEST(ParsePage, ABadFieldIsReadAsItsDefaultAndCounted) {
 TEST(ParsePage, ABadRecordIsSkippedAndCounted) {
   auto page = parseCommandInvocationsPage(R"({"CommandInvocations":[
     42, "x", {"CommandId":"c-no-invoke-id"},
-    {"InvokeId":"t-1","InvokeInstances":[7,{"InvocationStatus":"Failed"},
+    {"InvokeId":"t-1","InvocationStatus":"Failed","InvokeInstances":[7,{"InvocationStatus":"Failed"},
       {"InstanceId":"i-1","InvocationStatus":"Failed"}]},
-    {"InvokeId":"t-2","InvokeInstances":"lost"}
+    {"InvokeId":"t-2","InvocationStatus":"Failed","InvokeInstances":"lost"}
   ]})");
   ASSERT_TRUE(page) << page.error().message;
   ASSERT_EQ(page->invocations.size(), 2u);
@@ -178,6 +179,35 @@ TEST(ParsePage, ABadRecordIsSkippedAndCounted) {
   EXPECT_EQ(page->anomalies.fields, 1) << "InvokeInstances that is no list";
   EXPECT_EQ(page->anomalies.first_record, "CommandInvocations[]: not an object, skipped");
   EXPECT_EQ(page->anomalies.first_field, "InvokeInstances: expected a list, read as empty");
+}
+
+// A key with a bad escape is no key the parser knows: skipped and counted, never a failed page.
+TEST(ParsePage, AKeyWithABadEscapeIsSkipped) {
+  auto page = parseCommandInvocationsPage(R"({"CommandInvocations":[{"InvokeId":"a",
+    "InvocationStatus":"Success"},{"InvokeId":"b","X\q":1,"\uD800":2,"InvocationStatus":
+    "Failed","InvokeInstances":[{"InstanceId":"i","InvocationStatus":"Failed","\uZZ":0}]}]})");
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->invocations.size(), 2u);
+  EXPECT_EQ(page->invocations[1].instances.at(0).invocation_status, "Failed");
+  EXPECT_EQ(page->anomalies.fields, 3);
+}
+
+// A null or wrongly typed status is unknown, not "": such an instance is skipped, and an overall
+// status is derived from the instances.
+TEST(ParsePage, AMissingStatusIsNeverReadAsAStatus) {
+  auto page = parseCommandInvocationsPage(R"({"CommandInvocations":[
+    {"InvokeId":"a","InvocationStatus":null,"InvokeInstances":[
+      {"InstanceId":"i-1","InvocationStatus":"Failed"},{"InstanceId":"i-2","InvocationStatus":{}},
+      {"InstanceId":"i-3","InvocationStatus":"Success"}]},
+    {"InvokeId":"b","InvokeInstances":[{"InstanceId":"i-1","InvocationStatus":"Running"}]},
+    {"InvokeId":"c","InvocationStatus":null}]})");
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->invocations.size(), 2u);
+  EXPECT_EQ(page->invocations[0].invocation_status, "PartialFailed");
+  ASSERT_EQ(page->invocations[0].instances.size(), 2u);
+  EXPECT_EQ(page->invocations[0].instances[1].instance_id, "i-3");
+  EXPECT_EQ(page->invocations[1].invocation_status, "Running");
+  EXPECT_EQ(page->anomalies.records, 2) << "i-2 and c";
 }
 
 TEST(DecodeJsonString, LenientWhereJsonIsStrict) {

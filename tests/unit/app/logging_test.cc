@@ -12,6 +12,10 @@ namespace {
 TEST(Logging, ControlCharactersAreEscaped) {
   EXPECT_EQ(escapeControlCharacters("a\nb\r\tc\x1b[31m\x7f\x01 é"),
             "a\\nb\\r\\tc\\x1b[31m\\x7f\\x01 é");
+  EXPECT_EQ(escapeControlCharacters("\xc2\x9b"
+                                    "2J \xc2\xa0 \xc2"),
+            "\\u009b2J \xc2\xa0 \xc2")
+      << "C1 controls escaped, other two-byte characters kept";
 }
 
 // An API error body or a command name with a newline once forged a second log line.

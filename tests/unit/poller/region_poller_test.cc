@@ -452,5 +452,55 @@ TEST_F(RegionPollerTest, AFullDiskFailsThePollAndLosesNothing) {
   store_.reset();
 }
 
+// Misses count only in a row: an invocation a full walk still lists is not given up, however
+// many by-id answers missed it in between.
+TEST_F(RegionPollerTest, MissesThatAreNotInARowNeverVanishAnInvocation) {
+  api::CommandInvocationPage listed;
+  listed.total_count = 1;
+  listed.invocations.push_back(running("t-slow", "2026-11-28T12:00:00"));
+  client_.script = {listed};
+  ASSERT_TRUE(pollOnce(true).ok);
+  client_.by_id["t-slow"] = PageResult(api::CommandInvocationPage{});
+  for (int round = 0; round < 2 * kVanishAfterMisses; ++round) {
+    ASSERT_TRUE(pollOnce().ok);  // the walk lists nothing; by id: empty (a miss)
+    client_.script = {listed};
+    ASSERT_TRUE(pollOnce(true).ok);  // a full walk lists it again
+  }
+  EXPECT_EQ(observer_.anomalies["vanished"], 0);
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-slow").overall_status, "Running");
+}
+
+// With instance_ids, the watched instance may be finished while others run: the invocation
+// is still given up, with its command, and once.
+TEST_F(RegionPollerTest, AVanishedInvocationWhoseWatchedInstancesFinishedIsGivenUpOnce) {
+  options_.watched_instances = {"i1"};
+  rebuild();
+  api::CommandInvocationPage listed;
+  listed.total_count = 1;
+  auto inv = running("t-mixed", "2026-11-28T12:00:00");
+  inv.command_id = "c-9";
+  inv.command_name = "deploy";
+  inv.instances[0].invocation_status = "Success";
+  inv.instances.push_back({.instance_id = "i2", .invocation_status = "Running"});
+  listed.invocations.push_back(inv);
+  client_.script = {listed};
+  ASSERT_TRUE(pollOnce(true).ok);
+  ASSERT_FALSE(store_->loadRegion("cn-hangzhou")->at("t-mixed").finished);
+  client_.by_id["t-mixed"] = PageResult(api::CommandInvocationPage{});
+  std::vector<core::Transition> seen;
+  sink_.on_call = [&](const std::vector<core::Transition>& t) {
+    seen.insert(seen.end(), t.begin(), t.end());
+  };
+  for (int i = 0; i < 2 * kVanishAfterMisses; ++i) ASSERT_TRUE(pollOnce().ok);
+  EXPECT_EQ(observer_.anomalies["vanished"], 1);
+  auto stored = store_->loadRegion("cn-hangzhou")->at("t-mixed");
+  EXPECT_TRUE(stored.finished);
+  EXPECT_EQ(stored.overall_status, "Vanished");
+  EXPECT_EQ(stored.instances.at("i1").status, "Success");
+  auto command = store_->invocationCommand("cn-hangzhou", "t-mixed");
+  EXPECT_EQ(command->id, "c-9") << "the marker keeps the command";
+  for (const auto& t : seen) EXPECT_EQ(t.command_name, "deploy");
+}
+
 }  // namespace
 }  // namespace swas::poller

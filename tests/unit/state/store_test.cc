@@ -441,5 +441,29 @@ TEST(Store, TightensAnExistingWorldReadableStateFile) {
   EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_all, fs::perms::none);
 }
 
+// A version 2 file with a notification whose alert version 2 silently dropped (a second
+// occurrence): the migration removes it, so the queue can drain to zero.
+TEST(Store, MigrationThreeDropsNotificationsWithoutAnAlert) {
+  std::string path = freshPath("v2-orphans.db");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store);
+    core::AlertWrites w;
+    w.fired = {alert("kept")};
+    w.notifications = {{"ops", "kept", false, 1}, {"ops", "orphan", false, 2}};
+    ASSERT_TRUE((*store)->commitAlerts(w));
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=2", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  EXPECT_EQ((*store)->outboxCounts()->at("ops"), 1);
+  EXPECT_EQ((*store)->pendingNotifications("ops", 10)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace swas::state
