@@ -1,0 +1,135 @@
+// A full disk under a running daemon: its state file on a small tmpfs of the test's own
+// (root only; skipped otherwise). Polls fail and say why, the outbox stops sending and says
+// so in /readyz, failures are counted; when space returns everything resumes, nothing lost,
+// nothing sent twice.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <thread>
+
+#include "tests/support/http_fetch.h"
+#include "tests/support/recorder.h"
+#include "tests/support/sim_process.h"
+#include "tests/support/small_disk.h"
+
+namespace swas {
+namespace {
+
+using testing::eventually;
+using testing::MonitorProcess;
+using testing::Recorder;
+using testing::SimProcess;
+using testing::testName;
+
+std::map<std::string, int> firingAccepted(const Recorder& recorder) {
+  std::map<std::string, int> out;
+  simdjson::dom::parser parser;
+  for (const auto& r : recorder.requests()) {
+    if (r.answered != 200) continue;
+    simdjson::dom::element doc = parser.parse(r.request.body);
+    for (simdjson::dom::element a : doc["alerts"].get_array()) {
+      if (std::string_view(a["status"].get_string().value()) != "firing") continue;
+      ++out[std::string(a["labels"]["invoke_id"].get_string().value())];
+    }
+  }
+  return out;
+}
+
+TEST(DiskFull, PollsAndDeliveriesStopSayWhyAndResumeWithNothingLost) {
+  std::string dir = testing::freshTestDir();
+  std::string why;
+  auto disk = testing::SmallDisk::mount(dir + "/disk", 8 << 20, why);
+  if (!disk) GTEST_SKIP() << why;
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", R"(clock: manual
+regions:
+  - region_id: cn-hangzhou
+    instances: [i-a]
+    invocations:
+      - invoke_id: t-before
+        command_id: c-1
+        command_name: deploy
+        created_at: 1s
+        instances:
+          - instance_id: i-a
+            timeline:
+              - {at: 1s, status: Failed, exit_code: 1, error_code: ExitCodeNonzero}
+      - invoke_id: t-during
+        command_id: c-2
+        command_name: migrate
+        created_at: 10s
+        instances:
+          - instance_id: i-a
+            timeline:
+              - {at: 1s, status: Failed, exit_code: 2, error_code: ExitCodeNonzero}
+)"));
+  Recorder recorder;
+  recorder.answer(503);
+  std::string config =
+      testing::writeTempFile(std::string(testName()) + "/config.yaml", R"(credentials:
+  access_key_id: testid
+  access_key_secret: testsecret
+api:
+  endpoint: ")" + sim.url() + R"("
+  rate_limit: 1000
+poll:
+  interval: 100ms
+regions:
+  - region_id: cn-hangzhou
+state:
+  path: )" + disk->path() + R"(/state.db
+http:
+  listen: 127.0.0.1:0
+alerts:
+  receivers:
+    - name: ops
+      type: webhook
+      url: ")" + recorder.url() + R"(/hook"
+  retry:
+    initial_backoff: 100ms
+    max_backoff: 200ms
+)");
+  MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto metrics = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=3");
+  ASSERT_TRUE(eventually([&] {
+    return testing::sumOf(metrics(), "swas_alert_notifications_total", {"outcome=\"failed\""}) > 0;
+  })) << "t-before is queued, its receiver failing";
+
+  disk->fill();
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=10");  // t-during fails
+  EXPECT_TRUE(eventually([&] {
+    auto ready = testing::fetch("GET", daemon.url() + "/readyz");
+    return ready && ready->status == 503 &&
+           ready->body.find("state not ready") != std::string::npos;
+  })) << "the outbox cannot record its retries";
+  EXPECT_TRUE(eventually([&] {
+    std::string m = metrics();
+    return testing::sumOf(m, "swas_state_errors_total", {"operation=\"poll_commit\""}) > 0 &&
+           testing::sumOf(m, "swas_state_errors_total", {"operation=\"outbox\""}) > 0 &&
+           testing::sample(m, R"(swas_region_up{region_id="cn-hangzhou"})") == 0;
+  })) << metrics();
+  std::string log = daemon.stderrText();
+  EXPECT_NE(log.find("database or disk is full"), std::string::npos) << log;
+
+  recorder.answer(200);
+  disk->release();
+  EXPECT_TRUE(eventually([&] {
+    auto got = firingAccepted(recorder);
+    return got.contains("t-before") && got.contains("t-during");
+  })) << "everything delivered once space returned";
+  EXPECT_TRUE(eventually([&] {
+    auto ready = testing::fetch("GET", daemon.url() + "/readyz");
+    return ready && ready->status == 200;
+  }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto got = firingAccepted(recorder);
+  EXPECT_EQ(got["t-before"], 1);
+  EXPECT_EQ(got["t-during"], 1);
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0);
+}
+
+}  // namespace
+}  // namespace swas
