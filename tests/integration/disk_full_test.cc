@@ -3,12 +3,12 @@
 // so in /readyz, failures are counted; when space returns everything resumes, nothing lost,
 // nothing sent twice.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <map>
 #include <thread>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/small_disk.h"
@@ -22,19 +22,8 @@ using testing::Recorder;
 using testing::SimProcess;
 using testing::testName;
 
-std::map<std::string, int> firingAccepted(const Recorder& recorder) {
-  std::map<std::string, int> out;
-  simdjson::dom::parser parser;
-  for (const auto& r : recorder.requests()) {
-    if (r.answered != 200) continue;
-    simdjson::dom::element doc = parser.parse(r.request.body);
-    for (simdjson::dom::element a : doc["alerts"].get_array()) {
-      if (std::string_view(a["status"].get_string().value()) != "firing") continue;
-      ++out[std::string(a["labels"]["invoke_id"].get_string().value())];
-    }
-  }
-  return out;
-}
+const std::string kBefore = "cn-hangzhou/t-before/i-a/Failed";
+const std::string kDuring = "cn-hangzhou/t-during/i-a/Failed";
 
 TEST(DiskFull, PollsAndDeliveriesStopSayWhyAndResumeWithNothingLost) {
   std::string dir = testing::freshTestDir();
@@ -66,29 +55,11 @@ regions:
   Recorder recorder;
   recorder.answer(503);
   std::string config =
-      testing::writeTempFile(std::string(testName()) + "/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim.url() + R"("
-  rate_limit: 1000
-poll:
-  interval: 100ms
-regions:
-  - region_id: cn-hangzhou
-state:
-  path: )" + disk->path() + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-alerts:
-  receivers:
-    - name: ops
-      type: webhook
-      url: ")" + recorder.url() + R"(/hook"
-  retry:
-    initial_backoff: 100ms
-    max_backoff: 200ms
-)");
+      testing::writeTempFile(std::string(testName()) + "/config.yaml",
+                             testing::MonitorConfig{.sim_url = sim.url(),
+                                                    .state_path = disk->path() + "/state.db",
+                                                    .webhook_url = recorder.url() + "/hook"}
+                                 .yaml());
   MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   auto metrics = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
@@ -116,17 +87,17 @@ alerts:
   recorder.answer(200);
   disk->release();
   EXPECT_TRUE(eventually([&] {
-    auto got = firingAccepted(recorder);
-    return got.contains("t-before") && got.contains("t-during");
+    auto got = testing::acceptedFiring(recorder);
+    return got.contains(kBefore) && got.contains(kDuring);
   })) << "everything delivered once space returned";
   EXPECT_TRUE(eventually([&] {
     auto ready = testing::fetch("GET", daemon.url() + "/readyz");
     return ready && ready->status == 200;
   }));
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  auto got = firingAccepted(recorder);
-  EXPECT_EQ(got["t-before"], 1);
-  EXPECT_EQ(got["t-during"], 1);
+  auto got = testing::acceptedFiring(recorder);
+  EXPECT_EQ(got[kBefore], 1);
+  EXPECT_EQ(got[kDuring], 1);
   daemon.process().signal(SIGTERM);
   EXPECT_EQ(daemon.process().wait(), 0);
 }

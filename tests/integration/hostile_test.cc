@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -27,35 +28,11 @@ const std::set<std::string> kAlerting = {"Failed", "Timeout", "Error", "Invalid"
 
 std::string config(const SimProcess& sim, const Recorder& recorder, const std::string& dir,
                    const std::string& alerts = "") {
-  return R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" +
-         sim.url() + R"("
-  rate_limit: 1000
-poll:
-  interval: 100ms
-  initial_lookback: 1h
-regions:
-  - region_id: cn-hangzhou
-state:
-  path: )" +
-         dir + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-alerts:
-)" + alerts +
-         R"(  receivers:
-    - name: ops
-      type: webhook
-      url: ")" +
-         recorder.url() +
-         R"(/hook"
-  retry:
-    initial_backoff: 50ms
-    max_backoff: 300ms
-)";
+  return testing::MonitorConfig{.sim_url = sim.url(),
+                                .state_path = dir + "/state.db",
+                                .webhook_url = recorder.url() + "/hook",
+                                .alerts_extra = alerts}
+      .yaml();
 }
 
 double metric(const MonitorProcess& daemon, const std::string& family,
@@ -63,24 +40,7 @@ double metric(const MonitorProcess& daemon, const std::string& family,
   return testing::sumOf(testing::fetchOk("GET", daemon.url() + "/metrics"), family, matchers);
 }
 
-// Firing notices the receiver accepted: region/invoke/instance/status -> count.
-std::map<std::string, int> firing(const Recorder& recorder) {
-  std::map<std::string, int> out;
-  simdjson::dom::parser parser;
-  for (const auto& r : recorder.requests()) {
-    if (r.answered != 200) continue;
-    simdjson::dom::element doc = parser.parse(r.request.body);
-    for (simdjson::dom::element a : doc["alerts"].get_array()) {
-      if (std::string_view(a["status"].get_string().value()) != "firing") continue;
-      auto l = a["labels"];
-      ++out[std::string(l["region_id"].get_string().value()) + "/" +
-            std::string(l["invoke_id"].get_string().value()) + "/" +
-            std::string(l["instance_id"].get_string().value()) + "/" +
-            std::string(l["invocation_status"].get_string().value())];
-    }
-  }
-  return out;
-}
+using testing::acceptedFiring;
 
 TEST(Hostile, CorruptFieldsJunkRecordsAndVanishingInvocationsBlindNothing) {
   std::string dir = testing::freshTestDir();
@@ -127,7 +87,7 @@ faults:
   std::map<std::string, int> got;
   EXPECT_TRUE(eventually(
       [&] {
-        got = firing(recorder);
+        got = acceptedFiring(recorder);
         for (const auto& o : expected) {
           if (!got.contains(o)) return false;
         }
@@ -232,8 +192,9 @@ regions:
   }
   std::map<std::string, int> expected = {{"cn-hangzhou/t-flap/i-a/Failed", 1},
                                          {"cn-hangzhou/t-flap/i-a/Timeout", 1}};
-  EXPECT_TRUE(eventually([&] { return firing(recorder) == expected; }, std::chrono::seconds(20)))
-      << firing(recorder).size();
+  EXPECT_TRUE(
+      eventually([&] { return acceptedFiring(recorder) == expected; }, std::chrono::seconds(20)))
+      << acceptedFiring(recorder).size();
   EXPECT_EQ(metric(daemon, "swas_alert_queue_length"), 0) << "no notification left orphaned";
 }
 

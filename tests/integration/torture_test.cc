@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -67,20 +68,10 @@ struct Deliveries {
 
 Deliveries deliveries(const Recorder& recorder) {
   Deliveries d;
-  simdjson::dom::parser parser;
   for (const auto& r : recorder.requests()) {
     d.key_bodies[std::string(r.request.header("idempotency-key"))].insert(r.request.body);
-    if (r.answered != 200) continue;
-    simdjson::dom::element doc = parser.parse(r.request.body);
-    for (simdjson::dom::element a : doc["alerts"].get_array()) {
-      if (std::string_view(a["status"].get_string().value()) != "firing") continue;
-      auto l = a["labels"];
-      ++d.firing[std::string(l["region_id"].get_string().value()) + "/" +
-                 std::string(l["invoke_id"].get_string().value()) + "/" +
-                 std::string(l["instance_id"].get_string().value()) + "/" +
-                 std::string(l["invocation_status"].get_string().value())];
-    }
   }
+  d.firing = testing::acceptedFiring(recorder);
   return d;
 }
 
@@ -127,33 +118,14 @@ TEST(Torture, KilledAtRandomItLosesNothingAndNeverContradictsItself) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", scenario));
   Recorder recorder;
-  std::string config =
-      testing::writeTempFile(std::string(testName()) + "/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim.url() + R"("
-  rate_limit: 1000
-poll:
-  interval: 100ms
-  initial_lookback: 1h
-regions:
-  - region_id: cn-hangzhou
-  - region_id: ap-southeast-1
-state:
-  path: )" + dir + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-alerts:
-  receivers:
-    - name: ops
-      type: webhook
-      url: ")" + recorder.url() + R"(/hook"
-      max_alerts_per_message: 3
-  retry:
-    initial_backoff: 50ms
-    max_backoff: 300ms
-)");
+  std::string config = testing::writeTempFile(
+      std::string(testName()) + "/config.yaml",
+      testing::MonitorConfig{.sim_url = sim.url(),
+                             .state_path = dir + "/state.db",
+                             .regions = {"cn-hangzhou", "ap-southeast-1"},
+                             .webhook_url = recorder.url() + "/hook",
+                             .receiver_extra = "      max_alerts_per_message: 3\n"}
+          .yaml());
   std::uniform_int_distribution<int> alive_ms(50, 1500);
   std::uniform_int_distribution<int> answer(0, 2);
   for (int k = 0; k < kills; ++k) {
