@@ -26,13 +26,17 @@ using testing::testName;
 
 const std::set<std::string> kAlerting = {"Failed", "Timeout", "Error", "Invalid", "Aborted"};
 
-std::string config(const SimProcess& sim, const Recorder& recorder, const std::string& dir,
-                   const std::string& alerts = "") {
-  return testing::MonitorConfig{.sim_url = sim.url(),
-                                .state_path = dir + "/state.db",
-                                .webhook_url = recorder.url() + "/hook",
-                                .alerts_extra = alerts}
-      .yaml();
+// The daemon on `sim`, alerting `recorder`, its state in `dir`.
+std::unique_ptr<MonitorProcess> start(const SimProcess& sim, const Recorder& recorder,
+                                      const std::string& dir, const std::string& alerts = "") {
+  std::string config = testing::MonitorConfig{.sim_url = sim.url(),
+                                              .state_path = dir + "/state.db",
+                                              .webhook_url = recorder.url() + "/hook",
+                                              .alerts_extra = alerts}
+                           .yaml();
+  return std::make_unique<MonitorProcess>(
+      SWAS_DAEMON_PATH, testing::writeTempFile(std::string(testName()) + "/config.yaml", config),
+      dir);
 }
 
 double metric(const MonitorProcess& daemon, const std::string& family,
@@ -62,11 +66,8 @@ faults:
   vanish: 0.1
 )"));
   Recorder recorder;
-  MonitorProcess daemon(
-      SWAS_DAEMON_PATH,
-      testing::writeTempFile(std::string(testName()) + "/config.yaml", config(sim, recorder, dir)),
-      dir);
-  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto daemon = start(sim, recorder, dir);
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
   std::this_thread::sleep_for(std::chrono::seconds(10));  // creation stops at 8 s
   simdjson::dom::parser parser;
   simdjson::dom::element stats = parser.parse(testing::fetchOk("GET", sim.url() + "/_sim/stats"));
@@ -95,15 +96,15 @@ faults:
       },
       std::chrono::seconds(60)));
   for (const auto& o : expected) EXPECT_EQ(got[o], 1) << o;
-  EXPECT_EQ(metric(daemon, "swas_region_up"), 1);
-  EXPECT_GT(metric(daemon, "swas_api_anomalies_total", {"kind=\"field\""}), 0);
-  EXPECT_GT(metric(daemon, "swas_api_anomalies_total", {"kind=\"record\""}), 0);
+  EXPECT_EQ(metric(*daemon, "swas_region_up"), 1);
+  EXPECT_GT(metric(*daemon, "swas_api_anomalies_total", {"kind=\"field\""}), 0);
+  EXPECT_GT(metric(*daemon, "swas_api_anomalies_total", {"kind=\"record\""}), 0);
   EXPECT_TRUE(eventually([&] {
-    return metric(daemon, "swas_api_anomalies_total", {"kind=\"vanished\""}) ==
+    return metric(*daemon, "swas_api_anomalies_total", {"kind=\"vanished\""}) ==
            static_cast<double>(vanished.size());
   })) << "each vanished invocation given up once";
-  EXPECT_EQ(metric(daemon, "swas_invocations", {"invocation_status=\"Running\""}) +
-                metric(daemon, "swas_invocations", {"invocation_status=\"Pending\""}),
+  EXPECT_EQ(metric(*daemon, "swas_invocations", {"invocation_status=\"Running\""}) +
+                metric(*daemon, "swas_invocations", {"invocation_status=\"Pending\""}),
             0)
       << "nothing is fetched for ever";
 }
@@ -120,16 +121,13 @@ faults:
   lying_total: true
 )"));
   Recorder recorder;
-  MonitorProcess daemon(
-      SWAS_DAEMON_PATH,
-      testing::writeTempFile(std::string(testName()) + "/config.yaml", config(sim, recorder, dir)),
-      dir);
-  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
-  EXPECT_TRUE(eventually([&] { return metric(daemon, "swas_poll_duration_seconds_count") >= 10; },
+  auto daemon = start(sim, recorder, dir);
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
+  EXPECT_TRUE(eventually([&] { return metric(*daemon, "swas_poll_duration_seconds_count") >= 10; },
                          std::chrono::seconds(30)))
       << "polls keep ending";
-  EXPECT_EQ(metric(daemon, "swas_region_up"), 1);
-  EXPECT_GT(metric(daemon, "swas_api_anomalies_total", {"kind=\"paging\""}), 0);
+  EXPECT_EQ(metric(*daemon, "swas_region_up"), 1);
+  EXPECT_GT(metric(*daemon, "swas_api_anomalies_total", {"kind=\"paging\""}), 0);
 }
 
 TEST(Hostile, ARetryAfterOf28HoursDoesNotPutTheRegionToSleep) {
@@ -145,18 +143,15 @@ faults:
   throttle_retry_after_ms: 100000000
 )"));
   Recorder recorder;
-  MonitorProcess daemon(
-      SWAS_DAEMON_PATH,
-      testing::writeTempFile(std::string(testName()) + "/config.yaml", config(sim, recorder, dir)),
-      dir);
-  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto daemon = start(sim, recorder, dir);
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
   EXPECT_TRUE(eventually(
-      [&] { return metric(daemon, "swas_api_anomalies_total", {"kind=\"retry_after\""}) >= 2; },
+      [&] { return metric(*daemon, "swas_api_anomalies_total", {"kind=\"retry_after\""}) >= 2; },
       std::chrono::seconds(30)))
       << "polls end as throttled and come again on the (stretched) schedule";
   testing::fetchOk("POST", sim.url() + "/_sim/faults", R"({"throttle": 0})");
   EXPECT_TRUE(
-      eventually([&] { return metric(daemon, "swas_region_up") == 1; }, std::chrono::seconds(30)));
+      eventually([&] { return metric(*daemon, "swas_region_up") == 1; }, std::chrono::seconds(30)));
 }
 
 // Failed, then Running again, then Timeout on one instance: two occurrences, two alerts. (The
@@ -180,12 +175,8 @@ regions:
               - {at: 5s, status: Timeout, error_code: ExecutionTimeout}
 )"));
   Recorder recorder;
-  MonitorProcess daemon(
-      SWAS_DAEMON_PATH,
-      testing::writeTempFile(std::string(testName()) + "/config.yaml",
-                             config(sim, recorder, dir, "  error_codes: false\n")),
-      dir);
-  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto daemon = start(sim, recorder, dir, "  error_codes: false\n");
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
   for (int i = 0; i < 8; ++i) {
     testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=1");
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
@@ -195,7 +186,7 @@ regions:
   EXPECT_TRUE(
       eventually([&] { return acceptedFiring(recorder) == expected; }, std::chrono::seconds(20)))
       << acceptedFiring(recorder).size();
-  EXPECT_EQ(metric(daemon, "swas_alert_queue_length"), 0) << "no notification left orphaned";
+  EXPECT_EQ(metric(*daemon, "swas_alert_queue_length"), 0) << "no notification left orphaned";
 }
 
 }  // namespace
