@@ -2,6 +2,9 @@
 # Each installs what it needs (apt-get, npm ci), skipping what is already there.
 SHELL := /bin/bash
 JOBS ?= 2
+# ccache across build directories and clones: the package build reuses the Release objects.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev libspdlog-dev \

@@ -26,6 +26,8 @@ class CredentialsProvider {
   virtual void get(CredentialsCallback callback) = 0;
   // Where the credentials come from, for logs ("config", "environment", "ecs_ram_role", ...).
   virtual std::string source() const = 0;
+  // Refreshes that failed so far (swas_credentials_refresh_failures_total).
+  virtual uint64_t refreshFailures() const = 0;
 };
 
 class StaticCredentialsProvider final : public CredentialsProvider {
@@ -34,6 +36,7 @@ class StaticCredentialsProvider final : public CredentialsProvider {
       : credentials_(std::move(credentials)), source_(std::move(source)) {}
   void get(CredentialsCallback callback) override { callback(credentials_); }
   std::string source() const override { return source_; }
+  uint64_t refreshFailures() const override { return 0; }  // nothing to refresh
 
  private:
   Credentials credentials_;
@@ -59,7 +62,7 @@ class EcsRamRoleProvider final : public CredentialsProvider {
   void get(CredentialsCallback callback) override;
   std::string source() const override { return "ecs_ram_role"; }
 
-  uint64_t refreshFailures() const { return refresh_failures_; }
+  uint64_t refreshFailures() const override { return refresh_failures_; }
 
  private:
   void fetch();

@@ -145,6 +145,7 @@ struct Runtime {
   std::unique_ptr<FanoutSink> sink;
   std::vector<std::unique_ptr<poller::RegionPoller>> pollers;
   bool delivering = false;
+  uint64_t credential_failures_seen = 0;  // of `credentials`, already exported
 
   ~Runtime() { stop(); }
   void start() {
@@ -227,6 +228,20 @@ struct Daemon::Impl {
     return rt;
   }
 
+  // What the /metrics listener had to close or refuse since the last look, as counters.
+  void exportServerStats() {
+    http::ServerStats now = endpoint.serverStats();
+    auto add = [&](std::string_view reason, uint64_t value, uint64_t& seen) {
+      if (value > seen) metrics.onHttpConnectionsClosed(reason, value - seen);
+      seen = value;
+    };
+    add("evicted", now.evicted, server_seen.evicted);
+    add("refused", now.refused, server_seen.refused);
+    add("timed_out", now.timed_out, server_seen.timed_out);
+    add("too_large", now.too_large, server_seen.too_large);
+    add("accept_error", now.accept_errors, server_seen.accept_errors);
+  }
+
   // The parts that outlive runtimes follow the configuration: series, readiness, log level.
   void follow(const config::Config& config) {
     std::vector<std::string> regions, receivers;
@@ -252,6 +267,7 @@ struct Daemon::Impl {
   core::TransitionSink* external_sink = nullptr;
   std::unique_ptr<state::Store> store;
   alerting::UnrecordedOutcomes unrecorded;  // outlives runtimes, like the store
+  http::ServerStats server_seen;            // of the endpoint's listener, already exported
   std::unique_ptr<Runtime> rt;
 };
 
@@ -334,6 +350,12 @@ int Daemon::run() {
       d.health.setRegion(p->regionId(), p->completedOnePoll(), reason);
     }
     d.health.setProblem("state", d.rt->dispatcher->storageProblem());
+    if (uint64_t failures = d.rt->credentials->refreshFailures();
+        failures > d.rt->credential_failures_seen) {
+      d.metrics.onCredentialRefreshFailures(failures - d.rt->credential_failures_seen);
+      d.rt->credential_failures_seen = failures;
+    }
+    d.exportServerStats();
     if (std::string status = d.rt->summary(); status != last_status) {
       d.notifier.status(status);
       last_status = status;

@@ -22,6 +22,8 @@ std::string_view kindName(ErrorKind kind) {
       return "credentials";
     case ErrorKind::kCancelled:
       return "cancelled";
+    case ErrorKind::kStorage:
+      return "storage";
   }
   return "unknown";
 }
@@ -44,6 +46,8 @@ std::string metricCode(const Error& error) {
       return "parse";
     case ErrorKind::kCredentials:
       return "credentials";
+    case ErrorKind::kStorage:
+      return "storage";
   }
   return "unknown";
 }

@@ -18,6 +18,7 @@ enum class ErrorKind {
   kParse,        // the body could not be understood
   kCredentials,  // no usable credentials
   kCancelled,    // the request was abandoned (shutdown)
+  kStorage,      // the state file could not be read or written (a full disk, say)
 };
 
 std::string_view kindName(ErrorKind kind);

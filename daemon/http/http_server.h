@@ -52,6 +52,15 @@ struct ServerStats {
   uint64_t refused = 0;        // at the cap with no idle connection to close
   uint64_t timed_out = 0;
   uint64_t too_large = 0;
+  ServerStats& operator+=(const ServerStats& o) {
+    accepted += o.accepted;
+    accept_errors += o.accept_errors;
+    evicted += o.evicted;
+    refused += o.refused;
+    timed_out += o.timed_out;
+    too_large += o.too_large;
+    return *this;
+  }
 };
 
 using Responder = std::function<void(ServerResponse)>;

@@ -128,7 +128,7 @@ struct Endpoint::Impl {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<http::HttpServer> server;
-  http::ServerStats last_stats;
+  http::ServerStats earlier;  // of the listeners before this one (a reload moved it)
   std::thread thread;
 };
 
@@ -166,14 +166,16 @@ void Endpoint::stop() {
     d.io.stop();
   });
   d.thread.join();
-  d.last_stats = d.server->stats();
+  d.earlier += d.server->stats();
   d.server.reset();
 }
 
 bool Endpoint::serving() const { return impl_->thread.joinable(); }
 
 http::ServerStats Endpoint::serverStats() const {
-  return impl_->server ? impl_->server->stats() : impl_->last_stats;
+  http::ServerStats total = impl_->earlier;
+  if (impl_->server) total += impl_->server->stats();
+  return total;
 }
 
 }  // namespace swas::metrics

@@ -76,7 +76,7 @@ class Endpoint {
   std::expected<std::string, std::string> start(const std::string& listen);
   void stop();
   bool serving() const;
-  // What the listener refused so far (since the last start).
+  // What the listeners refused so far, over every start.
   http::ServerStats serverStats() const;
 
  private:

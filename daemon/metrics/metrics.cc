@@ -91,7 +91,7 @@ struct Metrics::Impl {
             BuildGauge().Name("swas_alerts_firing").Help("Alerts currently firing.").Register(r)),
         state_errors(BuildCounter()
                          .Name("swas_state_errors_total")
-                         .Help("Failed reads or writes of the state file by operation: "
+                         .Help("Failed reads or writes of the state file by op: "
                                "poll_commit, evict, outbox, alerts (a full disk, for one).")
                          .Register(r)),
         api_anomalies(BuildCounter()
@@ -102,6 +102,29 @@ struct Metrics::Impl {
                                      "invocation no longer listed, given up), retry_after (a "
                                      "server-requested wait capped)."))
                           .Register(r)),
+        skipped_ticks(BuildCounter()
+                          .Name("swas_poll_skipped_ticks_total")
+                          .Help(help("Scheduled polls of a region skipped because the previous "
+                                     "poll overran them."))
+                          .Register(r)),
+        paging_fallbacks(BuildCounter()
+                             .Name("swas_paging_fallbacks_total")
+                             .Help(help("Polls that found the API's list not newest-first, so "
+                                        "every poll walks every page until a walk shows it "
+                                        "again."))
+                             .Register(r)),
+        credential_failures(BuildCounter()
+                                .Name("swas_credentials_refresh_failures_total")
+                                .Help("Failed refreshes of temporary credentials (STS token or "
+                                      "ECS RAM role); the last good ones are used meanwhile.")
+                                .Register(r)),
+        http_closed(BuildCounter()
+                        .Name("swas_http_connections_closed_total")
+                        .Help("Connections the /metrics listener closed or refused to protect "
+                              "itself, by reason: evicted (idle, to make room at the cap), "
+                              "refused (at the cap, none idle), timed_out, too_large, "
+                              "accept_error (e.g. out of file descriptors).")
+                        .Register(r)),
         build_info(BuildGauge()
                        .Name("swas_build_info")
                        .Help("Version and git revision of this build; always 1.")
@@ -176,6 +199,10 @@ struct Metrics::Impl {
   Family<Gauge>& alerts_firing;
   Family<Counter>& state_errors;
   Family<Counter>& api_anomalies;
+  Family<Counter>& skipped_ticks;
+  Family<Counter>& paging_fallbacks;
+  Family<Counter>& credential_failures;
+  Family<Counter>& http_closed;
   Family<Gauge>& build_info;
   std::map<std::string, Region, std::less<>> regions;
   std::vector<std::string> receivers;
@@ -186,8 +213,12 @@ Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
     : impl_(std::make_unique<Impl>(registry, clock)) {
   follow(options.regions, options.receivers);
   impl_->alerts_firing.Add({});
+  impl_->credential_failures.Add({});
+  for (auto reason : {"evicted", "refused", "timed_out", "too_large", "accept_error"}) {
+    impl_->http_closed.Add({{"reason", reason}});
+  }
   for (auto operation : {"poll_commit", "evict", "outbox", "alerts"}) {
-    impl_->state_errors.Add({{"operation", operation}});
+    impl_->state_errors.Add({{"op", operation}});
   }
   impl_->build_info.Add({{"version", options.version}, {"revision", options.revision}}).Set(1);
 }
@@ -201,6 +232,8 @@ void Metrics::follow(const std::vector<std::string>& regions,
   for (const auto& id : regions) {
     m.apiDuration(m.region(id), id, action);
     m.api_requests.Add({{"region_id", id}, {"action", action}, {"code", "OK"}});
+    m.skipped_ticks.Add({{"region_id", id}});
+    m.paging_fallbacks.Add({{"region_id", id}});
   }
   // A region no longer polled loses its gauges and histograms (a frozen swas_region_up would
   // page someone); its counters stay, as counters do.
@@ -288,8 +321,24 @@ void Metrics::onAlertsFiring(int64_t firing) {
   impl_->alerts_firing.Add({}).Set(static_cast<double>(firing));
 }
 
+void Metrics::onSkippedTicks(const std::string& region_id, int count) {
+  impl_->skipped_ticks.Add({{"region_id", region_id}}).Increment(count);
+}
+
+void Metrics::onPagingFallback(const std::string& region_id) {
+  impl_->paging_fallbacks.Add({{"region_id", region_id}}).Increment();
+}
+
+void Metrics::onCredentialRefreshFailures(uint64_t count) {
+  impl_->credential_failures.Add({}).Increment(static_cast<double>(count));
+}
+
+void Metrics::onHttpConnectionsClosed(std::string_view reason, uint64_t count) {
+  impl_->http_closed.Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(count));
+}
+
 void Metrics::onStateError(std::string_view operation) {
-  impl_->state_errors.Add({{"operation", std::string(operation)}}).Increment();
+  impl_->state_errors.Add({{"op", std::string(operation)}}).Increment();
 }
 
 void Metrics::onApiAnomaly(const std::string& region_id, std::string_view kind, int count) {

@@ -47,6 +47,8 @@ class Metrics final : public core::PollObserver,
   void onPollFinished(const std::string& region_id, bool ok, double seconds, bool full_walk,
                       int api_calls) override;
   void onTrackedCounts(const std::string& region_id, const core::TrackedCounts& counts) override;
+  void onSkippedTicks(const std::string& region_id, int count) override;
+  void onPagingFallback(const std::string& region_id) override;
   void onTransitions(const std::string& region_id, const std::vector<core::Transition>& transitions,
                      const std::vector<core::OverallChange>& overall_changes) override;
 
@@ -56,6 +58,11 @@ class Metrics final : public core::PollObserver,
   // Both observers' (one counter family).
   void onStateError(std::string_view operation) override;
   void onApiAnomaly(const std::string& region_id, std::string_view kind, int count) override;
+  // Credential refreshes (STS or ECS role) that failed, since the last call.
+  void onCredentialRefreshFailures(uint64_t count);
+  // Connections the /metrics listener closed or refused, since the last call, by reason:
+  // evicted, refused, timed_out, too_large, accept_error.
+  void onHttpConnectionsClosed(std::string_view reason, uint64_t count);
 
  private:
   struct Impl;

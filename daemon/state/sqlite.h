@@ -111,7 +111,7 @@ class Connection {
     return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
   }
   core::Error error(const std::string& what) const {
-    return core::Error{.kind = core::ErrorKind::kParse,
+    return core::Error{.kind = core::ErrorKind::kStorage,
                        .code = "state",
                        .message = what + ": " + sqlite3_errmsg(db_.get())};
   }

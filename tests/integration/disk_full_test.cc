@@ -77,8 +77,8 @@ regions:
   })) << "the outbox cannot record its retries";
   EXPECT_TRUE(eventually([&] {
     std::string m = metrics();
-    return testing::sumOf(m, "swas_state_errors_total", {"operation=\"poll_commit\""}) > 0 &&
-           testing::sumOf(m, "swas_state_errors_total", {"operation=\"outbox\""}) > 0 &&
+    return testing::sumOf(m, "swas_state_errors_total", {"op=\"poll_commit\""}) > 0 &&
+           testing::sumOf(m, "swas_state_errors_total", {"op=\"outbox\""}) > 0 &&
            testing::sample(m, R"(swas_region_up{region_id="cn-hangzhou"})") == 0;
   })) << metrics();
   std::string log = daemon.stderrText();

@@ -260,6 +260,57 @@ TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
   EXPECT_EQ(daemon.process().wait(), 0);
 }
 
+// What the /metrics listener closes to protect itself is counted, like every degraded state.
+TEST(Service, TheListenersDefencesAreCounted) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
+                                            config(sim, dir, "  - region_id: cn-hangzhou\n"));
+  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  std::string host_port = daemon.url().substr(std::string("http://").size());
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port =
+      htons(static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
+  std::vector<int> idle;
+  for (int i = 0; i < 80; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  EXPECT_TRUE(eventually([&] {
+    return testing::sample(scrape(daemon),
+                           R"(swas_http_connections_closed_total{reason="evicted"})") >= 16;
+  })) << "80 idle connections against a cap of 64";
+  for (int fd : idle) close(fd);
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0);
+}
+
+// An ECS RAM role whose metadata service fails: the region is down and the failed refreshes are
+// counted on /metrics.
+TEST(Service, FailedCredentialRefreshesAreCounted) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml",
+                                        std::string(kScenario) + "metadata:\n  fail: true\n"));
+  std::string text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  text.replace(text.find("  access_key_id: testid\n  access_key_secret: testsecret\n"),
+               std::string("  access_key_id: testid\n  access_key_secret: testsecret\n").size(),
+               "  ecs_ram_role: SwasMonitorRole\n  metadata_endpoint: \"" + sim.url() + "\"\n");
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml", text);
+  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  EXPECT_TRUE(eventually([&] {
+    std::string m = scrape(daemon);
+    return testing::sample(m, "swas_credentials_refresh_failures_total") >= 1 &&
+           testing::sample(m, R"(swas_region_up{region_id="cn-hangzhou"})") == 0;
+  })) << scrape(daemon);
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0);
+}
+
 TEST(Service, StopMakesALastDeliveryAttempt) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));

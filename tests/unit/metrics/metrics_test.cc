@@ -184,6 +184,30 @@ TEST_F(MetricsTest, ApiRequestsAndPolls) {
   EXPECT_EQ(s["swas_poll_duration_seconds_count{region_id=\"cn-hangzhou\"}"], 2);
 }
 
+// The degraded states: each reaches a counter, present from the start at 0.
+TEST_F(MetricsTest, DegradedStatesAreCounted) {
+  auto s = scrape();
+  for (const std::string series :
+       {"swas_poll_skipped_ticks_total{region_id=\"cn-hangzhou\"}",
+        "swas_paging_fallbacks_total{region_id=\"cn-hangzhou\"}",
+        "swas_credentials_refresh_failures_total", "swas_state_errors_total{op=\"outbox\"}",
+        "swas_state_errors_total{op=\"poll_commit\"}"}) {
+    ASSERT_TRUE(s.contains(series)) << series;
+    EXPECT_EQ(s[series], 0) << series;
+  }
+  metrics_.onSkippedTicks("cn-hangzhou", 3);
+  metrics_.onPagingFallback("cn-hangzhou");
+  metrics_.onCredentialRefreshFailures(2);
+  metrics_.onStateError("outbox");
+  metrics_.onApiAnomaly("cn-hangzhou", "field", 4);
+  s = scrape();
+  EXPECT_EQ(s["swas_poll_skipped_ticks_total{region_id=\"cn-hangzhou\"}"], 3);
+  EXPECT_EQ(s["swas_paging_fallbacks_total{region_id=\"cn-hangzhou\"}"], 1);
+  EXPECT_EQ(s["swas_credentials_refresh_failures_total"], 2);
+  EXPECT_EQ(s["swas_state_errors_total{op=\"outbox\"}"], 1);
+  EXPECT_EQ(s["swas_api_anomalies_total{kind=\"field\",region_id=\"cn-hangzhou\"}"], 4);
+}
+
 TEST_F(MetricsTest, AlertDelivery) {
   metrics_.onNotifications("ops", core::kFailed, 3);
   metrics_.onNotifications("ops", core::kDelivered, 1);

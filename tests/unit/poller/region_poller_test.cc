@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -35,6 +36,11 @@ class FakeClient final : public api::SwasClient {
       answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
       if (!script.empty()) script.pop_front();
     }
+    if (latency.count() > 0) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io_, latency);
+      timer->async_wait([timer, callback, answer](boost::system::error_code) { callback(answer); });
+      return;
+    }
     boost::asio::post(io_, [callback, answer] { callback(answer); });
   }
   void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
@@ -42,6 +48,7 @@ class FakeClient final : public api::SwasClient {
   std::deque<PageResult> script;
   std::map<std::string, PageResult> by_id;
   std::vector<api::DescribeCommandInvocationsRequest> requests;
+  std::chrono::milliseconds latency{0};  // before each answer
 
  private:
   boost::asio::io_context& io_;
@@ -71,12 +78,26 @@ class NullSink final : public core::TransitionSink {
 
 class CountingObserver final : public core::PollObserver {
  public:
+  void onApiRequest(const std::string&, const std::string&, const std::string& code,
+                    double) override {
+    ++api_codes[code];
+  }
+  void onPollFinished(const std::string&, bool ok, double, bool, int) override {
+    ++polls[ok ? "ok" : "failed"];
+  }
+  void onSkippedTicks(const std::string&, int count) override { skipped_ticks += count; }
+  void onTrackedCounts(const std::string&, const core::TrackedCounts&) override {}
+  void onPagingFallback(const std::string&) override { ++fallbacks; }
   void onApiAnomaly(const std::string&, std::string_view kind, int count) override {
     anomalies[std::string(kind)] += count;
   }
   void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
   std::map<std::string, int> anomalies;
   std::map<std::string, int> state_errors;
+  std::map<std::string, int> api_codes;
+  std::map<std::string, int> polls;
+  int skipped_ticks = 0;
+  int fallbacks = 0;
 };
 
 api::CommandInvocationPage page(std::vector<std::string> creation_times) {
@@ -199,6 +220,23 @@ TEST_F(RegionPollerTest, EarlyStopOnlyWhileTheOrderIsNewestFirst) {
   EXPECT_TRUE(pollOnce().full_walk);
   client_.script = {page({"2026-11-28T12:00:05", "2026-11-28T12:00:00"})};
   EXPECT_FALSE(pollOnce().full_walk) << "newest-first seen: steady state";
+  EXPECT_EQ(observer_.fallbacks, 0);
+  client_.script = {page({"2026-11-28T12:00:00", "2026-11-28T12:00:05"})};
+  EXPECT_FALSE(pollOnce().full_walk);
+  EXPECT_EQ(observer_.fallbacks, 1) << "the order broke in the steady state: counted";
+  EXPECT_TRUE(pollOnce().full_walk) << "and every poll walks every page again";
+}
+
+// A poll that overruns its interval skips the ticks it covered, and says so.
+TEST_F(RegionPollerTest, AnOverrunningPollReportsTheTicksItSkipped) {
+  options_.interval = std::chrono::milliseconds(20);
+  options_.jitter = 0;
+  rebuild();
+  client_.latency = std::chrono::milliseconds(70);
+  poller_->start();
+  EXPECT_TRUE(testing::waitFor(io_, [&] { return observer_.skipped_ticks >= 2; }));
+  poller_->stop();
+  EXPECT_GE(observer_.polls["ok"], 1);
 }
 
 api::CommandInvocation invocation(std::string id, std::string created, std::string status) {
@@ -438,8 +476,10 @@ TEST_F(RegionPollerTest, AFullDiskFailsThePollAndLosesNothing) {
   client_.script = {failed};
   auto outcome = pollOnce();
   EXPECT_FALSE(outcome.ok);
+  EXPECT_EQ(outcome.error.kind, core::ErrorKind::kStorage) << "a storage error, not a parse one";
   EXPECT_FALSE(poller_->up());
   EXPECT_NE(poller_->downReason().find("full"), std::string::npos) << poller_->downReason();
+  EXPECT_TRUE(poller_->downReason().starts_with("storage")) << poller_->downReason();
   EXPECT_EQ(observer_.state_errors["poll_commit"], 1);
   EXPECT_EQ(sink_.count, 0u) << "nothing reported that is not stored";
   disk->release();
