@@ -32,7 +32,6 @@ struct InstanceState {
   std::string error_code;
   std::string error_info;
   std::optional<int64_t> exit_code;
-  std::string start_time;
   std::string finish_time;
   std::string output;
 };

@@ -40,8 +40,8 @@ core::Invocation toCore(const std::string& region_id, api::CommandInvocation&& v
     bool may_alert = alerting.matches(i.invocation_status, i.error_code);
     out.instances.push_back(core::InstanceState{
         std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
-        may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::string(),
-        std::move(i.finish_time), may_alert ? std::move(i.output) : std::string()});
+        may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::move(i.finish_time),
+        may_alert ? std::move(i.output) : std::string()});
   }
   return out;
 }

@@ -44,13 +44,6 @@ Duration TokenBucket::take(Clock::time_point now) {
   return Duration(static_cast<int64_t>(std::ceil(-tokens_ / rate_ * 1000.0)));
 }
 
-void TokenBucket::setRate(double rate, Clock::time_point now) {
-  refill(now);
-  rate_ = rate;
-  capacity_ = std::max(1.0, rate);
-  tokens_ = std::min(tokens_, capacity_);
-}
-
 bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::time_point now,
                  std::chrono::seconds full_scan_every, bool order_is_newest_first) {
   return !cursor.known || !order_is_newest_first || now - cursor.last_full_scan >= full_scan_every;

@@ -44,7 +44,6 @@ class TokenBucket {
   TokenBucket(double rate, Clock::time_point now);
   // Reserves one token; returns the wait until it is available (zero when at once).
   Duration take(Clock::time_point now);
-  void setRate(double rate, Clock::time_point now);
 
  private:
   void refill(Clock::time_point now);
