@@ -71,4 +71,10 @@ std::string formatIso8601(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+std::string formatCreationTime(std::chrono::system_clock::time_point t) {
+  std::string text = formatIso8601(t);
+  text.pop_back();  // the Z
+  return text;
+}
+
 }  // namespace swas::core

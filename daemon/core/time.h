@@ -24,5 +24,8 @@ inline int64_t unixMillis(std::chrono::system_clock::time_point t) {
 
 // "2023-04-27T10:11:58Z": the form of x-acs-date and the V1 Timestamp.
 std::string formatIso8601(std::chrono::system_clock::time_point t);
+// "2023-04-27T10:11:58": the API's zone-less CreationTime (UTC). Strings of this one width sort
+// as the times do, which the store and the poller compare against.
+std::string formatCreationTime(std::chrono::system_clock::time_point t);
 
 }  // namespace swas::core

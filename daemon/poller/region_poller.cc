@@ -504,9 +504,7 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
                    evicted.error().message);
       return;
     }
-    std::string when = core::formatIso8601(cutoff);
-    when.pop_back();
-    if (region.forgetFinishedBefore(when) > 0)
+    if (region.forgetFinishedBefore(core::formatCreationTime(cutoff)) > 0)
       observer.onTrackedCounts(options.region_id, region.counts());
   }
 

@@ -386,8 +386,7 @@ std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
 
 std::expected<size_t, core::Error> Store::evictFinishedBefore(
     const std::string& region_id, std::chrono::system_clock::time_point cutoff) {
-  std::string when = core::formatIso8601(cutoff);
-  when.pop_back();  // CreationTime is stored zone-less, and ISO strings of one width sort by time
+  std::string when = core::formatCreationTime(cutoff);
   sql::Transaction tx(impl_->db);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   sql::Query states = impl_->db.prepare(

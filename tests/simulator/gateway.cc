@@ -438,9 +438,7 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
     if (i != begin) body.push_back(',');
     JsonObject o(body);
     o.str("InvokeId", inv.invoke_id);
-    std::string creation = core::formatIso8601(inv.creation_time);
-    creation.pop_back();  // CreationTime comes without a zone designator
-    o.str("CreationTime", creation);
+    o.str("CreationTime", core::formatCreationTime(inv.creation_time));
     o.str("CommandId", inv.command_id);
     o.str("InvocationStatus", overallStatus(inv.instances));
     o.str("CommandName", inv.command_name);

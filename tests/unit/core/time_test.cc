@@ -34,5 +34,12 @@ TEST(FormatIso8601, RoundTrips) {
   EXPECT_EQ(parseApiTime(formatIso8601(t)), t);
 }
 
+TEST(Time, CreationTimeIsZoneLess) {
+  auto t = std::chrono::sys_days(std::chrono::year(2023) / 4 / 27) + std::chrono::hours(10) +
+           std::chrono::minutes(11) + std::chrono::seconds(58);
+  EXPECT_EQ(formatCreationTime(t), "2023-04-27T10:11:58");
+  EXPECT_EQ(parseApiTime(formatCreationTime(t)), t);
+}
+
 }  // namespace
 }  // namespace swas::core
