@@ -3,9 +3,9 @@
 #include <charconv>
 #include <ctime>
 
-#include "daemon/api/crypto.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::alerting {
 namespace {
@@ -72,10 +72,10 @@ class WebhookReceiver final : public Receiver {
     envelope.close();
     http::HttpRequest r{
         "POST", config().url, {{"Content-Type", "application/json"}}, body, config().timeout};
-    r.headers.emplace_back("Idempotency-Key", api::sha256Hex(identity).substr(0, 32));
+    r.headers.emplace_back("Idempotency-Key", util::sha256Hex(identity).substr(0, 32));
     if (!config().hmac_secret.empty()) {
       r.headers.emplace_back("X-Swas-Signature-256",
-                             "sha256=" + api::hmacSha256Hex(config().hmac_secret, r.body));
+                             "sha256=" + util::hmacSha256Hex(config().hmac_secret, r.body));
     }
     for (const auto& [name, value] : config().headers) r.headers.emplace_back(name, value);
     return r;

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <set>
 
-#include "daemon/api/crypto.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::alerting {
 namespace {
@@ -96,7 +96,7 @@ std::string fingerprint(Labels labels) {
 std::string outputTail(std::string_view output, size_t max_bytes) {
   std::string text(output);
   if (output.size() % 4 == 0) {
-    if (auto decoded = api::base64Decode(output); decoded && validUtf8Text(*decoded)) {
+    if (auto decoded = util::base64Decode(output); decoded && validUtf8Text(*decoded)) {
       text = std::move(*decoded);
     }
   }

@@ -1,7 +1,7 @@
 #include "daemon/api/request_signer.h"
 
-#include "daemon/api/crypto.h"
 #include "daemon/core/time.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::api {
 

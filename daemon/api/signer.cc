@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "daemon/api/crypto.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::api {
 namespace {
@@ -48,7 +48,7 @@ std::string v1StringToSign(std::string_view method, const Params& params) {
 std::string v1Signature(std::string_view string_to_sign, std::string_view secret) {
   std::string key(secret);
   key.push_back('&');
-  return hmacSha1Base64(key, string_to_sign);
+  return util::hmacSha1Base64(key, string_to_sign);
 }
 
 std::vector<std::string> v3SignedHeaderNames(const http::Headers& headers) {
@@ -109,12 +109,12 @@ std::string v3CanonicalRequest(std::string_view method, std::string_view path, c
 std::string v3StringToSign(std::string_view canonical_request) {
   std::string out(kV3Algorithm);
   out += '\n';
-  out += sha256Hex(canonical_request);
+  out += util::sha256Hex(canonical_request);
   return out;
 }
 
 std::string v3Signature(std::string_view string_to_sign, std::string_view secret) {
-  return hmacSha256Hex(secret, string_to_sign);
+  return util::hmacSha256Hex(secret, string_to_sign);
 }
 
 std::string v3Authorization(std::string_view access_key_id,

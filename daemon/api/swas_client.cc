@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api/api_error.h"
-#include "daemon/api/crypto.h"
 #include "daemon/api/response_parser.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::api {
 
@@ -23,7 +23,7 @@ std::string SwasClientImpl::nonce() {
     uint64_t n = random_.next();
     bytes.append(reinterpret_cast<const char*>(&n), sizeof n);
   }
-  return toHex(bytes);
+  return util::toHex(bytes);
 }
 
 void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCallback callback) {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/api/crypto.h"
+#include "daemon/util/crypto.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
@@ -226,7 +226,7 @@ TEST_F(AlertsTest, EveryOccurrenceOnceThenResolvedByALaterSuccess) {
   for (const auto& r : recorder_.requests()) {
     EXPECT_EQ(r.request.target, "/hooks/T0001/s3cr3t-token") << "from url_file";
     EXPECT_EQ(r.request.header("x-swas-signature-256"),
-              "sha256=" + api::hmacSha256Hex("hmac-key", r.request.body));
+              "sha256=" + util::hmacSha256Hex("hmac-key", r.request.body));
     EXPECT_EQ(r.request.header("content-type"), "application/json");
     EXPECT_TRUE(r.request.header("user-agent").starts_with("swas-invocation-monitor/"));
   }

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <limits>
 
-#include "daemon/api/crypto.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
+#include "daemon/util/crypto.h"
 #include "tests/simulator/hostile.h"
 
 namespace swas::sim {
@@ -231,7 +231,7 @@ std::expected<Gateway::Caller, Gateway::Rejection> Gateway::verifyV3(
   std::string token(request.header("x-acs-security-token"));
   auto secret = secretFor(auth->credential, token);
   if (!secret) return std::unexpected(secret.error());
-  if (request.header("x-acs-content-sha256") != api::sha256Hex(request.body)) {
+  if (request.header("x-acs-content-sha256") != util::sha256Hex(request.body)) {
     return std::unexpected(Rejection{400, "SignatureDoesNotMatch",
                                      "x-acs-content-sha256 does not match the request body."});
   }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/api/crypto.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::alerting {
 namespace {
@@ -50,7 +50,7 @@ TEST(Webhook, TheAlertmanagerV4EnvelopeIdempotentAndSigned) {
   EXPECT_EQ(header(request, "Content-Type"), "application/json");
   EXPECT_EQ(header(request, "X-Team"), "infra");
   EXPECT_EQ(header(request, "X-Swas-Signature-256"),
-            "sha256=" + api::hmacSha256Hex("Jefe", request.body));
+            "sha256=" + util::hmacSha256Hex("Jefe", request.body));
   std::string key = header(request, "Idempotency-Key");
   EXPECT_EQ(key.size(), 32u);
   auto again = r->request({{&firing, false}, {&resolved, true}}, kNow + hours(1));
@@ -76,7 +76,7 @@ TEST(Webhook, AReceiverNameIsEscapedInTheEnvelope) {
 
 TEST(Hmac, KnownVector) {
   // RFC 4231, test case 2.
-  EXPECT_EQ(api::hmacSha256Hex("Jefe", "what do ya want for nothing?"),
+  EXPECT_EQ(util::hmacSha256Hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/api/crypto.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::alerting {
 namespace {
@@ -45,7 +45,7 @@ TEST(Fingerprint, StableUnderLabelOrderAndSensitiveToEveryLabel) {
 
 TEST(OutputTail, LastKibOnACharacterBoundaryAndBase64Decoded) {
   EXPECT_EQ(outputTail("plain output\n"), "plain output\n");
-  EXPECT_EQ(outputTail(api::base64Encode("admin\n")), "admin\n") << "Base64 of text is decoded";
+  EXPECT_EQ(outputTail(util::base64Encode("admin\n")), "admin\n") << "Base64 of text is decoded";
   EXPECT_EQ(outputTail("abcd"), "abcd") << "Base64 of binary stays as it came";
   std::string long_text = std::string(1020, 'x') + "\xe4\xbd\xa0\xe5\xa5\xbd";  // 1026 bytes
   std::string tail = outputTail(long_text, 1024);

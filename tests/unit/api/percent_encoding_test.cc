@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/api/crypto.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::api {
 namespace {
@@ -31,14 +31,15 @@ TEST(ParseQuery, KeepsOrderAndEmptyValues) {
 }
 
 TEST(Crypto, KnownVectors) {
-  EXPECT_EQ(sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(util::sha256Hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // RFC 4231 test case 2.
-  EXPECT_EQ(hmacSha256Hex("Jefe", "what do ya want for nothing?"),
+  EXPECT_EQ(util::hmacSha256Hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(base64Encode("admin\n"), "YWRtaW4K");
-  EXPECT_EQ(base64Decode("YWRtaW4K"), "admin\n");
-  EXPECT_EQ(base64Decode("YQ=="), "a");
-  EXPECT_FALSE(base64Decode("abc"));
+  EXPECT_EQ(util::base64Encode("admin\n"), "YWRtaW4K");
+  EXPECT_EQ(util::base64Decode("YWRtaW4K"), "admin\n");
+  EXPECT_EQ(util::base64Decode("YQ=="), "a");
+  EXPECT_FALSE(util::base64Decode("abc"));
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/api/crypto.h"
 #include "daemon/api/request_signer.h"
+#include "daemon/util/crypto.h"
 
 namespace swas::api {
 namespace {
@@ -62,7 +62,7 @@ TEST(V3Signer, OfficialRunInstancesExample) {
   auto names = v3SignedHeaderNames(headers);
   std::string canonical =
       v3CanonicalRequest("POST", "/", query, headers, names, kEmptyPayloadSha256);
-  EXPECT_EQ(sha256Hex(canonical),
+  EXPECT_EQ(util::sha256Hex(canonical),
             "7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259");
   std::string signature = v3Signature(v3StringToSign(canonical), "YourAccessKeySecret");
   EXPECT_EQ(signature, "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0");

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace swas::api {
+namespace swas::util {
 
 std::string toHex(std::string_view bytes);
 std::string base64Encode(std::string_view bytes);
@@ -14,4 +14,4 @@ std::string sha256Hex(std::string_view data);
 std::string hmacSha256Hex(std::string_view key, std::string_view data);
 std::string hmacSha1Base64(std::string_view key, std::string_view data);
 
-}  // namespace swas::api
+}  // namespace swas::util

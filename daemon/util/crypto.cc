@@ -1,10 +1,10 @@
-#include "daemon/api/crypto.h"
+#include "daemon/util/crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-namespace swas::api {
+namespace swas::util {
 namespace {
 
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
@@ -65,4 +65,4 @@ std::string hmacSha1Base64(std::string_view key, std::string_view data) {
   return base64Encode(hmac(EVP_sha1(), key, data));
 }
 
-}  // namespace swas::api
+}  // namespace swas::util
