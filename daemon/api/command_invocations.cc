@@ -26,4 +26,27 @@ ApiCall listRegionsCall(std::string_view accept_language) {
       "ListRegions", std::string(kSwasVersion), {{"AcceptLanguage", std::string(accept_language)}}};
 }
 
+// Output and ErrorInfo only matter for an alert, so an instance that cannot alert does not keep
+// them: a full walk of 100,000 pairs would otherwise hold every Output at once.
+core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& v,
+                              const core::AlertCondition& alerting) {
+  core::Invocation out{region_id,
+                       std::move(v.invoke_id),
+                       std::move(v.command_id),
+                       std::move(v.command_name),
+                       std::move(v.command_type),
+                       std::move(v.creation_time),
+                       std::move(v.invocation_status),
+                       {}};
+  out.instances.reserve(v.instances.size());
+  for (auto& i : v.instances) {
+    bool may_alert = alerting.matches(i.invocation_status, i.error_code);
+    out.instances.push_back(core::InstanceState{
+        std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
+        may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::move(i.finish_time),
+        may_alert ? std::move(i.output) : std::string()});
+  }
+  return out;
+}
+
 }  // namespace swas::api

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "daemon/api/request_signer.h"
+#include "daemon/core/invocation.h"
 
 namespace swas::api {
 
@@ -80,6 +81,12 @@ struct DescribeCommandInvocationsRequest {
 };
 
 ApiCall toApiCall(const DescribeCommandInvocationsRequest& request);
+
+// An API record as the domain's invocation in `region_id`. The policy on Output: it and
+// ErrorInfo are kept only for instances that meet `alerting` (an alert shows them), so a full
+// walk of 100,000 pairs does not hold every Output at once.
+core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& record,
+                              const core::AlertCondition& alerting);
 
 struct Region {
   std::string region_id;

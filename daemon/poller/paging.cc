@@ -19,4 +19,25 @@ PageStep afterPage(int page, int page_size, const std::vector<std::string>& ids,
   return {false, {}};
 }
 
+core::Invocation vanishedMarker(const std::string& region_id, const std::string& invoke_id,
+                                const state::StoredInvocation& stored,
+                                const state::Store::Command& command) {
+  core::Invocation gone{region_id,
+                        invoke_id,
+                        command.id,
+                        command.name,
+                        command.type,
+                        stored.creation_time,
+                        std::string(core::kVanished),
+                        {}};
+  for (const auto& [instance_id, state] : stored.instances) {
+    bool done = core::isTerminalInstanceStatus(state.status);
+    gone.instances.push_back(
+        core::InstanceState{.instance_id = instance_id,
+                            .status = done ? state.status : std::string(core::kVanished),
+                            .error_code = state.error_code});
+  }
+  return gone;
+}
+
 }  // namespace swas::poller

@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/invocation.h"
+#include "daemon/state/differ.h"
+#include "daemon/state/store.h"
+
 namespace swas::poller {
 
 // No walk goes beyond this many pages (500,000 invocations at 50 a page), whatever TotalCount
@@ -31,6 +35,13 @@ PageStep afterPage(int page, int page_size, const std::vector<std::string>& ids,
 // An unfinished invocation that fetches by InvokeId no longer find is given up (marked
 // Vanished) after this many empty answers in a row.
 inline constexpr int kVanishAfterMisses = 5;
+
+// The record that gives up a vanished invocation: Vanished overall, its unfinished instances
+// Vanished and the finished ones as they were (never empty, so a watched set keeps it), with
+// the command the store knows.
+core::Invocation vanishedMarker(const std::string& region_id, const std::string& invoke_id,
+                                const state::StoredInvocation& stored,
+                                const state::Store::Command& command);
 
 // A server-requested wait within a poll is honoured up to this; beyond it the poll ends as
 // throttled and the schedule (stretched) decides when to try again.

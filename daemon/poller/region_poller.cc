@@ -23,29 +23,6 @@ using asio::use_awaitable;
 
 namespace {
 
-// Output and ErrorInfo only matter for an alert, so an instance that cannot alert does not keep
-// them: a full walk of 100,000 pairs would otherwise hold every Output at once.
-core::Invocation toCore(const std::string& region_id, api::CommandInvocation&& v,
-                        const core::AlertCondition& alerting) {
-  core::Invocation out{region_id,
-                       std::move(v.invoke_id),
-                       std::move(v.command_id),
-                       std::move(v.command_name),
-                       std::move(v.command_type),
-                       std::move(v.creation_time),
-                       std::move(v.invocation_status),
-                       {}};
-  out.instances.reserve(v.instances.size());
-  for (auto& i : v.instances) {
-    bool may_alert = alerting.matches(i.invocation_status, i.error_code);
-    out.instances.push_back(core::InstanceState{
-        std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
-        may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::move(i.finish_time),
-        may_alert ? std::move(i.output) : std::string()});
-  }
-  return out;
-}
-
 using PageResult = std::expected<api::CommandInvocationPage, core::Error>;
 
 // Adapts the callback client to co_await. A plain function, not a coroutine: GCC 12 destroys
@@ -236,7 +213,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
       ids.clear();
       for (auto& v : result->invocations) {
         ids.push_back(v.invoke_id);
-        items.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
+        items.push_back(
+            api::toInvocation(options.region_id, std::move(v), options.alert_condition));
       }
       walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
       if (!items.empty()) previous_oldest = items.back().creation_time;
@@ -450,7 +428,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     if (result) {
       for (auto& v : result->invocations) {
         found = found || v.invoke_id == invoke_id;
-        pass.fetched.push_back(toCore(options.region_id, std::move(v), options.alert_condition));
+        pass.fetched.push_back(
+            api::toInvocation(options.region_id, std::move(v), options.alert_condition));
       }
     } else if (result.error().retryable || result.error().kind == core::ErrorKind::kCancelled) {
       return;
@@ -465,23 +444,8 @@ struct RegionPoller::Impl : std::enable_shared_from_this<RegionPoller::Impl> {
     if (stored == region.snapshot().end()) return;
     auto command = store.invocationCommand(options.region_id, invoke_id);
     if (!command) observer.onStateError("poll_commit");
-    core::Invocation gone{options.region_id,
-                          invoke_id,
-                          command ? command->id : "",
-                          command ? command->name : "",
-                          command ? command->type : "",
-                          stored->second.creation_time,
-                          std::string(core::kVanished),
-                          {}};
-    // Every stored instance, so the record is never empty (a watched set can leave only
-    // finished instances): the unfinished ones become Vanished, the others stay as they are.
-    for (const auto& [instance_id, state] : stored->second.instances) {
-      bool done = core::isTerminalInstanceStatus(state.status);
-      gone.instances.push_back(
-          core::InstanceState{.instance_id = instance_id,
-                              .status = done ? state.status : std::string(core::kVanished),
-                              .error_code = state.error_code});
-    }
+    core::Invocation gone = vanishedMarker(options.region_id, invoke_id, stored->second,
+                                           command ? *command : state::Store::Command{});
     pass.fetched.push_back(std::move(gone));
     anomaly("vanished",
             "invocation " + invoke_id + " was unfinished and is no longer listed (" +

@@ -1,0 +1,99 @@
+#include "daemon/app/options.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace swas::app {
+
+poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r) {
+  poller::RegionOptions o;
+  o.region_id = r.region_id;
+  o.watched_instances = {r.instance_ids.begin(), r.instance_ids.end()};
+  o.command_type = r.command_type;
+  o.command_name = r.command_name;
+  o.interval = c.intervalOf(r);
+  o.jitter = c.poll.jitter;
+  o.page_size = c.poll.page_size;
+  o.full_scan_every = std::chrono::duration_cast<std::chrono::seconds>(c.poll.full_scan_every);
+  o.initial_lookback = std::chrono::duration_cast<std::chrono::seconds>(c.poll.initial_lookback);
+  o.retention = std::chrono::duration_cast<std::chrono::seconds>(c.state.retention);
+  o.rate_limit = c.api.rate_limit;
+  o.max_in_flight = c.api.max_in_flight;
+  o.alert_condition = {c.alerts.statuses, c.alerts.error_codes};
+  return o;
+}
+
+metrics::MetricsOptions metricsOptions(const config::Config& c) {
+  metrics::MetricsOptions o{.version = SWAS_VERSION, .revision = SWAS_REVISION};
+  for (const auto& r : c.regions) o.regions.push_back(r.region_id);
+  for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);
+  return o;
+}
+
+config::Duration shortestInterval(const config::Config& c) {
+  config::Duration shortest = c.poll.interval;
+  for (const auto& r : c.regions) shortest = std::min(shortest, c.intervalOf(r));
+  return shortest;
+}
+
+namespace {
+
+// A URL or secret kept in a file, without surrounding whitespace. The contents never reach a log.
+std::expected<std::string, std::string> readSecretFile(const std::string& path,
+                                                       const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected("cannot read " + what + " " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string value = text.str();
+  auto first = value.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::unexpected(what + " " + path + " is empty");
+  value = value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
+  return value;
+}
+
+}  // namespace
+
+std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> makeReceivers(
+    const config::Config& c) {
+  std::vector<std::unique_ptr<alerting::Receiver>> out;
+  std::string external_url = "http://" + c.http.listen;
+  for (const auto& r : c.alerts.receivers) {
+    alerting::ReceiverConfig rc{
+        r.name,    r.type,    r.url,           "",
+        r.headers, r.timeout, r.send_resolved, static_cast<size_t>(r.max_alerts_per_message)};
+    if (!r.url_file.empty()) {
+      auto url = readSecretFile(r.url_file, "receiver " + r.name + " url_file");
+      if (!url) return std::unexpected(url.error());
+      rc.url = *url;
+    }
+    if (!r.hmac_secret_file.empty()) {
+      auto secret = readSecretFile(r.hmac_secret_file, "receiver " + r.name + " hmac_secret_file");
+      if (!secret) return std::unexpected(secret.error());
+      rc.hmac_secret = *secret;
+    }
+    out.push_back(alerting::makeReceiver(std::move(rc), external_url));
+  }
+  return out;
+}
+
+alerting::LifecycleOptions lifecycleOptions(const config::Config& c) {
+  alerting::LifecycleOptions o;
+  for (const auto& r : c.alerts.receivers) o.receivers.push_back({r.name, r.send_resolved});
+  o.resolve_on_success = c.alerts.resolve_on_success;
+  o.resolve_timeout = std::chrono::duration_cast<std::chrono::seconds>(c.alerts.resolve_timeout);
+  return o;
+}
+
+alerting::DeliveryOptions deliveryOptions(const config::Config& c) {
+  alerting::DeliveryOptions o;
+  o.initial_backoff = c.alerts.retry.initial_backoff;
+  o.max_backoff = c.alerts.retry.max_backoff;
+  o.give_up_after = c.alerts.retry.give_up_after;
+  o.retention = std::chrono::duration_cast<std::chrono::seconds>(c.state.retention);
+  return o;
+}
+
+}  // namespace swas::app

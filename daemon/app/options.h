@@ -1,0 +1,30 @@
+#pragma once
+
+// The configuration translated into each module's options (the only place that reads
+// config::Config for them, so nothing below app sees config).
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/alerting/dispatcher.h"
+#include "daemon/alerting/receivers.h"
+#include "daemon/alerting/rules.h"
+#include "daemon/config/config.h"
+#include "daemon/metrics/metrics.h"
+#include "daemon/poller/region_poller.h"
+
+namespace swas::app {
+
+poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r);
+metrics::MetricsOptions metricsOptions(const config::Config& c);
+// The shortest poll interval of any region (health's stuck threshold, the heartbeat).
+config::Duration shortestInterval(const config::Config& c);
+// The receivers, their url_file and hmac_secret_file read; an error names the file.
+std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> makeReceivers(
+    const config::Config& c);
+alerting::LifecycleOptions lifecycleOptions(const config::Config& c);
+alerting::DeliveryOptions deliveryOptions(const config::Config& c);
+
+}  // namespace swas::app

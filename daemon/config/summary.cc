@@ -1,0 +1,53 @@
+// The one-paragraph summary of a configuration that --check-config prints.
+
+#include <string>
+
+#include "daemon/config/config.h"
+
+namespace swas::config {
+
+namespace {
+
+std::string seconds(Duration d) {
+  auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
+}  // namespace
+
+std::string summary(const Config& c) {
+  std::string out = std::to_string(c.regions.size()) + " region(s): ";
+  for (size_t i = 0; i < c.regions.size(); ++i) {
+    const auto& r = c.regions[i];
+    if (i > 0) out += ", ";
+    out += r.region_id + " (" +
+           (r.instance_ids.empty() ? std::string("every instance")
+                                   : std::to_string(r.instance_ids.size()) + " instance(s)") +
+           ", every " + seconds(c.intervalOf(r));
+    if (!r.command_name.empty()) out += ", command " + r.command_name;
+    if (!r.command_type.empty()) out += ", type " + r.command_type;
+    out += ")";
+  }
+  out += "; " + std::to_string(c.alerts.receivers.size()) + " receiver(s)";
+  for (size_t i = 0; i < c.alerts.receivers.size(); ++i) {
+    const auto& r = c.alerts.receivers[i];
+    out += (i == 0 ? ": " : ", ") + r.name + " (" + r.type +
+           (r.hmac_secret_file.empty() ? "" : ", signed") + ")";
+  }
+  const auto& k = c.credentials;
+  std::string credentials =
+      !k.access_key_secret_file.empty() ? "an AccessKey from the configuration, secret in a file"
+      : !k.access_key_secret.empty()    ? "an AccessKey in the configuration"
+      : !k.ecs_ram_role.empty()         ? "the ECS RAM role " + k.ecs_ram_role
+                                : "the default chain (environment, credentials file, ECS RAM role)";
+  out += "; credentials: " + credentials + "; alerting on " +
+         std::to_string(c.alerts.statuses.size()) + " status(es)" +
+         (c.alerts.error_codes ? " and any ErrorCode" : "") + "; state in " + c.state.path +
+         " (kept " +
+         std::to_string(std::chrono::duration_cast<std::chrono::hours>(c.state.retention).count() /
+                        24) +
+         " days); metrics on http://" + c.http.listen + "/metrics.";
+  return out;
+}
+
+}  // namespace swas::config
