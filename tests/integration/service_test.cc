@@ -194,12 +194,19 @@ log:
   EXPECT_TRUE(systemd.saw("STOPPING=1"));
 }
 
-// A port free on 127.0.0.1 now (bound, read, released).
-uint16_t freePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// 127.0.0.1:`port`.
+sockaddr_in loopback(uint16_t port = 0) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+
+// A port free on 127.0.0.1 now (bound, read, released).
+uint16_t freePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = loopback();
   bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -233,9 +240,7 @@ TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
   // Moved to a busy address: /metrics is off. Once it is free, a reload of the same
   // configuration binds it.
   int busy = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = loopback();
   ASSERT_EQ(bind(busy, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(listen(busy, 1), 0);
   socklen_t len = sizeof addr;
@@ -269,11 +274,8 @@ TEST(Service, TheListenersDefencesAreCounted) {
   MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   std::string host_port = daemon.url().substr(std::string("http://").size());
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port =
-      htons(static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
+  sockaddr_in addr =
+      loopback(static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
   std::vector<int> idle;
   for (int i = 0; i < 80; ++i) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
