@@ -49,4 +49,16 @@ core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& 
   return out;
 }
 
+std::vector<core::Invocation> toInvocations(const DescribeCommandInvocationsRequest& request,
+                                            std::vector<CommandInvocation>&& records,
+                                            const core::AlertCondition& alerting) {
+  std::vector<core::Invocation> out;
+  out.reserve(records.size());
+  for (auto& record : records) {
+    if (!request.command_name.empty() && record.command_name != request.command_name) continue;
+    out.push_back(toInvocation(request.region_id, std::move(record), alerting));
+  }
+  return out;
+}
+
 }  // namespace swas::api

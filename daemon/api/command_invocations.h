@@ -88,6 +88,13 @@ ApiCall toApiCall(const DescribeCommandInvocationsRequest& request);
 core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& record,
                               const core::AlertCondition& alerting);
 
+// A page's records as the domain's invocations in the request's region (toInvocation each), with
+// the API's filter quirk undone: CommandName is ignored when InstanceId is set, so records of
+// another command are dropped here, whatever the API did with the filter.
+std::vector<core::Invocation> toInvocations(const DescribeCommandInvocationsRequest& request,
+                                            std::vector<CommandInvocation>&& records,
+                                            const core::AlertCondition& alerting);
+
 struct Region {
   std::string region_id;
   std::string local_name;

@@ -1,6 +1,66 @@
 #include "daemon/poller/paging.h"
 
+#include <algorithm>
+#include <unordered_set>
+
 namespace swas::poller {
+
+bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::time_point now,
+                 std::chrono::seconds full_scan_every, bool order_is_newest_first) {
+  return !cursor.known || !order_is_newest_first || now - cursor.last_full_scan >= full_scan_every;
+}
+
+bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest) {
+  // ISO timestamps of one width compare as strings.
+  std::string bound = previous_oldest;
+  for (const auto& inv : page) {
+    if (!bound.empty() && inv.creation_time > bound) return false;
+    bound = inv.creation_time;
+  }
+  return true;
+}
+
+bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
+                    const std::string& previous_newest, const std::set<std::string>& watched) {
+  if (previous_newest.empty()) return false;
+  return std::any_of(page.begin(), page.end(), [&](const core::Invocation& inv) {
+    if (!inv.finished() || !(inv.creation_time < previous_newest)) return false;
+    bool relevant = watched.empty() ||
+                    std::any_of(inv.instances.begin(), inv.instances.end(),
+                                [&](const auto& i) { return watched.contains(i.instance_id); });
+    if (!relevant) return true;
+    auto it = known.find(inv.invoke_id);
+    return it != known.end() && it->second.finished;
+  });
+}
+
+std::vector<std::string> unseenUnfinished(const std::set<std::string>& unfinished,
+                                          const std::vector<core::Invocation>& seen) {
+  std::unordered_set<std::string_view> ids;
+  for (const auto& inv : seen) ids.insert(inv.invoke_id);
+  std::vector<std::string> out;
+  for (const auto& id : unfinished) {
+    if (!ids.contains(id)) out.push_back(id);
+  }
+  return out;
+}
+
+bool fetchUnfinishedByStatus(size_t unseen) { return unseen > 2 * std::size(kUnfinishedStatuses); }
+
+ListingCost listingCost(int64_t region_total, const std::set<std::string>& watched,
+                        const std::map<std::string, std::set<std::string>>& watched_pairs,
+                        int page_size) {
+  auto pages = [&](int64_t n) { return std::max<int64_t>(1, (n + page_size - 1) / page_size); };
+  ListingCost cost;
+  for (const auto& id : watched) {
+    auto it = watched_pairs.find(id);
+    cost.per_instance_calls +=
+        pages(it == watched_pairs.end() ? 0 : static_cast<int64_t>(it->second.size()));
+  }
+  cost.region_calls = pages(region_total);
+  cost.per_instance = cost.per_instance_calls < cost.region_calls;
+  return cost;
+}
 
 PageStep afterPage(int page, int page_size, const std::vector<std::string>& ids,
                    const std::vector<std::string>& previous_ids, int64_t total) {

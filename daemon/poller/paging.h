@@ -1,11 +1,15 @@
 #pragma once
 
-// Where a walk of pages stops, as pure functions: the end of the list, or the signs of an API
-// answer that would otherwise keep a poll walking for ever.
+// The paging strategy's decisions, as pure functions: whether a poll walks every page, where a
+// walk stops (early, at the end of the list, or at the signs of an API answer that would keep
+// it walking for ever), how unfinished invocations the walk did not reach are fetched, and
+// whether watched instances are listed one by one.
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +19,47 @@
 #include "daemon/state/store.h"
 
 namespace swas::poller {
+
+// A complete walk of every page is due on a cold start, every `full_scan_every`, and whenever the
+// API's order has not been observed to be newest-first.
+bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::time_point now,
+                 std::chrono::seconds full_scan_every, bool order_is_newest_first);
+
+// True when `page` is in newest-first order and continues `previous_oldest` (the CreationTime of
+// the last invocation of the previous page, "" for the first page).
+bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest);
+
+// With pages newest-first, the walk may stop after `page` once it reaches a finished invocation
+// created before `previous_newest` (the newest CreationTime the previous poll saw) that is
+// known finished (one without a watched instance need not be known: it is never stored).
+// Everything after it is older still: the previous poll saw it, and what of it is unfinished is
+// fetched directly. What this cannot see, an invocation that appears in the list only after
+// newer ones were seen, the periodic full walk finds.
+bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
+                    const std::string& previous_newest, const std::set<std::string>& watched);
+
+// Unfinished invocations the store knows (`unfinished`, invoke ids) that a walk did not see:
+// they must be fetched directly. Sorted.
+std::vector<std::string> unseenUnfinished(const std::set<std::string>& unfinished,
+                                          const std::vector<core::Invocation>& seen);
+
+// Fetching `unseen` unfinished invocations costs one call each by InvokeId, or at least three
+// walks by InvocationStatus filter (Pending, Running, Stopping) plus one call for each that
+// finished meanwhile. The filters win when more than twice their three calls are needed.
+inline constexpr std::string_view kUnfinishedStatuses[] = {"Pending", "Running", "Stopping"};
+bool fetchUnfinishedByStatus(size_t unseen);
+
+// With watched instances, a full walk's calls as one list per watched instance (InstanceId
+// filter) against one region-wide list filtered locally, from the counts it observed:
+// `region_total` invocations in the region, `watched_pairs` the invocations per watched instance.
+struct ListingCost {
+  bool per_instance = false;  // the cheaper
+  int64_t per_instance_calls = 0;
+  int64_t region_calls = 0;
+};
+ListingCost listingCost(int64_t region_total, const std::set<std::string>& watched,
+                        const std::map<std::string, std::set<std::string>>& watched_pairs,
+                        int page_size);
 
 // No walk goes beyond this many pages (500,000 invocations at 50 a page), whatever TotalCount
 // says. TotalCount itself may grow during a walk (invocations created meanwhile push the list

@@ -13,7 +13,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/poll_observer.h"
-#include "daemon/poller/schedule.h"
+#include "daemon/poller/region_options.h"
 #include "daemon/state/store.h"
 
 namespace boost::asio {
@@ -21,29 +21,6 @@ class io_context;
 }
 
 namespace swas::poller {
-
-struct RegionOptions {
-  std::string region_id;
-  std::set<std::string> watched_instances;  // empty: all
-  std::string command_type;
-  std::string command_name;
-  Duration interval = std::chrono::seconds(30);
-  double jitter = 0.1;
-  int page_size = 50;
-  // A full walk is diffed and committed every this many invocations, so its memory does not
-  // grow with the region (one chunk at a time, not every page of it).
-  size_t full_walk_chunk = 1000;
-  std::chrono::seconds full_scan_every{3600};
-  std::chrono::seconds initial_lookback{3600};
-  std::chrono::seconds retention{14 * 86400};
-  core::AlertCondition alert_condition;
-  double rate_limit = 10;
-  int max_in_flight = 4;
-  // Retries inside one poll.
-  int max_attempts = 6;
-  Duration backoff_initial = std::chrono::milliseconds(500);
-  Duration backoff_cap = std::chrono::seconds(10);
-};
 
 struct PollOutcome {
   bool ok = false;
@@ -57,9 +34,11 @@ struct PollOutcome {
 // One region's schedule and paging strategy on the shared io_context:
 //  - a full walk of every page on a cold start, every full_scan_every, and whenever the API's
 //    order was not seen to be newest-first;
-//  - otherwise pages newest-first until one holds only known, finished invocations older than
-//    the previous poll's newest, then a direct fetch (by InvokeId) of known unfinished
-//    invocations the walk did not reach.
+//  - otherwise pages newest-first until one reaches a known, finished invocation older than
+//    the previous poll's newest (one call in the steady state), then a direct fetch of the
+//    known unfinished invocations the walk did not reach.
+// The parts: RequestGate (rate, slots, retries), Pager (the paging strategy; its decisions are
+// the pure functions of paging.h), Settler (diff, commit, notify); this class is the schedule.
 // Pages are walked one after another in ascending order, so invocations arriving mid-walk
 // shift items to later pages (seen twice at worst, which the diff absorbs) and none is missed.
 // Each poll's changes, transitions and alerts are committed in one transaction before they

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/api/api_error.h"
+#include "daemon/api/command_invocations.h"
 
 namespace swas::api {
 namespace {
@@ -296,6 +297,42 @@ TEST(ParseMetadataCredentials, ReadsStsTriple) {
   EXPECT_EQ(c->access_key_id, "STS.id");
   EXPECT_EQ(c->expiration, "2026-11-28T22:00:00Z");
   EXPECT_FALSE(parseMetadataCredentials("{"));
+}
+
+}  // namespace
+}  // namespace swas::api
+
+namespace swas::api {
+namespace {
+
+TEST(ToInvocations, CommandNameIsFilteredHereBecauseTheApiIgnoresItWithInstanceId) {
+  auto record = [](std::string id, std::string name) {
+    CommandInvocation r;
+    r.invoke_id = std::move(id);
+    r.command_name = std::move(name);
+    r.invocation_status = "Failed";
+    r.instances.push_back({.instance_id = "i1",
+                           .invocation_status = "Failed",
+                           .output = "out",
+                           .error_info = "info"});
+    r.instances.push_back({.instance_id = "i2", .invocation_status = "Success", .output = "ok"});
+    return r;
+  };
+  DescribeCommandInvocationsRequest request;
+  request.region_id = "cn-hangzhou";
+  request.instance_id = "i1";
+  request.command_name = "deploy";
+  core::AlertCondition alerting;
+  auto out = toInvocations(request, {record("a", "deploy"), record("b", "backup")}, alerting);
+  ASSERT_EQ(out.size(), 1u) << "the record of another command is dropped";
+  EXPECT_EQ(out[0].invoke_id, "a");
+  EXPECT_EQ(out[0].region_id, "cn-hangzhou");
+  ASSERT_EQ(out[0].instances.size(), 2u);
+  EXPECT_EQ(out[0].instances[0].output, "out") << "an alerting instance keeps its Output";
+  EXPECT_EQ(out[0].instances[1].output, "") << "the Output policy drops the rest";
+  request.command_name.clear();
+  EXPECT_EQ(toInvocations(request, {record("a", "deploy"), record("b", "backup")}, alerting).size(),
+            2u);
 }
 
 }  // namespace

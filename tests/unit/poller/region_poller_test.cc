@@ -13,7 +13,9 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/core/time.h"
 #include "daemon/poller/paging.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/small_disk.h"
 
@@ -22,10 +24,11 @@ namespace {
 
 using PageResult = std::expected<api::CommandInvocationPage, core::Error>;
 
-// Answers from a script, one entry per call, on the loop.
+// Answers from a script, one entry per call, on the loop; each call takes `latency` of the
+// fake clock.
 class FakeClient final : public api::SwasClient {
  public:
-  explicit FakeClient(boost::asio::io_context& io) : io_(io) {}
+  FakeClient(boost::asio::io_context& io, testing::FakeClock& clock) : io_(io), clock_(clock) {}
   void describeCommandInvocations(const api::DescribeCommandInvocationsRequest& request,
                                   api::ApiCallback<api::CommandInvocationPage> callback) override {
     requests.push_back(request);
@@ -36,11 +39,7 @@ class FakeClient final : public api::SwasClient {
       answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
       if (!script.empty()) script.pop_front();
     }
-    if (latency.count() > 0) {
-      auto timer = std::make_shared<boost::asio::steady_timer>(io_, latency);
-      timer->async_wait([timer, callback, answer](boost::system::error_code) { callback(answer); });
-      return;
-    }
+    clock_.advance(latency);
     boost::asio::post(io_, [callback, answer] { callback(answer); });
   }
   void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
@@ -48,10 +47,11 @@ class FakeClient final : public api::SwasClient {
   std::deque<PageResult> script;
   std::map<std::string, PageResult> by_id;
   std::vector<api::DescribeCommandInvocationsRequest> requests;
-  std::chrono::milliseconds latency{0};  // before each answer
+  std::chrono::milliseconds latency{100};
 
  private:
   boost::asio::io_context& io_;
+  testing::FakeClock& clock_;
 };
 
 class NoAlerts final : public core::AlertPlanner {
@@ -125,7 +125,7 @@ PageResult apiError(std::string code, bool retryable) {
 
 class RegionPollerTest : public ::testing::Test {
  protected:
-  RegionPollerTest() : client_(io_) {
+  RegionPollerTest() : client_(io_, clock_) {
     std::string path =
         testing::writeTempFile(std::string("poller/") + testing::testName() + ".db", "");
     std::filesystem::remove(path);
@@ -153,12 +153,12 @@ class RegionPollerTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
+  testing::FakeClock clock_;
   FakeClient client_;
   std::unique_ptr<state::Store> store_;
   NullSink sink_;
   NoAlerts planner_;
   CountingObserver observer_;
-  core::SystemClock clock_;
   std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
   RegionOptions options_;
   std::unique_ptr<RegionPoller> poller_;
@@ -229,14 +229,16 @@ TEST_F(RegionPollerTest, EarlyStopOnlyWhileTheOrderIsNewestFirst) {
 
 // A poll that overruns its interval skips the ticks it covered, and says so.
 TEST_F(RegionPollerTest, AnOverrunningPollReportsTheTicksItSkipped) {
-  options_.interval = std::chrono::milliseconds(20);
+  options_.interval = std::chrono::seconds(1);
   options_.jitter = 0;
   rebuild();
-  client_.latency = std::chrono::milliseconds(70);
+  client_.latency = std::chrono::milliseconds(3500);  // of the fake clock
   poller_->start();
-  EXPECT_TRUE(testing::waitFor(io_, [&] { return observer_.skipped_ticks >= 2; }));
+  // Ticks were due at +1, +2 and +3 s; the next is at +4 s, half a second after the poll ended.
+  EXPECT_TRUE(testing::waitFor(io_, [&] { return observer_.skipped_ticks > 0; }));
   poller_->stop();
-  EXPECT_GE(observer_.polls["ok"], 1);
+  EXPECT_EQ(observer_.skipped_ticks, 3);
+  EXPECT_EQ(observer_.polls["ok"], 1);
 }
 
 api::CommandInvocation invocation(std::string id, std::string created, std::string status) {
@@ -246,6 +248,45 @@ api::CommandInvocation invocation(std::string id, std::string created, std::stri
   inv.invocation_status = status;
   inv.instances.push_back({.instance_id = "i1", .invocation_status = status});
   return inv;
+}
+
+// 60 invocations a second apart, newest first, from `newest` (seconds after 12:00:00).
+std::vector<api::CommandInvocation> history(int newest, int count) {
+  std::vector<api::CommandInvocation> out;
+  for (int s = newest; s > newest - count; --s) {
+    auto t = std::chrono::sys_days(std::chrono::year(2026) / 11 / 28) + std::chrono::hours(12) +
+             std::chrono::seconds(s);
+    out.push_back(invocation("t-" + std::to_string(s), core::formatCreationTime(t), "Success"));
+  }
+  return out;
+}
+
+api::CommandInvocationPage pageOf(const std::vector<api::CommandInvocation>& all, int number,
+                                  int size) {
+  api::CommandInvocationPage p;
+  p.total_count = static_cast<int64_t>(all.size());
+  for (size_t i = (number - 1) * size; i < all.size() && i < size_t(number) * size; ++i)
+    p.invocations.push_back(all[i]);
+  return p;
+}
+
+TEST_F(RegionPollerTest, ASteadyPollStopsAtThePageThatReachesTheKnownHistory) {
+  auto before = history(100, 60);
+  client_.script = {pageOf(before, 1, 50), pageOf(before, 2, 50)};
+  ASSERT_TRUE(pollOnce().full_walk);
+  // Two new invocations: page 1 holds them and 48 known ones; page 2 is all known.
+  auto after = history(102, 62);
+  client_.script = {pageOf(after, 1, 50), pageOf(after, 2, 50)};
+  auto outcome = pollOnce();
+  ASSERT_TRUE(outcome.ok) << core::describe(outcome.error);
+  EXPECT_FALSE(outcome.full_walk);
+  EXPECT_EQ(outcome.api_calls, 1) << "everything after a known, finished, older one is older";
+  EXPECT_EQ(sink_.count, 62u);
+  // More new ones than a page holds: the walk goes on until it reaches the history.
+  auto burst = history(160, 120);
+  client_.script = {pageOf(burst, 1, 50), pageOf(burst, 2, 50), pageOf(burst, 3, 50)};
+  EXPECT_EQ(pollOnce().api_calls, 2);
+  EXPECT_EQ(sink_.count, 120u);
 }
 
 TEST_F(RegionPollerTest, ManyUnseenUnfinishedAreFetchedByStatusThenTheRestByInvokeId) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/poller/paging.h"
+
 namespace swas::poller {
 namespace {
 
@@ -86,22 +88,44 @@ TEST(Paging, NewestFirst) {
   EXPECT_FALSE(newestFirst(page, ""));
 }
 
-TEST(Paging, EarlyStopNeedsKnownFinishedAndOlder) {
+TEST(Paging, EarlyStopOnceAPageReachesAKnownFinishedOlderInvocation) {
   state::RegionSnapshot known;
-  state::applyChanges(known, {inv("a", "2026-11-28T12:00:01"), inv("b", "2026-11-28T12:00:00")});
-  std::vector<core::Invocation> page = {inv("a", "2026-11-28T12:00:01"),
-                                        inv("b", "2026-11-28T12:00:00")};
+  state::applyChanges(known, {inv("a", "2026-11-28T12:00:01"), inv("b", "2026-11-28T12:00:00"),
+                              inv("r", "2026-11-28T11:59:00", "Running")});
+  // Steady state: a page of new invocations that reaches the known history stops the walk.
+  std::vector<core::Invocation> page = {inv("new2", "2026-11-28T12:00:07"),
+                                        inv("new1", "2026-11-28T12:00:06"),
+                                        inv("a", "2026-11-28T12:00:01")};
   EXPECT_TRUE(earlyStopAfter(page, known, "2026-11-28T12:00:05", {}));
-  EXPECT_FALSE(earlyStopAfter(page, known, "2026-11-28T12:00:01", {})) << "not older than newest";
+  EXPECT_FALSE(earlyStopAfter(page, known, "2026-11-28T12:00:01", {}))
+      << "created in the previous poll's newest second: a newer one may share it";
   EXPECT_FALSE(earlyStopAfter(page, known, "", {})) << "no previous poll";
-  page.push_back(inv("new", "2026-11-28T11:00:00"));
-  EXPECT_FALSE(earlyStopAfter(page, known, "2026-11-28T12:00:05", {})) << "unknown invocation";
-  page.back() = inv("b", "2026-11-28T12:00:00", "Running");
-  EXPECT_FALSE(earlyStopAfter(page, known, "2026-11-28T12:00:05", {})) << "unfinished";
+  page.pop_back();
+  EXPECT_FALSE(earlyStopAfter(page, known, "2026-11-28T12:00:05", {})) << "all new";
+  EXPECT_FALSE(
+      earlyStopAfter({inv("old", "2026-11-28T11:00:00")}, known, "2026-11-28T12:00:05", {}))
+      << "older but unknown: the previous poll did not see it";
+  EXPECT_FALSE(earlyStopAfter({inv("r", "2026-11-28T11:59:00", "Running")}, known,
+                              "2026-11-28T12:00:05", {}))
+      << "unfinished";
+  EXPECT_FALSE(earlyStopAfter({inv("r", "2026-11-28T11:59:00")}, known, "2026-11-28T12:00:05", {}))
+      << "known, but not known finished: its end must be seen";
+  EXPECT_TRUE(earlyStopAfter({inv("b", "2026-11-28T12:00:00")}, known, "2026-11-28T12:00:01", {}));
   // An invocation on no watched instance need not be known.
   std::vector<core::Invocation> other = {inv("z", "2026-11-28T11:00:00")};
   EXPECT_TRUE(earlyStopAfter(other, known, "2026-11-28T12:00:05", {"i9"}));
   EXPECT_FALSE(earlyStopAfter(other, known, "2026-11-28T12:00:05", {"i1"}));
+}
+
+TEST(Paging, ListingCostPicksTheCheaperListing) {
+  std::map<std::string, std::set<std::string>> pairs{{"i1", {"a", "b"}}, {"i2", {"c"}}};
+  ListingCost few = listingCost(500, {"i1", "i2"}, pairs, 50);
+  EXPECT_TRUE(few.per_instance);
+  EXPECT_EQ(few.per_instance_calls, 2);
+  EXPECT_EQ(few.region_calls, 10);
+  ListingCost many = listingCost(60, {"i1", "i2", "i3"}, pairs, 50);
+  EXPECT_FALSE(many.per_instance) << "3 lists of one page cost more than 2 region pages";
+  EXPECT_EQ(many.per_instance_calls, 3) << "an instance with nothing still costs a call";
 }
 
 TEST(Paging, UnseenUnfinished) {

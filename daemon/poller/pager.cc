@@ -1,0 +1,226 @@
+#include "daemon/poller/pager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "daemon/poller/paging.h"
+
+namespace swas::poller {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+Pager::Pager(asio::io_context& io, RequestGate& gate, Settler& settler, AnomalyLog& anomalies,
+             core::PollObserver& observer, const RegionOptions& options)
+    : io_(io),
+      gate_(gate),
+      settler_(settler),
+      anomalies_(anomalies),
+      observer_(observer),
+      options_(options) {}
+
+Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) const {
+  Pass pass;
+  pass.wall = wall;
+  pass.full = force_full ||
+              fullWalkDue(settler_.cursor(), wall, options_.full_scan_every, order_newest_first_);
+  pass.diff_options.cold_start = !settler_.cursor().known;
+  pass.diff_options.now = wall;
+  pass.diff_options.initial_lookback = options_.initial_lookback;
+  pass.diff_options.watched_instances = options_.watched_instances;
+  pass.diff_options.alert_condition = options_.alert_condition;
+  pass.diff_options.forget_before = wall - options_.retention;
+  return pass;
+}
+
+api::DescribeCommandInvocationsRequest Pager::baseRequest() const {
+  api::DescribeCommandInvocationsRequest r;
+  r.region_id = options_.region_id;
+  r.command_type = options_.command_type;
+  r.command_name = options_.command_name;
+  r.page_size = options_.page_size;
+  return r;
+}
+
+awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
+  if (!per_instance_) {
+    Walk region;
+    if (auto error = co_await walk(baseRequest(), pass.full, region, pass)) co_return error;
+    pass.ordered = region.ordered;
+    if (pass.full) choose(region.total, pass);
+    co_return std::nullopt;
+  }
+  for (const auto& instance : options_.watched_instances) {
+    auto request = baseRequest();
+    request.instance_id = instance;
+    Walk one;
+    if (auto error = co_await walk(request, pass.full, one, pass)) co_return error;
+    pass.ordered = pass.ordered && one.ordered;
+  }
+  if (pass.full) {
+    // One call with PageSize 1 tells the region-wide total, to re-check the choice.
+    auto request = baseRequest();
+    request.page_size = 1;
+    PageResult total = co_await gate_.call(request, pass.calls);
+    if (total) choose(total->total_count.value_or(-1), pass);
+  }
+  co_return std::nullopt;
+}
+
+// Walks one list page by page until its end, or until an early stop is allowed (never with
+// `to_end`). A full walk settles what it fetched every full_walk_chunk invocations.
+awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocationsRequest request,
+                                                  bool to_end, Walk& walk_state, Pass& pass) {
+  std::string previous_oldest;
+  std::vector<std::string> previous_ids, ids;
+  for (int page = 1;; ++page) {
+    request.page_number = page;
+    PageResult result = co_await gate_.call(request, pass.calls);
+    if (!result) co_return result.error();
+    ids.clear();
+    for (const auto& v : result->invocations) ids.push_back(v.invoke_id);
+    auto items =
+        api::toInvocations(request, std::move(result->invocations), options_.alert_condition);
+    walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
+    if (!items.empty()) previous_oldest = items.back().creation_time;
+    bool early = !to_end && order_newest_first_ &&
+                 earlyStopAfter(items, settler_.region().snapshot(),
+                                settler_.cursor().newest_creation, options_.watched_instances);
+    int64_t total = result->total_count.value_or(-1);
+    if (page == 1) walk_state.total = total;
+    PageStep step = afterPage(page, request.page_size, ids, previous_ids, total);
+    if (!step.anomaly.empty()) anomalies_.report("paging", step.anomaly);
+    std::swap(previous_ids, ids);
+    take(std::move(items), pass);
+    if (pass.full && pass.fetched.size() >= options_.full_walk_chunk) {
+      if (auto settled = settler_.settle(pass, false); !settled) co_return settled.error();
+    }
+    if (step.last || early) co_return std::nullopt;
+  }
+}
+
+void Pager::take(std::vector<core::Invocation>&& items, Pass& pass) {
+  for (const auto& inv : items) {
+    if (!misses_.empty()) misses_.erase(inv.invoke_id);  // seen: its misses were not in a row
+    if (!pass.full || options_.watched_instances.empty()) continue;
+    for (const auto& i : inv.instances) {
+      if (options_.watched_instances.contains(i.instance_id))
+        pass.watched_pairs[i.instance_id].insert(inv.invoke_id);
+    }
+  }
+  std::move(items.begin(), items.end(), std::back_inserter(pass.fetched));
+}
+
+void Pager::choose(int64_t region_total, const Pass& pass) {
+  if (options_.watched_instances.empty() || region_total < 0) return;
+  ListingCost cost =
+      listingCost(region_total, options_.watched_instances, pass.watched_pairs, options_.page_size);
+  if (cost.per_instance != per_instance_) {
+    bool use = cost.per_instance;
+    spdlog::info("region={} paging: {} ({} calls per full walk, against {} {})", options_.region_id,
+                 use ? "one list per watched instance" : "one region-wide list filtered locally",
+                 use ? cost.per_instance_calls : cost.region_calls,
+                 use ? cost.region_calls : cost.per_instance_calls,
+                 use ? "region-wide" : "per instance");
+  }
+  per_instance_ = cost.per_instance;
+}
+
+awaitable<std::optional<core::Error>> Pager::fetchUnfinished(Pass& pass) {
+  if (pass.full) co_return std::nullopt;
+  // Many by InvocationStatus filter, then whatever is still missing (it finished meanwhile) by
+  // InvokeId, all at once under the gate.
+  auto missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
+  if (fetchUnfinishedByStatus(missing.size())) {
+    for (std::string_view status : kUnfinishedStatuses) {
+      auto request = baseRequest();
+      request.invocation_status = std::string(status);
+      Walk ignored;
+      if (auto error = co_await walk(request, true, ignored, pass)) co_return error;
+    }
+    missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
+  }
+  std::vector<std::optional<PageResult>> results(missing.size());
+  size_t pending = missing.size();
+  auto done = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+  CallTally& calls = pass.calls;
+  for (size_t i = 0; i < missing.size(); ++i) {
+    auto request = baseRequest();
+    request.invoke_id = missing[i];
+    request.command_type.clear();
+    request.command_name.clear();
+    // The poll waits below for every one of these, so `this` and its locals outlive them.
+    asio::co_spawn(
+        io_,
+        [this, request, i, &results, &calls, &pending, done]() -> awaitable<void> {
+          results[i] = co_await gate_.call(request, calls);
+          if (--pending == 0) done->cancel();
+        },
+        asio::detached);
+  }
+  if (pending > 0) {
+    boost::system::error_code ec;
+    co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  if (gate_.stopping()) co_return core::Error{.kind = core::ErrorKind::kCancelled};
+  for (size_t i = 0; i < missing.size(); ++i) settleFetchById(missing[i], *results[i], pass);
+  co_return std::nullopt;
+}
+
+// The answer to a fetch of one known unfinished invocation by InvokeId. One that no longer
+// finds it (empty, or an error answer about it) never fails the region: after
+// kVanishAfterMisses of them in a row it is given up, marked Vanished (terminal) and counted.
+// Transient failures (throttling, timeouts) are tried again next poll and are no miss.
+void Pager::settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass) {
+  bool found = false;
+  if (result) {
+    for (auto& v : result->invocations) {
+      found = found || v.invoke_id == invoke_id;
+      pass.fetched.push_back(
+          api::toInvocation(options_.region_id, std::move(v), options_.alert_condition));
+    }
+  } else if (result.error().retryable || result.error().kind == core::ErrorKind::kCancelled) {
+    return;
+  }
+  if (found) {
+    misses_.erase(invoke_id);
+    return;
+  }
+  if (++misses_[invoke_id] < kVanishAfterMisses) return;
+  misses_.erase(invoke_id);
+  auto gone = settler_.vanished(invoke_id);
+  if (!gone) return;
+  pass.fetched.push_back(std::move(*gone));
+  anomalies_.report("vanished",
+                    "invocation " + invoke_id + " was unfinished and is no longer listed (" +
+                        (result ? std::string("empty answers") : core::describe(result.error())) +
+                        ", " + std::to_string(kVanishAfterMisses) + " times); marked Vanished");
+}
+
+void Pager::noteOrder(const Pass& pass) {
+  if (pass.full) {
+    if (!pass.ordered && order_newest_first_) observer_.onPagingFallback(options_.region_id);
+    if (!pass.ordered) {
+      spdlog::warn(
+          "region={} the API did not list invocations newest-first; every poll walks every "
+          "page until it does",
+          options_.region_id);
+    }
+    order_newest_first_ = pass.ordered;
+  } else if (!pass.ordered) {
+    order_newest_first_ = false;
+    observer_.onPagingFallback(options_.region_id);
+  }
+}
+
+void Pager::forgetSettledMisses() {
+  const auto& unfinished = settler_.region().unfinished();
+  std::erase_if(misses_, [&](const auto& m) { return !unfinished.contains(m.first); });
+}
+
+}  // namespace swas::poller

@@ -1,0 +1,63 @@
+#pragma once
+
+// The paging strategy of one region, run: which lists a poll walks (the region, or each watched
+// instance), how far (every page, or newest-first until the previous poll's history), and how
+// the known unfinished invocations the walk did not reach are fetched. Its decisions are the
+// pure functions of paging.h; its calls go through the region's RequestGate, and what it
+// fetches is settled by the Settler.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/error.h"
+#include "daemon/core/poll_observer.h"
+#include "daemon/poller/region_options.h"
+#include "daemon/poller/request_gate.h"
+#include "daemon/poller/settle.h"
+
+namespace swas::poller {
+
+class Pager {
+ public:
+  Pager(boost::asio::io_context& io, RequestGate& gate, Settler& settler, AnomalyLog& anomalies,
+        core::PollObserver& observer, const RegionOptions& options);
+
+  // A new poll's pass at wall-clock `wall`: a full walk when forced or due.
+  Pass begin(bool force_full, std::chrono::system_clock::time_point wall) const;
+  // Walks the region's list, or each watched instance's. nullopt on success.
+  boost::asio::awaitable<std::optional<core::Error>> walkLists(Pass& pass);
+  // Fetches the known unfinished invocations the walk did not reach (not after a full walk).
+  boost::asio::awaitable<std::optional<core::Error>> fetchUnfinished(Pass& pass);
+  // What a complete walk showed of the API's order: early stops rely on newest-first.
+  void noteOrder(const Pass& pass);
+  // After a settle: misses of invocations no longer tracked unfinished are forgotten.
+  void forgetSettledMisses();
+
+ private:
+  struct Walk {
+    bool ordered = true;
+    int64_t total = -1;  // TotalCount of the first page
+  };
+  boost::asio::awaitable<std::optional<core::Error>> walk(
+      api::DescribeCommandInvocationsRequest request, bool to_end, Walk& walk_state, Pass& pass);
+  void take(std::vector<core::Invocation>&& items, Pass& pass);
+  void choose(int64_t region_total, const Pass& pass);
+  void settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass);
+  api::DescribeCommandInvocationsRequest baseRequest() const;
+
+  boost::asio::io_context& io_;
+  RequestGate& gate_;
+  Settler& settler_;
+  AnomalyLog& anomalies_;
+  core::PollObserver& observer_;
+  const RegionOptions options_;
+  bool order_newest_first_ = false;  // trusted only once a walk has shown it
+  bool per_instance_ = false;
+  std::map<std::string, int> misses_;  // unfinished invoke id -> empty by-id answers in a row
+};
+
+}  // namespace swas::poller
