@@ -26,6 +26,8 @@ echo "burst..." >&2
 echo "scrape during a full walk..." >&2
 ./build/tests/bench/scrape_bench >"$work/scrape.json"
 
+# The soak's section (make soak) stays as it was.
+soak=$(sed -n '/^## Soak/,$p' "$out" 2>/dev/null || true)
 python3 - "$work" "$cpu" "$(nproc)" "$(git describe --always --dirty)" "$seconds" >"$out" <<'PY'
 import json, sys
 work, cpu, cores, rev, seconds = sys.argv[1:]
@@ -66,4 +68,5 @@ print("|---|---|---|---|")
 for name, figure, target, verdict in rows:
     print(f"| {name} | {figure} | {target} | {verdict} |")
 PY
+if [[ -n "$soak" ]]; then printf '\n%s\n' "$soak" >>"$out"; fi
 cat "$out"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The layering rule as a test: each module of daemon/ may include only the modules listed for
 # it. poller never sees metrics, alerting, config or app; nothing below app sees config.
-# alerting uses util (hashing, HMAC) instead of api. config still reaches api for the
-# environment lookup and the credential and signature settings; issue 13 moves those.
+# alerting and config use util (hashing, HMAC, the environment, secret files) instead of api.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 declare -A allowed=(
@@ -14,7 +13,7 @@ declare -A allowed=(
   [poller]="core api state"
   [metrics]="core http"
   [alerting]="core http state util"
-  [config]="core http api"
+  [config]="core http util"
   [app]="core util http state api poller metrics alerting config"
 )
 failed=0

@@ -124,65 +124,75 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       });
     }
     if (rows->empty()) return;
-    auto now = clock.now();
-    int64_t now_ms = core::unixMillis(now);
-    // Given up: older than give_up_after.
+    int64_t now_ms = core::unixMillis(clock.now());
+    if (dropExpired(w, *rows, now_ms)) return;
+    auto message = compose(w, *rows, now_ms);
+    if (!message) return;
+    if (!draining && rows->front().next_attempt_at > now_ms) {
+      wait(w, milliseconds(rows->front().next_attempt_at - now_ms));
+      return;
+    }
+    send(w, std::move(*message));
+  }
+
+  // Gives up on the notifications older than give_up_after; true when there were any (the
+  // pump goes on from the loop) or removing them failed.
+  bool dropExpired(Worker& w, const std::vector<state::PendingNotification>& rows, int64_t now_ms) {
     std::vector<state::PendingNotification> expired;
-    for (const auto& r : *rows) {
+    for (const auto& r : rows) {
       if (r.notification.created_ms + options.give_up_after.count() <= now_ms) {
         expired.push_back(r);
       }
     }
-    if (!expired.empty()) {
-      auto removed =
-          store.updateNotifications(idsOf(expired), {state::NotificationUpdate::kRemove});
-      if (!removed) {
-        storageFailed(w, "drop expired notifications from the outbox", removed.error());
-        return;
-      }
-      storageOk(w);
-      observer.onNotifications(w.name(), core::kDropped, static_cast<int>(expired.size()));
-      spdlog::error(
-          "alerts: receiver={} gave up on {} notification(s) after {}s of failed "
-          "delivery; last error: {}",
-          w.name(), expired.size(), options.give_up_after.count() / 1000,
-          w.last_error.empty() ? "none" : w.last_error);
-      publishQueue();
-      asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
-      return;
+    if (expired.empty()) return false;
+    auto removed = store.updateNotifications(idsOf(expired), {state::NotificationUpdate::kRemove});
+    if (!removed) {
+      storageFailed(w, "drop expired notifications from the outbox", removed.error());
+      return true;
     }
-    // The message: the one already composed at its first attempt, else the oldest
-    // notifications gathered within one window, at most maxPerMessage.
+    storageOk(w);
+    observer.onNotifications(w.name(), core::kDropped, static_cast<int>(expired.size()));
+    spdlog::error(
+        "alerts: receiver={} gave up on {} notification(s) after {}s of failed delivery; last "
+        "error: {}",
+        w.name(), expired.size(), options.give_up_after.count() / 1000,
+        w.last_error.empty() ? "none" : w.last_error);
+    publishQueue();
+    asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
+    return true;
+  }
+
+  // The next message: the one already composed at its first attempt, else the oldest
+  // notifications gathered within one window, at most maxPerMessage (assigned a message id in
+  // the outbox). nullopt while the window is open (a wake-up is set) or when the outbox failed.
+  std::optional<std::vector<state::PendingNotification>> compose(
+      Worker& w, const std::vector<state::PendingNotification>& rows, int64_t now_ms) {
     std::vector<state::PendingNotification> message;
-    const auto& first = rows->front();
+    const auto& first = rows.front();
     if (first.message_id) {
-      for (const auto& r : *rows) {
+      for (const auto& r : rows) {
         if (r.message_id != first.message_id) break;
         message.push_back(r);
       }
-    } else {
-      int64_t ready_at = first.notification.created_ms + options.gather.count();
-      if (!draining && ready_at > now_ms && rows->size() < w.receiver->maxPerMessage()) {
-        wait(w, milliseconds(ready_at - now_ms));
-        return;
-      }
-      for (const auto& r : *rows) {
-        if (r.message_id || message.size() >= w.receiver->maxPerMessage()) break;
-        message.push_back(r);
-      }
-      auto assigned = store.updateNotifications(
-          idsOf(message), {state::NotificationUpdate::kAssign, message.front().id});
-      if (!assigned) {
-        storageFailed(w, "compose a message in the outbox", assigned.error());
-        return;
-      }
-      storageOk(w);
+      return message;
     }
-    if (!draining && first.next_attempt_at > now_ms) {
-      wait(w, milliseconds(first.next_attempt_at - now_ms));
-      return;
+    int64_t ready_at = first.notification.created_ms + options.gather.count();
+    if (!draining && ready_at > now_ms && rows.size() < w.receiver->maxPerMessage()) {
+      wait(w, milliseconds(ready_at - now_ms));
+      return std::nullopt;
     }
-    send(w, std::move(message));
+    for (const auto& r : rows) {
+      if (r.message_id || message.size() >= w.receiver->maxPerMessage()) break;
+      message.push_back(r);
+    }
+    auto assigned = store.updateNotifications(
+        idsOf(message), {state::NotificationUpdate::kAssign, message.front().id});
+    if (!assigned) {
+      storageFailed(w, "compose a message in the outbox", assigned.error());
+      return std::nullopt;
+    }
+    storageOk(w);
+    return message;
   }
 
   void send(Worker& w, std::vector<state::PendingNotification> message) {

@@ -23,16 +23,6 @@ std::string trimmed(std::string text) {
   return text.substr(start);
 }
 
-std::expected<std::string, std::string> readSecretFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected("cannot read " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string value = trimmed(buffer.str());
-  if (value.empty()) return std::unexpected(path + " is empty");
-  return value;
-}
-
 }  // namespace
 
 std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile) {
@@ -217,14 +207,6 @@ void EcsRamRoleProvider::complete(
   }
 }
 
-EnvLookup processEnvironment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (!value || !*value) return std::nullopt;
-    return std::string(value);
-  };
-}
-
 std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentialsProvider(
     const CredentialsSettings& settings, const EnvLookup& env, http::HttpClient& http,
     const core::Clock& clock) {
@@ -251,7 +233,7 @@ std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentials
     }
     std::string secret = settings.access_key_secret;
     if (!settings.access_key_secret_file.empty()) {
-      auto read = readSecretFile(settings.access_key_secret_file);
+      auto read = util::readSecretFile(settings.access_key_secret_file, "access_key_secret_file");
       if (!read) return std::unexpected("credentials: " + read.error());
       secret = *read;
     }

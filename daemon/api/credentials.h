@@ -11,8 +11,10 @@
 
 #include "daemon/api/request_signer.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/credentials_settings.h"
 #include "daemon/core/error.h"
 #include "daemon/http/http_client.h"
+#include "daemon/util/env.h"
 
 namespace swas::api {
 
@@ -88,23 +90,14 @@ class EcsRamRoleProvider final : public CredentialsProvider {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// The `credentials` section of the configuration.
-struct CredentialsSettings {
-  std::string access_key_id;
-  std::string access_key_secret;
-  std::string access_key_secret_file;
-  std::string security_token;
-  std::string ecs_ram_role;
-  std::string metadata_endpoint = "http://100.100.100.200";
-};
+using core::CredentialsSettings;
 
 // One profile's `key = value` lines of a credentials file (INI), or nullopt without that
 // [profile] section. Comments (# ;) and lines without '=' are skipped.
 using IniSection = std::vector<std::pair<std::string, std::string>>;
 std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile);
 
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
-EnvLookup processEnvironment();
+using util::EnvLookup;
 
 // The contract's order: the config's own keys; else the default chain of environment variables
 // (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN), the credentials file

@@ -7,6 +7,7 @@
 #include "daemon/api/percent_encoding.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/error.h"
+#include "daemon/http/endpoint.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::api {
@@ -24,17 +25,9 @@ struct ApiCall {
   Params params;
 };
 
-// Where a call goes: "https" or "http", and the host exactly as sent (with ":port" if any).
-struct Endpoint {
-  std::string scheme = "https";
-  std::string host;
-};
-
-// Parses "https://swas.cn-hangzhou.aliyuncs.com" or "http://127.0.0.1:8080" (a path is refused).
-std::expected<Endpoint, std::string> parseEndpoint(std::string_view url);
-
-// Replaces every "{region_id}" in the template.
-std::string endpointForRegion(std::string_view url_template, std::string_view region_id);
+using http::Endpoint;
+using http::endpointForRegion;
+using http::parseEndpoint;
 
 struct SignOptions {
   SignatureVersion version = SignatureVersion::kV3;

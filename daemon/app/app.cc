@@ -66,7 +66,7 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
     err << "swas-invocation-monitor: --log-level must be trace, debug, info, warn or error\n";
     return 2;
   }
-  api::EnvLookup env = api::processEnvironment();
+  util::EnvLookup env = util::processEnvironment();
   auto config = config::loadConfig(args.config, env);
   if (!config) {
     for (const auto& problem : config.error()) err << problem << "\n";

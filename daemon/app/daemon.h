@@ -15,7 +15,7 @@ namespace swas::app {
 class Daemon {
  public:
   // `config_path` is re-read on SIGHUP.
-  Daemon(config::Config config, api::EnvLookup env, std::string config_path);
+  Daemon(config::Config config, util::EnvLookup env, std::string config_path);
   ~Daemon();
 
   // Opens the store and the credentials, builds one poller per region. The message names what

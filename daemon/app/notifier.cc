@@ -10,7 +10,7 @@
 
 namespace swas::app {
 
-Notifier::Notifier(const api::EnvLookup& env) {
+Notifier::Notifier(const util::EnvLookup& env) {
   std::string path = env("NOTIFY_SOCKET").value_or("");
   if (path.empty() || (path[0] != '/' && path[0] != '@') ||
       path.size() >= sizeof(sockaddr_un{}.sun_path)) {

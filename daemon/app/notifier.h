@@ -13,7 +13,7 @@ namespace swas::app {
 
 class Notifier {
  public:
-  explicit Notifier(const api::EnvLookup& env);
+  explicit Notifier(const util::EnvLookup& env);
   ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/util/env.h"
+
 namespace swas::app {
 
 poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r) {
@@ -32,29 +34,21 @@ metrics::MetricsOptions metricsOptions(const config::Config& c) {
   return o;
 }
 
+std::string userAgent() { return std::string("swas-invocation-monitor/") + SWAS_VERSION; }
+
+api::SwasClientOptions clientOptions(const config::Config& c) {
+  return {.endpoint = c.api.endpoint,
+          .signature = c.api.signature == config::Signature::kV1 ? api::SignatureVersion::kV1
+                                                                 : api::SignatureVersion::kV3,
+          .timeout = c.api.timeout,
+          .user_agent = userAgent()};
+}
+
 config::Duration shortestInterval(const config::Config& c) {
   config::Duration shortest = c.poll.interval;
   for (const auto& r : c.regions) shortest = std::min(shortest, c.intervalOf(r));
   return shortest;
 }
-
-namespace {
-
-// A URL or secret kept in a file, without surrounding whitespace. The contents never reach a log.
-std::expected<std::string, std::string> readSecretFile(const std::string& path,
-                                                       const std::string& what) {
-  std::ifstream in(path);
-  if (!in) return std::unexpected("cannot read " + what + " " + path + ": " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string value = text.str();
-  auto first = value.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return std::unexpected(what + " " + path + " is empty");
-  value = value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
-  return value;
-}
-
-}  // namespace
 
 std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> makeReceivers(
     const config::Config& c) {
@@ -65,12 +59,13 @@ std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> mak
         r.name,    r.type,    r.url,           "",
         r.headers, r.timeout, r.send_resolved, static_cast<size_t>(r.max_alerts_per_message)};
     if (!r.url_file.empty()) {
-      auto url = readSecretFile(r.url_file, "receiver " + r.name + " url_file");
+      auto url = util::readSecretFile(r.url_file, "receiver " + r.name + " url_file");
       if (!url) return std::unexpected(url.error());
       rc.url = *url;
     }
     if (!r.hmac_secret_file.empty()) {
-      auto secret = readSecretFile(r.hmac_secret_file, "receiver " + r.name + " hmac_secret_file");
+      auto secret =
+          util::readSecretFile(r.hmac_secret_file, "receiver " + r.name + " hmac_secret_file");
       if (!secret) return std::unexpected(secret.error());
       rc.hmac_secret = *secret;
     }

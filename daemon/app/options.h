@@ -11,6 +11,7 @@
 #include "daemon/alerting/dispatcher.h"
 #include "daemon/alerting/receivers.h"
 #include "daemon/alerting/rules.h"
+#include "daemon/api/swas_client.h"
 #include "daemon/config/config.h"
 #include "daemon/metrics/metrics.h"
 #include "daemon/poller/region_poller.h"
@@ -19,6 +20,9 @@ namespace swas::app {
 
 poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r);
 metrics::MetricsOptions metricsOptions(const config::Config& c);
+api::SwasClientOptions clientOptions(const config::Config& c);
+// "swas-invocation-monitor/VERSION", on every HTTP request the daemon makes.
+std::string userAgent();
 // The shortest poll interval of any region (health's stuck threshold, the heartbeat).
 config::Duration shortestInterval(const config::Config& c);
 // The receivers, their url_file and hmac_secret_file read; an error names the file.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "daemon/core/invocation.h"
+#include "daemon/http/endpoint.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::config {
@@ -34,7 +35,7 @@ size_t editDistance(const std::string& a, const std::string& b) {
 
 class Parser {
  public:
-  Parser(std::string name, const api::EnvLookup& env) : name_(std::move(name)), env_(env) {}
+  Parser(std::string name, const util::EnvLookup& env) : name_(std::move(name)), env_(env) {}
 
   Problems problems;
 
@@ -210,10 +211,10 @@ class Parser {
 
  private:
   std::string name_;
-  const api::EnvLookup& env_;
+  const util::EnvLookup& env_;
 };
 
-void parseCredentials(Parser& p, const YAML::Node& node, api::CredentialsSettings& c) {
+void parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
   if (!p.isMap(node, "credentials")) return;
   p.checkKeys(node,
               {"access_key_id", "access_key_secret", "access_key_secret_file", "security_token",
@@ -234,13 +235,13 @@ void parseApi(Parser& p, const YAML::Node& node, ApiSettings& a) {
   if (!p.isMap(node, "api")) return;
   p.checkKeys(node, {"endpoint", "signature", "timeout", "rate_limit", "max_in_flight"}, "api");
   p.str(node, "endpoint", a.endpoint);
-  if (auto ep = api::parseEndpoint(api::endpointForRegion(a.endpoint, "cn-hangzhou")); !ep) {
+  if (auto ep = http::parseEndpoint(http::endpointForRegion(a.endpoint, "cn-hangzhou")); !ep) {
     p.problem(node["endpoint"] ? node["endpoint"] : node, "api.endpoint: " + ep.error());
   }
   std::string signature;
   p.str(node, "signature", signature);
   if (signature == "v1")
-    a.signature = api::SignatureVersion::kV1;
+    a.signature = Signature::kV1;
   else if (!signature.empty() && signature != "v3")
     p.problem(node["signature"], "api.signature must be v3 or v1");
   p.dur(node, "timeout", a.timeout);
@@ -390,7 +391,7 @@ std::optional<Duration> parseDuration(const std::string& text) {
 }
 
 std::expected<Config, Problems> parseConfig(const std::string& text, const std::string& name,
-                                            const api::EnvLookup& env) {
+                                            const util::EnvLookup& env) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -440,7 +441,7 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   return c;
 }
 
-std::expected<Config, Problems> loadConfig(const std::string& path, const api::EnvLookup& env) {
+std::expected<Config, Problems> loadConfig(const std::string& path, const util::EnvLookup& env) {
   std::ifstream in(path);
   if (!in) return std::unexpected(Problems{path + ":1:1: cannot read the configuration file"});
   std::stringstream text;

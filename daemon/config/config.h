@@ -10,16 +10,19 @@
 #include <string>
 #include <vector>
 
-#include "daemon/api/credentials.h"
-#include "daemon/api/signer.h"
+#include "daemon/core/credentials_settings.h"
+#include "daemon/util/env.h"
 
 namespace swas::config {
 
 using Duration = std::chrono::milliseconds;
 
+// The signature version of API calls (api.signature).
+enum class Signature { kV3, kV1 };
+
 struct ApiSettings {
   std::string endpoint = "https://swas.{region_id}.aliyuncs.com";
-  api::SignatureVersion signature = api::SignatureVersion::kV3;
+  Signature signature = Signature::kV3;
   Duration timeout = std::chrono::seconds(10);
   double rate_limit = 10;
   int max_in_flight = 4;
@@ -83,7 +86,7 @@ struct LogSettings {
 };
 
 struct Config {
-  api::CredentialsSettings credentials;
+  core::CredentialsSettings credentials;
   ApiSettings api;
   PollSettings poll;
   std::vector<RegionSettings> regions;
@@ -106,9 +109,9 @@ using Problems = std::vector<std::string>;
 // state and listener. Never a secret, nor a receiver's URL (it may carry a token).
 std::string summary(const Config& config);
 
-std::expected<Config, Problems> loadConfig(const std::string& path, const api::EnvLookup& env);
+std::expected<Config, Problems> loadConfig(const std::string& path, const util::EnvLookup& env);
 std::expected<Config, Problems> parseConfig(const std::string& text, const std::string& name,
-                                            const api::EnvLookup& env);
+                                            const util::EnvLookup& env);
 
 // "500ms", "30s", "5m", "2h", "14d"; nullopt without a unit or on junk.
 std::optional<Duration> parseDuration(const std::string& text);

@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  swas::api::EnvLookup env = [](std::string_view name) -> std::optional<std::string> {
+  swas::util::EnvLookup env = [](std::string_view name) -> std::optional<std::string> {
     if (name == "SWAS_FUZZ") return "30s";
     return std::nullopt;
   };

@@ -13,7 +13,7 @@ namespace {
 
 using namespace std::chrono;
 
-api::EnvLookup env(std::map<std::string, std::string> vars = {}) {
+util::EnvLookup env(std::map<std::string, std::string> vars = {}) {
   return [vars](std::string_view name) -> std::optional<std::string> {
     auto it = vars.find(std::string(name));
     if (it == vars.end()) return std::nullopt;
@@ -71,7 +71,7 @@ TEST(Config, DefaultsFromTheContract) {
   auto c = parseConfig("regions:\n  - region_id: cn-hangzhou\n", "f.yaml", env());
   ASSERT_TRUE(c);
   EXPECT_EQ(c->api.endpoint, "https://swas.{region_id}.aliyuncs.com");
-  EXPECT_EQ(c->api.signature, api::SignatureVersion::kV3);
+  EXPECT_EQ(c->api.signature, Signature::kV3);
   EXPECT_EQ(c->api.timeout, seconds(10));
   EXPECT_EQ(c->api.rate_limit, 10);
   EXPECT_EQ(c->api.max_in_flight, 4);

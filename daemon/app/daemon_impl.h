@@ -1,0 +1,101 @@
+#pragma once
+
+// Daemon's parts (private to app): the long-lived objects, the current runtime and the run loop.
+
+#include <prometheus/registry.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/app/daemon.h"
+#include "daemon/app/notifier.h"
+#include "daemon/app/options.h"
+#include "daemon/app/runtime.h"
+#include "daemon/metrics/endpoint.h"
+
+namespace swas::app {
+namespace asio = boost::asio;
+
+struct Daemon::Impl {
+  Impl(config::Config c, util::EnvLookup e, std::string path)
+      : config_path(std::move(path)),
+        env(std::move(e)),
+        random(core::makeRandom()),
+        http(io, {.user_agent = userAgent(),
+                  .max_connections_per_host = std::max<long>(2, c.api.max_in_flight)}),
+        health(clock, 3 * shortestInterval(c)),
+        metrics(registry, clock, metricsOptions(c)),
+        endpoint(registry, health),
+        notifier(env),
+        initial(std::move(c)) {}
+
+  RuntimeDeps deps() {
+    return {io, clock, *random, http, env, *store, metrics, unrecorded, *external_sink};
+  }
+
+  // What the /metrics listener had to close or refuse since the last look, as counters.
+  void exportServerStats() {
+    http::ServerStats now = endpoint.serverStats();
+    auto add = [&](std::string_view reason, uint64_t value, uint64_t& seen) {
+      if (value > seen) metrics.onHttpConnectionsClosed(reason, value - seen);
+      seen = value;
+    };
+    add("evicted", now.evicted, server_seen.evicted);
+    add("refused", now.refused, server_seen.refused);
+    add("timed_out", now.timed_out, server_seen.timed_out);
+    add("too_large", now.too_large, server_seen.too_large);
+    add("accept_error", now.accept_errors, server_seen.accept_errors);
+  }
+
+  // The parts that outlive runtimes follow the configuration: series, readiness, log level.
+  void follow(const config::Config& config) {
+    std::vector<std::string> regions, receivers;
+    for (const auto& r : config.regions) regions.push_back(r.region_id);
+    for (const auto& r : config.alerts.receivers) receivers.push_back(r.name);
+    metrics.follow(regions, receivers);
+    health.follow(regions, 3 * shortestInterval(config));
+  }
+
+  std::string config_path;
+  util::EnvLookup env;
+  asio::io_context io;
+  core::SystemClock clock;
+  std::unique_ptr<core::Random> random;
+  http::CurlHttpClient http;
+  prometheus::Registry registry;
+  metrics::Health health;
+  metrics::Metrics metrics;
+  metrics::Endpoint endpoint;
+  Notifier notifier;
+  config::Config initial;  // until init() builds the first runtime
+  std::string log_level_override;
+  core::TransitionSink* external_sink = nullptr;
+  std::unique_ptr<state::Store> store;
+  alerting::UnrecordedOutcomes unrecorded;  // outlives runtimes, like the store
+  http::ServerStats server_seen;            // of the endpoint's listener, already exported
+  std::unique_ptr<Runtime> rt;
+
+  // The run loop: the heartbeat, SIGHUP reloads and a graceful stop (daemon_loop.cc).
+  int run();
+  void beat();
+  config::Duration beatEvery();
+  void whenIdle(std::function<void()> then);
+  void waitForHangup();
+  void reload();
+  void apply(config::Config next);
+  void waitForStop();
+  void stop(int signal);
+
+  std::optional<asio::steady_timer> heartbeat, deadline, idle_check;
+  std::optional<asio::signal_set> stop_signals, hangup;
+  bool stopping = false;
+  bool reloading = false;
+  std::string last_status;
+};
+
+}  // namespace swas::app

@@ -1,0 +1,189 @@
+// The run loop of the daemon: the heartbeat, SIGHUP reloads and a graceful stop, each a method
+// of Daemon::Impl. Everything runs on the one event loop.
+#include <spdlog/spdlog.h>
+
+#include "daemon/app/daemon_impl.h"
+#include "daemon/app/logging.h"
+
+namespace swas::app {
+namespace {
+
+constexpr auto kShutdownBudget = std::chrono::seconds(10);
+
+}  // namespace
+
+int Daemon::Impl::run() {
+  auto serving = endpoint.start(rt->config.http.listen);
+  if (!serving) {
+    spdlog::error("cannot serve /metrics: {}; set http.listen to a free HOST:PORT",
+                  serving.error());
+    return 1;
+  }
+  spdlog::info("serving /metrics, /healthz and /readyz on http://{}", *serving);
+  rt->start();
+  notifier.ready(rt->summary());
+  heartbeat.emplace(io);
+  deadline.emplace(io);
+  idle_check.emplace(io);
+  stop_signals.emplace(io, SIGTERM, SIGINT);
+  hangup.emplace(io, SIGHUP);
+  beat();
+  waitForHangup();
+  waitForStop();
+  io.run();
+  rt->stop();
+  endpoint.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+// Often enough for the watchdog and for readiness to follow the shortest poll interval.
+config::Duration Daemon::Impl::beatEvery() {
+  auto every = std::clamp<config::Duration>(shortestInterval(rt->config) / 4,
+                                            std::chrono::milliseconds(10), std::chrono::seconds(1));
+  if (auto wd = notifier.watchdogEvery()) {
+    every = std::min(every, std::chrono::duration_cast<config::Duration>(*wd));
+  }
+  return every;
+}
+
+// Proves the loop turns (/healthz, the systemd watchdog) and publishes each region's readiness,
+// the state's health, the counters read from other parts, and the status line.
+void Daemon::Impl::beat() {
+  health.beat();
+  notifier.watchdog();
+  for (const auto& p : rt->pollers) {
+    std::string reason =
+        p->downReason().empty() ? "first poll in progress" : "last poll failed: " + p->downReason();
+    health.setRegion(p->regionId(), p->completedOnePoll(), reason);
+  }
+  health.setProblem("state", rt->dispatcher->storageProblem());
+  if (uint64_t failures = rt->credentials->refreshFailures();
+      failures > rt->credential_failures_seen) {
+    metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);
+    rt->credential_failures_seen = failures;
+  }
+  exportServerStats();
+  if (std::string status = rt->summary(); status != last_status) {
+    notifier.status(status);
+    last_status = status;
+  }
+  heartbeat->expires_after(beatEvery());
+  heartbeat->async_wait([this](boost::system::error_code ec) {
+    if (!ec) beat();
+  });
+}
+
+// Calls `then` once nothing is in flight (polls, deliveries), checking every 20 ms. Never
+// synchronously: handlers that stop() cancelled must run before anything is torn down.
+void Daemon::Impl::whenIdle(std::function<void()> then) {
+  idle_check->expires_after(std::chrono::milliseconds(20));
+  idle_check->async_wait([this, then = std::move(then)](boost::system::error_code ec) mutable {
+    if (ec) return;
+    if (rt->busy()) {
+      whenIdle(std::move(then));
+    } else {
+      then();
+    }
+  });
+}
+
+void Daemon::Impl::waitForHangup() {
+  hangup->async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    if (reloading) {
+      spdlog::warn("SIGHUP: a reload is already in progress");
+    } else {
+      spdlog::info("SIGHUP: reloading {}", config_path);
+      reload();
+    }
+    waitForHangup();
+  });
+}
+
+// Re-reads the configuration; a bad one is logged and the running one stays.
+void Daemon::Impl::reload() {
+  auto next = config::loadConfig(config_path, env);
+  if (!next) {
+    spdlog::error("SIGHUP: {} has {} problem(s); still running the previous configuration:",
+                  config_path, next.error().size());
+    for (const auto& problem : next.error()) spdlog::error("  {}", problem);
+    return;
+  }
+  for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
+  if (next->state.path != rt->config.state.path) {
+    spdlog::error(
+        "SIGHUP: state.path changed ({} -> {}); that takes a restart. Still running the "
+        "previous configuration",
+        rt->config.state.path, next->state.path);
+    return;
+  }
+  reloading = true;
+  notifier.reloading();
+  rt->stop();
+  // In-flight polls and deliveries finish first: they hold the runtime being replaced.
+  whenIdle([this, next = std::move(*next)]() mutable { apply(std::move(next)); });
+}
+
+// Replaces the runtime with one built from `next`, or rebuilds the previous one when `next`
+// cannot be built; moves the /metrics listener when its address changed.
+void Daemon::Impl::apply(config::Config next) {
+  reloading = false;
+  if (stopping) return;
+  config::Config previous = rt->config;
+  rt.reset();
+  auto built = buildRuntime(next, deps());
+  if (!built) {
+    spdlog::error("SIGHUP: cannot apply {}: {}; still running the previous configuration",
+                  config_path, built.error());
+    built = buildRuntime(previous, deps());
+    if (!built) {
+      spdlog::critical("cannot rebuild the previous configuration either: {}", built.error());
+      io.stop();
+      return;
+    }
+  } else if (next.http.listen != previous.http.listen || !endpoint.serving()) {
+    // Moved, or off since an earlier reload's address was busy: bind (again).
+    endpoint.stop();
+    auto bound = endpoint.start(next.http.listen);
+    if (!bound) {
+      spdlog::error("SIGHUP: {}; /metrics stays off until a reload with a free address",
+                    bound.error());
+    } else {
+      spdlog::info("serving /metrics, /healthz and /readyz on http://{}", *bound);
+    }
+  }
+  rt = std::move(*built);
+  follow(rt->config);
+  if (log_level_override.empty()) spdlog::set_level(spdlog::level::from_str(rt->config.log.level));
+  setLogFormat(rt->config.log.format);
+  rt->start();
+  spdlog::info("reloaded {}: {}", config_path, rt->summary());
+  notifier.ready(rt->summary());
+}
+
+void Daemon::Impl::waitForStop() {
+  stop_signals->async_wait([this](boost::system::error_code ec, int signal) {
+    if (!ec) stop(signal);
+  });
+}
+
+// Polls in flight may finish (their results are committed), and pending notifications get one
+// last attempt, within the budget.
+void Daemon::Impl::stop(int signal) {
+  spdlog::info("signal {}: stopping", signal);
+  stopping = true;
+  notifier.stopping();
+  for (auto& p : rt->pollers) p->stop();
+  hangup->cancel();
+  heartbeat->cancel();
+  rt->dispatcher->drain();
+  deadline->expires_after(kShutdownBudget);
+  deadline->async_wait([this](boost::system::error_code) {
+    http.cancelAll();
+    io.stop();
+  });
+  whenIdle([this] { io.stop(); });
+}
+
+}  // namespace swas::app

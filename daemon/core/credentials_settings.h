@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace swas::core {
+
+// Where the API credentials come from: the `credentials` section of the configuration, as the
+// credentials chain (api::makeCredentialsProvider) reads it.
+struct CredentialsSettings {
+  std::string access_key_id;
+  std::string access_key_secret;
+  std::string access_key_secret_file;
+  std::string security_token;
+  std::string ecs_ram_role;
+  std::string metadata_endpoint = "http://100.100.100.200";
+};
+
+}  // namespace swas::core
