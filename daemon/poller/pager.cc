@@ -49,8 +49,9 @@ api::DescribeCommandInvocationsRequest Pager::baseRequest() const {
 
 awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
   if (!per_instance_) {
-    Walk region;
-    if (auto error = co_await walk(baseRequest(), pass.full, region, pass)) co_return error;
+    Walk region = listWalk("", pass);
+    if (auto error = co_await walk(baseRequest(), region, pass)) co_return error;
+    pass.list_newest[""] = region.newest;
     pass.ordered = region.ordered;
     if (pass.full) choose(region.total, pass);
     co_return std::nullopt;
@@ -58,8 +59,9 @@ awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
   for (const auto& instance : options_.watched_instances) {
     auto request = baseRequest();
     request.instance_id = instance;
-    Walk one;
-    if (auto error = co_await walk(request, pass.full, one, pass)) co_return error;
+    Walk one = listWalk(instance, pass);
+    if (auto error = co_await walk(request, one, pass)) co_return error;
+    pass.list_newest[instance] = one.newest;
     pass.ordered = pass.ordered && one.ordered;
   }
   if (pass.full) {
@@ -72,10 +74,17 @@ awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
   co_return std::nullopt;
 }
 
-// Walks one list page by page until its end, or until an early stop is allowed (never with
-// `to_end`). A full walk settles what it fetched every full_walk_chunk invocations.
+Pager::Walk Pager::listWalk(const std::string& key, const Pass& pass) const {
+  Walk w;
+  if (pass.full || !order_newest_first_) return w;
+  if (auto it = list_newest_.find(key); it != list_newest_.end()) w.bound = it->second;
+  return w;
+}
+
+// Walks one list page by page until its end, or until an early stop is allowed (a bound).
+// A full walk settles what it fetched every full_walk_chunk invocations.
 awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocationsRequest request,
-                                                  bool to_end, Walk& walk_state, Pass& pass) {
+                                                  Walk& walk_state, Pass& pass) {
   std::string previous_oldest;
   std::vector<std::string> previous_ids, ids;
   for (int page = 1;; ++page) {
@@ -88,9 +97,10 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
         api::toInvocations(request, std::move(result->invocations), options_.alert_condition);
     walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
     if (!items.empty()) previous_oldest = items.back().creation_time;
-    bool early = !to_end && order_newest_first_ &&
-                 earlyStopAfter(items, settler_.region().snapshot(),
-                                settler_.cursor().newest_creation, options_.watched_instances);
+    for (const auto& inv : items)
+      walk_state.newest = std::max(walk_state.newest, inv.creation_time);
+    bool early = earlyStopAfter(items, settler_.region().snapshot(), walk_state.bound,
+                                options_.watched_instances);
     int64_t total = result->total_count.value_or(-1);
     if (page == 1) walk_state.total = total;
     PageStep step = afterPage(page, request.page_size, ids, previous_ids, total);
@@ -140,8 +150,8 @@ awaitable<std::optional<core::Error>> Pager::fetchUnfinished(Pass& pass) {
     for (std::string_view status : kUnfinishedStatuses) {
       auto request = baseRequest();
       request.invocation_status = std::string(status);
-      Walk ignored;
-      if (auto error = co_await walk(request, true, ignored, pass)) co_return error;
+      Walk to_end;
+      if (auto error = co_await walk(request, to_end, pass)) co_return error;
     }
     missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
   }
@@ -218,7 +228,11 @@ void Pager::noteOrder(const Pass& pass) {
   }
 }
 
-void Pager::forgetSettledMisses() {
+void Pager::settled(const Pass& pass) {
+  for (const auto& [key, newest] : pass.list_newest) {
+    auto& bound = list_newest_[key];
+    bound = std::max(bound, newest);
+  }
   const auto& unfinished = settler_.region().unfinished();
   std::erase_if(misses_, [&](const auto& m) { return !unfinished.contains(m.first); });
 }

@@ -34,16 +34,24 @@ class Pager {
   boost::asio::awaitable<std::optional<core::Error>> fetchUnfinished(Pass& pass);
   // What a complete walk showed of the API's order: early stops rely on newest-first.
   void noteOrder(const Pass& pass);
-  // After a settle: misses of invocations no longer tracked unfinished are forgotten.
-  void forgetSettledMisses();
+  // After a successful settle: each list's newest becomes its early-stop bound, and misses of
+  // invocations no longer tracked unfinished are forgotten.
+  void settled(const Pass& pass);
 
  private:
   struct Walk {
+    // The list's newest CreationTime in the previous poll: the walk may stop at a page that
+    // reaches a known, finished invocation older than this. Empty: it walks to the end.
+    std::string bound;
     bool ordered = true;
     int64_t total = -1;  // TotalCount of the first page
+    std::string newest;  // the newest CreationTime it showed
   };
   boost::asio::awaitable<std::optional<core::Error>> walk(
-      api::DescribeCommandInvocationsRequest request, bool to_end, Walk& walk_state, Pass& pass);
+      api::DescribeCommandInvocationsRequest request, Walk& walk_state, Pass& pass);
+  // The walk of list `key` in this pass: bounded by what the list showed last time, unless the
+  // pass is a full walk or the order is not trusted.
+  Walk listWalk(const std::string& key, const Pass& pass) const;
   void take(std::vector<core::Invocation>&& items, Pass& pass);
   void choose(int64_t region_total, const Pass& pass);
   void settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass);
@@ -58,6 +66,10 @@ class Pager {
   bool order_newest_first_ = false;  // trusted only once a walk has shown it
   bool per_instance_ = false;
   std::map<std::string, int> misses_;  // unfinished invoke id -> empty by-id answers in a row
+  // Per list ("" the region's, else an instance's): the newest CreationTime it showed in the
+  // last successful poll. Per list, because the region's newest may come from another list,
+  // walked later, that this one has not shown yet.
+  std::map<std::string, std::string> list_newest_;
 };
 
 }  // namespace swas::poller

@@ -29,12 +29,12 @@ bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::t
 // the last invocation of the previous page, "" for the first page).
 bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest);
 
-// With pages newest-first, the walk may stop after `page` once it reaches a finished invocation
-// created before `previous_newest` (the newest CreationTime the previous poll saw) that is
-// known finished (one without a watched instance need not be known: it is never stored).
-// Everything after it is older still: the previous poll saw it, and what of it is unfinished is
-// fetched directly. What this cannot see, an invocation that appears in the list only after
-// newer ones were seen, the periodic full walk finds.
+// With pages newest-first, the walk of a list may stop after `page` once it reaches a finished
+// invocation created before `previous_newest` (the newest CreationTime this same list showed in
+// the previous poll) that is known finished (one without a watched instance need not be known:
+// it is never stored). Everything after it is older still: the list showed it before, and what
+// of it is unfinished is fetched directly. What this cannot see, an invocation that appears in
+// the list only after newer ones were seen, the periodic full walk finds.
 bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
                     const std::string& previous_newest, const std::set<std::string>& watched);
 

@@ -65,7 +65,7 @@ struct RegionPoller::Impl {
     if (auto settled = settler.settle(pass, true); !settled) {
       co_return finish(pass, settled.error(), started);
     }
-    pager.forgetSettledMisses();
+    pager.settled(pass);
     if (pass.full) settler.evictFinishedBefore(pass.wall - options.retention);
     co_return finish(pass, std::nullopt, started);
   }

@@ -29,6 +29,8 @@ struct Pass {
   state::DiffOptions diff_options;
   std::vector<core::Invocation> fetched;  // not yet settled
   std::string newest_creation;            // over everything fetched, settled or not
+  // The newest CreationTime each list walked showed ("" the region's, else an instance's).
+  std::map<std::string, std::string> list_newest;
   // Full walks with instance_ids: the invocations seen per watched instance.
   std::map<std::string, std::set<std::string>> watched_pairs;
   CallTally calls;

@@ -35,6 +35,10 @@ class FakeClient final : public api::SwasClient {
     PageResult answer;
     if (!request.invoke_id.empty() && by_id.contains(request.invoke_id)) {
       answer = by_id.at(request.invoke_id);
+    } else if (auto list = by_instance.find(request.instance_id);
+               !request.instance_id.empty() && list != by_instance.end() && !list->second.empty()) {
+      answer = list->second.front();
+      list->second.pop_front();
     } else {
       answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
       if (!script.empty()) script.pop_front();
@@ -46,6 +50,7 @@ class FakeClient final : public api::SwasClient {
 
   std::deque<PageResult> script;
   std::map<std::string, PageResult> by_id;
+  std::map<std::string, std::deque<PageResult>> by_instance;  // per InstanceId, in call order
   std::vector<api::DescribeCommandInvocationsRequest> requests;
   std::chrono::milliseconds latency{100};
 
@@ -287,6 +292,61 @@ TEST_F(RegionPollerTest, ASteadyPollStopsAtThePageThatReachesTheKnownHistory) {
   client_.script = {pageOf(burst, 1, 50), pageOf(burst, 2, 50), pageOf(burst, 3, 50)};
   EXPECT_EQ(pollOnce().api_calls, 2);
   EXPECT_EQ(sink_.count, 120u);
+}
+
+// Review finding: the region's newest can come from a list walked later in the same poll.
+// Each list's early stop is bounded by what that list itself showed, so an invocation created
+// on instance a while instance b's list was walked is still found on a's list.
+TEST_F(RegionPollerTest, EachListStopsEarlyOnlyAgainstItsOwnPreviousNewest) {
+  options_.watched_instances = {"i-a", "i-b"};
+  options_.page_size = 2;
+  rebuild();
+  auto on = [](std::string id, std::string second, std::string status,
+               std::vector<std::string> instances) {
+    api::CommandInvocation inv;
+    inv.invoke_id = std::move(id);
+    inv.creation_time = "2026-11-28T12:00:" + second;
+    inv.invocation_status = status;
+    for (auto& i : instances)
+      inv.instances.push_back({.instance_id = i, .invocation_status = status});
+    return inv;
+  };
+  auto listing = [](std::vector<api::CommandInvocation> items, int64_t total) {
+    api::CommandInvocationPage p;
+    p.invocations = std::move(items);
+    p.total_count = total;
+    return p;
+  };
+  auto a1 = on("t-a1", "00", "Success", {"i-a"});
+  auto b1 = on("t-b1", "01", "Success", {"i-b"});
+  // The full walk: a long region list with little on the watched instances makes per-instance
+  // lists the cheaper choice.
+  client_.script = {listing({b1, a1}, 100), listing({}, 100)};
+  ASSERT_TRUE(pollOnce().full_walk);
+  // Poll 1: a's list, then b's; meanwhile Q failed on a and X ran on both.
+  auto q = on("t-q", "03", "Failed", {"i-a"});
+  auto x = on("t-x", "05", "Success", {"i-a", "i-b"});
+  auto y = on("t-y", "06", "Success", {"i-b"});
+  client_.by_instance["i-a"] = {listing({a1}, 1)};
+  client_.by_instance["i-b"] = {listing({y, x}, 3), listing({b1}, 3)};
+  ASSERT_TRUE(pollOnce().ok);
+  client_.requests.clear();
+  std::set<std::string> seen;
+  sink_.on_call = [&](const std::vector<core::Transition>& t) {
+    for (const auto& one : t) seen.insert(one.invoke_id + "/" + one.instance_id);
+  };
+  // Poll 2: a's list shows N, X on page 1 and Q on page 2. X is older than the region's newest
+  // (06, from b's list) but not than a's own (00): the walk must go on to Q.
+  auto n = on("t-n", "10", "Success", {"i-a"});
+  client_.by_instance["i-a"] = {listing({n, x}, 4), listing({q, a1}, 4)};
+  client_.by_instance["i-b"] = {listing({y, x}, 3)};
+  auto outcome = pollOnce();
+  ASSERT_TRUE(outcome.ok) << core::describe(outcome.error);
+  EXPECT_FALSE(outcome.full_walk);
+  EXPECT_TRUE(seen.contains("t-q/i-a")) << "the failure on instance a was not missed";
+  ASSERT_GE(client_.requests.size(), 2u);
+  EXPECT_EQ(client_.requests[1].instance_id, "i-a");
+  EXPECT_EQ(client_.requests[1].page_number, 2);
 }
 
 TEST_F(RegionPollerTest, ManyUnseenUnfinishedAreFetchedByStatusThenTheRestByInvokeId) {
