@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "daemon/alerting/resender.h"
 #include "daemon/core/backoff.h"
 #include "daemon/core/time.h"
 
@@ -19,8 +20,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr size_t kBatchRead = 1000;
-constexpr size_t kResendPage = 500;
-constexpr int kResendInFlight = 2;
 constexpr const char* kReadOutbox = "read the outbox";
 
 std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) {
@@ -33,26 +32,15 @@ std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) 
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   using Outcome = UnrecordedOutcomes::Outcome;
-  // One round of an Alertmanager re-send.
-  struct Resend {
-    int64_t since = 0;  // resolved alerts ended at or after this are included
-    state::AlertPage page{.limit = kResendPage};
-    std::vector<core::Alert> batch;
-    size_t next = 0;
-    bool exhausted = false;
-  };
   struct Worker {
-    Worker(asio::io_context& io, std::unique_ptr<Receiver> r)
-        : receiver(std::move(r)), timer(io), resend_timer(io) {}
-    std::unique_ptr<Receiver> receiver;
+    Worker(asio::io_context& io, std::unique_ptr<Receiver> r) : receiver(std::move(r)), timer(io) {}
+    std::shared_ptr<Receiver> receiver;
     asio::steady_timer timer;  // gather window or backoff
-    asio::steady_timer resend_timer;
     bool busy = false;
     std::string last_error;
     int storage_failures = 0;
     std::string storage_error;  // the last storage failure logged; empty while writes succeed
-    std::optional<Resend> resend;
-    int resends_in_flight = 0;
+    std::shared_ptr<FiringSetResender> resender;  // Alertmanager receivers
     const std::string& name() const { return receiver->config().name; }
   };
 
@@ -291,74 +279,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     w.storage_error.clear();
   }
 
-  // Alertmanager: the firing set, and alerts resolved in the last few minutes, every minute.
-  // Read a page at a time and posted at most kResendInFlight messages at once, so a large
-  // firing set neither sits in memory whole nor floods the receiver or the loop.
-  void resend(Worker& w) {
-    w.resend_timer.expires_after(options.resend_every);
-    w.resend_timer.async_wait([self = shared_from_this(), &w](boost::system::error_code ec) {
-      if (ec || self->stopping) return;
-      if (!w.resend) {  // else the previous round is still going: it is the current set
-        auto now = self->clock.now();
-        w.resend = Resend{core::unixSeconds(now - self->options.resolved_resend)};
-        self->resendMore(w);
-      }
-      self->resend(w);
-    });
-  }
-
-  void resendMore(Worker& w) {
-    Resend& r = *w.resend;
-    size_t per = w.receiver->maxPerMessage();
-    while (!stopping && !draining && w.resends_in_flight < kResendInFlight) {
-      if (r.next >= r.batch.size()) {
-        if (r.exhausted) break;
-        auto page = store.alerts(r.since, r.page);
-        if (!page) {
-          observer.onStateError("alerts");
-          spdlog::error("alerts: receiver={} cannot read the firing set: {}", w.name(),
-                        page.error().message);
-          r.exhausted = true;
-          break;
-        }
-        r.batch = std::move(*page);
-        r.next = 0;
-        r.exhausted = r.batch.size() < r.page.limit;
-        if (r.batch.empty()) break;
-        r.page.after_starts_at = r.batch.back().starts_at;
-        r.page.after_fingerprint = r.batch.back().fingerprint;
-      }
-      std::vector<MessageItem> items;
-      size_t end = std::min(r.batch.size(), r.next + per);
-      for (size_t i = r.next; i < end; ++i) {
-        items.push_back({&r.batch[i], r.batch[i].ends_at.has_value()});
-      }
-      r.next = end;
-      ++w.resends_in_flight;
-      http.send(w.receiver->request(items, clock.now()),
-                [self = shared_from_this(), &w](http::HttpResult result) {
-                  --w.resends_in_flight;
-                  auto verdict = classify(result, self->clock.now());
-                  if (verdict.kind != Verdict::kDelivered && verdict.reason != w.last_error) {
-                    spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}",
-                                 w.name(), verdict.reason);
-                    w.last_error = verdict.reason;
-                  }
-                  if (w.resend) self->resendMore(w);
-                });
-    }
-    if (w.resends_in_flight == 0 &&
-        (stopping || draining || (r.exhausted && r.next >= r.batch.size()))) {
-      w.resend.reset();
-    }
-  }
-
   // Abandons every wait: housekeeping, retries and re-sends.
   void cancelTimers() {
     housekeeping.cancel();
     for (auto& w : workers) {
       w->timer.cancel();
-      w->resend_timer.cancel();
+      if (w->resender) w->resender->stop();
     }
   }
 
@@ -410,8 +336,15 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
                        UnrecordedOutcomes& unrecorded)
     : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options,
                                    unrecorded)) {
-  for (auto& r : receivers)
-    impl_->workers.push_back(std::make_unique<Impl::Worker>(io, std::move(r)));
+  for (auto& r : receivers) {
+    auto w = std::make_unique<Impl::Worker>(io, std::move(r));
+    if (w->receiver->resendsFiringSet()) {
+      w->resender =
+          std::make_shared<FiringSetResender>(io, http, store, observer, clock, w->receiver,
+                                              options.resend_every, options.resolved_resend);
+    }
+    impl_->workers.push_back(std::move(w));
+  }
 }
 
 Dispatcher::~Dispatcher() { stop(); }
@@ -422,7 +355,7 @@ void Dispatcher::start() {
   impl_->housekeep();
   for (auto& w : impl_->workers) {
     impl_->pump(*w);
-    if (w->receiver->resendsFiringSet()) impl_->resend(*w);
+    if (w->resender) w->resender->start();
   }
 }
 
@@ -451,7 +384,7 @@ std::string Dispatcher::storageProblem() const {
 
 bool Dispatcher::idle() const {
   for (const auto& w : impl_->workers) {
-    if (w->busy || w->resends_in_flight > 0) return false;
+    if (w->busy || (w->resender && !w->resender->idle())) return false;
   }
   return true;
 }

@@ -207,25 +207,35 @@ void EcsRamRoleProvider::complete(
   }
 }
 
-std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentialsProvider(
-    const CredentialsSettings& settings, const EnvLookup& env, http::HttpClient& http,
-    const core::Clock& clock) {
-  auto ecs = [&](std::string role) -> std::unique_ptr<CredentialsProvider> {
+namespace {
+
+using Made = std::expected<std::unique_ptr<CredentialsProvider>, std::string>;
+
+std::unique_ptr<CredentialsProvider> staticProvider(Credentials c, std::string source) {
+  return std::make_unique<StaticCredentialsProvider>(std::move(c), std::move(source));
+}
+
+// The sources of the chain, in order; each answers nullopt when it holds nothing, so the next
+// is tried, and an error when it is half-configured.
+struct Chain {
+  const CredentialsSettings& settings;
+  const EnvLookup& env;
+  http::HttpClient& http;
+  const core::Clock& clock;
+
+  std::unique_ptr<CredentialsProvider> ecs(std::string role) const {
     EcsRamRoleProvider::Options options;
     options.metadata_endpoint = settings.metadata_endpoint;
     options.role_name = std::move(role);
     options.imdsv1_disabled = truthy(env("ALIBABA_CLOUD_IMDSV1_DISABLED"));
     return std::make_unique<EcsRamRoleProvider>(http, clock, std::move(options));
-  };
-  auto static_provider = [](Credentials c,
-                            std::string source) -> std::unique_ptr<CredentialsProvider> {
-    return std::make_unique<StaticCredentialsProvider>(std::move(c), std::move(source));
-  };
+  }
 
-  // 1. The configuration's own keys.
-  if (!settings.ecs_ram_role.empty()) return ecs(settings.ecs_ram_role);
-  bool has_secret = !settings.access_key_secret.empty() || !settings.access_key_secret_file.empty();
-  if (!settings.access_key_id.empty() || has_secret) {
+  std::optional<Made> fromConfig() const {
+    if (!settings.ecs_ram_role.empty()) return ecs(settings.ecs_ram_role);
+    bool has_secret =
+        !settings.access_key_secret.empty() || !settings.access_key_secret_file.empty();
+    if (settings.access_key_id.empty() && !has_secret) return std::nullopt;
     if (settings.access_key_id.empty())
       return std::unexpected("credentials: access_key_id is missing");
     if (!has_secret) {
@@ -237,59 +247,73 @@ std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentials
       if (!read) return std::unexpected("credentials: " + read.error());
       secret = *read;
     }
-    return static_provider({settings.access_key_id, secret, settings.security_token}, "config");
+    return staticProvider({settings.access_key_id, secret, settings.security_token}, "config");
   }
 
-  // 2. Environment variables.
-  auto id = env("ALIBABA_CLOUD_ACCESS_KEY_ID");
-  auto secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
-  if (id || secret) {
+  std::optional<Made> fromEnvironment() const {
+    auto id = env("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    auto secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    if (!id && !secret) return std::nullopt;
     if (!id || !secret) {
       return std::unexpected(
           "environment: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET must be "
           "set together");
     }
-    return static_provider({*id, *secret, env("ALIBABA_CLOUD_SECURITY_TOKEN").value_or("")},
-                           "environment");
+    return staticProvider({*id, *secret, env("ALIBABA_CLOUD_SECURITY_TOKEN").value_or("")},
+                          "environment");
   }
 
-  // 3. The credentials file.
-  std::optional<std::string> file = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
-  if (!file) {
-    if (auto home = env("HOME")) file = *home + "/.alibabacloud/credentials";
-  }
-  if (file && std::ifstream(*file).good()) {
+  std::optional<Made> fromFile() const {
+    std::optional<std::string> file = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
+    if (!file) {
+      if (auto home = env("HOME")) file = *home + "/.alibabacloud/credentials";
+    }
+    if (!file || !std::ifstream(*file).good()) return std::nullopt;
     std::string profile = env("ALIBABA_CLOUD_PROFILE").value_or("default");
     auto section = readIniSection(*file, profile);
     if (!section) return std::unexpected(section.error());
-    if (*section) {
-      const IniSection& s = **section;
-      std::string type = lookup(s, "type");
-      std::string where = *file + " [" + profile + "]";
-      if (type == "access_key" || type == "sts" || type.empty()) {
-        Credentials c{lookup(s, "access_key_id"), lookup(s, "access_key_secret"),
-                      lookup(s, "security_token")};
-        if (c.access_key_id.empty() || c.access_key_secret.empty()) {
-          return std::unexpected(where + ": access_key_id and access_key_secret are required");
-        }
-        return static_provider(std::move(c), "credentials_file");
+    if (!*section) {
+      if (env("ALIBABA_CLOUD_PROFILE")) {
+        return std::unexpected(*file + " has no profile [" + profile + "]");
       }
-      if (type == "ecs_ram_role") return ecs(lookup(s, "role_name"));
-      return std::unexpected(where + ": credential type '" + type +
-                             "' is not supported (use access_key, sts or ecs_ram_role)");
+      return std::nullopt;
     }
-    if (env("ALIBABA_CLOUD_PROFILE")) {
-      return std::unexpected(*file + " has no profile [" + profile + "]");
+    const IniSection& s = **section;
+    std::string type = lookup(s, "type");
+    std::string where = *file + " [" + profile + "]";
+    if (type == "access_key" || type == "sts" || type.empty()) {
+      Credentials c{lookup(s, "access_key_id"), lookup(s, "access_key_secret"),
+                    lookup(s, "security_token")};
+      if (c.access_key_id.empty() || c.access_key_secret.empty()) {
+        return std::unexpected(where + ": access_key_id and access_key_secret are required");
+      }
+      return staticProvider(std::move(c), "credentials_file");
     }
+    if (type == "ecs_ram_role") return ecs(lookup(s, "role_name"));
+    return std::unexpected(where + ": credential type '" + type +
+                           "' is not supported (use access_key, sts or ecs_ram_role)");
   }
 
-  // 4. The ECS RAM role.
-  if (truthy(env("ALIBABA_CLOUD_ECS_METADATA_DISABLED"))) {
-    return std::unexpected(
-        "no credentials: none in the configuration, the environment or the credentials file, and "
-        "the ECS metadata service is disabled");
+  Made fromEcsRamRole() const {
+    if (truthy(env("ALIBABA_CLOUD_ECS_METADATA_DISABLED"))) {
+      return std::unexpected(
+          "no credentials: none in the configuration, the environment or the credentials file, "
+          "and the ECS metadata service is disabled");
+    }
+    return ecs(env("ALIBABA_CLOUD_ECS_METADATA").value_or(""));
   }
-  return ecs(env("ALIBABA_CLOUD_ECS_METADATA").value_or(""));
+};
+
+}  // namespace
+
+std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentialsProvider(
+    const CredentialsSettings& settings, const EnvLookup& env, http::HttpClient& http,
+    const core::Clock& clock) {
+  Chain chain{settings, env, http, clock};
+  if (auto made = chain.fromConfig()) return std::move(*made);
+  if (auto made = chain.fromEnvironment()) return std::move(*made);
+  if (auto made = chain.fromFile()) return std::move(*made);
+  return chain.fromEcsRamRole();
 }
 
 }  // namespace swas::api

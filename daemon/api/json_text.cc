@@ -41,10 +41,62 @@ std::optional<uint32_t> hex4(std::string_view s, size_t at) {
 
 }  // namespace
 
+namespace {
+
+constexpr uint32_t kReplacement = 0xFFFD;
+
+// The character of a one-letter escape (\n and the like), or nullopt.
+std::optional<char> simpleEscape(char e) {
+  switch (e) {
+    case '"':
+    case '\\':
+    case '/':
+      return e;
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return std::nullopt;
+  }
+}
+
+// Appends the \uXXXX escape whose 'u' is at body[i] (with its low surrogate, if it is a high
+// one followed by one), or U+FFFD; returns the index of its last character.
+size_t appendUnicodeEscape(std::string& out, std::string_view body, size_t i) {
+  auto cp = hex4(body, i + 1);
+  if (!cp) {
+    appendUtf8(out, kReplacement);
+    return i;
+  }
+  i += 4;
+  if (*cp >= 0xD800 && *cp < 0xDC00) {  // a high surrogate wants a low one next
+    auto low = i + 2 < body.size() && body[i + 1] == '\\' && body[i + 2] == 'u' ? hex4(body, i + 3)
+                                                                                : std::nullopt;
+    if (low && *low >= 0xDC00 && *low < 0xE000) {
+      appendUtf8(out, 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00));
+      return i + 6;
+    }
+    appendUtf8(out, kReplacement);
+  } else if (*cp >= 0xDC00 && *cp < 0xE000) {
+    appendUtf8(out, kReplacement);
+  } else {
+    appendUtf8(out, *cp);
+  }
+  return i;
+}
+
+}  // namespace
+
 // The string token `raw` (quotes included, maybe trailing whitespace) decoded leniently: a
 // lone surrogate or a bad escape becomes U+FFFD, the rest as JSON says.
 std::string decodeJsonStringLeniently(std::string_view raw) {
-  constexpr uint32_t kReplacement = 0xFFFD;
   auto close = raw.rfind('"');
   std::string_view body = raw.substr(
       1, close == std::string_view::npos || close == 0 ? std::string_view::npos : close - 1);
@@ -56,54 +108,12 @@ std::string decodeJsonStringLeniently(std::string_view raw) {
       continue;
     }
     char e = body[++i];
-    switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        out.push_back(e);
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'u': {
-        auto cp = hex4(body, i + 1);
-        if (!cp) {
-          appendUtf8(out, kReplacement);
-          break;
-        }
-        i += 4;
-        if (*cp >= 0xD800 && *cp < 0xDC00) {  // a high surrogate wants a low one next
-          auto low = i + 2 < body.size() && body[i + 1] == '\\' && body[i + 2] == 'u'
-                         ? hex4(body, i + 3)
-                         : std::nullopt;
-          if (low && *low >= 0xDC00 && *low < 0xE000) {
-            appendUtf8(out, 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00));
-            i += 6;
-          } else {
-            appendUtf8(out, kReplacement);
-          }
-        } else if (*cp >= 0xDC00 && *cp < 0xE000) {
-          appendUtf8(out, kReplacement);
-        } else {
-          appendUtf8(out, *cp);
-        }
-        break;
-      }
-      default:
-        appendUtf8(out, kReplacement);
-        break;
+    if (auto simple = simpleEscape(e)) {
+      out.push_back(*simple);
+    } else if (e == 'u') {
+      i = appendUnicodeEscape(out, body, i);
+    } else {
+      appendUtf8(out, kReplacement);
     }
   }
   return out;

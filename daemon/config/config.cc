@@ -1,218 +1,20 @@
 #include "daemon/config/config.h"
 
-#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "daemon/config/parser.h"
 #include "daemon/core/invocation.h"
 #include "daemon/http/endpoint.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::config {
 namespace {
-
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-class Parser {
- public:
-  Parser(std::string name, const util::EnvLookup& env) : name_(std::move(name)), env_(env) {}
-
-  Problems problems;
-
-  void problem(const YAML::Node& node, const std::string& message) {
-    YAML::Mark mark = node.Mark();
-    problems.push_back(name_ + ":" + std::to_string(mark.line + 1) + ":" +
-                       std::to_string(mark.column + 1) + ": " + message);
-  }
-
-  bool isMap(const YAML::Node& node, const std::string& what) {
-    if (node.IsMap()) return true;
-    problem(node, what + " must be a mapping");
-    return false;
-  }
-
-  // Unknown keys are errors, with a suggestion for near misses.
-  void checkKeys(const YAML::Node& node, const std::set<std::string>& allowed,
-                 const std::string& section) {
-    std::set<std::string> seen;
-    for (const auto& item : node) {
-      std::string key = item.first.as<std::string>("");
-      if (!seen.insert(key).second) {
-        problem(item.first, "key '" + key + "' appears twice in " + section +
-                                "; the second would silently win");
-        continue;
-      }
-      if (allowed.contains(key)) continue;
-      std::string message = "unknown key '" + key + "' in " + section;
-      std::string best;
-      size_t best_distance = 3;
-      for (const auto& candidate : allowed) {
-        size_t d = editDistance(key, candidate);
-        if (d < best_distance) {
-          best_distance = d;
-          best = candidate;
-        }
-      }
-      if (!best.empty()) message += " (did you mean '" + best + "'?)";
-      problem(item.first, message);
-    }
-  }
-
-  // ${NAME} is replaced by the environment variable; an unset one is an error.
-  std::string substitute(const YAML::Node& node, const std::string& text) {
-    std::string out;
-    size_t pos = 0;
-    while (true) {
-      size_t start = text.find("${", pos);
-      if (start == std::string::npos) break;
-      size_t end = text.find('}', start);
-      if (end == std::string::npos) break;
-      out += text.substr(pos, start - pos);
-      std::string var = text.substr(start + 2, end - start - 2);
-      if (auto value = env_(var)) {
-        out += *value;
-      } else {
-        problem(node, "environment variable " + var + " is not set");
-      }
-      pos = end + 1;
-    }
-    return out + text.substr(pos);
-  }
-
-  bool scalar(const YAML::Node& node, const std::string& key) {
-    if (node.IsScalar()) return true;
-    problem(node, key + " must be a single value");
-    return false;
-  }
-
-  void str(const YAML::Node& parent, const char* key, std::string& out) {
-    const YAML::Node node = parent[key];
-    if (!node || node.IsNull()) return;
-    if (scalar(node, key)) out = substitute(node, node.Scalar());
-  }
-
-  // A file holding a secret (or a URL with a token): it must be readable now, and should not be
-  // readable by other users.
-  void secretFile(const YAML::Node& parent, const char* key, std::string& out) {
-    str(parent, key, out);
-    if (out.empty()) return;
-    const YAML::Node node = parent[key];
-    std::ifstream in(out);
-    if (!in) {
-      problem(node, std::string(key) + ": cannot read " + out + ": " + std::strerror(errno));
-      return;
-    }
-    struct stat st {};
-    if (::stat(out.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
-      YAML::Mark mark = node.Mark();
-      warnings.push_back(name_ + ":" + std::to_string(mark.line + 1) + ":" +
-                         std::to_string(mark.column + 1) + ": " + key + ": " + out +
-                         " is readable by other users; chmod o-r it (or use systemd's "
-                         "LoadCredential=)");
-    }
-  }
-
-  Problems warnings;
-
-  void dur(const YAML::Node& parent, const char* key, Duration& out, bool positive = true) {
-    const YAML::Node node = parent[key];
-    if (!node || !scalar(node, key)) return;
-    auto d = parseDuration(substitute(node, node.Scalar()));
-    if (!d) {
-      problem(node, std::string(key) + ": '" + node.Scalar() +
-                        "' is not a duration with a unit (500ms, 30s, 5m, 2h, 14d)");
-    } else if (positive && d->count() <= 0) {
-      problem(node, std::string(key) + " must be positive");
-    } else if (*d > kMaxDuration) {
-      // Longer would overflow time arithmetic (a retention of 200000d once put the eviction
-      // cut-off in the future and silently switched alerting off).
-      problem(node, std::string(key) + ": '" + node.Scalar() +
-                        "' is longer than the longest allowed duration (3650d)");
-    } else {
-      out = *d;
-    }
-  }
-
-  void number(const YAML::Node& parent, const char* key, double& out, double lo, double hi) {
-    const YAML::Node node = parent[key];
-    if (!node || !scalar(node, key)) return;
-    try {
-      double v = std::stod(substitute(node, node.Scalar()));
-      if (v < lo || v > hi) {
-        problem(node, std::string(key) + " must be between " + trim(lo) + " and " + trim(hi));
-      } else {
-        out = v;
-      }
-    } catch (const std::exception&) {
-      problem(node, std::string(key) + ": '" + node.Scalar() + "' is not a number");
-    }
-  }
-
-  void integer(const YAML::Node& parent, const char* key, int& out, int lo, int hi) {
-    double v = out;
-    number(parent, key, v, lo, hi);
-    if (v != static_cast<int>(v)) {
-      problem(parent[key], std::string(key) + " must be a whole number");
-      return;
-    }
-    out = static_cast<int>(v);
-  }
-
-  void boolean(const YAML::Node& parent, const char* key, bool& out) {
-    const YAML::Node node = parent[key];
-    if (!node || !scalar(node, key)) return;
-    std::string v = node.Scalar();
-    if (v == "true" || v == "yes")
-      out = true;
-    else if (v == "false" || v == "no")
-      out = false;
-    else
-      problem(node, std::string(key) + " must be true or false");
-  }
-
-  void list(const YAML::Node& parent, const char* key, std::vector<std::string>& out) {
-    const YAML::Node node = parent[key];
-    if (!node || node.IsNull()) return;
-    if (!node.IsSequence()) {
-      problem(node, std::string(key) + " must be a list");
-      return;
-    }
-    out.clear();
-    for (const auto& item : node) {
-      if (scalar(item, key)) out.push_back(substitute(item, item.Scalar()));
-    }
-  }
-
-  static std::string trim(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-  }
-
- private:
-  std::string name_;
-  const util::EnvLookup& env_;
-};
 
 void parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
   if (!p.isMap(node, "credentials")) return;
@@ -289,6 +91,52 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
   }
 }
 
+ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
+  p.checkKeys(item,
+              {"name", "type", "url", "url_file", "hmac_secret_file", "headers", "timeout",
+               "send_resolved", "max_alerts_per_message"},
+              "alerts.receivers[]");
+  ReceiverSettings r;
+  p.str(item, "name", r.name);
+  p.str(item, "type", r.type);
+  p.str(item, "url", r.url);
+  p.secretFile(item, "url_file", r.url_file);
+  p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
+  if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
+    if (p.isMap(headers, "headers")) {
+      for (const auto& h : headers)
+        r.headers[h.first.as<std::string>("")] =
+            p.substitute(h.second, h.second.as<std::string>(""));
+    }
+  }
+  p.dur(item, "timeout", r.timeout);
+  p.boolean(item, "send_resolved", r.send_resolved);
+  p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);
+  if (r.name.empty()) p.problem(item, "a receiver needs a name");
+  if (r.type != "webhook" && r.type != "alertmanager") {
+    p.problem(item["type"] ? item["type"] : item, "receiver type must be webhook or alertmanager");
+  }
+  if (r.url.empty() == r.url_file.empty())
+    p.problem(item, "a receiver needs exactly one of url and url_file");
+  return r;
+}
+
+void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out) {
+  if (!receivers || receivers.IsNull()) return;
+  if (!receivers.IsSequence()) {
+    p.problem(receivers, "alerts.receivers must be a list");
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& item : receivers) {
+    if (!p.isMap(item, "a receiver")) continue;
+    ReceiverSettings r = parseReceiver(p, item);
+    if (!r.name.empty() && !names.insert(r.name).second)
+      p.problem(item["name"], "receiver name " + r.name + " is used twice");
+    out.push_back(std::move(r));
+  }
+}
+
 void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
   if (!p.isMap(node, "alerts")) return;
   p.checkKeys(
@@ -312,47 +160,7 @@ void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
     p.dur(retry, "max_backoff", a.retry.max_backoff);
     p.dur(retry, "give_up_after", a.retry.give_up_after);
   }
-  const auto receivers = node["receivers"];
-  if (!receivers || receivers.IsNull()) return;
-  if (!receivers.IsSequence()) {
-    p.problem(receivers, "alerts.receivers must be a list");
-    return;
-  }
-  std::set<std::string> names;
-  for (const auto& item : receivers) {
-    if (!p.isMap(item, "a receiver")) continue;
-    p.checkKeys(item,
-                {"name", "type", "url", "url_file", "hmac_secret_file", "headers", "timeout",
-                 "send_resolved", "max_alerts_per_message"},
-                "alerts.receivers[]");
-    ReceiverSettings r;
-    p.str(item, "name", r.name);
-    p.str(item, "type", r.type);
-    p.str(item, "url", r.url);
-    p.secretFile(item, "url_file", r.url_file);
-    p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
-    if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
-      if (p.isMap(headers, "headers")) {
-        for (const auto& h : headers)
-          r.headers[h.first.as<std::string>("")] =
-              p.substitute(h.second, h.second.as<std::string>(""));
-      }
-    }
-    p.dur(item, "timeout", r.timeout);
-    p.boolean(item, "send_resolved", r.send_resolved);
-    p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);
-    if (r.name.empty())
-      p.problem(item, "a receiver needs a name");
-    else if (!names.insert(r.name).second)
-      p.problem(item["name"], "receiver name " + r.name + " is used twice");
-    if (r.type != "webhook" && r.type != "alertmanager") {
-      p.problem(item["type"] ? item["type"] : item,
-                "receiver type must be webhook or alertmanager");
-    }
-    if (r.url.empty() == r.url_file.empty())
-      p.problem(item, "a receiver needs exactly one of url and url_file");
-    a.receivers.push_back(std::move(r));
-  }
+  parseReceivers(p, node["receivers"], a.receivers);
 }
 
 }  // namespace

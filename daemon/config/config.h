@@ -1,7 +1,7 @@
 #pragma once
 
-// The configuration as validated plain structs, with the contract's defaults. Only config.cc
-// includes yaml-cpp.
+// The configuration as validated plain structs, with the contract's defaults. Only the config
+// module's sources (config.cc, parser.h) include yaml-cpp.
 
 #include <chrono>
 #include <expected>

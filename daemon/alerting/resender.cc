@@ -1,0 +1,93 @@
+#include "daemon/alerting/resender.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "daemon/core/time.h"
+
+namespace swas::alerting {
+
+FiringSetResender::FiringSetResender(boost::asio::io_context& io, http::HttpClient& http,
+                                     state::Store& store, core::AlertObserver& observer,
+                                     const core::Clock& clock, std::shared_ptr<Receiver> receiver,
+                                     std::chrono::milliseconds every,
+                                     std::chrono::milliseconds resolved_for)
+    : http_(http),
+      store_(store),
+      observer_(observer),
+      clock_(clock),
+      receiver_(std::move(receiver)),
+      every_(every),
+      resolved_for_(resolved_for),
+      timer_(io) {}
+
+void FiringSetResender::start() {
+  stopped_ = false;
+  schedule();
+}
+
+void FiringSetResender::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void FiringSetResender::schedule() {
+  timer_.expires_after(every_);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->stopped_) return;
+    if (!self->round_) {  // else the previous round is still going: it is the current set
+      self->round_ = Round{core::unixSeconds(self->clock_.now() - self->resolved_for_)};
+      self->more();
+    }
+    self->schedule();
+  });
+}
+
+bool FiringSetResender::nextPage(Round& r) {
+  if (r.exhausted) return false;
+  auto page = store_.alerts(r.since, r.page);
+  if (!page) {
+    observer_.onStateError("alerts");
+    spdlog::error("alerts: receiver={} cannot read the firing set: {}", receiver_->config().name,
+                  page.error().message);
+    r.exhausted = true;
+    return false;
+  }
+  r.batch = std::move(*page);
+  r.next = 0;
+  r.exhausted = r.batch.size() < r.page.limit;
+  if (r.batch.empty()) return false;
+  r.page.after_starts_at = r.batch.back().starts_at;
+  r.page.after_fingerprint = r.batch.back().fingerprint;
+  return true;
+}
+
+void FiringSetResender::more() {
+  Round& r = *round_;
+  size_t per = receiver_->maxPerMessage();
+  while (!stopped_ && in_flight_ < kInFlight) {
+    if (r.next >= r.batch.size() && !nextPage(r)) break;
+    std::vector<MessageItem> items;
+    size_t end = std::min(r.batch.size(), r.next + per);
+    for (size_t i = r.next; i < end; ++i) {
+      items.push_back({&r.batch[i], r.batch[i].ends_at.has_value()});
+    }
+    r.next = end;
+    ++in_flight_;
+    http_.send(receiver_->request(items, clock_.now()),
+               [self = shared_from_this()](http::HttpResult result) {
+                 --self->in_flight_;
+                 auto verdict = classify(result, self->clock_.now());
+                 if (verdict.kind != Verdict::kDelivered && verdict.reason != self->last_error_) {
+                   spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}",
+                                self->receiver_->config().name, verdict.reason);
+                   self->last_error_ = verdict.reason;
+                 }
+                 if (self->round_) self->more();
+               });
+  }
+  if (in_flight_ == 0 && (stopped_ || (r.exhausted && r.next >= r.batch.size()))) round_.reset();
+}
+
+}  // namespace swas::alerting
