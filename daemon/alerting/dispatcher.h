@@ -15,6 +15,7 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/defaults.h"
 #include "daemon/http/http_client.h"
 #include "daemon/state/store.h"
 
@@ -25,9 +26,9 @@ class io_context;
 namespace swas::alerting {
 
 struct DeliveryOptions {
-  std::chrono::milliseconds initial_backoff{1000};
-  std::chrono::milliseconds max_backoff{300'000};
-  std::chrono::milliseconds give_up_after{24 * 3600'000};
+  std::chrono::milliseconds initial_backoff = core::defaults::kInitialBackoff;
+  std::chrono::milliseconds max_backoff = core::defaults::kMaxBackoff;
+  std::chrono::milliseconds give_up_after = core::defaults::kGiveUpAfter;
   // Notifications queued within this window of the first go out together: all of one poll's
   // (committed at once), and those of other regions' polls close behind. Short, because it
   // adds to the detection latency.
@@ -35,7 +36,9 @@ struct DeliveryOptions {
   std::chrono::milliseconds resend_every{60'000};        // Alertmanager receivers
   std::chrono::milliseconds resolved_resend{300'000};    // resolved alerts re-sent this long
   std::chrono::milliseconds housekeeping_every{60'000};  // resolve timeout, eviction
-  std::chrono::seconds retention{14 * 86400};            // resolved alerts kept this long
+  // Resolved alerts are kept this long.
+  std::chrono::seconds retention =
+      std::chrono::duration_cast<std::chrono::seconds>(core::defaults::kRetention);
 };
 
 // Delivery outcomes the outbox could not record yet (its disk full, say). The daemon keeps them

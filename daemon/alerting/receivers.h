@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/core/alert.h"
+#include "daemon/core/defaults.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::alerting {
@@ -21,9 +22,9 @@ struct ReceiverConfig {
   std::string url;   // from url or url_file
   std::string hmac_secret;
   std::map<std::string, std::string> headers;
-  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds timeout = core::defaults::kReceiverTimeout;
   bool send_resolved = true;
-  size_t max_alerts_per_message = 50;
+  size_t max_alerts_per_message = core::defaults::kMaxAlertsPerMessage;
 };
 
 struct MessageItem {

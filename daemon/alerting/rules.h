@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/core/alert.h"
+#include "daemon/core/defaults.h"
 #include "daemon/core/invocation.h"
 
 namespace swas::alerting {
@@ -41,7 +42,8 @@ struct ReceiverRef {
 struct LifecycleOptions {
   std::vector<ReceiverRef> receivers;
   bool resolve_on_success = true;
-  std::chrono::seconds resolve_timeout{24 * 3600};
+  std::chrono::seconds resolve_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(core::defaults::kResolveTimeout);
 };
 
 // The firing set and the rules that grow and shrink it. plan() is pure with respect to the

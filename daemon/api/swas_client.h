@@ -10,6 +10,7 @@
 #include "daemon/api/credentials.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/defaults.h"
 #include "daemon/core/error.h"
 #include "daemon/http/http_client.h"
 
@@ -30,9 +31,9 @@ class SwasClient {
 };
 
 struct SwasClientOptions {
-  std::string endpoint = "https://swas.{region_id}.aliyuncs.com";
+  std::string endpoint{core::defaults::kApiEndpoint};
   SignatureVersion signature = SignatureVersion::kV3;
-  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds timeout = core::defaults::kApiTimeout;
   std::string user_agent;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/core/credentials_settings.h"
+#include "daemon/core/defaults.h"
 #include "daemon/util/env.h"
 
 namespace swas::config {
@@ -21,19 +22,19 @@ using Duration = std::chrono::milliseconds;
 enum class Signature { kV3, kV1 };
 
 struct ApiSettings {
-  std::string endpoint = "https://swas.{region_id}.aliyuncs.com";
+  std::string endpoint{core::defaults::kApiEndpoint};
   Signature signature = Signature::kV3;
-  Duration timeout = std::chrono::seconds(10);
-  double rate_limit = 10;
-  int max_in_flight = 4;
+  Duration timeout = core::defaults::kApiTimeout;
+  double rate_limit = core::defaults::kRateLimit;
+  int max_in_flight = core::defaults::kMaxInFlight;
 };
 
 struct PollSettings {
-  Duration interval = std::chrono::seconds(30);
-  double jitter = 0.1;
-  int page_size = 50;
-  Duration full_scan_every = std::chrono::hours(1);
-  Duration initial_lookback = std::chrono::hours(1);
+  Duration interval = core::defaults::kPollInterval;
+  double jitter = core::defaults::kJitter;
+  int page_size = core::defaults::kPageSize;
+  Duration full_scan_every = core::defaults::kFullScanEvery;
+  Duration initial_lookback = core::defaults::kInitialLookback;
 };
 
 struct RegionSettings {
@@ -46,7 +47,7 @@ struct RegionSettings {
 
 struct StateSettings {
   std::string path = "/var/lib/swas-invocation-monitor/state.db";
-  Duration retention = std::chrono::hours(24 * 14);
+  Duration retention = core::defaults::kRetention;
 };
 
 struct HttpSettings {
@@ -60,22 +61,23 @@ struct ReceiverSettings {
   std::string url_file;
   std::string hmac_secret_file;
   std::map<std::string, std::string> headers;
-  Duration timeout = std::chrono::seconds(5);
+  Duration timeout = core::defaults::kReceiverTimeout;
   bool send_resolved = true;
-  int max_alerts_per_message = 50;
+  int max_alerts_per_message = static_cast<int>(core::defaults::kMaxAlertsPerMessage);
 };
 
 struct RetrySettings {
-  Duration initial_backoff = std::chrono::seconds(1);
-  Duration max_backoff = std::chrono::minutes(5);
-  Duration give_up_after = std::chrono::hours(24);
+  Duration initial_backoff = core::defaults::kInitialBackoff;
+  Duration max_backoff = core::defaults::kMaxBackoff;
+  Duration give_up_after = core::defaults::kGiveUpAfter;
 };
 
 struct AlertSettings {
-  std::vector<std::string> statuses = {"Failed", "Timeout", "Error", "Invalid", "Aborted"};
+  std::vector<std::string> statuses{std::begin(core::defaults::kAlertStatuses),
+                                    std::end(core::defaults::kAlertStatuses)};
   bool error_codes = true;
   bool resolve_on_success = true;
-  Duration resolve_timeout = std::chrono::hours(24);
+  Duration resolve_timeout = core::defaults::kResolveTimeout;
   std::vector<ReceiverSettings> receivers;
   RetrySettings retry;
 };

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/defaults.h"
+
 namespace swas::core {
 
 inline constexpr std::string_view kNone = "none";  // `from` of a first sighting
@@ -76,7 +78,8 @@ struct Transition {
 
 // When a per-instance state alerts (config `alerts.statuses` and `alerts.error_codes`).
 struct AlertCondition {
-  std::vector<std::string> statuses = {"Failed", "Timeout", "Error", "Invalid", "Aborted"};
+  std::vector<std::string> statuses{std::begin(defaults::kAlertStatuses),
+                                    std::end(defaults::kAlertStatuses)};
   bool error_codes = true;
   bool matches(std::string_view status, std::string_view error_code) const;
 };
