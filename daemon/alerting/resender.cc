@@ -23,8 +23,7 @@ FiringSetResender::FiringSetResender(boost::asio::io_context& io, http::HttpClie
       timer_(io) {}
 
 void FiringSetResender::start() {
-  stopped_ = false;
-  schedule();
+  if (!stopped_) schedule();
 }
 
 void FiringSetResender::stop() {
@@ -79,7 +78,9 @@ void FiringSetResender::more() {
                [self = shared_from_this()](http::HttpResult result) {
                  --self->in_flight_;
                  auto verdict = classify(result, self->clock_.now());
-                 if (verdict.kind != Verdict::kDelivered && verdict.reason != self->last_error_) {
+                 if (verdict.kind == Verdict::kDelivered) {
+                   self->last_error_.clear();  // the next outage is logged again
+                 } else if (verdict.reason != self->last_error_) {
                    spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}",
                                 self->receiver_->config().name, verdict.reason);
                    self->last_error_ = verdict.reason;

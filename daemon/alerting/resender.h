@@ -34,7 +34,8 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
 
   // Rounds every `every`, the first after one interval.
   void start();
-  // No new round and no new message; those in flight complete.
+  // No new round and no new message; those in flight complete. For good: start() after stop()
+  // does nothing.
   void stop();
   bool idle() const { return in_flight_ == 0; }
 

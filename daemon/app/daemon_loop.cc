@@ -31,8 +31,19 @@ int Daemon::Impl::run() {
   waitForHangup();
   waitForStop();
   io.run();
-  rt->stop();
+  // The loop's own waits end with it: nothing of run() fires during ~Daemon's unwinding, and
+  // the signals get their default action back.
+  heartbeat.reset();
+  deadline.reset();
+  idle_check.reset();
+  stop_signals.reset();
+  hangup.reset();
+  if (rt) rt->stop();
   endpoint.stop();
+  if (!rt) {
+    spdlog::critical("stopped: no configuration could be applied");
+    return 1;
+  }
   spdlog::info("stopped");
   return 0;
 }
@@ -138,7 +149,8 @@ void Daemon::Impl::apply(config::Config next) {
                   config_path, built.error());
     built = buildRuntime(previous, deps());
     if (!built) {
-      spdlog::critical("cannot rebuild the previous configuration either: {}", built.error());
+      spdlog::critical("cannot rebuild the previous configuration either: {}; exiting",
+                       built.error());
       io.stop();
       return;
     }

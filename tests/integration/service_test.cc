@@ -265,6 +265,33 @@ TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
   EXPECT_EQ(daemon.process().wait(), 0);
 }
 
+// Review finding: a reload whose configuration cannot be built, when the previous one cannot be
+// rebuilt either, left no runtime and crashed on the way out. It exits 1 with the reason.
+TEST(Service, AReloadThatCanBuildNeitherConfigurationExitsCleanly) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  std::string secret = testing::writeTempFile(std::string(testName()) + "/secret", "testsecret\n");
+  std::string text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  text.replace(text.find("access_key_secret: testsecret"), 29, "access_key_secret_file: " + secret);
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml", text);
+  // Half of the environment's key pair: the default chain refuses it.
+  ::setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "half", 1);
+  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
+  ::unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  // The new configuration has no credentials (the environment's half pair fails the build), and
+  // the previous one's secret file is gone.
+  std::string next = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  next.erase(0, next.find("api:"));
+  std::ofstream(path) << next;
+  std::filesystem::remove(secret);
+  daemon.process().signal(SIGHUP);
+  EXPECT_EQ(daemon.process().wait(), 1) << daemon.stderrText();
+  EXPECT_NE(daemon.stderrText().find("cannot rebuild the previous configuration either"),
+            std::string::npos)
+      << daemon.stderrText();
+}
+
 // What the /metrics listener closes to protect itself is counted, like every degraded state.
 TEST(Service, TheListenersDefencesAreCounted) {
   std::string dir = testing::freshTestDir();

@@ -1,6 +1,8 @@
 #include "daemon/alerting/dispatcher.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -10,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
@@ -362,6 +365,46 @@ TEST_F(DispatcherTest, DrainStopsAResendRound) {
   ASSERT_TRUE(testing::waitFor(io_, [&] { return d->idle(); }));
   io_.run_for(milliseconds(100));
   EXPECT_EQ(http_.requests.size(), before) << "no page after drain()";
+}
+
+// Review findings on the re-send's extraction: a second outage after a recovery is logged
+// again, and a stopped dispatcher's re-sends stay stopped when started again.
+TEST_F(DispatcherTest, AResendOutageIsLoggedAgainAfterARecovery) {
+  std::ostringstream captured;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured)));
+  raise(1);
+  options_.resend_every = milliseconds(10);
+  auto d = dispatcher(10, "alertmanager");
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  size_t delivered = http_.requests.size();
+  http_.script = {{503, {}, "down"}, {200, {}, "ok"}, {503, {}, "down"}};
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() >= delivered + 3; }));
+  d->stop();
+  spdlog::set_default_logger(previous);
+  std::string log = captured.str();
+  size_t logged = 0;
+  for (auto at = log.find("re-sending the firing set failed"); at != std::string::npos;
+       at = log.find("re-sending the firing set failed", at + 1)) {
+    ++logged;
+  }
+  EXPECT_EQ(logged, 2u) << log;
+}
+
+TEST_F(DispatcherTest, AStoppedDispatchersResendsStayStopped) {
+  raise(1);
+  options_.resend_every = milliseconds(10);
+  auto d = dispatcher(10, "alertmanager");
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  d->stop();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return d->idle(); }));
+  size_t before = http_.requests.size();
+  d->start();
+  io_.run_for(milliseconds(100));
+  EXPECT_EQ(http_.requests.size(), before);
 }
 
 }  // namespace
