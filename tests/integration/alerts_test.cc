@@ -193,6 +193,23 @@ alerts:
     }
   }
 
+  // Waits on the daemon's own counters, not the clock: until it has finished `polls` more polls
+  // and nothing is left in its outbox. Whatever more it had to send would be queued or sent by
+  // then, so a negative assertion after this can fail.
+  void quiesce(MonitorProcess& daemon, int polls = 5) {
+    auto scrape = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
+    auto polled = [](const std::string& exposition) {
+      return testing::sample(exposition,
+                             R"(swas_poll_duration_seconds_count{region_id="cn-hangzhou"})");
+    };
+    double start = polled(scrape());
+    EXPECT_TRUE(eventually([&] {
+      std::string exposition = scrape();
+      return polled(exposition) >= start + polls &&
+             testing::sample(exposition, R"(swas_alert_queue_length{receiver="ops"})") == 0;
+    })) << daemon.stderrText();
+  }
+
   bool allDelivered(bool resolved_too = true) {
     auto d = delivered(recorder_);
     for (const auto& o : kOccurrences)
@@ -217,7 +234,7 @@ TEST_F(AlertsTest, EveryOccurrenceOnceThenResolvedByALaterSuccess) {
   auto daemon = start();
   play();
   ASSERT_TRUE(eventually([&] { return allDelivered(); }));
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // nothing more may follow
+  quiesce(*daemon);  // nothing more may follow
   expectExactlyOnce();
   for (const auto& m : messages(recorder_)) {
     EXPECT_EQ(m.key.size(), 32u);
@@ -251,10 +268,12 @@ TEST_F(AlertsTest, AReceiverDownFor30SecondsGetsEverythingAfterwards) {
   }));
   std::this_thread::sleep_until(outage_end);
   recorder_.answer(503);  // up, but not well
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  size_t refused = recorder_.requests().size();
+  ASSERT_TRUE(eventually([&] { return recorder_.requests().size() > refused; }))
+      << "a retry met the 503";
   recorder_.answer(200);
   ASSERT_TRUE(eventually([&] { return allDelivered(); }));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  quiesce(*daemon);
   expectExactlyOnce();
   exposition = testing::fetchOk("GET", daemon->url() + "/metrics");
   EXPECT_GT(testing::sample(exposition,
@@ -300,14 +319,14 @@ TEST_F(AlertsTest, KillNineWithNotificationsPendingLosesAndRepeatsNothing) {
   recorder_.answer(200);
   daemon = start();
   ASSERT_TRUE(eventually([&] { return allDelivered(); }));
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  quiesce(*daemon);
   expectExactlyOnce();
   // Restarting again re-notifies nothing already confirmed.
   daemon->process().signal(SIGTERM);
   EXPECT_EQ(daemon->process().wait(), 0);
   size_t before = recorder_.requests().size();
   daemon = start();
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  quiesce(*daemon);
   EXPECT_EQ(recorder_.requests().size(), before);
   std::map<std::string, int> accepted_keys;
   for (const auto& m : messages(recorder_)) {
