@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "tests/support/fake_clock.h"
+#include "tests/support/fake_http.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/small_disk.h"
 
@@ -23,46 +24,7 @@ namespace {
 
 using namespace std::chrono;
 
-// Answers from a script (then 200), on the loop, recording every request.
-class FakeHttp final : public http::HttpClient {
- public:
-  explicit FakeHttp(boost::asio::io_context& io) : io_(io) {}
-  void send(http::HttpRequest request, http::HttpCallback callback) override {
-    requests.push_back(request);
-    if (on_send) on_send();
-    http::HttpResponse response{200, {}, "ok"};
-    if (!script.empty()) {
-      response = script.front();
-      script.pop_front();
-    }
-    max_in_flight = std::max(max_in_flight, ++in_flight);
-    auto reply = [this, callback, response] {
-      --in_flight;
-      callback(response);
-    };
-    if (hold) {
-      held.push_back(reply);
-    } else {
-      boost::asio::post(io_, reply);
-    }
-  }
-  // Answers every held request now.
-  void releaseHeld() {
-    auto replies = std::move(held);
-    held.clear();
-    for (auto& r : replies) boost::asio::post(io_, r);
-  }
-  std::deque<http::HttpResponse> script;
-  std::vector<http::HttpRequest> requests;
-  std::function<void()> on_send;
-  bool hold = false;  // keep replies until releaseHeld()
-  std::vector<std::function<void()>> held;
-  int in_flight = 0;
-  int max_in_flight = 0;
-
- private:
-  boost::asio::io_context& io_;
-};
+using testing::FakeHttp;
 
 class CountingObserver final : public core::AlertObserver {
  public:
@@ -337,7 +299,8 @@ TEST_F(DispatcherTest, EachResendPageIsStampedWhenItIsSent) {
   ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
   size_t delivered = http_.requests.size();
   http_.on_send = [&] { clock.advance(minutes(3)); };
-  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() >= delivered + 3; }));
+  ASSERT_TRUE(testing::waitFor(
+      io_, [&] { return http_.requests.size() >= delivered + 3 && http_.in_flight == 0; }));
   d->stop();
   std::set<std::string> ends;
   for (size_t i = delivered; i < delivered + 3; ++i) {
@@ -381,7 +344,8 @@ TEST_F(DispatcherTest, AResendOutageIsLoggedAgainAfterARecovery) {
   ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
   size_t delivered = http_.requests.size();
   http_.script = {{503, {}, "down"}, {200, {}, "ok"}, {503, {}, "down"}};
-  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() >= delivered + 3; }));
+  ASSERT_TRUE(testing::waitFor(
+      io_, [&] { return http_.requests.size() >= delivered + 3 && http_.in_flight == 0; }));
   d->stop();
   spdlog::set_default_logger(previous);
   std::string log = captured.str();

@@ -7,6 +7,7 @@
 
 #include "daemon/core/time.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/fake_http.h"
 #include "tests/support/sim_process.h"
 
 namespace swas::api {
@@ -17,21 +18,7 @@ using namespace std::chrono;
 using testing::FakeClock;
 
 // Answers by "METHOD path"; records every request.
-class FakeHttp final : public http::HttpClient {
- public:
-  void send(http::HttpRequest request, http::HttpCallback callback) override {
-    std::string key = request.method + " " + request.url.substr(request.url.find('/', 8));
-    requests.push_back(request);
-    auto it = answers.find(key);
-    if (it == answers.end()) {
-      callback(http::HttpResponse{404, {}, "Not Found"});
-    } else {
-      callback(it->second);
-    }
-  }
-  std::map<std::string, http::HttpResult> answers;
-  std::vector<http::HttpRequest> requests;
-};
+using testing::FakeHttp;
 
 EnvLookup envOf(std::map<std::string, std::string> vars) {
   return [vars](std::string_view name) -> std::optional<std::string> {
