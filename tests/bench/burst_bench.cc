@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -43,27 +44,12 @@ generator:
   outcomes: {Failed: 1.0}
   output_bytes: 64
 )"));
-  std::string config = t::writeTempFile("burst-bench/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim.url() + R"("
-  rate_limit: 1000
-poll:
-  interval: 1s
-  jitter: 0
-regions:
-  - region_id: cn-hangzhou
-state:
-  path: )" + dir.string() + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-alerts:
-  receivers:
-    - name: burst
-      type: webhook
-      url: ")" + receiver.url() + R"("
-)");
+  t::MonitorConfig settings{.sim_url = sim.url(),
+                            .state_path = dir.string() + "/state.db",
+                            .receivers = {{.name = "burst", .url = receiver.url()}}};
+  settings.poll = {{"interval", "1s"}, {"jitter", "0"}};
+  settings.retry.clear();
+  std::string config = settings.write("burst-bench/config.yaml");
   t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir.string());
   if (daemon.url().empty()) {
     std::cerr << "daemon did not start: " << daemon.stderrText();

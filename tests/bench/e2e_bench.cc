@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -94,11 +95,12 @@ int main(int argc, char** argv) {
   auto dir =
       std::filesystem::temp_directory_path() / ("swas-e2e-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  std::string regions_yaml, regions_list;
+  std::string regions_list;
+  std::vector<std::string> region_ids;
   for (int r = 0; r < o.regions; ++r) {
     std::string id = "bench-region-" + std::to_string(r);
     regions_list += (r ? ", " : "") + id;
-    regions_yaml += "  - region_id: " + id + "\n";
+    region_ids.push_back(id);
   }
   t::Recorder receiver;
   t::SimProcess sim(t::writeTempFile(
@@ -113,26 +115,15 @@ int main(int argc, char** argv) {
   duration_max: 3s
   output_bytes: 256
 )"));
-  std::string config = t::writeTempFile("e2e-bench/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim.url() + R"("
-  rate_limit: 100
-poll:
-  interval: 1s
-  jitter: 0.1
-regions:
-)" + regions_yaml + R"(state:
-  path: )" + (dir / "state.db").string() + R"(
-http:
-  listen: 127.0.0.1:0
-alerts:
-  receivers:
-    - {name: bench, type: webhook, url: ")" + receiver.url() + R"("}
-log:
-  level: warn
-)");
+  t::MonitorConfig settings{.sim_url = sim.url(),
+                            .state_path = (dir / "state.db").string(),
+                            .regions = region_ids,
+                            .receivers = {{.name = "bench", .url = receiver.url()}}};
+  settings.api = {{"rate_limit", "100"}};
+  settings.poll = {{"interval", "1s"}, {"jitter", "0.1"}};
+  settings.retry.clear();
+  settings.log_level = "warn";
+  std::string config = settings.write("e2e-bench/config.yaml");
   auto started = Clock::now();
   t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir.string(), "info");
   if (daemon.url().empty()) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
 
 namespace {
@@ -44,22 +45,11 @@ int main() {
 faults:
   latency: 10ms
 )"));
-  std::string config = t::writeTempFile("scrape-bench/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim.url() + R"("
-  rate_limit: 1000
-poll:
-  interval: 1h
-regions:
-  - region_id: cn-hangzhou
-  - region_id: ap-southeast-1
-state:
-  path: )" + dir.string() + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-)");
+  t::MonitorConfig settings{.sim_url = sim.url(),
+                            .state_path = dir.string() + "/state.db",
+                            .regions = {"cn-hangzhou", "ap-southeast-1"}};
+  settings.poll = {{"interval", "1h"}};
+  std::string config = settings.write("scrape-bench/config.yaml");
   t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir.string());
   if (daemon.url().empty()) {
     std::cerr << "daemon did not start: " << daemon.stderrText();

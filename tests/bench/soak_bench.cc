@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -98,17 +99,17 @@ int main(int argc, char** argv) {
                                         << "faults:\n  throttle: 0.3\n";
   t::SimProcess sim(dir + "/scenario.yaml");
   t::Recorder receiver;
+  t::MonitorConfig settings{.sim_url = sim.url(),
+                            .state_path = dir + "/state.db",
+                            .regions = {},
+                            .webhook_url = receiver.url() + "/hook"};
+  for (int r = 0; r < regions; ++r) settings.regions.push_back("soak-" + std::to_string(r));
+  settings.api = {{"rate_limit", "50"}};
+  settings.poll = {{"interval", "1s"}, {"full_scan_every", "5m"}};
+  settings.state = {{"retention", "10m"}};
+  settings.retry.clear();
   std::string config = dir + "/config.yaml";
-  {
-    std::ofstream c(config);
-    c << "credentials:\n  access_key_id: testid\n  access_key_secret: testsecret\n"
-      << "api:\n  endpoint: \"" << sim.url() << "\"\n  rate_limit: 50\n"
-      << "poll:\n  interval: 1s\n  full_scan_every: 5m\nregions:\n";
-    for (int r = 0; r < regions; ++r) c << "  - region_id: soak-" << r << "\n";
-    c << "state:\n  path: " << dir << "/state.db\n  retention: 10m\n"
-      << "http:\n  listen: 127.0.0.1:0\nalerts:\n  receivers:\n    - name: ops\n"
-      << "      type: webhook\n      url: \"" << receiver.url() << "/hook\"\n";
-  }
+  std::ofstream(config) << settings.yaml();
   auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

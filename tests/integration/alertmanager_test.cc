@@ -14,6 +14,7 @@
 
 #include "daemon/alerting/rules.h"
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -148,26 +149,14 @@ TEST(Alertmanager, AlertsArriveRouteResolveAndSurviveARestart) {
   auto am = std::make_unique<Alertmanager>(dir + "/am1", recorder.url() + "/am");
   ASSERT_FALSE(am->url().empty()) << testing::readFile(dir + "/am1/am.stderr");
   SimProcess sim(testing::writeTempFile("alertmanager/scenario.yaml", kScenario));
-  std::string config = testing::writeTempFile("alertmanager/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim.url() + R"("
-poll:
-  interval: 200ms
-  jitter: 0
-regions:
-  - region_id: cn-hangzhou
-state:
-  path: )" + dir + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-alerts:
-  receivers:
-    - name: am
-      type: alertmanager
-      url: ")" + am->url() + R"("
-)");
+  testing::MonitorConfig settings{
+      .sim_url = sim.url(),
+      .state_path = dir + "/state.db",
+      .receivers = {{.name = "am", .type = "alertmanager", .url = am->url()}}};
+  settings.api.clear();
+  settings.poll = {{"interval", "200ms"}, {"jitter", "0"}};
+  settings.retry.clear();
+  std::string config = settings.write("alertmanager/config.yaml");
   MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
 

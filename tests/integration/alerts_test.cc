@@ -13,6 +13,7 @@
 
 #include "daemon/util/crypto.h"
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -142,41 +143,19 @@ class AlertsTest : public ::testing::Test {
     dir_ = testing::freshTestDir();
     sim_ = std::make_unique<SimProcess>(
         testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
-    config_ = testing::writeTempFile(
-        std::string(testName()) + "/config.yaml",
-        R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" +
-            sim_->url() + R"("
-  rate_limit: 1000
-poll:
-  interval: 100ms
-  jitter: 0
-  initial_lookback: 1h
-regions:
-  - region_id: cn-hangzhou
-    instance_ids: [i-a, i-b]
-state:
-  path: )" + dir_ +
-            R"(/state.db
-http:
-  listen: 127.0.0.1:0
-alerts:
-  receivers:
-    - name: ops
-      type: webhook
-      url_file: )" +
-            testing::writeTempFile(std::string(testName()) + "/url",
-                                   recorder_.url() + "/hooks/T0001/s3cr3t-token\n") +
-            R"(
-      hmac_secret_file: )" +
-            testing::writeTempFile(std::string(testName()) + "/hmac", "hmac-key\n") + R"(
-  retry:
-    initial_backoff: 100ms
-    max_backoff: 1s
-)");
+    std::string url = testing::writeTempFile(std::string(testName()) + "/url",
+                                             recorder_.url() + "/hooks/T0001/s3cr3t-token\n");
+    std::string hmac = testing::writeTempFile(std::string(testName()) + "/hmac", "hmac-key\n");
+    testing::MonitorConfig settings{
+        .sim_url = sim_->url(),
+        .state_path = dir_ + "/state.db",
+        .receivers = {
+            {.name = "ops",
+             .extra = "      url_file: " + url + "\n      hmac_secret_file: " + hmac + "\n"}}};
+    settings.poll["jitter"] = "0";
+    settings.instance_ids["cn-hangzhou"] = {"i-a", "i-b"};
+    settings.retry = {{"initial_backoff", "100ms"}, {"max_backoff", "1s"}};
+    config_ = settings.write(std::string(testName()) + "/config.yaml");
   }
 
   std::unique_ptr<MonitorProcess> start() {

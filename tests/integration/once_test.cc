@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
 
 namespace swas {
@@ -27,12 +28,11 @@ class OnceTest : public ::testing::Test {
   }
 
   std::string config(const std::string& secret = "testsecret") {
-    return testing::writeTempFile(
-        std::string("once/") + testing::testName() + "/config.yaml",
-        "credentials: {access_key_id: testid, access_key_secret: " + secret +
-            "}\napi: {endpoint: \"" + sim_->url() +
-            "\"}\nregions: [{region_id: cn-hangzhou}]\nstate: {path: " + dir_ +
-            "/state.db}\nhttp: {listen: \"127.0.0.1:0\"}\n");
+    testing::MonitorConfig settings{.sim_url = sim_->url(), .state_path = dir_ + "/state.db"};
+    settings.access_key_secret = secret;
+    settings.api.clear();
+    settings.poll.clear();
+    return settings.write(std::string("once/") + testing::testName() + "/config.yaml");
   }
 
   // Runs the daemon to completion; returns the exit code, stdout in out_ and stderr in err_.

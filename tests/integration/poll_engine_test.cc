@@ -16,6 +16,7 @@
 
 #include "daemon/core/invocation.h"
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
 
 namespace swas {
@@ -109,43 +110,29 @@ class PollEngineTest : public ::testing::Test {
     std::filesystem::remove(dir_ + "/state.db");
     sim_ = std::make_unique<SimProcess>(
         testing::writeTempFile(std::string(testing::testName()) + "/scenario.yaml", scenario_text));
-    config_ =
-        testing::writeTempFile(std::string(testing::testName()) + "/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" + sim_->url() + R"("
-  rate_limit: 1000
-  timeout: 5s
-poll:
-  interval: 100ms
-  jitter: 0
-  page_size: )" + std::to_string(page_size) + R"(
-  initial_lookback: 1h
-regions:
-  - region_id: cn-hangzhou
-    instance_ids: )" + instanceList("cn-hangzhou", watched) + R"(
-  - region_id: ap-southeast-1
-    instance_ids: )" + instanceList("ap-southeast-1", watched) + R"(
-state:
-  path: )" + dir_ + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-)");
+    testing::MonitorConfig settings{.sim_url = sim_->url(),
+                                    .state_path = dir_ + "/state.db",
+                                    .regions = {"cn-hangzhou", "ap-southeast-1"}};
+    settings.api["timeout"] = "5s";
+    settings.poll["jitter"] = "0";
+    settings.poll["page_size"] = std::to_string(page_size);
+    for (const auto& region : settings.regions)
+      settings.instance_ids[region] = instanceList(region, watched);
+    config_ = settings.write(std::string(testing::testName()) + "/config.yaml");
   }
 
-  std::string instanceList(const std::string& region, size_t watched) {
+  std::vector<std::string> instanceList(const std::string& region, size_t watched) {
     std::set<std::string> ids;
     for (const auto& e : groundTruth(*sim_)) {
       if (e.region_id == region) ids.insert(e.instance_id);
     }
-    std::string out = "[";
+    std::vector<std::string> out;
     for (const auto& id : ids) {
       if (watched-- == 0) break;
       watched_.insert({region, id});
-      out += (out.size() > 1 ? ", " : "") + id;
+      out.push_back(id);
     }
-    return out + "]";
+    return out;
   }
 
   std::unique_ptr<Process> launch(int generation) {

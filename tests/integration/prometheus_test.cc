@@ -17,6 +17,7 @@
 #include "daemon/api/percent_encoding.h"
 #include "daemon/core/invocation.h"
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
 
 namespace swas {
@@ -31,25 +32,13 @@ using testing::testName;
 std::string daemonConfig(const SimProcess& sim, const std::string& dir,
                          const std::string& interval = "200ms",
                          const std::string& secret = "testsecret") {
-  return testing::writeTempFile(std::string(testName()) + "/config.yaml", R"(credentials:
-  access_key_id: testid
-  access_key_secret: )" + secret + R"(
-api:
-  endpoint: ")" + sim.url() + R"("
-  rate_limit: 1000
-  timeout: 5s
-poll:
-  interval: )" + interval + R"(
-  jitter: 0
-  initial_lookback: 30d
-regions:
-  - region_id: cn-hangzhou
-  - region_id: ap-southeast-1
-state:
-  path: )" + dir + R"(/state.db
-http:
-  listen: 127.0.0.1:0
-)");
+  testing::MonitorConfig settings{.sim_url = sim.url(),
+                                  .state_path = dir + "/state.db",
+                                  .regions = {"cn-hangzhou", "ap-southeast-1"}};
+  settings.access_key_secret = secret;
+  settings.api["timeout"] = "5s";
+  settings.poll = {{"interval", interval}, {"jitter", "0"}, {"initial_lookback", "30d"}};
+  return settings.write(std::string(testName()) + "/config.yaml");
 }
 
 // Series (non-comment lines) of an exposition, by family name.

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -85,25 +86,15 @@ constexpr const char* kScenario = R"(generator:
   duration_max: 1s
 )";
 
-std::string config(const SimProcess& sim, const std::string& dir, const std::string& regions,
+// 200 ms polls of `region`, and `extra` top-level lines.
+std::string config(const SimProcess& sim, const std::string& dir, const std::string& region,
                    const std::string& extra = "") {
-  return R"(credentials:
-  access_key_id: testid
-  access_key_secret: testsecret
-api:
-  endpoint: ")" +
-         sim.url() + R"("
-poll:
-  interval: 200ms
-regions:
-)" + regions +
-         R"(state:
-  path: )" +
-         dir +
-         R"(/state.db
-http:
-  listen: 127.0.0.1:0
-)" + extra;
+  testing::MonitorConfig settings{
+      .sim_url = sim.url(), .state_path = dir + "/state.db", .regions = {region}};
+  settings.api.clear();
+  settings.poll = {{"interval", "200ms"}};
+  settings.extra = extra;
+  return settings.yaml();
 }
 
 std::string scrape(const MonitorProcess& daemon) {
@@ -115,7 +106,7 @@ TEST(Service, NotifiesSystemdAndReloadsOnSighup) {
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   Recorder receiver;
   std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
-                                            config(sim, dir, "  - region_id: cn-hangzhou\n"));
+                                            config(sim, dir, "cn-hangzhou"));
   NotifySocket systemd(dir + "/notify.sock");
   ::setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
   ::setenv("WATCHDOG_USEC", "400000", 1);
@@ -133,7 +124,7 @@ TEST(Service, NotifiesSystemdAndReloadsOnSighup) {
   }));
 
   // A valid change: another region instead, a receiver, debug logging.
-  std::ofstream(path) << config(sim, dir, "  - region_id: ap-southeast-1\n", R"(alerts:
+  std::ofstream(path) << config(sim, dir, "ap-southeast-1", R"(alerts:
   receivers:
     - name: ops
       type: webhook
@@ -166,7 +157,7 @@ log:
   EXPECT_NE(log.find("reloaded " + path), std::string::npos) << log;
 
   // An invalid change: every problem logged with its position, the running config kept.
-  std::ofstream(path) << config(sim, dir, "  - region_id: cn-hangzhou\n", R"(log:
+  std::ofstream(path) << config(sim, dir, "cn-hangzhou", R"(log:
   levle: debug
 )");
   daemon.process().signal(SIGHUP);
@@ -220,12 +211,12 @@ TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
-                                            config(sim, dir, "  - region_id: cn-hangzhou\n"));
+                                            config(sim, dir, "cn-hangzhou"));
   MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   std::string before = daemon.url();
   std::string moved = "127.0.0.1:" + std::to_string(freePort());
-  std::string text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  std::string text = config(sim, dir, "cn-hangzhou");
   text.replace(text.find("127.0.0.1:0"), 11, moved);
   std::ofstream(path) << text;
   daemon.process().signal(SIGHUP);
@@ -246,7 +237,7 @@ TEST(Service, AReloadThatMovesTheListenerServesOnTheNewAddress) {
   socklen_t len = sizeof addr;
   getsockname(busy, reinterpret_cast<sockaddr*>(&addr), &len);
   std::string taken = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  text = config(sim, dir, "cn-hangzhou");
   text.replace(text.find("127.0.0.1:0"), 11, taken);
   std::ofstream(path) << text;
   daemon.process().signal(SIGHUP);
@@ -271,7 +262,7 @@ TEST(Service, AReloadThatCanBuildNeitherConfigurationExitsCleanly) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   std::string secret = testing::writeTempFile(std::string(testName()) + "/secret", "testsecret\n");
-  std::string text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  std::string text = config(sim, dir, "cn-hangzhou");
   text.replace(text.find("access_key_secret: testsecret"), 29, "access_key_secret_file: " + secret);
   std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml", text);
   // Half of the environment's key pair: the default chain refuses it.
@@ -281,7 +272,7 @@ TEST(Service, AReloadThatCanBuildNeitherConfigurationExitsCleanly) {
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   // The new configuration has no credentials (the environment's half pair fails the build), and
   // the previous one's secret file is gone.
-  std::string next = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  std::string next = config(sim, dir, "cn-hangzhou");
   next.erase(0, next.find("api:"));
   std::ofstream(path) << next;
   std::filesystem::remove(secret);
@@ -297,7 +288,7 @@ TEST(Service, TheListenersDefencesAreCounted) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
-                                            config(sim, dir, "  - region_id: cn-hangzhou\n"));
+                                            config(sim, dir, "cn-hangzhou"));
   MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   std::string host_port = daemon.url().substr(std::string("http://").size());
@@ -324,7 +315,7 @@ TEST(Service, FailedCredentialRefreshesAreCounted) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml",
                                         std::string(kScenario) + "metadata:\n  fail: true\n"));
-  std::string text = config(sim, dir, "  - region_id: cn-hangzhou\n");
+  std::string text = config(sim, dir, "cn-hangzhou");
   text.replace(text.find("  access_key_id: testid\n  access_key_secret: testsecret\n"),
                std::string("  access_key_id: testid\n  access_key_secret: testsecret\n").size(),
                "  ecs_ram_role: SwasMonitorRole\n  metadata_endpoint: \"" + sim.url() + "\"\n");
@@ -345,9 +336,8 @@ TEST(Service, StopMakesALastDeliveryAttempt) {
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   Recorder receiver;
   receiver.answer(503);
-  std::string path =
-      testing::writeTempFile(std::string(testName()) + "/config.yaml",
-                             config(sim, dir, "  - region_id: cn-hangzhou\n", R"(alerts:
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
+                                            config(sim, dir, "cn-hangzhou", R"(alerts:
   receivers:
     - name: ops
       type: webhook

@@ -2,23 +2,64 @@
 
 #include <simdjson.h>
 
+#include "tests/support/sim_process.h"
+
 namespace swas::testing {
 
+namespace {
+
+std::string section(const std::string& name, const std::map<std::string, std::string>& keys,
+                    const std::string& first = "") {
+  if (keys.empty() && first.empty()) return "";
+  std::string out = name + ":\n" + first;
+  for (const auto& [key, value] : keys) out += "  " + key + ": " + value + "\n";
+  return out;
+}
+
+std::string receiver(const MonitorConfig::Receiver& r) {
+  std::string out = "    - name: " + r.name + "\n      type: " + r.type + "\n";
+  if (!r.url.empty()) out += "      url: \"" + r.url + "\"\n";
+  return out + r.extra;
+}
+
+}  // namespace
+
 std::string MonitorConfig::yaml() const {
-  std::string regions_yaml;
-  for (const auto& r : regions) regions_yaml += "  - region_id: " + r + "\n";
-  return "credentials:\n  access_key_id: testid\n  access_key_secret: testsecret\n"
-         "api:\n  endpoint: \"" +
-         sim_url +
-         "\"\n  rate_limit: 1000\n"
-         "poll:\n  interval: 100ms\n  initial_lookback: 1h\n"
-         "regions:\n" +
-         regions_yaml + "state:\n  path: " + state_path +
-         "\nhttp:\n  listen: 127.0.0.1:0\n"
-         "alerts:\n" +
-         alerts_extra + "  receivers:\n    - name: ops\n      type: webhook\n      url: \"" +
-         webhook_url + "\"\n" + receiver_extra +
-         "  retry:\n    initial_backoff: 50ms\n    max_backoff: 300ms\n";
+  std::string out =
+      "credentials:\n  access_key_id: testid\n  access_key_secret: " + access_key_secret + "\n";
+  out += section("api", api, "  endpoint: \"" + sim_url + "\"\n");
+  out += section("poll", poll);
+  out += "regions:\n";
+  for (const auto& r : regions) {
+    out += "  - region_id: " + r + "\n";
+    if (auto it = instance_ids.find(r); it != instance_ids.end()) {
+      std::string list;
+      for (const auto& id : it->second) list += (list.empty() ? "" : ", ") + id;
+      out += "    instance_ids: [" + list + "]\n";
+    }
+  }
+  out += section("state", state, "  path: " + state_path + "\n");
+  out += "http:\n  listen: " + listen + "\n";
+  std::vector<Receiver> all;
+  if (!webhook_url.empty()) all.push_back({"ops", "webhook", webhook_url, receiver_extra});
+  all.insert(all.end(), receivers.begin(), receivers.end());
+  if (!all.empty() || !alerts_extra.empty()) {
+    out += "alerts:\n" + alerts_extra;
+    if (!all.empty()) {
+      out += "  receivers:\n";
+      for (const auto& r : all) out += receiver(r);
+      if (!retry.empty()) {
+        out += "  retry:\n";
+        for (const auto& [key, value] : retry) out += "    " + key + ": " + value + "\n";
+      }
+    }
+  }
+  if (!log_level.empty()) out += "log:\n  level: " + log_level + "\n";
+  return out + extra;
+}
+
+std::string MonitorConfig::write(const std::string& name) const {
+  return writeTempFile(name, yaml());
 }
 
 std::map<std::string, int> acceptedFiring(const Recorder& recorder) {
