@@ -45,6 +45,15 @@ class Session : public std::enable_shared_from_this<Session> {
         limits_(shared_->limits),
         counters_(shared_->counters) {}
 
+  // A handler that dropped its responder unanswered: the connection is aborted (a reset), so
+  // the client learns at once that this request got no answer.
+  ~Session() {
+    if (!answering_) return;
+    boost::system::error_code ec;
+    stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
+    stream_.socket().close(ec);
+  }
+
   void start() { read(); }
 
   // Waiting for a request (not answering one): may be closed to make room.
@@ -98,7 +107,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec_remote) request.remote = peer.address().to_string() + ":" + std::to_string(peer.port());
     version_ = message.version();
     // The responder owns the session until it answers; a handler that drops it unanswered
-    // closes the connection.
+    // aborts the connection (~Session).
+    answering_ = true;
     handler_(std::move(request), [self = shared_from_this()](ServerResponse response) {
       self->write(std::move(response));
     });
@@ -112,12 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(ServerResponse response) {
-    if (response.reset_connection) {
-      boost::system::error_code ec;
-      stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
-      stream_.socket().close(ec);
-      return;
-    }
+    answering_ = false;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->version(version_);
     out->result(static_cast<unsigned>(response.status));
@@ -146,6 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool reading_ = false;
+  bool answering_ = false;  // a request is with the handler
   std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
   unsigned version_ = 11;
 };

@@ -28,8 +28,6 @@ struct ServerResponse {
   int status = 200;
   Headers headers;
   std::string body;
-  // Drop the connection with a TCP reset instead of answering (fault injection).
-  bool reset_connection = false;
 };
 
 // What one listener tolerates. Every connection is bounded in time and size, and the number of
@@ -64,7 +62,9 @@ struct ServerStats {
 };
 
 using Responder = std::function<void(ServerResponse)>;
-// Called on the loop thread for each request; answer now or later through the responder.
+// Called on the loop thread for each request; answer now or later through the responder. A
+// handler that drops the responder (every copy) without answering aborts the connection with a
+// reset.
 using RequestHandler = std::function<void(ServerRequest, Responder)>;
 
 // A small HTTP/1.1 server with keep-alive on one io_context.

@@ -100,6 +100,21 @@ TEST_F(HttpClientTest, TimeoutIsClassified) {
   EXPECT_TRUE(r.error().retryable);
 }
 
+// A server handler that drops its responder unanswered aborts the connection: the client
+// learns at once (no waiting for its timeout) and may retry.
+TEST_F(HttpClientTest, ADroppedResponderResetsTheConnection) {
+  handler_ = [](ServerRequest, Responder) {};
+  CurlHttpClient client(io_, {});
+  HttpRequest request{"GET", base_ + "/dropped", {}, ""};
+  request.timeout = std::chrono::seconds(30);
+  auto r = fetch(client, request);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().kind, core::ErrorKind::kTimeout) << core::describe(r.error());
+  EXPECT_TRUE(r.error().retryable) << core::describe(r.error());
+  EXPECT_NE(core::describe(r.error()).find("reset"), std::string::npos)
+      << core::describe(r.error());
+}
+
 TEST_F(HttpClientTest, ConnectionRefusedIsClassified) {
   boost::asio::ip::tcp::acceptor probe(io_, {boost::asio::ip::make_address("127.0.0.1"), 0});
   auto port = probe.local_endpoint().port();

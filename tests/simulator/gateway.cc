@@ -317,8 +317,7 @@ void Gateway::handleApi(http::ServerRequest request, http::Responder respond) {
   std::string host(request.header("host"));
   if (roll(faults_.reset)) {
     count("", "reset");
-    respond(http::ServerResponse{.reset_connection = true});
-    return;
+    return;  // the responder dropped unanswered: the server resets the connection
   }
   size_t q = request.target.find('?');
   auto query = api::parseQuery(q == std::string::npos ? "" : request.target.substr(q + 1));

@@ -16,9 +16,8 @@ struct Recorder::Impl {
                           [this](http::ServerRequest request, http::Responder respond) {
                             std::lock_guard lock(mutex);
                             records.push_back({request, status, std::chrono::system_clock::now()});
-                            http::ServerResponse response{status, {}, "ok"};
-                            response.reset_connection = status == 0;
-                            respond(std::move(response));
+                            // 0: no answer; the dropped responder resets the connection.
+                            if (status != 0) respond(http::ServerResponse{status, {}, "ok"});
                           },
                           {.max_body_bytes = 64u << 20, .max_connections = 1024}};
   uint16_t port = 0;
