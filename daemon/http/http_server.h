@@ -62,9 +62,9 @@ struct ServerStats {
 };
 
 using Responder = std::function<void(ServerResponse)>;
-// Called on the loop thread for each request; answer now or later through the responder. A
-// handler that drops the responder (every copy) without answering aborts the connection with a
-// reset.
+// Called on the loop thread for each request; answer now or later through the responder (on
+// the loop thread). A handler that drops the responder (every copy, on the loop thread) without
+// answering aborts the connection with a reset, unless the server was stopped meanwhile.
 using RequestHandler = std::function<void(ServerRequest, Responder)>;
 
 // A small HTTP/1.1 server with keep-alive on one io_context.
