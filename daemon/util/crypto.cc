@@ -61,6 +61,10 @@ std::string hmacSha256Hex(std::string_view key, std::string_view data) {
   return toHex(hmac(EVP_sha256(), key, data));
 }
 
+std::string hmacSha256Base64(std::string_view key, std::string_view data) {
+  return base64Encode(hmac(EVP_sha256(), key, data));
+}
+
 std::string hmacSha1Base64(std::string_view key, std::string_view data) {
   return base64Encode(hmac(EVP_sha1(), key, data));
 }

@@ -1,10 +1,13 @@
 // A receiver's answer: the first byte picks the status, the first line is the Retry-After, the
-// rest the body. Any answer is delivered, retried or dropped, with a bounded wait.
+// rest the body. Any answer is delivered, retried or dropped, with a bounded wait, as a webhook's
+// and as each chat vendor's.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
+#include "daemon/alerting/chat_answer.h"
 #include "daemon/alerting/receivers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -23,5 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   (void)swas::alerting::parseRetryAfter(input, now);
+  // The chat vendors' answers: errors inside a 200 are parsed from the body.
+  response.status = 200;
+  for (std::string_view type : {"dingtalk", "feishu", "wecom", "slack"}) {
+    auto chat = swas::alerting::classifyChatAnswer(type, swas::http::HttpResult(response), now);
+    if (chat.retry_after &&
+        (chat.retry_after->count() < 0 || *chat.retry_after > std::chrono::hours(24))) {
+      __builtin_trap();
+    }
+  }
   return 0;
 }

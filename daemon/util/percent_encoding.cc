@@ -1,8 +1,8 @@
-#include "daemon/api/percent_encoding.h"
+#include "daemon/util/percent_encoding.h"
 
 #include <algorithm>
 
-namespace swas::api {
+namespace swas::util {
 namespace {
 
 bool unreserved(unsigned char c) {
@@ -101,4 +101,4 @@ std::string canonicalQuery(const Params& params) {
   return out;
 }
 
-}  // namespace swas::api
+}  // namespace swas::util

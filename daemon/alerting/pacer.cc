@@ -1,0 +1,77 @@
+#include "daemon/alerting/pacer.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace swas::alerting {
+
+using std::chrono::milliseconds;
+
+Pacer::Pacer(std::vector<RateLimit> limits) : limits_(std::move(limits)) {
+  std::erase_if(limits_, [](const RateLimit& l) { return l.count == 0 || l.window.count() <= 0; });
+  for (const auto& l : limits_) longest_ = std::max(longest_, l.window);
+}
+
+milliseconds Pacer::wait(TimePoint now) const {
+  milliseconds longest_wait{0};
+  for (const auto& limit : limits_) {
+    // Sends within (now - window, now]; one more is allowed once fewer than `count` remain, that
+    // is once the count-th most recent of them has left the window.
+    auto in_window = static_cast<size_t>(
+        sent_.end() - std::upper_bound(sent_.begin(), sent_.end(), now - limit.window));
+    if (in_window < limit.count) continue;
+    TimePoint leaves = sent_[sent_.size() - limit.count] + limit.window;
+    auto until = std::chrono::ceil<milliseconds>(leaves - now);
+    longest_wait = std::max(longest_wait, until);
+  }
+  return longest_wait;
+}
+
+void Pacer::sent(TimePoint now) {
+  if (limits_.empty()) return;
+  sent_.push_back(std::max(now, sent_.empty() ? now : sent_.back()));
+  while (!sent_.empty() && sent_.front() <= now - longest_) sent_.pop_front();
+}
+
+std::vector<RateLimit> vendorLimits(std::string_view type) {
+  using namespace std::chrono_literals;
+  if (type == "dingtalk" || type == "wecom") return {{20, 60s}};
+  if (type == "feishu") return {{5, 1s}, {100, 60s}};
+  if (type == "slack") return {{1, 1s}};
+  return {};
+}
+
+std::expected<std::vector<RateLimit>, std::string> parseRateLimits(std::string_view text) {
+  using namespace std::chrono_literals;
+  std::vector<RateLimit> out;
+  if (text.empty()) return out;
+  for (;;) {
+    size_t comma = text.find(',');
+    std::string_view one = text.substr(0, comma);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    auto bad = [&] {
+      return std::unexpected("rate_limit: '" + std::string(one) +
+                             "' is not N/s, N/min or N/h with N at least 1");
+    };
+    size_t slash = one.find('/');
+    if (slash == std::string_view::npos) return bad();
+    size_t count = 0;
+    auto [end, ec] = std::from_chars(one.data(), one.data() + slash, count);
+    if (ec != std::errc() || end != one.data() + slash || count == 0) return bad();
+    std::string_view unit = one.substr(slash + 1);
+    if (unit == "s") {
+      out.push_back({count, 1s});
+    } else if (unit == "min") {
+      out.push_back({count, 60s});
+    } else if (unit == "h") {
+      out.push_back({count, 3600s});
+    } else {
+      return bad();
+    }
+    if (comma == std::string_view::npos) return out;
+    text = text.substr(comma + 1);
+  }
+}
+
+}  // namespace swas::alerting

@@ -1,0 +1,96 @@
+#include "daemon/alerting/pacer.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace swas::alerting {
+namespace {
+
+using namespace std::chrono_literals;
+using TimePoint = Pacer::TimePoint;
+
+TEST(Pacer, DingTalkSends20ThenWaitsUntilTheFirstLeavesTheMinute) {
+  Pacer pacer(vendorLimits("dingtalk"));
+  TimePoint t0{1000h};
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(pacer.wait(t0 + 1s * i), 0ms) << i;
+    pacer.sent(t0 + 1s * i);
+  }
+  EXPECT_EQ(pacer.wait(t0 + 20s), 40s) << "the first of the 20 leaves the window at t0 + 60 s";
+  EXPECT_EQ(pacer.wait(t0 + 60s), 0ms);
+  pacer.sent(t0 + 60s);
+  EXPECT_EQ(pacer.wait(t0 + 60s), 1s) << "then the second, sent at t0 + 1 s";
+}
+
+TEST(Pacer, FeishuKeepsBothItsLimits) {
+  Pacer pacer(vendorLimits("feishu"));
+  TimePoint t0{1000h};
+  for (int i = 0; i < 5; ++i) pacer.sent(t0);
+  EXPECT_EQ(pacer.wait(t0), 1s) << "5 in any second";
+  EXPECT_EQ(pacer.wait(t0 + 1s), 0ms);
+}
+
+TEST(Pacer, NoLimitNeverWaits) {
+  Pacer pacer(vendorLimits("webhook"));
+  TimePoint t0{1000h};
+  for (int i = 0; i < 1000; ++i) pacer.sent(t0);
+  EXPECT_EQ(pacer.wait(t0), 0ms);
+}
+
+// A sender that sends whenever the pacer lets it, at random moments, never has more than
+// `count` messages in any window of any limit, for each vendor; and it is not needlessly slow:
+// a sender that is always ready gets exactly the limit through.
+TEST(Pacer, NoWindowEverHoldsMoreThanItsLimit) {
+  std::mt19937_64 rng(7);
+  for (std::string_view vendor : {"dingtalk", "wecom", "feishu", "slack"}) {
+    Pacer pacer(vendorLimits(vendor));
+    std::vector<TimePoint> sends;
+    TimePoint now{1000h};
+    TimePoint end = now + 10min;
+    std::uniform_int_distribution<int> gap_ms(0, 700);
+    while (now < end) {
+      auto wait = pacer.wait(now);
+      if (wait > 0ms) {
+        now += wait;
+        continue;
+      }
+      pacer.sent(now);
+      sends.push_back(now);
+      now += std::chrono::milliseconds(gap_ms(rng));
+    }
+    for (const auto& limit : vendorLimits(vendor)) {
+      for (size_t i = 0; i < sends.size(); ++i) {
+        size_t in_window = 0;
+        for (size_t j = i; j < sends.size() && sends[j] < sends[i] + limit.window; ++j) ++in_window;
+        ASSERT_LE(in_window, limit.count) << vendor << " at send " << i;
+      }
+    }
+  }
+  Pacer greedy(vendorLimits("dingtalk"));
+  TimePoint now{1000h};
+  int sent = 0;
+  for (TimePoint end = now + 10min; now < end;) {
+    if (auto wait = greedy.wait(now); wait > 0ms) {
+      now += wait;
+      continue;
+    }
+    greedy.sent(now);
+    ++sent;
+  }
+  EXPECT_EQ(sent, 200) << "20 in each of the 10 minutes";
+}
+
+TEST(Pacer, RateLimitsParse) {
+  auto both = parseRateLimits("5/s, 100/min");
+  ASSERT_TRUE(both) << both.error();
+  EXPECT_EQ(*both, (std::vector<RateLimit>{{5, 1s}, {100, 60s}}));
+  EXPECT_EQ(parseRateLimits("2/h").value(), (std::vector<RateLimit>{{2, 3600s}}));
+  EXPECT_TRUE(parseRateLimits("")->empty());
+  for (std::string_view bad : {"5", "0/s", "x/s", "5/day", "5/s,", "-1/s"}) {
+    EXPECT_FALSE(parseRateLimits(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace swas::alerting
