@@ -34,9 +34,9 @@ struct PollOutcome {
 // One region's schedule and paging strategy on the shared io_context:
 //  - a full walk of every page on a cold start, every full_scan_every, and whenever the API's
 //    order was not seen to be newest-first;
-//  - otherwise pages newest-first until one reaches a known, finished invocation older than
-//    the previous poll's newest (one call in the steady state), then a direct fetch of the
-//    known unfinished invocations the walk did not reach.
+//  - otherwise each list newest-first until a page reaches a known, finished invocation older
+//    than the newest that list showed in the previous poll (one call per list in the steady
+//    state), then a direct fetch of the known unfinished invocations the walk did not reach.
 // The parts: RequestGate (rate, slots, retries), Pager (the paging strategy; its decisions are
 // the pure functions of paging.h), Settler (diff, commit, notify); this class is the schedule.
 // Pages are walked one after another in ascending order, so invocations arriving mid-walk
