@@ -13,10 +13,16 @@ constexpr auto kShutdownBudget = std::chrono::seconds(10);
 }  // namespace
 
 int Daemon::Impl::run() {
+  // The signals are caught before anything says the daemon is up: a SIGHUP or SIGTERM sent as
+  // soon as "serving" is logged (or READY=1 sent) waits for the loop instead of killing it.
+  stop_signals.emplace(io, SIGTERM, SIGINT);
+  hangup.emplace(io, SIGHUP);
   auto serving = endpoint.start(rt->config.http.listen);
   if (!serving) {
     spdlog::error("cannot serve /metrics: {}; set http.listen to a free HOST:PORT",
                   serving.error());
+    stop_signals.reset();
+    hangup.reset();
     return 1;
   }
   spdlog::info("serving /metrics, /healthz and /readyz on http://{}", *serving);
@@ -25,8 +31,6 @@ int Daemon::Impl::run() {
   heartbeat.emplace(io);
   deadline.emplace(io);
   idle_check.emplace(io);
-  stop_signals.emplace(io, SIGTERM, SIGINT);
-  hangup.emplace(io, SIGHUP);
   beat();
   waitForHangup();
   waitForStop();
