@@ -80,6 +80,7 @@ std::map<std::string, int> journal(const std::string& path) {
   std::map<std::string, int> out;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return out;
+  sqlite3_busy_timeout(db, 2000);
   sqlite3_stmt* s = nullptr;
   sqlite3_prepare_v2(db,
                      "SELECT region_id || '/' || invoke_id || '/' || instance_id || '/' || "
@@ -117,6 +118,8 @@ TEST(Torture, KilledAtRandomItLosesNothingAndNeverContradictsItself) {
                          "s\n";
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", scenario));
+  // The simulator's stop_after counts from its start; add the longest pending + duration.
+  auto churn_over = std::chrono::steady_clock::now() + std::chrono::duration<double>(churn + 1.5);
   Recorder recorder;
   std::string config = testing::writeTempFile(
       std::string(testName()) + "/config.yaml",
@@ -137,23 +140,30 @@ TEST(Torture, KilledAtRandomItLosesNothingAndNeverContradictsItself) {
     daemon.process().wait();
   }
   recorder.answer(200);
-  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, churn - kills * 0.8)));
   auto daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
-  // Everything created has finished; the daemon catches up and delivers.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  Truth truth = groundTruth(sim);
-  ASSERT_FALSE(truth.occurrences.empty()) << "the scenario produced no failures";
+  // Once everything created has finished, the daemon catches up: every terminal state in the
+  // journal and every failure delivered. The truth is re-read on each probe, so a state that
+  // appears late is waited for, not missed.
+  std::this_thread::sleep_until(churn_over);
+  Truth truth;
   Deliveries got;
+  std::map<std::string, int> stored;
   bool all = eventually(
       [&] {
+        truth = groundTruth(sim);
         got = deliveries(recorder);
+        stored = journal(dir + "/state.db");
         for (const auto& o : truth.occurrences) {
           if (!got.firing.contains(o)) return false;
+        }
+        for (const auto& [key, status] : truth.terminal) {
+          if (!stored.contains(key + "/" + status)) return false;
         }
         return true;
       },
       std::chrono::seconds(120));
+  ASSERT_FALSE(truth.occurrences.empty()) << "the scenario produced no failures";
   for (const auto& o : truth.occurrences) {
     EXPECT_TRUE(got.firing.contains(o)) << "lost: " << o;
   }
@@ -168,7 +178,7 @@ TEST(Torture, KilledAtRandomItLosesNothingAndNeverContradictsItself) {
   }
   daemon->process().signal(SIGTERM);
   EXPECT_EQ(daemon->process().wait(), 0);
-  auto stored = journal(dir + "/state.db");
+  stored = journal(dir + "/state.db");
   for (const auto& [key, status] : truth.terminal) {
     EXPECT_EQ(stored[key + "/" + status], 1) << "terminal state of " << key << " in the journal";
   }
