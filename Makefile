@@ -10,7 +10,8 @@ APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev libspdlog-dev \
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
   libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3 \
-  systemd lintian dpkg-dev clang-16 libclang-rt-16-dev clang-tidy-16
+  systemd lintian dpkg-dev clang-16 libclang-rt-16-dev clang-tidy-16 \
+  libmstch-dev libhowardhinnant-date-dev tzdata
 
 CMAKE_COMMON := -DSWAS_WERROR=ON
 CONFORMANCE := tests/conformance

@@ -44,12 +44,14 @@ set(CPACK_PACKAGE_DESCRIPTION
     "A daemon that polls the Simple Application Server API\n\
 DescribeCommandInvocations for the configured regions, tracks every command\n\
 invocation per instance in SQLite, exports Prometheus metrics, and alerts\n\
-webhooks or Alertmanager when an execution ends Failed, Timeout or with an\n\
+webhooks, Alertmanager, DingTalk, Feishu/Lark, WeCom or Slack when an execution ends Failed, Timeout or with an\n\
 ErrorCode, and again when it is fixed.")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/swas-invocation-monitor/swas-invocation-monitor")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# alerts.timezone reads the system's tz database (not a shared library, so named here).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS tzdata)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -24,7 +24,7 @@ dpkg-deb -e "$deb" "$work/control"
 grep -qx /etc/swas-invocation-monitor/config.yaml "$work/control/conffiles" ||
   fail "config.yaml is not a conffile"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libcurl4 libsqlite3-0 libyaml-cpp0.7 libprometheus-cpp-core1.0 libssl3 libc6; do
+for lib in tzdata libdate-tz3 libcurl4 libsqlite3-0 libyaml-cpp0.7 libprometheus-cpp-core1.0 libssl3 libc6; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 

@@ -33,9 +33,11 @@ std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   using Outcome = UnrecordedOutcomes::Outcome;
   struct Worker {
-    Worker(asio::io_context& io, std::unique_ptr<Receiver> r) : receiver(std::move(r)), timer(io) {}
+    Worker(asio::io_context& io, std::unique_ptr<Receiver> r)
+        : receiver(std::move(r)), timer(io), pacer(receiver->config().rate_limits) {}
     std::shared_ptr<Receiver> receiver;
-    asio::steady_timer timer;  // gather window or backoff
+    asio::steady_timer timer;  // gather window, backoff or pacing
+    Pacer pacer;               // the vendor's rate limit (chat receivers)
     bool busy = false;
     std::string last_error;
     int storage_failures = 0;
@@ -100,7 +102,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void pump(Worker& w) {
     if (stopping || w.busy) return;
     if (!unrecorded.outcomes.empty() && !record(w)) return;
-    auto rows = store.pendingNotifications(w.name(), kBatchRead);
+    // Held back by the pacer, nothing is composed: what comes meanwhile joins the next message.
+    if (auto hold = w.pacer.wait(clock.steadyNow()); hold.count() > 0) {
+      if (!draining) wait(w, hold);
+      return;
+    }
+    auto rows =
+        store.pendingNotifications(w.name(), std::max(kBatchRead, w.receiver->maxPerMessage()));
     if (!rows) {
       storageFailed(w, kReadOutbox, rows.error());
       return;
@@ -188,12 +196,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     for (const auto& m : message) items.push_back({&m.alert, m.notification.resolved});
     auto request = w.receiver->request(items, clock.now());
     if (draining) attempted.insert(message.front().message_id.value_or(message.front().id));
+    w.pacer.sent(clock.steadyNow());
     w.busy = true;
     http.send(std::move(request), [self = shared_from_this(), &w,
                                    message = std::move(message)](http::HttpResult result) {
       w.busy = false;
       // Recorded even on reload or stop: a delivered message must not go out again.
-      self->settle(w, message, classify(result, self->clock.now()));
+      self->settle(w, message, w.receiver->judge(result, self->clock.now()));
       if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
     });
   }

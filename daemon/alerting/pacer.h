@@ -13,13 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/rate_limit.h"
+
 namespace swas::alerting {
 
-struct RateLimit {
-  size_t count = 0;
-  std::chrono::milliseconds window{0};
-  bool operator==(const RateLimit&) const = default;
-};
+using core::parseRateLimits;
+using core::RateLimit;
 
 class Pacer {
  public:
@@ -43,8 +42,5 @@ class Pacer {
 // dingtalk and wecom 20 in any 60 s; feishu 5 in any second and 100 in any 60 s; slack 1 in
 // any second.
 std::vector<RateLimit> vendorLimits(std::string_view type);
-
-// A `rate_limit` key: "N/s", "N/min" or "N/h", several joined by ",", e.g. "5/s,100/min".
-std::expected<std::vector<RateLimit>, std::string> parseRateLimits(std::string_view text);
 
 }  // namespace swas::alerting

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
@@ -125,7 +126,13 @@ class AlertmanagerReceiver final : public Receiver {
 
 }  // namespace
 
+Verdict Receiver::judge(const http::HttpResult& result,
+                        std::chrono::system_clock::time_point now) const {
+  return classify(result, now);
+}
+
 std::unique_ptr<Receiver> makeReceiver(ReceiverConfig config, const std::string& external_url) {
+  if (auto chat = makeChatReceiver(config)) return chat;
   if (config.type == "alertmanager") {
     return std::make_unique<AlertmanagerReceiver>(std::move(config), external_url);
   }

@@ -10,21 +10,37 @@
 #include <string>
 #include <vector>
 
+#include "daemon/alerting/chat/local_time.h"
+#include "daemon/alerting/pacer.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/defaults.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::alerting {
 
+// Who a chat receiver @-mentions on firing messages.
+struct Mention {
+  std::vector<std::string> mobiles;   // DingTalk atMobiles, WeCom mentioned_mobile_list
+  std::vector<std::string> user_ids;  // DingTalk atUserIds, Feishu open_ids, WeCom, Slack IDs
+  bool all = false;
+};
+
 struct ReceiverConfig {
   std::string name;
-  std::string type;  // webhook | alertmanager
+  std::string type;  // webhook | alertmanager | dingtalk | feishu | wecom | slack
   std::string url;   // from url or url_file
   std::string hmac_secret;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds timeout = core::defaults::kReceiverTimeout;
   bool send_resolved = true;
   size_t max_alerts_per_message = core::defaults::kMaxAlertsPerMessage;
+  // Chat receivers
+  std::string secret;  // signing secret (secret_file)
+  Mention mention;
+  std::string template_text;  // template_file's content; empty: the built-in template
+  std::string language = "en";
+  LocalTime time;                      // alerts.timezone
+  std::vector<RateLimit> rate_limits;  // the pacer's limits (vendorLimits unless rate_limit)
 };
 
 struct MessageItem {
@@ -44,6 +60,9 @@ class Receiver {
                                     std::chrono::system_clock::time_point now) const = 0;
   // Alertmanager forgets alerts not re-sent: the firing set goes out every minute.
   virtual bool resendsFiringSet() const { return false; }
+  // What the answer means (chat vendors answer errors inside an HTTP 200).
+  virtual struct Verdict judge(const http::HttpResult& result,
+                               std::chrono::system_clock::time_point now) const;
 
  private:
   ReceiverConfig config_;

@@ -171,9 +171,8 @@ std::string Lifecycle::noteSuccess(const core::Transition& t,
 }
 
 void Lifecycle::remember(const core::Alert& a) {
-  // What resolution and expiry need; the labels and annotations stay in the store.
+  // What resolution, expiry and routing need; the annotations stay in the store.
   core::Alert slim = a;
-  slim.labels_json.clear();
   slim.annotations_json.clear();
   firing_[a.fingerprint] = std::move(slim);
 }
@@ -182,7 +181,9 @@ void Lifecycle::resolve(const core::Alert& alert, int64_t ends_at, int64_t now_m
                         core::AlertWrites& writes) const {
   writes.resolved.push_back({alert.fingerprint, ends_at});
   for (const auto& r : options_.receivers) {
-    if (r.send_resolved) writes.notifications.push_back({r.name, alert.fingerprint, true, now_ms});
+    if (r.send_resolved && matches(r.match, alert)) {
+      writes.notifications.push_back({r.name, alert.fingerprint, true, now_ms});
+    }
   }
 }
 
@@ -195,7 +196,9 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
     core::Alert a = makeAlert(t, now);
     if (firing_.contains(a.fingerprint) || fired.contains(a.fingerprint)) continue;
     for (const auto& r : options_.receivers) {
-      writes.notifications.push_back({r.name, a.fingerprint, false, core::unixMillis(now)});
+      if (matches(r.match, a)) {
+        writes.notifications.push_back({r.name, a.fingerprint, false, core::unixMillis(now)});
+      }
     }
     fired.emplace(a.fingerprint, a);
     writes.fired.push_back(std::move(a));
@@ -227,6 +230,15 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
 
 void Lifecycle::committed(const core::AlertWrites& writes) {
   if (writes.empty()) return;
+  if (on_unrouted_ && !writes.fired.empty()) {
+    std::set<std::string> routed;
+    for (const auto& n : writes.notifications) {
+      if (!n.resolved) routed.insert(n.fingerprint);
+    }
+    for (const auto& a : writes.fired) {
+      if (!routed.contains(a.fingerprint)) on_unrouted_(a);
+    }
+  }
   for (const auto& a : writes.fired) remember(a);
   for (const auto& r : writes.resolved) firing_.erase(r.fingerprint);
   if (on_change_) on_change_();

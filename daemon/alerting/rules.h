@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/alerting/routing.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/defaults.h"
 #include "daemon/core/invocation.h"
@@ -37,6 +38,7 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
 struct ReceiverRef {
   std::string name;
   bool send_resolved = true;
+  Match match;  // which alerts it gets
 };
 
 struct LifecycleOptions {
@@ -57,6 +59,10 @@ class Lifecycle final : public core::AlertPlanner {
   void load(const std::vector<core::Alert>& alerts, const std::vector<core::Transition>& successes);
   // Called after committed() changed anything (to wake delivery).
   void onChange(std::function<void()> callback) { on_change_ = std::move(callback); }
+  // Called from committed() for each new alert that no receiver's `match` took.
+  void onUnrouted(std::function<void(const core::Alert&)> callback) {
+    on_unrouted_ = std::move(callback);
+  }
 
   core::AlertWrites plan(const std::vector<core::Transition>& transitions,
                          std::chrono::system_clock::time_point now) override;
@@ -89,6 +95,7 @@ class Lifecycle final : public core::AlertPlanner {
   std::map<std::string, core::Alert> firing_;     // by fingerprint
   std::map<std::string, SeenSuccess> successes_;  // by region, instance and command key
   std::function<void()> on_change_;
+  std::function<void(const core::Alert&)> on_unrouted_;
 };
 
 }  // namespace swas::alerting

@@ -5,6 +5,7 @@
 
 #include "daemon/app/daemon.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/options.h"
 #include "daemon/app/transition_output.h"
 #include "daemon/config/config.h"
 
@@ -28,6 +29,19 @@ struct Args {
   bool check = false;
   bool once = false;
 };
+
+// --check-config, once the configuration parsed: the receivers built (secret files and templates
+// read, templates checked) and each chat receiver's sample message rendered.
+int check(const config::Config& config, std::ostream& out, std::ostream& err) {
+  auto receivers = makeReceivers(config);
+  if (!receivers) {
+    err << receivers.error() << "\n";
+    return 2;
+  }
+  out << "OK\n" << config::summary(config) << "\n";
+  for (const auto& line : renderSamples(*receivers)) out << line << "\n";
+  return 0;
+}
 
 }  // namespace
 
@@ -73,10 +87,7 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
     return 2;
   }
   for (const auto& warning : config->warnings) err << "warning: " << warning << "\n";
-  if (args.check) {
-    out << "OK\n" << config::summary(*config) << "\n";
-    return 0;
-  }
+  if (args.check) return check(*config, out, err);
   setupLogging(args.log_level.empty() ? config->log.level : args.log_level, config->log.format);
   Daemon daemon(std::move(*config), env, args.config);
   if (!args.log_level.empty()) daemon.overrideLogLevel(args.log_level);

@@ -50,38 +50,6 @@ config::Duration shortestInterval(const config::Config& c) {
   return shortest;
 }
 
-std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> makeReceivers(
-    const config::Config& c) {
-  std::vector<std::unique_ptr<alerting::Receiver>> out;
-  std::string external_url = "http://" + c.http.listen;
-  for (const auto& r : c.alerts.receivers) {
-    alerting::ReceiverConfig rc{
-        r.name,    r.type,    r.url,           "",
-        r.headers, r.timeout, r.send_resolved, static_cast<size_t>(r.max_alerts_per_message)};
-    if (!r.url_file.empty()) {
-      auto url = util::readSecretFile(r.url_file, "receiver " + r.name + " url_file");
-      if (!url) return std::unexpected(url.error());
-      rc.url = *url;
-    }
-    if (!r.hmac_secret_file.empty()) {
-      auto secret =
-          util::readSecretFile(r.hmac_secret_file, "receiver " + r.name + " hmac_secret_file");
-      if (!secret) return std::unexpected(secret.error());
-      rc.hmac_secret = *secret;
-    }
-    out.push_back(alerting::makeReceiver(std::move(rc), external_url));
-  }
-  return out;
-}
-
-alerting::LifecycleOptions lifecycleOptions(const config::Config& c) {
-  alerting::LifecycleOptions o;
-  for (const auto& r : c.alerts.receivers) o.receivers.push_back({r.name, r.send_resolved});
-  o.resolve_on_success = c.alerts.resolve_on_success;
-  o.resolve_timeout = std::chrono::duration_cast<std::chrono::seconds>(c.alerts.resolve_timeout);
-  return o;
-}
-
 alerting::DeliveryOptions deliveryOptions(const config::Config& c) {
   alerting::DeliveryOptions o;
   o.initial_backoff = c.alerts.retry.initial_backoff;

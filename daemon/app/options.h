@@ -25,9 +25,13 @@ api::SwasClientOptions clientOptions(const config::Config& c);
 std::string userAgent();
 // The shortest poll interval of any region (health's stuck threshold, the heartbeat).
 config::Duration shortestInterval(const config::Config& c);
-// The receivers, their url_file and hmac_secret_file read; an error names the file.
+// The receivers, their url_file, hmac_secret_file, secret_file and template_file read and the
+// templates checked; an error names the file (a template's as FILE:LINE).
 std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> makeReceivers(
     const config::Config& c);
+// --check-config: each chat receiver's message for a sample alert, one line each
+// ("receiver oncall (dingtalk): sample message of 612 bytes").
+std::vector<std::string> renderSamples(const std::vector<std::unique_ptr<alerting::Receiver>>& r);
 alerting::LifecycleOptions lifecycleOptions(const config::Config& c);
 alerting::DeliveryOptions deliveryOptions(const config::Config& c);
 

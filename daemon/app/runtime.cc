@@ -1,7 +1,10 @@
 #include "daemon/app/runtime.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <limits>
+#include <set>
 
 #include "daemon/app/options.h"
 
@@ -57,6 +60,16 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   Runtime* raw = rt.get();
   rt->lifecycle->onChange([raw] {
     if (raw->delivering) raw->dispatcher->kick();
+  });
+  rt->lifecycle->onUnrouted([&metrics = deps.metrics,
+                             logged = std::set<std::string>()](const core::Alert& a) mutable {
+    metrics.onUnrouted();
+    if (logged.insert(a.command_key).second) {
+      spdlog::warn(
+          "alerts: an alert of command {} ({}, instance {}) matched no receiver's match and was "
+          "sent nowhere (counted in swas_alerts_unrouted_total; logged once per command)",
+          a.command_key.substr(a.command_key.find(':') + 1), a.region_id, a.instance_id);
+    }
   });
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});

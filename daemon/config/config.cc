@@ -91,58 +91,12 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
   }
 }
 
-ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
-  p.checkKeys(item,
-              {"name", "type", "url", "url_file", "hmac_secret_file", "headers", "timeout",
-               "send_resolved", "max_alerts_per_message"},
-              "alerts.receivers[]");
-  ReceiverSettings r;
-  p.str(item, "name", r.name);
-  p.str(item, "type", r.type);
-  p.str(item, "url", r.url);
-  p.secretFile(item, "url_file", r.url_file);
-  p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
-  if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
-    if (p.isMap(headers, "headers")) {
-      for (const auto& h : headers)
-        r.headers[h.first.as<std::string>("")] =
-            p.substitute(h.second, h.second.as<std::string>(""));
-    }
-  }
-  p.dur(item, "timeout", r.timeout);
-  p.boolean(item, "send_resolved", r.send_resolved);
-  p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);
-  if (r.name.empty()) p.problem(item, "a receiver needs a name");
-  if (r.type != "webhook" && r.type != "alertmanager") {
-    p.problem(item["type"] ? item["type"] : item, "receiver type must be webhook or alertmanager");
-  }
-  if (r.url.empty() == r.url_file.empty())
-    p.problem(item, "a receiver needs exactly one of url and url_file");
-  return r;
-}
-
-void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out) {
-  if (!receivers || receivers.IsNull()) return;
-  if (!receivers.IsSequence()) {
-    p.problem(receivers, "alerts.receivers must be a list");
-    return;
-  }
-  std::set<std::string> names;
-  for (const auto& item : receivers) {
-    if (!p.isMap(item, "a receiver")) continue;
-    ReceiverSettings r = parseReceiver(p, item);
-    if (!r.name.empty() && !names.insert(r.name).second)
-      p.problem(item["name"], "receiver name " + r.name + " is used twice");
-    out.push_back(std::move(r));
-  }
-}
-
 void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
   if (!p.isMap(node, "alerts")) return;
-  p.checkKeys(
-      node,
-      {"statuses", "error_codes", "resolve_on_success", "resolve_timeout", "receivers", "retry"},
-      "alerts");
+  p.checkKeys(node,
+              {"statuses", "error_codes", "resolve_on_success", "resolve_timeout", "receivers",
+               "retry", "timezone"},
+              "alerts");
   p.list(node, "statuses", a.statuses);
   for (const auto& s : a.statuses) {
     if (std::find(std::begin(core::kInstanceStatuses), std::end(core::kInstanceStatuses), s) ==
@@ -159,6 +113,12 @@ void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
     p.dur(retry, "initial_backoff", a.retry.initial_backoff);
     p.dur(retry, "max_backoff", a.retry.max_backoff);
     p.dur(retry, "give_up_after", a.retry.give_up_after);
+  }
+  p.str(node, "timezone", a.timezone);
+  if (!a.timezone.empty() && !knownTimeZone(a.timezone)) {
+    p.problem(node["timezone"], "alerts.timezone: unknown time zone '" + a.timezone +
+                                    "' (an IANA name such as Asia/Shanghai; see "
+                                    "/usr/share/zoneinfo)");
   }
   parseReceivers(p, node["receivers"], a.receivers);
 }

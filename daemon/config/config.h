@@ -54,9 +54,24 @@ struct HttpSettings {
   std::string listen = "127.0.0.1:9786";
 };
 
+// Which occurrences a receiver gets: every given list must match (globs with * and ?).
+struct MatchSettings {
+  std::vector<std::string> regions;
+  std::vector<std::string> instance_ids;
+  std::vector<std::string> instance_names;
+  std::vector<std::string> command_names;
+  std::vector<std::string> statuses;
+};
+
+struct MentionSettings {
+  std::vector<std::string> mobiles;
+  std::vector<std::string> user_ids;
+  bool all = false;
+};
+
 struct ReceiverSettings {
   std::string name;
-  std::string type;  // webhook | alertmanager
+  std::string type;  // webhook | alertmanager | dingtalk | feishu | wecom | slack
   std::string url;
   std::string url_file;
   std::string hmac_secret_file;
@@ -64,6 +79,13 @@ struct ReceiverSettings {
   Duration timeout = core::defaults::kReceiverTimeout;
   bool send_resolved = true;
   int max_alerts_per_message = static_cast<int>(core::defaults::kMaxAlertsPerMessage);
+  MatchSettings match;
+  // Chat receivers
+  std::string secret_file;
+  MentionSettings mention;
+  std::string template_file;
+  std::string language = "en";
+  std::string rate_limit;  // empty: the vendor's
 };
 
 struct RetrySettings {
@@ -80,6 +102,7 @@ struct AlertSettings {
   Duration resolve_timeout = core::defaults::kResolveTimeout;
   std::vector<ReceiverSettings> receivers;
   RetrySettings retry;
+  std::string timezone;  // IANA name; empty: the system's local zone
 };
 
 struct LogSettings {

@@ -113,6 +113,15 @@ class Parser {
     if (scalar(node, key)) out = substitute(node, node.Scalar());
   }
 
+  // A file read at start (a template): it must be readable now.
+  void readableFile(const YAML::Node& parent, const char* key, std::string& out) {
+    str(parent, key, out);
+    if (out.empty()) return;
+    std::ifstream in(out);
+    if (!in)
+      problem(parent[key], std::string(key) + ": cannot read " + out + ": " + std::strerror(errno));
+  }
+
   // A file holding a secret (or a URL with a token): it must be readable now, and should not be
   // readable by other users.
   void secretFile(const YAML::Node& parent, const char* key, std::string& out) {
@@ -215,5 +224,10 @@ class Parser {
   std::string name_;
   const util::EnvLookup& env_;
 };
+
+// alerts.receivers (receivers.cc).
+void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out);
+// An IANA time zone name the system's tz database has.
+bool knownTimeZone(const std::string& name);
 
 }  // namespace swas::config

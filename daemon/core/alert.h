@@ -76,6 +76,8 @@ class AlertObserver {
                                int count) = 0;
   virtual void onQueueLength(const std::string& receiver, int64_t waiting) = 0;
   virtual void onAlertsFiring(int64_t firing) = 0;
+  // A new alert that no receiver's `match` took (swas_alerts_unrouted_total).
+  virtual void onUnrouted() = 0;
   // A state file read or write failed (`operation`: outbox, alerts).
   virtual void onStateError(std::string_view operation) = 0;
 };

@@ -89,6 +89,10 @@ struct Metrics::Impl {
                          .Register(r)),
         alerts_firing(
             BuildGauge().Name("swas_alerts_firing").Help("Alerts currently firing.").Register(r)),
+        alerts_unrouted(BuildCounter()
+                            .Name("swas_alerts_unrouted_total")
+                            .Help("Alerts that no receiver's match took (sent nowhere).")
+                            .Register(r)),
         state_errors(BuildCounter()
                          .Name("swas_state_errors_total")
                          .Help("Failed reads or writes of the state file by op: "
@@ -197,6 +201,7 @@ struct Metrics::Impl {
   Family<Counter>& notifications;
   Family<Gauge>& queue_length;
   Family<Gauge>& alerts_firing;
+  Family<Counter>& alerts_unrouted;
   Family<Counter>& state_errors;
   Family<Counter>& api_anomalies;
   Family<Counter>& skipped_ticks;
@@ -213,6 +218,7 @@ Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
     : impl_(std::make_unique<Impl>(registry, clock)) {
   follow(options.regions, options.receivers);
   impl_->alerts_firing.Add({});
+  impl_->alerts_unrouted.Add({});
   impl_->credential_failures.Add({});
   for (auto reason : {"evicted", "refused", "timed_out", "too_large", "accept_error"}) {
     impl_->http_closed.Add({{"reason", reason}});
@@ -320,6 +326,8 @@ void Metrics::onQueueLength(const std::string& receiver, int64_t waiting) {
 void Metrics::onAlertsFiring(int64_t firing) {
   impl_->alerts_firing.Add({}).Set(static_cast<double>(firing));
 }
+
+void Metrics::onUnrouted() { impl_->alerts_unrouted.Add({}).Increment(); }
 
 void Metrics::onSkippedTicks(const std::string& region_id, int count) {
   impl_->skipped_ticks.Add({{"region_id", region_id}}).Increment(count);

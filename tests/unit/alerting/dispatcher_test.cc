@@ -33,6 +33,7 @@ class CountingObserver final : public core::AlertObserver {
   }
   void onQueueLength(const std::string&, int64_t waiting) override { queue = waiting; }
   void onAlertsFiring(int64_t) override {}
+  void onUnrouted() override {}
   void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
   std::map<std::string, int> counts;
   std::map<std::string, int> state_errors;

@@ -1,0 +1,89 @@
+#include "daemon/alerting/chat/compose.h"
+
+#include <array>
+#include <utility>
+
+#include "daemon/util/utf8.h"
+
+namespace swas::alerting {
+namespace {
+
+// From the most detailed message down to the bare counts.
+constexpr std::array<Detail, 8> kLadder = {{
+    {20, 10, 1024, 1024},
+    {20, 10, 256, 512},
+    {10, 10, 0, 256},
+    {5, 5, 0, 128},
+    {2, 3, 0, 64},
+    {1, 1, 0, 0},
+    {0, 1, 0, 0},
+    {0, 0, 0, 0},
+}};
+
+// mstch escapes through one global function: set for one render, on one thread.
+class EscapeScope {
+ public:
+  explicit EscapeScope(Escape escape) : saved_(std::move(mstch::config::escape)) {
+    mstch::config::escape = escape;
+  }
+  ~EscapeScope() { mstch::config::escape = std::move(saved_); }
+  EscapeScope(const EscapeScope&) = delete;
+  EscapeScope& operator=(const EscapeScope&) = delete;
+
+ private:
+  std::function<std::string(const std::string&)> saved_;
+};
+
+}  // namespace
+
+std::string escapeNothing(const std::string& text) { return text; }
+
+std::string escapeAngles(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+ChatComposer::ChatComposer(ViewContext context, std::string template_text, Escape escape)
+    : context_(std::move(context)), template_(std::move(template_text)), escape_(escape) {}
+
+std::string ChatComposer::render(const std::vector<ChatAlert>& alerts, const Detail& detail) const {
+  EscapeScope scope(escape_);
+  return mstch::render(template_, chatView(alerts, context_, detail));
+}
+
+Composed ChatComposer::compose(const std::vector<ChatAlert>& alerts,
+                               const std::function<bool(const Composed&)>& fits) const {
+  Composed c{chatTitle(alerts, context_.zh), "", anyFiring(alerts)};
+  for (const auto& a : alerts) ++(a.resolved ? c.resolved_count : c.firing_count);
+  for (const Detail& detail : kLadder) {
+    c.text = render(alerts, detail);
+    if (fits(c)) return c;
+  }
+  // Cut the barest text until it fits (the title and mentions may still be too long).
+  std::string full = std::move(c.text);
+  for (size_t budget = full.size() / 2; budget > 0; budget /= 2) {
+    c.text = std::string(util::utf8Prefix(full, budget)) + "…";
+    if (fits(c)) return c;
+  }
+  c.text.clear();
+  c.title = std::string(util::utf8Prefix(c.title, 100));
+  return c;
+}
+
+}  // namespace swas::alerting

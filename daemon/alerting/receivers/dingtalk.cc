@@ -1,0 +1,75 @@
+// DingTalk custom robot: a markdown message, @-mentions in "at" (mobiles also written as @138...
+// in the text), signed with timestamp and sign query parameters when a secret is set.
+// Limit: a body under 20,000 bytes.
+
+#include "daemon/alerting/chat_signing.h"
+#include "daemon/alerting/receivers/chat_receiver.h"
+#include "daemon/core/json.h"
+#include "daemon/core/time.h"
+
+namespace swas::alerting {
+namespace {
+
+constexpr size_t kMaxBody = 20'000;
+
+void appendStrings(std::string& out, const std::vector<std::string>& values) {
+  out += '[';
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    core::appendJsonString(out, values[i]);
+  }
+  out += ']';
+}
+
+Markup markupOf(const Mention& mention) {
+  Markup m{.heading = "### ", .bold = "**"};
+  for (const auto& mobile : mention.mobiles) m.mentions += "@" + mobile + " ";
+  for (const auto& id : mention.user_ids) m.mentions += "@" + id + " ";
+  if (mention.all) m.mentions += "@all";
+  while (!m.mentions.empty() && m.mentions.back() == ' ') m.mentions.pop_back();
+  return m;
+}
+
+class DingtalkReceiver final : public ChatReceiver {
+ public:
+  explicit DingtalkReceiver(ReceiverConfig config)
+      : ChatReceiver(config, markupOf(config.mention), escapeNothing) {}
+
+ protected:
+  std::string body(const Composed& message, std::chrono::system_clock::time_point) const override {
+    std::string out;
+    core::JsonObject o(out);
+    o.str("msgtype", "markdown").key("markdown");
+    core::JsonObject md(out);
+    md.str("title", message.title).str("text", message.text).close();
+    if (message.firing) {
+      const Mention& mention = config().mention;
+      o.key("at");
+      core::JsonObject at(out);
+      at.key("atMobiles");
+      appendStrings(out, mention.mobiles);
+      at.key("atUserIds");
+      appendStrings(out, mention.user_ids);
+      at.boolean("isAtAll", mention.all).close();
+    }
+    o.close();
+    return out;
+  }
+
+  bool fits(const Composed&, const std::string& body) const override {
+    return body.size() < kMaxBody;
+  }
+
+  std::string url(std::chrono::system_clock::time_point now) const override {
+    if (config().secret.empty()) return config().url;
+    return dingtalkSignedUrl(config().url, config().secret, core::unixMillis(now));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ChatReceiver> makeDingtalk(ReceiverConfig config) {
+  return std::make_unique<DingtalkReceiver>(std::move(config));
+}
+
+}  // namespace swas::alerting

@@ -1,0 +1,126 @@
+// alerts.receivers: every receiver type's keys, checked with FILE:LINE:COL.
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <set>
+
+#include "daemon/config/parser.h"
+#include "daemon/core/invocation.h"
+#include "daemon/core/rate_limit.h"
+
+namespace swas::config {
+namespace {
+
+constexpr const char* kTypes[] = {"webhook", "alertmanager", "dingtalk",
+                                  "feishu",  "wecom",        "slack"};
+
+bool isChat(const std::string& type) {
+  return type == "dingtalk" || type == "feishu" || type == "wecom" || type == "slack";
+}
+
+void parseMatch(Parser& p, const YAML::Node& node, MatchSettings& m) {
+  if (!node || node.IsNull() || !p.isMap(node, "match")) return;
+  p.checkKeys(node, {"regions", "instance_ids", "instance_names", "command_names", "statuses"},
+              "match");
+  p.list(node, "regions", m.regions);
+  p.list(node, "instance_ids", m.instance_ids);
+  p.list(node, "instance_names", m.instance_names);
+  p.list(node, "command_names", m.command_names);
+  p.list(node, "statuses", m.statuses);
+  for (const auto& s : m.statuses) {
+    bool glob = s.find_first_of("*?") != std::string::npos;
+    if (!glob && std::find(std::begin(core::kInstanceStatuses), std::end(core::kInstanceStatuses),
+                           s) == std::end(core::kInstanceStatuses)) {
+      p.problem(node["statuses"],
+                "match.statuses: '" + s + "' is not a per-instance InvocationStatus");
+    }
+  }
+}
+
+void parseMention(Parser& p, const YAML::Node& node, MentionSettings& m) {
+  if (!node || node.IsNull() || !p.isMap(node, "mention")) return;
+  p.checkKeys(node, {"mobiles", "user_ids", "all"}, "mention");
+  p.list(node, "mobiles", m.mobiles);
+  p.list(node, "user_ids", m.user_ids);
+  p.boolean(node, "all", m.all);
+}
+
+// The keys only chat receivers take.
+void parseChat(Parser& p, const YAML::Node& item, ReceiverSettings& r) {
+  p.secretFile(item, "secret_file", r.secret_file);
+  parseMention(p, item["mention"], r.mention);
+  p.readableFile(item, "template_file", r.template_file);
+  p.str(item, "language", r.language);
+  if (r.language != "en" && r.language != "zh") {
+    p.problem(item["language"], "language must be en or zh");
+  }
+  p.str(item, "rate_limit", r.rate_limit);
+  if (auto limits = core::parseRateLimits(r.rate_limit); !limits) {
+    p.problem(item["rate_limit"], limits.error());
+  }
+  if (isChat(r.type)) return;
+  for (const char* key : {"secret_file", "mention", "template_file", "language", "rate_limit"}) {
+    if (item[key]) p.problem(item[key], std::string(key) + " is for chat receivers only");
+  }
+}
+
+ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
+  p.checkKeys(item,
+              {"name", "type", "url", "url_file", "hmac_secret_file", "headers", "timeout",
+               "send_resolved", "max_alerts_per_message", "match", "secret_file", "mention",
+               "template_file", "language", "rate_limit"},
+              "alerts.receivers[]");
+  ReceiverSettings r;
+  p.str(item, "name", r.name);
+  p.str(item, "type", r.type);
+  p.str(item, "url", r.url);
+  p.secretFile(item, "url_file", r.url_file);
+  p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
+  if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
+    if (p.isMap(headers, "headers")) {
+      for (const auto& h : headers)
+        r.headers[h.first.as<std::string>("")] =
+            p.substitute(h.second, h.second.as<std::string>(""));
+    }
+  }
+  p.dur(item, "timeout", r.timeout);
+  p.boolean(item, "send_resolved", r.send_resolved);
+  p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);
+  parseMatch(p, item["match"], r.match);
+  if (r.name.empty()) p.problem(item, "a receiver needs a name");
+  if (std::find(std::begin(kTypes), std::end(kTypes), r.type) == std::end(kTypes)) {
+    p.problem(item["type"] ? item["type"] : item,
+              "receiver type must be webhook, alertmanager, dingtalk, feishu, wecom or slack");
+  }
+  parseChat(p, item, r);
+  if (r.url.empty() == r.url_file.empty())
+    p.problem(item, "a receiver needs exactly one of url and url_file");
+  return r;
+}
+
+}  // namespace
+
+bool knownTimeZone(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) return false;
+  struct stat st {};
+  return ::stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out) {
+  if (!receivers || receivers.IsNull()) return;
+  if (!receivers.IsSequence()) {
+    p.problem(receivers, "alerts.receivers must be a list");
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& item : receivers) {
+    if (!p.isMap(item, "a receiver")) continue;
+    ReceiverSettings r = parseReceiver(p, item);
+    if (!r.name.empty() && !names.insert(r.name).second)
+      p.problem(item["name"], "receiver name " + r.name + " is used twice");
+    out.push_back(std::move(r));
+  }
+}
+
+}  // namespace swas::config

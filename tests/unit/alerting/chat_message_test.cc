@@ -1,0 +1,245 @@
+// Chat messages: the four vendors' bodies (golden files), mentions only while firing, the size
+// limits from 1 to 10,000 alerts with 1 KiB outputs and multi-byte text, every alert accounted
+// for, and the template check.
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "daemon/alerting/chat/templates.h"
+#include "daemon/alerting/chat_signing.h"
+#include "daemon/alerting/receivers/chat_receiver.h"
+#include "daemon/alerting/rules.h"
+#include "daemon/util/utf8.h"
+
+namespace swas::alerting {
+namespace {
+
+using namespace std::chrono;
+
+const system_clock::time_point kNow = sys_days(year(2026) / 11 / 28) + hours(12);
+
+core::Alert failure(int i, const std::string& output = "npm ERR! missing script: build\n") {
+  core::Transition t;
+  t.region_id = i % 2 ? "cn-hangzhou" : "ap-southeast-1";
+  t.invoke_id = "t-" + std::to_string(i);
+  t.instance_id = "ace0706b2ac4454d984295a9421" + std::to_string(10000 + i % 300);
+  t.command_id = "c-" + std::to_string(i % 7);
+  t.command_name = "deploy-app-" + std::to_string(i % 7);
+  t.to = i % 5 == 0 ? "Timeout" : "Failed";
+  t.error_code = i % 5 == 0 ? "" : "ExitCodeNonzero";
+  t.error_info = "the command exited with code 1";
+  t.exit_code = 1;
+  t.creation_time = "2026-11-28T12:00:00";
+  t.finish_time = "2026-11-28T12:00:12Z";
+  t.output = output;
+  return makeAlert(t, kNow);
+}
+
+ReceiverConfig config(const std::string& type, const std::string& language = "en") {
+  ReceiverConfig c;
+  c.name = "oncall";
+  c.type = type;
+  c.url = "http://127.0.0.1:1/hook?access_token=T";
+  c.language = language;
+  c.time = *LocalTime::make("Asia/Shanghai");
+  return c;
+}
+
+std::unique_ptr<Receiver> receiver(const ReceiverConfig& c) { return makeReceiver(c, ""); }
+
+std::string golden(const std::string& name, const std::string& actual) {
+  std::string path = std::string(SWAS_SOURCE_DIR) + "/tests/unit/alerting/golden/" + name;
+  if (std::getenv("SWAS_UPDATE_GOLDEN")) std::ofstream(path) << actual;
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The message text inside a vendor's body.
+std::string textOf(const std::string& type, const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(body);
+  std::string_view text;
+  if (type == "dingtalk") text = doc["markdown"]["text"].get_string();
+  if (type == "feishu") text = doc["card"]["elements"].at(0)["text"]["content"].get_string();
+  if (type == "wecom") {
+    text = doc["msgtype"].get_string().value() == "text" ? doc["text"]["content"].get_string()
+                                                         : doc["markdown"]["content"].get_string();
+  }
+  if (type == "slack") text = doc["attachments"].at(0)["blocks"].at(1)["text"]["text"].get_string();
+  return std::string(text);
+}
+
+const char* kTypes[] = {"dingtalk", "feishu", "wecom", "slack"};
+
+TEST(ChatMessage, EachVendorsBodyForOneFailureAndItsResolution) {
+  for (std::string type : kTypes) {
+    for (std::string language : {"en", "zh"}) {
+      auto c = config(type, language);
+      c.mention.user_ids = {"u1"};
+      auto r = receiver(c);
+      auto a = failure(1);
+      auto firing = r->request({{&a, false}}, kNow);
+      EXPECT_EQ(firing.body, golden(type + "_" + language + "_firing.json", firing.body))
+          << type << " " << language;
+      a.ends_at = a.starts_at + 754;
+      auto resolved = r->request({{&a, true}}, kNow);
+      EXPECT_EQ(resolved.body, golden(type + "_" + language + "_resolved.json", resolved.body))
+          << type << " " << language;
+      EXPECT_EQ(r->request({{&a, true}}, kNow + hours(5)).body, resolved.body)
+          << "the same alerts give the same text on a retry";
+    }
+  }
+}
+
+TEST(ChatMessage, TimesInTheConfiguredZoneAndResolvedSaysHowLong) {
+  auto r = receiver(config("dingtalk"));
+  auto a = failure(1);
+  a.ends_at = a.starts_at + 754;
+  std::string text = textOf("dingtalk", r->request({{&a, true}}, kNow).body);
+  EXPECT_NE(text.find("2026-11-28 20:00:12 CST"), std::string::npos) << text;
+  EXPECT_NE(text.find("Resolved at 2026-11-28 20:12:46 CST, after firing for 12m 34s"),
+            std::string::npos)
+      << text;
+}
+
+TEST(ChatMessage, MentionsOnlyWhileFiring) {
+  auto c = config("dingtalk");
+  c.mention.mobiles = {"13800000000"};
+  auto r = receiver(c);
+  auto a = failure(1);
+  auto firing = r->request({{&a, false}}, kNow).body;
+  EXPECT_NE(firing.find(R"("atMobiles":["13800000000"])"), std::string::npos) << firing;
+  EXPECT_NE(textOf("dingtalk", firing).find("@13800000000"), std::string::npos);
+  auto resolved = r->request({{&a, true}}, kNow).body;
+  EXPECT_EQ(resolved.find("13800000000"), std::string::npos) << resolved;
+}
+
+TEST(ChatMessage, WecomMentionsMobilesThroughATextMessage) {
+  auto c = config("wecom");
+  c.mention.mobiles = {"13800000000"};
+  c.mention.user_ids = {"zhangsan"};
+  auto r = receiver(c);
+  auto a = failure(1);
+  simdjson::dom::parser parser;
+  auto body = r->request({{&a, false}}, kNow).body;
+  simdjson::dom::element doc = parser.parse(body);
+  EXPECT_EQ(doc["msgtype"].get_string().value(), "text");
+  EXPECT_EQ(doc["text"]["mentioned_mobile_list"].at(0).get_string().value(), "13800000000");
+  EXPECT_EQ(doc["text"]["mentioned_list"].at(0).get_string().value(), "zhangsan");
+  EXPECT_EQ(body.find("<font"), std::string::npos) << "plain text, no markup";
+  auto resolved = r->request({{&a, true}}, kNow).body;
+  EXPECT_NE(resolved.find(R"("msgtype":"markdown")"), std::string::npos) << resolved;
+}
+
+TEST(ChatMessage, SignaturesOnTheWire) {
+  auto c = config("dingtalk");
+  c.secret = "SECxyz";
+  auto a = failure(1);
+  auto d = receiver(c)->request({{&a, false}}, kNow);
+  int64_t ms = duration_cast<milliseconds>(kNow.time_since_epoch()).count();
+  EXPECT_EQ(d.url, dingtalkSignedUrl(c.url, "SECxyz", ms));
+  auto f = config("feishu");
+  f.secret = "fsecret";
+  auto body = receiver(f)->request({{&a, false}}, kNow).body;
+  int64_t s = ms / 1000;
+  EXPECT_NE(body.find(R"("timestamp":")" + std::to_string(s) + R"(","sign":")" +
+                      feishuSign("fsecret", s) + "\""),
+            std::string::npos)
+      << body;
+}
+
+TEST(ChatMessage, UntrustedTextCannotMentionOrCloseTheCodeBlock) {
+  auto a = failure(1, "<at id=all></at> <!channel> <@all> ```\n@all");
+  for (std::string type : {"feishu", "slack", "wecom"}) {
+    auto c = config(type);
+    std::string text = textOf(type, receiver(c)->request({{&a, false}}, kNow).body);
+    EXPECT_EQ(text.find("<at id=all>"), std::string::npos) << type << text;
+    EXPECT_EQ(text.find("<!channel>"), std::string::npos) << type << text;
+    EXPECT_EQ(text.find("<@all>"), std::string::npos) << type << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '`'), 6) << type << ": one code block\n" << text;
+  }
+}
+
+struct Limit {
+  std::string type;
+  size_t max;
+  bool characters;  // Slack counts characters of the section text
+};
+
+bool within(const Limit& l, const std::string& body) {
+  if (l.type == "wecom") return textOf("wecom", body).size() <= l.max;
+  if (l.characters) return util::utf8Length(textOf("slack", body)) <= l.max;
+  return body.size() <= l.max;
+}
+
+// Every alert is listed on its own line ("- ") or counted in "And N more".
+size_t accounted(const std::string& text) {
+  size_t n = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("- ")) ++n;
+  }
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex("And ([0-9,]+) more"))) {
+    std::string digits = m[1];
+    std::erase(digits, ',');
+    n += std::stoul(digits);
+  }
+  return n;
+}
+
+TEST(ChatMessage, EveryMessageFitsTheVendorsLimitFromOneToTenThousandAlerts) {
+  std::string output;
+  while (output.size() < 1024) output += "部署失败 deploy failed ✗ ";
+  std::vector<core::Alert> alerts;
+  for (int i = 0; i < 10'000; ++i) alerts.push_back(failure(i, output));
+  std::vector<size_t> sizes = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50, 100, 1000, 5000, 10'000};
+  for (const Limit& limit : {Limit{"dingtalk", 20'000, false}, Limit{"feishu", 20'000, false},
+                             Limit{"wecom", 4096, false}, Limit{"slack", 3000, true}}) {
+    auto r = receiver(config(limit.type));
+    for (size_t n : sizes) {
+      std::vector<MessageItem> items;
+      for (size_t i = 0; i < n; ++i) items.push_back({&alerts[i], i % 10 == 9});
+      auto body = r->request(items, kNow).body;
+      ASSERT_TRUE(util::validUtf8(body)) << limit.type << " " << n;
+      simdjson::dom::parser parser;
+      ASSERT_FALSE(parser.parse(body).error()) << limit.type << " " << n << ": not JSON";
+      EXPECT_TRUE(within(limit, body)) << limit.type << " " << n << ": " << body.size();
+      if (n > 1) {
+        EXPECT_EQ(accounted(textOf(limit.type, body)), n) << limit.type << "\n"
+                                                          << textOf(limit.type, body);
+      }
+    }
+  }
+}
+
+TEST(ChatTemplate, ProblemsAreReportedAsFileAndLine) {
+  EXPECT_TRUE(checkTemplate(builtinTemplate("en"), "en").empty());
+  EXPECT_TRUE(checkTemplate(builtinTemplate("zh"), "zh").empty());
+  auto problems = checkTemplate(
+      "{{title}}\n{{#alerts}}{{comand}}\n{{/groups}}\n{{labels.x}}{{#more", "t.mustache");
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0], "t.mustache:2: unknown name 'comand' (the data model is in the README)");
+  EXPECT_EQ(problems[1], "t.mustache:3: {{/groups}} closes section 'alerts' opened on line 2");
+  EXPECT_EQ(problems[2], "t.mustache:4: a tag opened with {{ is never closed");
+  EXPECT_EQ(checkTemplate("{{#alerts}}\n{{/alerts}}{{^single}}", "u")[0],
+            "u:2: section 'single' is never closed");
+}
+
+TEST(ChatTemplate, AnOperatorsTemplateReplacesTheText) {
+  auto c = config("dingtalk");
+  c.template_text =
+      "{{#alerts}}{{command}}@{{labels.region_id}}:{{annotations.exit_code}}{{/alerts}}";
+  auto a = failure(1);
+  EXPECT_EQ(textOf("dingtalk", receiver(c)->request({{&a, false}}, kNow).body),
+            "deploy-app-1@cn-hangzhou:1");
+}
+
+}  // namespace
+}  // namespace swas::alerting
