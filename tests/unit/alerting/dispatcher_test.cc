@@ -135,6 +135,27 @@ TEST_F(DispatcherTest, BatchesUpToTheLimitTheRestInFollowingMessages) {
   EXPECT_EQ(observer_.queue, 0);
 }
 
+TEST_F(DispatcherTest, AChatReceiverHeldBackByItsPacerJoinsNewAlertsIntoOneMessage) {
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  ReceiverConfig c{"ops", "slack", "http://hooks.example/x"};
+  c.rate_limits = {{1, seconds(1)}};
+  receivers.push_back(makeReceiver(c, ""));
+  Dispatcher d(io_, http_, *store_, lifecycle_, observer_, clock_, *random_, std::move(receivers),
+               options_, unrecorded_);
+  raise(1);
+  d.start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  ASSERT_EQ(http_.requests.size(), 1u);
+  raise(2);
+  d.kick();
+  raise(3);
+  d.kick();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  ASSERT_EQ(http_.requests.size(), 2u) << "one more message while held back, not two";
+  EXPECT_NE(http_.requests[1].body.find("[FIRING:5]"), std::string::npos) << http_.requests[1].body;
+  EXPECT_EQ(observer_.counts["delivered"], 6);
+}
+
 TEST_F(DispatcherTest, NotificationsWithinTheGatherWindowGoTogether) {
   options_.gather = milliseconds(300);
   auto d = dispatcher();

@@ -190,3 +190,42 @@ TEST_F(LifecycleTest, SuccessesFromTheStoreResolveOlderFailuresAfterARestart) {
 
 }  // namespace
 }  // namespace swas::alerting
+
+namespace swas::alerting {
+namespace {
+
+TEST(Routing, MatchTakesOnlyItsAlertsFiringAndResolvedEvenAfterARestart) {
+  LifecycleOptions options{{{"deploys", true, Match{.command_names = {"deploy-*"}}},
+                            {"timeouts", true, Match{.statuses = {"Timeout"}}},
+                            {"hangzhou", true, Match{.regions = {"cn-hang?hou"}}}},
+                           true,
+                           hours(24)};
+  options.receivers[2].match.instance_ids = {"i-9"};
+  Lifecycle lifecycle(options);
+  std::vector<std::string> unrouted;
+  lifecycle.onUnrouted([&](const core::Alert& a) { unrouted.push_back(a.instance_id); });
+  auto other = failure("t-1", "i-2");
+  other.command_id = "c-agent";
+  other.command_name = "agent-check";
+  auto writes =
+      lifecycle.plan({failure("t-1", "i-1"), other, failure("t-1", "i-9", "Timeout")}, kNow);
+  lifecycle.committed(writes);
+  std::multiset<std::string> got;
+  for (const auto& n : writes.notifications) got.insert(n.receiver + "/" + n.fingerprint);
+  auto fp = [&](const core::Transition& t) { return makeAlert(t, kNow).fingerprint; };
+  EXPECT_EQ(got, (std::multiset<std::string>{"deploys/" + fp(failure("t-1", "i-1")),
+                                             "deploys/" + fp(failure("t-1", "i-9", "Timeout")),
+                                             "timeouts/" + fp(failure("t-1", "i-9", "Timeout")),
+                                             "hangzhou/" + fp(failure("t-1", "i-9", "Timeout"))}));
+  EXPECT_EQ(unrouted, std::vector<std::string>{"i-2"}) << "agent-check on i-2 matches nothing";
+  // After a restart the firing set comes from the store; resolutions follow the same match.
+  Lifecycle restarted(options);
+  restarted.load(writes.fired, {});
+  auto resolved = restarted.plan({failure("t-5", "i-1", "Success", "2026-11-28T11:40:00")}, kNow);
+  ASSERT_EQ(resolved.notifications.size(), 1u);
+  EXPECT_EQ(resolved.notifications[0].receiver, "deploys");
+  EXPECT_TRUE(resolved.notifications[0].resolved);
+}
+
+}  // namespace
+}  // namespace swas::alerting

@@ -202,3 +202,72 @@ TEST(Config, DurationsBeyondTenYearsAreRefusedWithTheirPlace) {
 
 }  // namespace
 }  // namespace swas::config
+
+namespace swas::config {
+namespace {
+
+TEST(Config, ChatReceiversAndMatch) {
+  auto c = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+alerts:
+  timezone: Asia/Shanghai
+  receivers:
+    - name: oncall
+      type: dingtalk
+      url: http://127.0.0.1/robot/send?access_token=T
+      mention: {mobiles: ['13800000000'], user_ids: [u1], all: true}
+      language: zh
+      rate_limit: 10/min
+      match: {regions: [cn-*], command_names: ['deploy-?pp'], statuses: [Failed]}
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  const auto& r = c->alerts.receivers.at(0);
+  EXPECT_EQ(c->alerts.timezone, "Asia/Shanghai");
+  EXPECT_EQ(r.type, "dingtalk");
+  EXPECT_EQ(r.mention.mobiles, std::vector<std::string>{"13800000000"});
+  EXPECT_TRUE(r.mention.all);
+  EXPECT_EQ(r.language, "zh");
+  EXPECT_EQ(r.rate_limit, "10/min");
+  EXPECT_EQ(r.match.command_names, std::vector<std::string>{"deploy-?pp"});
+}
+
+TEST(Config, ChatReceiverMistakesWithPositions) {
+  auto c = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+alerts:
+  timezone: Asia/Shanghia
+  receivers:
+    - name: a
+      type: dingtlak
+      url: http://x
+    - name: b
+      type: feishu
+      url: http://x
+      language: fr
+      rate_limit: 5/sec
+      template_file: /nonexistent/t.mustache
+      match: {statuses: [Broken], command: [x]}
+    - name: c
+      type: webhook
+      url: http://x
+      mention: {all: true}
+)",
+                       "cfg.yaml", env());
+  ASSERT_FALSE(c);
+  const Problems& p = c.error();
+  auto has = [&](const std::string& prefix) {
+    return std::any_of(p.begin(), p.end(),
+                       [&](const std::string& s) { return s.starts_with(prefix); });
+  };
+  EXPECT_TRUE(has("cfg.yaml:3:13: alerts.timezone: unknown time zone 'Asia/Shanghia'"));
+  EXPECT_TRUE(has("cfg.yaml:6:13: receiver type must be webhook, alertmanager, dingtalk, feishu"));
+  EXPECT_TRUE(has("cfg.yaml:11:17: language must be en or zh"));
+  EXPECT_TRUE(has("cfg.yaml:12:19: rate_limit: '5/sec' is not N/s, N/min or N/h"));
+  EXPECT_TRUE(has("cfg.yaml:13:22: template_file: cannot read /nonexistent/t.mustache"));
+  EXPECT_TRUE(has("cfg.yaml:14:35: unknown key 'command' in match"));
+  EXPECT_TRUE(has("cfg.yaml:14:25: match.statuses: 'Broken' is not a per-instance"));
+  EXPECT_TRUE(has("cfg.yaml:18:16: mention is for chat receivers only"));
+  EXPECT_EQ(p.size(), 8u) << p.front();
+}
+
+}  // namespace
+}  // namespace swas::config
