@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make demo: swas-sim with the demo scenario, the daemon polling it, and a webhook receiver that
+# make demo: swas-sim with the demo scenario, the daemon polling it, a webhook receiver that
 # prints every alert the daemon delivers (firing, then resolved when the command later succeeds
-# on that instance). The daemon serves /metrics on 127.0.0.1:9786. Ctrl-C stops.
+# on that instance), and a DingTalk-style robot that prints the markdown messages it gets. The daemon serves /metrics on 127.0.0.1:9786. Ctrl-C stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -25,8 +25,10 @@ regions:
   - region_id: ap-southeast-1
 state: {path: $work/state.db}
 alerts:
+  timezone: Asia/Shanghai
   receivers:
     - {name: demo, type: webhook, url: "http://${hookline#listening on }/hook"}
+    - {name: oncall, type: dingtalk, url: "http://${hookline#listening on }/robot/send?access_token=demo"}
 YAML
 echo "daemon: $(./build/swas-invocation-monitor --version), config $work/config.yaml"
 echo "webhook receiver: ${hookline#listening on }; metrics: http://127.0.0.1:9786/metrics"

@@ -17,11 +17,11 @@ struct VendorCodes {
   std::string_view type;
   std::array<int64_t, 1> throttled;
   std::array<int64_t, 4> refused;  // 0: unused
-  milliseconds window;             // how long a throttled robot waits
+  milliseconds window;             // how long a throttled robot waits (DingTalk: 10 minutes)
 };
 
 constexpr VendorCodes kVendors[] = {
-    {"dingtalk", {130101}, {310000, 300001, 460101, 101002}, milliseconds(60'000)},
+    {"dingtalk", {130101}, {310000, 300001, 460101, 101002}, milliseconds(600'000)},
     {"feishu", {11232}, {19021, 19001, 0, 0}, milliseconds(1'000)},
     {"wecom", {45009}, {93000, 40058, 0, 0}, milliseconds(60'000)},
 };

@@ -33,11 +33,11 @@ std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   using Outcome = UnrecordedOutcomes::Outcome;
   struct Worker {
-    Worker(asio::io_context& io, std::unique_ptr<Receiver> r)
-        : receiver(std::move(r)), timer(io), pacer(receiver->config().rate_limits) {}
+    Worker(asio::io_context& io, std::unique_ptr<Receiver> r, Pacer& p)
+        : receiver(std::move(r)), timer(io), pacer(p) {}
     std::shared_ptr<Receiver> receiver;
     asio::steady_timer timer;  // gather window, backoff or pacing
-    Pacer pacer;               // the vendor's rate limit (chat receivers)
+    Pacer& pacer;              // the vendor's rate limit (chat receivers), kept across reloads
     bool busy = false;
     std::string last_error;
     int storage_failures = 0;
@@ -196,11 +196,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     for (const auto& m : message) items.push_back({&m.alert, m.notification.resolved});
     auto request = w.receiver->request(items, clock.now());
     if (draining) attempted.insert(message.front().message_id.value_or(message.front().id));
-    w.pacer.sent(clock.steadyNow());
     w.busy = true;
     http.send(std::move(request), [self = shared_from_this(), &w,
                                    message = std::move(message)](http::HttpResult result) {
       w.busy = false;
+      // When the answer is back: later than the vendor saw it arrive, so the window is kept
+      // even when the request took long to get there.
+      w.pacer.sent(self->clock.steadyNow());
       // Recorded even on reload or stop: a delivered message must not go out again.
       self->settle(w, message, w.receiver->judge(result, self->clock.now()));
       if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
@@ -346,7 +348,10 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
     : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options,
                                    unrecorded)) {
   for (auto& r : receivers) {
-    auto w = std::make_unique<Impl::Worker>(io, std::move(r));
+    const auto& limits = r->config().rate_limits;
+    auto [it, added] = unrecorded.pacers.try_emplace(r->config().url, limits);
+    if (!added && it->second.limits() != limits) it->second = Pacer(limits);
+    auto w = std::make_unique<Impl::Worker>(io, std::move(r), it->second);
     if (w->receiver->resendsFiringSet()) {
       w->resender =
           std::make_shared<FiringSetResender>(io, http, store, observer, clock, w->receiver,

@@ -7,10 +7,12 @@
 // attempt, so retries and restarts send the same message (and Idempotency-Key).
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "daemon/alerting/pacer.h"
 #include "daemon/alerting/receivers.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/core/alert.h"
@@ -45,12 +47,17 @@ struct DeliveryOptions {
 // across reloads, and every dispatcher records them before any receiver sends again, so a
 // confirmed message is never sent again by the next runtime. (A restart loses them: delivery is
 // at least once across crashes, as the contract says.)
+//
+// It also keeps each chat robot's send times (by URL: two receivers on one robot share them),
+// so a reload does not reset a vendor's window; a restart does, and a throttled answer is then
+// retried after the vendor's window.
 struct UnrecordedOutcomes {
   struct Outcome {
     std::vector<int64_t> ids;
     state::NotificationUpdate update;
   };
   std::vector<Outcome> outcomes;
+  std::map<std::string, Pacer> pacers;  // by receiver URL
 };
 
 class Dispatcher {

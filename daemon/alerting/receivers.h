@@ -12,6 +12,7 @@
 
 #include "daemon/alerting/chat/local_time.h"
 #include "daemon/alerting/pacer.h"
+#include "daemon/alerting/routing.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/defaults.h"
 #include "daemon/http/http_client.h"
@@ -34,6 +35,7 @@ struct ReceiverConfig {
   std::chrono::milliseconds timeout = core::defaults::kReceiverTimeout;
   bool send_resolved = true;
   size_t max_alerts_per_message = core::defaults::kMaxAlertsPerMessage;
+  Match match;  // which alerts it gets (the firing-set re-send filters by it too)
   // Chat receivers
   std::string secret;  // signing secret (secret_file)
   Mention mention;

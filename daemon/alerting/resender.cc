@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "daemon/alerting/routing.h"
 #include "daemon/core/time.h"
 
 namespace swas::alerting {
@@ -44,22 +45,27 @@ void FiringSetResender::schedule() {
 }
 
 bool FiringSetResender::nextPage(Round& r) {
-  if (r.exhausted) return false;
-  auto page = store_.alerts(r.since, r.page);
-  if (!page) {
-    observer_.onStateError("alerts");
-    spdlog::error("alerts: receiver={} cannot read the firing set: {}", receiver_->config().name,
-                  page.error().message);
-    r.exhausted = true;
-    return false;
+  while (!r.exhausted) {
+    auto page = store_.alerts(r.since, r.page);
+    if (!page) {
+      observer_.onStateError("alerts");
+      spdlog::error("alerts: receiver={} cannot read the firing set: {}", receiver_->config().name,
+                    page.error().message);
+      r.exhausted = true;
+      return false;
+    }
+    r.batch = std::move(*page);
+    r.next = 0;
+    r.exhausted = r.batch.size() < r.page.limit;
+    if (r.batch.empty()) return false;
+    r.page.after_starts_at = r.batch.back().starts_at;
+    r.page.after_fingerprint = r.batch.back().fingerprint;
+    // Only the alerts this receiver's `match` takes.
+    std::erase_if(r.batch,
+                  [&](const core::Alert& a) { return !matches(receiver_->config().match, a); });
+    if (!r.batch.empty()) return true;
   }
-  r.batch = std::move(*page);
-  r.next = 0;
-  r.exhausted = r.batch.size() < r.page.limit;
-  if (r.batch.empty()) return false;
-  r.page.after_starts_at = r.batch.back().starts_at;
-  r.page.after_fingerprint = r.batch.back().fingerprint;
-  return true;
+  return false;
 }
 
 void FiringSetResender::more() {

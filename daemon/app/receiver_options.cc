@@ -56,6 +56,7 @@ std::expected<alerting::ReceiverConfig, std::string> receiverConfig(
     if (!text) return std::unexpected(text.error());
     rc.template_text = *text;
   }
+  rc.match = matchOf(r.match);
   rc.mention = {r.mention.mobiles, r.mention.user_ids, r.mention.all};
   rc.language = r.language;
   rc.time = time;

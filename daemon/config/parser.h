@@ -47,6 +47,12 @@ class Parser {
                        std::to_string(mark.column + 1) + ": " + message);
   }
 
+  void warning(const YAML::Node& node, const std::string& message) {
+    YAML::Mark mark = node.Mark();
+    warnings.push_back(name_ + ":" + std::to_string(mark.line + 1) + ":" +
+                       std::to_string(mark.column + 1) + ": " + message);
+  }
+
   bool isMap(const YAML::Node& node, const std::string& what) {
     if (node.IsMap()) return true;
     problem(node, what + " must be a mapping");

@@ -75,14 +75,13 @@ Composed ChatComposer::compose(const std::vector<ChatAlert>& alerts,
     c.text = render(alerts, detail);
     if (fits(c)) return c;
   }
-  // Cut the barest text until it fits (the title and mentions may still be too long).
-  std::string full = std::move(c.text);
-  for (size_t budget = full.size() / 2; budget > 0; budget /= 2) {
-    c.text = std::string(util::utf8Prefix(full, budget)) + "…";
+  // Even the barest text is too long (a very long mention list, say): the title alone, which
+  // still counts every alert ("[FIRING:12, RESOLVED:3] ..."), cut until it fits.
+  for (size_t budget = c.title.size(); budget > 0; budget /= 2) {
+    c.text = std::string(util::utf8Prefix(c.title, budget));
     if (fits(c)) return c;
   }
-  c.text.clear();
-  c.title = std::string(util::utf8Prefix(c.title, 100));
+  c.text = "…";
   return c;
 }
 

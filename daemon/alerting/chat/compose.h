@@ -2,8 +2,8 @@
 
 // Renders a chat message and makes it fit the vendor's limit: the detail is lowered step by step
 // (output excerpts shrink first, then fewer alerts are listed one by one and more are counted in
-// the "and N more" summary, then fewer commands), and as a last resort the text is cut on a
-// character boundary. Every alert of the message is always accounted for, listed or counted.
+// the "and N more" summary, then fewer commands), and as a last resort the text is the title,
+// cut on a character boundary. Every alert of the message is accounted for, listed or counted.
 
 #include <functional>
 #include <string>

@@ -4,6 +4,8 @@
 #include <set>
 #include <string_view>
 
+#include "daemon/util/utf8.h"
+
 namespace swas::alerting {
 namespace {
 
@@ -88,6 +90,7 @@ const std::string& builtinTemplate(const std::string& language) {
 
 std::vector<std::string> checkTemplate(const std::string& text, const std::string& file) {
   std::vector<std::string> problems;
+  if (!util::validUtf8(text)) return {file + ":1: not UTF-8 text (save the template as UTF-8)"};
   std::vector<std::pair<std::string, int>> open;  // section name, line
   auto lineAt = [&](size_t pos) {
     return 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));

@@ -29,7 +29,7 @@ TEST(ChatAnswer, ThrottledIsRetriedAfterTheVendorsWindow) {
       answer("dingtalk", 200,
              R"({"errcode":130101,"errmsg":"send too fast, exceed 20 times per minute"})");
   EXPECT_EQ(dingtalk.kind, Verdict::kRetry);
-  EXPECT_EQ(dingtalk.retry_after, 60s);
+  EXPECT_EQ(dingtalk.retry_after, 600s) << "DingTalk throttles a robot for ten minutes";
   EXPECT_NE(dingtalk.reason.find("send too fast"), std::string::npos) << dingtalk.reason;
   EXPECT_EQ(
       answer("wecom", 200, R"({"errcode":45009,"errmsg":"api freq out of limit"})").retry_after,

@@ -272,6 +272,38 @@ TEST_F(DispatcherTest, AlertmanagerResendIsPagedWithACapOnMessagesInFlight) {
   EXPECT_LE(http_.max_in_flight, 2);
 }
 
+TEST_F(DispatcherTest, TheFiringSetResendKeepsToTheReceiversMatch) {
+  core::AlertWrites w;
+  int64_t now = duration_cast<seconds>(clock_.now().time_since_epoch()).count();
+  for (int i = 0; i < 6; ++i) {
+    core::Alert a;
+    a.fingerprint = std::to_string(next_++);
+    a.region_id = i % 2 ? "cn-hangzhou" : "ap-southeast-1";
+    a.invoke_id = "t-" + a.fingerprint;
+    a.instance_id = "i-1";
+    a.labels_json = R"({"region_id":")" + a.region_id + "\"}";
+    a.annotations_json = "{}";
+    a.starts_at = now;
+    w.fired.push_back(a);
+  }
+  ASSERT_TRUE(store_->commitAlerts(w));
+  lifecycle_.committed(w);
+  options_.resend_every = milliseconds(20);
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  ReceiverConfig c{"ops", "alertmanager", "http://am.example"};
+  c.match.regions = {"cn-*"};
+  receivers.push_back(makeReceiver(c, ""));
+  Dispatcher d(io_, http_, *store_, lifecycle_, observer_, clock_, *random_, std::move(receivers),
+               options_, unrecorded_);
+  d.start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() >= 3; }));
+  d.stop();
+  for (const auto& r : http_.requests) {
+    EXPECT_EQ(labelsIn(r), 3u) << r.body;
+    EXPECT_EQ(r.body.find("ap-southeast-1"), std::string::npos) << r.body;
+  }
+}
+
 // A full disk, then a reload: the delivered message's outcome could not be recorded by the old
 // runtime; the new one records it before sending anything, and never sends it again.
 TEST_F(DispatcherTest, AnOutcomeUnrecordedOnAFullDiskSurvivesAReload) {
