@@ -123,6 +123,11 @@ class Parser {
   void readableFile(const YAML::Node& parent, const char* key, std::string& out) {
     str(parent, key, out);
     if (out.empty()) return;
+    struct stat st {};
+    if (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      problem(parent[key], std::string(key) + ": " + out + " is not a regular file");
+      return;
+    }
     std::ifstream in(out);
     if (!in)
       problem(parent[key], std::string(key) + ": cannot read " + out + ": " + std::strerror(errno));

@@ -65,6 +65,14 @@ void parseChat(Parser& p, const YAML::Node& item, ReceiverSettings& r) {
   if (auto limits = core::parseRateLimits(r.rate_limit); !limits) {
     p.problem(item["rate_limit"], limits.error());
   }
+  if (!r.secret_file.empty() && (r.type == "wecom" || r.type == "slack")) {
+    p.warning(item["secret_file"],
+              "secret_file: " + r.type + " robots do not sign requests; the secret is not used");
+  }
+  if (!r.mention.mobiles.empty() && (r.type == "feishu" || r.type == "slack")) {
+    p.warning(item["mention"], "mention.mobiles: " + r.type +
+                                   " mentions by user ID (user_ids); the mobiles are not used");
+  }
   if (isChat(r.type)) return;
   for (const char* key : {"secret_file", "mention", "template_file", "language", "rate_limit"}) {
     if (item[key]) p.problem(item[key], std::string(key) + " is for chat receivers only");

@@ -5,8 +5,6 @@
 // loses nothing; `match` routes and an alert no receiver takes is counted.
 #include <gtest/gtest.h>
 
-#include <regex>
-#include <sstream>
 #include <thread>
 
 #include "tests/support/chat_vendor.h"
@@ -59,20 +57,7 @@ regions:
               - {at: 2s, status: Failed, exit_code: 1, error_code: ExitCodeNonzero}
 )";
 
-// Alerts a message's text accounts for: one per listed line ("- "), plus "And N more", or 1
-// for a single-alert message.
-size_t accounted(const std::string& text) {
-  size_t n = 0;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) n += line.starts_with("- ") ? 1 : 0;
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex("And ([0-9,]+) more"))) {
-    std::string digits = m[1];
-    std::erase(digits, ',');
-    n += std::stoul(digits);
-  }
-  return n == 0 && !text.empty() ? 1 : n;
-}
+using testing::chatAlertsAccounted;
 
 size_t accepted(const ChatVendor& v) {
   size_t n = 0;
@@ -173,7 +158,7 @@ generator:
   advance(sim, 2);
   auto total = [](const ChatVendor& vendor) {
     size_t n = 0;
-    for (const auto& m : vendor.messages()) n += m.accepted ? accounted(m.text) : 0;
+    for (const auto& m : vendor.messages()) n += m.accepted ? chatAlertsAccounted(m.text) : 0;
     return n;
   };
   for (size_t i = 0; i < 4; ++i) {
@@ -187,7 +172,10 @@ generator:
   }
 }
 
-TEST(Chat, AThrottlingVendorLosesNothing) {
+// Every vendor throttles for a minute. Feishu (its window is a second) and Slack (Retry-After: 1)
+// are accepted as soon as it ends, WeCom waits out its minute, DingTalk its ten-minute penalty
+// without asking again meanwhile; nothing is refused, nothing lost.
+TEST(Chat, AVendorThrottlingForAMinuteLosesNothing) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
   Vendors v;
@@ -195,27 +183,85 @@ TEST(Chat, AThrottlingVendorLosesNothing) {
   MonitorProcess daemon(SWAS_DAEMON_PATH, config.write(std::string(testName()) + "/config.yaml"),
                         dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
-  for (const auto& vendor : v.all) vendor->throttleFor(std::chrono::seconds(3));
+  for (const auto& vendor : v.all) vendor->throttleFor(std::chrono::seconds(60));
+  auto throttled_at = std::chrono::steady_clock::now();
   advance(sim, 4);
-  // Feishu's window is a second and Slack says Retry-After: 1; DingTalk's and WeCom's minute
-  // is too long for a test, so they are only seen to be held back.
-  for (size_t i : {1, 3}) {
-    EXPECT_TRUE(eventually([&] { return accepted(*v.all[i]) >= 1; }, std::chrono::seconds(30)))
+  for (size_t i : {1, 2, 3}) {
+    EXPECT_TRUE(eventually([&] { return accepted(*v.all[i]) >= 1; }, std::chrono::seconds(120)))
         << kTypes[i];
     auto messages = v.all[i]->messages();
     EXPECT_GE(messages.size(), 2u) << kTypes[i] << ": throttled first, then accepted";
+    EXPECT_GE(messages.back().at - throttled_at, std::chrono::seconds(60)) << kTypes[i];
     size_t n = 0;
-    for (const auto& m : messages) n += m.accepted ? accounted(m.text) : 0;
+    for (const auto& m : messages) n += m.accepted ? chatAlertsAccounted(m.text) : 0;
     EXPECT_EQ(n, 2u) << kTypes[i] << ": both failures";
   }
-  for (size_t i : {0, 2}) {
-    auto messages = v.all[i]->messages();
-    ASSERT_FALSE(messages.empty());
-    EXPECT_FALSE(messages.front().accepted);
-    EXPECT_EQ(accepted(*v.all[i]), 0u) << kTypes[i] << ": waits out the vendor's minute";
-  }
+  auto dingtalk = v.all[0]->messages();
+  ASSERT_EQ(dingtalk.size(), 1u) << "DingTalk is not asked again during its ten-minute penalty";
+  EXPECT_FALSE(dingtalk.front().accepted);
   EXPECT_NE(daemon.stderrText().find("will retry"), std::string::npos);
   for (const auto& vendor : v.all) EXPECT_EQ(vendor->rejected(), 0u);
+  EXPECT_EQ(testing::sumOf(testing::fetchOk("GET", daemon.url() + "/metrics"),
+                           "swas_alert_notifications_total", {"outcome=\"dropped\""}),
+            0);
+}
+
+// A robot whose secret is not the daemon's refuses with its code: the notification is dropped
+// with one log line naming the receiver and the vendor's message, and counted.
+TEST(Chat, ARefusedSignatureIsDroppedWithTheVendorsMessage) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  ChatVendor robot({"dingtalk", "SECtherobotssecret"});
+  testing::MonitorConfig c{.sim_url = sim.url(), .state_path = dir + "/state.db"};
+  c.receivers.push_back(
+      {"oncall", "dingtalk", robot.url(),
+       "      secret_file: " +
+           testing::writeTempFile(std::string(testName()) + "/secret", "SECsomethingelse") + "\n"});
+  MonitorProcess daemon(SWAS_DAEMON_PATH, c.write(std::string(testName()) + "/config.yaml"), dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  advance(sim, 4);
+  ASSERT_TRUE(eventually([&] {
+    return testing::sumOf(testing::fetchOk("GET", daemon.url() + "/metrics"),
+                          "swas_alert_notifications_total", {"outcome=\"dropped\""}) == 2;
+  })) << daemon.stderrText();
+  EXPECT_EQ(robot.messages().size(), 1u) << "one message for both failures, not retried";
+  EXPECT_NE(daemon.stderrText().find("receiver=oncall rejected 2 notification(s), dropped: "
+                                     "dingtalk error 310000: sign not match"),
+            std::string::npos)
+      << daemon.stderrText();
+}
+
+struct CheckRun {
+  int status;
+  std::string out, err;
+};
+
+// --check-config reads every template: problems as FILE:LINE, else each chat receiver's sample.
+TEST(Chat, CheckConfigReportsTemplateProblemsAndRendersSamples) {
+  std::string good =
+      testing::writeTempFile(std::string(testName()) + "/good.mustache",
+                             "{{#alerts}}{{command}} {{labels.region_id}}{{/alerts}}");
+  std::string bad = testing::writeTempFile(std::string(testName()) + "/bad.mustache",
+                                           "{{title}}\n{{#alerts}}{{comand}}\n");
+  auto check = [&](const std::string& file) {
+    testing::MonitorConfig c{.sim_url = "http://127.0.0.1:1", .state_path = "/tmp/x.db"};
+    c.receivers.push_back({"oncall", "feishu", "http://127.0.0.1:1/open-apis/bot/v2/hook/T",
+                           "      template_file: " + file + "\n"});
+    std::string path = c.write(std::string(testName()) + "/config.yaml");
+    std::string out = path + ".out", err = path + ".err";
+    testing::Process p({SWAS_DAEMON_PATH, "--config", path, "--check-config"}, out, err);
+    int status = p.wait();
+    return CheckRun{status, testing::readFile(out), testing::readFile(err)};
+  };
+  auto ok = check(good);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NE(ok.out.find("receiver oncall (feishu): sample message of"), std::string::npos)
+      << ok.out;
+  auto broken = check(bad);
+  EXPECT_EQ(broken.status, 2);
+  EXPECT_NE(broken.err.find(bad + ":2: unknown name 'comand'"), std::string::npos) << broken.err;
+  EXPECT_NE(broken.err.find(bad + ":2: section 'alerts' is never closed"), std::string::npos)
+      << broken.err;
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -85,6 +87,19 @@ std::string chatText(const std::string& type, const std::string& body) {
   std::string_view text;
   if (field.get(text)) return "";
   return std::string(text);
+}
+
+size_t chatAlertsAccounted(const std::string& text) {
+  size_t n = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) n += line.starts_with("- ") ? 1 : 0;
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex("And ([0-9,]+) more"))) {
+    std::string digits = m[1];
+    std::erase(digits, ',');
+    n += std::stoul(digits);
+  }
+  return n == 0 && !text.empty() ? 1 : n;
 }
 
 struct ChatVendor::Impl {

@@ -7,6 +7,7 @@
 // every request with the answer given and the message text found in it.
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,5 +46,8 @@ class ChatVendor {
 
 // The message text inside a vendor's body ("" when it has none).
 std::string chatText(const std::string& type, const std::string& body);
+// The alerts a built-in English message text accounts for: one per listed line ("- "), plus
+// "And N more", or 1 for a single alert's message.
+size_t chatAlertsAccounted(const std::string& text);
 
 }  // namespace swas::testing

@@ -7,7 +7,7 @@
 
 namespace swas::alerting {
 
-LocalTime::LocalTime() : LocalTime(date::locate_zone("UTC")) {}
+LocalTime::LocalTime() : zone_(nullptr), name_("UTC") {}
 
 LocalTime::LocalTime(const date::time_zone* zone) : zone_(zone), name_(zone->name()) {}
 
@@ -24,6 +24,7 @@ std::expected<LocalTime, std::string> LocalTime::make(const std::string& zone) {
 
 std::string LocalTime::format(int64_t unix_seconds) const {
   date::sys_seconds t{std::chrono::seconds(unix_seconds)};
+  if (!zone_) return date::format("%Y-%m-%d %H:%M:%S UTC", t);
   return date::format("%Y-%m-%d %H:%M:%S %Z", date::make_zoned(zone_, t));
 }
 

@@ -18,7 +18,7 @@ class LocalTime {
   // `zone` empty: the system's local zone (UTC when it cannot be determined). An unknown name is
   // an error naming it.
   static std::expected<LocalTime, std::string> make(const std::string& zone);
-  LocalTime();  // UTC
+  LocalTime();  // UTC, without the tz database (which may be missing)
 
   // "YYYY-MM-DD HH:MM:SS ZZZ"
   std::string format(int64_t unix_seconds) const;
@@ -26,7 +26,7 @@ class LocalTime {
 
  private:
   explicit LocalTime(const date::time_zone* zone);
-  const date::time_zone* zone_;
+  const date::time_zone* zone_;  // nullptr: UTC
   std::string name_;
 };
 

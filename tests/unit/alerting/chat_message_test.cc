@@ -6,7 +6,6 @@
 #include <simdjson.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "daemon/alerting/chat/templates.h"
@@ -14,6 +13,7 @@
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/util/utf8.h"
+#include "tests/support/chat_vendor.h"
 
 namespace swas::alerting {
 namespace {
@@ -60,19 +60,8 @@ std::string golden(const std::string& name, const std::string& actual) {
   return s.str();
 }
 
-// The message text inside a vendor's body.
 std::string textOf(const std::string& type, const std::string& body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.parse(body);
-  std::string_view text;
-  if (type == "dingtalk") text = doc["markdown"]["text"].get_string();
-  if (type == "feishu") text = doc["card"]["elements"].at(0)["text"]["content"].get_string();
-  if (type == "wecom") {
-    text = doc["msgtype"].get_string().value() == "text" ? doc["text"]["content"].get_string()
-                                                         : doc["markdown"]["content"].get_string();
-  }
-  if (type == "slack") text = doc["attachments"].at(0)["blocks"].at(1)["text"]["text"].get_string();
-  return std::string(text);
+  return testing::chatText(type, body);
 }
 
 const char* kTypes[] = {"dingtalk", "feishu", "wecom", "slack"};
@@ -178,22 +167,6 @@ bool within(const Limit& l, const std::string& body) {
   return body.size() <= l.max;
 }
 
-// Every alert is listed on its own line ("- ") or counted in "And N more".
-size_t accounted(const std::string& text) {
-  size_t n = 0;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("- ")) ++n;
-  }
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex("And ([0-9,]+) more"))) {
-    std::string digits = m[1];
-    std::erase(digits, ',');
-    n += std::stoul(digits);
-  }
-  return n;
-}
-
 TEST(ChatMessage, EveryMessageFitsTheVendorsLimitFromOneToTenThousandAlerts) {
   std::string output;
   while (output.size() < 1024) output += "部署失败 deploy failed ✗ ";
@@ -212,8 +185,9 @@ TEST(ChatMessage, EveryMessageFitsTheVendorsLimitFromOneToTenThousandAlerts) {
       ASSERT_FALSE(parser.parse(body).error()) << limit.type << " " << n << ": not JSON";
       EXPECT_TRUE(within(limit, body)) << limit.type << " " << n << ": " << body.size();
       if (n > 1) {
-        EXPECT_EQ(accounted(textOf(limit.type, body)), n) << limit.type << "\n"
-                                                          << textOf(limit.type, body);
+        EXPECT_EQ(testing::chatAlertsAccounted(textOf(limit.type, body)), n)
+            << limit.type << "\n"
+            << textOf(limit.type, body);
       }
     }
   }

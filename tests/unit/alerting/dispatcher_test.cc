@@ -272,6 +272,29 @@ TEST_F(DispatcherTest, AlertmanagerResendIsPagedWithACapOnMessagesInFlight) {
   EXPECT_LE(http_.max_in_flight, 2);
 }
 
+// A reload builds a new dispatcher; the robot's window is not reset by it.
+TEST_F(DispatcherTest, APacersWindowSurvivesAReload) {
+  auto slack = [&] {
+    std::vector<std::unique_ptr<Receiver>> receivers;
+    ReceiverConfig c{"ops", "slack", "http://hooks.example/x"};
+    c.rate_limits = {{1, seconds(60)}};
+    receivers.push_back(makeReceiver(c, ""));
+    return std::make_unique<Dispatcher>(io_, http_, *store_, lifecycle_, observer_, clock_,
+                                        *random_, std::move(receivers), options_, unrecorded_);
+  };
+  raise(1);
+  auto before = slack();
+  before->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  before->stop();
+  before.reset();
+  raise(1);
+  auto after = slack();
+  after->start();
+  EXPECT_EQ(http_.requests.size(), 1u) << "the second message waits for the robot's minute";
+  after->stop();
+}
+
 TEST_F(DispatcherTest, TheFiringSetResendKeepsToTheReceiversMatch) {
   core::AlertWrites w;
   int64_t now = duration_cast<seconds>(clock_.now().time_since_epoch()).count();

@@ -271,3 +271,43 @@ alerts:
 
 }  // namespace
 }  // namespace swas::config
+
+namespace swas::config {
+namespace {
+
+TEST(Config, ChatKeysAVendorCannotUseAreWarnedAbout) {
+  std::string secret = std::filesystem::temp_directory_path() / "swas-config-test-chat-secret";
+  std::ofstream(secret) << "s\n";
+  ::chmod(secret.c_str(), 0600);
+  auto c = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+alerts:
+  receivers:
+    - name: a
+      type: slack
+      url: http://x
+      secret_file: )" + secret +
+                           R"(
+      mention: {mobiles: ['13800000000']}
+      match: {instance_names: [web-*]}
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  ASSERT_EQ(c->warnings.size(), 3u);
+  EXPECT_TRUE(c->warnings[0].starts_with("cfg.yaml:9:31: match.instance_names: instance names"))
+      << c->warnings[0];
+  EXPECT_TRUE(c->warnings[1].starts_with("cfg.yaml:7:20: secret_file: slack robots do not sign"))
+      << c->warnings[1];
+  EXPECT_TRUE(c->warnings[2].starts_with("cfg.yaml:8:16: mention.mobiles: slack mentions by"))
+      << c->warnings[2];
+  auto dir = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+alerts:
+  receivers:
+    - {name: a, type: wecom, url: http://x, template_file: /tmp}
+)",
+                         "cfg.yaml", env());
+  ASSERT_FALSE(dir);
+  EXPECT_EQ(dir.error().front(), "cfg.yaml:4:60: template_file: /tmp is not a regular file");
+}
+
+}  // namespace
+}  // namespace swas::config
