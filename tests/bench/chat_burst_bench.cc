@@ -19,21 +19,7 @@ int main() {
   auto dir = std::filesystem::temp_directory_path() / "swas-chat-burst-bench";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  t::SimProcess sim(t::writeTempFile("chat-burst-bench/scenario.yaml", R"(clock: manual
-generator:
-  seed: 9
-  regions: [cn-hangzhou]
-  instances: 40
-  instances_per_invocation: 1
-  retained: 0
-  rate: 10000
-  stop_after: 0.9999s
-  pending: 0.1s
-  duration_min: 0.1s
-  duration_max: 0.5s
-  outcomes: {Failed: 0.9, Timeout: 0.1}
-  output_bytes: 1024
-)"));
+  t::SimProcess sim(t::testdataPath("chat-burst.yaml"));
   const char* types[] = {"dingtalk", "feishu", "wecom", "slack"};
   std::vector<std::unique_ptr<t::ChatVendor>> vendors;
   t::MonitorConfig settings{.sim_url = sim.url(), .state_path = dir.string() + "/state.db"};

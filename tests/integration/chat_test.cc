@@ -134,21 +134,7 @@ TEST(Chat, EveryVendorGetsTheFailureSignedAndItsResolution) {
 
 TEST(Chat, ABurstOfTenThousandFailuresIsAccountedForWithinEveryVendorsRate) {
   std::string dir = testing::freshTestDir();
-  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", R"(clock: manual
-generator:
-  seed: 9
-  regions: [cn-hangzhou]
-  instances: 40
-  instances_per_invocation: 1
-  retained: 0
-  rate: 10000
-  stop_after: 0.9999s
-  pending: 0.1s
-  duration_min: 0.1s
-  duration_max: 0.5s
-  outcomes: {Failed: 0.9, Timeout: 0.1}
-  output_bytes: 1024
-)"));
+  SimProcess sim(testing::testdataPath("chat-burst.yaml"));
   Vendors v;
   auto config = v.config(sim, dir, {});
   config.poll = {{"interval", "1s"}, {"jitter", "0"}};

@@ -1,7 +1,10 @@
 #include "daemon/alerting/receivers/chat_receiver.h"
 
+#include <algorithm>
+
 #include "daemon/alerting/chat/templates.h"
 #include "daemon/alerting/chat_answer.h"
+#include "daemon/core/json.h"
 
 namespace swas::alerting {
 
@@ -39,6 +42,29 @@ http::HttpRequest ChatReceiver::request(const std::vector<MessageItem>& items,
 Verdict ChatReceiver::judge(const http::HttpResult& result,
                             std::chrono::system_clock::time_point now) const {
   return classifyChatAnswer(config().type, result, now);
+}
+
+std::string mentionText(const Mention& mention, std::string_view before, std::string_view after,
+                        std::string_view everyone, bool mobiles_too) {
+  std::vector<std::string> parts;
+  auto wrap = [&](const std::string& id) {
+    parts.push_back(std::string(before) + id + std::string(after));
+  };
+  if (mobiles_too) std::ranges::for_each(mention.mobiles, wrap);
+  std::ranges::for_each(mention.user_ids, wrap);
+  if (mention.all && !everyone.empty()) parts.emplace_back(everyone);
+  std::string text;
+  for (const auto& p : parts) text += (text.empty() ? "" : " ") + p;
+  return text;
+}
+
+void appendJsonStrings(std::string& out, const std::vector<std::string>& values) {
+  out += '[';
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    core::appendJsonString(out, values[i]);
+  }
+  out += ']';
 }
 
 bool isChatType(const std::string& type) {

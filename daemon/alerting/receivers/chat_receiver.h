@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/alerting/chat/compose.h"
@@ -52,6 +53,13 @@ class ChatReceiver : public Receiver {
  private:
   ChatComposer composer_;
 };
+
+// `mention` in a vendor's syntax: each ID as before + ID + after (with `mobiles_too`, the mobiles
+// first), then `everyone` when `all` is set, separated by spaces.
+std::string mentionText(const Mention& mention, std::string_view before, std::string_view after,
+                        std::string_view everyone, bool mobiles_too = false);
+// ["a","b"], each a JSON string.
+void appendJsonStrings(std::string& out, const std::vector<std::string>& values);
 
 // The receiver for a chat type (dingtalk, feishu, wecom, slack); nullptr for other types.
 std::unique_ptr<Receiver> makeChatReceiver(const ReceiverConfig& config);

@@ -12,28 +12,14 @@ namespace {
 
 constexpr size_t kMaxBody = 20'000;
 
-void appendStrings(std::string& out, const std::vector<std::string>& values) {
-  out += '[';
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    core::appendJsonString(out, values[i]);
-  }
-  out += ']';
-}
-
-Markup markupOf(const Mention& mention) {
-  Markup m{.heading = "### ", .bold = "**"};
-  for (const auto& mobile : mention.mobiles) m.mentions += "@" + mobile + " ";
-  for (const auto& id : mention.user_ids) m.mentions += "@" + id + " ";
-  if (mention.all) m.mentions += "@all";
-  while (!m.mentions.empty() && m.mentions.back() == ' ') m.mentions.pop_back();
-  return m;
-}
-
 class DingtalkReceiver final : public ChatReceiver {
  public:
   explicit DingtalkReceiver(ReceiverConfig config)
-      : ChatReceiver(config, markupOf(config.mention), escapeNothing) {}
+      : ChatReceiver(config,
+                     {.heading = "### ",
+                      .bold = "**",
+                      .mentions = mentionText(config.mention, "@", "", "@all", true)},
+                     escapeNothing) {}
 
  protected:
   std::string body(const Composed& message, std::chrono::system_clock::time_point) const override {
@@ -47,9 +33,9 @@ class DingtalkReceiver final : public ChatReceiver {
       o.key("at");
       core::JsonObject at(out);
       at.key("atMobiles");
-      appendStrings(out, mention.mobiles);
+      appendJsonStrings(out, mention.mobiles);
       at.key("atUserIds");
-      appendStrings(out, mention.user_ids);
+      appendJsonStrings(out, mention.user_ids);
       at.boolean("isAtAll", mention.all).close();
     }
     o.close();

@@ -12,18 +12,15 @@ namespace {
 
 constexpr size_t kMaxBody = 20'000;
 
-Markup markupOf(const Mention& mention) {
-  Markup m{.title_in_text = false, .bold = "**"};
-  for (const auto& id : mention.user_ids) m.mentions += "<at id=" + id + "></at> ";
-  if (mention.all) m.mentions += "<at id=all></at>";
-  while (!m.mentions.empty() && m.mentions.back() == ' ') m.mentions.pop_back();
-  return m;
-}
-
 class FeishuReceiver final : public ChatReceiver {
  public:
   explicit FeishuReceiver(ReceiverConfig config)
-      : ChatReceiver(config, markupOf(config.mention), escapeAngles) {}
+      : ChatReceiver(
+            config,
+            {.title_in_text = false,
+             .bold = "**",
+             .mentions = mentionText(config.mention, "<at id=", "></at>", "<at id=all></at>")},
+            escapeAngles) {}
 
  protected:
   std::string body(const Composed& message,

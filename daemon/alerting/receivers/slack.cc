@@ -14,14 +14,6 @@ constexpr size_t kMaxSection = 3000;
 constexpr size_t kMaxHeader = 150;
 constexpr size_t kMaxText = 40'000;
 
-Markup markupOf(const Mention& mention) {
-  Markup m{.title_in_text = false, .bold = "*"};
-  for (const auto& id : mention.user_ids) m.mentions += "<@" + id + "> ";
-  if (mention.all) m.mentions += "<!channel>";
-  while (!m.mentions.empty() && m.mentions.back() == ' ') m.mentions.pop_back();
-  return m;
-}
-
 // A header's plain text: at most 150 characters.
 std::string headerText(const std::string& title) {
   if (util::utf8Length(title) <= kMaxHeader) return title;
@@ -33,7 +25,11 @@ std::string headerText(const std::string& title) {
 class SlackReceiver final : public ChatReceiver {
  public:
   explicit SlackReceiver(ReceiverConfig config)
-      : ChatReceiver(config, markupOf(config.mention), escapeAngles) {}
+      : ChatReceiver(config,
+                     {.title_in_text = false,
+                      .bold = "*",
+                      .mentions = mentionText(config.mention, "<@", ">", "<!channel>")},
+                     escapeAngles) {}
 
  protected:
   std::string body(const Composed& message, std::chrono::system_clock::time_point) const override {

@@ -19,18 +19,8 @@ Markup markdownOf(const Mention& mention) {
            .firing_close = "</font>",
            .resolved_open = R"(<font color="info">)",
            .resolved_close = "</font>"};
-  for (const auto& id : mention.user_ids) m.mentions += "<@" + id + "> ";
-  while (!m.mentions.empty() && m.mentions.back() == ' ') m.mentions.pop_back();
+  m.mentions = mentionText(mention, "<@", ">", "");
   return m;
-}
-
-void appendStrings(std::string& out, const std::vector<std::string>& values) {
-  out += '[';
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    core::appendJsonString(out, values[i]);
-  }
-  out += ']';
 }
 
 class WecomReceiver final : public ChatReceiver {
@@ -54,9 +44,9 @@ class WecomReceiver final : public ChatReceiver {
       o.str("msgtype", "text").key("text");
       core::JsonObject text(out);
       text.str("content", message.text).key("mentioned_list");
-      appendStrings(out, ids);
+      appendJsonStrings(out, ids);
       text.key("mentioned_mobile_list");
-      appendStrings(out, config().mention.mobiles);
+      appendJsonStrings(out, config().mention.mobiles);
       text.close();
     } else {
       o.str("msgtype", "markdown").key("markdown");
