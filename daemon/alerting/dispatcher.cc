@@ -197,12 +197,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     auto request = w.receiver->request(items, clock.now());
     if (draining) attempted.insert(message.front().message_id.value_or(message.front().id));
     w.busy = true;
-    http.send(std::move(request), [self = shared_from_this(), &w,
+    auto sent_at = w.pacer.sent(clock.steadyNow());
+    http.send(std::move(request), [self = shared_from_this(), &w, sent_at,
                                    message = std::move(message)](http::HttpResult result) {
       w.busy = false;
-      // When the answer is back: later than the vendor saw it arrive, so the window is kept
+      // Counted from the answer: later than the vendor saw it arrive, so the window is kept
       // even when the request took long to get there.
-      w.pacer.sent(self->clock.steadyNow());
+      w.pacer.answered(sent_at, self->clock.steadyNow());
       // Recorded even on reload or stop: a delivered message must not go out again.
       self->settle(w, message, w.receiver->judge(result, self->clock.now()));
       if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
@@ -347,11 +348,16 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
                        UnrecordedOutcomes& unrecorded)
     : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options,
                                    unrecorded)) {
+  // Receivers on one robot share its pacer, with every limit any of them has.
+  std::map<std::string, std::vector<RateLimit>> limits;
+  for (const auto& r : receivers) {
+    auto& l = limits[r->config().url];
+    l.insert(l.end(), r->config().rate_limits.begin(), r->config().rate_limits.end());
+  }
+  for (auto& [url, l] : limits) unrecorded.pacers[url].setLimits(l);
   for (auto& r : receivers) {
-    const auto& limits = r->config().rate_limits;
-    auto [it, added] = unrecorded.pacers.try_emplace(r->config().url, limits);
-    if (!added && it->second.limits() != limits) it->second = Pacer(limits);
-    auto w = std::make_unique<Impl::Worker>(io, std::move(r), it->second);
+    Pacer& pacer = unrecorded.pacers[r->config().url];
+    auto w = std::make_unique<Impl::Worker>(io, std::move(r), pacer);
     if (w->receiver->resendsFiringSet()) {
       w->resender =
           std::make_shared<FiringSetResender>(io, http, store, observer, clock, w->receiver,

@@ -7,8 +7,16 @@ namespace swas::alerting {
 
 using std::chrono::milliseconds;
 
-Pacer::Pacer(std::vector<RateLimit> limits) : limits_(std::move(limits)) {
-  std::erase_if(limits_, [](const RateLimit& l) { return l.count == 0 || l.window.count() <= 0; });
+Pacer::Pacer(std::vector<RateLimit> limits) { setLimits(std::move(limits)); }
+
+void Pacer::setLimits(std::vector<RateLimit> limits) {
+  std::erase_if(limits, [](const RateLimit& l) { return l.count == 0 || l.window.count() <= 0; });
+  std::ranges::sort(limits, [](const RateLimit& a, const RateLimit& b) {
+    return std::pair(a.window, a.count) < std::pair(b.window, b.count);
+  });
+  limits.erase(std::unique(limits.begin(), limits.end()), limits.end());
+  limits_ = std::move(limits);
+  longest_ = milliseconds(0);
   for (const auto& l : limits_) longest_ = std::max(longest_, l.window);
 }
 
@@ -27,10 +35,19 @@ milliseconds Pacer::wait(TimePoint now) const {
   return longest_wait;
 }
 
-void Pacer::sent(TimePoint now) {
-  if (limits_.empty()) return;
-  sent_.push_back(std::max(now, sent_.empty() ? now : sent_.back()));
+Pacer::TimePoint Pacer::sent(TimePoint now) {
+  if (limits_.empty()) return now;
+  TimePoint at = std::max(now, sent_.empty() ? now : sent_.back());
+  sent_.push_back(at);
   while (!sent_.empty() && sent_.front() <= now - longest_) sent_.pop_front();
+  return at;
+}
+
+void Pacer::answered(TimePoint sent_at, TimePoint now) {
+  auto it = std::find(sent_.begin(), sent_.end(), sent_at);
+  if (it == sent_.end() || now <= sent_at) return;
+  sent_.erase(it);
+  sent_.insert(std::upper_bound(sent_.begin(), sent_.end(), now), now);
 }
 
 std::vector<RateLimit> vendorLimits(std::string_view type) {

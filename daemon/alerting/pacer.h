@@ -28,8 +28,15 @@ class Pacer {
 
   // How long from `now` until one more message keeps every limit (zero: now).
   std::chrono::milliseconds wait(TimePoint now) const;
-  // A message went out at `now`.
-  void sent(TimePoint now);
+  // A message went out at `now` (counted at once, so two senders sharing the pacer never pass
+  // together).
+  // Returns the time recorded (never before an earlier send's).
+  TimePoint sent(TimePoint now);
+  // The message sent at `sent_at` was answered at `now`: it is counted from then, an upper bound
+  // of when the vendor saw it, so a slow request cannot let a later one into its window.
+  void answered(TimePoint sent_at, TimePoint now);
+  // New limits (the union of every receiver's on one robot); the send times are kept.
+  void setLimits(std::vector<RateLimit> limits);
   const std::vector<RateLimit>& limits() const { return limits_; }
 
  private:

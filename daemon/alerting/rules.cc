@@ -8,22 +8,18 @@
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
+#include "daemon/util/utf8.h"
 
 namespace swas::alerting {
 namespace {
 
+// Text a person can read: well-formed UTF-8 without control characters other than whitespace.
 bool validUtf8Text(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    if (n == 1 && c < 0x20 && c != '\n' && c != '\r' && c != '\t') return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
+  if (!util::validUtf8(s)) return false;
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 && c != '\n' && c != '\r' && c != '\t';
+  });
 }
 
 std::string commandKey(const core::Transition& t) {

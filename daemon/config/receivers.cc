@@ -73,7 +73,18 @@ void parseChat(Parser& p, const YAML::Node& item, ReceiverSettings& r) {
     p.warning(item["mention"], "mention.mobiles: " + r.type +
                                    " mentions by user ID (user_ids); the mobiles are not used");
   }
-  if (isChat(r.type)) return;
+  if (isChat(r.type)) {
+    if (item["max_alerts_per_message"]) {
+      p.warning(item["max_alerts_per_message"],
+                "max_alerts_per_message: a chat message accounts for every alert it is given "
+                "(listed or counted); the key is for webhook receivers");
+    }
+    if (item["hmac_secret_file"]) {
+      p.warning(item["hmac_secret_file"],
+                "hmac_secret_file: chat robots are signed with secret_file; not used");
+    }
+    return;
+  }
   for (const char* key : {"secret_file", "mention", "template_file", "language", "rate_limit"}) {
     if (item[key]) p.problem(item[key], std::string(key) + " is for chat receivers only");
   }

@@ -110,7 +110,6 @@ TEST(Chat, EveryVendorGetsTheFailureSignedAndItsResolution) {
   for (const auto& vendor : v.all) {
     ASSERT_TRUE(eventually([&] { return accepted(*vendor) >= 2; })) << daemon.stderrText();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing else arrives
   for (size_t i = 0; i < 4; ++i) {
     auto messages = v.all[i]->messages();
     EXPECT_EQ(v.all[i]->rejected(), 0u) << kTypes[i];
@@ -169,8 +168,8 @@ TEST(Chat, AVendorThrottlingForAMinuteLosesNothing) {
   MonitorProcess daemon(SWAS_DAEMON_PATH, config.write(std::string(testName()) + "/config.yaml"),
                         dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
-  for (const auto& vendor : v.all) vendor->throttleFor(std::chrono::seconds(60));
   auto throttled_at = std::chrono::steady_clock::now();
+  for (const auto& vendor : v.all) vendor->throttleFor(std::chrono::seconds(60));
   advance(sim, 4);
   for (size_t i : {1, 2, 3}) {
     EXPECT_TRUE(eventually([&] { return accepted(*v.all[i]) >= 1; }, std::chrono::seconds(120)))
@@ -185,6 +184,10 @@ TEST(Chat, AVendorThrottlingForAMinuteLosesNothing) {
   auto dingtalk = v.all[0]->messages();
   ASSERT_EQ(dingtalk.size(), 1u) << "DingTalk is not asked again during its ten-minute penalty";
   EXPECT_FALSE(dingtalk.front().accepted);
+  EXPECT_EQ(testing::sumOf(testing::fetchOk("GET", daemon.url() + "/metrics"),
+                           "swas_alert_queue_length", {"receiver=\"dingtalk\""}),
+            2)
+      << "both failures still queued for DingTalk";
   EXPECT_NE(daemon.stderrText().find("will retry"), std::string::npos);
   for (const auto& vendor : v.all) EXPECT_EQ(vendor->rejected(), 0u);
   EXPECT_EQ(testing::sumOf(testing::fetchOk("GET", daemon.url() + "/metrics"),

@@ -5,10 +5,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <cctype>
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -93,11 +93,18 @@ size_t chatAlertsAccounted(const std::string& text) {
   size_t n = 0;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) n += line.starts_with("- ") ? 1 : 0;
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex("And ([0-9,]+) more"))) {
-    std::string digits = m[1];
-    std::erase(digits, ',');
-    n += std::stoul(digits);
+  // "And 9,980 more: ..."
+  if (size_t at = text.find("And "); at != std::string::npos) {
+    std::string digits;
+    for (size_t i = at + 4;
+         i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == ',');
+         ++i) {
+      if (text[i] != ',') digits += text[i];
+    }
+    if (!digits.empty() &&
+        text.compare(at + 4 + digits.size() + (digits.size() - 1) / 3, 5, " more") == 0) {
+      n += std::stoul(digits);
+    }
   }
   return n == 0 && !text.empty() ? 1 : n;
 }

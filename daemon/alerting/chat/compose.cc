@@ -60,11 +60,20 @@ std::string escapeAngles(const std::string& text) {
 }
 
 ChatComposer::ChatComposer(ViewContext context, std::string template_text, Escape escape)
-    : context_(std::move(context)), template_(std::move(template_text)), escape_(escape) {}
+    : context_(std::move(context)),
+      template_(std::move(template_text)),
+      escape_(escape),
+      mentions_in_template_(template_.find("mentions") != std::string::npos) {}
 
 std::string ChatComposer::render(const std::vector<ChatAlert>& alerts, const Detail& detail) const {
   EscapeScope scope(escape_);
-  return mstch::render(template_, chatView(alerts, context_, detail));
+  std::string text = mstch::render(template_, chatView(alerts, context_, detail));
+  // A template without {{{mentions}}} still mentions: the vendors notify only those named in
+  // the text.
+  if (!mentions_in_template_ && !context_.markup.mentions.empty() && anyFiring(alerts)) {
+    text += "\n\n" + context_.markup.mentions;
+  }
+  return text;
 }
 
 Composed ChatComposer::compose(const std::vector<ChatAlert>& alerts,
@@ -77,8 +86,9 @@ Composed ChatComposer::compose(const std::vector<ChatAlert>& alerts,
   }
   // Even the barest text is too long (a very long mention list, say): the title alone, which
   // still counts every alert ("[FIRING:12, RESOLVED:3] ..."), cut until it fits.
-  for (size_t budget = c.title.size(); budget > 0; budget /= 2) {
-    c.text = std::string(util::utf8Prefix(c.title, budget));
+  std::string title = escape_(c.title);
+  for (size_t budget = title.size(); budget > 0; budget /= 2) {
+    c.text = std::string(util::utf8Prefix(title, budget));
     if (fits(c)) return c;
   }
   c.text = "…";

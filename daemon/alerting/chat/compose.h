@@ -42,6 +42,7 @@ class ChatComposer {
   ViewContext context_;
   std::string template_;
   Escape escape_;
+  bool mentions_in_template_;
 };
 
 }  // namespace swas::alerting

@@ -162,7 +162,7 @@ struct Limit {
 };
 
 bool within(const Limit& l, const std::string& body) {
-  if (l.type == "wecom") return textOf("wecom", body).size() <= l.max;
+  if (l.type.starts_with("wecom")) return textOf("wecom", body).size() <= l.max;
   if (l.characters) return util::utf8Length(textOf("slack", body)) <= l.max;
   return body.size() <= l.max;
 }
@@ -173,9 +173,15 @@ TEST(ChatMessage, EveryMessageFitsTheVendorsLimitFromOneToTenThousandAlerts) {
   std::vector<core::Alert> alerts;
   for (int i = 0; i < 10'000; ++i) alerts.push_back(failure(i, output));
   std::vector<size_t> sizes = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50, 100, 1000, 5000, 10'000};
+  std::vector<std::string> many;
+  for (int i = 0; i < 100; ++i) many.push_back("1380000" + std::to_string(1000 + i));
   for (const Limit& limit : {Limit{"dingtalk", 20'000, false}, Limit{"feishu", 20'000, false},
-                             Limit{"wecom", 4096, false}, Limit{"slack", 3000, true}}) {
-    auto r = receiver(config(limit.type));
+                             Limit{"wecom", 4096, false}, Limit{"wecom-text", 2048, false},
+                             Limit{"slack", 3000, true}}) {
+    auto c = config(limit.type == "wecom-text" ? "wecom" : limit.type);
+    c.mention.user_ids = {many.begin(), many.begin() + 20};
+    if (limit.type == "wecom-text") c.mention.mobiles = many;  // a text message, 2,048 bytes
+    auto r = receiver(c);
     for (size_t n : sizes) {
       std::vector<MessageItem> items;
       for (size_t i = 0; i < n; ++i) items.push_back({&alerts[i], i % 10 == 9});
@@ -184,13 +190,50 @@ TEST(ChatMessage, EveryMessageFitsTheVendorsLimitFromOneToTenThousandAlerts) {
       simdjson::dom::parser parser;
       ASSERT_FALSE(parser.parse(body).error()) << limit.type << " " << n << ": not JSON";
       EXPECT_TRUE(within(limit, body)) << limit.type << " " << n << ": " << body.size();
+      std::string type = limit.type == "wecom-text" ? "wecom" : limit.type;
       if (n > 1) {
-        EXPECT_EQ(testing::chatAlertsAccounted(textOf(limit.type, body)), n)
-            << limit.type << "\n"
-            << textOf(limit.type, body);
+        EXPECT_EQ(testing::chatAlertsAccounted(textOf(type, body)), n) << limit.type << "\n"
+                                                                       << textOf(type, body);
       }
     }
   }
+}
+
+TEST(ChatMessage, TooManyMentionsLeaveTheEscapedTitleWhichStillCounts) {
+  auto c = config("wecom");
+  for (int i = 0; i < 400; ++i) c.mention.user_ids.push_back("user" + std::to_string(i));
+  core::Transition t;
+  std::vector<core::Alert> alerts;
+  for (int i = 0; i < 5; ++i) {
+    alerts.push_back(failure(i));
+    alerts.back().labels_json = R"({"command_name":"<@all>","instance_id":"i-1"})";
+  }
+  std::vector<MessageItem> items;
+  for (const auto& a : alerts) items.push_back({&a, false});
+  std::string text = textOf("wecom", receiver(c)->request(items, kNow).body);
+  EXPECT_LE(text.size(), 4096u);
+  EXPECT_TRUE(text.starts_with("[FIRING:5] &lt;@all&gt;")) << text;
+  EXPECT_EQ(text.find("<@all>"), std::string::npos) << text;
+}
+
+TEST(ChatMessage, AnOperatorsTemplateWithoutMentionsStillMentions) {
+  auto c = config("slack");
+  c.template_text = "{{#alerts}}{{command}}{{/alerts}}";
+  c.mention.user_ids = {"U1"};
+  auto a = failure(1);
+  EXPECT_EQ(textOf("slack", receiver(c)->request({{&a, false}}, kNow).body),
+            "deploy-app-1\n\n<@U1>");
+  EXPECT_EQ(textOf("slack", receiver(c)->request({{&a, true}}, kNow).body), "deploy-app-1");
+}
+
+TEST(Utf8, OnlyWellFormedTextIsValid) {
+  EXPECT_TRUE(util::validUtf8("plain 部署 \xF0\x9F\x98\x80"));
+  for (const char* bad : {"\xC0\x80", "\xE0\x80\x80", "\xED\xA0\x80", "\xF5\x80\x80\x80",
+                          "\xF4\x90\x80\x80", "\xE4\xB8", "\x80"}) {
+    EXPECT_FALSE(util::validUtf8(bad)) << bad;
+  }
+  EXPECT_EQ(checkTemplate("{{title}} \xC0\x80", "t.mustache").at(0),
+            "t.mustache:1: not UTF-8 text (save the template as UTF-8)");
 }
 
 TEST(ChatTemplate, ProblemsAreReportedAsFileAndLine) {

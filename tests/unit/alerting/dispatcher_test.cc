@@ -138,7 +138,7 @@ TEST_F(DispatcherTest, BatchesUpToTheLimitTheRestInFollowingMessages) {
 TEST_F(DispatcherTest, AChatReceiverHeldBackByItsPacerJoinsNewAlertsIntoOneMessage) {
   std::vector<std::unique_ptr<Receiver>> receivers;
   ReceiverConfig c{"ops", "slack", "http://hooks.example/x"};
-  c.rate_limits = {{1, seconds(1)}};
+  c.rate_limits = {{1, seconds(3)}};  // long enough that both raises happen within it
   receivers.push_back(makeReceiver(c, ""));
   Dispatcher d(io_, http_, *store_, lifecycle_, observer_, clock_, *random_, std::move(receivers),
                options_, unrecorded_);
@@ -270,6 +270,37 @@ TEST_F(DispatcherTest, AlertmanagerResendIsPagedWithACapOnMessagesInFlight) {
     return resent >= 1200;
   }));
   EXPECT_LE(http_.max_in_flight, 2);
+}
+
+// Two receivers on one robot (say, one per language) share its window and its strictest limit.
+TEST_F(DispatcherTest, ReceiversOnOneRobotShareItsPacer) {
+  core::AlertWrites w;
+  int64_t now = duration_cast<seconds>(clock_.now().time_since_epoch()).count();
+  int64_t now_ms = duration_cast<milliseconds>(clock_.now().time_since_epoch()).count();
+  core::Alert a;
+  a.fingerprint = std::to_string(next_++);
+  a.region_id = "cn-hangzhou";
+  a.invoke_id = "t-1";
+  a.instance_id = "i-1";
+  a.labels_json = "{}";
+  a.annotations_json = "{}";
+  a.starts_at = now;
+  w.fired.push_back(a);
+  w.notifications.push_back({"en", a.fingerprint, false, now_ms});
+  w.notifications.push_back({"zh", a.fingerprint, false, now_ms});
+  ASSERT_TRUE(store_->commitAlerts(w));
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  for (std::string name : {"en", "zh"}) {
+    ReceiverConfig c{name, "slack", "http://hooks.example/robot"};
+    c.rate_limits = {{name == "en" ? 5u : 1u, seconds(60)}};
+    receivers.push_back(makeReceiver(c, ""));
+  }
+  Dispatcher d(io_, http_, *store_, lifecycle_, observer_, clock_, *random_, std::move(receivers),
+               options_, unrecorded_);
+  d.start();
+  io_.run_for(milliseconds(200));
+  EXPECT_EQ(http_.requests.size(), 1u) << "zh's 1 per minute holds en back too";
+  d.stop();
 }
 
 // A reload builds a new dispatcher; the robot's window is not reset by it.

@@ -81,6 +81,25 @@ TEST(Pacer, NoWindowEverHoldsMoreThanItsLimit) {
   EXPECT_EQ(sent, 200) << "20 in each of the 10 minutes";
 }
 
+TEST(Pacer, ASlowAnswerCountsFromWhenItCameBack) {
+  Pacer p({{1, 10s}});
+  TimePoint t0{1000h};
+  auto at = p.sent(t0);
+  EXPECT_EQ(at, t0);
+  p.answered(at, t0 + 5s);
+  EXPECT_EQ(p.wait(t0 + 10s), 5000ms) << "the vendor may have seen it as late as t0 + 5 s";
+  EXPECT_EQ(p.wait(t0 + 15s), 0ms);
+}
+
+TEST(Pacer, NewLimitsKeepTheSendTimes) {
+  Pacer p({{5, 60s}});
+  TimePoint t0{1000h};
+  p.sent(t0);
+  p.setLimits({{1, 60s}, {1, 60s}, {5, 60s}});
+  EXPECT_EQ(p.limits().size(), 2u) << "duplicates merged";
+  EXPECT_EQ(p.wait(t0 + 1s), 59000ms);
+}
+
 TEST(Pacer, RateLimitsParse) {
   auto both = parseRateLimits("5/s, 100/min");
   ASSERT_TRUE(both) << both.error();
