@@ -1,6 +1,6 @@
 #pragma once
 
-// JSON bodies of the API and the metadata service. The only translation unit with simdjson.
+// JSON bodies of the API and the metadata service (simdjson On-Demand, through json_read.h).
 
 #include <expected>
 #include <optional>

@@ -66,32 +66,46 @@ void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCa
   });
 }
 
+namespace {
+
+// The answer's body parsed by `parse`, or the call's error; a parse error carries the body's
+// RequestId when it has one.
+template <typename Page, typename Parse>
+auto parsedBy(ApiCallback<Page> callback, Parse parse) {
+  return [callback = std::move(callback), parse](std::expected<std::string, core::Error> body) {
+    if (!body) {
+      callback(std::unexpected(std::move(body.error())));
+      return;
+    }
+    std::expected<Page, core::Error> page = parse(*body);
+    if (!page) page.error().request_id = extractRequestId(*body);
+    callback(std::move(page));
+  };
+}
+
+}  // namespace
+
 void SwasClientImpl::describeCommandInvocations(const DescribeCommandInvocationsRequest& request,
                                                 ApiCallback<CommandInvocationPage> callback) {
   call(request.region_id, toApiCall(request),
-       [callback = std::move(callback)](std::expected<std::string, core::Error> body) {
-         if (!body) {
-           callback(std::unexpected(std::move(body.error())));
-           return;
-         }
-         auto page = parseCommandInvocationsPage(*body);
-         if (!page) page.error().request_id = extractRequestId(*body);
-         callback(std::move(page));
-       });
+       parsedBy(std::move(callback), parseCommandInvocationsPage));
 }
 
 void SwasClientImpl::listRegions(const std::string& region_id,
                                  ApiCallback<std::vector<Region>> callback) {
   ApiCall api_call = listRegionsCall();
   api_call.params.emplace_back("RegionId", region_id);
-  call(region_id, std::move(api_call),
-       [callback = std::move(callback)](std::expected<std::string, core::Error> body) {
-         if (!body) {
-           callback(std::unexpected(std::move(body.error())));
-           return;
-         }
-         callback(parseRegions(*body));
-       });
+  call(region_id, std::move(api_call), parsedBy(std::move(callback), parseRegions));
+}
+
+void SwasClientImpl::listInstances(const ListInstancesRequest& request,
+                                   ApiCallback<InstancesPage> callback) {
+  call(request.region_id, toApiCall(request), parsedBy(std::move(callback), parseInstancesPage));
+}
+
+void SwasClientImpl::describeCloudAssistantStatus(
+    const DescribeCloudAssistantStatusRequest& request, ApiCallback<AgentStatusPage> callback) {
+  call(request.region_id, toApiCall(request), parsedBy(std::move(callback), parseAgentStatusPage));
 }
 
 }  // namespace swas::api

@@ -8,6 +8,7 @@
 
 #include "daemon/api/command_invocations.h"
 #include "daemon/api/credentials.h"
+#include "daemon/api/inventory.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/defaults.h"
@@ -28,6 +29,10 @@ class SwasClient {
   // ListRegions, sent to the endpoint of `region_id`.
   virtual void listRegions(const std::string& region_id,
                            ApiCallback<std::vector<Region>> callback) = 0;
+  virtual void listInstances(const ListInstancesRequest& request,
+                             ApiCallback<InstancesPage> callback) = 0;
+  virtual void describeCloudAssistantStatus(const DescribeCloudAssistantStatusRequest& request,
+                                            ApiCallback<AgentStatusPage> callback) = 0;
 };
 
 struct SwasClientOptions {
@@ -49,6 +54,10 @@ class SwasClientImpl final : public SwasClient {
                                   ApiCallback<CommandInvocationPage> callback) override;
   void listRegions(const std::string& region_id,
                    ApiCallback<std::vector<Region>> callback) override;
+  void listInstances(const ListInstancesRequest& request,
+                     ApiCallback<InstancesPage> callback) override;
+  void describeCloudAssistantStatus(const DescribeCloudAssistantStatusRequest& request,
+                                    ApiCallback<AgentStatusPage> callback) override;
 
  private:
   using BodyCallback = std::function<void(std::expected<std::string, core::Error>)>;

@@ -99,6 +99,49 @@ test('ListRegions succeeds', async () => {
   assert.ok(res.body.regions.some((r) => r.regionId === 'cn-hangzhou'));
 });
 
+test('ListInstances: every field the SDK models, the filters and paging', async () => {
+  const c = client();
+  const all = await c.listInstances(new Swas.ListInstancesRequest({ regionId: 'cn-hangzhou', pageSize: 100 }));
+  assert.strictEqual(all.body.totalCount, 2);
+  assert.strictEqual(all.body.pageNumber, 1);
+  assert.strictEqual(all.body.pageSize, 100);
+  assert.match(all.body.requestId, /^[0-9A-F-]{36}$/);
+  const web = all.body.instances.find((i) => i.instanceId.endsWith('bbbb'));
+  assert.strictEqual(web.instanceName, 'web-3');
+  assert.strictEqual(web.regionId, 'cn-hangzhou');
+  assert.strictEqual(web.status, 'Running');
+  assert.strictEqual(web.publicIpAddress, '47.96.1.3');
+  assert.strictEqual(web.innerIpAddress, '172.16.0.3');
+  assert.strictEqual(web.networkAttributes[0].privateIpAddress, '172.16.0.3');
+  assert.deepStrictEqual(web.tags.map((t) => [t.key, t.value]), [['env', 'prod'], ['team', 'web']]);
+  const byTag = await c.listInstances(new Swas.ListInstancesRequest({
+    regionId: 'cn-hangzhou', tag: [new Swas.ListInstancesRequestTag({ key: 'env', value: 'prod' })] }));
+  assert.deepStrictEqual(byTag.body.instances.map((i) => i.instanceName), ['web-3']);
+  const byName = await c.listInstances(new Swas.ListInstancesRequest({ regionId: 'cn-hangzhou', instanceName: 'web-*' }));
+  assert.deepStrictEqual(byName.body.instances.map((i) => i.instanceName), ['web-3']);
+  const byIds = await c.listInstances(new Swas.ListInstancesRequest({
+    regionId: 'cn-hangzhou', instanceIds: JSON.stringify(['ace0706b2ac4454d984295a94213aaaa']) }));
+  assert.deepStrictEqual(byIds.body.instances.map((i) => i.instanceId), ['ace0706b2ac4454d984295a94213aaaa']);
+  const second = await c.listInstances(new Swas.ListInstancesRequest({ regionId: 'cn-hangzhou', pageSize: 1, pageNumber: 2 }));
+  assert.strictEqual(second.body.totalCount, 2);
+  assert.strictEqual(second.body.instances.length, 1);
+  await rejects(c.listInstances(new Swas.ListInstancesRequest({ regionId: 'cn-hangzhou', pageSize: 101 })),
+    'InvalidParameter', 400);
+});
+
+test('DescribeCloudAssistantStatus: the agent of each instance, the SDK\'s JSON list', async () => {
+  const c = client();
+  const res = await c.describeCloudAssistantStatus(new Swas.DescribeCloudAssistantStatusRequest({
+    regionId: 'cn-hangzhou', instanceIds: ['ace0706b2ac4454d984295a94213aaaa', 'ace0706b2ac4454d984295a94213bbbb'],
+    pageSize: 50 }));
+  assert.strictEqual(res.body.totalCount, 2);
+  assert.strictEqual(res.body.pageSize, 50);
+  const status = Object.fromEntries(res.body.cloudAssistantStatus.map((s) => [s.instanceId.slice(-4), s.status]));
+  assert.deepStrictEqual(status, { aaaa: true, bbbb: false });
+  await rejects(c.describeCloudAssistantStatus(new Swas.DescribeCloudAssistantStatusRequest({
+    regionId: 'cn-hangzhou', pageSize: 51 })), 'InvalidParameter', 400);
+});
+
 async function rejects(promise, code, statusCode) {
   await assert.rejects(promise, (err) => {
     assert.strictEqual(err.code, code, err.message);

@@ -126,6 +126,34 @@ TEST_F(SwasClientTest, InstanceFilterListsOnlyThatInstance) {
   }
 }
 
+// The inventory calls, signed and sent as the SDK sends them, parsed; both signature modes.
+TEST_F(SwasClientTest, InventoryCallsListTheInstancesAndTheirAgents) {
+  for (auto version : {SignatureVersion::kV3, SignatureVersion::kV1}) {
+    auto c = client({"testid", "testsecret", ""}, version);
+    std::optional<std::expected<InstancesPage, core::Error>> instances;
+    c->listInstances({.region_id = "cn-hangzhou"}, [&](auto r) { instances = std::move(r); });
+    ASSERT_TRUE(waitFor(io_, [&] { return instances.has_value(); }));
+    ASSERT_TRUE(*instances) << instances->error().message;
+    ASSERT_EQ((*instances)->instances.size(), 3u);
+    EXPECT_EQ((*instances)->total_count, 3);
+    const InstanceInfo& first = (*instances)->instances[0];
+    EXPECT_EQ(first.instance_name, "name-" + first.instance_id);
+    EXPECT_EQ(first.status, "Running");
+    EXPECT_FALSE(first.public_ip.empty());
+    EXPECT_TRUE(first.private_ip.starts_with("172.16."));
+    EXPECT_FALSE((*instances)->anomalies.any());
+    std::optional<std::expected<AgentStatusPage, core::Error>> agents;
+    c->describeCloudAssistantStatus(
+        {.region_id = "cn-hangzhou", .instance_ids = {first.instance_id}},
+        [&](auto r) { agents = std::move(r); });
+    ASSERT_TRUE(waitFor(io_, [&] { return agents.has_value(); }));
+    ASSERT_TRUE(*agents) << agents->error().message;
+    ASSERT_EQ((*agents)->statuses.size(), 1u);
+    EXPECT_EQ((*agents)->statuses[0].instance_id, first.instance_id);
+    EXPECT_TRUE((*agents)->statuses[0].online);
+  }
+}
+
 TEST_F(SwasClientTest, ThrottlingIsRetryableWithRetryAfter) {
   setFaults(R"({"throttle": 1.0, "throttle_retry_after_ms": 1500})");
   auto p = page(*client({"testid", "testsecret", ""}), 1);

@@ -43,6 +43,20 @@ std::optional<int> parsePositive(const std::string& text) {
   return std::stoi(text);
 }
 
+// Every instance's profile: the scenario's, and made-up ones for the generator's instances.
+std::vector<InstanceProfile> profilesOf(const Scenario& scenario, const World& world) {
+  std::vector<InstanceProfile> out;
+  for (const auto& region : scenario.regions) {
+    out.insert(out.end(), region.profiles.begin(), region.profiles.end());
+  }
+  for (const auto& region_id : scenario.generator.regions) {
+    for (const auto& id : world.generatedInstances(region_id)) {
+      out.push_back(withDefaults(InstanceProfile{.region_id = region_id, .instance_id = id}));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 SimClock::SimClock(bool manual)
@@ -60,6 +74,7 @@ Gateway::Gateway(asio::io_context& io, Scenario scenario)
       scenario_(std::move(scenario)),
       clock_(scenario_.manual_clock),
       world_(scenario_, clock_.epoch()),
+      inventory_(profilesOf(scenario_, world_)),
       faults_(scenario_.faults),
       rng_(scenario_.seed) {
   for (const auto& a : scenario_.accounts) accounts_[a.access_key_id] = a.access_key_secret;
@@ -358,8 +373,9 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
     count(action, r.code);
     return errorResponse(r, host);
   };
-  if (caller.version != "2020-06-01" ||
-      (action != "DescribeCommandInvocations" && action != "ListRegions")) {
+  static const std::set<std::string> kActions = {"DescribeCommandInvocations", "ListRegions",
+                                                 "ListInstances", "DescribeCloudAssistantStatus"};
+  if (caller.version != "2020-06-01" || !kActions.contains(action)) {
     return reject({404, "InvalidAction.NotFound",
                    "Specified api is not found, please check your url and method."});
   }
@@ -376,8 +392,7 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
     return reject({503, "ServiceUnavailable",
                    "The request has failed due to a temporary failure of the server."});
   }
-  auto answer = action == "ListRegions" ? listRegions(caller.params)
-                                        : describeCommandInvocations(caller.params);
+  auto answer = answerFor(action, caller.params);
   if (!answer) return reject(answer.error());
   http::ServerResponse response = std::move(*answer);
   if (roll(faults_.malformed)) {
@@ -387,6 +402,18 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
   }
   count(action, "OK");
   return response;
+}
+
+std::expected<http::ServerResponse, Gateway::Rejection> Gateway::answerFor(
+    const std::string& action, const Params& params) {
+  if (action == "ListRegions") return listRegions(params);
+  if (action == "DescribeCommandInvocations") return describeCommandInvocations(params);
+  auto body = action == "ListInstances"
+                  ? inventory_.listInstances(params, clock_.now(), requestId())
+                  : inventory_.cloudAssistantStatus(params, clock_.now(), requestId());
+  if (!body)
+    return std::unexpected(Rejection{body.error().status, body.error().code, body.error().message});
+  return json(200, std::move(*body));
 }
 
 std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommandInvocations(

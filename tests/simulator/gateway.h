@@ -13,6 +13,7 @@
 
 #include "daemon/api/percent_encoding.h"
 #include "daemon/http/http_server.h"
+#include "tests/simulator/inventory.h"
 #include "tests/simulator/scenario.h"
 #include "tests/simulator/world.h"
 
@@ -76,6 +77,8 @@ class Gateway {
   std::optional<Rejection> useNonce(const std::string& nonce);
   http::ServerResponse dispatch(const Caller& caller, const std::string& host);
   // An action answers, or rejects the call; dispatch() counts and formats the rejection.
+  std::expected<http::ServerResponse, Rejection> answerFor(const std::string& action,
+                                                           const api::Params& params);
   std::expected<http::ServerResponse, Rejection> describeCommandInvocations(
       const api::Params& params);
   std::expected<http::ServerResponse, Rejection> listRegions(const api::Params& params);
@@ -92,6 +95,7 @@ class Gateway {
   Scenario scenario_;
   SimClock clock_;
   World world_;
+  Inventory inventory_;
   Faults faults_;
   std::mt19937_64 rng_;
   uint64_t request_counter_ = 0;

@@ -76,6 +76,41 @@ struct Reader {
     return p;
   }
 
+  std::vector<std::pair<std::string, std::string>> tags(const YAML::Node& node) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!node.IsMap()) fail(name, node, "tags must be a mapping");
+    for (const auto& t : node)
+      out.emplace_back(t.first.as<std::string>(), t.second.as<std::string>());
+    return out;
+  }
+
+  InstanceProfile profile(const YAML::Node& node, const std::string& region) const {
+    InstanceProfile p;
+    p.region_id = region;
+    if (node.IsScalar()) {
+      p.instance_id = node.as<std::string>();
+      return withDefaults(std::move(p));
+    }
+    p.instance_id = str(node, "instance_id");
+    if (p.instance_id.empty()) fail(name, node, "instance needs an instance_id");
+    p.name = str(node, "name");
+    p.public_ip = str(node, "public_ip");
+    p.private_ip = str(node, "private_ip");
+    p.status = str(node, "status", p.status);
+    p.agent_online = flag(node, "agent_online", true);
+    if (node["tags"]) p.tags = tags(node["tags"]);
+    for (const auto& c : node["timeline"]) {
+      InstanceChange change;
+      change.at = dur(c, "at", Seconds(0));
+      if (c["status"]) change.status = c["status"].as<std::string>();
+      if (c["agent_online"]) change.agent_online = c["agent_online"].as<bool>();
+      if (c["name"]) change.name = c["name"].as<std::string>();
+      if (c["tags"]) change.tags = tags(c["tags"]);
+      p.timeline.push_back(std::move(change));
+    }
+    return withDefaults(std::move(p));
+  }
+
   void faults(const YAML::Node& node, Faults& f) const {
     f.throttle = num(node, "throttle", f.throttle);
     f.throttle_retry_after_ms =
@@ -141,7 +176,10 @@ Scenario parseScenario(const std::string& yaml_text, const std::string& name) {
     for (const auto& reg : root["regions"]) {
       RegionPlan plan{r.str(reg, "region_id"), {}};
       if (plan.region_id.empty()) fail(name, reg, "region needs a region_id");
-      for (const auto& i : reg["instances"]) plan.instances.push_back(i.as<std::string>());
+      for (const auto& i : reg["instances"]) {
+        plan.profiles.push_back(r.profile(i, plan.region_id));
+        plan.instances.push_back(plan.profiles.back().instance_id);
+      }
       for (const auto& inv : reg["invocations"]) {
         s.invocations.push_back(r.invocation(inv, plan.region_id));
       }
@@ -189,6 +227,20 @@ Scenario parseScenario(const std::string& yaml_text, const std::string& name) {
                              std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   return s;
+}
+
+// A name and addresses derived from the ID where the scenario gives none.
+InstanceProfile withDefaults(InstanceProfile p) {
+  size_t h = std::hash<std::string>{}(p.instance_id);
+  if (p.name.empty()) p.name = "name-" + p.instance_id;
+  if (p.public_ip.empty()) {
+    p.public_ip = "47." + std::to_string(h % 250) + "." + std::to_string(h / 250 % 250) + "." +
+                  std::to_string(h / 62500 % 250 + 1);
+  }
+  if (p.private_ip.empty()) {
+    p.private_ip = "172.16." + std::to_string(h % 250) + "." + std::to_string(h / 250 % 250 + 1);
+  }
+  return p;
 }
 
 Scenario loadScenario(const std::string& path) {

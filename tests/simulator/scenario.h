@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace swas::sim {
@@ -51,9 +52,35 @@ struct InvocationPlan {
   std::vector<InstancePlan> instances;
 };
 
+// A change of an instance's inventory, `at` seconds after the simulator's start.
+struct InstanceChange {
+  Seconds at{0};
+  std::optional<std::string> status;
+  std::optional<bool> agent_online;
+  std::optional<std::string> name;
+  std::optional<std::vector<std::pair<std::string, std::string>>> tags;
+};
+
+// What ListInstances and DescribeCloudAssistantStatus say of one instance.
+struct InstanceProfile {
+  std::string region_id;
+  std::string instance_id;
+  std::string name;
+  std::string public_ip;
+  std::string private_ip;
+  std::string status = "Running";
+  bool agent_online = true;
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::vector<InstanceChange> timeline;  // in time order
+};
+
 struct RegionPlan {
   std::string region_id;
   std::vector<std::string> instances;
+  // One per instance: an entry of `instances` is an ID (a profile with a name and IPs derived
+  // from it) or a mapping {instance_id, name, public_ip, private_ip, status, agent_online, tags,
+  // timeline: [{at, status, agent_online, name, tags}]}.
+  std::vector<InstanceProfile> profiles;
 };
 
 struct Outcome {
@@ -117,6 +144,9 @@ struct Scenario {
   bool manual_clock = false;  // sim time moves only through POST /_sim/advance
   uint64_t seed = 1;
 };
+
+// `p` with a name ("name-<id>") and addresses derived from its ID where it has none.
+InstanceProfile withDefaults(InstanceProfile p);
 
 // Throws std::runtime_error with "FILE:LINE:COL: message" on a bad file.
 Scenario loadScenario(const std::string& path);

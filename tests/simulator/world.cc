@@ -267,6 +267,11 @@ void World::insertGenerated(const std::string& region_id, Seconds now) {
 
 bool World::hasRegion(const std::string& region_id) const { return regions_.contains(region_id); }
 
+std::vector<std::string> World::generatedInstances(const std::string& region_id) const {
+  auto it = generated_.find(region_id);
+  return it == generated_.end() ? std::vector<std::string>() : it->second.instances;
+}
+
 std::vector<std::string> World::regionIds() const {
   std::vector<std::string> ids;
   for (const auto& [id, list] : regions_) ids.push_back(id);

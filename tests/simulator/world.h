@@ -73,6 +73,8 @@ class World {
   void insertGenerated(const std::string& region_id, Seconds now);
 
   bool hasRegion(const std::string& region_id) const;
+  // The instance IDs the generator made up for `region_id` (none for other regions).
+  std::vector<std::string> generatedInstances(const std::string& region_id) const;
   std::vector<std::string> regionIds() const;
   // Visible invocations matching the filters, newest first. (With an InstanceId filter the API
   // lists only that instance's execution; the caller trims.)

@@ -47,6 +47,10 @@ class FakeClient final : public api::SwasClient {
     boost::asio::post(io_, [callback, answer] { callback(answer); });
   }
   void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
+  void listInstances(const api::ListInstancesRequest&,
+                     api::ApiCallback<api::InstancesPage>) override {}
+  void describeCloudAssistantStatus(const api::DescribeCloudAssistantStatusRequest&,
+                                    api::ApiCallback<api::AgentStatusPage>) override {}
 
   std::deque<PageResult> script;
   std::map<std::string, PageResult> by_id;

@@ -1,0 +1,167 @@
+// The inventory operations' answers (inventory.h), read with the page parser's rules.
+
+#include "daemon/api/inventory.h"
+#include "daemon/api/json_read.h"
+
+namespace swas::api {
+namespace od = json::od;
+using json::forEachElement;
+using json::forEachField;
+using json::isObject;
+using json::readBool;
+using json::readInt;
+using json::readString;
+
+namespace {
+
+// The paging fields every list answer has; true when `key` was one of them.
+template <typename Page>
+bool readPaging(Page& page, std::string_view key, od::value v) {
+  ParseAnomalies& a = page.anomalies;
+  if (key == "RequestId") {
+    page.request_id = readString(v, key, a);
+  } else if (key == "TotalCount") {
+    page.total_count = readInt(v, key, a);
+  } else if (key == "PageNumber") {
+    page.page_number = readInt(v, key, a);
+  } else if (key == "PageSize") {
+    page.page_size = readInt(v, key, a);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// NetworkAttributes[]: the first entry's addresses fill what the top-level fields left empty.
+void readNetwork(od::value v, InstanceInfo& out, ParseAnomalies& a) {
+  bool first = true;
+  forEachElement(v, "NetworkAttributes", a, [&](od::value e) {
+    if (!first || !isObject(e, "NetworkAttributes[]")) return;
+    first = false;
+    forEachField(
+        e, "NetworkAttributes[]",
+        [&](std::string_view k, od::value nv) {
+          if (k == "PublicIpAddress" && out.public_ip.empty()) out.public_ip = readString(nv, k, a);
+          if (k == "PrivateIpAddress" && out.private_ip.empty()) {
+            out.private_ip = readString(nv, k, a);
+          }
+        },
+        &a);
+  });
+}
+
+void readTags(od::value v, InstanceInfo& out, ParseAnomalies& a) {
+  forEachElement(v, "Tags", a, [&](od::value e) {
+    if (!isObject(e, "Tags[]")) {
+      a.field("Tags[]: not an object, skipped");
+      return;
+    }
+    std::pair<std::string, std::string> tag;
+    forEachField(
+        e, "Tags[]",
+        [&](std::string_view k, od::value tv) {
+          if (k == "Key") tag.first = readString(tv, k, a);
+          if (k == "Value") tag.second = readString(tv, k, a);
+        },
+        &a);
+    if (tag.first.empty()) {
+      a.field("Tags[]: no Key, skipped");
+      return;
+    }
+    out.tags.push_back(std::move(tag));
+  });
+}
+
+InstanceInfo readInstanceInfo(od::value value, ParseAnomalies& a) {
+  InstanceInfo out;
+  std::string inner_ip;
+  forEachField(
+      value, "Instances[]",
+      [&](std::string_view key, od::value v) {
+        if (key == "InstanceId") {
+          out.instance_id = readString(v, key, a);
+        } else if (key == "InstanceName") {
+          out.instance_name = readString(v, key, a);
+        } else if (key == "RegionId") {
+          out.region_id = readString(v, key, a);
+        } else if (key == "Status") {
+          out.status = readString(v, key, a);
+        } else if (key == "PublicIpAddress") {
+          if (auto ip = readString(v, key, a); !ip.empty()) out.public_ip = ip;
+        } else if (key == "InnerIpAddress") {
+          inner_ip = readString(v, key, a);
+        } else if (key == "NetworkAttributes") {
+          readNetwork(v, out, a);
+        } else if (key == "Tags") {
+          readTags(v, out, a);
+        }
+      },
+      &a);
+  if (!inner_ip.empty()) out.private_ip = inner_ip;
+  return out;
+}
+
+}  // namespace
+
+std::expected<InstancesPage, core::Error> parseInstancesPage(std::string_view body) {
+  return json::parseDocument<InstancesPage>(body, [](od::value root) {
+    InstancesPage page;
+    ParseAnomalies& a = page.anomalies;
+    forEachField(root, "response", [&](std::string_view key, od::value v) {
+      if (readPaging(page, key, v) || key != "Instances") return;
+      forEachElement(
+          v, key, a,
+          [&](od::value e) {
+            if (!isObject(e, key)) {
+              a.record("Instances[]: not an object, skipped");
+              return;
+            }
+            InstanceInfo instance = readInstanceInfo(e, a);
+            if (instance.instance_id.empty()) {
+              a.record("Instances[]: no InstanceId, skipped");
+              return;
+            }
+            page.instances.push_back(std::move(instance));
+          },
+          true);
+    });
+    return page;
+  });
+}
+
+std::expected<AgentStatusPage, core::Error> parseAgentStatusPage(std::string_view body) {
+  return json::parseDocument<AgentStatusPage>(body, [](od::value root) {
+    AgentStatusPage page;
+    ParseAnomalies& a = page.anomalies;
+    forEachField(root, "response", [&](std::string_view key, od::value v) {
+      if (readPaging(page, key, v) || key != "CloudAssistantStatus") return;
+      forEachElement(
+          v, key, a,
+          [&](od::value e) {
+            if (!isObject(e, key)) {
+              a.record("CloudAssistantStatus[]: not an object, skipped");
+              return;
+            }
+            AgentStatus status;
+            std::optional<bool> online;
+            forEachField(
+                e, "CloudAssistantStatus[]",
+                [&](std::string_view k, od::value sv) {
+                  if (k == "InstanceId") status.instance_id = readString(sv, k, a);
+                  if (k == "Status") online = readBool(sv, k, a);
+                },
+                &a);
+            if (status.instance_id.empty() || !online) {
+              a.record("CloudAssistantStatus[]: no InstanceId or no boolean Status, skipped");
+              return;
+            }
+            status.online = *online;
+            page.statuses.push_back(std::move(status));
+          },
+          true);
+    });
+    return page;
+  });
+}
+
+}  // namespace swas::api

@@ -1,0 +1,39 @@
+#pragma once
+
+// The simulator's inventory (swas-inventory-api.md): ListInstances and
+// DescribeCloudAssistantStatus answered from the scenario's instance profiles as they are at the
+// simulator's time, with the real API's filters, paging limits and parameter errors.
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "daemon/api/request_signer.h"
+#include "tests/simulator/scenario.h"
+
+namespace swas::sim {
+
+struct InventoryError {
+  int status = 400;
+  std::string code;
+  std::string message;
+};
+
+// `p` with its timeline applied up to `now`.
+InstanceProfile profileAt(const InstanceProfile& p, Seconds now);
+
+class Inventory {
+ public:
+  explicit Inventory(std::vector<InstanceProfile> profiles) : profiles_(std::move(profiles)) {}
+
+  // The JSON bodies the API answers with.
+  std::expected<std::string, InventoryError> listInstances(const api::Params& params, Seconds now,
+                                                           const std::string& request_id) const;
+  std::expected<std::string, InventoryError> cloudAssistantStatus(
+      const api::Params& params, Seconds now, const std::string& request_id) const;
+
+ private:
+  std::vector<InstanceProfile> profiles_;
+};
+
+}  // namespace swas::sim
