@@ -1,8 +1,10 @@
-// DescribeCommandInvocations and ListRegions bodies: any bytes give a page or a kParse error.
+// DescribeCommandInvocations, ListRegions, ListInstances and DescribeCloudAssistantStatus
+// bodies: any bytes give a page or a kParse error.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "daemon/api/inventory.h"
 #include "daemon/api/response_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -15,6 +17,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto& i : inv.instances) {
         if (i.instance_id.empty() || i.invocation_status.empty()) __builtin_trap();
       }
+    }
+  }
+  if (auto instances = swas::api::parseInstancesPage(body)) {
+    for (const auto& i : instances->instances) {
+      if (i.instance_id.empty()) __builtin_trap();  // records without an id are skipped
+      for (const auto& [key, value] : i.tags) {
+        if (key.empty()) __builtin_trap();  // tags without a key are skipped
+      }
+    }
+  }
+  if (auto agents = swas::api::parseAgentStatusPage(body)) {
+    for (const auto& a : agents->statuses) {
+      if (a.instance_id.empty()) __builtin_trap();
     }
   }
   (void)swas::api::parseRegions(body);
