@@ -44,8 +44,9 @@ set(CPACK_PACKAGE_DESCRIPTION
     "A daemon that polls the Simple Application Server API\n\
 DescribeCommandInvocations for the configured regions, tracks every command\n\
 invocation per instance in SQLite, exports Prometheus metrics, and alerts\n\
-webhooks, Alertmanager, DingTalk, Feishu/Lark, WeCom or Slack when an execution ends Failed, Timeout or with an\n\
-ErrorCode, and again when it is fixed.")
+webhooks, Alertmanager, DingTalk, Feishu/Lark, WeCom or Slack when an\n\
+execution ends Failed, Timeout or with an ErrorCode, and again when it is\n\
+fixed.")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/swas-invocation-monitor/swas-invocation-monitor")

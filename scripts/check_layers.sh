@@ -11,10 +11,11 @@ declare -A allowed=(
   [state]="core"
   [api]="core http util"
   [poller]="core api state"
+  [inventory]="core api state"
   [metrics]="core http"
   [alerting]="core http state util"
   [config]="core http util"
-  [app]="core util http state api poller metrics alerting config"
+  [app]="core util http state api poller inventory metrics alerting config"
 )
 failed=0
 for module in "${!allowed[@]}"; do
