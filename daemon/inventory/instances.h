@@ -13,18 +13,11 @@
 #include <vector>
 
 #include "daemon/api/inventory.h"
+#include "daemon/core/instance.h"
 
 namespace swas::inventory {
 
-struct Instance {
-  std::string instance_id;
-  std::string name;
-  std::string public_ip;
-  std::string private_ip;
-  std::string status;  // Running, Stopped, ...
-  std::vector<std::pair<std::string, std::string>> tags;
-  std::optional<bool> agent_online;  // unknown until DescribeCloudAssistantStatus said
-};
+using Instance = core::InstanceRecord;
 
 // One region's instances from ListInstances pages and DescribeCloudAssistantStatus pages (an
 // instance the agent pages do not mention keeps an unknown agent).

@@ -15,13 +15,14 @@
 #include <vector>
 
 #include "daemon/core/alert.h"
+#include "daemon/core/instance.h"
 #include "daemon/core/error.h"
 #include "daemon/core/invocation.h"
 #include "daemon/state/differ.h"
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {
@@ -112,6 +113,14 @@ class Store {
   std::expected<std::map<std::string, int64_t>, core::Error> outboxCounts();
   // Forgets resolved alerts that ended before `ended_before` and have nothing left to send.
   std::expected<size_t, core::Error> evictResolvedAlerts(int64_t ended_before);
+
+  // The region's inventory, replaced as a whole by one refresh (`refreshed_at`: Unix seconds).
+  std::expected<void, core::Error> replaceInstances(const std::string& region_id,
+                                                    const std::vector<core::InstanceRecord>& all,
+                                                    int64_t refreshed_at);
+  // The region's inventory as last stored, by instance ID.
+  std::expected<std::vector<core::InstanceRecord>, core::Error> instances(
+      const std::string& region_id);
 
   const std::string& path() const { return path_; }
 

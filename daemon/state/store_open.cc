@@ -86,6 +86,18 @@ CREATE INDEX alerts_occurrence ON alerts(region_id, invoke_id, instance_id);
 -- join could ever deliver: they would sit in the queue (and its gauge) for ever.
 DELETE FROM outbox WHERE fingerprint NOT IN (SELECT fingerprint FROM alerts);
 )sql",
+    // 4: the account's inventory, per region (names and addresses at once after a restart).
+    R"sql(
+CREATE TABLE IF NOT EXISTS instances(
+  region_id TEXT NOT NULL, instance_id TEXT NOT NULL,
+  name TEXT NOT NULL, public_ip TEXT NOT NULL, private_ip TEXT NOT NULL, status TEXT NOT NULL,
+  agent_online INTEGER, refreshed_at INTEGER NOT NULL,
+  PRIMARY KEY(region_id, instance_id));
+CREATE TABLE IF NOT EXISTS instance_tags(
+  region_id TEXT NOT NULL, instance_id TEXT NOT NULL, position INTEGER NOT NULL,
+  key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(region_id, instance_id, position));
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

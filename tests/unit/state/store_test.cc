@@ -465,5 +465,61 @@ TEST(Store, MigrationThreeDropsNotificationsWithoutAnAlert) {
   EXPECT_EQ((*store)->pendingNotifications("ops", 10)->size(), 1u);
 }
 
+// The inventory: per region, replaced as a whole by a refresh, kept across a restart, tags in
+// their order, an unknown agent kept unknown.
+TEST(Store, TheInventoryIsPerRegionReplacedByARefreshAndKeptAcrossARestart) {
+  std::string path = freshPath("inventory.db");
+  core::InstanceRecord web{
+      "i-1", "web-1", "47.0.0.1", "172.16.0.1", "Running", {{"env", "prod"}, {"app", "web"}}, true};
+  core::InstanceRecord db{"i-2", "db-1", "", "172.16.0.2", "Stopped", {}, std::nullopt};
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error();
+    ASSERT_TRUE((*store)->replaceInstances("cn-hangzhou", {db, web}, 100));
+    ASSERT_TRUE((*store)->replaceInstances("ap-southeast-1",
+                                           {{"i-9", "sg-1", "", "", "Running", {}, false}}, 100));
+    EXPECT_EQ(*(*store)->instances("cn-hangzhou"), (std::vector<core::InstanceRecord>{web, db}));
+    web.name = "web-1-renamed";
+    web.tags = {{"env", "staging"}};
+    ASSERT_TRUE((*store)->replaceInstances("cn-hangzhou", {web}, 200));
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  EXPECT_EQ(*(*store)->instances("cn-hangzhou"), (std::vector<core::InstanceRecord>{web}))
+      << "i-2 left the inventory";
+  auto sg = (*store)->instances("ap-southeast-1");
+  ASSERT_EQ(sg->size(), 1u);
+  EXPECT_EQ(sg->at(0).agent_online, false);
+  EXPECT_TRUE((*store)->instances("cn-beijing")->empty());
+}
+
+// A version 3 file gains the inventory's tables; its alerts stay.
+TEST(Store, MigrationFourAddsTheInventory) {
+  std::string path = freshPath("v3.db");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store);
+    core::AlertWrites w;
+    w.fired = {alert("kept")};
+    ASSERT_TRUE((*store)->commitAlerts(w));
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE instances; DROP TABLE instance_tags; "
+                           "PRAGMA user_version=3",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  EXPECT_EQ((*store)->alerts(0)->size(), 1u);
+  EXPECT_TRUE((*store)->instances("cn-hangzhou")->empty());
+  EXPECT_TRUE((*store)->replaceInstances("cn-hangzhou",
+                                         {{"i-1", "web-1", "", "", "Running", {}, true}}, 1));
+}
+
 }  // namespace
 }  // namespace swas::state
