@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/metrics/inventory_metrics.h"
 #include "tests/support/fake_clock.h"
 
 namespace swas::metrics {
@@ -233,6 +234,41 @@ TEST_F(MetricsTest, EveryFamilyHasHelpAndType) {
     EXPECT_NE(text.find("# HELP " + family + " "), std::string::npos) << family;
     EXPECT_NE(text.find("# TYPE " + family + " "), std::string::npos) << family;
   }
+}
+
+TEST(InventoryMetrics, EachRefreshReplacesTheRegionsSeries) {
+  prometheus::Registry registry;
+  InventoryMetrics inventory(registry);
+  auto scrape = [&] { return samples(serializeText(registry)); };
+  inventory.onInventory("cn-hangzhou", {{"i-1", "web-1", "", "", "Running", {}, true},
+                                        {"i-2", "db-1", "", "", "Stopped", {}, std::nullopt}});
+  inventory.onInventory("ap-southeast-1", {{"i-9", "sg-1", "", "", "Running", {}, false}});
+  auto s = scrape();
+  EXPECT_EQ(
+      s.at(
+          R"(swas_instance_info{instance_id="i-1",instance_name="web-1",region_id="cn-hangzhou",status="Running"})"),
+      1);
+  EXPECT_EQ(s.at(R"(swas_cloud_assistant_up{instance_id="i-1",region_id="cn-hangzhou"})"), 1);
+  EXPECT_EQ(s.at(R"(swas_cloud_assistant_up{instance_id="i-9",region_id="ap-southeast-1"})"), 0);
+  EXPECT_FALSE(s.contains(R"(swas_cloud_assistant_up{instance_id="i-2",region_id="cn-hangzhou"})"))
+      << "unknown is absent, not 0";
+  inventory.onInventory("cn-hangzhou", {{"i-1", "web-1b", "", "", "Stopped", {}, false}});
+  s = scrape();
+  EXPECT_FALSE(s.contains(
+      R"(swas_instance_info{instance_id="i-1",instance_name="web-1",region_id="cn-hangzhou",status="Running"})"))
+      << "no stale series after a rename";
+  EXPECT_FALSE(s.contains(
+      R"(swas_instance_info{instance_id="i-2",instance_name="db-1",region_id="cn-hangzhou",status="Stopped"})"))
+      << "an instance that left";
+  EXPECT_EQ(
+      s.at(
+          R"(swas_instance_info{instance_id="i-1",instance_name="web-1b",region_id="cn-hangzhou",status="Stopped"})"),
+      1);
+  EXPECT_EQ(s.at(R"(swas_cloud_assistant_up{instance_id="i-9",region_id="ap-southeast-1"})"), 0)
+      << "other regions untouched";
+  inventory.forget("ap-southeast-1");
+  EXPECT_FALSE(scrape().contains(
+      R"(swas_cloud_assistant_up{instance_id="i-9",region_id="ap-southeast-1"})"));
 }
 
 }  // namespace
