@@ -31,7 +31,13 @@ std::string successKey(const std::string& region_id, const std::string& instance
   return region_id + '\n' + instance_id + '\n' + command_key;
 }
 
-std::string summary(const core::Transition& t) {
+// "web-3 (ace07...)" when the inventory names the instance, else its ID.
+std::string instanceText(const std::string& instance_id, const core::InstanceRecord* instance) {
+  if (!instance || instance->name.empty()) return instance_id;
+  return instance->name + " (" + instance_id + ")";
+}
+
+std::string summary(const core::Transition& t, const core::InstanceRecord* instance) {
   std::string command = t.command_name.empty() ? t.command_id : t.command_name;
   std::string what;
   if (t.to == "Timeout") {
@@ -41,8 +47,8 @@ std::string summary(const core::Transition& t) {
   } else {
     what = "reported " + t.error_code;
   }
-  std::string out =
-      command + " " + what + " on " + t.instance_id + " (" + t.region_id + "): " + t.to;
+  std::string out = command + " " + what + " on " + instanceText(t.instance_id, instance) + " (" +
+                    t.region_id + "): " + t.to;
   if (!t.error_code.empty()) out += ", " + t.error_code;
   if (t.exit_code) out += ", exit code " + std::to_string(*t.exit_code);
   return out;
@@ -110,26 +116,30 @@ std::string labelsJson(const Labels& labels) {
   return out;
 }
 
-core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now) {
+core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now,
+                      const core::InstanceRecord* instance) {
   Labels labels = {
       {"alertname", t.to == "Timeout" ? "SwasInvocationTimeout" : "SwasInvocationFailed"},
       {"command_id", t.command_id},
       {"command_name", t.command_name},
       {"error_code", t.error_code},
       {"instance_id", t.instance_id},
+      {"instance_name", instance ? instance->name : ""},
       {"invocation_status", t.to},
       {"invoke_id", t.invoke_id},
       {"region_id", t.region_id},
       {"severity", "critical"},
   };
   Labels annotations = {
-      {"summary", summary(t)},
+      {"summary", summary(t, instance)},
       {"description", description(t)},
       {"error_info", t.error_info},
       {"exit_code", t.exit_code ? std::to_string(*t.exit_code) : ""},
       {"output", outputTail(t.output)},
       {"creation_time", t.creation_time},
       {"finish_time", t.finish_time},
+      {"public_ip", instance ? instance->public_ip : ""},
+      {"private_ip", instance ? instance->private_ip : ""},
   };
   core::Alert a;
   a.fingerprint = fingerprint(labels);
@@ -142,6 +152,44 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
   a.annotations_json = labelsJson(annotations);
   auto finished = core::parseApiTime(t.finish_time);
   a.starts_at = finished ? finished->time_since_epoch().count() : core::unixSeconds(now);
+  return a;
+}
+
+core::Alert makeAgentDownAlert(const std::string& region_id, const core::InstanceRecord& instance,
+                               int64_t since) {
+  Labels labels = {
+      {"alertname", "SwasCloudAssistantDown"},
+      {"instance_id", instance.instance_id},
+      {"instance_name", instance.name},
+      {"region_id", region_id},
+      {"severity", "warning"},
+  };
+  std::string where = instanceText(instance.instance_id, &instance) + " (" + region_id + ")";
+  std::string since_text =
+      core::formatIso8601(std::chrono::system_clock::time_point(std::chrono::seconds(since)));
+  Labels annotations = {
+      {"summary", "The Cloud Assistant agent on " + where +
+                      " is offline: commands sent to it "
+                      "fail (ClientNotRunning). Start the agent."},
+      {"description",
+       "The instance is Running, but DescribeCloudAssistantStatus has reported its Cloud "
+       "Assistant agent offline since " +
+           since_text +
+           ". Commands sent to it fail with "
+           "ClientNotRunning or ClientNotResponse until the agent runs again: log in and start it "
+           "(Alibaba Cloud's guide \"Start, stop, or uninstall the Cloud Assistant Agent\"), or "
+           "reinstall it."},
+      {"public_ip", instance.public_ip},
+      {"private_ip", instance.private_ip},
+  };
+  core::Alert a;
+  a.fingerprint = fingerprint(labels);
+  a.region_id = region_id;
+  a.instance_id = instance.instance_id;
+  a.command_key = "agent";
+  a.labels_json = labelsJson(labels);
+  a.annotations_json = labelsJson(annotations);
+  a.starts_at = since;
   return a;
 }
 
@@ -189,7 +237,9 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   std::map<std::string, core::Alert> fired;
   for (const auto& t : transitions) {
     if (!t.occurrence) continue;
-    core::Alert a = makeAlert(t, now);
+    std::optional<core::InstanceRecord> instance;
+    if (options_.instances) instance = options_.instances->find(t.region_id, t.instance_id);
+    core::Alert a = makeAlert(t, now, instance ? &*instance : nullptr);
     if (firing_.contains(a.fingerprint) || fired.contains(a.fingerprint)) continue;
     for (const auto& r : options_.receivers) {
       if (matches(r.match, a)) {

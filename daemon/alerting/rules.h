@@ -14,6 +14,7 @@
 #include "daemon/alerting/routing.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/defaults.h"
+#include "daemon/core/instance.h"
 #include "daemon/core/invocation.h"
 
 namespace swas::alerting {
@@ -33,7 +34,14 @@ std::string outputTail(std::string_view output, size_t max_bytes = 1024);
 std::string labelsJson(const Labels& labels);
 
 // The alert of one occurrence; `now` is its start when the instance has no FinishTime.
-core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now);
+// `instance`, when the inventory knows it, gives the label instance_name (else "") and the
+// annotations public_ip and private_ip, and names the instance in the summary.
+core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now,
+                      const core::InstanceRecord* instance = nullptr);
+
+// SwasCloudAssistantDown: the agent of a Running instance offline since `since` (Unix seconds).
+core::Alert makeAgentDownAlert(const std::string& region_id, const core::InstanceRecord& instance,
+                               int64_t since);
 
 struct ReceiverRef {
   std::string name;
@@ -46,6 +54,8 @@ struct LifecycleOptions {
   bool resolve_on_success = true;
   std::chrono::seconds resolve_timeout =
       std::chrono::duration_cast<std::chrono::seconds>(core::defaults::kResolveTimeout);
+  // Instance names and addresses for new alerts (none: every name is unknown).
+  const core::InstanceDirectory* instances = nullptr;
 };
 
 // The firing set and the rules that grow and shrink it. plan() is pure with respect to the

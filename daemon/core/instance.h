@@ -21,4 +21,12 @@ struct InstanceRecord {
   bool operator==(const InstanceRecord&) const = default;
 };
 
+// What the inventory knows of an instance now (the alert rules ask; nullopt: unknown).
+class InstanceDirectory {
+ public:
+  virtual ~InstanceDirectory() = default;
+  virtual std::optional<InstanceRecord> find(const std::string& region_id,
+                                             const std::string& instance_id) const = 0;
+};
+
 }  // namespace swas::core

@@ -60,15 +60,16 @@ TEST(MakeAlert, ContractLabelsAndAnnotations) {
   EXPECT_EQ(
       a.labels_json,
       R"({"alertname":"SwasInvocationFailed","command_id":"c-deploy","command_name":"deploy-app",)"
-      R"("error_code":"ExitCodeNonzero","instance_id":"i-1","invocation_status":"Failed",)"
+      R"("error_code":"ExitCodeNonzero","instance_id":"i-1","instance_name":"",)"
+      R"("invocation_status":"Failed",)"
       R"("invoke_id":"t-1","region_id":"cn-hangzhou","severity":"critical"})");
   EXPECT_NE(
       a.annotations_json.find(
           R"("summary":"deploy-app failed on i-1 (cn-hangzhou): Failed, ExitCodeNonzero, exit code 1")"),
       std::string::npos)
       << a.annotations_json;
-  for (std::string key :
-       {"description", "error_info", "exit_code", "output", "creation_time", "finish_time"}) {
+  for (std::string key : {"description", "error_info", "exit_code", "output", "creation_time",
+                          "finish_time", "public_ip", "private_ip"}) {
     EXPECT_NE(a.annotations_json.find("\"" + key + "\":"), std::string::npos) << key;
   }
   EXPECT_EQ(a.starts_at, sys_seconds(sys_days(year(2026) / 11 / 28) + hours(11) + minutes(30))
@@ -193,6 +194,54 @@ TEST_F(LifecycleTest, SuccessesFromTheStoreResolveOlderFailuresAfterARestart) {
 
 namespace swas::alerting {
 namespace {
+
+// The inventory's name as known at the occurrence: a label (so part of the fingerprint), the
+// addresses as annotations, and the summary names the instance.
+TEST(MakeAlert, TheInventoryNamesTheInstance) {
+  core::InstanceRecord web{"i-1", "web-3", "47.96.1.3", "172.16.0.3", "Running", {}, true};
+  core::Alert a = makeAlert(failure(), kNow, &web);
+  EXPECT_NE(a.labels_json.find(R"("instance_name":"web-3")"), std::string::npos) << a.labels_json;
+  EXPECT_NE(a.annotations_json.find(
+                R"("summary":"deploy-app failed on web-3 (i-1) (cn-hangzhou): Failed, )"),
+            std::string::npos)
+      << a.annotations_json;
+  EXPECT_NE(a.annotations_json.find(R"("public_ip":"47.96.1.3","private_ip":"172.16.0.3")"),
+            std::string::npos);
+  EXPECT_NE(a.fingerprint, makeAlert(failure(), kNow).fingerprint);
+}
+
+class Directory final : public core::InstanceDirectory {
+ public:
+  std::optional<core::InstanceRecord> find(const std::string& region_id,
+                                           const std::string& instance_id) const override {
+    if (region_id == "cn-hangzhou" && instance_id == "i-1") {
+      return core::InstanceRecord{"i-1", "web-3", "", "", "Running", {}, true};
+    }
+    return std::nullopt;
+  }
+};
+
+TEST(MakeAlert, TheLifecycleAsksTheInventory) {
+  Directory directory;
+  Lifecycle lifecycle({{{"ops", true}}, true, hours(24), &directory});
+  auto writes = lifecycle.plan({failure("t-1", "i-1"), failure("t-1", "i-2")}, kNow);
+  ASSERT_EQ(writes.fired.size(), 2u);
+  EXPECT_NE(writes.fired[0].labels_json.find(R"("instance_name":"web-3")"), std::string::npos);
+  EXPECT_NE(writes.fired[1].labels_json.find(R"("instance_name":"")"), std::string::npos);
+}
+
+TEST(MakeAlert, CloudAssistantDownSaysWhatToDo) {
+  core::InstanceRecord web{"i-1", "web-3", "47.96.1.3", "172.16.0.3", "Running", {}, false};
+  core::Alert a = makeAgentDownAlert("cn-hangzhou", web, 1'796'000'000);
+  EXPECT_EQ(a.labels_json,
+            R"({"alertname":"SwasCloudAssistantDown","instance_id":"i-1","instance_name":"web-3",)"
+            R"("region_id":"cn-hangzhou","severity":"warning"})");
+  EXPECT_NE(a.annotations_json.find("Start the agent"), std::string::npos) << a.annotations_json;
+  EXPECT_NE(a.annotations_json.find("web-3 (i-1) (cn-hangzhou)"), std::string::npos);
+  EXPECT_EQ(a.starts_at, 1'796'000'000);
+  EXPECT_EQ(a.fingerprint, makeAgentDownAlert("cn-hangzhou", web, 1).fingerprint)
+      << "one alert per instance, whatever the start";
+}
 
 TEST(Routing, MatchTakesOnlyItsAlertsFiringAndResolvedEvenAfterARestart) {
   LifecycleOptions options{{{"deploys", true, Match{.command_names = {"deploy-*"}}},
