@@ -69,6 +69,88 @@ std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceI
   return ids;
 }
 
+// One Instances[] record, with the fields the SDK models.
+void instanceJson(std::string& body, const InstanceProfile& i) {
+  JsonObject o(body);
+  o.str("InstanceId", i.instance_id)
+      .str("InstanceName", i.name)
+      .str("RegionId", i.region_id)
+      .str("Status", i.status)
+      .str("BusinessStatus", "Normal")
+      .str("PublicIpAddress", i.public_ip)
+      .str("InnerIpAddress", i.private_ip)
+      .str("ChargeType", "PrePaid")
+      .str("PlanId", "swas.s.c2m1s40b1.linux")
+      .str("ImageId", "794190a9e0a74a55a78ee1bda7c4b0d6")
+      .str("CreationTime", "2026-01-05T08:00:00Z")
+      .str("ExpiredTime", "2027-01-05T16:00:00Z")
+      .key("NetworkAttributes");
+  body += '[';
+  JsonObject(body)
+      .str("PublicIpAddress", i.public_ip)
+      .str("PrivateIpAddress", i.private_ip)
+      .num("PeakBandwidth", 30)
+      .str("PublicIpDdosStatus", "normal")
+      .close();
+  body += ']';
+  o.key("Tags");
+  body += '[';
+  for (size_t t = 0; t < i.tags.size(); ++t) {
+    if (t > 0) body += ',';
+    JsonObject(body).str("Key", i.tags[t].first).str("Value", i.tags[t].second).close();
+  }
+  body += ']';
+  o.close();
+}
+
+// What both operations take: a region, the paging and an optional list of IDs.
+struct Common {
+  std::string region;
+  Paging paging;
+  std::optional<std::vector<std::string>> ids;
+  bool wanted(const std::string& id) const {
+    return !ids || std::find(ids->begin(), ids->end(), id) != ids->end();
+  }
+};
+std::expected<Common, InventoryError> common(const api::Params& params, int max_page_size) {
+  Common c;
+  c.region = param(params, "RegionId");
+  if (c.region.empty()) {
+    return std::unexpected(
+        InventoryError{400, "MissingRegionId", "RegionId is mandatory for this action."});
+  }
+  auto p = paging(params, max_page_size);
+  if (!p) return std::unexpected(p.error());
+  c.paging = *p;
+  auto ids = instanceIds(params, 100);
+  if (!ids) return std::unexpected(ids.error());
+  c.ids = *ids;
+  return c;
+}
+
+// {"RequestId":..,"TotalCount":..,"PageNumber":..,"PageSize":..,"<list>":[ each(page's items) ]}
+template <typename Item, typename Each>
+std::string pageBody(const std::string& request_id, const Paging& p,
+                     const std::vector<Item>& matches, const char* list, Each each) {
+  std::string body;
+  JsonObject root(body);
+  root.str("RequestId", request_id)
+      .num("TotalCount", static_cast<int64_t>(matches.size()))
+      .num("PageNumber", p.number)
+      .num("PageSize", p.size)
+      .key(list);
+  body += '[';
+  size_t begin = std::min(matches.size(), static_cast<size_t>(p.number - 1) * p.size);
+  size_t end = std::min(matches.size(), begin + p.size);
+  for (size_t k = begin; k < end; ++k) {
+    if (k > begin) body += ',';
+    each(body, matches[k]);
+  }
+  body += ']';
+  root.close();
+  return body;
+}
+
 }  // namespace
 
 InstanceProfile profileAt(const InstanceProfile& p, Seconds now) {
@@ -86,15 +168,8 @@ InstanceProfile profileAt(const InstanceProfile& p, Seconds now) {
 
 std::expected<std::string, InventoryError> Inventory::listInstances(
     const api::Params& params, Seconds now, const std::string& request_id) const {
-  std::string region = param(params, "RegionId");
-  if (region.empty()) {
-    return std::unexpected(
-        InventoryError{400, "MissingRegionId", "RegionId is mandatory for this action."});
-  }
-  auto p = paging(params, 100);
-  if (!p) return std::unexpected(p.error());
-  auto ids = instanceIds(params, 100);
-  if (!ids) return std::unexpected(ids.error());
+  auto c = common(params, 100);
+  if (!c) return std::unexpected(c.error());
   std::string name = param(params, "InstanceName");
   std::string status = param(params, "Status");
   std::vector<std::pair<std::string, std::string>> tags;
@@ -104,9 +179,8 @@ std::expected<std::string, InventoryError> Inventory::listInstances(
   }
   std::vector<InstanceProfile> matches;
   for (const auto& profile : profiles_) {
-    if (profile.region_id != region) continue;
+    if (profile.region_id != c->region || !c->wanted(profile.instance_id)) continue;
     InstanceProfile i = profileAt(profile, now);
-    if (*ids && std::find((*ids)->begin(), (*ids)->end(), i.instance_id) == (*ids)->end()) continue;
     if (!name.empty() && fnmatch(name.c_str(), i.name.c_str(), 0) != 0) continue;
     if (!status.empty() && i.status != status) continue;
     bool tagged = std::all_of(tags.begin(), tags.end(), [&](const auto& t) {
@@ -114,94 +188,24 @@ std::expected<std::string, InventoryError> Inventory::listInstances(
     });
     if (tagged) matches.push_back(std::move(i));
   }
-  std::string body;
-  JsonObject root(body);
-  root.str("RequestId", request_id);
-  root.num("TotalCount", static_cast<int64_t>(matches.size()))
-      .num("PageNumber", p->number)
-      .num("PageSize", p->size);
-  root.key("Instances");
-  body += '[';
-  size_t begin = std::min(matches.size(), static_cast<size_t>(p->number - 1) * p->size);
-  size_t end = std::min(matches.size(), begin + p->size);
-  for (size_t k = begin; k < end; ++k) {
-    const InstanceProfile& i = matches[k];
-    if (k > begin) body += ',';
-    JsonObject o(body);
-    o.str("InstanceId", i.instance_id)
-        .str("InstanceName", i.name)
-        .str("RegionId", i.region_id)
-        .str("Status", i.status)
-        .str("BusinessStatus", "Normal")
-        .str("PublicIpAddress", i.public_ip)
-        .str("InnerIpAddress", i.private_ip)
-        .str("ChargeType", "PrePaid")
-        .str("PlanId", "swas.s.c2m1s40b1.linux")
-        .str("ImageId", "794190a9e0a74a55a78ee1bda7c4b0d6")
-        .str("CreationTime", "2026-01-05T08:00:00Z")
-        .str("ExpiredTime", "2027-01-05T16:00:00Z")
-        .key("NetworkAttributes");
-    body += '[';
-    JsonObject(body)
-        .str("PublicIpAddress", i.public_ip)
-        .str("PrivateIpAddress", i.private_ip)
-        .num("PeakBandwidth", 30)
-        .str("PublicIpDdosStatus", "normal")
-        .close();
-    body += ']';
-    o.key("Tags");
-    body += '[';
-    for (size_t t = 0; t < i.tags.size(); ++t) {
-      if (t > 0) body += ',';
-      JsonObject(body).str("Key", i.tags[t].first).str("Value", i.tags[t].second).close();
-    }
-    body += ']';
-    o.close();
-  }
-  body += ']';
-  root.close();
-  return body;
+  return pageBody(request_id, c->paging, matches, "Instances", instanceJson);
 }
 
 std::expected<std::string, InventoryError> Inventory::cloudAssistantStatus(
     const api::Params& params, Seconds now, const std::string& request_id) const {
-  std::string region = param(params, "RegionId");
-  if (region.empty()) {
-    return std::unexpected(
-        InventoryError{400, "MissingRegionId", "RegionId is mandatory for this action."});
-  }
-  auto p = paging(params, 50);
-  if (!p) return std::unexpected(p.error());
-  auto ids = instanceIds(params, 100);
-  if (!ids) return std::unexpected(ids.error());
+  auto c = common(params, 50);
+  if (!c) return std::unexpected(c.error());
   std::vector<InstanceProfile> matches;
   for (const auto& profile : profiles_) {
-    if (profile.region_id != region) continue;
-    if (*ids && std::find((*ids)->begin(), (*ids)->end(), profile.instance_id) == (*ids)->end()) {
-      continue;
+    if (profile.region_id == c->region && c->wanted(profile.instance_id)) {
+      matches.push_back(profileAt(profile, now));
     }
-    matches.push_back(profileAt(profile, now));
   }
-  std::string body;
-  JsonObject root(body);
-  root.str("RequestId", request_id);
-  root.num("TotalCount", static_cast<int64_t>(matches.size()))
-      .num("PageNumber", p->number)
-      .num("PageSize", p->size);
-  root.key("CloudAssistantStatus");
-  body += '[';
-  size_t begin = std::min(matches.size(), static_cast<size_t>(p->number - 1) * p->size);
-  size_t end = std::min(matches.size(), begin + p->size);
-  for (size_t k = begin; k < end; ++k) {
-    if (k > begin) body += ',';
-    JsonObject(body)
-        .str("InstanceId", matches[k].instance_id)
-        .boolean("Status", matches[k].agent_online)
-        .close();
-  }
-  body += ']';
-  root.close();
-  return body;
+  return pageBody(
+      request_id, c->paging, matches, "CloudAssistantStatus",
+      [](std::string& body, const InstanceProfile& i) {
+        JsonObject(body).str("InstanceId", i.instance_id).boolean("Status", i.agent_online).close();
+      });
 }
 
 }  // namespace swas::sim
