@@ -1,7 +1,8 @@
 #include "daemon/alerting/routing.h"
 
+#include "daemon/alerting/rules.h"
+
 #include <fnmatch.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <map>
@@ -20,15 +21,7 @@ bool anyMatches(const std::vector<std::string>& patterns, const std::string& val
 
 bool matches(const Match& match, const core::Alert& alert) {
   if (match.empty()) return true;
-  std::map<std::string, std::string, std::less<>> labels;
-  simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (!parser.parse(alert.labels_json).get(object)) {
-    for (auto field : object) {
-      std::string_view value;
-      if (!field.value.get(value)) labels.emplace(field.key, value);
-    }
-  }
+  auto labels = parseLabels(alert.labels_json);
   auto label = [&](std::string_view name) {
     auto it = labels.find(name);
     return it == labels.end() ? std::string() : it->second;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include <simdjson.h>
+
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
@@ -113,6 +115,18 @@ std::string labelsJson(const Labels& labels) {
   core::JsonObject o(out);
   for (const auto& [name, value] : labels) o.str(name, value);
   o.close();
+  return out;
+}
+
+std::map<std::string, std::string, std::less<>> parseLabels(std::string_view json) {
+  std::map<std::string, std::string, std::less<>> out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(json.data(), json.size()).get(object)) return out;
+  for (auto field : object) {
+    std::string_view value;
+    if (!field.value.get(value)) out.emplace(field.key, value);
+  }
   return out;
 }
 

@@ -32,6 +32,9 @@ std::string outputTail(std::string_view output, size_t max_bytes = 1024);
 
 // {"name":"value",...} in the given order.
 std::string labelsJson(const Labels& labels);
+// The inverse, for stored labels and annotations: the string members of a JSON object (others
+// skipped; {} when it is not an object).
+std::map<std::string, std::string, std::less<>> parseLabels(std::string_view json);
 
 // The alert of one occurrence; `now` is its start when the instance has no FinishTime.
 // `instance`, when the inventory knows it, gives the label instance_name (else "") and the

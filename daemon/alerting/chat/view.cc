@@ -1,26 +1,13 @@
 #include "daemon/alerting/chat/view.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <set>
 
+#include "daemon/alerting/rules.h"
 #include "daemon/util/utf8.h"
 
 namespace swas::alerting {
 namespace {
-
-std::map<std::string, std::string> stringsOf(const std::string& json) {
-  std::map<std::string, std::string> out;
-  simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (parser.parse(json).get(object)) return out;
-  for (auto field : object) {
-    std::string_view value;
-    if (!field.value.get(value)) out.emplace(std::string(field.key), std::string(value));
-  }
-  return out;
-}
 
 // "9,000"
 std::string count(size_t n) {
@@ -158,8 +145,8 @@ std::vector<ChatAlert> chatAlerts(const std::vector<MessageItem>& items) {
   std::vector<ChatAlert> out;
   out.reserve(items.size());
   for (const auto& item : items) {
-    out.push_back({item.resolved, stringsOf(item.alert->labels_json),
-                   stringsOf(item.alert->annotations_json), item.alert->starts_at,
+    out.push_back({item.resolved, parseLabels(item.alert->labels_json),
+                   parseLabels(item.alert->annotations_json), item.alert->starts_at,
                    item.alert->ends_at});
   }
   return out;

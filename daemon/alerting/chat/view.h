@@ -20,8 +20,8 @@ namespace swas::alerting {
 // One alert as a message shows it.
 struct ChatAlert {
   bool resolved = false;
-  std::map<std::string, std::string> labels;
-  std::map<std::string, std::string> annotations;
+  std::map<std::string, std::string, std::less<>> labels;
+  std::map<std::string, std::string, std::less<>> annotations;
   int64_t starts_at = 0;
   std::optional<int64_t> ends_at;
 
