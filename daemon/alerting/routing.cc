@@ -1,11 +1,11 @@
 #include "daemon/alerting/routing.h"
 
-#include "daemon/alerting/rules.h"
-
 #include <fnmatch.h>
 
 #include <algorithm>
 #include <map>
+
+#include "daemon/alerting/rules.h"
 
 namespace swas::alerting {
 namespace {

@@ -1,11 +1,11 @@
 #include "daemon/alerting/rules.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <set>
-
-#include <simdjson.h>
 
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"

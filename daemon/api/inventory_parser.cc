@@ -10,27 +10,10 @@ using json::forEachField;
 using json::isObject;
 using json::readBool;
 using json::readInt;
+using json::readPaging;
 using json::readString;
 
 namespace {
-
-// The paging fields every list answer has; true when `key` was one of them.
-template <typename Page>
-bool readPaging(Page& page, std::string_view key, od::value v) {
-  ParseAnomalies& a = page.anomalies;
-  if (key == "RequestId") {
-    page.request_id = readString(v, key, a);
-  } else if (key == "TotalCount") {
-    page.total_count = readInt(v, key, a);
-  } else if (key == "PageNumber") {
-    page.page_number = readInt(v, key, a);
-  } else if (key == "PageSize") {
-    page.page_size = readInt(v, key, a);
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // NetworkAttributes[]: the first entry's addresses fill what the top-level fields left empty.
 void readNetwork(od::value v, InstanceInfo& out, ParseAnomalies& a) {

@@ -121,4 +121,22 @@ std::expected<T, core::Error> parseDocument(std::string_view body, Read read) {
   }
 }
 
+// The paging fields every list answer has; true when `key` was one of them.
+template <typename Page>
+bool readPaging(Page& page, std::string_view key, od::value v) {
+  ParseAnomalies& a = page.anomalies;
+  if (key == "RequestId") {
+    page.request_id = readString(v, key, a);
+  } else if (key == "TotalCount") {
+    page.total_count = readInt(v, key, a);
+  } else if (key == "PageNumber") {
+    page.page_number = readInt(v, key, a);
+  } else if (key == "PageSize") {
+    page.page_size = readInt(v, key, a);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace swas::api::json

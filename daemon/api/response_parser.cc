@@ -11,6 +11,7 @@ using json::forEachField;
 using json::isObject;
 using json::parseDocument;
 using json::readInt;
+using json::readPaging;
 using json::readString;
 
 namespace {
@@ -114,15 +115,8 @@ std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
     CommandInvocationPage page;
     ParseAnomalies& a = page.anomalies;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
-      if (key == "RequestId")
-        page.request_id = readString(v, key, a);
-      else if (key == "TotalCount")
-        page.total_count = readInt(v, key, a);
-      else if (key == "PageNumber")
-        page.page_number = readInt(v, key, a);
-      else if (key == "PageSize")
-        page.page_size = readInt(v, key, a);
-      else if (key == "CommandInvocations") {
+      if (readPaging(page, key, v)) return;
+      if (key == "CommandInvocations") {
         forEachElement(
             v, key, a,
             [&](od::value e) {
