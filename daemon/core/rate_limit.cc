@@ -1,6 +1,8 @@
 #include "daemon/core/rate_limit.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace swas::core {
 
@@ -35,6 +37,24 @@ std::expected<std::vector<RateLimit>, std::string> parseRateLimits(std::string_v
     if (comma == std::string_view::npos) return out;
     text = text.substr(comma + 1);
   }
+}
+
+TokenBucket::TokenBucket(double rate, Clock::time_point now)
+    : rate_(rate), capacity_(std::max(1.0, rate)), tokens_(capacity_), last_(now) {}
+
+void TokenBucket::refill(Clock::time_point now) {
+  if (now > last_) {
+    double elapsed = std::chrono::duration<double>(now - last_).count();
+    tokens_ = std::min(capacity_, tokens_ + elapsed * rate_);
+    last_ = now;
+  }
+}
+
+std::chrono::milliseconds TokenBucket::take(Clock::time_point now) {
+  refill(now);
+  tokens_ -= 1.0;  // a reservation: later callers queue behind it
+  if (tokens_ >= 0.0 || rate_ <= 0.0) return std::chrono::milliseconds::zero();
+  return std::chrono::milliseconds(static_cast<int64_t>(std::ceil(-tokens_ / rate_ * 1000.0)));
 }
 
 }  // namespace swas::core

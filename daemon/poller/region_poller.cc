@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "daemon/poller/pager.h"
+#include "daemon/poller/paging.h"
 #include "daemon/poller/request_gate.h"
 #include "daemon/poller/settle.h"
 
@@ -18,6 +19,20 @@ namespace swas::poller {
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
+
+namespace {
+
+api::GateOptions gateOptions(const RegionOptions& o) {
+  return {.region_id = o.region_id,
+          .rate_limit = o.rate_limit,
+          .max_in_flight = o.max_in_flight,
+          .max_attempts = o.max_attempts,
+          .backoff_initial = o.backoff_initial,
+          .backoff_cap = o.backoff_cap,
+          .max_retry_after = kMaxRetryAfterInPoll};
+}
+
+}  // namespace
 
 // The region's schedule and up/down state. A poll is: begin a pass, walk the lists, fetch the
 // unfinished the walk did not reach, note the order, settle, evict (after a full walk).
@@ -31,7 +46,8 @@ struct RegionPoller::Impl {
         random(r),
         options(std::move(opts)),
         anomalies(o, options.region_id),
-        gate(io_context, client, o, cl, r, anomalies, options),
+        call_gate(io_context, o, cl, r, gateOptions(options)),
+        gate(call_gate, client, anomalies),
         settler(store, sink, planner, o, options.region_id),
         pager(io_context, gate, settler, anomalies, o, options),
         schedule_timer(io_context) {}
@@ -42,6 +58,7 @@ struct RegionPoller::Impl {
   core::Random& random;
   const RegionOptions options;
   AnomalyLog anomalies;
+  api::CallGate call_gate;  // shared with the region's inventory
   RequestGate gate;
   Settler settler;
   Pager pager;
@@ -150,7 +167,7 @@ void RegionPoller::start() {
 void RegionPoller::stop() {
   impl_->stopping = true;
   impl_->schedule_timer.cancel();
-  impl_->gate.stop();
+  impl_->call_gate.stop();
 }
 
 void RegionPoller::pollOnce(bool force_full, std::function<void(PollOutcome)> done) {
@@ -164,6 +181,8 @@ void RegionPoller::pollOnce(bool force_full, std::function<void(PollOutcome)> do
       },
       asio::detached);
 }
+
+api::CallGate& RegionPoller::gate() { return impl_->call_gate; }
 
 const std::string& RegionPoller::regionId() const { return impl_->options.region_id; }
 bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }

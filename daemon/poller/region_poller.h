@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "daemon/api/call_gate.h"
 #include "daemon/api/swas_client.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
@@ -62,6 +63,8 @@ class RegionPoller {
   // One poll now (full walk when `force_full`); `done` runs on the loop.
   void pollOnce(bool force_full, std::function<void(PollOutcome)> done);
 
+  // The region's call gate (token bucket, in-flight cap, retries), for the region's other calls.
+  api::CallGate& gate();
   const std::string& regionId() const;
   bool completedOnePoll() const;
   bool up() const;

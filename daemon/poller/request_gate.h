@@ -1,24 +1,17 @@
 #pragma once
 
-// Every API call a region makes goes through its gate: the token bucket, a slot under
-// max_in_flight, and bounded retries with full-jitter backoff that honour (a bounded)
-// Retry-After. Anomalies found on the way are counted and logged once per distinct message.
+// The poller's side of the region's call gate: DescribeCommandInvocations pages, with the
+// anomalies found on the way counted and logged once per distinct message.
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <expected>
-#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "daemon/api/call_gate.h"
 #include "daemon/api/swas_client.h"
-#include "daemon/core/clock.h"
 #include "daemon/core/poll_observer.h"
-#include "daemon/poller/region_options.h"
 
 namespace swas::poller {
 
@@ -38,47 +31,24 @@ class AnomalyLog {
   std::set<std::string> logged_;  // kind|message already logged
 };
 
-// What the calls of one poll cost.
-struct CallTally {
-  int api_calls = 0;
-  bool throttled = false;
-};
+using api::CallTally;
 
+// DescribeCommandInvocations through the region's api::CallGate (which the inventory shares):
+// anomalies in the answers are reported, and a refused Retry-After too.
 class RequestGate {
  public:
-  RequestGate(boost::asio::io_context& io, api::SwasClient& client, core::PollObserver& observer,
-              const core::Clock& clock, core::Random& random, AnomalyLog& anomalies,
-              const RegionOptions& options);
-  ~RequestGate();
-  RequestGate(const RequestGate&) = delete;
-  RequestGate& operator=(const RequestGate&) = delete;
+  RequestGate(api::CallGate& gate, api::SwasClient& client, AnomalyLog& anomalies)
+      : gate_(gate), client_(client), anomalies_(anomalies) {}
 
   // One DescribeCommandInvocations call with bounded retries; counts into `tally`.
   boost::asio::awaitable<PageResult> call(api::DescribeCommandInvocationsRequest request,
                                           CallTally& tally);
-  // Waits `d` unless stopped; false once stopped.
-  boost::asio::awaitable<bool> sleep(Duration d);
-  // Abandons every wait (for a token, a slot or a backoff); calls in flight complete.
-  void stop();
-  bool stopping() const { return stopping_; }
+  bool stopping() const { return gate_.stopping(); }
 
  private:
-  using Timer = boost::asio::steady_timer;
-  boost::asio::awaitable<bool> acquire();
-  void release();
-
-  boost::asio::io_context& io_;
+  api::CallGate& gate_;
   api::SwasClient& client_;
-  core::PollObserver& observer_;
-  const core::Clock& clock_;
-  core::Random& random_;
   AnomalyLog& anomalies_;
-  const RegionOptions options_;
-  TokenBucket bucket_;
-  int in_flight_ = 0;
-  bool stopping_ = false;
-  std::deque<std::shared_ptr<Timer>> waiting_for_slot_;
-  std::vector<std::weak_ptr<Timer>> sleeping_;
 };
 
 }  // namespace swas::poller

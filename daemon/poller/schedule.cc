@@ -25,22 +25,4 @@ double nextStretch(double stretch, bool throttled) {
   return std::max(1.0, stretch / 2.0);
 }
 
-TokenBucket::TokenBucket(double rate, Clock::time_point now)
-    : rate_(rate), capacity_(std::max(1.0, rate)), tokens_(capacity_), last_(now) {}
-
-void TokenBucket::refill(Clock::time_point now) {
-  if (now > last_) {
-    double elapsed = std::chrono::duration<double>(now - last_).count();
-    tokens_ = std::min(capacity_, tokens_ + elapsed * rate_);
-    last_ = now;
-  }
-}
-
-Duration TokenBucket::take(Clock::time_point now) {
-  refill(now);
-  tokens_ -= 1.0;  // a reservation: later callers queue behind it
-  if (tokens_ >= 0.0 || rate_ <= 0.0) return Duration::zero();
-  return Duration(static_cast<int64_t>(std::ceil(-tokens_ / rate_ * 1000.0)));
-}
-
 }  // namespace swas::poller

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "daemon/core/backoff.h"
+#include "daemon/core/rate_limit.h"
 
 namespace swas::poller {
 
@@ -31,20 +32,6 @@ using core::backoffDelay;
 inline constexpr double kMaxStretch = 8.0;
 double nextStretch(double stretch, bool throttled);
 
-// A token bucket: `rate` tokens per second, burst `rate` (at least 1). take() answers how long to
-// wait before the request may go; the caller passes the time in.
-class TokenBucket {
- public:
-  TokenBucket(double rate, Clock::time_point now);
-  // Reserves one token; returns the wait until it is available (zero when at once).
-  Duration take(Clock::time_point now);
-
- private:
-  void refill(Clock::time_point now);
-  double rate_;
-  double capacity_;
-  double tokens_;
-  Clock::time_point last_;
-};
+using core::TokenBucket;
 
 }  // namespace swas::poller

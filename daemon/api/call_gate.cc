@@ -1,0 +1,118 @@
+#include "daemon/api/call_gate.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "daemon/core/backoff.h"
+
+namespace swas::api {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+// Adapts one attempt to co_await. A plain function, not a coroutine: GCC 12 destroys
+// temporaries inside a coroutine's co_await expression twice, so nothing is captured there.
+auto attemptOnce(const CallGate::Attempt& attempt) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<core::Error>)>(
+      [&attempt](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        attempt([shared](std::optional<core::Error> error) { (*shared)(std::move(error)); });
+      },
+      use_awaitable);
+}
+
+double seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+CallGate::CallGate(asio::io_context& io, core::PollObserver& observer, const core::Clock& clock,
+                   core::Random& random, GateOptions options)
+    : io_(io),
+      observer_(observer),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)),
+      bucket_(options_.rate_limit, clock.steadyNow()) {}
+
+CallGate::~CallGate() { stop(); }
+
+awaitable<bool> CallGate::sleep(Duration d) {
+  if (d <= Duration::zero()) co_return !stopping_;
+  auto timer = std::make_shared<Timer>(io_, d);
+  std::erase_if(sleeping_, [](const auto& weak) { return weak.expired(); });
+  sleeping_.push_back(timer);
+  boost::system::error_code ec;
+  co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+  co_return !stopping_;
+}
+
+// The token bucket, then a slot under max_in_flight.
+awaitable<bool> CallGate::acquire() {
+  if (!co_await sleep(bucket_.take(clock_.steadyNow()))) co_return false;
+  while (in_flight_ >= options_.max_in_flight) {
+    auto timer = std::make_shared<Timer>(io_, Timer::time_point::max());
+    waiting_for_slot_.push_back(timer);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping_) co_return false;
+  }
+  ++in_flight_;
+  co_return true;
+}
+
+void CallGate::release() {
+  --in_flight_;
+  if (!waiting_for_slot_.empty()) {
+    waiting_for_slot_.front()->cancel();
+    waiting_for_slot_.pop_front();
+  }
+}
+
+void CallGate::stop() {
+  stopping_ = true;
+  for (auto& weak : sleeping_) {
+    if (auto timer = weak.lock()) timer->cancel();
+  }
+  sleeping_.clear();
+  for (auto& timer : waiting_for_slot_) timer->cancel();
+  waiting_for_slot_.clear();
+}
+
+awaitable<std::optional<core::Error>> CallGate::run(std::string action, Attempt attempt,
+                                                    CallTally& tally) {
+  core::Error last{.kind = core::ErrorKind::kCancelled, .message = "stopping"};
+  for (int n = 0; n < options_.max_attempts; ++n) {
+    if (!co_await acquire()) co_return last;
+    auto started = clock_.steadyNow();
+    std::optional<core::Error> error = co_await attemptOnce(attempt);
+    release();
+    ++tally.api_calls;
+    observer_.onApiRequest(options_.region_id, action, error ? core::metricCode(*error) : "OK",
+                           seconds(clock_.steadyNow() - started));
+    if (!error) co_return std::nullopt;
+    last = std::move(*error);
+    if (last.code.find("Throttling") != std::string::npos) tally.throttled = true;
+    if (!last.retryable || stopping_) break;
+    if (last.retry_after && *last.retry_after > options_.max_retry_after) {
+      // Not slept through: the caller ends as throttled and its schedule backs off.
+      tally.throttled = true;
+      tally.retry_after_refused =
+          std::max(tally.retry_after_refused.value_or(Duration::zero()), *last.retry_after);
+      break;
+    }
+    spdlog::debug("region={} action={} attempt {} failed: {}", options_.region_id, action, n + 1,
+                  core::describe(last));
+    Duration delay = core::backoffDelay(n, options_.backoff_initial, options_.backoff_cap,
+                                        random_.uniform(), last.retry_after);
+    if (!co_await sleep(delay)) break;
+  }
+  co_return last;
+}
+
+}  // namespace swas::api
