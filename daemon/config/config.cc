@@ -62,6 +62,29 @@ void parsePoll(Parser& p, const YAML::Node& node, PollSettings& s) {
   p.dur(node, "initial_lookback", s.initial_lookback, false);
 }
 
+// instance_tags {key: value} and instance_names [glob]; an ID list means nothing on `all`.
+void parseWatchRule(Parser& p, const YAML::Node& item, RegionSettings& r) {
+  if (const auto tags = item["instance_tags"]; tags && !tags.IsNull()) {
+    if (p.isMap(tags, "instance_tags")) {
+      for (const auto& t : tags) {
+        std::string key = t.first.as<std::string>("");
+        if (key.empty()) p.problem(t.first, "instance_tags: a tag key must not be empty");
+        if (p.scalar(t.second, "instance_tags." + key))
+          r.instance_tags.emplace_back(key, p.substitute(t.second, t.second.Scalar()));
+      }
+    }
+  }
+  p.list(item, "instance_names", r.instance_names);
+  for (const auto& glob : r.instance_names) {
+    if (glob.empty()) p.problem(item["instance_names"], "instance_names: a name must not be empty");
+  }
+  if (r.region_id == kAllRegions && !r.instance_ids.empty()) {
+    p.problem(item["instance_ids"],
+              "instance_ids cannot be given with region_id: all (an instance belongs to one "
+              "region); use instance_tags or instance_names");
+  }
+}
+
 void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>& regions) {
   if (!node.IsSequence() || node.size() == 0) {
     p.problem(node, "regions must be a list with at least one region");
@@ -70,7 +93,9 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
   std::set<std::string> seen;
   for (const auto& item : node) {
     if (!p.isMap(item, "a region")) continue;
-    p.checkKeys(item, {"region_id", "instance_ids", "command_type", "command_name", "interval"},
+    p.checkKeys(item,
+                {"region_id", "instance_ids", "instance_tags", "instance_names", "command_type",
+                 "command_name", "interval"},
                 "regions[]");
     RegionSettings r;
     p.str(item, "region_id", r.region_id);
@@ -80,6 +105,7 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
       p.problem(item["region_id"], "region " + r.region_id + " is listed twice");
     }
     p.list(item, "instance_ids", r.instance_ids);
+    parseWatchRule(p, item, r);
     p.str(item, "command_type", r.command_type);
     p.str(item, "command_name", r.command_name);
     if (item["interval"]) {
@@ -88,6 +114,23 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
       if (d.count() > 0) r.interval = d;
     }
     regions.push_back(std::move(r));
+  }
+  if (seen.contains(std::string(kAllRegions)) && regions.size() > 1) {
+    p.problem(node,
+              "region_id: all stands alone: it polls every region ListRegions returns, so "
+              "list no other region beside it");
+  }
+}
+
+void parseInventory(Parser& p, const YAML::Node& node, InventorySettings& s) {
+  if (!p.isMap(node, "inventory")) return;
+  p.checkKeys(node, {"refresh", "cloud_assistant_down_after"}, "inventory");
+  p.dur(node, "refresh", s.refresh);
+  p.dur(node, "cloud_assistant_down_after", s.cloud_assistant_down_after, false);
+  if (node["refresh"] && s.refresh < std::chrono::minutes(1)) {
+    p.warning(node["refresh"],
+              "inventory.refresh under 1m: every refresh costs ListInstances and "
+              "DescribeCloudAssistantStatus calls per region, out of the polls' rate_limit");
   }
 }
 
@@ -172,8 +215,10 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   if (!root.IsMap()) {
     return std::unexpected(Problems{name + ":1:1: the configuration must be a YAML mapping"});
   }
-  p.checkKeys(root, {"credentials", "api", "poll", "regions", "state", "http", "alerts", "log"},
-              "the configuration");
+  p.checkKeys(
+      root,
+      {"credentials", "api", "poll", "regions", "inventory", "state", "http", "alerts", "log"},
+      "the configuration");
   if (root["credentials"]) parseCredentials(p, root["credentials"], c.credentials);
   if (root["api"]) parseApi(p, root["api"], c.api);
   if (root["poll"]) parsePoll(p, root["poll"], c.poll);
@@ -181,6 +226,7 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
     parseRegions(p, root["regions"], c.regions);
   else
     p.problem(root, "regions is required: list at least one region_id");
+  if (root["inventory"]) parseInventory(p, root["inventory"], c.inventory);
   if (const auto s = root["state"]; s && p.isMap(s, "state")) {
     p.checkKeys(s, {"path", "retention"}, "state");
     p.str(s, "path", c.state.path);

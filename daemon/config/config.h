@@ -37,12 +37,24 @@ struct PollSettings {
   Duration initial_lookback = core::defaults::kInitialLookback;
 };
 
+// `region_id: all`: every region ListRegions returns (alone in the list).
+inline constexpr std::string_view kAllRegions = "all";
+
 struct RegionSettings {
   std::string region_id;
-  std::vector<std::string> instance_ids;  // empty: every instance
+  std::vector<std::string> instance_ids;  // empty (and no tags or names): every instance
+  // Watch the instances with all these tags, or whose name matches one of the globs (resolved
+  // from the inventory at every refresh).
+  std::vector<std::pair<std::string, std::string>> instance_tags;
+  std::vector<std::string> instance_names;
   std::string command_type;
   std::string command_name;
   std::optional<Duration> interval;
+};
+
+struct InventorySettings {
+  Duration refresh = core::defaults::kInventoryRefresh;
+  Duration cloud_assistant_down_after = core::defaults::kCloudAssistantDownAfter;  // 0: off
 };
 
 struct StateSettings {
@@ -115,6 +127,7 @@ struct Config {
   ApiSettings api;
   PollSettings poll;
   std::vector<RegionSettings> regions;
+  InventorySettings inventory;
   StateSettings state;
   HttpSettings http;
   AlertSettings alerts;
@@ -122,6 +135,8 @@ struct Config {
   // Not errors, but worth an operator's attention: "FILE:LINE:COL: message".
   std::vector<std::string> warnings;
 
+  // The regions are `region_id: all`, discovered with ListRegions.
+  bool allRegions() const { return regions.size() == 1 && regions[0].region_id == kAllRegions; }
   Duration intervalOf(const RegionSettings& region) const {
     return region.interval.value_or(poll.interval);
   }

@@ -28,12 +28,6 @@ void parseMatch(Parser& p, const YAML::Node& node, MatchSettings& m) {
   p.list(node, "instance_names", m.instance_names);
   p.list(node, "command_names", m.command_names);
   p.list(node, "statuses", m.statuses);
-  if (!m.instance_names.empty()) {
-    p.warning(node["instance_names"],
-              "match.instance_names: instance names are not read from the account yet (no "
-              "inventory), so every alert has an empty name and only a pattern matching \"\" "
-              "takes it");
-  }
   for (const auto& s : m.statuses) {
     bool glob = s.find_first_of("*?") != std::string::npos;
     if (!glob && std::find(std::begin(core::kInstanceStatuses), std::end(core::kInstanceStatuses),

@@ -13,6 +13,23 @@ std::string seconds(Duration d) {
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
 }
 
+// "every instance", "2 instance(s)", "instances tagged env=prod named web-*", ...
+std::string watching(const RegionSettings& r) {
+  if (r.instance_tags.empty() && r.instance_names.empty()) {
+    return r.instance_ids.empty() ? std::string("every instance")
+                                  : std::to_string(r.instance_ids.size()) + " instance(s)";
+  }
+  std::string out = "instances";
+  for (size_t i = 0; i < r.instance_tags.size(); ++i) {
+    out += (i == 0 ? " tagged " : ",") + r.instance_tags[i].first + "=" + r.instance_tags[i].second;
+  }
+  for (size_t i = 0; i < r.instance_names.size(); ++i) {
+    out += (i == 0 ? " named " : "|") + r.instance_names[i];
+  }
+  if (!r.instance_ids.empty()) out += " and " + std::to_string(r.instance_ids.size()) + " more";
+  return out;
+}
+
 }  // namespace
 
 std::string summary(const Config& c) {
@@ -20,10 +37,9 @@ std::string summary(const Config& c) {
   for (size_t i = 0; i < c.regions.size(); ++i) {
     const auto& r = c.regions[i];
     if (i > 0) out += ", ";
-    out += r.region_id + " (" +
-           (r.instance_ids.empty() ? std::string("every instance")
-                                   : std::to_string(r.instance_ids.size()) + " instance(s)") +
-           ", every " + seconds(c.intervalOf(r));
+    out += (r.region_id == kAllRegions ? std::string("every region ListRegions returns")
+                                       : r.region_id) +
+           " (" + watching(r) + ", every " + seconds(c.intervalOf(r));
     if (!r.command_name.empty()) out += ", command " + r.command_name;
     if (!r.command_type.empty()) out += ", type " + r.command_type;
     out += ")";

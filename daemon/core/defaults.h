@@ -31,6 +31,8 @@ inline constexpr std::chrono::milliseconds kRetention = 24h * 14;
 inline constexpr std::string_view kAlertStatuses[] = {"Failed", "Timeout", "Error", "Invalid",
                                                       "Aborted"};
 inline constexpr std::chrono::milliseconds kResolveTimeout = 24h;
+inline constexpr std::chrono::milliseconds kInventoryRefresh = 5min;
+inline constexpr std::chrono::milliseconds kCloudAssistantDownAfter = 10min;
 inline constexpr std::chrono::milliseconds kReceiverTimeout = 5s;
 inline constexpr size_t kMaxAlertsPerMessage = 50;
 inline constexpr std::chrono::milliseconds kInitialBackoff = 1s;

@@ -292,13 +292,12 @@ alerts:
 )",
                        "cfg.yaml", env());
   ASSERT_TRUE(c) << c.error().front();
-  ASSERT_EQ(c->warnings.size(), 3u);
-  EXPECT_TRUE(c->warnings[0].starts_with("cfg.yaml:9:31: match.instance_names: instance names"))
+  // Names come from the inventory now: match.instance_names is no longer worth a warning.
+  ASSERT_EQ(c->warnings.size(), 2u);
+  EXPECT_TRUE(c->warnings[0].starts_with("cfg.yaml:7:20: secret_file: slack robots do not sign"))
       << c->warnings[0];
-  EXPECT_TRUE(c->warnings[1].starts_with("cfg.yaml:7:20: secret_file: slack robots do not sign"))
+  EXPECT_TRUE(c->warnings[1].starts_with("cfg.yaml:8:16: mention.mobiles: slack mentions by"))
       << c->warnings[1];
-  EXPECT_TRUE(c->warnings[2].starts_with("cfg.yaml:8:16: mention.mobiles: slack mentions by"))
-      << c->warnings[2];
   auto dir = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
 alerts:
   receivers:
@@ -310,4 +309,65 @@ alerts:
 }
 
 }  // namespace
+TEST(Config, InventoryAndWatchRules) {
+  auto c = parseConfig(R"(inventory: {refresh: 10m, cloud_assistant_down_after: 0s}
+regions:
+  - region_id: cn-hangzhou
+    instance_tags: {env: prod, team: web}
+    instance_names: ["web-*", "api-?"]
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  EXPECT_EQ(c->inventory.refresh, std::chrono::minutes(10));
+  EXPECT_EQ(c->inventory.cloud_assistant_down_after, milliseconds::zero());
+  const auto& r = c->regions.at(0);
+  EXPECT_EQ(r.instance_tags,
+            (std::vector<std::pair<std::string, std::string>>{{"env", "prod"}, {"team", "web"}}));
+  EXPECT_EQ(r.instance_names, (std::vector<std::string>{"web-*", "api-?"}));
+  EXPECT_FALSE(c->allRegions());
+  EXPECT_NE(summary(*c).find("instances tagged env=prod,team=web named web-*|api-?"),
+            std::string::npos)
+      << summary(*c);
+
+  auto defaults =
+      parseConfig("regions: [{region_id: all, instance_names: [db-*]}]\n", "cfg.yaml", env());
+  ASSERT_TRUE(defaults) << defaults.error().front();
+  EXPECT_TRUE(defaults->allRegions());
+  EXPECT_EQ(defaults->inventory.refresh, std::chrono::minutes(5));
+  EXPECT_EQ(defaults->inventory.cloud_assistant_down_after, std::chrono::minutes(10));
+  EXPECT_NE(summary(*defaults).find("every region ListRegions returns"), std::string::npos)
+      << summary(*defaults);
+}
+
+TEST(Config, InventoryMistakesWithPositions) {
+  auto c = parseConfig(R"(inventory: {refresh: 0s, agent_down: 1m}
+regions:
+  - region_id: all
+    instance_ids: [i-1]
+    instance_tags: [env]
+  - region_id: cn-hangzhou
+    instance_names: [""]
+)",
+                       "cfg.yaml", env());
+  ASSERT_FALSE(c);
+  std::string all;
+  for (const auto& p : c.error()) all += p + "\n";
+  EXPECT_NE(all.find("cfg.yaml:1:22: refresh must be positive"), std::string::npos) << all;
+  EXPECT_NE(all.find("cfg.yaml:1:26: unknown key 'agent_down'"), std::string::npos) << all;
+  EXPECT_NE(all.find("cfg.yaml:5:20: instance_tags must be a mapping"), std::string::npos) << all;
+  EXPECT_NE(all.find("cfg.yaml:4:19: instance_ids cannot be given with region_id: all"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("cfg.yaml:7:21: instance_names: a name must not be empty"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("cfg.yaml:3:3: region_id: all stands alone"), std::string::npos) << all;
+
+  auto fast = parseConfig("inventory: {refresh: 30s}\nregions: [{region_id: cn-hangzhou}]\n",
+                          "cfg.yaml", env());
+  ASSERT_TRUE(fast) << fast.error().front();
+  ASSERT_EQ(fast->warnings.size(), 1u);
+  EXPECT_NE(fast->warnings[0].find("cfg.yaml:1:22: inventory.refresh under 1m"), std::string::npos)
+      << fast->warnings[0];
+}
+
 }  // namespace swas::config
