@@ -12,7 +12,10 @@ namespace swas::app {
 poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r) {
   poller::RegionOptions o;
   o.region_id = r.region_id;
-  o.watched_instances = {r.instance_ids.begin(), r.instance_ids.end()};
+  // With tags or names, the IDs are a start: the inventory adds the instances they select.
+  if (!r.instance_ids.empty() || !r.instance_tags.empty() || !r.instance_names.empty()) {
+    o.watched_instances = std::set<std::string>(r.instance_ids.begin(), r.instance_ids.end());
+  }
   o.command_type = r.command_type;
   o.command_name = r.command_name;
   o.interval = c.intervalOf(r);

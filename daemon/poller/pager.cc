@@ -22,17 +22,34 @@ Pager::Pager(asio::io_context& io, RequestGate& gate, Settler& settler, AnomalyL
       settler_(settler),
       anomalies_(anomalies),
       observer_(observer),
-      options_(options) {}
+      options_(options),
+      watched_(options.watched_instances) {}
+
+void Pager::setWatched(std::optional<std::set<std::string>> watched) {
+  if (watched == watched_) return;
+  if (watched_ && watched) {
+    std::set_difference(watched->begin(), watched->end(), watched_->begin(), watched_->end(),
+                        std::inserter(cold_, cold_.end()));
+  }
+  if (!watched) cold_.clear();
+  if (watched) {
+    // Lists of instances no longer watched are not walked again; their bounds go.
+    std::erase_if(list_newest_,
+                  [&](const auto& e) { return !e.first.empty() && !watched->contains(e.first); });
+  }
+  watched_ = std::move(watched);
+}
 
 Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) const {
   Pass pass;
   pass.wall = wall;
-  pass.full = force_full ||
+  pass.full = force_full || !cold_.empty() ||
               fullWalkDue(settler_.cursor(), wall, options_.full_scan_every, order_newest_first_);
   pass.diff_options.cold_start = !settler_.cursor().known;
   pass.diff_options.now = wall;
   pass.diff_options.initial_lookback = options_.initial_lookback;
-  pass.diff_options.watched_instances = options_.watched_instances;
+  pass.diff_options.watched_instances = watched_;
+  pass.diff_options.cold_instances = cold_;
   pass.diff_options.alert_condition = options_.alert_condition;
   pass.diff_options.forget_before = wall - options_.retention;
   return pass;
@@ -48,6 +65,7 @@ api::DescribeCommandInvocationsRequest Pager::baseRequest() const {
 }
 
 awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
+  if (watched_ && watched_->empty()) co_return std::nullopt;  // nothing to watch: no calls
   if (!per_instance_) {
     Walk region = listWalk("", pass);
     if (auto error = co_await walk(baseRequest(), region, pass)) co_return error;
@@ -56,7 +74,7 @@ awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
     if (pass.full) choose(region.total, pass);
     co_return std::nullopt;
   }
-  for (const auto& instance : options_.watched_instances) {
+  for (const auto& instance : *watched_) {
     auto request = baseRequest();
     request.instance_id = instance;
     Walk one = listWalk(instance, pass);
@@ -100,7 +118,7 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
     for (const auto& inv : items)
       walk_state.newest = std::max(walk_state.newest, inv.creation_time);
     bool early = earlyStopAfter(items, settler_.region().snapshot(), walk_state.bound,
-                                options_.watched_instances);
+                                watched_.value_or(std::set<std::string>{}));
     int64_t total = result->total_count.value_or(-1);
     if (page == 1) walk_state.total = total;
     PageStep step = afterPage(page, request.page_size, ids, previous_ids, total);
@@ -117,9 +135,9 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
 void Pager::take(std::vector<core::Invocation>&& items, Pass& pass) {
   for (const auto& inv : items) {
     if (!misses_.empty()) misses_.erase(inv.invoke_id);  // seen: its misses were not in a row
-    if (!pass.full || options_.watched_instances.empty()) continue;
+    if (!pass.full || !watched_) continue;
     for (const auto& i : inv.instances) {
-      if (options_.watched_instances.contains(i.instance_id))
+      if (watched_->contains(i.instance_id))
         pass.watched_pairs[i.instance_id].insert(inv.invoke_id);
     }
   }
@@ -127,9 +145,8 @@ void Pager::take(std::vector<core::Invocation>&& items, Pass& pass) {
 }
 
 void Pager::choose(int64_t region_total, const Pass& pass) {
-  if (options_.watched_instances.empty() || region_total < 0) return;
-  ListingCost cost =
-      listingCost(region_total, options_.watched_instances, pass.watched_pairs, options_.page_size);
+  if (!watched_ || watched_->empty() || region_total < 0) return;
+  ListingCost cost = listingCost(region_total, *watched_, pass.watched_pairs, options_.page_size);
   if (cost.per_instance != per_instance_) {
     bool use = cost.per_instance;
     spdlog::info("region={} paging: {} ({} calls per full walk, against {} {})", options_.region_id,
@@ -232,6 +249,9 @@ void Pager::settled(const Pass& pass) {
   for (const auto& [key, newest] : pass.list_newest) {
     auto& bound = list_newest_[key];
     bound = std::max(bound, newest);
+  }
+  if (pass.full) {
+    for (const auto& id : pass.diff_options.cold_instances) cold_.erase(id);
   }
   const auto& unfinished = settler_.region().unfinished();
   std::erase_if(misses_, [&](const auto& m) { return !unfinished.contains(m.first); });

@@ -37,6 +37,9 @@ class Pager {
   // After a successful settle: each list's newest becomes its early-stop bound, and misses of
   // invocations no longer tracked unfinished are forgotten.
   void settled(const Pass& pass);
+  // The instances to track from the next poll on (nullopt: every one). Instances added are
+  // walked in full once, with initial_lookback as on a cold start.
+  void setWatched(std::optional<std::set<std::string>> watched);
 
  private:
   struct Walk {
@@ -65,6 +68,8 @@ class Pager {
   const RegionOptions options_;
   bool order_newest_first_ = false;  // trusted only once a walk has shown it
   bool per_instance_ = false;
+  std::optional<std::set<std::string>> watched_;
+  std::set<std::string> cold_;         // added to watched_, not yet through a full walk
   std::map<std::string, int> misses_;  // unfinished invoke id -> empty by-id answers in a row
   // Per list ("" the region's, else an instance's): the newest CreationTime it showed in the
   // last successful poll. Per list, because the region's newest may come from another list,

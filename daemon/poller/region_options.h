@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -17,7 +18,9 @@ constexpr std::chrono::seconds wholeSeconds(std::chrono::milliseconds d) {
 // Defaults from core/defaults.h where the contract sets one; the rest are the poller's own.
 struct RegionOptions {
   std::string region_id;
-  std::set<std::string> watched_instances;  // empty: all
+  // Instances to track; nullopt: every instance. An empty set tracks none (a tag rule that
+  // matches no instance yet): the region then makes no calls.
+  std::optional<std::set<std::string>> watched_instances;
   std::string command_type;
   std::string command_name;
   Duration interval = core::defaults::kPollInterval;

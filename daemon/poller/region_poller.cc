@@ -182,6 +182,10 @@ void RegionPoller::pollOnce(bool force_full, std::function<void(PollOutcome)> do
       asio::detached);
 }
 
+void RegionPoller::setWatched(std::optional<std::set<std::string>> watched) {
+  impl_->pager.setWatched(std::move(watched));
+}
+
 api::CallGate& RegionPoller::gate() { return impl_->call_gate; }
 
 const std::string& RegionPoller::regionId() const { return impl_->options.region_id; }

@@ -5,6 +5,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -63,6 +64,8 @@ class RegionPoller {
   // One poll now (full walk when `force_full`); `done` runs on the loop.
   void pollOnce(bool force_full, std::function<void(PollOutcome)> done);
 
+  // The instances to track from the next poll on (nullopt: every one); see Pager::setWatched.
+  void setWatched(std::optional<std::set<std::string>> watched);
   // The region's call gate (token bucket, in-flight cap, retries), for the region's other calls.
   api::CallGate& gate();
   const std::string& regionId() const;

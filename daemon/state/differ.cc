@@ -57,9 +57,9 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
   DiffResult result;
   RegionSnapshot seen;  // what this poll has already reported, over `stored`
   for (core::Invocation& inv : fetched) {
-    if (!options.watched_instances.empty()) {
+    if (options.watched_instances) {
       std::erase_if(inv.instances, [&](const core::InstanceState& i) {
-        return !options.watched_instances.contains(i.instance_id);
+        return !options.watched_instances->contains(i.instance_id);
       });
       if (inv.instances.empty()) continue;
     }
@@ -74,9 +74,11 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
       // Already forgotten (evicted) or about to be: seeing it again must not report it again.
       if (created && *created < *options.forget_before) continue;
     }
-    bool alertable = !(options.cold_start && beforeLookback(inv, options));
+    bool old = beforeLookback(inv, options);
     bool changed = false;
     for (const auto& inst : inv.instances) {
+      bool alertable =
+          !(old && (options.cold_start || options.cold_instances.contains(inst.instance_id)));
       const StoredInstance* was = nullptr;
       if (before) {
         if (auto it = before->instances.find(inst.instance_id); it != before->instances.end()) {

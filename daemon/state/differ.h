@@ -36,8 +36,11 @@ struct DiffOptions {
   bool cold_start = false;
   std::chrono::system_clock::time_point now{};
   std::chrono::seconds initial_lookback{3600};
-  // Instances to track; empty means every instance.
-  std::set<std::string> watched_instances;
+  // Instances to track; nullopt: every instance.
+  std::optional<std::set<std::string>> watched_instances;
+  // Instances watched since the last poll: their pairs follow initial_lookback as on a cold
+  // start, so an instance tagged today does not alert for last month's failures.
+  std::set<std::string> cold_instances;
   // Finished invocations created before this and not stored are ignored: the store forgets
   // them at this age (state.retention), and one the API still lists must not be new again.
   std::optional<std::chrono::system_clock::time_point> forget_before;

@@ -298,11 +298,55 @@ TEST_F(RegionPollerTest, ASteadyPollStopsAtThePageThatReachesTheKnownHistory) {
   EXPECT_EQ(sink_.count, 120u);
 }
 
+// Issue 15: a region watched by tag whose tag matches nothing yet makes no calls; when the
+// inventory adds an instance, the next poll walks in full, and the new instance's failures
+// within initial_lookback alert while older ones are baseline.
+TEST_F(RegionPollerTest, AWatchedSetFromTheInventoryCanBeEmptyAndGrow) {
+  options_.watched_instances = std::set<std::string>{};
+  options_.initial_lookback = std::chrono::hours(1);
+  rebuild();
+  auto outcome = pollOnce();
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_EQ(outcome.api_calls, 0) << "nothing to watch: nothing to ask";
+  EXPECT_TRUE(client_.requests.empty());
+
+  auto failed = [](std::string id, std::string created, std::string instance) {
+    api::CommandInvocation inv;
+    inv.invoke_id = std::move(id);
+    inv.creation_time = std::move(created);
+    inv.invocation_status = "Failed";
+    inv.instances.push_back({.instance_id = instance, .invocation_status = "Failed"});
+    return inv;
+  };
+  std::string now = core::formatCreationTime(clock_.now());
+  std::string long_ago = core::formatCreationTime(clock_.now() - std::chrono::hours(5));
+  api::CommandInvocationPage listing;
+  listing.invocations = {failed("t-recent", now, "i-web"), failed("t-other", now, "i-db"),
+                         failed("t-old", long_ago, "i-web")};
+  listing.total_count = 3;
+  client_.script = {listing};
+  std::vector<core::Transition> seen;
+  sink_.on_call = [&](const std::vector<core::Transition>& t) {
+    seen.insert(seen.end(), t.begin(), t.end());
+  };
+  poller_->setWatched(std::set<std::string>{"i-web"});
+  outcome = pollOnce();
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_TRUE(outcome.full_walk) << "a newly watched instance is walked in full once";
+  ASSERT_EQ(seen.size(), 2u) << "i-db is not watched";
+  EXPECT_EQ(seen[0].invoke_id, "t-recent");
+  EXPECT_TRUE(seen[0].occurrence);
+  EXPECT_EQ(seen[1].invoke_id, "t-old");
+  EXPECT_FALSE(seen[1].alertable) << "five hours before it was watched: baseline";
+  client_.script = {listing};
+  EXPECT_FALSE(pollOnce().full_walk) << "once walked, the instance is no longer new";
+}
+
 // Review finding: the region's newest can come from a list walked later in the same poll.
 // Each list's early stop is bounded by what that list itself showed, so an invocation created
 // on instance a while instance b's list was walked is still found on a's list.
 TEST_F(RegionPollerTest, EachListStopsEarlyOnlyAgainstItsOwnPreviousNewest) {
-  options_.watched_instances = {"i-a", "i-b"};
+  options_.watched_instances = std::set<std::string>{"i-a", "i-b"};
   options_.page_size = 2;
   rebuild();
   auto on = [](std::string id, std::string second, std::string status,
@@ -618,7 +662,7 @@ TEST_F(RegionPollerTest, MissesThatAreNotInARowNeverVanishAnInvocation) {
 // With instance_ids, the watched instance may be finished while others run: the invocation
 // is still given up, with its command, and once.
 TEST_F(RegionPollerTest, AVanishedInvocationWhoseWatchedInstancesFinishedIsGivenUpOnce) {
-  options_.watched_instances = {"i1"};
+  options_.watched_instances = std::set<std::string>{"i1"};
   rebuild();
   api::CommandInvocationPage listed;
   listed.total_count = 1;

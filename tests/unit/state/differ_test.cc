@@ -81,9 +81,35 @@ TEST(Diff, ColdStartLookbackDecidesAlertable) {
   EXPECT_TRUE(warm.transitions[0].alertable);
 }
 
+// Issue 15: an instance that joins the watched set (tagged mid-run) is new to the monitor, like a
+// cold start: its history older than the lookback is baseline, while the instances watched all
+// along keep alerting for anything they had not seen.
+TEST(Diff, NewlyWatchedInstancesFollowTheLookback) {
+  RegionSnapshot stored;
+  auto old = inv("t-old", "Failed", {{"i1", "Failed"}, {"i2", "Failed"}}, "2026-11-28T10:00:00");
+  auto recent = inv("t-new", "Failed", {{"i2", "Failed"}}, "2026-11-28T12:00:00");
+  DiffOptions o = at(false);
+  o.watched_instances = std::set<std::string>{"i1", "i2"};
+  o.cold_instances = {"i2"};
+  auto r = diff(stored, {old, recent}, o);
+  ASSERT_EQ(summary(r), (std::vector<std::string>{"t-old/i1:none>Failed", "t-old/i2:none>Failed",
+                                                  "t-new/i2:none>Failed"}));
+  EXPECT_TRUE(r.transitions[0].alertable) << "i1 was watched before: an old failure is news";
+  EXPECT_FALSE(r.transitions[1].alertable) << "i2 is new: its old failure is baseline";
+  EXPECT_TRUE(r.transitions[2].alertable) << "a failure within the lookback alerts";
+}
+
+TEST(Diff, AnEmptyWatchedSetWatchesNothing) {
+  DiffOptions o = at();
+  o.watched_instances = std::set<std::string>{};
+  auto r = diff({}, {inv("t-1", "Failed", {{"i1", "Failed"}})}, o);
+  EXPECT_TRUE(r.transitions.empty());
+  EXPECT_TRUE(r.changed.empty());
+}
+
 TEST(Diff, OnlyWatchedInstances) {
   DiffOptions o = at();
-  o.watched_instances = {"i2"};
+  o.watched_instances = std::set<std::string>{"i2"};
   auto r = diff({},
                 {inv("t-1", "Running", {{"i1", "Running"}, {"i2", "Pending"}}),
                  inv("t-2", "Running", {{"i3", "Running"}})},
