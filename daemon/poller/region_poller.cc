@@ -46,8 +46,8 @@ struct RegionPoller::Impl {
         random(r),
         options(std::move(opts)),
         anomalies(o, options.region_id),
-        call_gate(io_context, o, cl, r, gateOptions(options)),
-        gate(call_gate, client, anomalies),
+        call_gate(std::make_shared<api::CallGate>(io_context, o, cl, r, gateOptions(options))),
+        gate(*call_gate, client, anomalies),
         settler(store, sink, planner, o, options.region_id),
         pager(io_context, gate, settler, anomalies, o, options),
         schedule_timer(io_context) {}
@@ -58,7 +58,7 @@ struct RegionPoller::Impl {
   core::Random& random;
   const RegionOptions options;
   AnomalyLog anomalies;
-  api::CallGate call_gate;  // shared with the region's inventory
+  std::shared_ptr<api::CallGate> call_gate;  // shared with the region's inventory
   RequestGate gate;
   Settler settler;
   Pager pager;
@@ -167,7 +167,7 @@ void RegionPoller::start() {
 void RegionPoller::stop() {
   impl_->stopping = true;
   impl_->schedule_timer.cancel();
-  impl_->call_gate.stop();
+  impl_->call_gate->stop();
 }
 
 void RegionPoller::pollOnce(bool force_full, std::function<void(PollOutcome)> done) {
@@ -186,7 +186,7 @@ void RegionPoller::setWatched(std::optional<std::set<std::string>> watched) {
   impl_->pager.setWatched(std::move(watched));
 }
 
-api::CallGate& RegionPoller::gate() { return impl_->call_gate; }
+std::shared_ptr<api::CallGate> RegionPoller::gate() const { return impl_->call_gate; }
 
 const std::string& RegionPoller::regionId() const { return impl_->options.region_id; }
 bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }

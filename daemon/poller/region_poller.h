@@ -67,7 +67,7 @@ class RegionPoller {
   // The instances to track from the next poll on (nullopt: every one); see Pager::setWatched.
   void setWatched(std::optional<std::set<std::string>> watched);
   // The region's call gate (token bucket, in-flight cap, retries), for the region's other calls.
-  api::CallGate& gate();
+  std::shared_ptr<api::CallGate> gate() const;
   const std::string& regionId() const;
   bool completedOnePoll() const;
   bool up() const;

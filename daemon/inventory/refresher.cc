@@ -1,0 +1,213 @@
+#include "daemon/inventory/refresher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <set>
+
+namespace swas::inventory {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+// One wrong answer worked around, logged (the parsers count per page; the inventory logs them).
+void logAnomalies(const std::string& region_id, const char* action, const api::ParseAnomalies& a) {
+  if (a.records > 0) {
+    spdlog::warn("region={} action={} skipped {} bad record(s): {}", region_id, action, a.records,
+                 a.first_record);
+  }
+  if (a.fields > 0) {
+    spdlog::warn("region={} action={} ignored {} bad field(s): {}", region_id, action, a.fields,
+                 a.first_field);
+  }
+}
+
+}  // namespace
+
+struct Refresher::Impl {
+  Impl(asio::io_context& io_context, api::SwasClient& c, std::shared_ptr<api::CallGate> g,
+       const core::Clock& cl, RefreshOptions o, Listener l)
+      : io(io_context),
+        client(c),
+        gate(std::move(g)),
+        clock(cl),
+        options(std::move(o)),
+        on_inventory(std::move(l)),
+        timer(io_context) {}
+
+  asio::io_context& io;
+  api::SwasClient& client;
+  std::shared_ptr<api::CallGate> gate;
+  const core::Clock& clock;
+  const RefreshOptions options;
+  Listener on_inventory;
+  asio::steady_timer timer;
+  bool stopping = false;
+  bool busy = false;
+  std::string last_error;  // logged once per distinct error
+
+  using Listed = std::expected<std::vector<api::InstanceInfo>, core::Error>;
+  using Agents = std::expected<std::vector<api::AgentStatus>, core::Error>;
+
+  awaitable<Listed> listInstances(api::CallTally& tally) {
+    std::vector<api::InstanceInfo> all;
+    std::set<std::string> seen;
+    api::ListInstancesRequest request;
+    request.region_id = options.region_id;
+    for (int page = 1; page <= options.max_pages; ++page) {
+      request.page_number = page;
+      std::function<void(api::ApiCallback<api::InstancesPage>)> send =
+          [&c = client, request](auto callback) { c.listInstances(request, std::move(callback)); };
+      std::string action = "ListInstances";
+      auto result =
+          co_await gate->call<api::InstancesPage>(std::move(action), std::move(send), tally);
+      if (!result) co_return std::unexpected(result.error());
+      logAnomalies(options.region_id, "ListInstances", result->anomalies);
+      size_t got = result->instances.size();
+      size_t added = 0;
+      for (auto& i : result->instances) {
+        if (seen.insert(i.instance_id).second) {
+          all.push_back(std::move(i));
+          ++added;
+        }
+      }
+      int64_t total = result->total_count.value_or(-1);
+      // A page with nothing new (an API repeating itself) ends the walk too.
+      if (added == 0 || got < static_cast<size_t>(request.page_size) ||
+          (total >= 0 && static_cast<int64_t>(seen.size()) >= total)) {
+        break;
+      }
+    }
+    co_return all;
+  }
+
+  awaitable<Agents> agentStatus(const std::vector<std::string>& ids, api::CallTally& tally) {
+    std::vector<api::AgentStatus> all;
+    for (size_t at = 0; at < ids.size(); at += api::kMaxAgentStatusPageSize) {
+      api::DescribeCloudAssistantStatusRequest request;
+      request.region_id = options.region_id;
+      request.instance_ids.assign(
+          ids.begin() + static_cast<std::ptrdiff_t>(at),
+          ids.begin() +
+              static_cast<std::ptrdiff_t>(std::min(ids.size(), at + api::kMaxAgentStatusPageSize)));
+      std::function<void(api::ApiCallback<api::AgentStatusPage>)> send = [&c = client,
+                                                                          request](auto callback) {
+        c.describeCloudAssistantStatus(request, std::move(callback));
+      };
+      std::string action = "DescribeCloudAssistantStatus";
+      auto result =
+          co_await gate->call<api::AgentStatusPage>(std::move(action), std::move(send), tally);
+      if (!result) co_return std::unexpected(result.error());
+      logAnomalies(options.region_id, "DescribeCloudAssistantStatus", result->anomalies);
+      std::move(result->statuses.begin(), result->statuses.end(), std::back_inserter(all));
+    }
+    co_return all;
+  }
+
+  awaitable<RefreshOutcome> refresh() {
+    api::CallTally tally;
+    RefreshOutcome outcome;
+    Listed listed = co_await listInstances(tally);
+    if (!listed) {
+      outcome.instances = std::unexpected(listed.error());
+      outcome.api_calls = tally.api_calls;
+      co_return outcome;
+    }
+    // Only a Running instance's agent matters (SwasCloudAssistantDown, swas_cloud_assistant_up).
+    std::vector<std::string> running;
+    for (const auto& i : *listed) {
+      if (i.status == "Running") running.push_back(i.instance_id);
+    }
+    Agents agents = co_await agentStatus(running, tally);
+    outcome.api_calls = tally.api_calls;
+    if (!agents) {
+      outcome.instances = std::unexpected(agents.error());
+      co_return outcome;
+    }
+    outcome.instances = mergeInventory(*listed, *agents);
+    co_return outcome;
+  }
+
+  // Hands a success to the listener; logs a failure once per distinct error.
+  void report(const RefreshOutcome& outcome) {
+    if (outcome.instances) {
+      if (!last_error.empty()) {
+        spdlog::info("region={} inventory refreshed again after: {}", options.region_id,
+                     last_error);
+        last_error.clear();
+      }
+      spdlog::debug("region={} inventory: {} instance(s), {} call(s)", options.region_id,
+                    outcome.instances->size(), outcome.api_calls);
+      if (on_inventory) on_inventory(options.region_id, *outcome.instances);
+      return;
+    }
+    const core::Error& e = outcome.instances.error();
+    if (e.kind == core::ErrorKind::kCancelled) return;
+    std::string text = core::describe(e);
+    if (text != last_error) {
+      spdlog::warn(
+          "region={} inventory refresh failed (names, tags and agent states stay as last "
+          "read; polling goes on): {}",
+          options.region_id, text);
+      last_error = text;
+    }
+  }
+
+  awaitable<void> run() {
+    while (!stopping) {
+      busy = true;
+      RefreshOutcome outcome = co_await refresh();
+      busy = false;
+      if (stopping) break;
+      report(outcome);
+      auto wait = outcome.instances ? options.refresh
+                                    : std::min(options.refresh, options.retry_after_failure);
+      timer.expires_after(wait);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+  }
+};
+
+Refresher::Refresher(asio::io_context& io, api::SwasClient& client,
+                     std::shared_ptr<api::CallGate> gate, const core::Clock& clock,
+                     RefreshOptions options, Listener on_inventory)
+    : impl_(std::make_shared<Impl>(io, client, std::move(gate), clock, std::move(options),
+                                   std::move(on_inventory))) {}
+
+Refresher::~Refresher() { stop(); }
+
+void Refresher::start() {
+  asio::co_spawn(
+      impl_->io, [impl = impl_]() { return impl->run(); }, asio::detached);
+}
+
+void Refresher::stop() {
+  impl_->stopping = true;
+  impl_->on_inventory = nullptr;
+  impl_->timer.cancel();
+}
+
+void Refresher::refreshOnce(std::function<void(RefreshOutcome)> done) {
+  asio::co_spawn(
+      impl_->io,
+      [impl = impl_, done = std::move(done)]() -> awaitable<void> {
+        impl->busy = true;
+        RefreshOutcome outcome = co_await impl->refresh();
+        impl->busy = false;
+        impl->report(outcome);
+        done(std::move(outcome));
+      },
+      asio::detached);
+}
+
+bool Refresher::refreshing() const { return impl_->busy; }
+const std::string& Refresher::regionId() const { return impl_->options.region_id; }
+
+}  // namespace swas::inventory

@@ -1,0 +1,185 @@
+#include "daemon/inventory/refresher.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <map>
+
+#include "tests/support/fake_clock.h"
+#include "tests/support/sim_process.h"
+
+namespace swas::inventory {
+namespace {
+
+using InstancesResult = std::expected<api::InstancesPage, core::Error>;
+
+core::Error throttled() {
+  return core::Error{.kind = core::ErrorKind::kApi,
+                     .code = "Throttling.User",
+                     .message = "Request was denied due to user flow control.",
+                     .retryable = true};
+}
+
+// ListInstances from a script (one answer per call); DescribeCloudAssistantStatus answers for
+// the IDs asked, from `online`.
+class FakeClient final : public api::SwasClient {
+ public:
+  explicit FakeClient(boost::asio::io_context& io) : io_(io) {}
+  void describeCommandInvocations(const api::DescribeCommandInvocationsRequest&,
+                                  api::ApiCallback<api::CommandInvocationPage>) override {}
+  void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
+  void listInstances(const api::ListInstancesRequest& request,
+                     api::ApiCallback<api::InstancesPage> callback) override {
+    list_requests.push_back(request);
+    InstancesResult answer =
+        script.empty() ? InstancesResult(api::InstancesPage{}) : script.front();
+    if (!script.empty()) script.pop_front();
+    boost::asio::post(io_, [callback, answer] { callback(answer); });
+  }
+  void describeCloudAssistantStatus(const api::DescribeCloudAssistantStatusRequest& request,
+                                    api::ApiCallback<api::AgentStatusPage> callback) override {
+    agent_requests.push_back(request);
+    std::expected<api::AgentStatusPage, core::Error> answer;
+    if (agent_error) {
+      answer = std::unexpected(*agent_error);
+    } else {
+      answer.emplace();
+      for (const auto& id : request.instance_ids) {
+        if (auto it = online.find(id); it != online.end())
+          answer->statuses.push_back({id, it->second});
+      }
+    }
+    boost::asio::post(io_, [callback, answer] { callback(answer); });
+  }
+
+  std::deque<InstancesResult> script;
+  std::map<std::string, bool> online;
+  std::optional<core::Error> agent_error;
+  std::vector<api::ListInstancesRequest> list_requests;
+  std::vector<api::DescribeCloudAssistantStatusRequest> agent_requests;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
+class CountingObserver final : public core::PollObserver {
+ public:
+  void onApiRequest(const std::string& region, const std::string& action, const std::string& code,
+                    double) override {
+    ++calls[region + " " + action + " " + code];
+  }
+  void onPollFinished(const std::string&, bool, double, bool, int) override {}
+  void onSkippedTicks(const std::string&, int) override {}
+  void onTrackedCounts(const std::string&, const core::TrackedCounts&) override {}
+  void onPagingFallback(const std::string&) override {}
+  void onApiAnomaly(const std::string&, std::string_view, int) override {}
+  void onStateError(std::string_view) override {}
+  std::map<std::string, int> calls;
+};
+
+// `count` instances web-1..web-N from `first`, Running unless `stopped`.
+api::InstancesPage instances(int first, int count, int64_t total, bool stopped = false) {
+  api::InstancesPage page;
+  page.total_count = total;
+  for (int n = first; n < first + count; ++n) {
+    api::InstanceInfo i;
+    i.instance_id = "i-" + std::to_string(n);
+    i.instance_name = "web-" + std::to_string(n);
+    i.status = stopped ? "Stopped" : "Running";
+    i.public_ip = "47.0.0." + std::to_string(n % 250);
+    page.instances.push_back(i);
+  }
+  return page;
+}
+
+class RefresherTest : public ::testing::Test {
+ protected:
+  RefresherTest() : client_(io_) {}
+
+  RefreshOutcome refreshOnce() {
+    std::optional<RefreshOutcome> outcome;
+    Refresher refresher(io_, client_, gate_, clock_, {.region_id = "cn-hangzhou"},
+                        [this](const std::string& region, std::vector<Instance> all) {
+                          ++listened_;
+                          EXPECT_EQ(region, "cn-hangzhou");
+                          last_ = std::move(all);
+                        });
+    refresher.refreshOnce([&](RefreshOutcome o) { outcome = std::move(o); });
+    EXPECT_TRUE(testing::waitFor(io_, [&] { return outcome.has_value(); }));
+    return std::move(*outcome);
+  }
+
+  boost::asio::io_context io_;
+  testing::FakeClock clock_;
+  FakeClient client_;
+  CountingObserver observer_;
+  std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
+  std::shared_ptr<api::CallGate> gate_ = std::make_shared<api::CallGate>(
+      io_, observer_, clock_, *random_,
+      api::GateOptions{.region_id = "cn-hangzhou",
+                       .rate_limit = 1000,
+                       .max_attempts = 2,
+                       .backoff_initial = std::chrono::milliseconds(1),
+                       .backoff_cap = std::chrono::milliseconds(1)});
+  int listened_ = 0;
+  std::vector<Instance> last_;
+};
+
+TEST_F(RefresherTest, PagesInstancesThenAsksAgentsOfRunningOnesFiftyAtATime) {
+  client_.script = {instances(1, 100, 160), instances(101, 50, 160), instances(151, 10, 160, true)};
+  for (int n = 1; n <= 150; ++n) client_.online["i-" + std::to_string(n)] = n != 7;
+  RefreshOutcome outcome = refreshOnce();
+  ASSERT_TRUE(outcome.instances) << outcome.instances.error().message;
+  EXPECT_EQ(outcome.api_calls, 2 + 3) << "two pages of 100, then 150 Running IDs in threes of 50";
+  ASSERT_EQ(client_.list_requests.size(), 2u) << "the page short of 100 is the last";
+  EXPECT_EQ(client_.list_requests[1].page_number, 2);
+  EXPECT_EQ(client_.list_requests[0].page_size, 100);
+  ASSERT_EQ(client_.agent_requests.size(), 3u);
+  for (const auto& r : client_.agent_requests) EXPECT_EQ(r.instance_ids.size(), 50u);
+  EXPECT_EQ(observer_.calls["cn-hangzhou ListInstances OK"], 2);
+  EXPECT_EQ(observer_.calls["cn-hangzhou DescribeCloudAssistantStatus OK"], 3);
+  ASSERT_EQ(listened_, 1);
+  ASSERT_EQ(last_.size(), 150u);
+  EXPECT_EQ(last_[6].name, "web-7");
+  EXPECT_EQ(last_[6].agent_online, std::optional<bool>(false));
+  EXPECT_EQ(last_[7].agent_online, std::optional<bool>(true));
+}
+
+TEST_F(RefresherTest, StoppedInstancesAreNotAskedAboutTheirAgent) {
+  client_.script = {instances(1, 3, 3, true)};
+  RefreshOutcome outcome = refreshOnce();
+  ASSERT_TRUE(outcome.instances);
+  EXPECT_EQ(outcome.api_calls, 1);
+  EXPECT_TRUE(client_.agent_requests.empty());
+  ASSERT_EQ(last_.size(), 3u);
+  EXPECT_FALSE(last_[0].agent_online.has_value()) << "unknown, not offline";
+}
+
+TEST_F(RefresherTest, AFailedRefreshReportsNothingAndIsCounted) {
+  client_.script = {std::unexpected(throttled()), std::unexpected(throttled())};
+  RefreshOutcome outcome = refreshOnce();
+  ASSERT_FALSE(outcome.instances);
+  EXPECT_EQ(outcome.instances.error().code, "Throttling.User");
+  EXPECT_EQ(outcome.api_calls, 2) << "retried within the gate's attempts";
+  EXPECT_EQ(listened_, 0) << "the last inventory stays";
+  EXPECT_EQ(observer_.calls["cn-hangzhou ListInstances Throttling.User"], 2);
+
+  client_.script = {instances(1, 2, 2)};
+  client_.agent_error = throttled();
+  outcome = refreshOnce();
+  EXPECT_FALSE(outcome.instances) << "half an inventory is not reported";
+  EXPECT_EQ(listened_, 0);
+}
+
+TEST_F(RefresherTest, AnApiRepeatingItsPagesCannotMakeARefreshWalkForever) {
+  for (int n = 0; n < 50; ++n) client_.script.push_back(instances(1, 100, 1'000'000));
+  RefreshOutcome outcome = refreshOnce();
+  ASSERT_TRUE(outcome.instances);
+  EXPECT_EQ(client_.list_requests.size(), 2u) << "the second page added nothing new";
+  EXPECT_EQ(last_.size(), 100u);
+}
+
+}  // namespace
+}  // namespace swas::inventory
