@@ -200,7 +200,7 @@ core::Alert makeAgentDownAlert(const std::string& region_id, const core::Instanc
   a.fingerprint = fingerprint(labels);
   a.region_id = region_id;
   a.instance_id = instance.instance_id;
-  a.command_key = "agent";
+  a.command_key = std::string(kAgentCommandKey);
   a.labels_json = labelsJson(labels);
   a.annotations_json = labelsJson(annotations);
   a.starts_at = since;
@@ -308,7 +308,7 @@ core::AlertWrites Lifecycle::expire(std::chrono::system_clock::time_point now) c
   core::AlertWrites writes;
   int64_t limit = core::unixSeconds(now) - options_.resolve_timeout.count();
   for (const auto& [fp, a] : firing_) {
-    if (a.starts_at <= limit) {
+    if (a.starts_at <= limit && a.command_key != kAgentCommandKey) {
       resolve(a, a.starts_at + options_.resolve_timeout.count(), core::unixMillis(now), writes);
     }
   }

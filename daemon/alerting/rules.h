@@ -42,6 +42,9 @@ std::map<std::string, std::string, std::less<>> parseLabels(std::string_view jso
 core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now,
                       const core::InstanceRecord* instance = nullptr);
 
+// The command_key of SwasCloudAssistantDown alerts (no command: the agent itself).
+inline constexpr std::string_view kAgentCommandKey = "agent";
+
 // SwasCloudAssistantDown: the agent of a Running instance offline since `since` (Unix seconds).
 core::Alert makeAgentDownAlert(const std::string& region_id, const core::InstanceRecord& instance,
                                int64_t since);
@@ -80,8 +83,19 @@ class Lifecycle final : public core::AlertPlanner {
   core::AlertWrites plan(const std::vector<core::Transition>& transitions,
                          std::chrono::system_clock::time_point now) override;
   void committed(const core::AlertWrites& writes) override;
-  // Firing alerts older than resolve_timeout, resolved at starts_at + resolve_timeout.
+  // Firing alerts older than resolve_timeout, resolved at starts_at + resolve_timeout (not
+  // SwasCloudAssistantDown: it lasts as long as the agent is down).
   core::AlertWrites expire(std::chrono::system_clock::time_point now) const;
+
+  // SwasCloudAssistantDown (agent_alerts.cc): the writes that fire it for `instance` (its agent
+  // offline since `since`, Unix seconds) unless it fires already, or resolve the firing one of
+  // `instance_id` at `now`; committed through the store like a poll's.
+  void agentDown(const std::string& region_id, const core::InstanceRecord& instance, int64_t since,
+                 std::chrono::system_clock::time_point now, core::AlertWrites& writes) const;
+  void agentBack(const std::string& region_id, const std::string& instance_id,
+                 std::chrono::system_clock::time_point now, core::AlertWrites& writes) const;
+  // The region's instances whose SwasCloudAssistantDown fires, with its start (after a restart).
+  std::map<std::string, int64_t> agentsDown(const std::string& region_id) const;
 
   size_t firing() const { return firing_.size(); }
 

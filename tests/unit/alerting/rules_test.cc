@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/core/time.h"
+#include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
 
 namespace swas::alerting {
@@ -241,6 +243,45 @@ TEST(MakeAlert, CloudAssistantDownSaysWhatToDo) {
   EXPECT_EQ(a.starts_at, 1'796'000'000);
   EXPECT_EQ(a.fingerprint, makeAgentDownAlert("cn-hangzhou", web, 1).fingerprint)
       << "one alert per instance, whatever the start";
+}
+
+// Issue 15: SwasCloudAssistantDown fires once per instance, is resolved when the agent is back,
+// survives a restart through load(), and is not ended by resolve_timeout (the agent may be down
+// for days; the alert must last as long).
+TEST(Lifecycle, CloudAssistantDownFiresOnceResolvesAndDoesNotExpire) {
+  Lifecycle lifecycle({{{"ops", true}}, true, hours(1)});
+  core::InstanceRecord web{"i-1", "web-3", "47.96.1.3", "172.16.0.3", "Running", {}, false};
+  int64_t since = core::unixSeconds(kNow) - 700;
+  core::AlertWrites writes;
+  lifecycle.agentDown("cn-hangzhou", web, since, kNow, writes);
+  ASSERT_EQ(writes.fired.size(), 1u);
+  ASSERT_EQ(writes.notifications.size(), 1u);
+  EXPECT_FALSE(writes.notifications[0].resolved);
+  lifecycle.committed(writes);
+  EXPECT_EQ(lifecycle.firing(), 1u);
+  EXPECT_EQ(lifecycle.agentsDown("cn-hangzhou"), (std::map<std::string, int64_t>{{"i-1", since}}));
+  EXPECT_TRUE(lifecycle.agentsDown("cn-shanghai").empty());
+
+  core::AlertWrites again;
+  lifecycle.agentDown("cn-hangzhou", web, since, kNow, again);
+  EXPECT_TRUE(again.empty()) << "already firing";
+  EXPECT_TRUE(lifecycle.expire(kNow + hours(48)).empty()) << "not ended by resolve_timeout";
+
+  Lifecycle restarted({{{"ops", true}}, true, hours(1)});
+  restarted.load({writes.fired[0]}, {});
+  EXPECT_EQ(restarted.agentsDown("cn-hangzhou").size(), 1u);
+  core::AlertWrites back;
+  restarted.agentBack("cn-hangzhou", "i-1", kNow + hours(2), back);
+  ASSERT_EQ(back.resolved.size(), 1u);
+  EXPECT_EQ(back.resolved[0].fingerprint, writes.fired[0].fingerprint);
+  EXPECT_EQ(back.resolved[0].ends_at, core::unixSeconds(kNow + hours(2)));
+  ASSERT_EQ(back.notifications.size(), 1u);
+  EXPECT_TRUE(back.notifications[0].resolved);
+  restarted.committed(back);
+  EXPECT_EQ(restarted.firing(), 0u);
+  core::AlertWrites nothing;
+  restarted.agentBack("cn-hangzhou", "i-1", kNow + hours(3), nothing);
+  EXPECT_TRUE(nothing.empty());
 }
 
 TEST(Routing, MatchTakesOnlyItsAlertsFiringAndResolvedEvenAfterARestart) {
