@@ -30,12 +30,14 @@ struct Daemon::Impl {
                   .max_connections_per_host = std::max<long>(2, c.api.max_in_flight)}),
         health(clock, 3 * shortestInterval(c)),
         metrics(registry, clock, metricsOptions(c)),
+        inventory_metrics(registry),
         endpoint(registry, health),
         notifier(env),
         initial(std::move(c)) {}
 
   RuntimeDeps deps() {
-    return {io, clock, *random, http, env, *store, metrics, unrecorded, *external_sink};
+    return {io,     clock,   *random,           http,       env,
+            *store, metrics, inventory_metrics, unrecorded, *external_sink};
   }
 
   // What the /metrics listener had to close or refuse since the last look, as counters.
@@ -58,6 +60,7 @@ struct Daemon::Impl {
     for (const auto& r : config.regions) regions.push_back(r.region_id);
     for (const auto& r : config.alerts.receivers) receivers.push_back(r.name);
     metrics.follow(regions, receivers);
+    inventory_metrics.follow(regions);
     health.follow(regions, 3 * shortestInterval(config));
   }
 
@@ -70,6 +73,7 @@ struct Daemon::Impl {
   prometheus::Registry registry;
   metrics::Health health;
   metrics::Metrics metrics;
+  metrics::InventoryMetrics inventory_metrics;
   metrics::Endpoint endpoint;
   Notifier notifier;
   config::Config initial;  // until init() builds the first runtime

@@ -30,6 +30,14 @@ poller::RegionOptions regionOptions(const config::Config& c, const config::Regio
   return o;
 }
 
+inventory::WatchRule watchRule(const config::RegionSettings& r) {
+  return {r.instance_ids, r.instance_tags, r.instance_names};
+}
+
+inventory::RefreshOptions refreshOptions(const config::Config& c, const config::RegionSettings& r) {
+  return {.region_id = r.region_id, .refresh = c.inventory.refresh};
+}
+
 metrics::MetricsOptions metricsOptions(const config::Config& c) {
   metrics::MetricsOptions o{.version = SWAS_VERSION, .revision = SWAS_REVISION};
   for (const auto& r : c.regions) o.regions.push_back(r.region_id);

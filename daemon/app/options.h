@@ -13,12 +13,16 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/api/swas_client.h"
 #include "daemon/config/config.h"
+#include "daemon/inventory/instances.h"
+#include "daemon/inventory/refresher.h"
 #include "daemon/metrics/metrics.h"
 #include "daemon/poller/region_poller.h"
 
 namespace swas::app {
 
 poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r);
+inventory::WatchRule watchRule(const config::RegionSettings& r);
+inventory::RefreshOptions refreshOptions(const config::Config& c, const config::RegionSettings& r);
 metrics::MetricsOptions metricsOptions(const config::Config& c);
 api::SwasClientOptions clientOptions(const config::Config& c);
 // "swas-invocation-monitor/VERSION", on every HTTP request the daemon makes.

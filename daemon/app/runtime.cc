@@ -14,9 +14,11 @@ void Runtime::start() {
   delivering = true;
   dispatcher->start();
   for (auto& p : pollers) p->start();
+  for (auto& r : refreshers) r->start();
 }
 
 void Runtime::stop() {
+  for (auto& r : refreshers) r->stop();
   for (auto& p : pollers) p->stop();
   if (dispatcher) dispatcher->stop();
   delivering = false;
@@ -24,6 +26,8 @@ void Runtime::stop() {
 
 bool Runtime::busy() const {
   return std::any_of(pollers.begin(), pollers.end(), [](const auto& p) { return p->polling(); }) ||
+         std::any_of(refreshers.begin(), refreshers.end(),
+                     [](const auto& r) { return r->refreshing(); }) ||
          (dispatcher && !dispatcher->idle());
 }
 
@@ -44,7 +48,13 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   rt->credentials = std::move(*credentials);
   rt->client = std::make_unique<api::SwasClientImpl>(deps.http, *rt->credentials, deps.clock,
                                                      deps.random, clientOptions(config));
-  rt->lifecycle = std::make_unique<alerting::Lifecycle>(lifecycleOptions(config));
+  rt->inventory = std::make_unique<InstanceInventory>(
+      deps.store, deps.inventory_metrics, deps.metrics, deps.clock,
+      std::chrono::duration_cast<std::chrono::seconds>(
+          config.inventory.cloud_assistant_down_after));
+  alerting::LifecycleOptions lifecycle_options = lifecycleOptions(config);
+  lifecycle_options.instances = rt->inventory.get();
+  rt->lifecycle = std::make_unique<alerting::Lifecycle>(std::move(lifecycle_options));
   auto firing = deps.store.alerts(std::numeric_limits<int64_t>::max());
   if (!firing) return std::unexpected("reading alerts from the state: " + firing.error().message);
   auto successes = deps.store.latestSuccesses();
@@ -52,6 +62,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
     return std::unexpected("reading successes from the state: " + successes.error().message);
   }
   rt->lifecycle->load(*firing, *successes);
+  rt->inventory->attach(*rt->lifecycle);
   auto receivers = makeReceivers(config);
   if (!receivers) return std::unexpected(receivers.error());
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(
@@ -74,12 +85,23 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
   for (const auto& region : config.regions) {
+    poller::RegionOptions options = regionOptions(config, region);
+    if (auto watched = rt->inventory->addRegion(region.region_id, watchRule(region))) {
+      options.watched_instances = std::move(watched);
+    }
     auto p = std::make_unique<poller::RegionPoller>(deps.io, *rt->client, deps.store, *rt->sink,
                                                     *rt->lifecycle, deps.metrics, deps.clock,
-                                                    deps.random, regionOptions(config, region));
+                                                    deps.random, std::move(options));
     if (auto ok = p->init(); !ok) {
       return std::unexpected("state of region " + region.region_id + ": " + ok.error());
     }
+    rt->inventory->attachPoller(region.region_id, *p);
+    rt->refreshers.push_back(std::make_unique<inventory::Refresher>(
+        deps.io, *rt->client, p->gate(), deps.clock, refreshOptions(config, region),
+        [inventory = rt->inventory.get()](const std::string& region_id,
+                                          std::vector<inventory::Instance> all) {
+          inventory->onInventory(region_id, std::move(all));
+        }));
     rt->pollers.push_back(std::move(p));
   }
   return rt;

@@ -1,7 +1,8 @@
 #pragma once
 
 // Everything built from one configuration, rebuilt on reload: credentials, the API client, the
-// alert lifecycle and dispatcher, one poller per region. The event loop, the store, the HTTP
+// inventory, the alert lifecycle and dispatcher, one poller and one inventory refresher per
+// region. The event loop, the store, the HTTP
 // client, the metrics and the endpoint outlive it.
 
 #include <boost/asio/io_context.hpp>
@@ -14,9 +15,12 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/api/credentials.h"
 #include "daemon/api/swas_client.h"
+#include "daemon/app/inventory.h"
 #include "daemon/config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/http/curl_http_client.h"
+#include "daemon/inventory/refresher.h"
+#include "daemon/metrics/inventory_metrics.h"
 #include "daemon/metrics/metrics.h"
 #include "daemon/poller/region_poller.h"
 #include "daemon/state/store.h"
@@ -45,6 +49,7 @@ struct RuntimeDeps {
   const util::EnvLookup& env;
   state::Store& store;
   metrics::Metrics& metrics;
+  metrics::InventoryMetrics& inventory_metrics;
   alerting::UnrecordedOutcomes& unrecorded;
   core::TransitionSink& external_sink;
 };
@@ -53,10 +58,12 @@ struct Runtime {
   config::Config config;
   std::unique_ptr<api::CredentialsProvider> credentials;
   std::unique_ptr<api::SwasClientImpl> client;
+  std::unique_ptr<InstanceInventory> inventory;  // the lifecycle's directory: outlives it
   std::unique_ptr<alerting::Lifecycle> lifecycle;
   std::unique_ptr<alerting::Dispatcher> dispatcher;
   std::unique_ptr<FanoutSink> sink;
   std::vector<std::unique_ptr<poller::RegionPoller>> pollers;
+  std::vector<std::unique_ptr<inventory::Refresher>> refreshers;  // one per poller, its gate
   bool delivering = false;
   uint64_t credential_failures_seen = 0;  // of `credentials`, already exported
 

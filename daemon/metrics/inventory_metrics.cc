@@ -4,6 +4,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -67,5 +68,13 @@ void InventoryMetrics::onInventory(const std::string& region_id,
 }
 
 void InventoryMetrics::forget(const std::string& region_id) { impl_->forget(region_id); }
+
+void InventoryMetrics::follow(const std::vector<std::string>& regions) {
+  std::vector<std::string> gone;
+  for (const auto& [region, s] : impl_->series) {
+    if (std::find(regions.begin(), regions.end(), region) == regions.end()) gone.push_back(region);
+  }
+  for (const auto& region : gone) impl_->forget(region);
+}
 
 }  // namespace swas::metrics

@@ -27,6 +27,8 @@ class InventoryMetrics {
   void onInventory(const std::string& region_id, const std::vector<core::InstanceRecord>& all);
   // A region no longer polled loses its series.
   void forget(const std::string& region_id);
+  // Only these regions keep their series (after a reload).
+  void follow(const std::vector<std::string>& regions);
 
  private:
   struct Impl;

@@ -379,7 +379,9 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
     return reject({404, "InvalidAction.NotFound",
                    "Specified api is not found, please check your url and method."});
   }
-  if (roll(faults_.throttle)) {
+  bool faulty = faults_.actions.empty() || std::find(faults_.actions.begin(), faults_.actions.end(),
+                                                     action) != faults_.actions.end();
+  if (faulty && roll(faults_.throttle)) {
     auto response =
         reject({400, "Throttling.User", "Request was denied due to user flow control."});
     if (faults_.throttle_retry_after_ms > 0) {
@@ -388,14 +390,14 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
     }
     return response;
   }
-  if (roll(faults_.server_error)) {
+  if (faulty && roll(faults_.server_error)) {
     return reject({503, "ServiceUnavailable",
                    "The request has failed due to a temporary failure of the server."});
   }
   auto answer = answerFor(action, caller.params);
   if (!answer) return reject(answer.error());
   http::ServerResponse response = std::move(*answer);
-  if (roll(faults_.malformed)) {
+  if (faulty && roll(faults_.malformed)) {
     response.body.resize(response.body.size() / 2);
     count(action, "malformed");
     return response;
@@ -515,6 +517,9 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
 
 std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const Params&) {
   std::vector<std::string> ids = world_.regionIds();
+  for (const auto& plan : scenario_.regions) {
+    if (plan.listed_from > clock_.now()) std::erase(ids, plan.region_id);
+  }
   if (ids.empty()) ids = {"cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-southeast-1"};
   std::string body;
   JsonObject root(body);

@@ -112,6 +112,10 @@ struct Reader {
   }
 
   void faults(const YAML::Node& node, Faults& f) const {
+    if (node["actions"]) {
+      f.actions.clear();
+      for (const auto& a : node["actions"]) f.actions.push_back(a.as<std::string>());
+    }
     f.throttle = num(node, "throttle", f.throttle);
     f.throttle_retry_after_ms =
         static_cast<int64_t>(num(node, "throttle_retry_after_ms", f.throttle_retry_after_ms));
@@ -175,6 +179,7 @@ Scenario parseScenario(const std::string& yaml_text, const std::string& name) {
     }
     for (const auto& reg : root["regions"]) {
       RegionPlan plan{r.str(reg, "region_id"), {}};
+      plan.listed_from = r.dur(reg, "listed_from", Seconds(0));
       if (plan.region_id.empty()) fail(name, reg, "region needs a region_id");
       for (const auto& i : reg["instances"]) {
         plan.profiles.push_back(r.profile(i, plan.region_id));

@@ -81,6 +81,8 @@ struct RegionPlan {
   // from it) or a mapping {instance_id, name, public_ip, private_ip, status, agent_online, tags,
   // timeline: [{at, status, agent_online, name, tags}]}.
   std::vector<InstanceProfile> profiles;
+  // ListRegions lists the region from this long after the start (a region opened mid-run).
+  Seconds listed_from{0};
 };
 
 struct Outcome {
@@ -109,6 +111,8 @@ struct Generator {
 };
 
 struct Faults {
+  // The actions throttle, server_error and malformed apply to; empty: every action.
+  std::vector<std::string> actions;
   double throttle = 0;
   int64_t throttle_retry_after_ms = 0;
   double server_error = 0;

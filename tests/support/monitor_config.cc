@@ -37,6 +37,7 @@ std::string MonitorConfig::yaml() const {
       for (const auto& id : it->second) list += (list.empty() ? "" : ", ") + id;
       out += "    instance_ids: [" + list + "]\n";
     }
+    if (auto it = region_extra.find(r); it != region_extra.end()) out += it->second;
   }
   out += section("state", state, "  path: " + state_path + "\n");
   out += "http:\n  listen: " + listen + "\n";

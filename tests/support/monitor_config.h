@@ -31,7 +31,8 @@ struct MonitorConfig {
   std::map<std::string, std::string> api = {{"rate_limit", "1000"}};  // besides the endpoint
   std::map<std::string, std::string> poll = {{"interval", "100ms"}, {"initial_lookback", "1h"}};
   std::map<std::string, std::vector<std::string>> instance_ids;  // by region, when watched
-  std::map<std::string, std::string> state;                      // besides the path
+  std::map<std::string, std::string> region_extra;  // by region: lines under it, indented by 4
+  std::map<std::string, std::string> state;         // besides the path
   std::string listen = "127.0.0.1:0";
   // alerts.retry, when there is a receiver.
   std::map<std::string, std::string> retry = {{"initial_backoff", "50ms"},

@@ -1,0 +1,162 @@
+#include "daemon/app/inventory.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "daemon/core/time.h"
+
+namespace swas::app {
+namespace {
+
+// " (a,b,c)", " (the first 10 of N: ...)" or "".
+std::string listed(const std::vector<std::string>& ids) {
+  if (ids.empty()) return "";
+  constexpr size_t kShown = 10;
+  std::string out = ids.size() > kShown ? " (the first 10: " : " (";
+  for (size_t i = 0; i < std::min(ids.size(), kShown); ++i) out += (i ? "," : "") + ids[i];
+  return out + ")";
+}
+
+}  // namespace
+
+InstanceInventory::InstanceInventory(state::Store& store,
+                                     metrics::InventoryMetrics& inventory_metrics,
+                                     metrics::Metrics& metrics, const core::Clock& clock,
+                                     std::chrono::seconds agent_down_after)
+    : store_(store),
+      inventory_metrics_(inventory_metrics),
+      metrics_(metrics),
+      clock_(clock),
+      agent_down_after_(agent_down_after) {}
+
+std::optional<std::set<std::string>> InstanceInventory::addRegion(const std::string& region_id,
+                                                                  inventory::WatchRule rule) {
+  Region& r = regions_[region_id];
+  r.rule = std::move(rule);
+  r.agents = inventory::AgentWatch(agent_down_after_);
+  std::vector<inventory::Instance> stored;
+  if (auto loaded = store_.instances(region_id); loaded) {
+    stored = std::move(*loaded);
+  } else {
+    metrics_.onStateError("inventory");
+    spdlog::warn(
+        "region={} inventory: reading the stored instances failed ({}); names are "
+        "unknown until the first refresh",
+        region_id, loaded.error().message);
+  }
+  for (const auto& i : stored) r.by_id[i.instance_id] = i;
+  if (!stored.empty()) inventory_metrics_.onInventory(region_id, stored);
+  if (lifecycle_) {
+    std::map<std::string, inventory::AgentWatch::TimePoint> down;
+    for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
+      down[id] = inventory::AgentWatch::TimePoint(std::chrono::seconds(since));
+    }
+    r.agents.load(down);
+  }
+  r.watched = inventory::resolveWatched(r.rule, stored);
+  return r.watched;
+}
+
+void InstanceInventory::attachPoller(const std::string& region_id, poller::RegionPoller& poller) {
+  regions_[region_id].poller = &poller;
+}
+
+void InstanceInventory::removeRegion(const std::string& region_id) {
+  regions_.erase(region_id);
+  inventory_metrics_.forget(region_id);
+}
+
+std::optional<core::InstanceRecord> InstanceInventory::find(const std::string& region_id,
+                                                            const std::string& instance_id) const {
+  auto region = regions_.find(region_id);
+  if (region == regions_.end()) return std::nullopt;
+  auto it = region->second.by_id.find(instance_id);
+  if (it == region->second.by_id.end()) return std::nullopt;
+  return it->second;
+}
+
+void InstanceInventory::onInventory(const std::string& region_id,
+                                    std::vector<inventory::Instance> all) {
+  auto found = regions_.find(region_id);
+  if (found == regions_.end()) return;  // removed while its refresh was in flight
+  Region& r = found->second;
+  auto now = clock_.now();
+  if (auto stored = store_.replaceInstances(region_id, all, core::unixSeconds(now)); !stored) {
+    metrics_.onStateError("inventory");
+    spdlog::warn(
+        "region={} inventory: storing {} instance(s) failed ({}); they are used, but a "
+        "restart would start from the previous ones",
+        region_id, all.size(), stored.error().message);
+  }
+  r.by_id.clear();
+  for (const auto& i : all) r.by_id[i.instance_id] = i;
+  inventory_metrics_.onInventory(region_id, all);
+  followWatched(region_id, r, all);
+  followAgents(region_id, r, all);
+}
+
+void InstanceInventory::followWatched(const std::string& region_id, Region& r,
+                                      const std::vector<inventory::Instance>& all) {
+  if (r.rule.empty()) return;
+  auto watched = inventory::resolveWatched(r.rule, all);
+  if (watched == r.watched) return;
+  std::vector<std::string> added, removed;
+  const std::set<std::string> none;
+  const auto& before = r.watched ? *r.watched : none;
+  const auto& after = watched ? *watched : none;
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                      std::back_inserter(added));
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+                      std::back_inserter(removed));
+  spdlog::info("region={} watching {} instance(s) by tag or name: {} added{}, {} removed{}",
+               region_id, after.size(), added.size(), listed(added), removed.size(),
+               listed(removed));
+  r.watched = std::move(watched);
+  if (r.poller) r.poller->setWatched(r.watched);
+}
+
+void InstanceInventory::followAgents(const std::string& region_id, Region& r,
+                                     const std::vector<inventory::Instance>& all) {
+  auto now = clock_.now();
+  auto changes = r.agents.observe(all, now);
+  if (changes.empty() || !lifecycle_) return;
+  core::AlertWrites writes;
+  for (const auto& c : changes) {
+    if (!c.down) {
+      lifecycle_->agentBack(region_id, c.instance_id, now, writes);
+    } else if (auto it = r.by_id.find(c.instance_id); it != r.by_id.end()) {
+      lifecycle_->agentDown(region_id, it->second, core::unixSeconds(c.since), now, writes);
+    }
+  }
+  if (writes.empty()) return;
+  if (auto ok = store_.commitAlerts(writes); !ok) {
+    metrics_.onStateError("alerts");
+    spdlog::error(
+        "region={} SwasCloudAssistantDown: storing {} change(s) failed ({}); they are "
+        "looked at again from the next refresh",
+        region_id, changes.size(), ok.error().message);
+    std::map<std::string, inventory::AgentWatch::TimePoint> down;
+    for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
+      down[id] = inventory::AgentWatch::TimePoint(std::chrono::seconds(since));
+    }
+    r.agents = inventory::AgentWatch(agent_down_after_);
+    r.agents.load(down);
+    return;
+  }
+  for (const auto& a : writes.fired) {
+    spdlog::warn(
+        "region={} instance={} SwasCloudAssistantDown: the Cloud Assistant agent has "
+        "been offline since {}",
+        region_id, a.instance_id,
+        core::formatIso8601(
+            std::chrono::system_clock::time_point(std::chrono::seconds(a.starts_at))));
+  }
+  if (!writes.resolved.empty()) {
+    spdlog::info("region={} SwasCloudAssistantDown: {} agent(s) back (or instance stopped)",
+                 region_id, writes.resolved.size());
+  }
+  lifecycle_->committed(writes);
+}
+
+}  // namespace swas::app
