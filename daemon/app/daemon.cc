@@ -29,7 +29,7 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   d.store = std::move(*store);
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
-  d.rt = std::move(*rt);
+  d.adopt(std::move(*rt));
   spdlog::info("credentials from {}; state in {}; {} region(s), {} receiver(s)",
                d.rt->credentials->source(), d.store->path(), d.rt->pollers.size(),
                d.rt->config.alerts.receivers.size());

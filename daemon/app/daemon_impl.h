@@ -54,10 +54,11 @@ struct Daemon::Impl {
     add("accept_error", now.accept_errors, server_seen.accept_errors);
   }
 
-  // The parts that outlive runtimes follow the configuration: series, readiness, log level.
-  void follow(const config::Config& config) {
-    std::vector<std::string> regions, receivers;
-    for (const auto& r : config.regions) regions.push_back(r.region_id);
+  // The parts that outlive runtimes follow the runtime's regions (the configuration's, or those
+  // ListRegions listed) and receivers: series, readiness.
+  void follow() {
+    const config::Config& config = rt->config;
+    std::vector<std::string> regions = rt->regionIds(), receivers;
     for (const auto& r : config.alerts.receivers) receivers.push_back(r.name);
     metrics.follow(regions, receivers);
     inventory_metrics.follow(regions);
@@ -83,6 +84,12 @@ struct Daemon::Impl {
   alerting::UnrecordedOutcomes unrecorded;  // outlives runtimes, like the store
   http::ServerStats server_seen;            // of the endpoint's listener, already exported
   std::unique_ptr<Runtime> rt;
+  // Makes `built` the runtime; the parts that outlive it follow its regions from then on.
+  void adopt(std::unique_ptr<Runtime> built) {
+    rt = std::move(built);
+    rt->on_regions_changed = [this] { follow(); };
+    follow();
+  }
 
   // The run loop: the heartbeat, SIGHUP reloads and a graceful stop (daemon_loop.cc).
   int run();

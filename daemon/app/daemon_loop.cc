@@ -73,6 +73,7 @@ void Daemon::Impl::beat() {
     health.setRegion(p->regionId(), p->completedOnePoll(), reason);
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
+  if (rt->reapRetired()) follow();
   if (uint64_t failures = rt->credentials->refreshFailures();
       failures > rt->credential_failures_seen) {
     metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);
@@ -169,8 +170,7 @@ void Daemon::Impl::apply(config::Config next) {
       spdlog::info("serving /metrics, /healthz and /readyz on http://{}", *bound);
     }
   }
-  rt = std::move(*built);
-  follow(rt->config);
+  adopt(std::move(*built));
   if (log_level_override.empty()) spdlog::set_level(spdlog::level::from_str(rt->config.log.level));
   setLogFormat(rt->config.log.format);
   rt->start();

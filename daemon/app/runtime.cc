@@ -11,13 +11,17 @@
 namespace swas::app {
 
 void Runtime::start() {
+  started = true;
   delivering = true;
   dispatcher->start();
   for (auto& p : pollers) p->start();
   for (auto& r : refreshers) r->start();
+  if (discovery) discovery->start();
 }
 
 void Runtime::stop() {
+  started = false;
+  if (discovery) discovery->stop();
   for (auto& r : refreshers) r->stop();
   for (auto& p : pollers) p->stop();
   if (dispatcher) dispatcher->stop();
@@ -25,10 +29,13 @@ void Runtime::stop() {
 }
 
 bool Runtime::busy() const {
-  return std::any_of(pollers.begin(), pollers.end(), [](const auto& p) { return p->polling(); }) ||
-         std::any_of(refreshers.begin(), refreshers.end(),
-                     [](const auto& r) { return r->refreshing(); }) ||
-         (dispatcher && !dispatcher->idle());
+  auto polling = [](const auto& p) { return p->polling(); };
+  auto refreshing = [](const auto& r) { return r->refreshing(); };
+  return std::any_of(pollers.begin(), pollers.end(), polling) ||
+         std::any_of(retired_pollers.begin(), retired_pollers.end(), polling) ||
+         std::any_of(refreshers.begin(), refreshers.end(), refreshing) ||
+         std::any_of(retired_refreshers.begin(), retired_refreshers.end(), refreshing) ||
+         (discovery && discovery->busy()) || (dispatcher && !dispatcher->idle());
 }
 
 std::string Runtime::summary() const {
@@ -40,7 +47,7 @@ std::string Runtime::summary() const {
 
 std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::Config& config,
                                                                   const RuntimeDeps& deps) {
-  auto rt = std::make_unique<Runtime>();
+  auto rt = std::make_unique<Runtime>(deps);
   rt->config = config;
   auto credentials =
       api::makeCredentialsProvider(config.credentials, deps.env, deps.http, deps.clock);
@@ -84,25 +91,12 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   });
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
+  if (config.allRegions()) {
+    if (auto ok = rt->discoverRegions(); !ok) return std::unexpected(ok.error());
+    return rt;
+  }
   for (const auto& region : config.regions) {
-    poller::RegionOptions options = regionOptions(config, region);
-    if (auto watched = rt->inventory->addRegion(region.region_id, watchRule(region))) {
-      options.watched_instances = std::move(watched);
-    }
-    auto p = std::make_unique<poller::RegionPoller>(deps.io, *rt->client, deps.store, *rt->sink,
-                                                    *rt->lifecycle, deps.metrics, deps.clock,
-                                                    deps.random, std::move(options));
-    if (auto ok = p->init(); !ok) {
-      return std::unexpected("state of region " + region.region_id + ": " + ok.error());
-    }
-    rt->inventory->attachPoller(region.region_id, *p);
-    rt->refreshers.push_back(std::make_unique<inventory::Refresher>(
-        deps.io, *rt->client, p->gate(), deps.clock, refreshOptions(config, region),
-        [inventory = rt->inventory.get()](const std::string& region_id,
-                                          std::vector<inventory::Instance> all) {
-          inventory->onInventory(region_id, std::move(all));
-        }));
-    rt->pollers.push_back(std::move(p));
+    if (auto ok = rt->addRegion(region); !ok) return std::unexpected(ok.error());
   }
   return rt;
 }

@@ -7,7 +7,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <expected>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "daemon/api/credentials.h"
 #include "daemon/api/swas_client.h"
 #include "daemon/app/inventory.h"
+#include "daemon/app/region_discovery.h"
 #include "daemon/config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/http/curl_http_client.h"
@@ -55,6 +58,8 @@ struct RuntimeDeps {
 };
 
 struct Runtime {
+  explicit Runtime(const RuntimeDeps& d) : deps(d) {}
+  RuntimeDeps deps;
   config::Config config;
   std::unique_ptr<api::CredentialsProvider> credentials;
   std::unique_ptr<api::SwasClientImpl> client;
@@ -64,6 +69,15 @@ struct Runtime {
   std::unique_ptr<FanoutSink> sink;
   std::vector<std::unique_ptr<poller::RegionPoller>> pollers;
   std::vector<std::unique_ptr<inventory::Refresher>> refreshers;  // one per poller, its gate
+  // region_id: all (runtime_regions.cc): ListRegions, and the pollers of regions no longer
+  // listed, kept until their last poll ends.
+  std::unique_ptr<RegionDiscovery> discovery;
+  std::vector<std::unique_ptr<poller::RegionPoller>> retired_pollers;
+  std::vector<std::unique_ptr<inventory::Refresher>> retired_refreshers;
+  std::set<std::string> unlisted_once;  // missing from the last ListRegions answer only
+  // The regions polled changed (metrics and readiness follow them).
+  std::function<void()> on_regions_changed;
+  bool started = false;
   bool delivering = false;
   uint64_t credential_failures_seen = 0;  // of `credentials`, already exported
 
@@ -74,6 +88,20 @@ struct Runtime {
   bool busy() const;
   // One line for systemd's STATUS= and the reload log.
   std::string summary() const;
+  std::vector<std::string> regionIds() const;
+
+  // A poller and an inventory refresher for `region` (started when the runtime is).
+  std::expected<void, std::string> addRegion(const config::RegionSettings& region);
+  // Stops polling `region_id`; its state is kept.
+  void removeRegion(const std::string& region_id);
+  // Drops the retired parts whose last call has ended; true when any went (a poll that ended
+  // after its region was removed may have published its series again).
+  bool reapRetired();
+  // A ListRegions answer: regions that appear are polled; a region missing from two answers in
+  // a row stops (one odd answer does not blind the daemon); the list is stored for a restart.
+  void applyListedRegions(const std::vector<std::string>& listed);
+  // region_id: all at start: the regions the last run discovered, then ListRegions.
+  std::expected<void, std::string> discoverRegions();
 };
 
 // The object graph of `config` over `deps`; the message says what failed.

@@ -275,7 +275,12 @@ void Metrics::onApiRequest(const std::string& region_id, const std::string& acti
                            const std::string& code, double seconds) {
   impl_->api_requests.Add({{"region_id", region_id}, {"action", action}, {"code", code}})
       .Increment();
-  impl_->apiDuration(impl_->region(region_id), region_id, action).Observe(seconds);
+  // A call outside the regions polled (ListRegions of region_id: all, a poll that ended after
+  // its region was removed) is counted, but must not bring back a region's gauges: a
+  // swas_region_up of 0 for a region nobody polls would page someone.
+  auto it = impl_->regions.find(region_id);
+  if (it == impl_->regions.end()) return;
+  impl_->apiDuration(it->second, region_id, action).Observe(seconds);
 }
 
 void Metrics::onPollFinished(const std::string& region_id, bool ok, double seconds,

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "daemon/core/alert.h"
-#include "daemon/core/instance.h"
 #include "daemon/core/error.h"
+#include "daemon/core/instance.h"
 #include "daemon/core/invocation.h"
 #include "daemon/state/differ.h"
 
@@ -118,6 +118,10 @@ class Store {
   std::expected<void, core::Error> replaceInstances(const std::string& region_id,
                                                     const std::vector<core::InstanceRecord>& all,
                                                     int64_t refreshed_at);
+  // The regions ListRegions returned last (region_id: all), so a restart polls them at once.
+  std::expected<void, core::Error> replaceDiscoveredRegions(
+      const std::vector<std::string>& regions);
+  std::expected<std::vector<std::string>, core::Error> discoveredRegions();
   // The region's inventory as last stored, by instance ID.
   std::expected<std::vector<core::InstanceRecord>, core::Error> instances(
       const std::string& region_id);

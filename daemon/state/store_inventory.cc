@@ -69,4 +69,33 @@ std::expected<std::vector<core::InstanceRecord>, core::Error> Store::instances(
   return out;
 }
 
+// One line per region in meta's "discovered_regions".
+std::expected<void, core::Error> Store::replaceDiscoveredRegions(
+    const std::vector<std::string>& regions) {
+  std::string joined;
+  for (const auto& r : regions) joined += r + "\n";
+  sql::Query s =
+      impl_->db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('discovered_regions', ?)");
+  if (!s || !s.text(1, joined).run()) {
+    return std::unexpected(impl_->db.error("store the discovered regions"));
+  }
+  return {};
+}
+
+std::expected<std::vector<std::string>, core::Error> Store::discoveredRegions() {
+  sql::Query s = impl_->db.prepare("SELECT value FROM meta WHERE key='discovered_regions'");
+  if (!s) return std::unexpected(impl_->db.error("read the discovered regions"));
+  std::vector<std::string> out;
+  int rc = s.step();
+  if (rc == SQLITE_ROW) {
+    std::string joined = s.columnText(0);
+    for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1) {
+      if (end > at) out.push_back(joined.substr(at, end - at));
+    }
+  } else if (rc != SQLITE_DONE) {
+    return std::unexpected(impl_->db.error("read the discovered regions"));
+  }
+  return out;
+}
+
 }  // namespace swas::state

@@ -292,5 +292,102 @@ TEST_F(InventoryTest, InventoryFailuresNeverStopAlertsAndARestartKeepsNames) {
       << "not again after the restart";
 }
 
+// region_id: all. cn-hangzhou is listed throughout, cn-shanghai from 20 s, cn-beijing until
+// 40 s. A failure in each region.
+constexpr const char* kRegionsScenario = R"(clock: manual
+regions:
+  - region_id: cn-hangzhou
+    instances: [{instance_id: i-hz, name: hz-1}]
+    invocations:
+      - invoke_id: t-hz
+        command_id: c-deploy
+        command_name: deploy-app
+        created_at: 2s
+        instances:
+          - instance_id: i-hz
+            timeline: [{at: 1s, status: Failed, exit_code: 1, error_code: ExitCodeNonzero}]
+  - region_id: cn-shanghai
+    listed_from: 20s
+    instances: [{instance_id: i-sh, name: sh-1}]
+    invocations:
+      - invoke_id: t-sh
+        command_id: c-deploy
+        command_name: deploy-app
+        created_at: 25s
+        instances:
+          - instance_id: i-sh
+            timeline: [{at: 1s, status: Failed, exit_code: 1, error_code: ExitCodeNonzero}]
+  - region_id: cn-beijing
+    listed_until: 40s
+    instances: [{instance_id: i-bj, name: bj-1}]
+)";
+
+TEST(InventoryRegions, AllFollowsListRegionsAndARestartPollsWhatItListedAtOnce) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(
+      testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kRegionsScenario));
+  Recorder recorder;
+  testing::MonitorConfig settings{.sim_url = sim.url(),
+                                  .state_path = dir + "/state.db",
+                                  .regions = {"all"},
+                                  .webhook_url = recorder.url() + "/hook"};
+  settings.extra = "inventory:\n  refresh: 1s\n";
+  std::string config = settings.write(std::string(testName()) + "/config.yaml");
+  int now = 0;
+  auto playTo = [&](int second) {
+    for (; now < second; ++now) {
+      testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=1");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  auto daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, config, dir);
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
+  playTo(10);
+  ASSERT_TRUE(eventually([&] { return find(recorder, "firing", "t-hz/i-hz").has_value(); }))
+      << daemon->stderrText();
+  EXPECT_EQ(find(recorder, "firing", "t-hz/i-hz")->instance_name, "hz-1");
+  EXPECT_EQ(daemon->stderrText().find("region cn-shanghai"), std::string::npos) << "not listed yet";
+
+  playTo(30);
+  ASSERT_TRUE(eventually([&] { return find(recorder, "firing", "t-sh/i-sh").has_value(); }))
+      << daemon->stderrText();
+  EXPECT_NE(daemon->stderrText().find("region cn-shanghai is listed by ListRegions; polling it"),
+            std::string::npos);
+  std::string e = testing::fetchOk("GET", daemon->url() + "/metrics");
+  EXPECT_EQ(testing::sample(e, R"(swas_region_up{region_id="cn-shanghai"})"), 1);
+  EXPECT_GT(testing::sumOf(e, "swas_api_requests_total", {R"(action="ListRegions")"}), 0);
+
+  playTo(45);
+  ASSERT_TRUE(eventually([&] {
+    return daemon->stderrText().find(
+               "region cn-beijing is no longer listed by ListRegions; "
+               "stopped polling it") != std::string::npos;
+  })) << daemon->stderrText();
+  EXPECT_TRUE(eventually([&] {
+    return testing::sample(testing::fetchOk("GET", daemon->url() + "/metrics"),
+                           R"(swas_region_up{region_id="cn-beijing"})") < 0;
+  })) << "its series go with it";
+
+  // A restart with ListRegions throttled polls the two regions it listed last, at once.
+  daemon->process().signal(SIGTERM);
+  EXPECT_EQ(daemon->process().wait(), 0);
+  daemon.reset();
+  testing::fetchOk("POST", sim.url() + "/_sim/faults",
+                   R"({"actions": ["ListRegions"], "throttle": 1})");
+  daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, config, dir);
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
+  EXPECT_TRUE(eventually([&] {
+    std::string m = testing::fetchOk("GET", daemon->url() + "/metrics");
+    return testing::sample(m, R"(swas_region_up{region_id="cn-hangzhou"})") == 1 &&
+           testing::sample(m, R"(swas_region_up{region_id="cn-shanghai"})") == 1;
+  })) << daemon->stderrText();
+  EXPECT_TRUE(eventually([&] {
+    return daemon->stderrText().find("ListRegions failed") != std::string::npos;
+  })) << daemon->stderrText();
+  auto c = counted(recorder);
+  EXPECT_EQ(c[std::make_pair(std::string("firing"), std::string("t-hz/i-hz"))], 1);
+  EXPECT_EQ(c[std::make_pair(std::string("firing"), std::string("t-sh/i-sh"))], 1);
+}
+
 }  // namespace
 }  // namespace swas

@@ -518,7 +518,8 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
 std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const Params&) {
   std::vector<std::string> ids = world_.regionIds();
   for (const auto& plan : scenario_.regions) {
-    if (plan.listed_from > clock_.now()) std::erase(ids, plan.region_id);
+    bool closed = plan.listed_until > Seconds(0) && plan.listed_until <= clock_.now();
+    if (plan.listed_from > clock_.now() || closed) std::erase(ids, plan.region_id);
   }
   if (ids.empty()) ids = {"cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-southeast-1"};
   std::string body;

@@ -180,6 +180,7 @@ Scenario parseScenario(const std::string& yaml_text, const std::string& name) {
     for (const auto& reg : root["regions"]) {
       RegionPlan plan{r.str(reg, "region_id"), {}};
       plan.listed_from = r.dur(reg, "listed_from", Seconds(0));
+      plan.listed_until = r.dur(reg, "listed_until", Seconds(0));
       if (plan.region_id.empty()) fail(name, reg, "region needs a region_id");
       for (const auto& i : reg["instances"]) {
         plan.profiles.push_back(r.profile(i, plan.region_id));

@@ -83,6 +83,8 @@ struct RegionPlan {
   std::vector<InstanceProfile> profiles;
   // ListRegions lists the region from this long after the start (a region opened mid-run).
   Seconds listed_from{0};
+  // ... and until this long after the start (0: for ever; a region closed mid-run).
+  Seconds listed_until{0};
 };
 
 struct Outcome {

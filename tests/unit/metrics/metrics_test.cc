@@ -155,6 +155,16 @@ TEST_F(MetricsTest, TransitionsAndOccurrences) {
   EXPECT_EQ(text.find("invoke"), std::string::npos);
 }
 
+// Issue 15: ListRegions is sent to an endpoint region that `region_id: all` may not poll.
+TEST_F(MetricsTest, ACallOutsideThePolledRegionsIsCountedWithoutMakingTheRegionUp) {
+  metrics_.onApiRequest("cn-shenzhen", "ListRegions", "OK", 0.01);
+  auto s = scrape();
+  EXPECT_EQ(
+      s["swas_api_requests_total{action=\"ListRegions\",code=\"OK\",region_id=\"cn-shenzhen\"}"],
+      1);
+  EXPECT_FALSE(s.contains("swas_region_up{region_id=\"cn-shenzhen\"}"));
+}
+
 TEST_F(MetricsTest, ApiRequestsAndPolls) {
   metrics_.onApiRequest("cn-hangzhou", "DescribeCommandInvocations", "OK", 0.004);
   metrics_.onApiRequest("cn-hangzhou", "DescribeCommandInvocations", "Throttling.User", 0.2);

@@ -493,6 +493,21 @@ TEST(Store, TheInventoryIsPerRegionReplacedByARefreshAndKeptAcrossARestart) {
   EXPECT_TRUE((*store)->instances("cn-beijing")->empty());
 }
 
+TEST(Store, DiscoveredRegionsAreKeptAcrossARestart) {
+  std::string path = freshPath("regions.db");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error();
+    EXPECT_TRUE((*store)->discoveredRegions()->empty()) << "none before the first ListRegions";
+    ASSERT_TRUE((*store)->replaceDiscoveredRegions({"cn-hangzhou", "ap-southeast-1"}));
+    ASSERT_TRUE((*store)->replaceDiscoveredRegions({"cn-hangzhou", "cn-shanghai"}));
+  }
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  EXPECT_EQ(*(*store)->discoveredRegions(),
+            (std::vector<std::string>{"cn-hangzhou", "cn-shanghai"}));
+}
+
 // A version 3 file gains the inventory's tables; its alerts stay.
 TEST(Store, MigrationFourAddsTheInventory) {
   std::string path = freshPath("v3.db");

@@ -1,0 +1,85 @@
+#include "daemon/app/region_discovery.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/steady_timer.hpp>
+
+namespace swas::app {
+
+struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
+  Impl(boost::asio::io_context& io_context, api::SwasClient& c, metrics::Metrics& m,
+       const core::Clock& cl, std::chrono::milliseconds e, Apply a)
+      : client(c), metrics(m), clock(cl), every(e), apply(std::move(a)), timer(io_context) {}
+
+  api::SwasClient& client;
+  metrics::Metrics& metrics;
+  const core::Clock& clock;
+  const std::chrono::milliseconds every;
+  Apply apply;
+  boost::asio::steady_timer timer;
+  bool stopping = false;
+  bool busy = false;
+  std::string last_error;  // logged once per distinct error
+
+  void ask() {
+    busy = true;
+    auto started = clock.steadyNow();
+    const std::string endpoint(kDiscoveryEndpointRegion);
+    client.listRegions(endpoint, [self = shared_from_this(), started, endpoint](
+                                     std::expected<std::vector<api::Region>, core::Error> r) {
+      self->busy = false;
+      self->metrics.onApiRequest(
+          endpoint, "ListRegions", r ? "OK" : core::metricCode(r.error()),
+          std::chrono::duration<double>(self->clock.steadyNow() - started).count());
+      if (self->stopping) return;
+      self->answered(r);
+    });
+  }
+
+  void answered(const std::expected<std::vector<api::Region>, core::Error>& r) {
+    std::vector<std::string> listed;
+    if (r) {
+      for (const auto& region : *r) {
+        if (!region.region_id.empty()) listed.push_back(region.region_id);
+      }
+    }
+    if (listed.empty()) {
+      std::string why = r ? "it listed no region" : core::describe(r.error());
+      if (why != last_error) {
+        spdlog::warn("region_id: all: ListRegions failed ({}); the regions polled stay as they are",
+                     why);
+        last_error = why;
+      }
+      wait(std::min(every, std::chrono::milliseconds(std::chrono::minutes(1))));
+      return;
+    }
+    last_error.clear();
+    apply(listed);
+    wait(every);
+  }
+
+  void wait(std::chrono::milliseconds d) {
+    timer.expires_after(d);
+    timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && !self->stopping) self->ask();
+    });
+  }
+};
+
+RegionDiscovery::RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client,
+                                 metrics::Metrics& metrics, const core::Clock& clock,
+                                 std::chrono::milliseconds every, Apply apply)
+    : impl_(std::make_shared<Impl>(io, client, metrics, clock, every, std::move(apply))) {}
+
+RegionDiscovery::~RegionDiscovery() { stop(); }
+
+void RegionDiscovery::start() { impl_->ask(); }
+
+void RegionDiscovery::stop() {
+  impl_->stopping = true;
+  impl_->timer.cancel();
+}
+
+bool RegionDiscovery::busy() const { return impl_->busy; }
+
+}  // namespace swas::app
