@@ -21,6 +21,9 @@ echo "scale: 1 region, about 100,000 pairs..." >&2
 # The generator puts each invocation on 1 to 3 instances: 50,000 invocations make ~100,000 pairs.
 ./build/tests/bench/e2e_bench --regions 1 --retained 50000 --instances 3 --rate 1 \
   --seconds 20 >"$work/scale.json"
+echo "inventory: 10 regions x 500 instances, refreshed every 10 s for 100 s..." >&2
+./build/tests/bench/e2e_bench --regions 10 --retained 100 --instances 500 --per-invocation 3 \
+  --rate 1 --seconds 100 --refresh 10 >"$work/inventory.json"
 echo "burst..." >&2
 ./build/tests/bench/burst_bench >"$work/burst.json"
 echo "chat burst..." >&2
@@ -38,7 +41,7 @@ parse = {b["name"]: b for b in load("parse")["benchmarks"]}
 ours, raw = parse["BM_ParsePage"], parse["BM_RawOnDemandIteration"]
 state = {b["name"].split("/")[1]: b for b in load("state")["benchmarks"]}
 e2e, scale, burst, scrape = load("e2e"), load("scale"), load("burst"), load("scrape")
-chat = load("chat")
+chat, inventory = load("chat"), load("inventory")
 ratio = ours["real_time"] / raw["real_time"]
 ok = lambda good: "met" if good else "**missed**"
 rows = [
@@ -59,6 +62,10 @@ rows = [
    "p99 <= 2 s (interval + 1 s)", ok(0 <= e2e['latency_p99_ms'] <= 2000)),
   (f"Scale: one region, {scale['tracked_pairs']:,.0f} pairs: peak RSS", f"{scale['peak_rss_mib']:.1f} MiB", "<= 64 MiB at 100,000", ok(scale['peak_rss_mib'] <= 64)),
   ("Scale: cold-start full walk", f"{scale['full_walk_seconds']:.1f} s ({scale['full_walk_calls']} calls)", "", ""),
+  (f"Inventory: calls per hour at {inventory['regions']} regions x {inventory['instances']} instances, default refresh (5 min)",
+   f"{inventory['inventory_calls_per_hour_default']:,.0f} ({inventory['inventory_calls']:,.0f} calls in {inventory['seconds']} s at a 10 s refresh); "
+   f"API calls per region per poll meanwhile {inventory['calls_per_region_per_poll']:.2f}",
+   "<= 2,000 (15 per region per refresh)", ok(0 <= inventory['inventory_calls_per_hour_default'] <= 2000)),
   ("Burst: 10,000 failures in one poll, until the last notification",
    f"{burst['seconds']:.2f} s, {burst['messages']} messages of <= {burst['largest_message']}", "<= 30 s", ok(burst['seconds'] <= 30)),
   ("Scrape during a 20,000-invocation full walk",

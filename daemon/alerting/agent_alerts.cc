@@ -38,4 +38,12 @@ std::map<std::string, int64_t> Lifecycle::agentsDown(const std::string& region_i
   return down;
 }
 
+std::set<std::string> Lifecycle::agentAlertRegions() const {
+  std::set<std::string> regions;
+  for (const auto& [fp, a] : firing_) {
+    if (a.command_key == kAgentCommandKey) regions.insert(a.region_id);
+  }
+  return regions;
+}
+
 }  // namespace swas::alerting

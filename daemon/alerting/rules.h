@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -96,6 +97,8 @@ class Lifecycle final : public core::AlertPlanner {
                  std::chrono::system_clock::time_point now, core::AlertWrites& writes) const;
   // The region's instances whose SwasCloudAssistantDown fires, with its start (after a restart).
   std::map<std::string, int64_t> agentsDown(const std::string& region_id) const;
+  // The regions with a SwasCloudAssistantDown firing.
+  std::set<std::string> agentAlertRegions() const;
 
   size_t firing() const { return firing_.size(); }
 

@@ -73,6 +73,10 @@ void Daemon::Impl::beat() {
     health.setRegion(p->regionId(), p->completedOnePoll(), reason);
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
+  health.setProblem("regions", rt->config.allRegions() && rt->pollers.empty()
+                                   ? "region_id: all: no region known yet (ListRegions has not "
+                                     "answered)"
+                                   : "");
   if (rt->reapRetired()) follow();
   if (uint64_t failures = rt->credentials->refreshFailures();
       failures > rt->credential_failures_seen) {
@@ -190,7 +194,7 @@ void Daemon::Impl::stop(int signal) {
   spdlog::info("signal {}: stopping", signal);
   stopping = true;
   notifier.stopping();
-  for (auto& p : rt->pollers) p->stop();
+  rt->stopPolling();
   hangup->cancel();
   heartbeat->cancel();
   rt->dispatcher->drain();

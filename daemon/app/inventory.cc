@@ -30,8 +30,8 @@ InstanceInventory::InstanceInventory(state::Store& store,
       clock_(clock),
       agent_down_after_(agent_down_after) {}
 
-std::optional<std::set<std::string>> InstanceInventory::addRegion(const std::string& region_id,
-                                                                  inventory::WatchRule rule) {
+InstanceInventory::Watched InstanceInventory::addRegion(const std::string& region_id,
+                                                        inventory::WatchRule rule) {
   Region& r = regions_[region_id];
   r.rule = std::move(rule);
   r.agents = inventory::AgentWatch(agent_down_after_);
@@ -47,15 +47,10 @@ std::optional<std::set<std::string>> InstanceInventory::addRegion(const std::str
   }
   for (const auto& i : stored) r.by_id[i.instance_id] = i;
   if (!stored.empty()) inventory_metrics_.onInventory(region_id, stored);
-  if (lifecycle_) {
-    std::map<std::string, inventory::AgentWatch::TimePoint> down;
-    for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
-      down[id] = inventory::AgentWatch::TimePoint(std::chrono::seconds(since));
-    }
-    r.agents.load(down);
-  }
+  r.agents.load(downSince(region_id));
   r.watched = inventory::resolveWatched(r.rule, stored);
-  return r.watched;
+  r.awaiting = (!r.rule.tags.empty() || !r.rule.name_globs.empty()) && stored.empty();
+  return {r.watched, r.awaiting};
 }
 
 void InstanceInventory::attachPoller(const std::string& region_id, poller::RegionPoller& poller) {
@@ -64,6 +59,9 @@ void InstanceInventory::attachPoller(const std::string& region_id, poller::Regio
 
 void InstanceInventory::removeRegion(const std::string& region_id) {
   regions_.erase(region_id);
+  std::set<std::string> polled;
+  for (const auto& [id, r] : regions_) polled.insert(id);
+  resolveAgentAlerts(polled);
   inventory_metrics_.forget(region_id);
 }
 
@@ -81,6 +79,17 @@ void InstanceInventory::onInventory(const std::string& region_id,
   auto found = regions_.find(region_id);
   if (found == regions_.end()) return;  // removed while its refresh was in flight
   Region& r = found->second;
+  if (all.empty() && !r.by_id.empty() && !r.empty_once) {
+    // One empty answer where instances were known is not believed at once: it would unwatch
+    // every instance and resolve every agent alert. The next refresh decides.
+    r.empty_once = true;
+    spdlog::warn(
+        "region={} inventory: ListInstances listed no instance where {} were known; "
+        "keeping them until the next refresh says the same",
+        region_id, r.by_id.size());
+    return;
+  }
+  r.empty_once = false;
   auto now = clock_.now();
   if (auto stored = store_.replaceInstances(region_id, all, core::unixSeconds(now)); !stored) {
     metrics_.onStateError("inventory");
@@ -100,7 +109,7 @@ void InstanceInventory::followWatched(const std::string& region_id, Region& r,
                                       const std::vector<inventory::Instance>& all) {
   if (r.rule.empty()) return;
   auto watched = inventory::resolveWatched(r.rule, all);
-  if (watched == r.watched) return;
+  if (watched == r.watched && !r.awaiting) return;
   std::vector<std::string> added, removed;
   const std::set<std::string> none;
   const auto& before = r.watched ? *r.watched : none;
@@ -113,6 +122,7 @@ void InstanceInventory::followWatched(const std::string& region_id, Region& r,
                region_id, after.size(), added.size(), listed(added), removed.size(),
                listed(removed));
   r.watched = std::move(watched);
+  r.awaiting = false;
   if (r.poller) r.poller->setWatched(r.watched);
 }
 
@@ -129,20 +139,33 @@ void InstanceInventory::followAgents(const std::string& region_id, Region& r,
       lifecycle_->agentDown(region_id, it->second, core::unixSeconds(c.since), now, writes);
     }
   }
-  if (writes.empty()) return;
+  if (commitAgentWrites(region_id, writes, "agent(s) back (or instance stopped)")) return;
+  // Not stored: the watch restarts from the firing set, so the changes come again.
+  r.agents = inventory::AgentWatch(agent_down_after_);
+  r.agents.load(downSince(region_id));
+}
+
+std::map<std::string, inventory::AgentWatch::TimePoint> InstanceInventory::downSince(
+    const std::string& region_id) const {
+  std::map<std::string, inventory::AgentWatch::TimePoint> down;
+  if (!lifecycle_) return down;
+  for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
+    down[id] = inventory::AgentWatch::TimePoint(std::chrono::seconds(since));
+  }
+  return down;
+}
+
+bool InstanceInventory::commitAgentWrites(const std::string& region_id,
+                                          const core::AlertWrites& writes,
+                                          std::string_view resolved_why) {
+  if (writes.empty()) return true;
   if (auto ok = store_.commitAlerts(writes); !ok) {
     metrics_.onStateError("alerts");
     spdlog::error(
         "region={} SwasCloudAssistantDown: storing {} change(s) failed ({}); they are "
-        "looked at again from the next refresh",
-        region_id, changes.size(), ok.error().message);
-    std::map<std::string, inventory::AgentWatch::TimePoint> down;
-    for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
-      down[id] = inventory::AgentWatch::TimePoint(std::chrono::seconds(since));
-    }
-    r.agents = inventory::AgentWatch(agent_down_after_);
-    r.agents.load(down);
-    return;
+        "looked at again later",
+        region_id, writes.fired.size() + writes.resolved.size(), ok.error().message);
+    return false;
   }
   for (const auto& a : writes.fired) {
     spdlog::warn(
@@ -153,10 +176,27 @@ void InstanceInventory::followAgents(const std::string& region_id, Region& r,
             std::chrono::system_clock::time_point(std::chrono::seconds(a.starts_at))));
   }
   if (!writes.resolved.empty()) {
-    spdlog::info("region={} SwasCloudAssistantDown: {} agent(s) back (or instance stopped)",
-                 region_id, writes.resolved.size());
+    spdlog::info("region={} SwasCloudAssistantDown: {} resolved: {}", region_id,
+                 writes.resolved.size(), resolved_why);
   }
   lifecycle_->committed(writes);
+  return true;
+}
+
+void InstanceInventory::resolveAgentAlerts(const std::set<std::string>& polled) {
+  if (!lifecycle_) return;
+  auto now = clock_.now();
+  for (const auto& region_id : lifecycle_->agentAlertRegions()) {
+    bool off = agent_down_after_.count() <= 0;
+    if (polled.contains(region_id) && !off) continue;
+    core::AlertWrites writes;
+    for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
+      lifecycle_->agentBack(region_id, id, now, writes);
+    }
+    commitAgentWrites(region_id, writes,
+                      off ? "cloud_assistant_down_after is 0 (the alert is off)"
+                          : "the region is no longer polled");
+  }
 }
 
 }  // namespace swas::app

@@ -36,13 +36,21 @@ class InstanceInventory final : public core::InstanceDirectory {
 
   // A region: its stored inventory is loaded and the agents already down are taken from the
   // firing alerts. Returns the watched set `rule` selects from what is stored (nullopt: the rule
-  // is empty, every instance), to build the region's poller with.
-  std::optional<std::set<std::string>> addRegion(const std::string& region_id,
-                                                 inventory::WatchRule rule);
+  // is empty, every instance), to build the region's poller with, and whether that set must wait
+  // for the first refresh (tags or names, and nothing stored).
+  struct Watched {
+    std::optional<std::set<std::string>> instances;
+    bool await_refresh = false;
+  };
+  Watched addRegion(const std::string& region_id, inventory::WatchRule rule);
   // The region's poller follows the watched set from then on.
   void attachPoller(const std::string& region_id, poller::RegionPoller& poller);
   // A region no longer polled: its instances are forgotten (the stored ones stay).
   void removeRegion(const std::string& region_id);
+
+  // Resolves the SwasCloudAssistantDown alerts of regions not in `polled` (nobody would ever see
+  // their agents again), and every one when the alert is off (cloud_assistant_down_after 0).
+  void resolveAgentAlerts(const std::set<std::string>& polled);
 
   // One refresh's instances: stored, published, the watched set and the agents re-evaluated.
   void onInventory(const std::string& region_id, std::vector<inventory::Instance> all);
@@ -55,6 +63,8 @@ class InstanceInventory final : public core::InstanceDirectory {
     inventory::WatchRule rule;
     std::optional<std::set<std::string>> watched;
     poller::RegionPoller* poller = nullptr;
+    bool awaiting = false;    // the poller waits for the first watched set
+    bool empty_once = false;  // the last refresh listed no instance, while some were known
     std::map<std::string, inventory::Instance> by_id;
     inventory::AgentWatch agents{std::chrono::seconds(0)};
   };
@@ -62,6 +72,11 @@ class InstanceInventory final : public core::InstanceDirectory {
                      const std::vector<inventory::Instance>& all);
   void followAgents(const std::string& region_id, Region& region,
                     const std::vector<inventory::Instance>& all);
+  std::map<std::string, inventory::AgentWatch::TimePoint> downSince(
+      const std::string& region_id) const;
+  // Stores `writes` and applies them; false (logged, counted) when they could not be stored.
+  bool commitAgentWrites(const std::string& region_id, const core::AlertWrites& writes,
+                         std::string_view resolved_why);
 
   state::Store& store_;
   metrics::InventoryMetrics& inventory_metrics_;

@@ -40,7 +40,10 @@ inventory::RefreshOptions refreshOptions(const config::Config& c, const config::
 
 metrics::MetricsOptions metricsOptions(const config::Config& c) {
   metrics::MetricsOptions o{.version = SWAS_VERSION, .revision = SWAS_REVISION};
-  for (const auto& r : c.regions) o.regions.push_back(r.region_id);
+  // With region_id: all the regions come from ListRegions (Daemon::Impl::follow).
+  if (!c.allRegions()) {
+    for (const auto& r : c.regions) o.regions.push_back(r.region_id);
+  }
   for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);
   return o;
 }

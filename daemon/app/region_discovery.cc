@@ -2,9 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 
 namespace swas::app {
+namespace {
+
+// A region ID goes into the endpoint's host name and the state: [a-z0-9-], 1 to 64 of them.
+bool plausibleRegionId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+}  // namespace
 
 struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
   Impl(boost::asio::io_context& io_context, api::SwasClient& c, metrics::Metrics& m,
@@ -40,7 +51,7 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
     std::vector<std::string> listed;
     if (r) {
       for (const auto& region : *r) {
-        if (!region.region_id.empty()) listed.push_back(region.region_id);
+        if (plausibleRegionId(region.region_id)) listed.push_back(region.region_id);
       }
     }
     if (listed.empty()) {

@@ -19,11 +19,15 @@ void Runtime::start() {
   if (discovery) discovery->start();
 }
 
-void Runtime::stop() {
+void Runtime::stopPolling() {
   started = false;
   if (discovery) discovery->stop();
   for (auto& r : refreshers) r->stop();
   for (auto& p : pollers) p->stop();
+}
+
+void Runtime::stop() {
+  stopPolling();
   if (dispatcher) dispatcher->stop();
   delivering = false;
 }
@@ -57,8 +61,8 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
                                                      deps.random, clientOptions(config));
   rt->inventory = std::make_unique<InstanceInventory>(
       deps.store, deps.inventory_metrics, deps.metrics, deps.clock,
-      std::chrono::duration_cast<std::chrono::seconds>(
-          config.inventory.cloud_assistant_down_after));
+      // Rounded up: 500ms must not read as 0 (off).
+      std::chrono::ceil<std::chrono::seconds>(config.inventory.cloud_assistant_down_after));
   alerting::LifecycleOptions lifecycle_options = lifecycleOptions(config);
   lifecycle_options.instances = rt->inventory.get();
   rt->lifecycle = std::make_unique<alerting::Lifecycle>(std::move(lifecycle_options));
@@ -93,10 +97,17 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
   if (config.allRegions()) {
     if (auto ok = rt->discoverRegions(); !ok) return std::unexpected(ok.error());
-    return rt;
+  } else {
+    for (const auto& region : config.regions) {
+      if (auto ok = rt->addRegion(region); !ok) return std::unexpected(ok.error());
+    }
   }
-  for (const auto& region : config.regions) {
-    if (auto ok = rt->addRegion(region); !ok) return std::unexpected(ok.error());
+  // SwasCloudAssistantDown of regions this configuration no longer polls would fire for ever.
+  // With region_id: all and no region known yet, nothing is known to be gone.
+  std::vector<std::string> polled = rt->regionIds();
+  if (!config.allRegions() || !polled.empty() ||
+      config.inventory.cloud_assistant_down_after.count() <= 0) {
+    rt->inventory->resolveAgentAlerts({polled.begin(), polled.end()});
   }
   return rt;
 }

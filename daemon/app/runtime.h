@@ -84,6 +84,8 @@ struct Runtime {
   ~Runtime() { stop(); }
   void start();
   void stop();
+  // Stops asking the API (discovery, inventory, polls); delivery goes on.
+  void stopPolling();
   // A poll or a delivery is in flight.
   bool busy() const;
   // One line for systemd's STATUS= and the reload log.

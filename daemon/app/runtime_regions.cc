@@ -17,9 +17,9 @@ std::vector<std::string> Runtime::regionIds() const {
 
 std::expected<void, std::string> Runtime::addRegion(const config::RegionSettings& region) {
   poller::RegionOptions options = regionOptions(config, region);
-  if (auto watched = inventory->addRegion(region.region_id, watchRule(region))) {
-    options.watched_instances = std::move(watched);
-  }
+  auto watched = inventory->addRegion(region.region_id, watchRule(region));
+  if (watched.instances) options.watched_instances = std::move(watched.instances);
+  options.await_watched = watched.await_refresh;
   auto p = std::make_unique<poller::RegionPoller>(deps.io, *client, deps.store, *sink, *lifecycle,
                                                   deps.metrics, deps.clock, deps.random,
                                                   std::move(options));
@@ -75,6 +75,9 @@ void Runtime::applyListedRegions(const std::vector<std::string>& listed) {
   bool changed = false;
   config::RegionSettings each = config.regions.front();
   for (const auto& id : changes.added) {
+    bool still_polling = std::any_of(retired_pollers.begin(), retired_pollers.end(),
+                                     [&](auto& x) { return x->regionId() == id && x->polling(); });
+    if (still_polling) continue;  // back while its last poll runs: added from the next answer
     each.region_id = id;
     if (auto ok = addRegion(each); !ok) {
       spdlog::error("region_id: all: cannot poll region {}: {}", id, ok.error());
@@ -94,7 +97,8 @@ void Runtime::applyListedRegions(const std::vector<std::string>& listed) {
     changed = true;
   }
   unlisted_once = std::move(missing);
-  if (auto stored = deps.store.replaceDiscoveredRegions(listed); !stored) {
+  // What is polled now (a region missing from one answer is still polled, and still stored).
+  if (auto stored = deps.store.replaceDiscoveredRegions(regionIds()); !stored) {
     deps.metrics.onStateError("inventory");
     spdlog::warn("region_id: all: storing the regions failed: {}", stored.error().message);
   }

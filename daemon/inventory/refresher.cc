@@ -58,6 +58,7 @@ struct Refresher::Impl {
   awaitable<Listed> listInstances(api::CallTally& tally) {
     std::vector<api::InstanceInfo> all;
     std::set<std::string> seen;
+    int64_t last_total = -1;
     api::ListInstancesRequest request;
     request.region_id = options.region_id;
     for (int page = 1; page <= options.max_pages; ++page) {
@@ -78,11 +79,29 @@ struct Refresher::Impl {
         }
       }
       int64_t total = result->total_count.value_or(-1);
-      // A page with nothing new (an API repeating itself) ends the walk too.
-      if (added == 0 || got < static_cast<size_t>(request.page_size) ||
+      last_total = total;
+      if (got > 0 && added == 0) {
+        // An API repeating itself: what it listed cannot be trusted to be the whole region.
+        co_return std::unexpected(
+            core::Error{.kind = core::ErrorKind::kParse,
+                        .message = "ListInstances page " + std::to_string(page) +
+                                   " repeated the instances "
+                                   "of earlier pages (" +
+                                   std::to_string(seen.size()) + " of TotalCount " +
+                                   std::to_string(total) + ")"});
+      }
+      if (got < static_cast<size_t>(request.page_size) ||
           (total >= 0 && static_cast<int64_t>(seen.size()) >= total)) {
         break;
       }
+    }
+    int64_t total = last_total;
+    if (total > static_cast<int64_t>(seen.size())) {
+      // A short walk would unwatch the instances it missed and resolve their agents' alerts.
+      co_return std::unexpected(
+          core::Error{.kind = core::ErrorKind::kParse,
+                      .message = "ListInstances listed " + std::to_string(seen.size()) +
+                                 " instances, short of its TotalCount " + std::to_string(total)});
     }
     co_return all;
   }
@@ -127,7 +146,10 @@ struct Refresher::Impl {
     Agents agents = co_await agentStatus(running, tally);
     outcome.api_calls = tally.api_calls;
     if (!agents) {
-      outcome.instances = std::unexpected(agents.error());
+      // Names and tags are good news on their own; the agents are unknown this time (an unknown
+      // agent changes no alert).
+      outcome.agents_error = agents.error();
+      outcome.instances = mergeInventory(*listed, {});
       co_return outcome;
     }
     outcome.instances = mergeInventory(*listed, *agents);
@@ -137,13 +159,21 @@ struct Refresher::Impl {
   // Hands a success to the listener; logs a failure once per distinct error.
   void report(const RefreshOutcome& outcome) {
     if (outcome.instances) {
-      if (!last_error.empty()) {
+      if (!last_error.empty() && !outcome.agents_error) {
         spdlog::info("region={} inventory refreshed again after: {}", options.region_id,
                      last_error);
         last_error.clear();
       }
       spdlog::debug("region={} inventory: {} instance(s), {} call(s)", options.region_id,
                     outcome.instances->size(), outcome.api_calls);
+      if (outcome.agents_error && outcome.agents_error->kind != core::ErrorKind::kCancelled) {
+        std::string text = "DescribeCloudAssistantStatus: " + core::describe(*outcome.agents_error);
+        if (text != last_error) {
+          spdlog::warn("region={} inventory: names refreshed, agent states unknown this time: {}",
+                       options.region_id, text);
+          last_error = text;
+        }
+      }
       if (on_inventory) on_inventory(options.region_id, *outcome.instances);
       return;
     }

@@ -4,13 +4,16 @@
 // DescribeCloudAssistantStatus for the Running instances (50 IDs a call), every call through the
 // region's api::CallGate, so the inventory shares the polls' token bucket and in-flight cap.
 // A refresh that fails changes nothing (the last inventory stays) and is tried again sooner;
-// polling never waits for it.
+// polling never waits for it. A listing short of its TotalCount, or one that repeats a page,
+// fails (a shrunken inventory would unwatch instances); when only the agents' call fails, the
+// names and tags go through with every agent unknown.
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,8 @@ struct RefreshOptions {
 
 struct RefreshOutcome {
   std::expected<std::vector<Instance>, core::Error> instances;
+  // DescribeCloudAssistantStatus failed: `instances` has every agent unknown.
+  std::optional<core::Error> agents_error;
   int api_calls = 0;
 };
 

@@ -23,9 +23,19 @@ Pager::Pager(asio::io_context& io, RequestGate& gate, Settler& settler, AnomalyL
       anomalies_(anomalies),
       observer_(observer),
       options_(options),
+      awaiting_watched_(options.await_watched),
       watched_(options.watched_instances) {}
 
 void Pager::setWatched(std::optional<std::set<std::string>> watched) {
+  // Applied when the next pass begins: a walk in progress keeps the set it began with.
+  pending_watched_ = std::move(watched);
+  awaiting_watched_ = false;
+}
+
+void Pager::applyPendingWatched() {
+  if (!pending_watched_) return;
+  std::optional<std::set<std::string>> watched = std::move(*pending_watched_);
+  pending_watched_.reset();
   if (watched == watched_) return;
   if (watched_ && watched) {
     std::set_difference(watched->begin(), watched->end(), watched_->begin(), watched_->end(),
@@ -40,7 +50,8 @@ void Pager::setWatched(std::optional<std::set<std::string>> watched) {
   watched_ = std::move(watched);
 }
 
-Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) const {
+Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) {
+  applyPendingWatched();
   Pass pass;
   pass.wall = wall;
   pass.full = force_full || !cold_.empty() ||

@@ -27,7 +27,7 @@ class Pager {
         core::PollObserver& observer, const RegionOptions& options);
 
   // A new poll's pass at wall-clock `wall`: a full walk when forced or due.
-  Pass begin(bool force_full, std::chrono::system_clock::time_point wall) const;
+  Pass begin(bool force_full, std::chrono::system_clock::time_point wall);
   // Walks the region's list, or each watched instance's. nullopt on success.
   boost::asio::awaitable<std::optional<core::Error>> walkLists(Pass& pass);
   // Fetches the known unfinished invocations the walk did not reach (not after a full walk).
@@ -37,9 +37,11 @@ class Pager {
   // After a successful settle: each list's newest becomes its early-stop bound, and misses of
   // invocations no longer tracked unfinished are forgotten.
   void settled(const Pass& pass);
-  // The instances to track from the next poll on (nullopt: every one). Instances added are
+  // The instances to track from the next pass on (nullopt: every one). Instances added are
   // walked in full once, with initial_lookback as on a cold start.
   void setWatched(std::optional<std::set<std::string>> watched);
+  // RegionOptions::await_watched, until the first setWatched().
+  bool awaitingWatched() const { return awaiting_watched_; }
 
  private:
   struct Walk {
@@ -68,6 +70,10 @@ class Pager {
   const RegionOptions options_;
   bool order_newest_first_ = false;  // trusted only once a walk has shown it
   bool per_instance_ = false;
+  void applyPendingWatched();
+
+  bool awaiting_watched_ = false;
+  std::optional<std::optional<std::set<std::string>>> pending_watched_;
   std::optional<std::set<std::string>> watched_;
   std::set<std::string> cold_;         // added to watched_, not yet through a full walk
   std::map<std::string, int> misses_;  // unfinished invoke id -> empty by-id answers in a row

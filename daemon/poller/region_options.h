@@ -21,6 +21,9 @@ struct RegionOptions {
   // Instances to track; nullopt: every instance. An empty set tracks none (a tag rule that
   // matches no instance yet): the region then makes no calls.
   std::optional<std::set<std::string>> watched_instances;
+  // The watched set is not known yet (chosen by tags or names, before the first inventory): no
+  // poll until setWatched(), and the region is not up meanwhile.
+  bool await_watched = false;
   std::string command_type;
   std::string command_name;
   Duration interval = core::defaults::kPollInterval;

@@ -73,6 +73,11 @@ struct RegionPoller::Impl {
   std::string last_logged_error;
 
   awaitable<PollOutcome> poll(bool force_full) {
+    if (pager.awaitingWatched()) {
+      // Not a failure of the API, not a success either: the region is not watched yet.
+      down_reason = "waiting for the first inventory to resolve instance_tags/instance_names";
+      co_return PollOutcome{.error = {.kind = core::ErrorKind::kCancelled, .message = down_reason}};
+    }
     auto started = clock.steadyNow();
     Pass pass = pager.begin(force_full, clock.now());
     if (auto error = co_await pager.walkLists(pass)) co_return finish(pass, *error, started);

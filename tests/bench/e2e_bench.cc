@@ -1,10 +1,12 @@
 // End to end at scale: the daemon against swas-sim's seeded generator on loopback, alerting a
 // local webhook receiver. After the cold-start walk (timed: the full-walk duration), it measures
 // for --seconds: API calls per region per poll, daemon CPU per 1,000 observed state changes,
-// peak RSS, and detection latency from the simulator's status change to the receiver's receipt.
-// Prints one JSON object.
+// peak RSS, detection latency from the simulator's status change to the receiver's receipt, and
+// the inventory's calls (ListInstances, DescribeCloudAssistantStatus), scaled to an hour at the
+// default inventory.refresh of 5 minutes. Prints one JSON object.
 //
-//   e2e_bench [--regions N] [--retained N] [--instances N] [--rate PER_S] [--seconds N]
+//   e2e_bench [--regions N] [--retained N] [--instances N] [--per-invocation N] [--rate PER_S]
+//             [--seconds N] [--refresh SECONDS]
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -34,8 +36,10 @@ struct Options {
   int regions = 10;
   int retained = 3000;
   int instances = 3;
+  int per_invocation = 0;  // instances per invocation; 0: all of them
   double rate = 1;
   int seconds = 120;
+  int refresh = 0;  // inventory.refresh in seconds; 0: the default (5 min)
 };
 
 // utime + stime of a process, in seconds.
@@ -83,6 +87,10 @@ int main(int argc, char** argv) {
       o.retained = static_cast<int>(value);
     else if (arg == "--instances")
       o.instances = static_cast<int>(value);
+    else if (arg == "--per-invocation")
+      o.per_invocation = static_cast<int>(value);
+    else if (arg == "--refresh")
+      o.refresh = static_cast<int>(value);
     else if (arg == "--rate")
       o.rate = value;
     else if (arg == "--seconds")
@@ -107,8 +115,8 @@ int main(int argc, char** argv) {
       "e2e-bench/scenario.yaml",
       "generator:\n  seed: 42\n  regions: [" + regions_list +
           "]\n  instances: " + std::to_string(o.instances) + "\n  instances_per_invocation: " +
-          std::to_string(o.instances) + "\n  retained: " + std::to_string(o.retained) +
-          "\n  rate: " + std::to_string(o.rate) + R"(
+          std::to_string(o.per_invocation > 0 ? o.per_invocation : o.instances) + "\n  retained: " +
+          std::to_string(o.retained) + "\n  rate: " + std::to_string(o.rate) + R"(
   outcomes: {Success: 0.9, Failed: 0.05, Timeout: 0.03, Error: 0.02}
   pending: 0.2s
   duration_min: 0.5s
@@ -123,6 +131,9 @@ int main(int argc, char** argv) {
   settings.poll = {{"interval", "1s"}, {"jitter", "0.1"}};
   settings.retry.clear();
   settings.log_level = "warn";
+  if (o.refresh > 0) {
+    settings.extra = "inventory:\n  refresh: " + std::to_string(o.refresh) + "s\n";
+  }
   std::string config = settings.write("e2e-bench/config.yaml");
   auto started = Clock::now();
   t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir.string(), "info");
@@ -158,8 +169,17 @@ int main(int argc, char** argv) {
   double cpu = cpuSeconds(pid) - cpu_before;
   double rss = peakRssMib(pid);
 
-  double calls =
-      t::sumOf(after, "swas_api_requests_total") - t::sumOf(before, "swas_api_requests_total");
+  auto callsOf = [&](const char* action) {
+    std::vector<std::string> m = {std::string("action=\"") + action + "\""};
+    return t::sumOf(after, "swas_api_requests_total", m) -
+           t::sumOf(before, "swas_api_requests_total", m);
+  };
+  double calls = callsOf("DescribeCommandInvocations");
+  double inventory_calls = callsOf("ListInstances") + callsOf("DescribeCloudAssistantStatus");
+  // Per hour at the default refresh: the calls of one refresh of every region (a refresh is
+  // ceil(instances / 100) ListInstances pages), times 12 refreshes.
+  double listings = callsOf("ListInstances") / ((o.instances + 99) / 100);
+  double inventory_per_hour = listings > 0 ? inventory_calls / listings * o.regions * 12 : -1;
   double polls = t::sumOf(after, "swas_poll_duration_seconds_count") -
                  t::sumOf(before, "swas_poll_duration_seconds_count");
   double changes = t::sumOf(after, "swas_invocation_transitions_total") -
@@ -207,11 +227,12 @@ int main(int argc, char** argv) {
       "{\"regions\":%d,\"retained\":%d,\"instances\":%d,\"tracked_pairs\":%.0f,\"seconds\":%d,"
       "\"full_walk_seconds\":%.2f,\"calls_per_region_per_poll\":%.2f,\"full_walk_calls\":%d,"
       "\"state_changes\":%.0f,\"cpu_seconds_per_1000_changes\":%.3f,\"peak_rss_mib\":%.1f,"
-      "\"alerts_measured\":%zu,\"latency_p50_ms\":%.0f,\"latency_p99_ms\":%.0f}\n",
+      "\"alerts_measured\":%zu,\"latency_p50_ms\":%.0f,\"latency_p99_ms\":%.0f,"
+      "\"inventory_calls\":%.0f,\"inventory_calls_per_hour_default\":%.0f}\n",
       o.regions, o.retained, o.instances, tracked, o.seconds, full_walk,
       polls > 0 ? calls / polls : -1, pages_per_walk + 1, changes,
       changes > 0 ? cpu / changes * 1000 : -1, rss, latency_ms.size(), percentile(latency_ms, 0.5),
-      percentile(latency_ms, 0.99));
+      percentile(latency_ms, 0.99), inventory_calls, inventory_per_hour);
   std::filesystem::remove_all(dir);
   return 0;
 }

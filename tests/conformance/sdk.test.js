@@ -96,7 +96,12 @@ test('filters: InstanceId lists only that instance and ignores CommandName; stat
 
 test('ListRegions succeeds', async () => {
   const res = await client().listRegions(new Swas.ListRegionsRequest({ acceptLanguage: 'en-US' }));
-  assert.ok(res.body.regions.some((r) => r.regionId === 'cn-hangzhou'));
+  assert.match(res.body.requestId, /^[0-9A-F-]{36}$/);
+  const hz = res.body.regions.find((r) => r.regionId === 'cn-hangzhou');
+  assert.ok(hz, 'cn-hangzhou is listed');
+  // Every field of the SDK's model is filled.
+  assert.strictEqual(hz.localName, 'cn-hangzhou');
+  assert.strictEqual(hz.regionEndpoint, 'swas.cn-hangzhou.aliyuncs.com');
 });
 
 test('ListInstances: every field the SDK models, the filters and paging', async () => {

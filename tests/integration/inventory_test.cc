@@ -279,10 +279,10 @@ TEST_F(InventoryTest, InventoryFailuresNeverStopAlertsAndARestartKeepsNames) {
   ASSERT_TRUE(eventually([&] { return find(recorder_, "firing", "t-6/i-web1").has_value(); }))
       << daemon->stderrText();
   EXPECT_EQ(find(recorder_, "firing", "t-6/i-web1")->instance_name, "web-1");
-  e = metrics(*daemon);
-  EXPECT_GT(testing::sumOf(e, "swas_api_requests_total",
-                           {R"(action="ListInstances")", R"(code="ServiceUnavailable")"}),
-            0);
+  EXPECT_TRUE(eventually([&] {
+    return testing::sumOf(metrics(*daemon), "swas_api_requests_total",
+                          {R"(action="ListInstances")", R"(code="ServiceUnavailable")"}) > 0;
+  })) << "the refresh in its backoff meets the 503s next";
   EXPECT_TRUE(eventually([&] {
     return daemon->stderrText().find("inventory refresh failed") != std::string::npos;
   })) << "each refresh retries within the gate's attempts first";

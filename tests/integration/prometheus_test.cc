@@ -345,7 +345,8 @@ faults:
       reported +=
           testing::sumOf(exposition, "swas_invocation_transitions_total", {"to=\"" + to + "\""});
     return reported == static_cast<double>(stats.terminal) &&
-           testing::sumOf(exposition, "swas_api_requests_total", {"code=\"Throttling.User\""}) ==
+           testing::sumOf(exposition, "swas_api_requests_total",
+                          {"action=\"DescribeCommandInvocations\"", "code=\"Throttling.User\""}) ==
                static_cast<double>(stats.codes["Throttling.User"]);
   });
   ASSERT_TRUE(caught_up) << exposition;
@@ -360,7 +361,8 @@ faults:
        static_cast<double>(stats.terminal)},
       {"sum(swas_invocation_failures_total)", static_cast<double>(stats.failing)},
       {"count(swas_region_up == 1)", 2},
-      {"sum(swas_api_requests_total{code=\"Throttling.User\"})",
+      {"sum(swas_api_requests_total{action=\"DescribeCommandInvocations\","
+       "code=\"Throttling.User\"})",
        static_cast<double>(stats.codes["Throttling.User"])},
       {"count(up{job=\"swas-invocation-monitor\",account=\"test\",instance=\"127.0.0.1\"} == 1)",
        1},
@@ -374,7 +376,8 @@ faults:
   std::string rules = prometheus.get("/api/v1/rules");
   for (std::string rule :
        {"SwasRegionDown", "SwasPollStale", "SwasApiThrottled", "SwasApiAuthFailing",
-        "SwasAlertDeliveryFailing", "SwasInvocationFailureRateHigh"}) {
+        "SwasAlertDeliveryFailing", "SwasInvocationFailureRateHigh", "SwasInventoryFailing",
+        "SwasInstanceFailingRepeatedly"}) {
     EXPECT_NE(rules.find("\"name\":\"" + rule + "\""), std::string::npos) << rule;
   }
   EXPECT_EQ(rules.find("\"health\":\"err\""), std::string::npos) << rules;

@@ -128,7 +128,9 @@ class RefresherTest : public ::testing::Test {
 };
 
 TEST_F(RefresherTest, PagesInstancesThenAsksAgentsOfRunningOnesFiftyAtATime) {
-  client_.script = {instances(1, 100, 160), instances(101, 50, 160), instances(151, 10, 160, true)};
+  api::InstancesPage second = instances(101, 50, 160);
+  for (auto& stopped : instances(151, 10, 160, true).instances) second.instances.push_back(stopped);
+  client_.script = {instances(1, 100, 160), second};
   for (int n = 1; n <= 150; ++n) client_.online["i-" + std::to_string(n)] = n != 7;
   RefreshOutcome outcome = refreshOnce();
   ASSERT_TRUE(outcome.instances) << outcome.instances.error().message;
@@ -141,7 +143,7 @@ TEST_F(RefresherTest, PagesInstancesThenAsksAgentsOfRunningOnesFiftyAtATime) {
   EXPECT_EQ(observer_.calls["cn-hangzhou ListInstances OK"], 2);
   EXPECT_EQ(observer_.calls["cn-hangzhou DescribeCloudAssistantStatus OK"], 3);
   ASSERT_EQ(listened_, 1);
-  ASSERT_EQ(last_.size(), 150u);
+  ASSERT_EQ(last_.size(), 160u);
   EXPECT_EQ(last_[6].name, "web-7");
   EXPECT_EQ(last_[6].agent_online, std::optional<bool>(false));
   EXPECT_EQ(last_[7].agent_online, std::optional<bool>(true));
@@ -166,19 +168,36 @@ TEST_F(RefresherTest, AFailedRefreshReportsNothingAndIsCounted) {
   EXPECT_EQ(listened_, 0) << "the last inventory stays";
   EXPECT_EQ(observer_.calls["cn-hangzhou ListInstances Throttling.User"], 2);
 
+  // Only the agents' call fails: names and tags go through, every agent unknown.
   client_.script = {instances(1, 2, 2)};
   client_.agent_error = throttled();
   outcome = refreshOnce();
-  EXPECT_FALSE(outcome.instances) << "half an inventory is not reported";
-  EXPECT_EQ(listened_, 0);
+  ASSERT_TRUE(outcome.instances);
+  ASSERT_TRUE(outcome.agents_error.has_value());
+  EXPECT_EQ(listened_, 1);
+  ASSERT_EQ(last_.size(), 2u);
+  EXPECT_EQ(last_[0].name, "web-1");
+  EXPECT_FALSE(last_[0].agent_online.has_value()) << "unknown, so no agent alert changes";
+}
+
+TEST_F(RefresherTest, AListingShortOfItsTotalCountFails) {
+  // TotalCount says 150, but the second page comes back empty: 100 instances are not the region.
+  client_.script = {instances(1, 100, 150), api::InstancesPage{.total_count = 150}};
+  RefreshOutcome outcome = refreshOnce();
+  ASSERT_FALSE(outcome.instances);
+  EXPECT_NE(outcome.instances.error().message.find("short of its TotalCount 150"),
+            std::string::npos)
+      << outcome.instances.error().message;
+  EXPECT_EQ(listened_, 0) << "a shrunken inventory would unwatch 50 instances";
 }
 
 TEST_F(RefresherTest, AnApiRepeatingItsPagesCannotMakeARefreshWalkForever) {
   for (int n = 0; n < 50; ++n) client_.script.push_back(instances(1, 100, 1'000'000));
   RefreshOutcome outcome = refreshOnce();
-  ASSERT_TRUE(outcome.instances);
+  ASSERT_FALSE(outcome.instances) << "what it listed cannot be the whole region";
+  EXPECT_NE(outcome.instances.error().message.find("repeated"), std::string::npos);
   EXPECT_EQ(client_.list_requests.size(), 2u) << "the second page added nothing new";
-  EXPECT_EQ(last_.size(), 100u);
+  EXPECT_EQ(listened_, 0);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ class FakeClient final : public api::SwasClient {
   void describeCommandInvocations(const api::DescribeCommandInvocationsRequest& request,
                                   api::ApiCallback<api::CommandInvocationPage> callback) override {
     requests.push_back(request);
+    if (on_request) on_request();
     PageResult answer;
     if (!request.invoke_id.empty() && by_id.contains(request.invoke_id)) {
       answer = by_id.at(request.invoke_id);
@@ -52,6 +53,7 @@ class FakeClient final : public api::SwasClient {
   void describeCloudAssistantStatus(const api::DescribeCloudAssistantStatusRequest&,
                                     api::ApiCallback<api::AgentStatusPage>) override {}
 
+  std::function<void()> on_request;  // called as each request is made
   std::deque<PageResult> script;
   std::map<std::string, PageResult> by_id;
   std::map<std::string, std::deque<PageResult>> by_instance;  // per InstanceId, in call order
@@ -340,6 +342,34 @@ TEST_F(RegionPollerTest, AWatchedSetFromTheInventoryCanBeEmptyAndGrow) {
   EXPECT_FALSE(seen[1].alertable) << "five hours before it was watched: baseline";
   client_.script = {listing};
   EXPECT_FALSE(pollOnce().full_walk) << "once walked, the instance is no longer new";
+}
+
+// Issue 15: a region watched by tag with no inventory yet waits for it, and is not up meanwhile
+// (it would be blind while looking healthy); a watched set given during a walk waits for the next
+// pass (the walk keeps the set it began with).
+TEST_F(RegionPollerTest, AWatchedSetNotKnownYetIsWaitedForAndChangesOnlyBetweenPasses) {
+  options_.watched_instances = std::set<std::string>{};
+  options_.await_watched = true;
+  rebuild();
+  auto outcome = pollOnce();
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_EQ(outcome.api_calls, 0);
+  EXPECT_FALSE(poller_->up());
+  EXPECT_FALSE(poller_->completedOnePoll());
+  EXPECT_NE(poller_->downReason().find("waiting for the first inventory"), std::string::npos);
+
+  poller_->setWatched(std::set<std::string>{"i1"});
+  client_.script = {page({"2026-11-28T12:00:00"})};
+  // While the first page is in flight, the inventory changes the set: this pass keeps i1.
+  client_.on_request = [&] { poller_->setWatched(std::set<std::string>{}); };
+  std::optional<PollOutcome> during;
+  poller_->pollOnce(false, [&](PollOutcome o) { during = std::move(o); });
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return during.has_value(); }));
+  client_.on_request = nullptr;
+  EXPECT_TRUE(during->ok);
+  EXPECT_EQ(during->api_calls, 1);
+  EXPECT_TRUE(poller_->up());
+  EXPECT_EQ(pollOnce().api_calls, 0) << "the next pass watches nothing";
 }
 
 // Review finding: the region's newest can come from a list walked later in the same poll.
