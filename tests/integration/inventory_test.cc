@@ -26,9 +26,8 @@ using testing::testName;
 
 // The region watches instance_tags {env: prod}: web-1 and db-1 from the start, web-2 from 20 s
 // (tagged mid-run). db-1's agent is offline from 5 s to 150 s. t-old failed on web-2 two hours
-// before it was tagged (baseline, never an alert); t-2 failed on web-2 while it was not watched
-// and long before (baseline too); t-3 fails on web-2 after it was tagged. t-5 and t-6 fail on
-// web-1 later (the restart test's failures).
+// before it was tagged (baseline once web-2 is watched, never an alert); t-3 fails on web-2
+// after it was tagged. t-5 and t-6 fail on web-1 later (the restart test's failures).
 constexpr const char* kScenario = R"(clock: manual
 regions:
   - region_id: cn-hangzhou
