@@ -38,6 +38,16 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
 
 int Daemon::once(std::ostream& err) {
   Impl& d = *impl_;
+  // The inventory first: names for the alerts, and the watched sets of regions that watch by tag
+  // or name. A refresh that fails is logged; its region polls with what is stored.
+  size_t refreshing = d.rt->refreshers.size();
+  for (auto& r : d.rt->refreshers) {
+    r->refreshOnce([&](const inventory::RefreshOutcome&) {
+      if (--refreshing == 0) d.io.stop();
+    });
+  }
+  if (refreshing > 0) d.io.run();
+  d.io.restart();
   size_t pending = d.rt->pollers.size();
   int failures = 0;
   for (auto& p : d.rt->pollers) {

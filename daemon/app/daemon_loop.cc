@@ -68,14 +68,15 @@ void Daemon::Impl::beat() {
   health.beat();
   notifier.watchdog();
   for (const auto& p : rt->pollers) {
-    std::string reason =
-        p->downReason().empty() ? "first poll in progress" : "last poll failed: " + p->downReason();
+    std::string reason = p->downReason().empty()    ? std::string("first poll in progress")
+                         : p->waitingForInventory() ? p->downReason()
+                                                    : "last poll failed: " + p->downReason();
     health.setRegion(p->regionId(), p->completedOnePoll(), reason);
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
   health.setProblem("regions", rt->config.allRegions() && rt->pollers.empty()
-                                   ? "region_id: all: no region known yet (ListRegions has not "
-                                     "answered)"
+                                   ? "region_id: all: no region polled yet (ListRegions has not "
+                                     "answered, or no region it listed could be added)"
                                    : "");
   if (rt->reapRetired()) follow();
   if (uint64_t failures = rt->credentials->refreshFailures();

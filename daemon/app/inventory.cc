@@ -58,10 +58,12 @@ void InstanceInventory::attachPoller(const std::string& region_id, poller::Regio
 }
 
 void InstanceInventory::removeRegion(const std::string& region_id) {
+  forgetRegion(region_id);
+  resolveAgentAlertsOf(region_id, "the region is no longer polled");
+}
+
+void InstanceInventory::forgetRegion(const std::string& region_id) {
   regions_.erase(region_id);
-  std::set<std::string> polled;
-  for (const auto& [id, r] : regions_) polled.insert(id);
-  resolveAgentAlerts(polled);
   inventory_metrics_.forget(region_id);
 }
 
@@ -163,7 +165,7 @@ bool InstanceInventory::commitAgentWrites(const std::string& region_id,
     metrics_.onStateError("alerts");
     spdlog::error(
         "region={} SwasCloudAssistantDown: storing {} change(s) failed ({}); they are "
-        "looked at again later",
+        "looked at again from the next refresh or start",
         region_id, writes.fired.size() + writes.resolved.size(), ok.error().message);
     return false;
   }
@@ -185,18 +187,23 @@ bool InstanceInventory::commitAgentWrites(const std::string& region_id,
 
 void InstanceInventory::resolveAgentAlerts(const std::set<std::string>& polled) {
   if (!lifecycle_) return;
-  auto now = clock_.now();
   for (const auto& region_id : lifecycle_->agentAlertRegions()) {
     bool off = agent_down_after_.count() <= 0;
     if (polled.contains(region_id) && !off) continue;
-    core::AlertWrites writes;
-    for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
-      lifecycle_->agentBack(region_id, id, now, writes);
-    }
-    commitAgentWrites(region_id, writes,
-                      off ? "cloud_assistant_down_after is 0 (the alert is off)"
-                          : "the region is no longer polled");
+    resolveAgentAlertsOf(region_id, off ? "cloud_assistant_down_after is 0 (the alert is off)"
+                                        : "the region is no longer polled");
   }
+}
+
+void InstanceInventory::resolveAgentAlertsOf(const std::string& region_id, std::string_view why) {
+  if (!lifecycle_) return;
+  auto now = clock_.now();
+  core::AlertWrites writes;
+  for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
+    lifecycle_->agentBack(region_id, id, now, writes);
+  }
+  // Not stored: the next start resolves them (the region is not polled, or the alert is off).
+  commitAgentWrites(region_id, writes, why);
 }
 
 }  // namespace swas::app

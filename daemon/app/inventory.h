@@ -45,8 +45,11 @@ class InstanceInventory final : public core::InstanceDirectory {
   Watched addRegion(const std::string& region_id, inventory::WatchRule rule);
   // The region's poller follows the watched set from then on.
   void attachPoller(const std::string& region_id, poller::RegionPoller& poller);
-  // A region no longer polled: its instances are forgotten (the stored ones stay).
+  // A region no longer polled: its instances are forgotten (the stored ones stay) and its
+  // SwasCloudAssistantDown alerts resolved.
   void removeRegion(const std::string& region_id);
+  // A region that could not be added: forgotten, nothing resolved.
+  void forgetRegion(const std::string& region_id);
 
   // Resolves the SwasCloudAssistantDown alerts of regions not in `polled` (nobody would ever see
   // their agents again), and every one when the alert is off (cloud_assistant_down_after 0).
@@ -72,6 +75,7 @@ class InstanceInventory final : public core::InstanceDirectory {
                      const std::vector<inventory::Instance>& all);
   void followAgents(const std::string& region_id, Region& region,
                     const std::vector<inventory::Instance>& all);
+  void resolveAgentAlertsOf(const std::string& region_id, std::string_view why);
   std::map<std::string, inventory::AgentWatch::TimePoint> downSince(
       const std::string& region_id) const;
   // Stores `writes` and applies them; false (logged, counted) when they could not be stored.

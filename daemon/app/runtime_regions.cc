@@ -24,7 +24,7 @@ std::expected<void, std::string> Runtime::addRegion(const config::RegionSettings
                                                   deps.metrics, deps.clock, deps.random,
                                                   std::move(options));
   if (auto ok = p->init(); !ok) {
-    inventory->removeRegion(region.region_id);
+    inventory->forgetRegion(region.region_id);
     return std::unexpected("state of region " + region.region_id + ": " + ok.error());
   }
   inventory->attachPoller(region.region_id, *p);

@@ -28,6 +28,15 @@ void logAnomalies(const std::string& region_id, const char* action, const api::P
   }
 }
 
+// A walk that listed fewer instances than its TotalCount (bad records count as listed): it would
+// unwatch the instances it missed and resolve their agents' alerts.
+std::optional<core::Error> shortOf(size_t listed, int64_t total) {
+  if (total <= static_cast<int64_t>(listed)) return std::nullopt;
+  return core::Error{.kind = core::ErrorKind::kParse,
+                     .message = "ListInstances listed " + std::to_string(listed) +
+                                " instances, short of its TotalCount " + std::to_string(total)};
+}
+
 }  // namespace
 
 struct Refresher::Impl {
@@ -50,7 +59,8 @@ struct Refresher::Impl {
   asio::steady_timer timer;
   bool stopping = false;
   bool busy = false;
-  std::string last_error;  // logged once per distinct error
+  std::string last_error;                     // logged once per distinct error
+  std::vector<api::AgentStatus> last_agents;  // of the last refresh whose agents' call worked
 
   using Listed = std::expected<std::vector<api::InstanceInfo>, core::Error>;
   using Agents = std::expected<std::vector<api::AgentStatus>, core::Error>;
@@ -59,6 +69,7 @@ struct Refresher::Impl {
     std::vector<api::InstanceInfo> all;
     std::set<std::string> seen;
     int64_t last_total = -1;
+    size_t skipped = 0;  // records the parser skipped (no InstanceId): listed, not usable
     api::ListInstancesRequest request;
     request.region_id = options.region_id;
     for (int page = 1; page <= options.max_pages; ++page) {
@@ -70,7 +81,8 @@ struct Refresher::Impl {
           co_await gate->call<api::InstancesPage>(std::move(action), std::move(send), tally);
       if (!result) co_return std::unexpected(result.error());
       logAnomalies(options.region_id, "ListInstances", result->anomalies);
-      size_t got = result->instances.size();
+      size_t got = result->instances.size() + result->anomalies.records;
+      skipped += result->anomalies.records;
       size_t added = 0;
       for (auto& i : result->instances) {
         if (seen.insert(i.instance_id).second) {
@@ -80,7 +92,7 @@ struct Refresher::Impl {
       }
       int64_t total = result->total_count.value_or(-1);
       last_total = total;
-      if (got > 0 && added == 0) {
+      if (result->instances.size() > 0 && added == 0) {
         // An API repeating itself: what it listed cannot be trusted to be the whole region.
         co_return std::unexpected(
             core::Error{.kind = core::ErrorKind::kParse,
@@ -91,17 +103,12 @@ struct Refresher::Impl {
                                    std::to_string(total) + ")"});
       }
       if (got < static_cast<size_t>(request.page_size) ||
-          (total >= 0 && static_cast<int64_t>(seen.size()) >= total)) {
+          (total >= 0 && static_cast<int64_t>(seen.size() + skipped) >= total)) {
         break;
       }
     }
-    int64_t total = last_total;
-    if (total > static_cast<int64_t>(seen.size())) {
-      // A short walk would unwatch the instances it missed and resolve their agents' alerts.
-      co_return std::unexpected(
-          core::Error{.kind = core::ErrorKind::kParse,
-                      .message = "ListInstances listed " + std::to_string(seen.size()) +
-                                 " instances, short of its TotalCount " + std::to_string(total)});
+    if (auto short_of = shortOf(seen.size() + skipped, last_total)) {
+      co_return std::unexpected(*short_of);
     }
     co_return all;
   }
@@ -146,13 +153,14 @@ struct Refresher::Impl {
     Agents agents = co_await agentStatus(running, tally);
     outcome.api_calls = tally.api_calls;
     if (!agents) {
-      // Names and tags are good news on their own; the agents are unknown this time (an unknown
-      // agent changes no alert).
+      // Names and tags are good news on their own; the agents keep their last known states
+      // (none: unknown, which changes no alert), and the refresh comes again sooner.
       outcome.agents_error = agents.error();
-      outcome.instances = mergeInventory(*listed, {});
+      outcome.instances = mergeInventory(*listed, last_agents);
       co_return outcome;
     }
-    outcome.instances = mergeInventory(*listed, *agents);
+    last_agents = std::move(*agents);
+    outcome.instances = mergeInventory(*listed, last_agents);
     co_return outcome;
   }
 
@@ -196,8 +204,9 @@ struct Refresher::Impl {
       busy = false;
       if (stopping) break;
       report(outcome);
-      auto wait = outcome.instances ? options.refresh
-                                    : std::min(options.refresh, options.retry_after_failure);
+      auto wait = outcome.instances && !outcome.agents_error
+                      ? options.refresh
+                      : std::min(options.refresh, options.retry_after_failure);
       timer.expires_after(wait);
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));

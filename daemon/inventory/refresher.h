@@ -36,7 +36,8 @@ struct RefreshOptions {
 
 struct RefreshOutcome {
   std::expected<std::vector<Instance>, core::Error> instances;
-  // DescribeCloudAssistantStatus failed: `instances` has every agent unknown.
+  // DescribeCloudAssistantStatus failed: `instances` has the agents' last known states (those of
+  // the last refresh whose agents' call worked; unknown before one did).
   std::optional<core::Error> agents_error;
   int api_calls = 0;
 };

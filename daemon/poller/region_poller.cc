@@ -188,7 +188,10 @@ void RegionPoller::pollOnce(bool force_full, std::function<void(PollOutcome)> do
 }
 
 void RegionPoller::setWatched(std::optional<std::set<std::string>> watched) {
+  bool was_waiting = impl_->pager.awaitingWatched();
   impl_->pager.setWatched(std::move(watched));
+  // The first watched set: poll now, not an interval later.
+  if (was_waiting) impl_->schedule_timer.cancel();
 }
 
 std::shared_ptr<api::CallGate> RegionPoller::gate() const { return impl_->call_gate; }
@@ -198,5 +201,6 @@ bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }
 bool RegionPoller::up() const { return impl_->is_up; }
 const std::string& RegionPoller::downReason() const { return impl_->down_reason; }
 bool RegionPoller::polling() const { return impl_->busy; }
+bool RegionPoller::waitingForInventory() const { return impl_->pager.awaitingWatched(); }
 
 }  // namespace swas::poller

@@ -74,6 +74,8 @@ class RegionPoller {
   // Why the last poll failed; empty before the first failure and after a success.
   const std::string& downReason() const;
   bool polling() const;
+  // RegionOptions::await_watched and no watched set given yet.
+  bool waitingForInventory() const;
 
  private:
   struct Impl;

@@ -75,6 +75,22 @@ TEST_F(OnceTest, ColdStartPrintsEveryExecutionAsAFirstSightingThenNothing) {
   EXPECT_TRUE(lines().empty()) << "nothing changed: " << out_;
 }
 
+// Issue 15: a region watched by tag, with nothing stored, reads the inventory before its one poll
+// (web-3 is tagged env=prod in the scenario; the other instance is not).
+TEST_F(OnceTest, ARegionWatchedByTagReadsTheInventoryFirst) {
+  testing::MonitorConfig settings{.sim_url = sim_->url(), .state_path = dir_ + "/state.db"};
+  settings.api.clear();
+  settings.poll.clear();
+  settings.region_extra["cn-hangzhou"] = "    instance_tags: {env: prod}\n";
+  std::string cfg = settings.write(std::string("once/") + testing::testName() + "/config.yaml");
+  ASSERT_EQ(run({"--config", cfg, "--once"}), 0) << err_;
+  auto printed = lines();
+  ASSERT_EQ(printed.size(), 1u) << out_;
+  EXPECT_NE(printed[0].find("\"instance_id\":\"ace0706b2ac4454d984295a94213bbbb\""),
+            std::string::npos)
+      << printed[0];
+}
+
 TEST_F(OnceTest, AFailingRegionExitsOneWithTheReason) {
   EXPECT_EQ(run({"--config", config("wrong"), "--once"}), 1);
   EXPECT_NE(err_.find("region cn-hangzhou"), std::string::npos) << err_;

@@ -109,6 +109,15 @@ TEST_F(InstanceInventoryTest, AgentAlertsNobodyCouldResolveAreResolved) {
     p.inventory->onInventory("cn-hangzhou", {instance("i-1", "db-1", false)});
     ASSERT_EQ(p.lifecycle->firing(), 1u);
   }
+  // Review finding: removing (or failing to add) one region resolved the agent alerts of every
+  // region not added yet.
+  {
+    Parts p = build(seconds(10));
+    p.inventory->addRegion("cn-shanghai", {});
+    p.inventory->removeRegion("cn-shanghai");
+    p.inventory->forgetRegion("cn-beijing");
+    EXPECT_EQ(p.lifecycle->firing(), 1u) << "cn-hangzhou's alert is not theirs to resolve";
+  }
   // Restarted with the alert turned off: it must not fire for ever.
   Parts off = build(seconds(0));
   ASSERT_EQ(off.lifecycle->firing(), 1u);

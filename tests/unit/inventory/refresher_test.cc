@@ -180,6 +180,40 @@ TEST_F(RefresherTest, AFailedRefreshReportsNothingAndIsCounted) {
   EXPECT_FALSE(last_[0].agent_online.has_value()) << "unknown, so no agent alert changes";
 }
 
+// Review finding: a record the parser skipped (no InstanceId) was listed all the same; counting it
+// as missing made every refresh of that region fail.
+TEST_F(RefresherTest, ARecordTheParserSkippedStillCountsAsListed) {
+  api::InstancesPage first = instances(1, 99, 150);
+  first.anomalies.records = 1;
+  first.anomalies.first_record = "a record without InstanceId";
+  client_.script = {first, instances(100, 50, 150)};
+  RefreshOutcome outcome = refreshOnce();
+  ASSERT_TRUE(outcome.instances) << outcome.instances.error().message;
+  EXPECT_EQ(client_.list_requests.size(), 2u) << "a page of 99 good records and 1 bad is full";
+  EXPECT_EQ(last_.size(), 149u);
+}
+
+// Review finding: when only the agents' call fails, the agents keep their last known states
+// (their series and alerts do not flicker), and the refresh comes again sooner.
+TEST_F(RefresherTest, AFailedAgentCallKeepsTheLastKnownStates) {
+  client_.script = {instances(1, 2, 2), instances(1, 2, 2)};
+  client_.online = {{"i-1", true}, {"i-2", false}};
+  Refresher refresher(
+      io_, client_, gate_, clock_, {.region_id = "cn-hangzhou"},
+      [this](const std::string&, std::vector<Instance> all) { last_ = std::move(all); });
+  for (bool fail : {false, true}) {
+    if (fail) client_.agent_error = throttled();
+    std::optional<RefreshOutcome> outcome;
+    refresher.refreshOnce([&](RefreshOutcome o) { outcome = std::move(o); });
+    ASSERT_TRUE(testing::waitFor(io_, [&] { return outcome.has_value(); }));
+    ASSERT_TRUE(outcome->instances);
+    EXPECT_EQ(outcome->agents_error.has_value(), fail);
+    ASSERT_EQ(last_.size(), 2u);
+    EXPECT_EQ(last_[0].agent_online, std::optional<bool>(true));
+    EXPECT_EQ(last_[1].agent_online, std::optional<bool>(false));
+  }
+}
+
 TEST_F(RefresherTest, AListingShortOfItsTotalCountFails) {
   // TotalCount says 150, but the second page comes back empty: 100 instances are not the region.
   client_.script = {instances(1, 100, 150), api::InstancesPage{.total_count = 150}};

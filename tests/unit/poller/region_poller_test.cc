@@ -372,6 +372,24 @@ TEST_F(RegionPollerTest, AWatchedSetNotKnownYetIsWaitedForAndChangesOnlyBetweenP
   EXPECT_EQ(pollOnce().api_calls, 0) << "the next pass watches nothing";
 }
 
+// Review finding: a region waiting for its first watched set polled an interval after it came.
+TEST_F(RegionPollerTest, TheFirstWatchedSetIsPolledAtOnce) {
+  options_.watched_instances = std::set<std::string>{};
+  options_.await_watched = true;
+  options_.interval = std::chrono::hours(1);
+  rebuild();
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(
+      io_, [&] { return poller_->downReason().find("waiting") != std::string::npos; }));
+  EXPECT_TRUE(poller_->waitingForInventory());
+  client_.script = {page({"2026-11-28T12:00:00"})};
+  poller_->setWatched(std::set<std::string>{"i1"});
+  EXPECT_TRUE(testing::waitFor(io_, [&] { return poller_->up(); }))
+      << "polled without waiting the hour";
+  EXPECT_FALSE(poller_->waitingForInventory());
+  poller_->stop();
+}
+
 // Review finding: the region's newest can come from a list walked later in the same poll.
 // Each list's early stop is bounded by what that list itself showed, so an invocation created
 // on instance a while instance b's list was walked is still found on a's list.
