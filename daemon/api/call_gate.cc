@@ -93,6 +93,8 @@ awaitable<std::optional<core::Error>> CallGate::run(std::string action, Attempt 
     std::optional<core::Error> error = co_await attemptOnce(attempt);
     release();
     ++tally.api_calls;
+    ++calls_;
+    if (error && error->code.find("Throttling") != std::string::npos) ++throttled_;
     observer_.onApiRequest(options_.region_id, action, error ? core::metricCode(*error) : "OK",
                            seconds(clock_.steadyNow() - started));
     if (!error) co_return std::nullopt;

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <expected>
 #include <functional>
@@ -82,6 +83,9 @@ class CallGate {
   void stop();
   bool stopping() const { return stopping_; }
   const GateOptions& options() const { return options_; }
+  // Calls made through the gate so far, and how many of them were throttled.
+  uint64_t calls() const { return calls_; }
+  uint64_t throttledCalls() const { return throttled_; }
 
  private:
   using Timer = boost::asio::steady_timer;
@@ -98,6 +102,8 @@ class CallGate {
   core::TokenBucket bucket_;
   int in_flight_ = 0;
   bool stopping_ = false;
+  uint64_t calls_ = 0;
+  uint64_t throttled_ = 0;
   std::deque<std::shared_ptr<Timer>> waiting_for_slot_;
   std::vector<std::weak_ptr<Timer>> sleeping_;
 };

@@ -1,8 +1,12 @@
 #include "daemon/app/app.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <iostream>
 #include <ostream>
 
+#include "daemon/app/cli.h"
 #include "daemon/app/daemon.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/options.h"
@@ -14,6 +18,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: swas-invocation-monitor --config FILE [--check-config | --once] [--log-level LEVEL]\n"
+    "       swas-invocation-monitor status|alerts|history --config FILE [...]\n"
     "       swas-invocation-monitor --version | --help\n"
     "\n"
     "Polls Alibaba Cloud SWAS DescribeCommandInvocations, tracks every command invocation per\n"
@@ -46,6 +51,11 @@ int check(const config::Config& config, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream& err) {
+  if (!argv.empty() && isCommand(argv[0])) {
+    bool tty = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+    return runCommand(argv[0], argv.subspan(1), out, err,
+                      {.tty = tty, .color = tty && std::getenv("NO_COLOR") == nullptr});
+  }
   Args args;
   for (size_t i = 0; i < argv.size(); ++i) {
     std::string_view arg = argv[i];

@@ -27,6 +27,7 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   auto store = state::Store::open(d.initial.state.path);
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
+  d.status_recorder.emplace(*d.store, d.metrics, d.clock, d.deliveries);
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));

@@ -16,6 +16,7 @@
 #include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
 #include "daemon/app/runtime.h"
+#include "daemon/app/status_recorder.h"
 #include "daemon/metrics/endpoint.h"
 
 namespace swas::app {
@@ -32,12 +33,13 @@ struct Daemon::Impl {
         metrics(registry, clock, metricsOptions(c)),
         inventory_metrics(registry),
         endpoint(registry, health),
+        deliveries(metrics, clock),
         notifier(env),
         initial(std::move(c)) {}
 
   RuntimeDeps deps() {
-    return {io,     clock,   *random,           http,       env,
-            *store, metrics, inventory_metrics, unrecorded, *external_sink};
+    return {io,         clock,      *random,       http, env, *store, metrics, inventory_metrics,
+            deliveries, unrecorded, *external_sink};
   }
 
   // What the /metrics listener had to close or refuse since the last look, as counters.
@@ -76,13 +78,15 @@ struct Daemon::Impl {
   metrics::Metrics metrics;
   metrics::InventoryMetrics inventory_metrics;
   metrics::Endpoint endpoint;
+  DeliveryTracker deliveries;  // between the dispatchers and the metrics
   Notifier notifier;
   config::Config initial;  // until init() builds the first runtime
   std::string log_level_override;
   core::TransitionSink* external_sink = nullptr;
   std::unique_ptr<state::Store> store;
-  alerting::UnrecordedOutcomes unrecorded;  // outlives runtimes, like the store
-  http::ServerStats server_seen;            // of the endpoint's listener, already exported
+  std::optional<StatusRecorder> status_recorder;  // once the store is open
+  alerting::UnrecordedOutcomes unrecorded;        // outlives runtimes, like the store
+  http::ServerStats server_seen;                  // of the endpoint's listener, already exported
   std::unique_ptr<Runtime> rt;
   // Makes `built` the runtime; the parts that outlive it follow its regions from then on.
   void adopt(std::unique_ptr<Runtime> built) {

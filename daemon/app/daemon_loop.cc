@@ -79,6 +79,9 @@ void Daemon::Impl::beat() {
                                      "answered, or no region it listed could be added)"
                                    : "");
   if (rt->reapRetired()) follow();
+  std::vector<std::string> receivers;
+  for (const auto& r : rt->config.alerts.receivers) receivers.push_back(r.name);
+  status_recorder->maybeRecord(rt->pollers, receivers);
   if (uint64_t failures = rt->credentials->refreshFailures();
       failures > rt->credential_failures_seen) {
     metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);

@@ -77,7 +77,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   auto receivers = makeReceivers(config);
   if (!receivers) return std::unexpected(receivers.error());
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(
-      deps.io, deps.http, deps.store, *rt->lifecycle, deps.metrics, deps.clock, deps.random,
+      deps.io, deps.http, deps.store, *rt->lifecycle, deps.deliveries, deps.clock, deps.random,
       std::move(*receivers), deliveryOptions(config), deps.unrecorded);
   Runtime* raw = rt.get();
   rt->lifecycle->onChange([raw] {

@@ -53,6 +53,7 @@ struct RuntimeDeps {
   state::Store& store;
   metrics::Metrics& metrics;
   metrics::InventoryMetrics& inventory_metrics;
+  core::AlertObserver& deliveries;  // the dispatcher's observer (metrics, and `status`)
   alerting::UnrecordedOutcomes& unrecorded;
   core::TransitionSink& external_sink;
 };

@@ -71,6 +71,7 @@ struct RegionPoller::Impl {
   bool is_up = false;
   std::string down_reason;  // why the last poll failed; empty until one fails
   std::string last_logged_error;
+  std::optional<std::chrono::system_clock::time_point> last_success;
 
   awaitable<PollOutcome> poll(bool force_full) {
     if (pager.awaitingWatched()) {
@@ -115,6 +116,7 @@ struct RegionPoller::Impl {
   void noteUpOrDown(const PollOutcome& outcome) {
     completed_one = completed_one || outcome.ok;
     if (outcome.ok) {
+      last_success = clock.now();
       if (!is_up && !last_logged_error.empty()) {
         spdlog::info("region={} polling again after: {}", options.region_id, last_logged_error);
       }
@@ -201,6 +203,9 @@ bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }
 bool RegionPoller::up() const { return impl_->is_up; }
 const std::string& RegionPoller::downReason() const { return impl_->down_reason; }
 bool RegionPoller::polling() const { return impl_->busy; }
+std::optional<std::chrono::system_clock::time_point> RegionPoller::lastSuccess() const {
+  return impl_->last_success;
+}
 bool RegionPoller::waitingForInventory() const { return impl_->pager.awaitingWatched(); }
 
 }  // namespace swas::poller

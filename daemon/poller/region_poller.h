@@ -74,6 +74,8 @@ class RegionPoller {
   // Why the last poll failed; empty before the first failure and after a success.
   const std::string& downReason() const;
   bool polling() const;
+  // When the last poll completed (wall clock); nullopt before one did.
+  std::optional<std::chrono::system_clock::time_point> lastSuccess() const;
   // RegionOptions::await_watched and no watched set given yet.
   bool waitingForInventory() const;
 

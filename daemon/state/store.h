@@ -22,7 +22,7 @@
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {
@@ -30,6 +30,27 @@ struct RegionCursor {
   std::chrono::system_clock::time_point last_full_scan{};
   std::string newest_creation;  // CreationTime of the newest invocation seen
   bool operator==(const RegionCursor&) const = default;
+};
+
+// What the daemon records every few seconds for the operator's `status` (issue 16).
+struct StatusSnapshot {
+  int64_t now = 0;  // Unix seconds
+  struct Region {
+    std::string region_id;
+    bool up = false;
+    std::string reason;                   // why not up; "" when up
+    std::optional<int64_t> last_success;  // Unix seconds
+    int64_t calls = 0;                    // API calls since the previous snapshot
+    int64_t throttled = 0;                // of which throttled
+  };
+  std::vector<Region> regions;  // every region polled now (others are forgotten)
+  struct Receiver {
+    std::string name;
+    std::string outcome;  // delivered | failed | dropped
+    int64_t at = 0;       // Unix seconds
+  };
+  std::vector<Receiver> receivers;                // outcomes since the previous snapshot
+  std::vector<std::string> configured_receivers;  // others are forgotten
 };
 
 // What one region poll produced (or one chunk of a full walk), committed in one transaction.
@@ -125,6 +146,10 @@ class Store {
   // The region's inventory as last stored, by instance ID.
   std::expected<std::vector<core::InstanceRecord>, core::Error> instances(
       const std::string& region_id);
+
+  // One transaction: region health, API calls per minute (the last hour kept), receivers'
+  // outcomes (store_status.cc).
+  std::expected<void, core::Error> recordStatus(const StatusSnapshot& snapshot);
 
   const std::string& path() const { return path_; }
 

@@ -98,6 +98,19 @@ CREATE TABLE IF NOT EXISTS instance_tags(
   key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(region_id, instance_id, position));
 )sql",
+    // 5: what the operator's `status` reads (issue 16): each region's health, API calls per
+    // minute (the last hour kept), each receiver's last delivery outcome.
+    R"sql(
+CREATE TABLE IF NOT EXISTS region_status(
+  region_id TEXT PRIMARY KEY, up INTEGER NOT NULL, reason TEXT NOT NULL,
+  last_success INTEGER, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_calls(
+  region_id TEXT NOT NULL, minute INTEGER NOT NULL,
+  calls INTEGER NOT NULL, throttled INTEGER NOT NULL,
+  PRIMARY KEY(region_id, minute)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS receiver_status(
+  receiver TEXT PRIMARY KEY, outcome TEXT NOT NULL, at INTEGER NOT NULL);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

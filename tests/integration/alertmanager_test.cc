@@ -159,6 +159,11 @@ TEST(Alertmanager, AlertsArriveRouteResolveAndSurviveARestart) {
   std::string config = settings.write("alertmanager/config.yaml");
   MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  // The inventory is read at start: the failures come after it, so they carry the names.
+  ASSERT_TRUE(eventually([&] {
+    return testing::fetchOk("GET", daemon.url() + "/metrics").find("swas_instance_info{") !=
+           std::string::npos;
+  }));
 
   testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=10");
   ASSERT_TRUE(
@@ -171,7 +176,8 @@ TEST(Alertmanager, AlertsArriveRouteResolveAndSurviveARestart) {
       EXPECT_EQ(a.alertname, "SwasInvocationFailed");
       EXPECT_EQ(a.error_code, "ExitCodeNonzero");
       EXPECT_EQ(a.summary,
-                "deploy-app failed on i-a (cn-hangzhou): Failed, ExitCodeNonzero, exit code 3");
+                "deploy-app failed on name-i-a (i-a) (cn-hangzhou): Failed, ExitCodeNonzero, "
+                "exit code 3");
     } else {
       EXPECT_EQ(a.occurrence, "t-1/i-b");
       EXPECT_EQ(a.alertname, "SwasInvocationTimeout");

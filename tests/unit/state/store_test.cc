@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "daemon/state/state_reader.h"
 #include "tests/support/sim_process.h"
 
 namespace swas::state {
@@ -506,6 +507,46 @@ TEST(Store, DiscoveredRegionsAreKeptAcrossARestart) {
   ASSERT_TRUE(store) << store.error();
   EXPECT_EQ(*(*store)->discoveredRegions(),
             (std::vector<std::string>{"cn-hangzhou", "cn-shanghai"}));
+}
+
+// Issue 16: what the daemon records for `status`, read back through the read-only reader.
+TEST(Store, TheRecordedStatusIsReadBackReadOnly) {
+  std::string path = freshPath("status.db");
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  int64_t t0 = 1'796'000'000;  // a minute boundary
+  StatusSnapshot s{.now = t0,
+                   .regions = {{"cn-hangzhou", true, "", t0 - 3, 10, 0},
+                               {"cn-shanghai", false, "last poll failed: Throttling", {}, 5, 5}},
+                   .receivers = {{"ops", "delivered", t0 - 1}},
+                   .configured_receivers = {"ops", "chat"}};
+  ASSERT_TRUE((*store)->recordStatus(s));
+  s.now = t0 + 30;
+  s.regions[0].calls = 4;
+  s.regions[1].calls = 0;
+  s.regions[1].throttled = 0;
+  s.receivers = {};
+  ASSERT_TRUE((*store)->recordStatus(s));
+  auto reader = StateReader::open(path);
+  ASSERT_TRUE(reader) << reader.error();
+  auto report = (*reader)->status(t0 + 40);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->recorded_at, t0 + 30);
+  ASSERT_EQ(report->regions.size(), 2u);
+  EXPECT_EQ(report->regions[0].calls_last_hour, 14);
+  EXPECT_EQ(report->regions[0].last_success, t0 - 3);
+  EXPECT_FALSE(report->regions[1].up);
+  EXPECT_EQ(report->regions[1].throttled_last_hour, 5);
+  ASSERT_EQ(report->receivers.size(), 1u);
+  EXPECT_EQ(report->receivers[0].last_outcome, "delivered");
+  // An hour later the calls are gone; a region no longer polled is forgotten.
+  s.now = t0 + 3700;
+  s.regions = {{"cn-hangzhou", true, "", t0 + 3699, 1, 0}};
+  ASSERT_TRUE((*store)->recordStatus(s));
+  report = (*reader)->status(t0 + 3700);
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->regions.size(), 1u);
+  EXPECT_EQ(report->regions[0].calls_last_hour, 1);
 }
 
 // A version 3 file gains the inventory's tables; its alerts stay.

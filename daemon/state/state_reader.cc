@@ -1,0 +1,169 @@
+#include "daemon/state/state_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "daemon/state/sqlite.h"
+#include "daemon/state/store.h"
+
+namespace swas::state {
+
+struct StateReader::Impl {
+  sql::Connection db;
+};
+
+StateReader::StateReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StateReader::~StateReader() = default;
+
+namespace {
+
+// A path as a file: URI (RFC 3986 percent-encoding of what a URI path cannot hold).
+std::string fileUri(const std::string& path) {
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20) {
+      static const char* kHex = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "?mode=ro";
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(
+    const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) {
+    return std::unexpected("state file " + path +
+                           " does not exist or is empty: the daemon has not run with this "
+                           "configuration's state.path yet");
+  }
+  auto impl = std::make_unique<Impl>();
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(fileUri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  impl->db.reset(raw);
+  if (rc != SQLITE_OK) {
+    return std::unexpected("cannot read state file " + path + ": " +
+                           (raw ? sqlite3_errmsg(raw) : "out of memory") +
+                           " (run as the daemon's user)");
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  sql::Query v = impl->db.prepare("PRAGMA user_version");
+  if (!v || v.step() != SQLITE_ROW) {
+    return std::unexpected("cannot read state file " + path + ": " + sqlite3_errmsg(raw));
+  }
+  int64_t version = v.columnInt(0);
+  if (version == 0) return std::unexpected("state file " + path + " is not a state file");
+  if (version > kSchemaVersion) {
+    return std::unexpected("state file " + path + " has schema version " + std::to_string(version) +
+                           ", newer than this build understands (" +
+                           std::to_string(kSchemaVersion) + "): use the newer binary");
+  }
+  if (version < kSchemaVersion) {
+    return std::unexpected("state file " + path + " has schema version " + std::to_string(version) +
+                           ", older than this build's: start the daemon once to migrate it");
+  }
+  return std::unique_ptr<StateReader>(new StateReader(std::move(impl)));
+}
+
+std::expected<std::vector<FiringAlert>, core::Error> StateReader::firingAlerts() {
+  sql::Query q = impl_->db.prepare(
+      "SELECT starts_at, region_id, instance_id, "
+      "coalesce(json_extract(labels, '$.alertname'), ''), "
+      "coalesce(json_extract(labels, '$.instance_name'), ''), "
+      "coalesce(json_extract(labels, '$.command_name'), ''), "
+      "coalesce(json_extract(labels, '$.invocation_status'), ''), "
+      "coalesce(json_extract(labels, '$.error_code'), ''), "
+      "coalesce(json_extract(annotations, '$.exit_code'), ''), "
+      "coalesce(json_extract(annotations, '$.output'), '') "
+      "FROM alerts WHERE ends_at IS NULL ORDER BY starts_at DESC, fingerprint");
+  if (!q) return std::unexpected(impl_->db.error("read the alerts"));
+  std::vector<FiringAlert> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    out.push_back({q.columnInt(0), q.columnText(3), q.columnText(1), q.columnText(2),
+                   q.columnText(4), q.columnText(5), q.columnText(6), q.columnText(7),
+                   q.columnText(8), q.columnText(9)});
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(impl_->db.error("read the alerts"));
+  return out;
+}
+
+std::expected<std::vector<HistoryEntry>, core::Error> StateReader::history(const HistoryFilter& f) {
+  sql::Query q = impl_->db.prepare(
+      "SELECT t.observed_at, t.region_id, t.invoke_id, t.instance_id, coalesce(i.name, ''), "
+      "t.command_name, t.from_status, t.to_status, t.error_code, t.exit_code "
+      "FROM transitions t LEFT JOIN instances i "
+      "ON i.region_id = t.region_id AND i.instance_id = t.instance_id "
+      "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR i.name = ?2) "
+      "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR t.to_status = ?4) "
+      "ORDER BY t.id DESC LIMIT ?5");
+  if (!q) return std::unexpected(impl_->db.error("read the history"));
+  q.integer(1, f.since).text(2, f.instance).text(3, f.command).text(4, f.status);
+  q.integer(5, f.limit);
+  std::vector<HistoryEntry> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    out.push_back({q.columnInt(0), q.columnText(1), q.columnText(2), q.columnText(3),
+                   q.columnText(4), q.columnText(5), q.columnText(6), q.columnText(7),
+                   q.columnText(8), q.columnOptional(9)});
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(impl_->db.error("read the history"));
+  return out;
+}
+
+std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
+  auto fail = [&] { return std::unexpected(impl_->db.error("read the status")); };
+  sql::Query regions = impl_->db.prepare(
+      "SELECT r.region_id, r.up, r.reason, r.last_success, r.updated_at, "
+      "coalesce(sum(c.calls), 0), coalesce(sum(c.throttled), 0) FROM region_status r "
+      "LEFT JOIN api_calls c ON c.region_id = r.region_id AND c.minute >= ?1 "
+      "GROUP BY r.region_id ORDER BY r.region_id");
+  sql::Query counts = impl_->db.prepare(
+      "SELECT region_id, overall_status, count(*) FROM invocations GROUP BY 1, 2");
+  sql::Query firing = impl_->db.prepare("SELECT count(*) FROM alerts WHERE ends_at IS NULL");
+  sql::Query receivers = impl_->db.prepare(
+      "SELECT name, sum(queued), max(outcome), max(at) FROM ("
+      " SELECT receiver AS name, count(*) AS queued, '' AS outcome, 0 AS at FROM outbox "
+      " GROUP BY receiver UNION ALL "
+      " SELECT receiver, 0, outcome, at FROM receiver_status) GROUP BY name ORDER BY name");
+  if (!regions || !counts || !firing || !receivers) return fail();
+  StatusReport report;
+  regions.integer(1, now / 60 - 60);
+  int rc;
+  while ((rc = regions.step()) == SQLITE_ROW) {
+    report.recorded_at = std::max(report.recorded_at, regions.columnInt(4));
+    report.regions.push_back({regions.columnText(0),
+                              regions.columnInt(1) != 0,
+                              regions.columnText(2),
+                              regions.columnOptional(3),
+                              regions.columnInt(5),
+                              regions.columnInt(6),
+                              {}});
+  }
+  if (rc != SQLITE_DONE) return fail();
+  while ((rc = counts.step()) == SQLITE_ROW) {
+    std::string region = counts.columnText(0);
+    for (auto& r : report.regions) {
+      if (r.region_id == region) r.invocations[counts.columnText(1)] = counts.columnInt(2);
+    }
+  }
+  if (rc != SQLITE_DONE) return fail();
+  if (firing.step() != SQLITE_ROW) return fail();
+  report.firing = firing.columnInt(0);
+  while ((rc = receivers.step()) == SQLITE_ROW) {
+    report.receivers.push_back({receivers.columnText(0), receivers.columnInt(1),
+                                receivers.columnText(2), receivers.columnInt(3)});
+  }
+  if (rc != SQLITE_DONE) return fail();
+  return report;
+}
+
+}  // namespace swas::state

@@ -1,0 +1,95 @@
+#pragma once
+
+// The state file as the operator's commands read it (issue 16): opened read-only (SQLite
+// mode=ro, a WAL reader beside the running daemon), never the daemon's lock, never a write.
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/error.h"
+
+namespace swas::state {
+
+// A firing alert as `alerts` shows it.
+struct FiringAlert {
+  int64_t starts_at = 0;  // Unix seconds
+  std::string alertname;
+  std::string region_id;
+  std::string instance_id;
+  std::string instance_name;  // "" when unknown at the occurrence
+  std::string command_name;
+  std::string status;  // per-instance InvocationStatus
+  std::string error_code;
+  std::string exit_code;  // "" when none
+  std::string output;     // the annotation (the end of the output)
+};
+
+// One per-instance transition as `history` shows it.
+struct HistoryEntry {
+  int64_t observed_at = 0;  // Unix seconds
+  std::string region_id;
+  std::string invoke_id;
+  std::string instance_id;
+  std::string instance_name;  // from the inventory as now stored; "" when unknown
+  std::string command_name;
+  std::string from;
+  std::string to;
+  std::string error_code;
+  std::optional<int64_t> exit_code;
+};
+
+// What `status` shows, as the daemon last recorded it (StatusSnapshot) plus what the state holds.
+struct StatusReport {
+  int64_t recorded_at = 0;  // when the daemon last recorded its status (0: never)
+  struct Region {
+    std::string region_id;
+    bool up = false;
+    std::string reason;
+    std::optional<int64_t> last_success;
+    int64_t calls_last_hour = 0;
+    int64_t throttled_last_hour = 0;
+    std::map<std::string, int64_t> invocations;  // tracked, by overall status
+  };
+  std::vector<Region> regions;
+  int64_t firing = 0;
+  struct Receiver {
+    std::string name;
+    int64_t queued = 0;
+    std::string last_outcome;  // "" when none yet
+    int64_t last_at = 0;
+  };
+  std::vector<Receiver> receivers;
+};
+
+struct HistoryFilter {
+  int64_t since = 0;     // Unix seconds
+  std::string instance;  // an instance ID or name; "" any
+  std::string command;   // a command name; "" any
+  std::string status;    // the status reached; "" any
+  int64_t limit = 100;
+};
+
+class StateReader {
+ public:
+  // A missing file, one of another program, or a newer schema: the message says which.
+  static std::expected<std::unique_ptr<StateReader>, std::string> open(const std::string& path);
+  ~StateReader();
+
+  // Newest first.
+  std::expected<std::vector<FiringAlert>, core::Error> firingAlerts();
+  std::expected<std::vector<HistoryEntry>, core::Error> history(const HistoryFilter& filter);
+  // `now`: Unix seconds, for "the last hour".
+  std::expected<StatusReport, core::Error> status(int64_t now);
+
+ private:
+  struct Impl;
+  explicit StateReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace swas::state

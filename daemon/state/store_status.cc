@@ -1,0 +1,59 @@
+// What the operator's `status` reads (issue 16), recorded by the daemon every few seconds.
+#include "daemon/state/store_impl.h"
+
+namespace swas::state {
+
+namespace {
+
+bool forgetOthers(sql::Connection& db, const char* table, const char* column,
+                  const std::vector<std::string>& keep) {
+  std::string joined;
+  for (const auto& k : keep) joined += k + "\n";
+  // Rows whose key is not a line of `joined`.
+  std::string sql =
+      std::string("DELETE FROM ") + table + " WHERE instr(?1, " + column + " || char(10)) = 0";
+  sql::Query q = db.prepare(sql.c_str());
+  return q && q.text(1, joined).run();
+}
+
+}  // namespace
+
+std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
+  sql::Transaction tx(impl_->db);
+  if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
+  sql::Query region = impl_->db.prepare(
+      "INSERT OR REPLACE INTO region_status(region_id, up, reason, last_success, updated_at) "
+      "VALUES(?,?,?,?,?)");
+  sql::Query calls = impl_->db.prepare(
+      "INSERT INTO api_calls(region_id, minute, calls, throttled) VALUES(?,?,?,?) "
+      "ON CONFLICT(region_id, minute) DO UPDATE SET calls = calls + excluded.calls, "
+      "throttled = throttled + excluded.throttled");
+  sql::Query prune = impl_->db.prepare("DELETE FROM api_calls WHERE minute < ?");
+  sql::Query receiver = impl_->db.prepare(
+      "INSERT OR REPLACE INTO receiver_status(receiver, outcome, at) VALUES(?,?,?)");
+  bool ok = region && calls && prune && receiver;
+  int64_t minute = s.now / 60;
+  std::vector<std::string> regions;
+  for (const auto& r : s.regions) {
+    if (!ok) break;
+    regions.push_back(r.region_id);
+    region.text(1, r.region_id).integer(2, r.up ? 1 : 0).text(3, r.reason);
+    ok = region.optional(4, r.last_success).integer(5, s.now).run();
+    if (ok && (r.calls > 0 || r.throttled > 0)) {
+      calls.text(1, r.region_id).integer(2, minute).integer(3, r.calls).integer(4, r.throttled);
+      ok = calls.run();
+    }
+  }
+  for (const auto& r : s.receivers) {
+    if (!ok) break;
+    ok = receiver.text(1, r.name).text(2, r.outcome).integer(3, r.at).run();
+  }
+  ok = ok && prune.integer(1, minute - 60).run() &&
+       forgetOthers(impl_->db, "region_status", "region_id", regions) &&
+       forgetOthers(impl_->db, "api_calls", "region_id", regions) &&
+       forgetOthers(impl_->db, "receiver_status", "receiver", s.configured_receivers);
+  if (!ok || !tx.commit()) return std::unexpected(impl_->db.error("record the status"));
+  return {};
+}
+
+}  // namespace swas::state
