@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: swas-invocation-monitor --config FILE [--check-config | --once] [--log-level LEVEL]\n"
-    "       swas-invocation-monitor status|alerts|history --config FILE [...]\n"
+    "       swas-invocation-monitor status|alerts|history|test-alert --config FILE [...]\n"
     "       swas-invocation-monitor --version | --help\n"
     "\n"
     "Polls Alibaba Cloud SWAS DescribeCommandInvocations, tracks every command invocation per\n"

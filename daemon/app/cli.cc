@@ -21,13 +21,15 @@ struct Args {
   std::string output;  // table | json; "" = table on a terminal
   state::HistoryFilter filter;
   std::string since = "24h";
+  std::string receiver;  // test-alert
 };
 
 constexpr std::string_view kUsage =
     "usage: swas-invocation-monitor status  --config FILE [--output table|json]\n"
     "       swas-invocation-monitor alerts  --config FILE [--output table|json]\n"
     "       swas-invocation-monitor history --config FILE [--since 24h] [--instance ID|NAME]\n"
-    "                               [--command NAME] [--status S] [--limit N] [--output ...]\n";
+    "                               [--command NAME] [--status S] [--limit N] [--output ...]\n"
+    "       swas-invocation-monitor test-alert --config FILE --receiver NAME\n";
 
 int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -275,6 +277,8 @@ std::string parse(std::string_view command, std::span<const std::string_view> ar
     } else if (arg == "--output") {
       if (value != "table" && value != "json") return "--output must be table or json";
       a.output = value;
+    } else if (command == "test-alert" && arg == "--receiver") {
+      a.receiver = value;
     } else if (command == "history" && arg == "--since") {
       a.since = value;
     } else if (command == "history" && arg == "--instance") {
@@ -293,6 +297,7 @@ std::string parse(std::string_view command, std::span<const std::string_view> ar
     }
   }
   if (a.config.empty()) return "--config FILE is required";
+  if (command == "test-alert" && a.receiver.empty()) return "--receiver NAME is required";
   auto since = config::parseDuration(a.since);
   if (!since) return "--since: '" + a.since + "' is not a duration with a unit (30m, 24h, 7d)";
   a.filter.since = unixNow() - std::chrono::duration_cast<std::chrono::seconds>(*since).count();
@@ -302,7 +307,7 @@ std::string parse(std::string_view command, std::span<const std::string_view> ar
 }  // namespace
 
 bool isCommand(std::string_view word) {
-  return word == "status" || word == "alerts" || word == "history";
+  return word == "status" || word == "alerts" || word == "history" || word == "test-alert";
 }
 
 int runCommand(std::string_view command, std::span<const std::string_view> argv, std::ostream& out,
@@ -317,6 +322,7 @@ int runCommand(std::string_view command, std::span<const std::string_view> argv,
     for (const auto& problem : config.error()) err << problem << "\n";
     return 2;
   }
+  if (command == "test-alert") return testAlert(*config, a.receiver, out, err);
   auto reader = state::StateReader::open(config->state.path);
   if (!reader) {
     err << "swas-invocation-monitor: " << reader.error() << "\n";

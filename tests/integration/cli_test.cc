@@ -226,6 +226,31 @@ TEST_F(CliTest, ReadingNeverDisturbsARunningDaemon) {
   EXPECT_EQ(readFile(dir_ + "/state.db"), bytes);
 }
 
+// The first thing an operator runs after configuring a receiver: a marked sample, firing then
+// resolved, sent now (no daemon, no outbox), with the receiver's answers.
+TEST_F(CliTest, TestAlertSendsAMarkedSampleAndItsResolutionNow) {
+  ASSERT_EQ(run({"test-alert", "--config", config_, "--receiver", "ops"}), 0) << out_ << err_;
+  EXPECT_NE(out_.find("firing: delivered (HTTP 200"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("resolved: delivered (HTTP 200"), std::string::npos) << out_;
+  auto requests = recorder_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  simdjson::dom::parser parser;
+  for (size_t i = 0; i < 2; ++i) {
+    simdjson::dom::element body = parser.parse(requests[i].request.body);
+    simdjson::dom::element a = body["alerts"].at(0);
+    EXPECT_EQ(std::string_view(a["status"]), i == 0 ? "firing" : "resolved");
+    EXPECT_EQ(std::string_view(a["labels"]["instance_name"]), "TEST-ALERT");
+    EXPECT_NE(std::string_view(a["annotations"]["summary"]).find("test-alert"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state.db")) << "nothing stored";
+
+  recorder_.answer(500);
+  EXPECT_EQ(run({"test-alert", "--config", config_, "--receiver", "ops"}), 1);
+  EXPECT_NE(out_.find("firing: NOT delivered (HTTP 500"), std::string::npos) << out_;
+  EXPECT_EQ(run({"test-alert", "--config", config_, "--receiver", "nobody"}), 2);
+  EXPECT_NE(err_.find("no receiver named 'nobody' (configured: ops)"), std::string::npos) << err_;
+}
+
 TEST_F(CliTest, AMissingOrNewerStateFileIsAClearErrorAndBadArgumentsExitTwo) {
   EXPECT_EQ(run({"alerts", "--config", config_}), 1);
   EXPECT_NE(err_.find("does not exist"), std::string::npos) << err_;
