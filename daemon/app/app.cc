@@ -48,13 +48,18 @@ int check(const config::Config& config, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// Tables on a terminal; colour unless NO_COLOR is set and not empty (no-color.org).
+Terminal terminalOf(const std::ostream& out) {
+  bool tty = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+  const char* no_color = std::getenv("NO_COLOR");
+  return {.tty = tty, .color = tty && (no_color == nullptr || *no_color == '\0')};
+}
+
 }  // namespace
 
 int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream& err) {
   if (!argv.empty() && isCommand(argv[0])) {
-    bool tty = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
-    return runCommand(argv[0], argv.subspan(1), out, err,
-                      {.tty = tty, .color = tty && std::getenv("NO_COLOR") == nullptr});
+    return runCommand(argv[0], argv.subspan(1), out, err, terminalOf(out));
   }
   Args args;
   for (size_t i = 0; i < argv.size(); ++i) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/app/table.h"
 #include "daemon/config/config.h"
 #include "daemon/core/json.h"
 #include "daemon/state/state_reader.h"
@@ -22,9 +23,13 @@ struct Args {
   state::HistoryFilter filter;
   std::string since = "24h";
   std::string receiver;  // test-alert
+  std::string state;     // --state PATH instead of the configuration's state.path
+  bool help = false;
 };
 
 constexpr std::string_view kUsage =
+    "They read the state file (state.path of --config, or --state PATH) read-only; run them as\n"
+    "root or the daemon's user.\n"
     "usage: swas-invocation-monitor status  --config FILE [--output table|json]\n"
     "       swas-invocation-monitor alerts  --config FILE [--output table|json]\n"
     "       swas-invocation-monitor history --config FILE [--since 24h] [--instance ID|NAME]\n"
@@ -53,39 +58,6 @@ std::string ago(int64_t then, int64_t now) {
   if (s < 3600) return std::to_string(s / 60) + " min ago";
   if (s < 86400) return std::to_string(s / 3600) + " h ago";
   return std::to_string(s / 86400) + " d ago";
-}
-
-std::string firstLine(std::string_view text) {
-  size_t start = text.find_first_not_of("\r\n");
-  if (start == std::string_view::npos) return "";
-  text.remove_prefix(start);
-  std::string line(text.substr(0, text.find_first_of("\r\n")));
-  if (line.size() > 60) line = line.substr(0, 57) + "...";
-  return line;
-}
-
-// Columns padded to their widest cell (by bytes: names and codes are ASCII); a coloured cell
-// keeps its padding outside the escape codes.
-void printTable(std::ostream& out, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows,
-                const std::vector<std::string>& colors) {
-  std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells, const std::string& color) {
-    std::string text;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      bool last = c + 1 == cells.size();
-      std::string cell = cells[c];
-      if (!last) cell.resize(width[c], ' ');
-      text += (c ? "  " : "") + cell;
-    }
-    out << (color.empty() ? text : color + text + "\033[0m") << "\n";
-  };
-  line(header, "");
-  for (size_t r = 0; r < rows.size(); ++r) line(rows[r], colors[r]);
 }
 
 int alerts(state::StateReader& reader, bool table, bool color, std::ostream& out,
@@ -164,6 +136,7 @@ int history(state::StateReader& reader, const state::HistoryFilter& filter, bool
   }
   printTable(out, {"SEEN", "REGION", "INSTANCE", "COMMAND", "CHANGE", "ERROR", "EXIT", "INVOKE"},
              rows, colors);
+  if (rows.empty()) out << "no transition matches\n";
   return 0;
 }
 
@@ -270,10 +243,16 @@ int status(state::StateReader& reader, bool table, bool color, std::ostream& out
 std::string parse(std::string_view command, std::span<const std::string_view> argv, Args& a) {
   for (size_t i = 0; i < argv.size(); ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      a.help = true;
+      return "";
+    }
     if (i + 1 >= argv.size()) return "missing the value of " + std::string(arg);
     std::string value(argv[++i]);
     if (arg == "--config") {
       a.config = value;
+    } else if (arg == "--state" && command != "test-alert") {
+      a.state = value;
     } else if (arg == "--output") {
       if (value != "table" && value != "json") return "--output must be table or json";
       a.output = value;
@@ -296,7 +275,9 @@ std::string parse(std::string_view command, std::span<const std::string_view> ar
       return "unknown argument '" + std::string(arg) + "' for " + std::string(command);
     }
   }
-  if (a.config.empty()) return "--config FILE is required";
+  if (a.config.empty() && (a.state.empty() || command == "test-alert")) {
+    return "--config FILE is required";
+  }
   if (command == "test-alert" && a.receiver.empty()) return "--receiver NAME is required";
   auto since = config::parseDuration(a.since);
   if (!since) return "--since: '" + a.since + "' is not a duration with a unit (30m, 24h, 7d)";
@@ -317,13 +298,31 @@ int runCommand(std::string_view command, std::span<const std::string_view> argv,
     err << "swas-invocation-monitor " << command << ": " << problem << "\n" << kUsage;
     return 2;
   }
-  auto config = config::loadConfig(a.config, util::processEnvironment());
-  if (!config) {
-    for (const auto& problem : config.error()) err << problem << "\n";
-    return 2;
+  if (a.help) {
+    out << kUsage;
+    return 0;
   }
-  if (command == "test-alert") return testAlert(*config, a.receiver, out, err);
-  auto reader = state::StateReader::open(config->state.path);
+  util::EnvLookup env = util::processEnvironment();
+  if (command == "test-alert") {
+    // The receiver's URL and secrets: the whole configuration, as the service sees it.
+    auto config = config::loadConfig(a.config, env);
+    if (!config) {
+      for (const auto& problem : config.error()) err << problem << "\n";
+      return 2;
+    }
+    return testAlert(*config, a.receiver, out, err);
+  }
+  // Only state.path: the credentials' variables and files are the service's, not the shell's.
+  std::string state_path = a.state;
+  if (state_path.empty()) {
+    auto path = config::loadStatePath(a.config, env);
+    if (!path) {
+      for (const auto& problem : path.error()) err << problem << "\n";
+      return 2;
+    }
+    state_path = *path;
+  }
+  auto reader = state::StateReader::open(state_path);
   if (!reader) {
     err << "swas-invocation-monitor: " << reader.error() << "\n";
     return 1;

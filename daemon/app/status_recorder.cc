@@ -12,6 +12,10 @@ void DeliveryTracker::onNotifications(const std::string& receiver, std::string_v
   pending_[receiver] = {receiver, std::string(outcome), core::unixSeconds(clock_.now())};
 }
 
+void DeliveryTracker::putBack(std::vector<state::StatusSnapshot::Receiver> outcomes) {
+  for (auto& r : outcomes) pending_.try_emplace(r.name, std::move(r));  // newer ones win
+}
+
 std::vector<state::StatusSnapshot::Receiver> DeliveryTracker::take() {
   std::vector<state::StatusSnapshot::Receiver> out;
   for (auto& [name, r] : pending_) out.push_back(std::move(r));
@@ -26,7 +30,7 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
   last_ = steady;
   state::StatusSnapshot s;
   s.now = core::unixSeconds(clock_.now());
-  std::map<std::string, std::pair<uint64_t, uint64_t>> seen;
+  std::map<const void*, std::pair<uint64_t, uint64_t>> seen;
   for (const auto& p : pollers) {
     state::StatusSnapshot::Region r;
     r.region_id = p->regionId();
@@ -35,11 +39,14 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
     if (auto at = p->lastSuccess()) r.last_success = core::unixSeconds(*at);
     auto gate = p->gate();
     std::pair<uint64_t, uint64_t> now{gate->calls(), gate->throttledCalls()};
-    auto before = seen_.count(r.region_id) ? seen_[r.region_id] : std::pair<uint64_t, uint64_t>{};
-    if (now.first < before.first) before = {};  // a new gate (reload)
+    // By gate: a reload's new gate starts from zero.
+    auto it = seen_.find(gate.get());
+    auto before = it == seen_.end() ? std::pair<uint64_t, uint64_t>{} : it->second;
+    // A new gate at a freed gate's address counts from zero too.
+    if (now.first < before.first || now.second < before.second) before = {};
     r.calls = static_cast<int64_t>(now.first - before.first);
-    r.throttled = static_cast<int64_t>(now.second - std::min(now.second, before.second));
-    seen[r.region_id] = now;
+    r.throttled = static_cast<int64_t>(now.second - before.second);
+    seen[gate.get()] = now;
     s.regions.push_back(std::move(r));
   }
   s.receivers = deliveries_.take();
@@ -47,6 +54,7 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
   if (auto ok = store_.recordStatus(s); !ok) {
     metrics_.onStateError("status");
     spdlog::debug("recording the status for `status` failed: {}", ok.error().message);
+    deliveries_.putBack(std::move(s.receivers));
     return;  // the calls are counted again next time
   }
   seen_ = std::move(seen);

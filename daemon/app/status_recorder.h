@@ -31,6 +31,8 @@ class DeliveryTracker final : public core::AlertObserver {
   void onStateError(std::string_view operation) override { next_.onStateError(operation); }
   // The outcomes since the last call, the newest per receiver.
   std::vector<state::StatusSnapshot::Receiver> take();
+  // Outcomes `take` gave that could not be recorded.
+  void putBack(std::vector<state::StatusSnapshot::Receiver> outcomes);
 
  private:
   core::AlertObserver& next_;
@@ -54,8 +56,8 @@ class StatusRecorder {
   const core::Clock& clock_;
   DeliveryTracker& deliveries_;
   std::chrono::steady_clock::time_point last_{};
-  // The gates' counters already recorded, by region (a new gate after a reload starts at 0).
-  std::map<std::string, std::pair<uint64_t, uint64_t>> seen_;
+  // The gates' counters already recorded, by gate (a new gate after a reload starts at 0).
+  std::map<const void*, std::pair<uint64_t, uint64_t>> seen_;
   static constexpr std::chrono::seconds kEvery{5};
 };
 

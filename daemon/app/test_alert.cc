@@ -58,6 +58,10 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
   core::Alert alert = sampleAlert(config, now);
   int failures = 0;
   for (bool resolved : {false, true}) {
+    if (resolved && !receiver->config().send_resolved) {
+      out << "resolved: not sent (send_resolved: false)\n";
+      break;
+    }
     if (resolved) alert.ends_at = core::unixSeconds(now) + 1;
     http::HttpRequest request = receiver->request({{&alert, resolved}}, now);
     std::optional<http::HttpResult> result;
@@ -76,7 +80,6 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
     if (verdict.kind != alerting::Verdict::kDelivered) out << ": " << verdict.reason;
     out << "\n";
     if (verdict.kind != alerting::Verdict::kDelivered) ++failures;
-    if (resolved && !receiver->config().send_resolved) break;
   }
   return failures == 0 ? 0 : 1;
 }

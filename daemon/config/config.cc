@@ -255,6 +255,28 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   return c;
 }
 
+std::expected<std::string, Problems> loadStatePath(const std::string& path,
+                                                   const util::EnvLookup& env) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected(Problems{path + ":1:1: cannot read the configuration file"});
+  std::stringstream text;
+  text << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::ParserException& e) {
+    return std::unexpected(Problems{path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                    std::to_string(e.mark.column + 1) + ": " + e.msg});
+  }
+  Parser p(path, env);
+  StateSettings state;
+  if (root.IsMap()) {
+    if (const auto s = root["state"]; s && s.IsMap()) p.str(s, "path", state.path);
+  }
+  if (!p.problems.empty()) return std::unexpected(p.problems);
+  return state.path;
+}
+
 std::expected<Config, Problems> loadConfig(const std::string& path, const util::EnvLookup& env) {
   std::ifstream in(path);
   if (!in) return std::unexpected(Problems{path + ":1:1: cannot read the configuration file"});

@@ -150,6 +150,10 @@ using Problems = std::vector<std::string>;
 std::string summary(const Config& config);
 
 std::expected<Config, Problems> loadConfig(const std::string& path, const util::EnvLookup& env);
+// Only state.path (the operator's commands): the rest of the file may name variables and secret
+// files only the service can see.
+std::expected<std::string, Problems> loadStatePath(const std::string& path,
+                                                   const util::EnvLookup& env);
 std::expected<Config, Problems> parseConfig(const std::string& text, const std::string& name,
                                             const util::EnvLookup& env);
 

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <filesystem>
 
 #include "daemon/state/sqlite.h"
 #include "daemon/state/store.h"
@@ -39,15 +41,24 @@ std::string fileUri(const std::string& path) {
 std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(
     const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) {
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == EACCES) {
+      return std::unexpected("cannot read state file " + path +
+                             ": permission denied (run as root, or as the daemon's user)");
+    }
     return std::unexpected("state file " + path +
-                           " does not exist or is empty: the daemon has not run with this "
-                           "configuration's state.path yet");
+                           " does not exist: the daemon has not run "
+                           "with this state.path yet");
   }
+  if (st.st_size == 0) return std::unexpected("state file " + path + " is empty");
   auto impl = std::make_unique<Impl>();
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(fileUri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  // Without a WAL file (the daemon stopped cleanly) a read-only connection would still create
+  // the -wal and -shm files beside it: read the file as it is instead.
+  std::error_code ec;
+  bool wal = std::filesystem::exists(path + "-wal", ec);
+  std::string uri = fileUri(path) + (wal ? "" : "&immutable=1");
+  int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   impl->db.reset(raw);
   if (rc != SQLITE_OK) {
     return std::unexpected("cannot read state file " + path + ": " +
@@ -103,7 +114,7 @@ std::expected<std::vector<HistoryEntry>, core::Error> StateReader::history(const
       "FROM transitions t LEFT JOIN instances i "
       "ON i.region_id = t.region_id AND i.instance_id = t.instance_id "
       "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR i.name = ?2) "
-      "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR t.to_status = ?4) "
+      "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR lower(t.to_status) = lower(?4)) "
       "ORDER BY t.id DESC LIMIT ?5");
   if (!q) return std::unexpected(impl_->db.error("read the history"));
   q.integer(1, f.since).text(2, f.instance).text(3, f.command).text(4, f.status);
@@ -124,7 +135,7 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   sql::Query regions = impl_->db.prepare(
       "SELECT r.region_id, r.up, r.reason, r.last_success, r.updated_at, "
       "coalesce(sum(c.calls), 0), coalesce(sum(c.throttled), 0) FROM region_status r "
-      "LEFT JOIN api_calls c ON c.region_id = r.region_id AND c.minute >= ?1 "
+      "LEFT JOIN api_calls c ON c.region_id = r.region_id AND c.minute > ?1 "
       "GROUP BY r.region_id ORDER BY r.region_id");
   sql::Query counts = impl_->db.prepare(
       "SELECT region_id, overall_status, count(*) FROM invocations GROUP BY 1, 2");
@@ -158,6 +169,12 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   if (rc != SQLITE_DONE) return fail();
   if (firing.step() != SQLITE_ROW) return fail();
   report.firing = firing.columnInt(0);
+  sql::Query recorded =
+      impl_->db.prepare("SELECT value FROM meta WHERE key = 'status_recorded_at'");
+  if (!recorded) return fail();
+  if (recorded.step() == SQLITE_ROW) {
+    report.recorded_at = std::max<int64_t>(report.recorded_at, std::stoll(recorded.columnText(0)));
+  }
   while ((rc = receivers.step()) == SQLITE_ROW) {
     report.receivers.push_back({receivers.columnText(0), receivers.columnInt(1),
                                 receivers.columnText(2), receivers.columnInt(3)});

@@ -1,24 +1,36 @@
 // What the operator's `status` reads (issue 16), recorded by the daemon every few seconds.
+#include "daemon/core/json.h"
 #include "daemon/state/store_impl.h"
 
 namespace swas::state {
 
 namespace {
 
+// Deletes the rows whose key is not in `keep`.
 bool forgetOthers(sql::Connection& db, const char* table, const char* column,
                   const std::vector<std::string>& keep) {
-  std::string joined;
-  for (const auto& k : keep) joined += k + "\n";
-  // Rows whose key is not a line of `joined`.
-  std::string sql =
-      std::string("DELETE FROM ") + table + " WHERE instr(?1, " + column + " || char(10)) = 0";
+  std::string array = "[";
+  for (size_t i = 0; i < keep.size(); ++i) {
+    if (i) array += ',';
+    core::appendJsonString(array, keep[i]);
+  }
+  array += ']';
+  std::string sql = std::string("DELETE FROM ") + table + " WHERE " + column +
+                    " NOT IN (SELECT value FROM json_each(?1))";
   sql::Query q = db.prepare(sql.c_str());
-  return q && q.text(1, joined).run();
+  return q && q.text(1, array).run();
 }
 
 }  // namespace
 
 std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
+  // Losing the last few seconds of status to a power cut costs nothing: no fsync for these
+  // commits (WAL with synchronous=NORMAL still never corrupts), FULL again for everything else.
+  impl_->db.exec("PRAGMA synchronous=NORMAL");
+  struct Restore {
+    sql::Connection& db;
+    ~Restore() { db.exec("PRAGMA synchronous=FULL"); }
+  } restore{impl_->db};
   sql::Transaction tx(impl_->db);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   sql::Query region = impl_->db.prepare(
@@ -31,7 +43,11 @@ std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
   sql::Query prune = impl_->db.prepare("DELETE FROM api_calls WHERE minute < ?");
   sql::Query receiver = impl_->db.prepare(
       "INSERT OR REPLACE INTO receiver_status(receiver, outcome, at) VALUES(?,?,?)");
-  bool ok = region && calls && prune && receiver;
+  sql::Query configured = impl_->db.prepare(
+      "INSERT OR IGNORE INTO receiver_status(receiver, outcome, at) VALUES(?, '', 0)");
+  sql::Query recorded =
+      impl_->db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('status_recorded_at', ?)");
+  bool ok = region && calls && prune && receiver && configured && recorded;
   int64_t minute = s.now / 60;
   std::vector<std::string> regions;
   for (const auto& r : s.regions) {
@@ -48,6 +64,11 @@ std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
     if (!ok) break;
     ok = receiver.text(1, r.name).text(2, r.outcome).integer(3, r.at).run();
   }
+  for (const auto& name : s.configured_receivers) {
+    if (!ok) break;
+    ok = configured.text(1, name).run();  // shown as "none yet" until its first outcome
+  }
+  ok = ok && recorded.text(1, std::to_string(s.now)).run();
   ok = ok && prune.integer(1, minute - 60).run() &&
        forgetOthers(impl_->db, "region_status", "region_id", regions) &&
        forgetOthers(impl_->db, "api_calls", "region_id", regions) &&

@@ -217,13 +217,34 @@ TEST_F(CliTest, ReadingNeverDisturbsARunningDaemon) {
   EXPECT_EQ(daemon->stderrText().find("locked"), std::string::npos) << daemon->stderrText();
   EXPECT_EQ(daemon->stderrText().find("BUSY"), std::string::npos);
 
-  // Stopped, the file is not changed by reading it.
+  // Stopped, the file is not changed by reading it, and nothing is created beside it.
   daemon->process().signal(SIGTERM);
   ASSERT_EQ(daemon->process().wait(), 0);
   std::string bytes = readFile(dir_ + "/state.db");
+  ASSERT_FALSE(std::filesystem::exists(dir_ + "/state.db-wal"));
   ASSERT_EQ(run({"history", "--config", config_, "--output", "json"}), 0) << err_;
   EXPECT_EQ(lines().size(), 3u);
   EXPECT_EQ(readFile(dir_ + "/state.db"), bytes);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state.db-wal"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state.db-shm"));
+}
+
+// The shipped configuration names variables and files only the service sees
+// (${CREDENTIALS_DIRECTORY}): the reading commands need state.path alone.
+TEST_F(CliTest, TheReadingCommandsNeedOnlyTheStatePath) {
+  auto daemon = runScenario();
+  std::string service_config =
+      testing::writeTempFile(std::string(testing::testName()) + "/service.yaml",
+                             "credentials:\n  access_key_id: ${SWAS_TEST_UNSET_VARIABLE}\n"
+                             "  access_key_secret_file: ${CREDENTIALS_DIRECTORY_UNSET}/ak_secret\n"
+                             "regions: [{region_id: cn-hangzhou}]\nstate: {path: " +
+                                 dir_ + "/state.db}\n");
+  ASSERT_EQ(run({"alerts", "--config", service_config, "--output", "json"}), 0) << err_;
+  EXPECT_EQ(lines().size(), 1u) << out_;
+  ASSERT_EQ(run({"history", "--state", dir_ + "/state.db", "--status", "failed"}), 0) << err_;
+  EXPECT_EQ(lines().size(), 1u) << "statuses match whatever their case: " << out_;
+  ASSERT_EQ(run({"status", "--help"}), 0);
+  EXPECT_NE(out_.find("usage:"), std::string::npos) << out_;
 }
 
 // The first thing an operator runs after configuring a receiver: a marked sample, firing then
@@ -247,6 +268,16 @@ TEST_F(CliTest, TestAlertSendsAMarkedSampleAndItsResolutionNow) {
   recorder_.answer(500);
   EXPECT_EQ(run({"test-alert", "--config", config_, "--receiver", "ops"}), 1);
   EXPECT_NE(out_.find("firing: NOT delivered (HTTP 500"), std::string::npos) << out_;
+  std::string quiet = testing::MonitorConfig{.sim_url = sim_->url(),
+                                             .state_path = dir_ + "/state.db",
+                                             .webhook_url = recorder_.url() + "/hook",
+                                             .receiver_extra = "      send_resolved: false\n"}
+                          .write(std::string(testing::testName()) + "/quiet.yaml");
+  recorder_.answer(200);
+  size_t before = recorder_.requests().size();
+  ASSERT_EQ(run({"test-alert", "--config", quiet, "--receiver", "ops"}), 0) << out_ << err_;
+  EXPECT_NE(out_.find("resolved: not sent (send_resolved: false)"), std::string::npos) << out_;
+  EXPECT_EQ(recorder_.requests().size(), before + 1);
   EXPECT_EQ(run({"test-alert", "--config", config_, "--receiver", "nobody"}), 2);
   EXPECT_NE(err_.find("no receiver named 'nobody' (configured: ops)"), std::string::npos) << err_;
 }

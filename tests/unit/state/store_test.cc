@@ -518,8 +518,8 @@ TEST(Store, TheRecordedStatusIsReadBackReadOnly) {
   StatusSnapshot s{.now = t0,
                    .regions = {{"cn-hangzhou", true, "", t0 - 3, 10, 0},
                                {"cn-shanghai", false, "last poll failed: Throttling", {}, 5, 5}},
-                   .receivers = {{"ops", "delivered", t0 - 1}},
-                   .configured_receivers = {"ops", "chat"}};
+                   .receivers = {{"ops", "delivered", t0 - 1}, {"devops", "failed", t0 - 2}},
+                   .configured_receivers = {"ops", "devops", "chat"}};
   ASSERT_TRUE((*store)->recordStatus(s));
   s.now = t0 + 30;
   s.regions[0].calls = 4;
@@ -537,16 +537,22 @@ TEST(Store, TheRecordedStatusIsReadBackReadOnly) {
   EXPECT_EQ(report->regions[0].last_success, t0 - 3);
   EXPECT_FALSE(report->regions[1].up);
   EXPECT_EQ(report->regions[1].throttled_last_hour, 5);
-  ASSERT_EQ(report->receivers.size(), 1u);
-  EXPECT_EQ(report->receivers[0].last_outcome, "delivered");
+  ASSERT_EQ(report->receivers.size(), 3u) << "a receiver with no outcome yet is listed too";
+  EXPECT_EQ(report->receivers[0].name, "chat");
+  EXPECT_EQ(report->receivers[0].last_outcome, "");
+  EXPECT_EQ(report->receivers[2].last_outcome, "delivered");
   // An hour later the calls are gone; a region no longer polled is forgotten.
+  // A receiver removed whose name is the end of another's (ops, devops) is forgotten too.
   s.now = t0 + 3700;
   s.regions = {{"cn-hangzhou", true, "", t0 + 3699, 1, 0}};
+  s.configured_receivers = {"devops"};
   ASSERT_TRUE((*store)->recordStatus(s));
   report = (*reader)->status(t0 + 3700);
   ASSERT_TRUE(report);
   ASSERT_EQ(report->regions.size(), 1u);
   EXPECT_EQ(report->regions[0].calls_last_hour, 1);
+  ASSERT_EQ(report->receivers.size(), 1u);
+  EXPECT_EQ(report->receivers[0].name, "devops");
 }
 
 // A version 3 file gains the inventory's tables; its alerts stay.
