@@ -11,6 +11,7 @@
 #include "daemon/app/table.h"
 #include "daemon/config/config.h"
 #include "daemon/core/json.h"
+#include "daemon/core/time.h"
 #include "daemon/state/state_reader.h"
 #include "daemon/util/env.h"
 
@@ -36,11 +37,7 @@ constexpr std::string_view kUsage =
     "                               [--command NAME] [--status S] [--limit N] [--output ...]\n"
     "       swas-invocation-monitor test-alert --config FILE --receiver NAME\n";
 
-int64_t unixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t unixNow() { return core::unixSeconds(std::chrono::system_clock::now()); }
 
 std::string localTime(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);

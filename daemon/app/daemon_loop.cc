@@ -68,10 +68,7 @@ void Daemon::Impl::beat() {
   health.beat();
   notifier.watchdog();
   for (const auto& p : rt->pollers) {
-    std::string reason = p->downReason().empty()    ? std::string("first poll in progress")
-                         : p->waitingForInventory() ? p->downReason()
-                                                    : "last poll failed: " + p->downReason();
-    health.setRegion(p->regionId(), p->completedOnePoll(), reason);
+    health.setRegion(p->regionId(), p->completedOnePoll(), p->notUpReason());
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
   health.setProblem("regions", rt->config.allRegions() && rt->pollers.empty()
@@ -79,9 +76,7 @@ void Daemon::Impl::beat() {
                                      "answered, or no region it listed could be added)"
                                    : "");
   if (rt->reapRetired()) follow();
-  std::vector<std::string> receivers;
-  for (const auto& r : rt->config.alerts.receivers) receivers.push_back(r.name);
-  status_recorder->maybeRecord(rt->pollers, receivers);
+  status_recorder->maybeRecord(rt->pollers, rt->config.alerts.receivers);
   if (uint64_t failures = rt->credentials->refreshFailures();
       failures > rt->credential_failures_seen) {
     metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);

@@ -24,7 +24,8 @@ std::vector<state::StatusSnapshot::Receiver> DeliveryTracker::take() {
 }
 
 void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers,
-                                 const std::vector<std::string>& receivers, bool force) {
+                                 const std::vector<config::ReceiverSettings>& receivers,
+                                 bool force) {
   auto steady = clock_.steadyNow();
   if (!force && last_ != std::chrono::steady_clock::time_point{} && steady - last_ < kEvery) return;
   last_ = steady;
@@ -35,7 +36,7 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
     state::StatusSnapshot::Region r;
     r.region_id = p->regionId();
     r.up = p->up();
-    r.reason = p->up() ? "" : p->downReason().empty() ? "first poll in progress" : p->downReason();
+    r.reason = p->up() ? "" : p->notUpReason();
     if (auto at = p->lastSuccess()) r.last_success = core::unixSeconds(*at);
     auto gate = p->gate();
     std::pair<uint64_t, uint64_t> now{gate->calls(), gate->throttledCalls()};
@@ -50,7 +51,7 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
     s.regions.push_back(std::move(r));
   }
   s.receivers = deliveries_.take();
-  s.configured_receivers = receivers;
+  for (const auto& r : receivers) s.configured_receivers.push_back(r.name);
   if (auto ok = store_.recordStatus(s); !ok) {
     metrics_.onStateError("status");
     spdlog::debug("recording the status for `status` failed: {}", ok.error().message);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/config.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
 #include "daemon/metrics/metrics.h"
@@ -48,7 +49,7 @@ class StatusRecorder {
 
   // Records when `every` has passed since the last record (or `force`).
   void maybeRecord(const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers,
-                   const std::vector<std::string>& receivers, bool force = false);
+                   const std::vector<config::ReceiverSettings>& receivers, bool force = false);
 
  private:
   state::Store& store_;

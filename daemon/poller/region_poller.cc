@@ -207,5 +207,9 @@ std::optional<std::chrono::system_clock::time_point> RegionPoller::lastSuccess()
   return impl_->last_success;
 }
 bool RegionPoller::waitingForInventory() const { return impl_->pager.awaitingWatched(); }
+std::string RegionPoller::notUpReason() const {
+  if (downReason().empty()) return "first poll in progress";
+  return waitingForInventory() ? downReason() : "last poll failed: " + downReason();
+}
 
 }  // namespace swas::poller

@@ -78,6 +78,9 @@ class RegionPoller {
   std::optional<std::chrono::system_clock::time_point> lastSuccess() const;
   // RegionOptions::await_watched and no watched set given yet.
   bool waitingForInventory() const;
+  // Why the region is not up, as /readyz and `status` say it: "first poll in progress", the
+  // wait for the inventory, or "last poll failed: ...".
+  std::string notUpReason() const;
 
  private:
   struct Impl;
