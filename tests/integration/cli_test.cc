@@ -86,6 +86,11 @@ class CliTest : public ::testing::Test {
   std::unique_ptr<MonitorProcess> runScenario() {
     auto daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, config_, dir_);
     EXPECT_FALSE(daemon->url().empty()) << daemon->stderrText();
+    // The inventory is read at start: the failure comes after it, so its alert has the name.
+    EXPECT_TRUE(eventually([&] {
+      return testing::fetchOk("GET", daemon->url() + "/metrics").find("swas_instance_info{") !=
+             std::string::npos;
+    }));
     for (int s = 0; s < 6; ++s) {
       testing::fetchOk("POST", sim_->url() + "/_sim/advance?seconds=1");
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
