@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
@@ -134,11 +133,12 @@ TEST_F(OnceTest, JsonLogsAreOneObjectPerLine) {
 TEST_F(OnceTest, AStateFileInUseIsRefusedNamingIt) {
   std::string cfg = config();
   Process daemon({SWAS_DAEMON_PATH, "--config", cfg}, dir_ + "/d.out", dir_ + "/d.err");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!std::filesystem::exists(dir_ + "/state.db") &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // "serving" comes after the state file is locked and the signals are caught: waiting for the
+  // file alone raced both (the SIGTERM could kill a daemon not yet catching it).
+  ASSERT_NE(
+      testing::waitForLine(dir_ + "/d.err", "serving /metrics", std::chrono::seconds(30), &daemon),
+      "")
+      << readFile(dir_ + "/d.err");
   EXPECT_EQ(run({"--config", cfg, "--once"}), 1);
   EXPECT_NE(err_.find(dir_ + "/state.db is in use by another running"), std::string::npos) << err_;
   daemon.signal(SIGTERM);
