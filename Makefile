@@ -11,10 +11,11 @@ APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
   libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3 \
   systemd lintian dpkg-dev clang-16 libclang-rt-16-dev clang-tidy-16 \
-  libmstch-dev libhowardhinnant-date-dev tzdata
+  libmstch-dev libhowardhinnant-date-dev tzdata chromium fonts-liberation
 
 CMAKE_COMMON := -DSWAS_WERROR=ON
 CONFORMANCE := tests/conformance
+BROWSER := tests/browser
 
 .PHONY: all deps node-deps build build-asan build-fuzz test test-release test-asan test-package \
   test-fuzz fuzz package demo bench soak torture clean
@@ -32,11 +33,14 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The official SDK (conformance) and playwright-core (the status page in chromium).
 node-deps: deps
-	@if [ ! -f $(CONFORMANCE)/node_modules/.package-lock.json ] || \
-	    [ $(CONFORMANCE)/package-lock.json -nt $(CONFORMANCE)/node_modules/.package-lock.json ]; then \
-	  cd $(CONFORMANCE) && npm ci --no-audit --no-fund; \
-	fi
+	@for dir in $(CONFORMANCE) $(BROWSER); do \
+	  if [ ! -f $$dir/node_modules/.package-lock.json ] || \
+	      [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
+	    (cd $$dir && npm ci --no-audit --no-fund) || exit 1; \
+	  fi; \
+	done
 
 build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_COMMON)

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "daemon/app/report_text.h"
 #include "daemon/app/table.h"
 #include "daemon/config/config.h"
 #include "daemon/core/json.h"
@@ -34,28 +34,11 @@ constexpr std::string_view kUsage =
     "usage: swas-invocation-monitor status  --config FILE [--output table|json]\n"
     "       swas-invocation-monitor alerts  --config FILE [--output table|json]\n"
     "       swas-invocation-monitor history --config FILE [--since 24h] [--instance ID|NAME]\n"
-    "                               [--command NAME] [--status S] [--limit N] [--output ...]\n"
+    "                               [--command NAME] [--status S] [--failures] [--limit N]\n"
+    "                               [--output table|json]\n"
     "       swas-invocation-monitor test-alert --config FILE --receiver NAME\n";
 
 int64_t unixNow() { return core::unixSeconds(std::chrono::system_clock::now()); }
-
-std::string localTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
-  return buf;
-}
-
-// "12 s ago", "5 min ago", "3 h ago", "2 d ago".
-std::string ago(int64_t then, int64_t now) {
-  int64_t s = std::max<int64_t>(0, now - then);
-  if (s < 60) return std::to_string(s) + " s ago";
-  if (s < 3600) return std::to_string(s / 60) + " min ago";
-  if (s < 86400) return std::to_string(s / 3600) + " h ago";
-  return std::to_string(s / 86400) + " d ago";
-}
 
 int alerts(state::StateReader& reader, bool table, bool color, std::ostream& out,
            std::ostream& err) {
@@ -81,8 +64,7 @@ int alerts(state::StateReader& reader, bool table, bool color, std::ostream& out
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> colors;
   for (const auto& a : *firing) {
-    std::string instance =
-        a.instance_name.empty() ? a.instance_id : a.instance_name + " (" + a.instance_id + ")";
+    std::string instance = instanceLabel(a.instance_name, a.instance_id);
     std::string what = a.command_name.empty() ? a.alertname : a.command_name;
     rows.push_back({localTime(a.starts_at) + " (" + ago(a.starts_at, now) + ")", a.region_id,
                     instance, what, a.status, a.error_code, a.exit_code, firstLine(a.output)});
@@ -121,14 +103,12 @@ int history(state::StateReader& reader, const state::HistoryFilter& filter, bool
   }
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> colors;
-  static const std::vector<std::string> kBad = {"Failed", "Timeout", "Error", "Invalid", "Aborted"};
   for (const auto& h : *entries) {
-    std::string instance =
-        h.instance_name.empty() ? h.instance_id : h.instance_name + " (" + h.instance_id + ")";
+    std::string instance = instanceLabel(h.instance_name, h.instance_id);
     rows.push_back({localTime(h.observed_at), h.region_id, instance, h.command_name,
                     h.from + " -> " + h.to, h.error_code,
                     h.exit_code ? std::to_string(*h.exit_code) : "", h.invoke_id});
-    bool bad = std::find(kBad.begin(), kBad.end(), h.to) != kBad.end();
+    bool bad = isFailureStatus(h.to) || !h.error_code.empty();
     colors.push_back(color && bad ? "\033[31m" : "");
   }
   printTable(out, {"SEEN", "REGION", "INSTANCE", "COMMAND", "CHANGE", "ERROR", "EXIT", "INVOKE"},
@@ -136,17 +116,6 @@ int history(state::StateReader& reader, const state::HistoryFilter& filter, bool
   if (rows.empty()) out << "no transition matches\n";
   return 0;
 }
-
-std::string tracked(const std::map<std::string, int64_t>& by_status) {
-  std::string out;
-  for (const auto& [status, n] : by_status) {
-    out += (out.empty() ? "" : ", ") + status + " " + std::to_string(n);
-  }
-  return out.empty() ? "none" : out;
-}
-
-// How long ago the daemon last recorded its status before `status` says it may not be running.
-constexpr int64_t kStaleStatus = 60;
 
 void statusJson(const state::StatusReport& s, std::ostream& out) {
   std::string line;
@@ -203,7 +172,7 @@ int status(state::StateReader& reader, bool table, bool color, std::ostream& out
   }
   if (report->recorded_at == 0) {
     out << "The daemon has not recorded its status in this state file yet.\n";
-  } else if (now - report->recorded_at > kStaleStatus) {
+  } else if (now - report->recorded_at > kStaleStatusSeconds) {
     out << (color ? "\033[33m" : "") << "The daemon last recorded its status "
         << ago(report->recorded_at, now)
         << ": is it running? (systemctl status swas-invocation-monitor)" << (color ? "\033[0m" : "")
@@ -215,7 +184,7 @@ int status(state::StateReader& reader, bool table, bool color, std::ostream& out
     rows.push_back({"default", r.region_id, r.up ? "up" : "down",
                     r.last_success ? ago(*r.last_success, now) : "never",
                     std::to_string(r.calls_last_hour), std::to_string(r.throttled_last_hour),
-                    tracked(r.invocations), r.reason});
+                    trackedSummary(r.invocations), r.reason});
     colors.push_back(color && !r.up ? "\033[31m" : "");
   }
   printTable(
@@ -243,6 +212,10 @@ std::string parse(std::string_view command, std::span<const std::string_view> ar
     if (arg == "--help" || arg == "-h") {
       a.help = true;
       return "";
+    }
+    if (command == "history" && arg == "--failures") {
+      a.filter.failures_only = true;
+      continue;
     }
     if (i + 1 >= argv.size()) return "missing the value of " + std::string(arg);
     std::string value(argv[++i]);

@@ -28,6 +28,8 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
   d.status_recorder.emplace(*d.store, d.metrics, d.clock, d.deliveries);
+  d.page = std::make_unique<StatusPage>(d.store->path(), versionString(), d.clock);
+  d.endpoint.setPage([page = d.page.get()] { return page->render(); });
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));

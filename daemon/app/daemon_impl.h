@@ -16,6 +16,7 @@
 #include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
 #include "daemon/app/runtime.h"
+#include "daemon/app/status_page.h"
 #include "daemon/app/status_recorder.h"
 #include "daemon/metrics/endpoint.h"
 
@@ -77,6 +78,7 @@ struct Daemon::Impl {
   metrics::Health health;
   metrics::Metrics metrics;
   metrics::InventoryMetrics inventory_metrics;
+  std::unique_ptr<StatusPage> page;  // before the endpoint: its thread renders the page
   metrics::Endpoint endpoint;
   DeliveryTracker deliveries;  // between the dispatchers and the metrics
   Notifier notifier;

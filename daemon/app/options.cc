@@ -50,6 +50,8 @@ metrics::MetricsOptions metricsOptions(const config::Config& c) {
 
 std::string userAgent() { return std::string("swas-invocation-monitor/") + SWAS_VERSION; }
 
+std::string versionString() { return std::string(SWAS_VERSION) + " (" + SWAS_REVISION + ")"; }
+
 api::SwasClientOptions clientOptions(const config::Config& c) {
   return {.endpoint = c.api.endpoint,
           .signature = c.api.signature == config::Signature::kV1 ? api::SignatureVersion::kV1

@@ -27,6 +27,8 @@ metrics::MetricsOptions metricsOptions(const config::Config& c);
 api::SwasClientOptions clientOptions(const config::Config& c);
 // "swas-invocation-monitor/VERSION", on every HTTP request the daemon makes.
 std::string userAgent();
+// "1.2.0 (abc1234)": the version and the revision it was built from.
+std::string versionString();
 // The shortest poll interval of any region (health's stuck threshold, the heartbeat).
 config::Duration shortestInterval(const config::Config& c);
 // The receivers, their url_file, hmac_secret_file, secret_file and template_file read and the

@@ -93,6 +93,7 @@ struct Endpoint::Impl {
     auto text = [](int status, std::string body, std::string_view type) {
       http::ServerResponse response{status, {{"Content-Type", std::string(type)}}, std::move(body)};
       response.headers.emplace_back("Cache-Control", "no-store");
+      response.headers.emplace_back("X-Content-Type-Options", "nosniff");
       return response;
     };
     constexpr std::string_view kPlain = "text/plain; charset=utf-8";
@@ -111,6 +112,15 @@ struct Endpoint::Impl {
     } else if (path == "/readyz") {
       auto answer = health.ready();
       response = text(answer.status, std::move(answer.body), kPlain);
+    } else if (path == "/" && page) {
+      Page answer = page();
+      response = text(answer.status, std::move(answer.html), "text/html; charset=utf-8");
+      // Every value on the page is untrusted (command output, API fields): escaped when
+      // rendered, and nothing may run or load even if one slipped through.
+      response.headers.emplace_back("Content-Security-Policy",
+                                    "default-src 'none'; style-src 'unsafe-inline'");
+      response.headers.emplace_back("X-Frame-Options", "DENY");
+      response.headers.emplace_back("Referrer-Policy", "no-referrer");
     } else if (path == "/") {
       response = text(200,
                       "swas-invocation-monitor\n/metrics  Prometheus metrics\n"
@@ -124,6 +134,7 @@ struct Endpoint::Impl {
 
   prometheus::Registry& registry;
   const Health& health;
+  std::function<Page()> page;
   http::ServerLimits limits;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -136,6 +147,8 @@ Endpoint::Endpoint(prometheus::Registry& registry, const Health& health, http::S
     : impl_(std::make_unique<Impl>(registry, health, limits)) {}
 
 Endpoint::~Endpoint() { stop(); }
+
+void Endpoint::setPage(std::function<Page()> page) { impl_->page = std::move(page); }
 
 std::expected<std::string, std::string> Endpoint::start(const std::string& listen) {
   auto address = http::parseListenAddress(listen);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,14 @@ class Endpoint {
   ~Endpoint();  // stops serving
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
+
+  // What GET / answers: the status page, rendered on the endpoint's thread (never the event
+  // loop's). Set before start(); without one, / lists the other paths.
+  struct Page {
+    int status = 200;
+    std::string html;
+  };
+  void setPage(std::function<Page()> page);
 
   // Binds `listen` ("HOST:PORT", port 0 = any free port) and serves on a thread of its own.
   // Returns the bound "HOST:PORT".

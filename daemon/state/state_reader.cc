@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <filesystem>
 
 #include "daemon/state/sqlite.h"
@@ -38,8 +39,8 @@ std::string fileUri(const std::string& path) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(
-    const std::string& path) {
+std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(const std::string& path,
+                                                                           Beside beside) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == EACCES) {
@@ -56,7 +57,7 @@ std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(
   // Without a WAL file (the daemon stopped cleanly) a read-only connection would still create
   // the -wal and -shm files beside it: read the file as it is instead.
   std::error_code ec;
-  bool wal = std::filesystem::exists(path + "-wal", ec);
+  bool wal = beside == Beside::kTheWriter || std::filesystem::exists(path + "-wal", ec);
   std::string uri = fileUri(path) + (wal ? "" : "&immutable=1");
   int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   impl->db.reset(raw);
@@ -115,10 +116,12 @@ std::expected<std::vector<HistoryEntry>, core::Error> StateReader::history(const
       "ON i.region_id = t.region_id AND i.instance_id = t.instance_id "
       "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR i.name = ?2) "
       "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR lower(t.to_status) = lower(?4)) "
+      "AND (?6 = 0 OR t.to_status IN ('Failed', 'Timeout', 'Error', 'Invalid', 'Aborted') "
+      "OR t.error_code != '') "
       "ORDER BY t.id DESC LIMIT ?5");
   if (!q) return std::unexpected(impl_->db.error("read the history"));
   q.integer(1, f.since).text(2, f.instance).text(3, f.command).text(4, f.status);
-  q.integer(5, f.limit);
+  q.integer(5, f.limit).integer(6, f.failures_only ? 1 : 0);
   std::vector<HistoryEntry> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
@@ -173,7 +176,11 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
       impl_->db.prepare("SELECT value FROM meta WHERE key = 'status_recorded_at'");
   if (!recorded) return fail();
   if (recorded.step() == SQLITE_ROW) {
-    report.recorded_at = std::max<int64_t>(report.recorded_at, std::stoll(recorded.columnText(0)));
+    // The daemon wrote it; a damaged value is read as "never", not thrown.
+    std::string text = recorded.columnText(0);
+    int64_t at = 0;
+    std::from_chars(text.data(), text.data() + text.size(), at);
+    report.recorded_at = std::max(report.recorded_at, at);
   }
   while ((rc = receivers.step()) == SQLITE_ROW) {
     report.receivers.push_back({receivers.columnText(0), receivers.columnInt(1),
@@ -181,6 +188,26 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   }
   if (rc != SQLITE_DONE) return fail();
   return report;
+}
+
+std::expected<Overview, core::Error> StateReader::overview(int64_t now, int64_t failures) {
+  // One snapshot: the counts, the alerts and the failures agree with each other.
+  if (!impl_->db.exec("BEGIN")) return std::unexpected(impl_->db.error("read the state"));
+  struct End {
+    sql::Connection& db;
+    ~End() { db.exec("COMMIT"); }  // a read: nothing to lose if it fails
+  } end{impl_->db};
+  Overview o;
+  auto status_read = status(now);
+  if (!status_read) return std::unexpected(status_read.error());
+  o.status = std::move(*status_read);
+  auto firing = firingAlerts();
+  if (!firing) return std::unexpected(firing.error());
+  o.firing = std::move(*firing);
+  auto last = history({.failures_only = true, .limit = failures});
+  if (!last) return std::unexpected(last.error());
+  o.failures = std::move(*last);
+  return o;
 }
 
 }  // namespace swas::state

@@ -67,17 +67,31 @@ struct StatusReport {
 };
 
 struct HistoryFilter {
-  int64_t since = 0;     // Unix seconds
-  std::string instance;  // an instance ID or name; "" any
-  std::string command;   // a command name; "" any
-  std::string status;    // the status reached; "" any
+  int64_t since = 0;           // Unix seconds
+  std::string instance;        // an instance ID or name; "" any
+  std::string command;         // a command name; "" any
+  std::string status;          // the status reached; "" any
+  bool failures_only = false;  // only failures: Failed, Timeout, Error, Invalid, Aborted, or
+                               // an ErrorCode
   int64_t limit = 100;
+};
+
+// Everything the status page shows, read in one snapshot of the state.
+struct Overview {
+  StatusReport status;
+  std::vector<FiringAlert> firing;
+  std::vector<HistoryEntry> failures;  // the last ones, newest first
 };
 
 class StateReader {
  public:
+  // How the file is opened: by a command as it is (a stopped daemon's file read as immutable,
+  // creating no -wal or -shm), or by the daemon's own status page beside its writer.
+  enum class Beside { kWhateverRuns, kTheWriter };
+
   // A missing file, one of another program, or a newer schema: the message says which.
-  static std::expected<std::unique_ptr<StateReader>, std::string> open(const std::string& path);
+  static std::expected<std::unique_ptr<StateReader>, std::string> open(
+      const std::string& path, Beside beside = Beside::kWhateverRuns);
   ~StateReader();
 
   // Newest first.
@@ -85,6 +99,8 @@ class StateReader {
   std::expected<std::vector<HistoryEntry>, core::Error> history(const HistoryFilter& filter);
   // `now`: Unix seconds, for "the last hour".
   std::expected<StatusReport, core::Error> status(int64_t now);
+  // status, firing alerts and the last `failures` failures, in one read transaction.
+  std::expected<Overview, core::Error> overview(int64_t now, int64_t failures);
 
  private:
   struct Impl;

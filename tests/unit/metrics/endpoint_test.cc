@@ -245,5 +245,32 @@ TEST_F(EndpointTest, ServesAgainAfterStopAndStart) {
   EXPECT_EQ(scrape->status, 200);
 }
 
+TEST(Endpoint, TheStatusPageIsHtmlThatMayNotRunOrLoadAnything) {
+  prometheus::Registry registry;
+  testing::FakeClock clock;
+  Health health{clock, seconds(90)};
+  Endpoint endpoint{registry, health};
+  int rendered = 0;
+  endpoint.setPage([&] {
+    ++rendered;
+    return Endpoint::Page{200, "<!DOCTYPE html><p>page</p>"};
+  });
+  auto bound = endpoint.start("127.0.0.1:0");
+  ASSERT_TRUE(bound) << bound.error();
+  auto page = testing::fetch("GET", "http://" + *bound + "/?refresh=1");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, "<!DOCTYPE html><p>page</p>");
+  EXPECT_EQ(page->header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(page->header("content-security-policy"),
+            "default-src 'none'; style-src 'unsafe-inline'");
+  EXPECT_EQ(page->header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(page->header("x-frame-options"), "DENY");
+  EXPECT_EQ(rendered, 1);
+  auto metrics = testing::fetch("GET", "http://" + *bound + "/metrics");
+  EXPECT_EQ(metrics->header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(rendered, 1) << "only / renders the page";
+}
+
 }  // namespace
 }  // namespace swas::metrics

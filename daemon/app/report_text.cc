@@ -1,0 +1,45 @@
+#include "daemon/app/report_text.h"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+namespace swas::app {
+
+std::string localTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
+  return buf;
+}
+
+std::string ago(int64_t then, int64_t now) {
+  int64_t s = std::max<int64_t>(0, now - then);
+  if (s < 60) return std::to_string(s) + " s ago";
+  if (s < 3600) return std::to_string(s / 60) + " min ago";
+  if (s < 86400) return std::to_string(s / 3600) + " h ago";
+  return std::to_string(s / 86400) + " d ago";
+}
+
+std::string trackedSummary(const std::map<std::string, int64_t>& by_status) {
+  std::string out;
+  for (const auto& [status, n] : by_status) {
+    out += (out.empty() ? "" : ", ") + status + " " + std::to_string(n);
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string instanceLabel(std::string_view name, std::string_view id) {
+  if (name.empty()) return std::string(id);
+  return std::string(name) + " (" + std::string(id) + ")";
+}
+
+bool isFailureStatus(std::string_view status) {
+  static constexpr std::array<std::string_view, 5> kBad = {"Failed", "Timeout", "Error", "Invalid",
+                                                           "Aborted"};
+  return std::find(kBad.begin(), kBad.end(), status) != kBad.end();
+}
+
+}  // namespace swas::app

@@ -1,0 +1,26 @@
+#pragma once
+
+// Words shared by the operator's two views of the state (the commands and the status page).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace swas::app {
+
+// Unix seconds as local time, "2026-12-02 03:04:05 UTC".
+std::string localTime(int64_t unix_seconds);
+// "12 s ago", "5 min ago", "3 h ago", "2 d ago".
+std::string ago(int64_t then, int64_t now);
+// Tracked invocations by status: "Failed 1, Success 2", or "none".
+std::string trackedSummary(const std::map<std::string, int64_t>& by_status);
+// "web-3 (i-abc)" when the name is known, else the ID.
+std::string instanceLabel(std::string_view name, std::string_view id);
+// A status an execution ended badly with (Failed, Timeout, Error, Invalid, Aborted).
+bool isFailureStatus(std::string_view status);
+
+// After this long without a recorded status, the views ask whether the daemon is running.
+constexpr int64_t kStaleStatusSeconds = 60;
+
+}  // namespace swas::app

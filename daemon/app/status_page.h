@@ -1,0 +1,54 @@
+#pragma once
+
+// The status page (GET / on http.listen, issue 16): regions and their health, firing alerts
+// with the output's end, the last failures, receivers and queues, the build version. Rendered
+// from the same read model as the operator's commands (state::StateReader, a read-only
+// connection beside the daemon's writer), on the endpoint's thread, never the event loop's.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/core/clock.h"
+#include "daemon/metrics/endpoint.h"
+#include "daemon/state/state_reader.h"
+
+namespace swas::app {
+
+struct PageContext {
+  std::string version;
+  int64_t now = 0;  // Unix seconds
+};
+
+// The page's HTML. Every value is escaped: command output and API fields are untrusted.
+std::string renderStatusHtml(const state::Overview& overview, const PageContext& context);
+// The page for a state that cannot be read: `problem`, escaped.
+std::string renderProblemHtml(const std::string& problem, const PageContext& context);
+// `text` for HTML text or a double-quoted attribute.
+std::string htmlEscape(std::string_view text);
+
+// How many failures the page lists.
+constexpr int64_t kPageFailures = 50;
+
+class StatusPage {
+ public:
+  StatusPage(std::string state_path, std::string version, const core::Clock& clock);
+  ~StatusPage();
+
+  // The page; rendered at most once a second, so a client asking in a loop costs one render a
+  // second, not one a request. A state that cannot be read is a 503 page saying why.
+  metrics::Endpoint::Page render();
+
+ private:
+  std::string state_path_;
+  std::string version_;
+  const core::Clock& clock_;
+  std::mutex mutex_;
+  std::unique_ptr<state::StateReader> reader_;  // opened on first use, again after an error
+  std::chrono::steady_clock::time_point rendered_at_;
+  metrics::Endpoint::Page cached_;
+};
+
+}  // namespace swas::app

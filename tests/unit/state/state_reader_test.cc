@@ -1,0 +1,97 @@
+// The operator's read model: the failures the status page lists, and one snapshot of it all.
+#include "daemon/state/state_reader.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "daemon/state/store.h"
+#include "tests/support/sim_process.h"
+
+namespace swas::state {
+namespace {
+
+using namespace std::chrono;
+
+core::Transition change(std::string instance, std::string to, std::string error_code = "") {
+  core::Transition t;
+  t.region_id = "cn-hangzhou";
+  t.invoke_id = "t-1";
+  t.instance_id = std::move(instance);
+  t.command_id = "c-1";
+  t.command_name = "deploy";
+  t.from = "Running";
+  t.to = std::move(to);
+  t.error_code = std::move(error_code);
+  return t;
+}
+
+TEST(StateReader, FailuresAreFailedEndingsOrAnErrorCodeNewestFirstInOneSnapshot) {
+  std::string path = testing::writeTempFile("state_reader/failures.db", "");
+  std::filesystem::remove(path);
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  const auto now = sys_days(year(2026) / 11 / 28) + hours(13);
+  PollCommit poll{"cn-hangzhou", {}, {}, {true}, now};
+  poll.transitions = {change("i1", "Success"), change("i2", "Failed"),
+                      change("i3", "Timeout"), change("i4", "Success", "ExitCodeNonzero"),
+                      change("i5", "Aborted"), change("i6", "Stopped")};
+  ASSERT_TRUE((*store)->commit(poll));
+  StatusSnapshot s{.now = 1'796'000'000,
+                   .regions = {{"cn-hangzhou", true, "", 1'796'000'000, 3, 0}},
+                   .receivers = {},
+                   .configured_receivers = {"ops"}};
+  ASSERT_TRUE((*store)->recordStatus(s));
+
+  auto reader = StateReader::open(path, StateReader::Beside::kTheWriter);
+  ASSERT_TRUE(reader) << reader.error();
+  auto all = (*reader)->history({.limit = 100});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 6u);
+  auto failures = (*reader)->history({.failures_only = true, .limit = 100});
+  ASSERT_TRUE(failures);
+  std::vector<std::string> instances;
+  for (const auto& h : *failures) instances.push_back(h.instance_id);
+  EXPECT_EQ(instances, (std::vector<std::string>{"i5", "i4", "i3", "i2"}));
+
+  auto overview = (*reader)->overview(1'796'000'010, 2);
+  ASSERT_TRUE(overview) << overview.error().message;
+  ASSERT_EQ(overview->failures.size(), 2u) << "at most the limit";
+  EXPECT_EQ(overview->failures[0].instance_id, "i5");
+  ASSERT_EQ(overview->status.regions.size(), 1u);
+  EXPECT_EQ(overview->status.regions[0].calls_last_hour, 3);
+  EXPECT_EQ(overview->status.receivers.size(), 1u);
+  EXPECT_TRUE(overview->firing.empty());
+  // The snapshot ends with the read: the writer commits again, the next read sees it.
+  poll.transitions = {change("i7", "Failed")};
+  ASSERT_TRUE((*store)->commit(poll));
+  overview = (*reader)->overview(1'796'000'010, 2);
+  ASSERT_TRUE(overview);
+  EXPECT_EQ(overview->failures[0].instance_id, "i7");
+}
+
+TEST(StateReader, ADamagedStatusTimeIsReadAsNeverRecorded) {
+  std::string path = testing::writeTempFile("state_reader/damaged.db", "");
+  std::filesystem::remove(path);
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error();
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT OR REPLACE INTO meta(key, value) "
+                         "VALUES('status_recorded_at', 'not a number')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reader = StateReader::open(path);
+  ASSERT_TRUE(reader) << reader.error();
+  auto report = (*reader)->status(1'796'000'000);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->recorded_at, 0);
+}
+
+}  // namespace
+}  // namespace swas::state
