@@ -22,6 +22,8 @@ install(FILES deploy/prometheus/prometheus.yml deploy/prometheus/alerts.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/swas-invocation-monitor/prometheus)
 install(FILES deploy/alertmanager/alertmanager.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/swas-invocation-monitor/alertmanager)
+install(FILES deploy/grafana/swas-invocation-monitor.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/swas-invocation-monitor/grafana)
 
 set(SWAS_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/swas-invocation-monitor)
 add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/changelog.gz

@@ -14,6 +14,7 @@ for path in ./usr/bin/swas-invocation-monitor \
             ./usr/share/swas-invocation-monitor/prometheus/prometheus.yml \
             ./usr/share/swas-invocation-monitor/prometheus/alerts.yml \
             ./usr/share/swas-invocation-monitor/alertmanager/alertmanager.yml \
+            ./usr/share/swas-invocation-monitor/grafana/swas-invocation-monitor.json \
             ./usr/share/doc/swas-invocation-monitor/copyright \
             ./usr/share/doc/swas-invocation-monitor/changelog.gz \
             ./usr/share/doc/swas-invocation-monitor/README.md; do

@@ -14,3 +14,24 @@ if block != example:
     sys.exit("README.md's configuration reference differs from config/swas-invocation-monitor.yaml;"
              " copy the file into the block between the markers")
 print("README configuration reference matches the example file")
+
+# Every runbook_url of the shipped alerting rules is a section of README.md, as GitHub anchors it.
+import re
+
+
+def anchor(heading):
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+anchors = {anchor(line.lstrip("#")) for line in readme.splitlines() if line.startswith("#")}
+rules = (root / "deploy/prometheus/alerts.yml").read_text()
+names = re.findall(r"^\s+- alert: (\w+)", rules, re.M)
+urls = re.findall(r'runbook_url: "([^"]+)"', rules)
+if len(urls) != len(names):
+    sys.exit(f"deploy/prometheus/alerts.yml: {len(names)} rules but {len(urls)} runbook_url")
+prefix = "https://github.com/swas-invocation-monitor/swas-invocation-monitor/blob/main/README.md#"
+for url in urls:
+    if not url.startswith(prefix) or url[len(prefix):] not in anchors:
+        sys.exit(f"deploy/prometheus/alerts.yml: runbook_url {url} is not a section of README.md")
+print(f"every rule's runbook_url ({len(urls)}) is a section of README.md")

@@ -1,8 +1,9 @@
 #include "daemon/app/report_text.h"
 
 #include <algorithm>
-#include <array>
 #include <ctime>
+
+#include "daemon/core/defaults.h"
 
 namespace swas::app {
 
@@ -37,9 +38,9 @@ std::string instanceLabel(std::string_view name, std::string_view id) {
 }
 
 bool isFailureStatus(std::string_view status) {
-  static constexpr std::array<std::string_view, 5> kBad = {"Failed", "Timeout", "Error", "Invalid",
-                                                           "Aborted"};
-  return std::find(kBad.begin(), kBad.end(), status) != kBad.end();
+  return std::find(std::begin(core::defaults::kAlertStatuses),
+                   std::end(core::defaults::kAlertStatuses),
+                   status) != std::end(core::defaults::kAlertStatuses);
 }
 
 }  // namespace swas::app

@@ -4,7 +4,6 @@
 
 #include "daemon/app/report_text.h"
 #include "daemon/core/time.h"
-#include "daemon/util/utf8.h"
 
 namespace swas::app {
 namespace {
@@ -38,7 +37,7 @@ footer{margin:1.5rem 0;font-size:.8rem;color:#57606a}
 {{#regions}}<tr class="region" data-region="{{{region_id}}}"><td>{{{account}}}</td><td>{{{region_id}}}</td><td class="{{{state}}}">{{{state}}}</td><td>{{{last_poll}}}</td><td>{{{calls}}}</td><td>{{{throttled}}}</td><td class="wrap">{{{tracked}}}</td><td class="wrap">{{{reason}}}</td></tr>
 {{/regions}}{{#no_regions}}<tr><td colspan="8">No region recorded yet.</td></tr>{{/no_regions}}
 </tbody></table></div></section>
-<section id="alerts"><h2>Firing alerts ({{{firing_count}}})</h2><div class="scroll"><table>
+<section id="alerts"><h2>Firing alerts ({{{firing_count}}})</h2>{{#more_alerts}}<p class="note" id="more-alerts">{{{more_alerts}}}</p>{{/more_alerts}}<div class="scroll"><table>
 <thead><tr><th>Since</th><th>Region</th><th>Instance</th><th>Command</th><th>Status</th><th>Error</th><th>Exit</th><th>Output (end)</th></tr></thead><tbody>
 {{#alerts}}<tr class="alert bad"><td class="when">{{{when}}}<br><span class="muted">{{{ago}}}</span></td><td>{{{region_id}}}</td><td class="instance">{{{instance}}}</td><td class="command">{{{command}}}</td><td>{{{status}}}</td><td>{{{error_code}}}</td><td>{{{exit_code}}}</td><td class="wrap"><pre class="output">{{{output}}}</pre></td></tr>
 {{/alerts}}{{#no_alerts}}<tr><td colspan="8">No alert is firing.</td></tr>{{/no_alerts}}
@@ -66,8 +65,19 @@ constexpr const char* kProblemTemplate = R"html(<!DOCTYPE html>
 </body></html>
 )html";
 
-// The end of a command's output shown in a cell: its last 2,000 bytes.
-constexpr size_t kOutputBytes = 2000;
+// The end of a command's output as a cell shows it: its last kPageOutputChars characters,
+// after "..." when there was more.
+std::string outputEnd(std::string_view output) {
+  size_t chars = 0, at = output.size();
+  while (at > 0) {
+    size_t start = at - 1;
+    while (start > 0 && (static_cast<unsigned char>(output[start]) & 0xC0) == 0x80) --start;
+    if (++chars > static_cast<size_t>(kPageOutputChars))
+      return "..." + std::string(output.substr(at));
+    at = start;
+  }
+  return std::string(output);
+}
 
 std::string e(std::string_view text) { return htmlEscape(text); }
 
@@ -91,7 +101,6 @@ mstch::array regionRows(const state::StatusReport& s, int64_t now) {
 mstch::array alertRows(const std::vector<state::FiringAlert>& firing, int64_t now) {
   mstch::array rows;
   for (const auto& a : firing) {
-    std::string_view output = util::utf8Suffix(a.output, kOutputBytes);
     rows.emplace_back(mstch::map{
         {"when", e(localTime(a.starts_at))},
         {"ago", e(ago(a.starts_at, now))},
@@ -101,7 +110,7 @@ mstch::array alertRows(const std::vector<state::FiringAlert>& firing, int64_t no
         {"status", e(a.status)},
         {"error_code", e(a.error_code)},
         {"exit_code", e(a.exit_code)},
-        {"output", e(output.size() < a.output.size() ? "..." + std::string(output) : output)},
+        {"output", e(outputEnd(a.output))},
     });
   }
   return rows;
@@ -138,6 +147,15 @@ mstch::array receiverRows(const state::StatusReport& s, int64_t now) {
     });
   }
   return rows;
+}
+
+// When more alerts fire than the page lists.
+std::string moreAlerts(const state::Overview& o) {
+  auto listed = static_cast<int64_t>(o.firing.size());
+  if (o.status.firing <= listed) return "";
+  return "The newest " + std::to_string(listed) + " are listed, and " +
+         std::to_string(o.status.firing - listed) +
+         " more fire: swas-invocation-monitor alerts lists them all.";
 }
 
 std::string stalenessNote(const state::StatusReport& s, int64_t now) {
@@ -195,6 +213,7 @@ std::string renderStatusHtml(const state::Overview& o, const PageContext& c) {
       {"no_regions", s.regions.empty()},
       {"firing_count", std::to_string(s.firing)},
       {"alerts", alertRows(o.firing, c.now)},
+      {"more_alerts", e(moreAlerts(o))},
       {"no_alerts", o.firing.empty()},
       {"failures_limit", std::to_string(kPageFailures)},
       {"failures", failureRows(o.failures, c.now)},
@@ -219,37 +238,34 @@ StatusPage::~StatusPage() = default;
 
 metrics::Endpoint::Page StatusPage::render() {
   std::lock_guard lock(mutex_);
-  auto steady = clock_.steadyNow();
   if (rendered_at_ != std::chrono::steady_clock::time_point{} &&
-      steady - rendered_at_ < std::chrono::seconds(1)) {
+      clock_.steadyNow() - rendered_at_ < std::chrono::seconds(1)) {
     return cached_;
   }
   PageContext context{.version = version_, .now = core::unixSeconds(clock_.now())};
   std::string problem;
-  if (!reader_) {
-    auto opened = state::StateReader::open(state_path_, state::StateReader::Beside::kTheWriter);
-    if (opened) {
-      reader_ = std::move(*opened);
+  auto reader = state::StateReader::open(state_path_, state::StateReader::Beside::kTheWriter);
+  if (!reader) {
+    problem = reader.error();
+  } else {
+    auto overview = (*reader)->overview({.now = context.now,
+                                         // one more character: "..." when there was more
+                                         .firing = {kPageAlerts, kPageOutputChars + 1},
+                                         .failures = kPageFailures});
+    if (!overview) {
+      problem = overview.error().message;
     } else {
-      problem = opened.error();
-    }
-  }
-  if (reader_) {
-    auto overview = reader_->overview(context.now, kPageFailures);
-    if (overview) {
       try {
         cached_ = {200, renderStatusHtml(*overview, context)};
       } catch (const std::exception& ex) {  // the endpoint's thread must not end on a page
         problem = std::string("rendering failed: ") + ex.what();
       }
-    } else {
-      reader_.reset();  // opened again next time
-      problem = overview.error().message;
     }
   }
-  if (!problem.empty())
+  if (!problem.empty()) {
     cached_ = {503, renderProblemHtml("Cannot read the state: " + problem, context)};
-  rendered_at_ = steady;
+  }
+  rendered_at_ = clock_.steadyNow();
   return cached_;
 }
 

@@ -29,16 +29,22 @@ std::string renderProblemHtml(const std::string& problem, const PageContext& con
 // `text` for HTML text or a double-quoted attribute.
 std::string htmlEscape(std::string_view text);
 
-// How many failures the page lists.
+// How many failures and firing alerts the page lists, and how much of each output: its size
+// (and the cost of a render) stays bounded however many alerts fire.
 constexpr int64_t kPageFailures = 50;
+constexpr int64_t kPageAlerts = 100;
+constexpr int64_t kPageOutputChars = 2000;
 
 class StatusPage {
  public:
   StatusPage(std::string state_path, std::string version, const core::Clock& clock);
   ~StatusPage();
 
-  // The page; rendered at most once a second, so a client asking in a loop costs one render a
-  // second, not one a request. A state that cannot be read is a 503 page saying why.
+  // The page; rendered at most once a second (counted from the end of the last render), so a
+  // client asking in a loop costs one render a second, not one a request. Each render opens
+  // the state file and closes it: no connection outlives it (the daemon's writer, closing last,
+  // checkpoints and removes the WAL), and a replaced file is read anew. A state that cannot be
+  // read is a 503 page saying why.
   metrics::Endpoint::Page render();
 
  private:
@@ -46,7 +52,6 @@ class StatusPage {
   std::string version_;
   const core::Clock& clock_;
   std::mutex mutex_;
-  std::unique_ptr<state::StateReader> reader_;  // opened on first use, again after an error
   std::chrono::steady_clock::time_point rendered_at_;
   metrics::Endpoint::Page cached_;
 };

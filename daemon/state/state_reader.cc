@@ -7,6 +7,7 @@
 #include <charconv>
 #include <filesystem>
 
+#include "daemon/core/defaults.h"
 #include "daemon/state/sqlite.h"
 #include "daemon/state/store.h"
 
@@ -35,6 +36,15 @@ std::string fileUri(const std::string& path) {
     }
   }
   return out + "?mode=ro";
+}
+
+// core::defaults::kAlertStatuses as a JSON array, for json_each.
+std::string failureStatusesJson() {
+  std::string out = "[";
+  for (std::string_view status : core::defaults::kAlertStatuses) {
+    out += (out.size() > 1 ? ",\"" : "\"") + std::string(status) + "\"";
+  }
+  return out + "]";
 }
 
 }  // namespace
@@ -66,7 +76,8 @@ std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(const
                            (raw ? sqlite3_errmsg(raw) : "out of memory") +
                            " (run as the daemon's user)");
   }
-  sqlite3_busy_timeout(raw, 5000);
+  // The daemon's page reads on the endpoint's thread, which /healthz shares: it waits little.
+  sqlite3_busy_timeout(raw, beside == Beside::kTheWriter ? 250 : 5000);
   sql::Query v = impl->db.prepare("PRAGMA user_version");
   if (!v || v.step() != SQLITE_ROW) {
     return std::unexpected("cannot read state file " + path + ": " + sqlite3_errmsg(raw));
@@ -85,7 +96,7 @@ std::expected<std::unique_ptr<StateReader>, std::string> StateReader::open(const
   return std::unique_ptr<StateReader>(new StateReader(std::move(impl)));
 }
 
-std::expected<std::vector<FiringAlert>, core::Error> StateReader::firingAlerts() {
+std::expected<std::vector<FiringAlert>, core::Error> StateReader::firingAlerts(FiringQuery f) {
   sql::Query q = impl_->db.prepare(
       "SELECT starts_at, region_id, instance_id, "
       "coalesce(json_extract(labels, '$.alertname'), ''), "
@@ -94,9 +105,11 @@ std::expected<std::vector<FiringAlert>, core::Error> StateReader::firingAlerts()
       "coalesce(json_extract(labels, '$.invocation_status'), ''), "
       "coalesce(json_extract(labels, '$.error_code'), ''), "
       "coalesce(json_extract(annotations, '$.exit_code'), ''), "
-      "coalesce(json_extract(annotations, '$.output'), '') "
-      "FROM alerts WHERE ends_at IS NULL ORDER BY starts_at DESC, fingerprint");
+      "coalesce(CASE WHEN ?2 < 0 THEN json_extract(annotations, '$.output') "
+      "ELSE substr(json_extract(annotations, '$.output'), -?2) END, '') "
+      "FROM alerts WHERE ends_at IS NULL ORDER BY starts_at DESC, fingerprint LIMIT ?1");
   if (!q) return std::unexpected(impl_->db.error("read the alerts"));
+  q.integer(1, f.limit).integer(2, f.output_chars);
   std::vector<FiringAlert> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
@@ -116,12 +129,11 @@ std::expected<std::vector<HistoryEntry>, core::Error> StateReader::history(const
       "ON i.region_id = t.region_id AND i.instance_id = t.instance_id "
       "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR i.name = ?2) "
       "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR lower(t.to_status) = lower(?4)) "
-      "AND (?6 = 0 OR t.to_status IN ('Failed', 'Timeout', 'Error', 'Invalid', 'Aborted') "
-      "OR t.error_code != '') "
+      "AND (?6 = 0 OR t.to_status IN (SELECT value FROM json_each(?7)) OR t.error_code != '') "
       "ORDER BY t.id DESC LIMIT ?5");
   if (!q) return std::unexpected(impl_->db.error("read the history"));
   q.integer(1, f.since).text(2, f.instance).text(3, f.command).text(4, f.status);
-  q.integer(5, f.limit).integer(6, f.failures_only ? 1 : 0);
+  q.integer(5, f.limit).integer(6, f.failures_only ? 1 : 0).text(7, failureStatusesJson());
   std::vector<HistoryEntry> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
@@ -190,21 +202,21 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   return report;
 }
 
-std::expected<Overview, core::Error> StateReader::overview(int64_t now, int64_t failures) {
+std::expected<Overview, core::Error> StateReader::overview(const OverviewQuery& query) {
   // One snapshot: the counts, the alerts and the failures agree with each other.
   if (!impl_->db.exec("BEGIN")) return std::unexpected(impl_->db.error("read the state"));
   struct End {
     sql::Connection& db;
-    ~End() { db.exec("COMMIT"); }  // a read: nothing to lose if it fails
+    ~End() { db.exec("ROLLBACK"); }  // a read: nothing to keep, and no snapshot left open
   } end{impl_->db};
   Overview o;
-  auto status_read = status(now);
+  auto status_read = status(query.now);
   if (!status_read) return std::unexpected(status_read.error());
   o.status = std::move(*status_read);
-  auto firing = firingAlerts();
+  auto firing = firingAlerts(query.firing);
   if (!firing) return std::unexpected(firing.error());
   o.firing = std::move(*firing);
-  auto last = history({.failures_only = true, .limit = failures});
+  auto last = history({.failures_only = true, .limit = query.failures});
   if (!last) return std::unexpected(last.error());
   o.failures = std::move(*last);
   return o;

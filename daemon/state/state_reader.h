@@ -71,16 +71,29 @@ struct HistoryFilter {
   std::string instance;        // an instance ID or name; "" any
   std::string command;         // a command name; "" any
   std::string status;          // the status reached; "" any
-  bool failures_only = false;  // only failures: Failed, Timeout, Error, Invalid, Aborted, or
-                               // an ErrorCode
+  bool failures_only = false;  // only failures: a status of core::defaults::kAlertStatuses, or an
+                               // ErrorCode
   int64_t limit = 100;
+};
+
+// Which firing alerts, and how much of each output.
+struct FiringQuery {
+  int64_t limit = -1;         // newest first; -1 all
+  int64_t output_chars = -1;  // the output's last characters; -1 all
 };
 
 // Everything the status page shows, read in one snapshot of the state.
 struct Overview {
   StatusReport status;
-  std::vector<FiringAlert> firing;
+  std::vector<FiringAlert> firing;     // the newest, at most the limit asked for
   std::vector<HistoryEntry> failures;  // the last ones, newest first
+};
+
+// What the page asks for: its size stays bounded however many alerts fire.
+struct OverviewQuery {
+  int64_t now = 0;  // Unix seconds
+  FiringQuery firing;
+  int64_t failures = 50;
 };
 
 class StateReader {
@@ -95,12 +108,12 @@ class StateReader {
   ~StateReader();
 
   // Newest first.
-  std::expected<std::vector<FiringAlert>, core::Error> firingAlerts();
+  std::expected<std::vector<FiringAlert>, core::Error> firingAlerts(FiringQuery query = {});
   std::expected<std::vector<HistoryEntry>, core::Error> history(const HistoryFilter& filter);
   // `now`: Unix seconds, for "the last hour".
   std::expected<StatusReport, core::Error> status(int64_t now);
-  // status, firing alerts and the last `failures` failures, in one read transaction.
-  std::expected<Overview, core::Error> overview(int64_t now, int64_t failures);
+  // status, firing alerts and the last failures, in one read transaction.
+  std::expected<Overview, core::Error> overview(const OverviewQuery& query);
 
  private:
   struct Impl;

@@ -16,6 +16,7 @@
 
 #include "daemon/api/percent_encoding.h"
 #include "daemon/core/invocation.h"
+#include "tests/integration/dashboard.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
@@ -31,10 +32,12 @@ using testing::testName;
 
 std::string daemonConfig(const SimProcess& sim, const std::string& dir,
                          const std::string& interval = "200ms",
-                         const std::string& secret = "testsecret") {
+                         const std::string& secret = "testsecret",
+                         const std::string& webhook_url = "") {
   testing::MonitorConfig settings{.sim_url = sim.url(),
                                   .state_path = dir + "/state.db",
-                                  .regions = {"cn-hangzhou", "ap-southeast-1"}};
+                                  .regions = {"cn-hangzhou", "ap-southeast-1"},
+                                  .webhook_url = webhook_url};
   settings.access_key_secret = secret;
   settings.api["timeout"] = "5s";
   settings.poll = {{"interval", interval}, {"jitter", "0"}, {"initial_lookback", "30d"}};
@@ -301,6 +304,53 @@ class PrometheusProcess {
   std::unique_ptr<testing::GoServer> server_;
 };
 
+// label_values(METRIC, LABEL) as Grafana asks Prometheus: /api/v1/label/LABEL/values?match[]=.
+std::vector<std::string> labelValues(const PrometheusProcess& prometheus, std::string definition) {
+  std::string inner = definition.substr(13, definition.size() - 14);  // label_values( ... )
+  size_t comma = inner.rfind(", ");
+  std::string body =
+      prometheus.get("/api/v1/label/" + inner.substr(comma + 2) +
+                     "/values?match[]=" + api::percentEncode(inner.substr(0, comma)));
+  simdjson::dom::parser parser;
+  std::vector<std::string> out;
+  simdjson::dom::array values;
+  if (parser.parse(body)["data"].get(values)) return {"(not an answer: " + body + ")"};
+  for (auto v : values) out.emplace_back(std::string_view(v));
+  return out;
+}
+
+// The shipped Grafana dashboard against this scenario (throttled, failures, alerts firing, a
+// failing receiver): schema basics, its variables list the account and both regions, and every
+// panel's query is valid and returns data.
+void checkDashboard(const PrometheusProcess& prometheus) {
+  std::map<std::string, std::string> values = {{"account", "test"},
+                                               {"region", "(ap-southeast-1|cn-hangzhou)"},
+                                               {"__rate_interval", "1m"},
+                                               {"__range", "1h"},
+                                               {"__interval", "15s"}};
+  auto dashboard = testing::readDashboard(
+      std::string(SWAS_SOURCE_DIR) + "/deploy/grafana/swas-invocation-monitor.json", values);
+  for (const auto& problem : dashboard.problems) ADD_FAILURE() << "dashboard: " << problem;
+  EXPECT_GE(dashboard.queries.size(), 15u);
+  ASSERT_EQ(dashboard.variable_queries.size(), 2u);
+  EXPECT_EQ(labelValues(prometheus, dashboard.variable_queries[0]),
+            (std::vector<std::string>{"test"}));
+  std::string regions = dashboard.variable_queries[1];
+  regions.replace(regions.find("$account"), 8, "test");
+  EXPECT_EQ(labelValues(prometheus, regions),
+            (std::vector<std::string>{"ap-southeast-1", "cn-hangzhou"}));
+  std::vector<std::string> problems;
+  bool all_have_data = eventually(
+      [&] {
+        problems = testing::runDashboardQueries(
+            dashboard, [&](const std::string& path) { return prometheus.get(path); }, {});
+        return problems.empty();
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(all_have_data);
+  for (const auto& problem : problems) ADD_FAILURE() << "dashboard: " << problem;
+}
+
 TEST(Prometheus, ScrapesTheValuesTheScenarioImplies) {
   std::string dir = testing::freshTestDir();
   // 2 regions x 3 instances, 2 new invocations a second each for 20 simulated seconds; 10%
@@ -320,7 +370,11 @@ generator:
 faults:
   throttle: 0.3
 )"));
-  MonitorProcess daemon(SWAS_DAEMON_PATH, daemonConfig(sim, dir), dir);
+  // A receiver nobody listens on: its deliveries fail and its queue grows (the dashboard's
+  // delivery panels).
+  MonitorProcess daemon(SWAS_DAEMON_PATH,
+                        daemonConfig(sim, dir, "200ms", "testsecret", "http://127.0.0.1:1/hook"),
+                        dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   PrometheusProcess prometheus(dir, daemon.url().substr(7));
   ASSERT_FALSE(prometheus.url().empty()) << testing::readFile(dir + "/prometheus.stderr");
@@ -381,6 +435,7 @@ faults:
     EXPECT_NE(rules.find("\"name\":\"" + rule + "\""), std::string::npos) << rule;
   }
   EXPECT_EQ(rules.find("\"health\":\"err\""), std::string::npos) << rules;
+  checkDashboard(prometheus);
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 // `<img src=x onerror=alert(1)>` is text (no element, no dialog); the page loads nothing else;
 // a phone does not scroll the whole page sideways. Screenshots go to the build directory.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <simdjson.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "tests/support/http_fetch.h"
@@ -122,6 +124,11 @@ TEST(StatusPageBrowser, ChromiumSeesRegionsAndTheAlertAndTheOutputAsText) {
   EXPECT_LE(int64_t(r["phone"]["pageWidth"]), int64_t(r["phone"]["viewportWidth"]))
       << "on a phone only the tables scroll sideways: " << seen;
   std::cout << "the browser saw: " << seen << "\n";
+
+  // The page's reads leave nothing open: a clean stop still checkpoints and removes the WAL.
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0) << daemon.stderrText();
+  EXPECT_FALSE(std::filesystem::exists(dir + "/state.db-wal"));
 }
 
 }  // namespace

@@ -15,8 +15,8 @@
 namespace swas::app {
 namespace {
 
-constexpr const char* kHostile = "<img src=x onerror=alert(1)>\"'&";
-constexpr const char* kEscaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;";
+constexpr const char* kHostile = "<img src=x onerror=alert(1)>\"'&{{#x}}{{>p}}";
+constexpr const char* kEscaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;{{#x}}{{&gt;p}}";
 
 state::Overview hostileOverview() {
   state::Overview o;
@@ -72,12 +72,35 @@ TEST(StatusPage, SaysWhatIsEmptyAndWhenTheStatusIsOld) {
   EXPECT_EQ(html.find("id=\"stale\""), std::string::npos);
 }
 
-TEST(StatusPage, ALongOutputShowsItsEnd) {
+TEST(StatusPage, ALongOutputShowsItsLastCharacters) {
   state::Overview o;
   o.firing.push_back({});
-  o.firing[0].output = std::string(3000, 'a') + "THE END";
+  o.firing[0].output = std::string(3000, 'a') + "\u00e9 THE END";  // é: two bytes, one character
   std::string html = renderStatusHtml(o, {.version = "1.0", .now = 0});
-  EXPECT_NE(html.find(">..." + std::string(1993, 'a') + "THE END</pre>"), std::string::npos);
+  EXPECT_NE(html.find(">..." + std::string(kPageOutputChars - 9, 'a') + "\u00e9 THE END</pre>"),
+            std::string::npos);
+  o.firing[0].output = std::string(kPageOutputChars - 1, 'a') + "\u00e9";
+  html = renderStatusHtml(o, {.version = "1.0", .now = 0});
+  EXPECT_NE(html.find(">" + o.firing[0].output + "</pre>"), std::string::npos) << "not cut";
+}
+
+TEST(StatusPage, MoreAlertsThanListedAreCountedAndTheCommandNamed) {
+  state::Overview o;
+  o.status.firing = 150;
+  o.firing.resize(kPageAlerts);
+  std::string html = renderStatusHtml(o, {.version = "1.0", .now = 0});
+  EXPECT_NE(html.find("The newest 100 are listed, and 50 more fire: swas-invocation-monitor "
+                      "alerts lists them all."),
+            std::string::npos);
+  o.status.firing = kPageAlerts;
+  html = renderStatusHtml(o, {.version = "1.0", .now = 0});
+  EXPECT_EQ(html.find("id=\"more-alerts\""), std::string::npos);
+}
+
+TEST(StatusPage, TheProblemPageEscapesToo) {
+  std::string html = renderProblemHtml(kHostile, {.version = kHostile, .now = 0});
+  EXPECT_EQ(html.find("<img"), std::string::npos) << html;
+  EXPECT_EQ(count(html, kEscaped), 2u) << html;
 }
 
 TEST(StatusPage, AnUnreadableStateIsA503PageThenThePageOnceItCanBeRead) {

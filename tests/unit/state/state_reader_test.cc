@@ -27,7 +27,7 @@ core::Transition change(std::string instance, std::string to, std::string error_
   return t;
 }
 
-TEST(StateReader, FailuresAreFailedEndingsOrAnErrorCodeNewestFirstInOneSnapshot) {
+TEST(StateReader, FailuresAreFailedEndingsOrAnErrorCodeNewestFirst) {
   std::string path = testing::writeTempFile("state_reader/failures.db", "");
   std::filesystem::remove(path);
   auto store = Store::open(path);
@@ -55,7 +55,7 @@ TEST(StateReader, FailuresAreFailedEndingsOrAnErrorCodeNewestFirstInOneSnapshot)
   for (const auto& h : *failures) instances.push_back(h.instance_id);
   EXPECT_EQ(instances, (std::vector<std::string>{"i5", "i4", "i3", "i2"}));
 
-  auto overview = (*reader)->overview(1'796'000'010, 2);
+  auto overview = (*reader)->overview({.now = 1'796'000'010, .failures = 2});
   ASSERT_TRUE(overview) << overview.error().message;
   ASSERT_EQ(overview->failures.size(), 2u) << "at most the limit";
   EXPECT_EQ(overview->failures[0].instance_id, "i5");
@@ -63,12 +63,46 @@ TEST(StateReader, FailuresAreFailedEndingsOrAnErrorCodeNewestFirstInOneSnapshot)
   EXPECT_EQ(overview->status.regions[0].calls_last_hour, 3);
   EXPECT_EQ(overview->status.receivers.size(), 1u);
   EXPECT_TRUE(overview->firing.empty());
-  // The snapshot ends with the read: the writer commits again, the next read sees it.
+  // The read transaction ends with the read: the writer commits again, the next read sees it.
   poll.transitions = {change("i7", "Failed")};
   ASSERT_TRUE((*store)->commit(poll));
-  overview = (*reader)->overview(1'796'000'010, 2);
+  overview = (*reader)->overview({.now = 1'796'000'010, .failures = 2});
   ASSERT_TRUE(overview);
   EXPECT_EQ(overview->failures[0].instance_id, "i7");
+}
+
+TEST(StateReader, FiringAlertsNewestFirstAtMostTheLimitWithTheOutputsEnd) {
+  std::string path = testing::writeTempFile("state_reader/firing.db", "");
+  std::filesystem::remove(path);
+  auto store = Store::open(path);
+  ASSERT_TRUE(store) << store.error();
+  core::AlertWrites w;
+  for (int i = 0; i < 3; ++i) {
+    core::Alert a;
+    a.fingerprint = "f" + std::to_string(i);
+    a.region_id = "cn-hangzhou";
+    a.invoke_id = "t-" + std::to_string(i);
+    a.instance_id = "i" + std::to_string(i);
+    a.command_key = "id:c-1";
+    a.creation_time = "2026-11-28T12:00:00";
+    a.labels_json = R"({"alertname":"SwasInvocationFailed"})";
+    a.annotations_json =
+        R"({"output":")" + std::string(3000, 'x') + "\u00e9nd" + std::to_string(i) + R"("})";
+    a.starts_at = 1'796'000'000 + i;
+    w.fired.push_back(a);
+  }
+  ASSERT_TRUE((*store)->commitAlerts(w));
+  auto reader = StateReader::open(path, StateReader::Beside::kTheWriter);
+  ASSERT_TRUE(reader) << reader.error();
+  auto all = (*reader)->firingAlerts();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].output.size(), 3000u + 5u) << "the whole output by default";
+  auto some = (*reader)->firingAlerts({.limit = 2, .output_chars = 4});
+  ASSERT_TRUE(some);
+  ASSERT_EQ(some->size(), 2u);
+  EXPECT_EQ((*some)[0].instance_id, "i2") << "newest first";
+  EXPECT_EQ((*some)[0].output, "\u00e9nd2") << "characters, not bytes: é is one";
 }
 
 TEST(StateReader, ADamagedStatusTimeIsReadAsNeverRecorded) {
