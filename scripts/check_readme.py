@@ -24,14 +24,21 @@ def anchor(heading):
     return text.replace(" ", "-")
 
 
-anchors = {anchor(line.lstrip("#")) for line in readme.splitlines() if line.startswith("#")}
+# Headings outside code blocks (a YAML comment in a block is no heading).
+anchors, fenced = set(), False
+for line in readme.splitlines():
+    if line.startswith("```"):
+        fenced = not fenced
+    elif line.startswith("#") and not fenced:
+        anchors.add(anchor(line.lstrip("#")))
 rules = (root / "deploy/prometheus/alerts.yml").read_text()
+pairs = re.findall(r"^\s+- alert: (\w+)\n(?:(?!\s+- alert:).*\n)*?\s+runbook_url: \"([^\"]+)\"",
+                   rules, re.M)
 names = re.findall(r"^\s+- alert: (\w+)", rules, re.M)
-urls = re.findall(r'runbook_url: "([^"]+)"', rules)
-if len(urls) != len(names):
-    sys.exit(f"deploy/prometheus/alerts.yml: {len(names)} rules but {len(urls)} runbook_url")
+if [name for name, _ in pairs] != names:
+    sys.exit("deploy/prometheus/alerts.yml: every rule needs a runbook_url annotation")
 prefix = "https://github.com/swas-invocation-monitor/swas-invocation-monitor/blob/main/README.md#"
-for url in urls:
-    if not url.startswith(prefix) or url[len(prefix):] not in anchors:
-        sys.exit(f"deploy/prometheus/alerts.yml: runbook_url {url} is not a section of README.md")
-print(f"every rule's runbook_url ({len(urls)}) is a section of README.md")
+for name, url in pairs:
+    if url != prefix + name.lower() or name.lower() not in anchors:
+        sys.exit(f"deploy/prometheus/alerts.yml: {name}'s runbook_url {url} is not its README section")
+print(f"every rule's runbook_url ({len(pairs)}) is its section of README.md")

@@ -86,7 +86,13 @@ Dashboard readDashboard(const std::string& path,
   if (root["templating"]["list"].get(list)) d.problems.push_back("no templating");
   for (simdjson::dom::element v : list) {
     variables.insert(text(v, "name"));
-    if (text(v, "type") == "query") d.variable_queries.push_back(text(v, "definition"));
+    if (text(v, "type") != "query") continue;
+    // Grafana runs query.query; definition is what its editor shows.
+    simdjson::dom::element query;
+    if (v["query"].get(query) || text(query, "query") != text(v, "definition")) {
+      d.problems.push_back("variable " + text(v, "name") + ": query.query is not its definition");
+    }
+    d.variable_queries.push_back(text(v, "definition"));
   }
   for (std::string name : {"datasource", "account", "region"}) {
     if (!variables.contains(name)) d.problems.push_back("no template variable " + name);
@@ -103,6 +109,23 @@ Dashboard readDashboard(const std::string& path,
     checkPanel(panel, substitutions, d);
   }
   return d;
+}
+
+std::vector<double> queryValues(const std::function<std::string(const std::string&)>& get,
+                                const std::string& expr) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::array result;
+  std::vector<double> out;
+  if (parser.parse(get("/api/v1/query?query=" + api::percentEncode(expr))).get(doc) ||
+      doc["data"]["result"].get(result)) {
+    return out;
+  }
+  for (simdjson::dom::element sample : result) {
+    std::string_view value;
+    if (!sample["value"].at(1).get(value)) out.push_back(std::stod(std::string(value)));
+  }
+  return out;
 }
 
 std::vector<std::string> runDashboardQueries(

@@ -26,6 +26,10 @@ struct Dashboard {
 Dashboard readDashboard(const std::string& path,
                         const std::map<std::string, std::string>& substitutions);
 
+// The values of an instant query's samples (empty when it fails or has none).
+std::vector<double> queryValues(const std::function<std::string(const std::string&)>& get,
+                                const std::string& expr);
+
 // Runs each query through `get` (a GET of a Prometheus API path, returning the body, "" on
 // failure); the problems: a query Prometheus refuses, and one that returns no data unless its
 // panel is in `may_be_empty`.

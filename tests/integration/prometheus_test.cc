@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -321,15 +322,19 @@ std::vector<std::string> labelValues(const PrometheusProcess& prometheus, std::s
 
 // The shipped Grafana dashboard against this scenario (throttled, failures, alerts firing, a
 // failing receiver): schema basics, its variables list the account and both regions, and every
-// panel's query is valid and returns data.
-void checkDashboard(const PrometheusProcess& prometheus) {
-  std::map<std::string, std::string> values = {{"account", "test"},
+// panel's query is valid and returns data, with the variables chosen and with "All"; the
+// failures table counts every failure once.
+void checkDashboard(const PrometheusProcess& prometheus, uint64_t failing) {
+  auto get = [&](const std::string& path) { return prometheus.get(path); };
+  std::string path = std::string(SWAS_SOURCE_DIR) + "/deploy/grafana/swas-invocation-monitor.json";
+  std::map<std::string, std::string> chosen = {{"account", "test"},
                                                {"region", "(ap-southeast-1|cn-hangzhou)"},
                                                {"__rate_interval", "1m"},
                                                {"__range", "1h"},
                                                {"__interval", "15s"}};
-  auto dashboard = testing::readDashboard(
-      std::string(SWAS_SOURCE_DIR) + "/deploy/grafana/swas-invocation-monitor.json", values);
+  auto all = chosen;
+  all["account"] = all["region"] = ".*";  // Grafana's "All" with allValue .*
+  auto dashboard = testing::readDashboard(path, chosen);
   for (const auto& problem : dashboard.problems) ADD_FAILURE() << "dashboard: " << problem;
   EXPECT_GE(dashboard.queries.size(), 15u);
   ASSERT_EQ(dashboard.variable_queries.size(), 2u);
@@ -339,16 +344,25 @@ void checkDashboard(const PrometheusProcess& prometheus) {
   regions.replace(regions.find("$account"), 8, "test");
   EXPECT_EQ(labelValues(prometheus, regions),
             (std::vector<std::string>{"ap-southeast-1", "cn-hangzhou"}));
-  std::vector<std::string> problems;
-  bool all_have_data = eventually(
-      [&] {
-        problems = testing::runDashboardQueries(
-            dashboard, [&](const std::string& path) { return prometheus.get(path); }, {});
-        return problems.empty();
-      },
-      std::chrono::seconds(60));
-  EXPECT_TRUE(all_have_data);
-  for (const auto& problem : problems) ADD_FAILURE() << "dashboard: " << problem;
+  for (const auto& d : {dashboard, testing::readDashboard(path, all)}) {
+    std::vector<std::string> problems;
+    bool all_have_data =
+        eventually([&] { return (problems = testing::runDashboardQueries(d, get, {})).empty(); },
+                   std::chrono::seconds(60));
+    EXPECT_TRUE(all_have_data);
+    for (const auto& problem : problems) ADD_FAILURE() << "dashboard: " << problem;
+  }
+  auto query = [&](const std::string& title) {
+    for (const auto& q : dashboard.queries) {
+      if (q.panel == title) return testing::queryValues(get, q.expr);
+    }
+    ADD_FAILURE() << "no panel " << title;
+    return std::vector<double>{};
+  };
+  auto sum = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
+  EXPECT_EQ(sum(query("Failures by instance and error code")), static_cast<double>(failing));
+  EXPECT_GT(sum(query("Alerts firing")), 0);
+  EXPECT_GT(sum(query("Notifications waiting")), 0) << "the receiver nobody listens on";
 }
 
 TEST(Prometheus, ScrapesTheValuesTheScenarioImplies) {
@@ -429,13 +443,13 @@ faults:
   }
   std::string rules = prometheus.get("/api/v1/rules");
   for (std::string rule :
-       {"SwasRegionDown", "SwasPollStale", "SwasApiThrottled", "SwasApiAuthFailing",
-        "SwasAlertDeliveryFailing", "SwasInvocationFailureRateHigh", "SwasInventoryFailing",
-        "SwasInstanceFailingRepeatedly"}) {
+       {"SwasMonitorDown", "SwasRegionDown", "SwasPollStale", "SwasApiThrottled",
+        "SwasApiAuthFailing", "SwasAlertDeliveryFailing", "SwasInvocationFailureRateHigh",
+        "SwasInventoryFailing", "SwasInstanceFailingRepeatedly"}) {
     EXPECT_NE(rules.find("\"name\":\"" + rule + "\""), std::string::npos) << rule;
   }
   EXPECT_EQ(rules.find("\"health\":\"err\""), std::string::npos) << rules;
-  checkDashboard(prometheus);
+  checkDashboard(prometheus, stats.failing);
 }
 
 }  // namespace
