@@ -4,6 +4,7 @@
 
 #include "daemon/app/report_text.h"
 #include "daemon/core/time.h"
+#include "daemon/util/html.h"
 
 namespace swas::app {
 namespace {
@@ -169,33 +170,7 @@ std::string stalenessNote(const state::StatusReport& s, int64_t now) {
 }  // namespace
 
 std::string htmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\0':
-        out += "\xEF\xBF\xBD";
-        break;  // U+FFFD: HTML has no NUL
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return util::escapeHtml(text, util::Quotes::kEscape);
 }
 
 std::string renderStatusHtml(const state::Overview& o, const PageContext& c) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "daemon/util/html.h"
 #include "daemon/util/utf8.h"
 
 namespace swas::alerting {
@@ -39,24 +40,7 @@ class EscapeScope {
 std::string escapeNothing(const std::string& text) { return text; }
 
 std::string escapeAngles(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return util::escapeHtml(text, util::Quotes::kKeep);
 }
 
 ChatComposer::ChatComposer(ViewContext context, std::string template_text, Escape escape)
