@@ -198,16 +198,18 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     if (draining) attempted.insert(message.front().message_id.value_or(message.front().id));
     w.busy = true;
     auto sent_at = w.pacer.sent(clock.steadyNow());
-    http.send(std::move(request), [self = shared_from_this(), &w, sent_at,
-                                   message = std::move(message)](http::HttpResult result) {
-      w.busy = false;
-      // Counted from the answer: later than the vendor saw it arrive, so the window is kept
-      // even when the request took long to get there.
-      w.pacer.answered(sent_at, self->clock.steadyNow());
-      // Recorded even on reload or stop: a delivered message must not go out again.
-      self->settle(w, message, w.receiver->judge(result, self->clock.now()));
-      if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
-    });
+    w.receiver->send(http, std::move(request), &observer,
+                     [self = shared_from_this(), &w, sent_at,
+                      message = std::move(message)](http::HttpResult result) {
+                       w.busy = false;
+                       // Counted from the answer: later than the vendor saw it arrive, so the
+                       // window is kept even when the request took long to get there.
+                       w.pacer.answered(sent_at, self->clock.steadyNow());
+                       // Recorded even on reload or stop: a delivered message must not go out
+                       // again.
+                       self->settle(w, message, w.receiver->judge(result, self->clock.now()));
+                       if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
+                     });
   }
 
   void settle(Worker& w, const std::vector<state::PendingNotification>& message,

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "daemon/alerting/fan_out.h"
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
@@ -86,12 +87,29 @@ class WebhookReceiver final : public Receiver {
   std::string external_url_;
 };
 
+// {url}/api/v2/alerts.
+std::string alertsApi(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + "/api/v2/alerts";
+}
+
 // POST {url}/api/v2/alerts, as Prometheus does: firing alerts end 4 minutes from now unless
-// re-sent, resolved ones carry their real end.
+// re-sent, resolved ones carry their real end. With urls:, to every peer of the cluster.
 class AlertmanagerReceiver final : public Receiver {
  public:
   AlertmanagerReceiver(ReceiverConfig config, std::string external_url)
-      : Receiver(std::move(config)), external_url_(std::move(external_url)) {}
+      : Receiver(std::move(config)), external_url_(std::move(external_url)) {
+    for (const auto& url : this->config().urls) peer_apis_.push_back(alertsApi(url));
+  }
+
+  void send(http::HttpClient& http, http::HttpRequest request, core::AlertObserver* observer,
+            http::HttpCallback done) const override {
+    if (peer_apis_.size() < 2) {
+      http.send(std::move(request), std::move(done));
+      return;
+    }
+    sendToPeers(http, request, peer_apis_, config().name, observer, log_, std::move(done));
+  }
 
   size_t maxPerMessage() const override { return 1000; }
   bool resendsFiringSet() const override { return true; }
@@ -109,10 +127,8 @@ class AlertmanagerReceiver final : public Receiver {
           external_url_, false);
     }
     body += "]";
-    std::string url = config().url;
-    while (!url.empty() && url.back() == '/') url.pop_back();
     http::HttpRequest r{"POST",
-                        url + "/api/v2/alerts",
+                        alertsApi(config().url),
                         {{"Content-Type", "application/json"}},
                         body,
                         config().timeout};
@@ -122,6 +138,8 @@ class AlertmanagerReceiver final : public Receiver {
 
  private:
   std::string external_url_;
+  std::vector<std::string> peer_apis_;
+  std::shared_ptr<PeerLog> log_ = std::make_shared<PeerLog>();
 };
 
 }  // namespace

@@ -29,7 +29,7 @@ struct Mention {
 struct ReceiverConfig {
   std::string name;
   std::string type;  // webhook | alertmanager | dingtalk | feishu | wecom | slack
-  std::string url;   // from url or url_file
+  std::string url;   // from url or url_file; the first of urls
   std::string hmac_secret;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds timeout = core::defaults::kReceiverTimeout;
@@ -43,6 +43,7 @@ struct ReceiverConfig {
   std::string language = "en";
   LocalTime time;                      // alerts.timezone
   std::vector<RateLimit> rate_limits;  // the pacer's limits (vendorLimits unless rate_limit)
+  std::vector<std::string> urls;  // alertmanager: every peer of a cluster, each sent everything
 };
 
 struct MessageItem {
@@ -62,6 +63,15 @@ class Receiver {
                                     std::chrono::system_clock::time_point now) const = 0;
   // Alertmanager forgets alerts not re-sent: the firing set goes out every minute.
   virtual bool resendsFiringSet() const { return false; }
+  // Sends `request` (from request()): to its URL, or, for an alertmanager receiver with urls:,
+  // to every peer at once, answering once all have answered with the best answer (a 2xx from
+  // any peer delivers, as Prometheus's notifier counts it; the peers that missed it get the
+  // firing set at the next re-send). Each peer's failure goes to `observer` (may be null).
+  virtual void send(http::HttpClient& http, http::HttpRequest request,
+                    core::AlertObserver* observer, http::HttpCallback done) const {
+    (void)observer;
+    http.send(std::move(request), std::move(done));
+  }
   // What the answer means (chat vendors answer errors inside an HTTP 200).
   virtual struct Verdict judge(const http::HttpResult& result,
                                std::chrono::system_clock::time_point now) const;

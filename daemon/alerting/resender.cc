@@ -80,19 +80,19 @@ void FiringSetResender::more() {
     }
     r.next = end;
     ++in_flight_;
-    http_.send(receiver_->request(items, clock_.now()),
-               [self = shared_from_this()](http::HttpResult result) {
-                 --self->in_flight_;
-                 auto verdict = classify(result, self->clock_.now());
-                 if (verdict.kind == Verdict::kDelivered) {
-                   self->last_error_.clear();  // the next outage is logged again
-                 } else if (verdict.reason != self->last_error_) {
-                   spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}",
-                                self->receiver_->config().name, verdict.reason);
-                   self->last_error_ = verdict.reason;
-                 }
-                 if (self->round_) self->more();
-               });
+    receiver_->send(http_, receiver_->request(items, clock_.now()), &observer_,
+                    [self = shared_from_this()](http::HttpResult result) {
+                      --self->in_flight_;
+                      auto verdict = classify(result, self->clock_.now());
+                      if (verdict.kind == Verdict::kDelivered) {
+                        self->last_error_.clear();  // the next outage is logged again
+                      } else if (verdict.reason != self->last_error_) {
+                        spdlog::warn("alerts: receiver={} re-sending the firing set failed: {}",
+                                     self->receiver_->config().name, verdict.reason);
+                        self->last_error_ = verdict.reason;
+                      }
+                      if (self->round_) self->more();
+                    });
   }
   if (in_flight_ == 0 && (stopped_ || (r.exhausted && r.next >= r.batch.size()))) round_.reset();
 }

@@ -41,8 +41,14 @@ alerting::Match matchOf(const config::MatchSettings& m) {
 std::expected<alerting::ReceiverConfig, std::string> receiverConfig(
     const config::ReceiverSettings& r, const alerting::LocalTime& time) {
   alerting::ReceiverConfig rc{
-      r.name,    r.type,    r.url,           "",
-      r.headers, r.timeout, r.send_resolved, static_cast<size_t>(r.max_alerts_per_message)};
+      .name = r.name,
+      .type = r.type,
+      .url = r.urls.empty() ? r.url : r.urls.front(),
+      .hmac_secret = "",
+      .headers = r.headers,
+      .timeout = r.timeout,
+      .send_resolved = r.send_resolved,
+      .max_alerts_per_message = static_cast<size_t>(r.max_alerts_per_message)};
   for (auto [path, what, out] :
        {std::tuple{&r.url_file, "url_file", &rc.url},
         std::tuple{&r.hmac_secret_file, "hmac_secret_file", &rc.hmac_secret},
@@ -56,6 +62,7 @@ std::expected<alerting::ReceiverConfig, std::string> receiverConfig(
     if (!text) return std::unexpected(text.error());
     rc.template_text = *text;
   }
+  rc.urls = r.urls;
   rc.match = matchOf(r.match);
   rc.mention = {r.mention.mobiles, r.mention.user_ids, r.mention.all};
   rc.language = r.language;

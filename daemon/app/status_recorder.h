@@ -29,6 +29,9 @@ class DeliveryTracker final : public core::AlertObserver {
   }
   void onAlertsFiring(int64_t firing) override { next_.onAlertsFiring(firing); }
   void onUnrouted() override { next_.onUnrouted(); }
+  void onPeerFailure(const std::string& receiver, const std::string& peer) override {
+    next_.onPeerFailure(receiver, peer);
+  }
   void onStateError(std::string_view operation) override { next_.onStateError(operation); }
   // The outcomes since the last call, the newest per receiver.
   std::vector<state::StatusSnapshot::Receiver> take();

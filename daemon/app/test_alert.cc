@@ -65,7 +65,7 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
     if (resolved) alert.ends_at = core::unixSeconds(now) + 1;
     http::HttpRequest request = receiver->request({{&alert, resolved}}, now);
     std::optional<http::HttpResult> result;
-    client.send(request, [&](http::HttpResult r) { result = std::move(r); });
+    receiver->send(client, request, nullptr, [&](http::HttpResult r) { result = std::move(r); });
     io.restart();
     while (!result && io.run_one() > 0) {
     }

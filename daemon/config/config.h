@@ -86,6 +86,7 @@ struct ReceiverSettings {
   std::string type;  // webhook | alertmanager | dingtalk | feishu | wecom | slack
   std::string url;
   std::string url_file;
+  std::vector<std::string> urls;  // alertmanager: every peer of a cluster
   std::string hmac_secret_file;
   std::map<std::string, std::string> headers;
   Duration timeout = core::defaults::kReceiverTimeout;

@@ -84,9 +84,33 @@ void parseChat(Parser& p, const YAML::Node& item, ReceiverSettings& r) {
   }
 }
 
+// Exactly one of url, url_file and urls; urls (an Alertmanager cluster's peers) only for
+// alertmanager, each http(s) and listed once.
+void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r) {
+  int given = !r.url.empty() + !r.url_file.empty() + !r.urls.empty();
+  if (given != 1) {
+    p.problem(item, r.type == "alertmanager"
+                        ? "a receiver needs exactly one of url, url_file and urls"
+                        : "a receiver needs exactly one of url and url_file");
+  }
+  if (r.urls.empty()) return;
+  if (r.type != "alertmanager") {
+    p.problem(item["urls"], "urls (every peer of a cluster) is for alertmanager receivers only");
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < r.urls.size(); ++i) {
+    const std::string& url = r.urls[i];
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      p.problem(item["urls"][i], "urls: '" + url + "' is not an http:// or https:// URL");
+    } else if (!seen.insert(url).second) {
+      p.problem(item["urls"][i], "urls: '" + url + "' is listed twice");
+    }
+  }
+}
+
 ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
   p.checkKeys(item,
-              {"name", "type", "url", "url_file", "hmac_secret_file", "headers", "timeout",
+              {"name", "type", "url", "url_file", "urls", "hmac_secret_file", "headers", "timeout",
                "send_resolved", "max_alerts_per_message", "match", "secret_file", "mention",
                "template_file", "language", "rate_limit"},
               "alerts.receivers[]");
@@ -95,6 +119,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
   p.str(item, "type", r.type);
   p.str(item, "url", r.url);
   p.secretFile(item, "url_file", r.url_file);
+  p.list(item, "urls", r.urls);
   p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
   if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
     if (p.isMap(headers, "headers")) {
@@ -113,8 +138,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
               "receiver type must be webhook, alertmanager, dingtalk, feishu, wecom or slack");
   }
   parseChat(p, item, r);
-  if (r.url.empty() == r.url_file.empty())
-    p.problem(item, "a receiver needs exactly one of url and url_file");
+  parseUrls(p, item, r);
   return r;
 }
 

@@ -80,6 +80,12 @@ class AlertObserver {
   virtual void onUnrouted() = 0;
   // A state file read or write failed (`operation`: outbox, alerts).
   virtual void onStateError(std::string_view operation) = 0;
+  // One peer of an alertmanager receiver with `urls:` did not take a message
+  // (swas_alert_peer_failures_total); `peer` is its host[:port].
+  virtual void onPeerFailure(const std::string& receiver, const std::string& peer) {
+    (void)receiver;
+    (void)peer;
+  }
 };
 
 }  // namespace swas::core

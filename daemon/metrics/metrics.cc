@@ -89,6 +89,12 @@ struct Metrics::Impl {
                          .Register(r)),
         alerts_firing(
             BuildGauge().Name("swas_alerts_firing").Help("Alerts currently firing.").Register(r)),
+        peer_failures(BuildCounter()
+                          .Name("swas_alert_peer_failures_total")
+                          .Help("Messages one peer of an alertmanager receiver with urls: did not "
+                                "take, by receiver and peer (host:port); the other peers were "
+                                "still sent them.")
+                          .Register(r)),
         alerts_unrouted(BuildCounter()
                             .Name("swas_alerts_unrouted_total")
                             .Help("Alerts that no receiver's match took (sent nowhere).")
@@ -201,6 +207,7 @@ struct Metrics::Impl {
   Family<Counter>& notifications;
   Family<Gauge>& queue_length;
   Family<Gauge>& alerts_firing;
+  Family<Counter>& peer_failures;
   Family<Counter>& alerts_unrouted;
   Family<Counter>& state_errors;
   Family<Counter>& api_anomalies;
@@ -333,6 +340,10 @@ void Metrics::onAlertsFiring(int64_t firing) {
 }
 
 void Metrics::onUnrouted() { impl_->alerts_unrouted.Add({}).Increment(); }
+
+void Metrics::onPeerFailure(const std::string& receiver, const std::string& peer) {
+  impl_->peer_failures.Add({{"receiver", receiver}, {"peer", peer}}).Increment();
+}
 
 void Metrics::onSkippedTicks(const std::string& region_id, int count) {
   impl_->skipped_ticks.Add({{"region_id", region_id}}).Increment(count);

@@ -56,6 +56,7 @@ class Metrics final : public core::PollObserver,
   void onQueueLength(const std::string& receiver, int64_t waiting) override;
   void onAlertsFiring(int64_t firing) override;
   void onUnrouted() override;
+  void onPeerFailure(const std::string& receiver, const std::string& peer) override;
   // Both observers' (one counter family).
   void onStateError(std::string_view operation) override;
   void onApiAnomaly(const std::string& region_id, std::string_view kind, int count) override;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace swas::config {
 namespace {
@@ -370,4 +371,63 @@ regions:
       << fast->warnings[0];
 }
 
+}  // namespace swas::config
+
+namespace swas::config {
+namespace {
+
+TEST(Config, AnAlertmanagerClusterIsEveryPeerInUrls) {
+  auto c = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+alerts:
+  receivers:
+    - name: am
+      type: alertmanager
+      urls: [http://am-a:9093, "https://am-b:9093/prefix"]
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  EXPECT_EQ(c->alerts.receivers[0].urls,
+            (std::vector<std::string>{"http://am-a:9093", "https://am-b:9093/prefix"}));
+  EXPECT_TRUE(c->alerts.receivers[0].url.empty());
+  // The HA example's receiver (deploy/ha), under a region.
+  std::ifstream in(std::string(SWAS_SOURCE_DIR) + "/deploy/ha/swas-invocation-monitor.yaml");
+  std::stringstream ha;
+  ha << "regions: [{region_id: cn-hangzhou}]\n" << in.rdbuf();
+  auto example = parseConfig(ha.str(), "ha.yaml", env());
+  ASSERT_TRUE(example) << example.error().front();
+  EXPECT_EQ(example->alerts.receivers[0].urls.size(), 2u);
+
+  auto bad = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+alerts:
+  receivers:
+    - name: a
+      type: alertmanager
+      url: http://am-a:9093
+      urls: [http://am-a:9093]
+    - name: b
+      type: alertmanager
+      urls: [am-a:9093, http://x, http://x]
+    - name: c
+      type: webhook
+      urls: [http://x]
+    - name: d
+      type: alertmanager
+      urls: []
+)",
+                         "cfg.yaml", env());
+  ASSERT_FALSE(bad);
+  const Problems& p = bad.error();
+  auto has = [&](const std::string& prefix) {
+    return std::any_of(p.begin(), p.end(),
+                       [&](const std::string& s) { return s.starts_with(prefix); });
+  };
+  EXPECT_TRUE(has("cfg.yaml:4:7: a receiver needs exactly one of url, url_file and urls"));
+  EXPECT_TRUE(has("cfg.yaml:10:14: urls: 'am-a:9093' is not an http:// or https:// URL"));
+  EXPECT_TRUE(has("cfg.yaml:10:35: urls: 'http://x' is listed twice"));
+  EXPECT_TRUE(has("cfg.yaml:13:13: urls (every peer of a cluster) is for alertmanager"));
+  EXPECT_TRUE(has("cfg.yaml:14:7: a receiver needs exactly one of url, url_file and urls"));
+  EXPECT_EQ(p.size(), 5u) << p.front();
+}
+
+}  // namespace
 }  // namespace swas::config

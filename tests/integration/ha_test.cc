@@ -1,0 +1,215 @@
+// Two replicas, one notification (issue 17): two daemons with the same configuration and their
+// own state, each with an alertmanager receiver listing both peers of a real Alertmanager
+// cluster (gossip on loopback), and one webhook receiver behind the cluster's route. Every
+// failure reaches the webhook exactly once, and its resolution too; then one daemon and one
+// Alertmanager peer are killed mid-run, and the failures and resolutions after that still
+// arrive exactly once.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
+#include "tests/support/recorder.h"
+#include "tests/support/sim_process.h"
+
+namespace swas {
+namespace {
+
+using testing::eventually;
+
+// t-1 fails on i-a and times out on i-b (before the kills); t-3 fails on i-c (after them). The
+// later successes of the same commands resolve all three (after the kills).
+constexpr const char* kScenario = R"(clock: manual
+regions:
+  - region_id: cn-hangzhou
+    instances:
+      - {instance_id: i-a, name: web-a}
+      - {instance_id: i-b, name: web-b}
+      - {instance_id: i-c, name: web-c}
+    invocations:
+      - invoke_id: t-1
+        command_id: c-deploy
+        command_name: deploy-app
+        created_at: 1s
+        instances:
+          - instance_id: i-a
+            timeline: [{at: 1s, status: Failed, exit_code: 3, error_code: ExitCodeNonzero}]
+          - instance_id: i-b
+            timeline: [{at: 1s, status: Timeout, error_code: ExecutionTimeout}]
+      - invoke_id: t-2
+        command_id: c-deploy
+        command_name: deploy-app
+        created_at: 30s
+        instances:
+          - instance_id: i-a
+            timeline: [{at: 1s, status: Success, exit_code: 0}]
+          - instance_id: i-b
+            timeline: [{at: 1s, status: Success, exit_code: 0}]
+      - invoke_id: t-3
+        command_id: c-backup
+        command_name: backup-db
+        created_at: 31s
+        instances:
+          - instance_id: i-c
+            timeline: [{at: 1s, status: Failed, exit_code: 1, error_code: ExitCodeNonzero}]
+      - invoke_id: t-4
+        command_id: c-backup
+        command_name: backup-db
+        created_at: 60s
+        instances:
+          - instance_id: i-c
+            timeline: [{at: 1s, status: Success, exit_code: 0}]
+)";
+
+// How long a peer waits for the peers before it in the cluster to notify (Alertmanager's default
+// is 15 s): shorter, for a shorter test.
+constexpr std::chrono::seconds kPeerTimeout{3};
+
+// One peer of the cluster: its web API on 127.0.0.1:0, its gossip on 127.0.0.1:0, joining
+// `peer` (a gossip address) when given; it routes everything to `webhook`.
+class Peer {
+ public:
+  Peer(const std::string& dir, const std::string& webhook, const std::string& peer) {
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/am.yml") << R"(route:
+  receiver: downstream
+  group_by: [alertname, region_id, instance_id, invoke_id]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: downstream
+    webhook_configs:
+      - url: ")" << webhook << R"("
+        send_resolved: true
+)";
+    std::vector<std::string> argv = {
+        "prometheus-alertmanager",
+        "--config.file=" + dir + "/am.yml",
+        "--storage.path=" + dir + "/data",
+        "--web.listen-address=127.0.0.1:0",
+        "--cluster.listen-address=127.0.0.1:0",
+        "--cluster.peer-timeout=" + std::to_string(kPeerTimeout.count()) + "s"};
+    if (!peer.empty()) argv.push_back("--cluster.peer=" + peer);
+    server_ = std::make_unique<testing::GoServer>(argv, dir, "am");
+  }
+  const std::string& url() const { return server_->url(); }
+  // What /api/v2/status says of the cluster: the gossip addresses of the peers it knows.
+  std::vector<std::string> peers() const {
+    std::vector<std::string> out;
+    auto status = testing::fetch("GET", url() + "/api/v2/status");
+    simdjson::dom::parser parser;
+    simdjson::dom::array list;
+    if (!status || parser.parse(status->body)["cluster"]["peers"].get(list)) return out;
+    for (auto p : list) out.emplace_back(std::string_view(p["address"]));
+    return out;
+  }
+  void kill() { server_.reset(); }  // SIGTERM, as a peer stopped or crashed
+
+ private:
+  std::unique_ptr<testing::GoServer> server_;
+};
+
+// (status, invoke_id/instance_id) -> how many times the downstream webhook was told.
+std::map<std::pair<std::string, std::string>, int> told(const testing::Recorder& downstream) {
+  std::map<std::pair<std::string, std::string>, int> out;
+  simdjson::dom::parser parser;
+  for (const auto& r : downstream.requests()) {
+    simdjson::dom::element doc;
+    simdjson::dom::array alerts;
+    if (parser.parse(r.request.body).get(doc) || doc["alerts"].get(alerts)) continue;
+    for (simdjson::dom::element a : alerts) {
+      ++out[{std::string(std::string_view(a["status"])),
+             std::string(std::string_view(a["labels"]["invoke_id"])) + "/" +
+                 std::string(std::string_view(a["labels"]["instance_id"]))}];
+    }
+  }
+  return out;
+}
+
+TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills) {
+  std::string dir = testing::freshTestDir();
+  testing::Recorder downstream;
+  Peer am1(dir + "/am1", downstream.url() + "/downstream", "");
+  ASSERT_FALSE(am1.url().empty()) << testing::readFile(dir + "/am1/am.stderr");
+  ASSERT_TRUE(eventually([&] { return am1.peers().size() == 1; }));
+  Peer am2(dir + "/am2", downstream.url() + "/downstream", am1.peers().front());
+  ASSERT_FALSE(am2.url().empty()) << testing::readFile(dir + "/am2/am.stderr");
+  ASSERT_TRUE(eventually([&] { return am1.peers().size() == 2 && am2.peers().size() == 2; }))
+      << "the two peers gossip";
+
+  testing::SimProcess sim(
+      testing::writeTempFile(std::string(testing::testName()) + "/s.yaml", kScenario));
+  auto replica = [&](const std::string& name) {
+    testing::MonitorConfig settings{
+        .sim_url = sim.url(),
+        .state_path = dir + "/" + name + ".db",
+        .receivers = {{.name = "am",
+                       .type = "alertmanager",
+                       .extra = "      urls: [\"" + am1.url() + "\", \"" + am2.url() + "\"]\n"}}};
+    settings.poll = {{"interval", "200ms"}, {"jitter", "0"}};
+    return std::make_unique<testing::MonitorProcess>(
+        SWAS_DAEMON_PATH, settings.write(std::string(testing::testName()) + "/" + name + ".yaml"),
+        dir + "/" + name);
+  };
+  std::filesystem::create_directories(dir + "/a");
+  std::filesystem::create_directories(dir + "/b");
+  auto a = replica("a");
+  auto b = replica("b");
+  ASSERT_FALSE(a->url().empty()) << a->stderrText();
+  ASSERT_FALSE(b->url().empty()) << b->stderrText();
+  for (auto* d : {a.get(), b.get()}) {
+    ASSERT_TRUE(eventually([&] {
+      return testing::fetchOk("GET", d->url() + "/metrics").find("swas_instance_info{") !=
+             std::string::npos;
+    })) << "names before the failures";
+  }
+
+  // Before the kills: t-1's two failures, once each.
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=5");
+  auto firing1 = std::map<std::pair<std::string, std::string>, int>{{{"firing", "t-1/i-a"}, 1},
+                                                                    {{"firing", "t-1/i-b"}, 1}};
+  ASSERT_TRUE(eventually([&] { return told(downstream) == firing1; }, std::chrono::seconds(60)))
+      << downstream.requests().size() << " request(s)";
+
+  // One replica and one Alertmanager peer go, once the second peer has had its turn (it waits
+  // kPeerTimeout, then finds the first peer's notification in the gossiped log). A peer
+  // killed within the instant between notifying and gossiping it would be notified again by
+  // the other: Alertmanager's clustering is at least once, and that instant is not this test's.
+  std::this_thread::sleep_for(kPeerTimeout + std::chrono::seconds(2));
+  ASSERT_EQ(told(downstream), firing1) << "the second peer did not notify again";
+  b->process().signal(SIGKILL);
+  b->process().wait();
+  am1.kill();
+
+  // After them: t-1 resolved on both instances, t-3 fails and is resolved.
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=30");
+  auto after = firing1;
+  after[{"resolved", "t-1/i-a"}] = 1;
+  after[{"resolved", "t-1/i-b"}] = 1;
+  after[{"firing", "t-3/i-c"}] = 1;
+  EXPECT_TRUE(eventually([&] { return told(downstream) == after; }, std::chrono::seconds(90)))
+      << a->stderrText();
+  testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=30");
+  after[{"resolved", "t-3/i-c"}] = 1;
+  EXPECT_TRUE(eventually([&] { return told(downstream) == after; }, std::chrono::seconds(90)))
+      << a->stderrText();
+
+  // Nothing arrives twice: past the surviving peer's wait for the dead one (kPeerTimeout) and
+  // a few group intervals, the count is the same.
+  std::this_thread::sleep_for(kPeerTimeout + std::chrono::seconds(5));
+  EXPECT_EQ(told(downstream), after);
+  std::string m = testing::fetchOk("GET", a->url() + "/metrics");
+  EXPECT_GT(testing::sumOf(m, "swas_alert_peer_failures_total", {"receiver=\"am\""}), 0)
+      << "the dead peer is counted";
+  EXPECT_EQ(testing::sumOf(m, "swas_alert_notifications_total", {"outcome=\"dropped\""}), 0);
+}
+
+}  // namespace
+}  // namespace swas
