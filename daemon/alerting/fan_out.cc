@@ -25,26 +25,28 @@ struct Fan {
 }  // namespace
 
 std::string peerName(const std::string& url) {
-  size_t start = url.find("://");
+  std::string name = url.substr(0, url.find_first_of("?#"));
+  size_t start = name.find("://");
   start = start == std::string::npos ? 0 : start + 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
-  if (size_t at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
-  return authority;
+  size_t end = name.find('/', start);
+  size_t at = name.rfind('@', end == std::string::npos ? name.size() : end);
+  if (at != std::string::npos && at >= start) name.erase(start, at + 1 - start);
+  while (name.size() > start && name.back() == '/') name.pop_back();
+  return name;
 }
 
 void sendToPeers(http::HttpClient& http, const http::HttpRequest& request,
-                 const std::vector<std::string>& urls, const std::string& receiver,
+                 const std::vector<PeerTarget>& peers, const std::string& receiver,
                  core::AlertObserver* observer, std::shared_ptr<PeerLog> log,
                  http::HttpCallback done) {
   auto fan = std::make_shared<Fan>();
-  fan->waiting = urls.size();
+  fan->waiting = peers.size();
   fan->done = std::move(done);
-  for (const auto& url : urls) {
+  for (const auto& target : peers) {
     http::HttpRequest copy = request;
-    copy.url = url;
+    copy.url = target.url;
     http.send(std::move(copy), [fan, log, observer, receiver,
-                                peer = peerName(url)](http::HttpResult result) {
+                                peer = target.name](http::HttpResult result) {
       std::string& last = log->last_error[peer];
       if (delivered(result)) {
         if (!last.empty()) {

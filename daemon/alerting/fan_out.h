@@ -15,7 +15,8 @@
 
 namespace swas::alerting {
 
-// host[:port] of a URL, without user information: how a peer is named in logs and metrics.
+// A peer as logs and metrics name it: its URL without user information, query or trailing
+// slash ("http://am-1:9093", "https://am.example/prefix").
 std::string peerName(const std::string& url);
 
 // What each peer said last, so a failing peer is logged when it starts failing and when it is
@@ -24,11 +25,17 @@ struct PeerLog {
   std::map<std::string, std::string> last_error;  // by peer name; "" while it takes messages
 };
 
-// Posts `request` with its URL replaced by each of `urls` (already the API URL of each peer);
+// A peer: its name (peerName) and the URL its messages go to.
+struct PeerTarget {
+  std::string name;
+  std::string url;
+};
+
+// Posts `request` with its URL replaced by each peer's;
 // `done` gets, once every peer answered: a 2xx if any peer gave one, else a retryable answer
 // (transport error, 408, 429, 5xx) if any, else the first answer.
 void sendToPeers(http::HttpClient& http, const http::HttpRequest& request,
-                 const std::vector<std::string>& urls, const std::string& receiver,
+                 const std::vector<PeerTarget>& peers, const std::string& receiver,
                  core::AlertObserver* observer, std::shared_ptr<PeerLog> log,
                  http::HttpCallback done);
 

@@ -99,16 +99,27 @@ class AlertmanagerReceiver final : public Receiver {
  public:
   AlertmanagerReceiver(ReceiverConfig config, std::string external_url)
       : Receiver(std::move(config)), external_url_(std::move(external_url)) {
-    for (const auto& url : this->config().urls) peer_apis_.push_back(alertsApi(url));
+    for (const auto& url : this->config().urls) peers_.push_back({peerName(url), alertsApi(url)});
   }
 
   void send(http::HttpClient& http, http::HttpRequest request, core::AlertObserver* observer,
             http::HttpCallback done) const override {
-    if (peer_apis_.size() < 2) {
+    if (peers_.size() < 2) {
       http.send(std::move(request), std::move(done));
       return;
     }
-    sendToPeers(http, request, peer_apis_, config().name, observer, log_, std::move(done));
+    sendToPeers(http, request, peers_, config().name, observer, log_, std::move(done));
+  }
+
+  std::vector<std::pair<std::string, http::HttpRequest>> perPeer(
+      const http::HttpRequest& request) const override {
+    if (peers_.size() < 2) return {{"", request}};
+    std::vector<std::pair<std::string, http::HttpRequest>> out;
+    for (const auto& peer : peers_) {
+      out.emplace_back(peer.name, request);
+      out.back().second.url = peer.url;
+    }
+    return out;
   }
 
   size_t maxPerMessage() const override { return 1000; }
@@ -138,7 +149,7 @@ class AlertmanagerReceiver final : public Receiver {
 
  private:
   std::string external_url_;
-  std::vector<std::string> peer_apis_;
+  std::vector<PeerTarget> peers_;
   std::shared_ptr<PeerLog> log_ = std::make_shared<PeerLog>();
 };
 

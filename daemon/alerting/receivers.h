@@ -72,6 +72,12 @@ class Receiver {
     (void)observer;
     http.send(std::move(request), std::move(done));
   }
+  // `request` as each peer gets it, with the peer's name ("" for a receiver of one URL): for
+  // test-alert, which shows every peer's answer.
+  virtual std::vector<std::pair<std::string, http::HttpRequest>> perPeer(
+      const http::HttpRequest& request) const {
+    return {{"", request}};
+  }
   // What the answer means (chat vendors answer errors inside an HTTP 200).
   virtual struct Verdict judge(const http::HttpResult& result,
                                std::chrono::system_clock::time_point now) const;

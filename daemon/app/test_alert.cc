@@ -63,23 +63,26 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
       break;
     }
     if (resolved) alert.ends_at = core::unixSeconds(now) + 1;
-    http::HttpRequest request = receiver->request({{&alert, resolved}}, now);
-    std::optional<http::HttpResult> result;
-    receiver->send(client, request, nullptr, [&](http::HttpResult r) { result = std::move(r); });
-    io.restart();
-    while (!result && io.run_one() > 0) {
+    // Every peer of an Alertmanager cluster (urls:) separately: one broken peer is a failure
+    // here, though delivery goes on through the others.
+    for (auto& [peer, request] : receiver->perPeer(receiver->request({{&alert, resolved}}, now))) {
+      std::optional<http::HttpResult> result;
+      client.send(request, [&](http::HttpResult r) { result = std::move(r); });
+      io.restart();
+      while (!result && io.run_one() > 0) {
+      }
+      if (!result) result = std::unexpected(core::Error{.message = "no answer"});
+      alerting::Verdict verdict = receiver->judge(*result, now);
+      out << (resolved ? "resolved" : "firing") << (peer.empty() ? "" : " (" + peer + ")") << ": "
+          << (verdict.kind == alerting::Verdict::kDelivered ? "delivered" : "NOT delivered");
+      if (*result) {
+        std::string body = (*result)->body.substr(0, 300);
+        out << " (HTTP " << (*result)->status << (body.empty() ? "" : ": " + body) << ")";
+      }
+      if (verdict.kind != alerting::Verdict::kDelivered) out << ": " << verdict.reason;
+      out << "\n";
+      if (verdict.kind != alerting::Verdict::kDelivered) ++failures;
     }
-    if (!result) result = std::unexpected(core::Error{.message = "no answer"});
-    alerting::Verdict verdict = receiver->judge(*result, now);
-    out << (resolved ? "resolved" : "firing") << ": "
-        << (verdict.kind == alerting::Verdict::kDelivered ? "delivered" : "NOT delivered");
-    if (*result) {
-      std::string body = (*result)->body.substr(0, 300);
-      out << " (HTTP " << (*result)->status << (body.empty() ? "" : ": " + body) << ")";
-    }
-    if (verdict.kind != alerting::Verdict::kDelivered) out << ": " << verdict.reason;
-    out << "\n";
-    if (verdict.kind != alerting::Verdict::kDelivered) ++failures;
   }
   return failures == 0 ? 0 : 1;
 }

@@ -93,17 +93,27 @@ void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r) {
                         ? "a receiver needs exactly one of url, url_file and urls"
                         : "a receiver needs exactly one of url and url_file");
   }
+  if (item["urls"] && r.urls.empty()) p.problem(item["urls"], "urls is empty");
   if (r.urls.empty()) return;
   if (r.type != "alertmanager") {
     p.problem(item["urls"], "urls (every peer of a cluster) is for alertmanager receivers only");
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < r.urls.size(); ++i) {
-    const std::string& url = r.urls[i];
+    std::string url = r.urls[i];
     if (!url.starts_with("http://") && !url.starts_with("https://")) {
       p.problem(item["urls"][i], "urls: '" + url + "' is not an http:// or https:// URL");
-    } else if (!seen.insert(url).second) {
-      p.problem(item["urls"][i], "urls: '" + url + "' is listed twice");
+      continue;
+    }
+    if (url.find_first_of("?#") != std::string::npos) {
+      p.problem(item["urls"][i], "urls: '" + url +
+                                     "' has a query or fragment; give the peer's base URL "
+                                     "(/api/v2/alerts is added)");
+      continue;
+    }
+    while (url.ends_with('/')) url.pop_back();
+    if (!seen.insert(url).second) {
+      p.problem(item["urls"][i], "urls: '" + r.urls[i] + "' is listed twice");
     }
   }
 }

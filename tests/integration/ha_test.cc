@@ -111,6 +111,14 @@ receivers:
     return out;
   }
   void kill() { server_.reset(); }  // SIGTERM, as a peer stopped or crashed
+  // Alerts the peer holds as active.
+  size_t activeCount() const {
+    auto alerts = testing::fetch("GET", url() + "/api/v2/alerts?active=true");
+    simdjson::dom::parser parser;
+    simdjson::dom::array list;
+    if (!alerts || parser.parse(alerts->body).get(list)) return 0;
+    return list.size();
+  }
 
  private:
   std::unique_ptr<testing::GoServer> server_;
@@ -177,6 +185,11 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
                                                                     {{"firing", "t-1/i-b"}, 1}};
   ASSERT_TRUE(eventually([&] { return told(downstream) == firing1; }, std::chrono::seconds(60)))
       << downstream.requests().size() << " request(s)";
+  // Each peer has them from the daemons itself, not only through gossip (which carries no
+  // alerts): so the surviving peer can notify when the other is gone.
+  for (const Peer* peer : {&am1, &am2}) {
+    EXPECT_TRUE(eventually([&] { return peer->activeCount() == 2; })) << peer->url();
+  }
 
   // One replica and one Alertmanager peer go, once the second peer has had its turn (it waits
   // kPeerTimeout, then finds the first peer's notification in the gossiped log). A peer

@@ -65,8 +65,8 @@ TEST(FanOut, EveryPeerGetsTheMessageAndOneTakingItDeliversIt) {
   EXPECT_EQ(http.requests[0].body, http.requests[2].body) << "the same message to each";
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
-  EXPECT_EQ(observer.failures, (std::vector<std::string>{"am am-b:9093", "am am-c:9093"}))
-      << "peers named without user information";
+  EXPECT_EQ(observer.failures,
+            (std::vector<std::string>{"am http://am-b:9093/b", "am http://am-c:9093/c"}));
 }
 
 TEST(FanOut, ARetryableFailureWinsOverARejectionSoNothingIsDroppedTooEarly) {
@@ -89,6 +89,16 @@ TEST(FanOut, ARetryableFailureWinsOverARejectionSoNothingIsDroppedTooEarly) {
   EXPECT_EQ(r->judge(result, std::chrono::system_clock::now()).kind, Verdict::kDrop);
 }
 
+TEST(FanOut, EachPeerSeparatelyForTestAlert) {
+  auto r = cluster();
+  core::Alert a = alert();
+  auto peers = r->perPeer(r->request({{&a, false}}, std::chrono::system_clock::now()));
+  ASSERT_EQ(peers.size(), 3u);
+  EXPECT_EQ(peers[0].first, "http://am-a:9093/a") << "no user information shown";
+  EXPECT_EQ(peers[0].second.url, "http://user:pw@am-a:9093/a/api/v2/alerts");
+  EXPECT_EQ(peers[2].second.url, "http://am-c:9093/c/api/v2/alerts");
+}
+
 TEST(FanOut, OneUrlIsOnePost) {
   ReceiverConfig c;
   c.name = "am";
@@ -103,9 +113,11 @@ TEST(FanOut, OneUrlIsOnePost) {
 }
 
 TEST(FanOut, PeerNames) {
-  EXPECT_EQ(peerName("https://u:p@am.example:9093/prefix?x"), "am.example:9093");
-  EXPECT_EQ(peerName("http://[::1]:9093"), "[::1]:9093");
-  EXPECT_EQ(peerName("am:9093"), "am:9093");
+  EXPECT_EQ(peerName("https://u:p@am.example:9093/prefix/?x#y"), "https://am.example:9093/prefix");
+  EXPECT_EQ(peerName("http://[::1]:9093/"), "http://[::1]:9093");
+  EXPECT_EQ(peerName("http://am:9093/a@b"), "http://am:9093/a@b") << "an @ in the path stays";
+  EXPECT_NE(peerName("https://am.example/a"), peerName("https://am.example/b"))
+      << "two peers behind one host are two peers";
 }
 
 }  // namespace

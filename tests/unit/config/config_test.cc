@@ -413,6 +413,9 @@ alerts:
     - name: d
       type: alertmanager
       urls: []
+    - name: e
+      type: alertmanager
+      urls: ["http://y/", "http://y", "http://z/?q=1"]
 )",
                          "cfg.yaml", env());
   ASSERT_FALSE(bad);
@@ -426,7 +429,10 @@ alerts:
   EXPECT_TRUE(has("cfg.yaml:10:35: urls: 'http://x' is listed twice"));
   EXPECT_TRUE(has("cfg.yaml:13:13: urls (every peer of a cluster) is for alertmanager"));
   EXPECT_TRUE(has("cfg.yaml:14:7: a receiver needs exactly one of url, url_file and urls"));
-  EXPECT_EQ(p.size(), 5u) << p.front();
+  EXPECT_TRUE(has("cfg.yaml:16:13: urls is empty"));
+  EXPECT_TRUE(has("cfg.yaml:19:27: urls: 'http://y' is listed twice"));
+  EXPECT_TRUE(has("cfg.yaml:19:39: urls: 'http://z/?q=1' has a query or fragment"));
+  EXPECT_EQ(p.size(), 8u) << p.front();
 }
 
 }  // namespace
