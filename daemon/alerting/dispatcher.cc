@@ -361,9 +361,9 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
     Pacer& pacer = unrecorded.pacers[r->config().url];
     auto w = std::make_unique<Impl::Worker>(io, std::move(r), pacer);
     if (w->receiver->resendsFiringSet()) {
-      w->resender =
-          std::make_shared<FiringSetResender>(io, http, store, observer, clock, w->receiver,
-                                              options.resend_every, options.resolved_resend);
+      w->resender = std::make_shared<FiringSetResender>(
+          io, http, store, observer, clock, w->receiver, options.resend_every,
+          options.resolved_resend, options.resend_fresh_wait);
     }
     impl_->workers.push_back(std::move(w));
   }
@@ -384,6 +384,12 @@ void Dispatcher::start() {
 void Dispatcher::kick() {
   impl_->publishQueue();
   for (auto& w : impl_->workers) impl_->pump(*w);
+}
+
+void Dispatcher::stateFresh(std::chrono::system_clock::time_point as_of) {
+  for (auto& w : impl_->workers) {
+    if (w->resender) w->resender->stateFresh(as_of);
+  }
 }
 
 void Dispatcher::stop() {

@@ -35,8 +35,11 @@ struct DeliveryOptions {
   // (committed at once), and those of other regions' polls close behind. Short, because it
   // adds to the detection latency.
   std::chrono::milliseconds gather{250};
-  std::chrono::milliseconds resend_every{60'000};        // Alertmanager receivers
-  std::chrono::milliseconds resolved_resend{300'000};    // resolved alerts re-sent this long
+  std::chrono::milliseconds resend_every{60'000};      // Alertmanager receivers
+  std::chrono::milliseconds resolved_resend{300'000};  // resolved alerts re-sent this long
+  // A re-send that is due waits this long at most for every region to have polled since
+  // (stateFresh); 0: it does not wait.
+  std::chrono::milliseconds resend_fresh_wait{0};
   std::chrono::milliseconds housekeeping_every{60'000};  // resolve timeout, eviction
   // Resolved alerts are kept this long.
   std::chrono::seconds retention =
@@ -75,6 +78,8 @@ class Dispatcher {
   void start();
   // New notifications were committed.
   void kick();
+  // Every region completed a poll since `as_of`: the alert state is that fresh.
+  void stateFresh(std::chrono::system_clock::time_point as_of);
   void stop();
   // Shutdown: one last attempt for every pending message now, backoff and gather window
   // ignored, no retries; idle() once all were tried.

@@ -13,7 +13,8 @@ FiringSetResender::FiringSetResender(boost::asio::io_context& io, http::HttpClie
                                      state::Store& store, core::AlertObserver& observer,
                                      const core::Clock& clock, std::shared_ptr<Receiver> receiver,
                                      std::chrono::milliseconds every,
-                                     std::chrono::milliseconds resolved_for)
+                                     std::chrono::milliseconds resolved_for,
+                                     std::chrono::milliseconds fresh_wait)
     : http_(http),
       store_(store),
       observer_(observer),
@@ -21,6 +22,7 @@ FiringSetResender::FiringSetResender(boost::asio::io_context& io, http::HttpClie
       receiver_(std::move(receiver)),
       every_(every),
       resolved_for_(resolved_for),
+      fresh_wait_(fresh_wait),
       timer_(io) {}
 
 void FiringSetResender::start() {
@@ -32,16 +34,48 @@ void FiringSetResender::stop() {
   timer_.cancel();
 }
 
+void FiringSetResender::stateFresh(std::chrono::system_clock::time_point as_of) {
+  fresh_as_of_ = std::max(fresh_as_of_, as_of);
+  if (due_since_ && fresh_as_of_ >= *due_since_ && !stopped_) {
+    timer_.cancel();  // whenFresh's wait ends now; it begins the round
+  }
+}
+
 void FiringSetResender::schedule() {
   timer_.expires_after(every_);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->stopped_) return;
-    if (!self->round_) {  // else the previous round is still going: it is the current set
-      self->round_ = Round{core::unixSeconds(self->clock_.now() - self->resolved_for_)};
-      self->more();
+    if (self->fresh_wait_.count() > 0) {
+      self->due_since_ = self->clock_.now();
+      self->whenFresh();
+      return;
     }
+    self->beginRound();
     self->schedule();
   });
+}
+
+void FiringSetResender::whenFresh() {
+  if (stopped_) return;
+  auto waited = clock_.now() - *due_since_;
+  if (fresh_as_of_ >= *due_since_ || waited >= fresh_wait_) {
+    due_since_.reset();
+    beginRound();
+    schedule();
+    return;
+  }
+  // Woken early by stateFresh (the timer cancelled), else at the end of fresh_wait.
+  timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(fresh_wait_ - waited));
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (self->stopped_ || (ec && ec != boost::asio::error::operation_aborted)) return;
+    self->whenFresh();
+  });
+}
+
+void FiringSetResender::beginRound() {
+  if (round_) return;  // the previous round is still going: it is the current set
+  round_ = Round{core::unixSeconds(clock_.now() - resolved_for_)};
+  more();
 }
 
 bool FiringSetResender::nextPage(Round& r) {

@@ -1,10 +1,13 @@
 #pragma once
 
 // Alertmanager forgets alerts it is not told about again: every `every`, its receiver gets the
-// firing set, and the alerts resolved within `resolved_for`, again. Read from the store a page
-// at a time and posted at most kInFlight messages at once, so a large firing set neither sits
-// in memory whole nor floods the receiver or the loop. Best effort: a failed round is logged
-// (once per distinct error) and the next one follows on schedule.
+// firing set, and the alerts resolved within `resolved_for`, again. With `fresh_wait`, a round
+// that is due waits (up to fresh_wait) for state as fresh as the moment it fell due (stateFresh:
+// every region polled since): a replica that has not yet seen a resolution another replica has
+// seen would otherwise re-send the alert as firing, and Alertmanager would reopen it. Read from the
+// store a page at a time and posted at most kInFlight messages at once, so a large firing set
+// neither sits in memory whole nor floods the receiver or the loop. Best effort: a failed round is
+// logged (once per distinct error) and the next one follows on schedule.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,7 +33,8 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
   FiringSetResender(boost::asio::io_context& io, http::HttpClient& http, state::Store& store,
                     core::AlertObserver& observer, const core::Clock& clock,
                     std::shared_ptr<Receiver> receiver, std::chrono::milliseconds every,
-                    std::chrono::milliseconds resolved_for);
+                    std::chrono::milliseconds resolved_for,
+                    std::chrono::milliseconds fresh_wait = std::chrono::milliseconds(0));
 
   // Rounds every `every`, the first after one interval.
   void start();
@@ -38,6 +42,8 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
   // does nothing.
   void stop();
   bool idle() const { return in_flight_ == 0; }
+  // The alert state is as fresh as `as_of` (every region completed a poll since).
+  void stateFresh(std::chrono::system_clock::time_point as_of);
 
  private:
   struct Round {
@@ -48,6 +54,10 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
     bool exhausted = false;
   };
   void schedule();
+  // A round is due since due_since_: starts it once the state is fresh enough, or fresh_wait
+  // has passed (a region that cannot be polled must not keep Alertmanager from hearing again).
+  void whenFresh();
+  void beginRound();
   // Posts the round's next messages, up to kInFlight at once.
   void more();
   // Reads the round's next page when its batch is sent; false when there is none.
@@ -60,6 +70,9 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
   std::shared_ptr<Receiver> receiver_;
   std::chrono::milliseconds every_;
   std::chrono::milliseconds resolved_for_;
+  std::chrono::milliseconds fresh_wait_;
+  std::chrono::system_clock::time_point fresh_as_of_{};
+  std::optional<std::chrono::system_clock::time_point> due_since_;
   boost::asio::steady_timer timer_;
   std::optional<Round> round_;
   int in_flight_ = 0;

@@ -76,6 +76,17 @@ void Daemon::Impl::beat() {
                                      "answered, or no region it listed could be added)"
                                    : "");
   if (rt->reapRetired()) follow();
+  // How fresh the alert state is: as of the oldest of the regions' last completed polls.
+  std::optional<std::chrono::system_clock::time_point> fresh;
+  for (const auto& p : rt->pollers) {
+    auto at = p->lastSuccess();
+    if (!at) {
+      fresh.reset();
+      break;
+    }
+    fresh = fresh ? std::min(*fresh, *at) : *at;
+  }
+  if (fresh) rt->dispatcher->stateFresh(*fresh);
   status_recorder->maybeRecord(rt->pollers, rt->config.alerts.receivers);
   if (uint64_t failures = rt->credentials->refreshFailures();
       failures > rt->credential_failures_seen) {

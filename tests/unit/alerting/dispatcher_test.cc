@@ -481,3 +481,46 @@ TEST_F(DispatcherTest, AStoppedDispatchersResendsStayStopped) {
 
 }  // namespace
 }  // namespace swas::alerting
+
+namespace swas::alerting {
+namespace {
+
+// Two replicas: one that has not yet polled since a re-send fell due could re-send as firing an
+// alert the other has just resolved, and Alertmanager would reopen it. A due re-send waits for
+// every region to have polled since (stateFresh), or for resend_fresh_wait.
+TEST_F(DispatcherTest, ADueResendWaitsForFreshStateOrItsLongestWait) {
+  raise(1);
+  options_.resend_every = milliseconds(10);
+  options_.resend_fresh_wait = milliseconds(50);  // of the fake clock, which stands still
+  // A clock that stands still unless moved, set to the wall clock the store's rows were
+  // stamped with.
+  testing::FakeClock clock;
+  clock.advance(clock_.now() - clock.now());
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  receivers.push_back(
+      makeReceiver(ReceiverConfig{"ops", "alertmanager", "http://am.example:9093"}, ""));
+  auto d = std::make_unique<Dispatcher>(io_, http_, *store_, lifecycle_, observer_, clock, *random_,
+                                        std::move(receivers), options_, unrecorded_);
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  size_t delivered = http_.requests.size();
+  // Due after 10 ms; without fresh state and with the clock still, it never goes.
+  EXPECT_FALSE(testing::waitFor(
+      io_, [&] { return http_.requests.size() > delivered; }, milliseconds(200)));
+  // Its longest wait passes (no region could be polled): it goes anyway.
+  clock.advance(milliseconds(60));
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() > delivered; }));
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.in_flight == 0; }));
+  // The next one falls due and waits again: polls older than the due time are not enough;
+  // polls since are.
+  delivered = http_.requests.size();
+  d->stateFresh(clock.now() - seconds(1));
+  EXPECT_FALSE(testing::waitFor(
+      io_, [&] { return http_.requests.size() > delivered; }, milliseconds(200)));
+  d->stateFresh(clock.now());
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return http_.requests.size() > delivered; }));
+  d->stop();
+}
+
+}  // namespace
+}  // namespace swas::alerting
