@@ -59,18 +59,7 @@ class Alertmanager {
   // Port 0 for any free port; a given port to come back where the daemon expects it.
   Alertmanager(const std::string& dir, const std::string& webhook, uint16_t port = 0) {
     std::filesystem::create_directories(dir);
-    std::ofstream(dir + "/am.yml") << R"(route:
-  receiver: recorder
-  group_by: [alertname, region_id, instance_id, invoke_id]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: recorder
-    webhook_configs:
-      - url: ")" << webhook << R"("
-        send_resolved: true
-)";
+    std::ofstream(dir + "/am.yml") << testing::alertmanagerConfig(webhook);
     server_ = std::make_unique<testing::GoServer>(
         std::vector<std::string>{"prometheus-alertmanager", "--config.file=" + dir + "/am.yml",
                                  "--storage.path=" + dir + "/data",

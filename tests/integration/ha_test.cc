@@ -77,18 +77,7 @@ class Peer {
  public:
   Peer(const std::string& dir, const std::string& webhook, const std::string& peer) {
     std::filesystem::create_directories(dir);
-    std::ofstream(dir + "/am.yml") << R"(route:
-  receiver: downstream
-  group_by: [alertname, region_id, instance_id, invoke_id]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: downstream
-    webhook_configs:
-      - url: ")" << webhook << R"("
-        send_resolved: true
-)";
+    std::ofstream(dir + "/am.yml") << testing::alertmanagerConfig(webhook);
     std::vector<std::string> argv = {
         "prometheus-alertmanager",
         "--config.file=" + dir + "/am.yml",

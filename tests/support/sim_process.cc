@@ -182,6 +182,22 @@ double sumOf(const std::string& exposition, const std::string& family,
   return sum;
 }
 
+std::string alertmanagerConfig(const std::string& webhook_url) {
+  return R"(route:
+  receiver: recorder
+  group_by: [alertname, region_id, instance_id, invoke_id]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: recorder
+    webhook_configs:
+      - url: ")" +
+         webhook_url + R"("
+        send_resolved: true
+)";
+}
+
 GoServer::GoServer(std::vector<std::string> argv, const std::string& dir, const std::string& name)
     : process_(std::move(argv), dir + "/" + name + ".stdout", dir + "/" + name + ".stderr") {
   std::string line = waitForLine(dir + "/" + name + ".stderr", "msg=\"Listening on\"",

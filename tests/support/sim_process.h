@@ -67,6 +67,10 @@ std::string waitForLine(const std::string& path, const std::string& marker,
                         std::chrono::milliseconds timeout = std::chrono::seconds(30),
                         Process* writer = nullptr);
 
+// An Alertmanager configuration routing every alert, one group per occurrence and at once, to
+// the webhook `url` (resolutions too; repeats after an hour).
+std::string alertmanagerConfig(const std::string& webhook_url);
+
 // A Prometheus-family server (prometheus, prometheus-alertmanager) started with `argv`, logging
 // to `dir`/`name`.{stdout,stderr}, stopped with SIGTERM on destruction.
 class GoServer {
