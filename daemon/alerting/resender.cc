@@ -35,7 +35,7 @@ void FiringSetResender::stop() {
 }
 
 void FiringSetResender::stateFresh(std::chrono::system_clock::time_point as_of) {
-  fresh_as_of_ = std::max(fresh_as_of_, as_of);
+  fresh_as_of_ = as_of;  // the latest, not the greatest: a wall clock stepped back follows
   if (due_since_ && fresh_as_of_ >= *due_since_ && !stopped_) {
     timer_.cancel();  // whenFresh's wait ends now; it begins the round
   }
@@ -44,9 +44,13 @@ void FiringSetResender::stateFresh(std::chrono::system_clock::time_point as_of) 
 void FiringSetResender::schedule() {
   timer_.expires_after(every_);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->stopped_) return;
+    // Only stop() cancels this wait; any other error still counts as the round falling due,
+    // so re-sending never ends by accident.
+    if (self->stopped_) return;
+    (void)ec;
     if (self->fresh_wait_.count() > 0) {
       self->due_since_ = self->clock_.now();
+      self->due_steady_ = self->clock_.steadyNow();
       self->whenFresh();
       return;
     }
@@ -57,7 +61,7 @@ void FiringSetResender::schedule() {
 
 void FiringSetResender::whenFresh() {
   if (stopped_) return;
-  auto waited = clock_.now() - *due_since_;
+  auto waited = clock_.steadyNow() - due_steady_;
   if (fresh_as_of_ >= *due_since_ || waited >= fresh_wait_) {
     due_since_.reset();
     beginRound();
@@ -65,7 +69,7 @@ void FiringSetResender::whenFresh() {
     return;
   }
   // Woken early by stateFresh (the timer cancelled), else at the end of fresh_wait.
-  timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(fresh_wait_ - waited));
+  timer_.expires_after(std::chrono::ceil<std::chrono::milliseconds>(fresh_wait_ - waited));
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (self->stopped_ || (ec && ec != boost::asio::error::operation_aborted)) return;
     self->whenFresh();

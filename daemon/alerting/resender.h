@@ -72,7 +72,8 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
   std::chrono::milliseconds resolved_for_;
   std::chrono::milliseconds fresh_wait_;
   std::chrono::system_clock::time_point fresh_as_of_{};
-  std::optional<std::chrono::system_clock::time_point> due_since_;
+  std::optional<std::chrono::system_clock::time_point> due_since_;  // for the freshness test
+  std::chrono::steady_clock::time_point due_steady_;  // for the wait: wall clock steps skip it
   boost::asio::steady_timer timer_;
   std::optional<Round> round_;
   int in_flight_ = 0;

@@ -76,10 +76,10 @@ void Daemon::Impl::beat() {
                                      "answered, or no region it listed could be added)"
                                    : "");
   if (rt->reapRetired()) follow();
-  // How fresh the alert state is: as of the oldest of the regions' last completed polls.
+  // How fresh the alert state is: as of the oldest start of the regions' last successful polls.
   std::optional<std::chrono::system_clock::time_point> fresh;
   for (const auto& p : rt->pollers) {
-    auto at = p->lastSuccess();
+    auto at = p->lastSuccessStarted();
     if (!at) {
       fresh.reset();
       break;

@@ -72,6 +72,7 @@ struct RegionPoller::Impl {
   std::string down_reason;  // why the last poll failed; empty until one fails
   std::string last_logged_error;
   std::optional<std::chrono::system_clock::time_point> last_success;
+  std::optional<std::chrono::system_clock::time_point> last_success_started;
 
   awaitable<PollOutcome> poll(bool force_full) {
     if (pager.awaitingWatched()) {
@@ -108,6 +109,7 @@ struct RegionPoller::Impl {
                             std::chrono::duration<double>(clock.steadyNow() - started).count(),
                             outcome.full_walk, outcome.api_calls);
     noteUpOrDown(outcome);
+    if (outcome.ok) last_success_started = pass.wall;
     return outcome;
   }
 
@@ -203,6 +205,10 @@ bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }
 bool RegionPoller::up() const { return impl_->is_up; }
 const std::string& RegionPoller::downReason() const { return impl_->down_reason; }
 bool RegionPoller::polling() const { return impl_->busy; }
+std::optional<std::chrono::system_clock::time_point> RegionPoller::lastSuccessStarted() const {
+  return impl_->last_success_started;
+}
+
 std::optional<std::chrono::system_clock::time_point> RegionPoller::lastSuccess() const {
   return impl_->last_success;
 }

@@ -76,6 +76,8 @@ class RegionPoller {
   bool polling() const;
   // When the last poll completed (wall clock); nullopt before one did.
   std::optional<std::chrono::system_clock::time_point> lastSuccess() const;
+  // When the last successful poll started (wall clock): what it saw is at least that fresh.
+  std::optional<std::chrono::system_clock::time_point> lastSuccessStarted() const;
   // RegionOptions::await_watched and no watched set given yet.
   bool waitingForInventory() const;
   // Why the region is not up, as /readyz and `status` say it: "first poll in progress", the

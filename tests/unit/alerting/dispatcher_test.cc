@@ -524,3 +524,33 @@ TEST_F(DispatcherTest, ADueResendWaitsForFreshStateOrItsLongestWait) {
 
 }  // namespace
 }  // namespace swas::alerting
+
+namespace swas::alerting {
+namespace {
+
+// stateFresh ends the wait at once (it does not wait for the next look at the clock).
+TEST_F(DispatcherTest, FreshStateEndsTheWaitAtOnce) {
+  raise(1);
+  options_.resend_every = milliseconds(10);
+  options_.resend_fresh_wait = seconds(30);
+  testing::FakeClock clock;
+  clock.advance(clock_.now() - clock.now());
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  receivers.push_back(
+      makeReceiver(ReceiverConfig{"ops", "alertmanager", "http://am.example:9093"}, ""));
+  auto d = std::make_unique<Dispatcher>(io_, http_, *store_, lifecycle_, observer_, clock, *random_,
+                                        std::move(receivers), options_, unrecorded_);
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  size_t delivered = http_.requests.size();
+  EXPECT_FALSE(testing::waitFor(
+      io_, [&] { return http_.requests.size() > delivered; }, milliseconds(100)));
+  d->stateFresh(clock.now());
+  EXPECT_TRUE(testing::waitFor(
+      io_, [&] { return http_.requests.size() > delivered; }, seconds(5)))
+      << "well within the 30 s wait";
+  d->stop();
+}
+
+}  // namespace
+}  // namespace swas::alerting
