@@ -92,8 +92,8 @@ struct Metrics::Impl {
         peer_failures(BuildCounter()
                           .Name("swas_alert_peer_failures_total")
                           .Help("Messages one peer of an alertmanager receiver with urls: did not "
-                                "take, by receiver and peer (host:port); the other peers were "
-                                "still sent them.")
+                                "take, by receiver and peer (its URL without user "
+                                "information); the other peers were still sent them.")
                           .Register(r)),
         alerts_unrouted(BuildCounter()
                             .Name("swas_alerts_unrouted_total")
