@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <ostream>
 
 #include "daemon/app/daemon_impl.h"
+#include "daemon/app/relay.h"
 
 namespace swas::app {
 
@@ -30,6 +32,15 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   d.status_recorder.emplace(*d.store, d.metrics, d.clock, d.deliveries);
   d.page = std::make_unique<StatusPage>(d.store->path(), versionString(), d.clock);
   d.endpoint.setPage([page = d.page.get()] { return page->render(); });
+  // Relayed notifications are stored on the loop; the reply goes back to the endpoint's thread.
+  // The loop runs only while the endpoint lives (both are Impl's; the loop's pending work is
+  // destroyed, not run, after it).
+  d.endpoint.setPost(
+      std::string(kRelayPrefix), [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
+        asio::post(d.io, [&d, request = std::move(request), reply = std::move(reply)] {
+          reply(relayRequest(request, *d.rt));
+        });
+      });
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));

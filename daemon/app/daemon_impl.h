@@ -33,7 +33,8 @@ struct Daemon::Impl {
         health(clock, 3 * shortestInterval(c)),
         metrics(registry, clock, metricsOptions(c)),
         inventory_metrics(registry),
-        endpoint(registry, health),
+        // Alertmanager's notifications to the relay are larger than anything else posted.
+        endpoint(registry, health, http::ServerLimits{.max_body_bytes = 1024 * 1024}),
         deliveries(metrics, clock),
         notifier(env),
         initial(std::move(c)) {}

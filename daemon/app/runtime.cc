@@ -7,6 +7,7 @@
 #include <set>
 
 #include "daemon/app/options.h"
+#include "daemon/util/env.h"
 
 namespace swas::app {
 
@@ -49,10 +50,36 @@ std::string Runtime::summary() const {
          std::to_string(config.alerts.receivers.size()) + " receiver(s)";
 }
 
+namespace {
+
+// http.relay_token_file's token; empty when the relay is off.
+std::expected<std::string, std::string> relayToken(const config::Config& config) {
+  if (config.http.relay_token_file.empty()) return "";
+  return util::readSecretFile(config.http.relay_token_file, "http.relay_token_file");
+}
+
+// Counts each alert no receiver took, and logs the first of each command.
+std::function<void(const core::Alert&)> unroutedLogger(metrics::Metrics& metrics) {
+  return [&metrics, logged = std::set<std::string>()](const core::Alert& a) mutable {
+    metrics.onUnrouted();
+    if (logged.insert(a.command_key).second) {
+      spdlog::warn(
+          "alerts: an alert of command {} ({}, instance {}) matched no receiver's match and was "
+          "sent nowhere (counted in swas_alerts_unrouted_total; logged once per command)",
+          a.command_key.substr(a.command_key.find(':') + 1), a.region_id, a.instance_id);
+    }
+  };
+}
+
+}  // namespace
+
 std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::Config& config,
                                                                   const RuntimeDeps& deps) {
   auto rt = std::make_unique<Runtime>(deps);
   rt->config = config;
+  auto token = relayToken(config);
+  if (!token) return std::unexpected(token.error());
+  rt->relay_token = std::move(*token);
   auto credentials =
       api::makeCredentialsProvider(config.credentials, deps.env, deps.http, deps.clock);
   if (!credentials) return std::unexpected(credentials.error());
@@ -83,16 +110,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   rt->lifecycle->onChange([raw] {
     if (raw->delivering) raw->dispatcher->kick();
   });
-  rt->lifecycle->onUnrouted([&metrics = deps.metrics,
-                             logged = std::set<std::string>()](const core::Alert& a) mutable {
-    metrics.onUnrouted();
-    if (logged.insert(a.command_key).second) {
-      spdlog::warn(
-          "alerts: an alert of command {} ({}, instance {}) matched no receiver's match and was "
-          "sent nowhere (counted in swas_alerts_unrouted_total; logged once per command)",
-          a.command_key.substr(a.command_key.find(':') + 1), a.region_id, a.instance_id);
-    }
-  });
+  rt->lifecycle->onUnrouted(unroutedLogger(deps.metrics));
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
   if (config.allRegions()) {

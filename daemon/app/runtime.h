@@ -78,6 +78,7 @@ struct Runtime {
   std::set<std::string> unlisted_once;  // missing from the last ListRegions answer only
   // The regions polled changed (metrics and readiness follow them).
   std::function<void()> on_regions_changed;
+  std::string relay_token;  // http.relay_token_file's; empty: the relay is off
   bool started = false;
   bool delivering = false;
   uint64_t credential_failures_seen = 0;  // of `credentials`, already exported

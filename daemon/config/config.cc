@@ -233,8 +233,9 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
     p.dur(s, "retention", c.state.retention);
   }
   if (const auto h = root["http"]; h && p.isMap(h, "http")) {
-    p.checkKeys(h, {"listen"}, "http");
+    p.checkKeys(h, {"listen", "relay_token_file"}, "http");
     p.str(h, "listen", c.http.listen);
+    p.secretFile(h, "relay_token_file", c.http.relay_token_file);
     if (auto address = http::parseListenAddress(c.http.listen); h["listen"] && !address) {
       p.problem(h["listen"], "http.listen: " + address.error());
     }

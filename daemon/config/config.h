@@ -64,6 +64,9 @@ struct StateSettings {
 
 struct HttpSettings {
   std::string listen = "127.0.0.1:9786";
+  // Set: POST /api/alertmanager/webhook/<receiver> relays Alertmanager's notifications to a
+  // chat receiver, for requests bearing this file's token.
+  std::string relay_token_file;
 };
 
 // Which occurrences a receiver gets: every given list must match (globs with * and ?).

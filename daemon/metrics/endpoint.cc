@@ -88,18 +88,46 @@ struct Endpoint::Impl {
   Impl(prometheus::Registry& r, const Health& h, http::ServerLimits l)
       : registry(r), health(h), limits(l) {}
 
-  void handle(const http::ServerRequest& request, const http::Responder& respond) {
+  static void commonHeaders(http::ServerResponse& response) {
+    response.headers.emplace_back("Cache-Control", "no-store");
+    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  }
+
+  // A POST under the prefix: its responder waits here, on this thread, for the handler's reply.
+  void handlePost(http::ServerRequest request, http::Responder respond) {
+    uint64_t id = ++last_post;
+    waiting.emplace(id, std::move(respond));
+    post_handler(std::move(request), [this, id](http::ServerResponse response) {
+      std::lock_guard lock(reply_mutex);
+      if (!accepting) return;
+      asio::post(io, [this, id, response = std::move(response)]() mutable {
+        auto it = waiting.find(id);
+        if (it == waiting.end()) return;
+        http::Responder respond = std::move(it->second);
+        waiting.erase(it);
+        commonHeaders(response);
+        respond(std::move(response));
+      });
+    });
+  }
+
+  void handle(http::ServerRequest request, http::Responder respond) {
     std::string path = request.target.substr(0, request.target.find('?'));
     auto text = [](int status, std::string body, std::string_view type) {
       http::ServerResponse response{status, {{"Content-Type", std::string(type)}}, std::move(body)};
-      response.headers.emplace_back("Cache-Control", "no-store");
-      response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      commonHeaders(response);
       return response;
     };
     constexpr std::string_view kPlain = "text/plain; charset=utf-8";
-    if (request.method != "GET") {
-      auto response = text(405, "use GET\n", kPlain);
-      response.headers.emplace_back("Allow", "GET");
+    bool posted_path = post_handler && path.starts_with(post_prefix);
+    if (posted_path && request.method == "POST") {
+      handlePost(std::move(request), std::move(respond));
+      return;
+    }
+    if (request.method != "GET" || posted_path) {
+      std::string allowed = posted_path ? "POST" : "GET";
+      auto response = text(405, "use " + allowed + "\n", kPlain);
+      response.headers.emplace_back("Allow", allowed);
       respond(std::move(response));
       return;
     }
@@ -135,6 +163,12 @@ struct Endpoint::Impl {
   prometheus::Registry& registry;
   const Health& health;
   std::function<Page()> page;
+  std::string post_prefix;
+  PostHandler post_handler;
+  std::map<uint64_t, http::Responder> waiting;  // POSTs awaiting their reply (this thread's)
+  uint64_t last_post = 0;
+  std::mutex reply_mutex;  // replies come from other threads; none is posted once stopped
+  bool accepting = false;
   http::ServerLimits limits;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -150,13 +184,20 @@ Endpoint::~Endpoint() { stop(); }
 
 void Endpoint::setPage(std::function<Page()> page) { impl_->page = std::move(page); }
 
+void Endpoint::setPost(std::string prefix, PostHandler handler) {
+  impl_->post_prefix = std::move(prefix);
+  impl_->post_handler = std::move(handler);
+}
+
 std::expected<std::string, std::string> Endpoint::start(const std::string& listen) {
   auto address = http::parseListenAddress(listen);
   if (!address) return std::unexpected("http.listen " + address.error());
   Impl& d = *impl_;
   d.server = std::make_unique<http::HttpServer>(
       d.io,
-      [&d](http::ServerRequest request, http::Responder respond) { d.handle(request, respond); },
+      [&d](http::ServerRequest request, http::Responder respond) {
+        d.handle(std::move(request), std::move(respond));
+      },
       d.limits);
   auto port = d.server->listen(address->host, address->port);
   if (!port) {
@@ -165,6 +206,10 @@ std::expected<std::string, std::string> Endpoint::start(const std::string& liste
   }
   d.io.restart();  // after a stop(), for a reload that moved http.listen
   d.work.emplace(d.io.get_executor());
+  {
+    std::lock_guard lock(d.reply_mutex);
+    d.accepting = true;
+  }
   d.thread = std::thread([&d] { d.io.run(); });
   bool v6 = address->host.find(':') != std::string::npos;
   return (v6 ? "[" + address->host + "]" : address->host) + ":" + std::to_string(*port);
@@ -173,7 +218,12 @@ std::expected<std::string, std::string> Endpoint::start(const std::string& liste
 void Endpoint::stop() {
   Impl& d = *impl_;
   if (!d.thread.joinable()) return;
+  {
+    std::lock_guard lock(d.reply_mutex);
+    d.accepting = false;
+  }
   asio::post(d.io, [&d] {
+    d.waiting.clear();
     d.server->stop();
     d.work.reset();
     d.io.stop();

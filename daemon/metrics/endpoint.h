@@ -80,6 +80,14 @@ class Endpoint {
   };
   void setPage(std::function<Page()> page);
 
+  // An answer to a POST: callable from any thread, once; it is written on the endpoint's
+  // thread, and dropped when the endpoint stopped meanwhile.
+  using Reply = std::function<void(http::ServerResponse)>;
+  using PostHandler = std::function<void(http::ServerRequest, Reply)>;
+  // POSTs to paths under `prefix` go to `handler`, called on the endpoint's thread; it answers
+  // through the reply, at once or later. Set before start().
+  void setPost(std::string prefix, PostHandler handler);
+
   // Binds `listen` ("HOST:PORT", port 0 = any free port) and serves on a thread of its own.
   // Returns the bound "HOST:PORT".
   std::expected<std::string, std::string> start(const std::string& listen);

@@ -95,6 +95,18 @@ struct Metrics::Impl {
                                 "take, by receiver and peer (its URL without user "
                                 "information); the other peers were still sent them.")
                           .Register(r)),
+        relay_requests(BuildCounter()
+                           .Name("swas_relay_requests_total")
+                           .Help("Alertmanager notifications POSTed to the chat relay, by the "
+                                 "HTTP status answered (200 stored; 401 no or a wrong token; "
+                                 "503 not stored, Alertmanager retries).")
+                           .Register(r)),
+        relayed_alerts(BuildCounter()
+                           .Name("swas_relayed_alerts_total")
+                           .Help("Alerts of relayed notifications by chat receiver and outcome: "
+                                 "queued for the receiver, or repeated (already relayed in "
+                                 "that state, or resolved while send_resolved is false).")
+                           .Register(r)),
         alerts_unrouted(BuildCounter()
                             .Name("swas_alerts_unrouted_total")
                             .Help("Alerts that no receiver's match took (sent nowhere).")
@@ -208,6 +220,8 @@ struct Metrics::Impl {
   Family<Gauge>& queue_length;
   Family<Gauge>& alerts_firing;
   Family<Counter>& peer_failures;
+  Family<Counter>& relay_requests;
+  Family<Counter>& relayed_alerts;
   Family<Counter>& alerts_unrouted;
   Family<Counter>& state_errors;
   Family<Counter>& api_anomalies;
@@ -230,7 +244,10 @@ Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
   for (auto reason : {"evicted", "refused", "timed_out", "too_large", "accept_error"}) {
     impl_->http_closed.Add({{"reason", reason}});
   }
-  for (auto operation : {"poll_commit", "evict", "outbox", "alerts"}) {
+  for (auto code : {"200", "400", "401", "404", "503"}) {
+    impl_->relay_requests.Add({{"code", code}});
+  }
+  for (auto operation : {"poll_commit", "evict", "outbox", "alerts", "relay"}) {
     impl_->state_errors.Add({{"op", operation}});
   }
   impl_->build_info.Add({{"version", options.version}, {"revision", options.revision}}).Set(1);
@@ -343,6 +360,17 @@ void Metrics::onUnrouted() { impl_->alerts_unrouted.Add({}).Increment(); }
 
 void Metrics::onPeerFailure(const std::string& receiver, const std::string& peer) {
   impl_->peer_failures.Add({{"receiver", receiver}, {"peer", peer}}).Increment();
+}
+
+void Metrics::onRelayRequest(int code) {
+  impl_->relay_requests.Add({{"code", std::to_string(code)}}).Increment();
+}
+
+void Metrics::onRelayedAlerts(const std::string& receiver, size_t queued, size_t repeated) {
+  impl_->relayed_alerts.Add({{"receiver", receiver}, {"outcome", "queued"}})
+      .Increment(static_cast<double>(queued));
+  impl_->relayed_alerts.Add({{"receiver", receiver}, {"outcome", "repeated"}})
+      .Increment(static_cast<double>(repeated));
 }
 
 void Metrics::onSkippedTicks(const std::string& region_id, int count) {

@@ -60,6 +60,9 @@ class Metrics final : public core::PollObserver,
   // Both observers' (one counter family).
   void onStateError(std::string_view operation) override;
   void onApiAnomaly(const std::string& region_id, std::string_view kind, int count) override;
+  // The chat relay: one request answered with `code`; a stored notification's alerts.
+  void onRelayRequest(int code);
+  void onRelayedAlerts(const std::string& receiver, size_t queued, size_t repeated);
   // Credential refreshes (STS or ECS role) that failed, since the last call.
   void onCredentialRefreshFailures(uint64_t count);
   // Connections the /metrics listener closed or refused, since the last call, by reason:

@@ -54,6 +54,8 @@ class Query {
   }
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(stmt_); }
+  // After reading rows: ready to step again (bindings stay).
+  void rewind() { sqlite3_reset(stmt_); }
   // Steps a statement that returns no rows; true on success. Resets it for the next use in a
   // loop (bindings stay, so rebinding only what changes is enough).
   bool run() {

@@ -107,7 +107,8 @@ std::expected<std::vector<FiringAlert>, core::Error> StateReader::firingAlerts(F
       "coalesce(json_extract(annotations, '$.exit_code'), ''), "
       "coalesce(CASE WHEN ?2 < 0 THEN json_extract(annotations, '$.output') "
       "ELSE substr(json_extract(annotations, '$.output'), -?2) END, '') "
-      "FROM alerts WHERE ends_at IS NULL ORDER BY starts_at DESC, fingerprint LIMIT ?1");
+      "FROM alerts WHERE ends_at IS NULL AND source = 'poll' ORDER BY starts_at DESC, fingerprint "
+      "LIMIT ?1");
   if (!q) return std::unexpected(impl_->db.error("read the alerts"));
   q.integer(1, f.limit).integer(2, f.output_chars);
   std::vector<FiringAlert> out;
@@ -154,7 +155,8 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
       "GROUP BY r.region_id ORDER BY r.region_id");
   sql::Query counts = impl_->db.prepare(
       "SELECT region_id, overall_status, count(*) FROM invocations GROUP BY 1, 2");
-  sql::Query firing = impl_->db.prepare("SELECT count(*) FROM alerts WHERE ends_at IS NULL");
+  sql::Query firing =
+      impl_->db.prepare("SELECT count(*) FROM alerts WHERE ends_at IS NULL AND source = 'poll'");
   sql::Query receivers = impl_->db.prepare(
       "SELECT name, sum(queued), max(outcome), max(at) FROM ("
       " SELECT receiver AS name, count(*) AS queued, '' AS outcome, 0 AS at FROM outbox "

@@ -22,7 +22,7 @@
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {
@@ -120,7 +120,8 @@ class Store {
 
   // Alert writes outside a poll (the resolve timeout).
   std::expected<void, core::Error> commitAlerts(const core::AlertWrites& writes);
-  // Firing alerts, and those resolved at or after `resolved_since` (Unix seconds), oldest first;
+  // The daemon's own alerts (not relayed ones): firing, and those resolved at or after
+  // `resolved_since` (Unix seconds), oldest first;
   // a page of them at a time when `page` says so.
   std::expected<std::vector<core::Alert>, core::Error> alerts(int64_t resolved_since,
                                                               const AlertPage& page = {});
@@ -132,8 +133,22 @@ class Store {
                                                        NotificationUpdate update);
   // Notifications waiting, by receiver.
   std::expected<std::map<std::string, int64_t>, core::Error> outboxCounts();
-  // Forgets resolved alerts that ended before `ended_before` and have nothing left to send.
+  // Forgets resolved alerts that ended before `ended_before` and have nothing left to send, and
+  // relayed alerts that started before it (a firing one relayed again after that is news).
   std::expected<size_t, core::Error> evictResolvedAlerts(int64_t ended_before);
+
+  // Alerts of one Alertmanager notification for a chat receiver (the relay), kept apart from the
+  // daemon's own by their source. Each is queued once per state: a firing alert already relayed
+  // with the same start, or a resolved one already relayed as resolved, is a repeat (Alertmanager
+  // re-sends a group's alerts with every change of the group and every repeat_interval).
+  // Resolved ones are queued only with `send_resolved`. One transaction.
+  struct RelayCounts {
+    size_t queued = 0;
+    size_t repeated = 0;
+  };
+  std::expected<RelayCounts, core::Error> relayAlerts(const std::string& receiver,
+                                                      const std::vector<core::Alert>& alerts,
+                                                      bool send_resolved, int64_t created_ms);
 
   // The region's inventory, replaced as a whole by one refresh (`refreshed_at`: Unix seconds).
   std::expected<void, core::Error> replaceInstances(const std::string& region_id,

@@ -72,10 +72,11 @@ core::Alert readAlert(const sql::Query& s, int first) {
 
 std::expected<std::vector<core::Alert>, core::Error> Store::alerts(int64_t resolved_since,
                                                                    const AlertPage& page) {
-  static const std::string kSql = std::string("SELECT ") + kAlertColumns +
-                                  " FROM alerts a WHERE (a.ends_at IS NULL OR a.ends_at >= ?) "
-                                  "AND (a.starts_at, a.fingerprint) > (?, ?) ORDER BY "
-                                  "a.starts_at, a.fingerprint LIMIT ?";
+  static const std::string kSql =
+      std::string("SELECT ") + kAlertColumns +
+      " FROM alerts a WHERE a.source='poll' AND (a.ends_at IS NULL OR a.ends_at >= ?) "
+      "AND (a.starts_at, a.fingerprint) > (?, ?) ORDER BY "
+      "a.starts_at, a.fingerprint LIMIT ?";
   sql::Query s = impl_->db.prepare(kSql.c_str());
   if (!s) return std::unexpected(impl_->db.error("prepare alerts"));
   s.integer(1, resolved_since).integer(2, page.after_starts_at).text(3, page.after_fingerprint);
@@ -151,8 +152,9 @@ std::expected<std::map<std::string, int64_t>, core::Error> Store::outboxCounts()
 
 std::expected<size_t, core::Error> Store::evictResolvedAlerts(int64_t ended_before) {
   sql::Query s = impl_->db.prepare(
-      "DELETE FROM alerts WHERE ends_at IS NOT NULL AND ends_at < ? AND NOT EXISTS "
-      "(SELECT 1 FROM outbox o WHERE o.fingerprint = alerts.fingerprint)");
+      "DELETE FROM alerts WHERE ((ends_at IS NOT NULL AND ends_at < ?1) OR (source='relay' AND "
+      "starts_at < ?1)) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.fingerprint = "
+      "alerts.fingerprint)");
   if (!s) return std::unexpected(impl_->db.error("prepare evict alerts"));
   if (!s.integer(1, ended_before).run()) {
     return std::unexpected(impl_->db.error("evict alerts"));

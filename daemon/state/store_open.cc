@@ -111,6 +111,11 @@ CREATE TABLE IF NOT EXISTS api_calls(
 CREATE TABLE IF NOT EXISTS receiver_status(
   receiver TEXT PRIMARY KEY, outcome TEXT NOT NULL, at INTEGER NOT NULL);
 )sql",
+    // 6: alerts relayed from Alertmanager to a chat receiver (source 'relay') share the alerts
+    // table and the outbox with the daemon's own ('poll'), and are kept out of everything else.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN source TEXT NOT NULL DEFAULT 'poll';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

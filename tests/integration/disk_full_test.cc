@@ -54,12 +54,15 @@ regions:
 )"));
   Recorder recorder;
   recorder.answer(503);
+  testing::MonitorConfig settings{.sim_url = sim.url(),
+                                  .state_path = disk->path() + "/state.db",
+                                  .webhook_url = recorder.url() + "/hook"};
+  // A chat receiver for the relay only (its match takes none of the daemon's own alerts).
+  settings.receivers.push_back({"chat", "dingtalk", recorder.url() + "/chat",
+                                "      match: {command_names: [relayed-only]}\n"});
+  settings.relay_token_file = testing::writeTempFile(std::string(testName()) + "/token", "t0k\n");
   std::string config =
-      testing::writeTempFile(std::string(testName()) + "/config.yaml",
-                             testing::MonitorConfig{.sim_url = sim.url(),
-                                                    .state_path = disk->path() + "/state.db",
-                                                    .webhook_url = recorder.url() + "/hook"}
-                                 .yaml());
+      testing::writeTempFile(std::string(testName()) + "/config.yaml", settings.yaml());
   MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
   auto metrics = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
@@ -83,6 +86,18 @@ regions:
   })) << metrics();
   std::string log = daemon.stderrText();
   EXPECT_NE(log.find("database or disk is full"), std::string::npos) << log;
+  // Alertmanager's notification cannot be stored: 503, and Alertmanager retries it.
+  auto relay = [&] {
+    return testing::fetch(
+        "POST", daemon.url() + "/api/alertmanager/webhook/chat",
+        R"({"version":"4","alerts":[{"status":"firing","labels":{"alertname":"X"},)"
+        R"("startsAt":"2026-12-02T05:00:00Z"}]})",
+        {{"Authorization", "Bearer t0k"}});
+  };
+  auto refused = relay();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_GT(testing::sumOf(metrics(), "swas_state_errors_total", {"op=\"relay\""}), 0);
 
   recorder.answer(200);
   disk->release();
@@ -94,6 +109,9 @@ regions:
     auto ready = testing::fetch("GET", daemon.url() + "/readyz");
     return ready && ready->status == 200;
   }));
+  auto stored = relay();
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, 200) << stored->body;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto got = testing::acceptedFiring(recorder);
   EXPECT_EQ(got[kBefore], 1);

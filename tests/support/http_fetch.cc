@@ -10,11 +10,12 @@
 
 namespace swas::testing {
 
-http::HttpResult fetch(const std::string& method, const std::string& url, const std::string& body) {
+http::HttpResult fetch(const std::string& method, const std::string& url, const std::string& body,
+                       const http::Headers& headers) {
   boost::asio::io_context io;
   http::CurlHttpClient client(io, {});
   std::optional<http::HttpResult> result;
-  client.send({method, url, {}, body}, [&](http::HttpResult r) { result = std::move(r); });
+  client.send({method, url, headers, body}, [&](http::HttpResult r) { result = std::move(r); });
   if (!waitFor(
           io, [&] { return result.has_value(); }, std::chrono::seconds(30))) {
     client.cancelAll();

@@ -41,6 +41,7 @@ std::string MonitorConfig::yaml() const {
   }
   out += section("state", state, "  path: " + state_path + "\n");
   out += "http:\n  listen: " + listen + "\n";
+  if (!relay_token_file.empty()) out += "  relay_token_file: " + relay_token_file + "\n";
   std::vector<Receiver> all;
   if (!webhook_url.empty()) all.push_back({"ops", "webhook", webhook_url, receiver_extra});
   all.insert(all.end(), receivers.begin(), receivers.end());
@@ -68,8 +69,9 @@ std::map<std::string, int> acceptedFiring(const Recorder& recorder) {
   simdjson::dom::parser parser;
   for (const auto& r : recorder.requests()) {
     if (r.answered != 200) continue;
-    simdjson::dom::element doc = parser.parse(r.request.body);
-    for (simdjson::dom::element a : doc["alerts"].get_array()) {
+    simdjson::dom::array alerts;  // none: another receiver's request (a chat robot's)
+    if (parser.parse(r.request.body)["alerts"].get(alerts)) continue;
+    for (simdjson::dom::element a : alerts) {
       if (std::string_view(a["status"].get_string().value()) != "firing") continue;
       auto l = a["labels"];
       ++out[std::string(l["region_id"].get_string().value()) + "/" +

@@ -29,7 +29,7 @@ std::string fenced(std::string text) {
 
 std::string statusKey(const ChatAlert& a, bool zh) {
   if (a.resolved) return zh ? "已恢复" : "Resolved";
-  return a.label("invocation_status");
+  return a.status();
 }
 
 struct Group {
@@ -99,7 +99,7 @@ mstch::map alertView(const ChatAlert& a, const ViewContext& c, const Detail& d) 
       {"instance", a.instance()},
       {"instance_id", a.label("instance_id")},
       {"region", a.label("region_id")},
-      {"invocation_status", a.label("invocation_status")},
+      {"invocation_status", a.status()},
       {"error_code", error_code},
       {"has_error_code", !error_code.empty()},
       {"exit_code", exit_code},
@@ -131,14 +131,24 @@ std::string ChatAlert::annotation(const std::string& name) const {
   return it == annotations.end() ? "" : it->second;
 }
 
+// Relayed alerts need not be the daemon's (a Prometheus rule's, say): they show their alertname,
+// instance and summary where a command, an instance ID and a status would be.
 std::string ChatAlert::command() const {
   std::string name = label("command_name");
-  return name.empty() ? label("command_id") : name;
+  if (name.empty()) name = label("command_id");
+  return name.empty() ? label("alertname") : name;
 }
 
 std::string ChatAlert::instance() const {
+  std::string id = label("instance_id");
+  if (id.empty()) return label("instance");
   std::string name = label("instance_name");
-  return name.empty() ? label("instance_id") : name + " (" + label("instance_id") + ")";
+  return name.empty() ? id : name + " (" + id + ")";
+}
+
+std::string ChatAlert::status() const {
+  std::string status = label("invocation_status");
+  return status.empty() ? annotation("summary") : status;
 }
 
 std::vector<ChatAlert> chatAlerts(const std::vector<MessageItem>& items) {
@@ -173,8 +183,9 @@ std::string chatTitle(const std::vector<ChatAlert>& alerts, bool zh) {
   std::string tag = chatTag(alerts, zh) + " ";
   if (alerts.size() == 1) {
     const ChatAlert& a = alerts.front();
-    return tag + a.command() + (zh ? " 在 " : " on ") + a.instance() + " (" + a.label("region_id") +
-           "): " + a.label("invocation_status");
+    std::string where = a.instance();
+    if (!where.empty()) where = (zh ? " 在 " : " on ") + where;
+    return tag + a.command() + where + " (" + a.label("region_id") + "): " + a.status();
   }
   auto groups = groupsOf(alerts);
   std::string head = groups.front().command;

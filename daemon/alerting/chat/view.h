@@ -31,6 +31,8 @@ struct ChatAlert {
   std::string command() const;
   // The instance's name with its ID ("web-3 (ace07...)"), else the ID.
   std::string instance() const;
+  // The invocation status, else the summary annotation (a relayed alert of another kind).
+  std::string status() const;
 };
 
 std::vector<ChatAlert> chatAlerts(const std::vector<MessageItem>& items);

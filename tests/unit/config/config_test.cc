@@ -68,6 +68,24 @@ TEST(Config, SecretFilesMustBeReadableAndPrivate) {
             "file or directory");
 }
 
+TEST(Config, TheRelayTokenFileMustBeReadable) {
+  std::string creds = credentialsDirectory(0600);
+  auto text = [](const std::string& path) {
+    return "regions: [{region_id: cn-hangzhou}]\nhttp:\n  relay_token_file: " + path + "\n";
+  };
+  auto on = parseConfig(text(creds + "/ak_secret"), "cfg.yaml", env());
+  ASSERT_TRUE(on) << on.error().front();
+  EXPECT_EQ(on->http.relay_token_file, creds + "/ak_secret");
+  EXPECT_TRUE(on->warnings.empty());
+  auto missing = parseConfig(text("/nonexistent/token"), "cfg.yaml", env());
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().front(),
+            "cfg.yaml:3:21: relay_token_file: cannot read /nonexistent/token: No such file or "
+            "directory");
+  EXPECT_TRUE(parseConfig("regions: [{region_id: cn-hangzhou}]\n", "cfg.yaml", env())
+                  ->http.relay_token_file.empty());
+}
+
 TEST(Config, DefaultsFromTheContract) {
   auto c = parseConfig("regions:\n  - region_id: cn-hangzhou\n", "f.yaml", env());
   ASSERT_TRUE(c);

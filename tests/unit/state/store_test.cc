@@ -570,6 +570,7 @@ TEST(Store, MigrationFourAddsTheInventory) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE instances; DROP TABLE instance_tags; "
+                           "ALTER TABLE alerts DROP COLUMN source; "
                            "PRAGMA user_version=3",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);

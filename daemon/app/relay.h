@@ -1,0 +1,27 @@
+#pragma once
+
+// The chat relay: Alertmanager as the downstream of two replicas posts its notifications
+// (webhook payload version 4) to POST /api/alertmanager/webhook/<receiver>, and their alerts go
+// to that chat receiver through the outbox, with its signing, pacing and templates. Runs on the
+// event loop, which owns the store.
+
+#include <string>
+#include <string_view>
+
+#include "daemon/http/http_server.h"
+
+namespace swas::app {
+
+struct Runtime;
+
+inline constexpr std::string_view kRelayPrefix = "/api/alertmanager/webhook/";
+
+// The answer to one relay request: 401 without the runtime's token (404 when the relay is off),
+// 404 for a name that is not a chat receiver, 400 for a payload that is not Alertmanager's, 503
+// when the alerts could not be stored (Alertmanager retries), else 200 once they are committed.
+http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& rt);
+
+// The token in `Authorization: Bearer <token>` equals `token` (compared in constant time).
+bool bearerMatches(std::string_view authorization, std::string_view token);
+
+}  // namespace swas::app
