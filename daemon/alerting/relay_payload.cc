@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <set>
+
 #include "daemon/alerting/rules.h"
 #include "daemon/core/time.h"
 
@@ -16,13 +18,12 @@ std::expected<Labels, std::string> stringMap(simdjson::dom::element value,
   simdjson::dom::object object;
   if (value.get(object)) return Failure(where + ": not an object");
   Labels out;
+  std::set<std::string_view> names;
   for (auto field : object) {
     std::string_view text;
     std::string name = where + "." + std::string(field.key);
     if (field.value.get(text)) return Failure(name + ": not a string");
-    for (const auto& [key, seen] : out) {
-      if (key == field.key) return Failure(name + ": given twice");
-    }
+    if (!names.insert(field.key).second) return Failure(name + ": given twice");
     out.emplace_back(std::string(field.key), std::string(text));
   }
   return out;

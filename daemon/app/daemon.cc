@@ -38,6 +38,11 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   d.endpoint.setPost(
       std::string(kRelayPrefix), [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
         asio::post(d.io, [&d, request = std::move(request), reply = std::move(reply)] {
+          if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
+            reply(http::ServerResponse{
+                503, {{"Content-Type", "text/plain; charset=utf-8"}}, "stopping; retry\n"});
+            return;
+          }
           reply(relayRequest(request, *d.rt));
         });
       });

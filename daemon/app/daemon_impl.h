@@ -15,6 +15,7 @@
 #include "daemon/app/daemon.h"
 #include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
+#include "daemon/app/relay.h"
 #include "daemon/app/runtime.h"
 #include "daemon/app/status_page.h"
 #include "daemon/app/status_recorder.h"
@@ -33,8 +34,10 @@ struct Daemon::Impl {
         health(clock, 3 * shortestInterval(c)),
         metrics(registry, clock, metricsOptions(c)),
         inventory_metrics(registry),
-        // Alertmanager's notifications to the relay are larger than anything else posted.
-        endpoint(registry, health, http::ServerLimits{.max_body_bytes = 1024 * 1024}),
+        // Alertmanager's notifications to the relay are larger than any other request.
+        endpoint(registry, health,
+                 http::ServerLimits{.large_body_prefix = std::string(kRelayPrefix),
+                                    .max_large_body_bytes = kMaxRelayBody}),
         deliveries(metrics, clock),
         notifier(env),
         initial(std::move(c)) {}

@@ -46,6 +46,7 @@ http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& r
   }
   std::string_view path = request.target;
   path = path.substr(0, path.find('?')).substr(kRelayPrefix.size());
+  if (path.ends_with('/')) path.remove_suffix(1);
   const auto& receivers = rt.config.alerts.receivers;
   auto receiver = std::find_if(receivers.begin(), receivers.end(), [&](const auto& r) {
     return r.name == path && std::ranges::find(kChatTypes, r.type) != std::end(kChatTypes);

@@ -5,6 +5,7 @@
 // to that chat receiver through the outbox, with its signing, pacing and templates. Runs on the
 // event loop, which owns the store.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,9 @@ namespace swas::app {
 struct Runtime;
 
 inline constexpr std::string_view kRelayPrefix = "/api/alertmanager/webhook/";
+// The largest notification taken (other requests: 64 KiB); a larger one is answered 413, which
+// Alertmanager does not retry: keep max_alerts of its webhook_config under kMaxRelayedAlerts.
+inline constexpr uint64_t kMaxRelayBody = 4 * 1024 * 1024;
 
 // The answer to one relay request: 401 without the runtime's token (404 when the relay is off),
 // 404 for a name that is not a chat receiver, 400 for a payload that is not Alertmanager's, 503

@@ -72,8 +72,31 @@ class Session : public std::enable_shared_from_this<Session> {
     since_ = std::chrono::steady_clock::now();
     parser_.emplace();
     parser_->header_limit(limits_.max_header_bytes);
-    parser_->body_limit(limits_.max_body_bytes);
+    // The larger limit until the head says which applies (Content-Length is checked against it
+    // as the head is parsed).
+    parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_large_body_bytes));
     stream_.expires_after(limits_.read_timeout);
+    // The head first: a POST under large_body_prefix may bring a larger body.
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+  }
+
+  void onHeader(beast::error_code ec) {
+    if (ec) {
+      onRead(ec);
+      return;
+    }
+    const auto& head = parser_->get();
+    bool large = !limits_.large_body_prefix.empty() && head.method() == bhttp::verb::post &&
+                 std::string_view(head.target()).starts_with(limits_.large_body_prefix);
+    if (!large) {
+      if (parser_->content_length().value_or(0) > limits_.max_body_bytes) {
+        onRead(bhttp::error::body_limit);
+        return;
+      }
+      parser_->body_limit(limits_.max_body_bytes);  // a chunked body, as it comes
+    }
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });

@@ -40,6 +40,9 @@ struct ServerLimits {
   uint32_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 64 * 1024;
   size_t max_connections = 64;
+  // POSTs to paths under this prefix (when set) may bring bodies up to max_large_body_bytes.
+  std::string large_body_prefix;
+  uint64_t max_large_body_bytes = 0;
 };
 
 // What a listener had to refuse (read from any thread).

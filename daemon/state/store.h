@@ -134,14 +134,16 @@ class Store {
   // Notifications waiting, by receiver.
   std::expected<std::map<std::string, int64_t>, core::Error> outboxCounts();
   // Forgets resolved alerts that ended before `ended_before` and have nothing left to send, and
-  // relayed alerts that started before it (a firing one relayed again after that is news).
+  // relayed alerts last relayed before it (Alertmanager repeats a firing one more often).
   std::expected<size_t, core::Error> evictResolvedAlerts(int64_t ended_before);
 
   // Alerts of one Alertmanager notification for a chat receiver (the relay), kept apart from the
   // daemon's own by their source. Each is queued once per state: a firing alert already relayed
-  // with the same start, or a resolved one already relayed as resolved, is a repeat (Alertmanager
+  // as firing (whatever its start: Alertmanager may merge it with an earlier copy), or a
+  // resolved one already relayed as resolved with the same start, is a repeat (Alertmanager
   // re-sends a group's alerts with every change of the group and every repeat_interval).
-  // Resolved ones are queued only with `send_resolved`. One transaction.
+  // Resolved ones are queued only with `send_resolved` (else counted as repeated). Each is
+  // marked relayed at `created_ms`, repeats too. One transaction.
   struct RelayCounts {
     size_t queued = 0;
     size_t repeated = 0;

@@ -152,9 +152,9 @@ std::expected<std::map<std::string, int64_t>, core::Error> Store::outboxCounts()
 
 std::expected<size_t, core::Error> Store::evictResolvedAlerts(int64_t ended_before) {
   sql::Query s = impl_->db.prepare(
-      "DELETE FROM alerts WHERE ((ends_at IS NOT NULL AND ends_at < ?1) OR (source='relay' AND "
-      "starts_at < ?1)) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.fingerprint = "
-      "alerts.fingerprint)");
+      "DELETE FROM alerts WHERE (CASE source WHEN 'relay' THEN relayed_at < ?1 ELSE ends_at IS "
+      "NOT NULL AND ends_at < ?1 END) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+      "o.fingerprint = alerts.fingerprint)");
   if (!s) return std::unexpected(impl_->db.error("prepare evict alerts"));
   if (!s.integer(1, ended_before).run()) {
     return std::unexpected(impl_->db.error("evict alerts"));

@@ -115,6 +115,9 @@ CREATE TABLE IF NOT EXISTS receiver_status(
     // table and the outbox with the daemon's own ('poll'), and are kept out of everything else.
     R"sql(
 ALTER TABLE alerts ADD COLUMN source TEXT NOT NULL DEFAULT 'poll';
+-- A relayed alert's last notification (repeats too): one still firing is kept while Alertmanager
+-- repeats it, so an old alert's repeat is not news.
+ALTER TABLE alerts ADD COLUMN relayed_at INTEGER;
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

@@ -1,9 +1,11 @@
 // Two replicas, one notification (issue 17): two daemons with the same configuration and their
 // own state, each with an alertmanager receiver listing both peers of a real Alertmanager
-// cluster (gossip on loopback), and one webhook receiver behind the cluster's route. Every
-// failure reaches the webhook exactly once, and its resolution too; then one daemon and one
-// Alertmanager peer are killed mid-run, and the failures and resolutions after that still
-// arrive exactly once.
+// cluster (gossip on loopback). Behind the cluster's route: one webhook receiver, and each peer
+// also relays to a daemon's chat relay (POST /api/alertmanager/webhook/chat), which sends to an
+// emulated DingTalk robot. Every failure reaches the webhook and DingTalk exactly once, and its
+// resolution too; then one daemon and one Alertmanager peer (one machine's pair: the peer whose
+// relay is that daemon) are killed mid-run, and the failures and resolutions after that still
+// arrive exactly once at both.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <simdjson.h>
@@ -11,8 +13,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
+#include "tests/support/chat_vendor.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
@@ -67,6 +71,8 @@ regions:
             timeline: [{at: 1s, status: Success, exit_code: 0}]
 )";
 
+constexpr const char* kToken = "ha-relay-token";
+
 // How long a peer waits for the peers before it in the cluster to notify (Alertmanager's default
 // is 15 s): shorter, for a shorter test.
 constexpr std::chrono::seconds kPeerTimeout{3};
@@ -75,7 +81,7 @@ constexpr std::chrono::seconds kPeerTimeout{3};
 // `peer` (a gossip address) when given; it routes everything to `webhook`.
 class Peer {
  public:
-  Peer(const std::string& dir, const std::string& webhook, const std::string& peer) {
+  Peer(const std::string& dir, const std::string& webhook, const std::string& peer) : dir_(dir) {
     std::filesystem::create_directories(dir);
     std::ofstream(dir + "/am.yml") << testing::alertmanagerConfig(webhook);
     std::vector<std::string> argv = {
@@ -100,6 +106,11 @@ class Peer {
     return out;
   }
   void kill() { server_.reset(); }  // SIGTERM, as a peer stopped or crashed
+  // Routes to `webhook` and to the chat relay at `relay_url` too, from now on.
+  void relayTo(const std::string& webhook, const std::string& relay_url) {
+    std::ofstream(dir_ + "/am.yml") << testing::alertmanagerConfig(webhook, relay_url, kToken);
+    testing::fetchOk("POST", url() + "/-/reload");
+  }
   // Alerts the peer holds as active.
   size_t activeCount() const {
     auto alerts = testing::fetch("GET", url() + "/api/v2/alerts?active=true");
@@ -110,8 +121,23 @@ class Peer {
   }
 
  private:
+  std::string dir_;
   std::unique_ptr<testing::GoServer> server_;
 };
+
+// (status, invoke_id/instance_id) -> how many times DingTalk was told, from messages the robot
+// accepted; the chat receiver's template writes one "status invoke_id/instance_id" line per
+// alert.
+std::map<std::pair<std::string, std::string>, int> toldInChat(const testing::ChatVendor& robot) {
+  std::map<std::pair<std::string, std::string>, int> out;
+  for (const auto& m : robot.messages()) {
+    if (!m.accepted) continue;
+    std::istringstream lines(m.text);
+    std::string status, alert;
+    while (lines >> status >> alert) ++out[{status, alert}];
+  }
+  return out;
+}
 
 // (status, invoke_id/instance_id) -> how many times the downstream webhook was told.
 std::map<std::pair<std::string, std::string>, int> told(const testing::Recorder& downstream) {
@@ -143,14 +169,24 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
 
   testing::SimProcess sim(
       testing::writeTempFile(std::string(testing::testName()) + "/s.yaml", kScenario));
+  testing::ChatVendor dingtalk({"dingtalk", "SEChasecret"});
+  std::string test = testing::testName();
+  std::string chat_extra =
+      "      secret_file: " + testing::writeTempFile(test + "/secret", "SEChasecret") +
+      "\n      template_file: " +
+      testing::writeTempFile(test + "/chat.mustache",
+                             "{{#alerts}}{{status}} {{invoke_id}}/{{instance_id}}\n{{/alerts}}") +
+      "\n      match: {command_names: [relayed-only]}\n";  // the daemons' own go to Alertmanager
   auto replica = [&](const std::string& name) {
     testing::MonitorConfig settings{
         .sim_url = sim.url(),
         .state_path = dir + "/" + name + ".db",
         .receivers = {{.name = "am",
                        .type = "alertmanager",
-                       .extra = "      urls: [\"" + am1.url() + "\", \"" + am2.url() + "\"]\n"}}};
+                       .extra = "      urls: [\"" + am1.url() + "\", \"" + am2.url() + "\"]\n"},
+                      {"chat", "dingtalk", dingtalk.url(), chat_extra}}};
     settings.poll = {{"interval", "200ms"}, {"jitter", "0"}};
+    settings.relay_token_file = testing::writeTempFile(test + "/token", kToken);
     return std::make_unique<testing::MonitorProcess>(
         SWAS_DAEMON_PATH, settings.write(std::string(testing::testName()) + "/" + name + ".yaml"),
         dir + "/" + name);
@@ -167,6 +203,11 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
              std::string::npos;
     })) << "names before the failures";
   }
+  // Each peer relays to one daemon: am2 to a, am1 to b, so the pair killed below (b and am1) is
+  // one machine's and the survivors (a and am2) still make a chain.
+  const std::string kRelayPath = "/api/alertmanager/webhook/chat";
+  am1.relayTo(downstream.url() + "/downstream", b->url() + kRelayPath);
+  am2.relayTo(downstream.url() + "/downstream", a->url() + kRelayPath);
 
   // Before the kills: t-1's two failures, once each.
   testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=5");
@@ -174,6 +215,8 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
                                                                     {{"firing", "t-1/i-b"}, 1}};
   ASSERT_TRUE(eventually([&] { return told(downstream) == firing1; }, std::chrono::seconds(60)))
       << downstream.requests().size() << " request(s)";
+  ASSERT_TRUE(eventually([&] { return toldInChat(dingtalk) == firing1; }))
+      << dingtalk.messages().size() << " message(s)";
   // Each peer has them from the daemons itself, not only through gossip (which carries no
   // alerts): so the surviving peer can notify when the other is gone.
   for (const Peer* peer : {&am1, &am2}) {
@@ -186,6 +229,7 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
   // the other: Alertmanager's clustering is at least once, and that instant is not this test's.
   std::this_thread::sleep_for(kPeerTimeout + std::chrono::seconds(2));
   ASSERT_EQ(told(downstream), firing1) << "the second peer did not notify again";
+  ASSERT_EQ(toldInChat(dingtalk), firing1);
   b->process().signal(SIGKILL);
   b->process().wait();
   am1.kill();
@@ -205,12 +249,19 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
 
   // Nothing arrives twice: past the surviving peer's wait for the dead one (kPeerTimeout) and
   // a few group intervals, the count is the same.
+  EXPECT_TRUE(eventually([&] { return toldInChat(dingtalk) == after; }))
+      << dingtalk.messages().size() << " message(s)\n"
+      << a->stderrText();
   std::this_thread::sleep_for(kPeerTimeout + std::chrono::seconds(5));
   EXPECT_EQ(told(downstream), after);
+  EXPECT_EQ(toldInChat(dingtalk), after) << "nothing twice in the chat either";
+  EXPECT_EQ(dingtalk.rejected(), 0u);
   std::string m = testing::fetchOk("GET", a->url() + "/metrics");
   EXPECT_GT(testing::sumOf(m, "swas_alert_peer_failures_total", {"receiver=\"am\""}), 0)
       << "the dead peer is counted";
   EXPECT_EQ(testing::sumOf(m, "swas_alert_notifications_total", {"outcome=\"dropped\""}), 0);
+  EXPECT_GT(testing::sumOf(m, "swas_relayed_alerts_total", {"outcome=\"queued\""}), 0)
+      << "a relayed after the kills";
 }
 
 }  // namespace

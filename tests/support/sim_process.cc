@@ -182,20 +182,37 @@ double sumOf(const std::string& exposition, const std::string& family,
   return sum;
 }
 
-std::string alertmanagerConfig(const std::string& webhook_url) {
-  return R"(route:
+std::string alertmanagerConfig(const std::string& webhook_url, const std::string& relay_url,
+                               const std::string& relay_token) {
+  std::string config = R"(route:
   receiver: recorder
   group_by: [alertname, region_id, instance_id, invoke_id]
   group_wait: 1s
   group_interval: 1s
   repeat_interval: 1h
-receivers:
+)";
+  if (!relay_url.empty()) {
+    config += "  routes:\n    - {receiver: recorder, continue: true}\n    - {receiver: relay}\n";
+  }
+  config += R"(receivers:
   - name: recorder
     webhook_configs:
       - url: ")" +
-         webhook_url + R"("
+            webhook_url + R"("
         send_resolved: true
 )";
+  if (!relay_url.empty()) {
+    config += R"(  - name: relay
+    webhook_configs:
+      - url: ")" +
+              relay_url + R"("
+        send_resolved: true
+        http_config:
+          authorization: {credentials: ")" +
+              relay_token + R"("}
+)";
+  }
+  return config;
 }
 
 GoServer::GoServer(std::vector<std::string> argv, const std::string& dir, const std::string& name)

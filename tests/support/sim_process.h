@@ -68,8 +68,10 @@ std::string waitForLine(const std::string& path, const std::string& marker,
                         Process* writer = nullptr);
 
 // An Alertmanager configuration routing every alert, one group per occurrence and at once, to
-// the webhook `url` (resolutions too; repeats after an hour).
-std::string alertmanagerConfig(const std::string& webhook_url);
+// the webhook `url` (resolutions too; repeats after an hour), and, when `relay_url` is given,
+// also to a daemon's chat relay there, with `relay_token` as the bearer token.
+std::string alertmanagerConfig(const std::string& webhook_url, const std::string& relay_url = "",
+                               const std::string& relay_token = "");
 
 // A Prometheus-family server (prometheus, prometheus-alertmanager) started with `argv`, logging
 // to `dir`/`name`.{stdout,stderr}, stopped with SIGTERM on destruction.

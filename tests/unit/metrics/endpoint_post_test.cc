@@ -40,7 +40,9 @@ class EndpointPost : public ::testing::Test {
   prometheus::Registry registry_;
   testing::FakeClock clock_;
   Health health_{clock_, seconds(90)};
-  Endpoint endpoint_{registry_, health_};
+  Endpoint endpoint_{
+      registry_, health_,
+      http::ServerLimits{.large_body_prefix = "/api/in/", .max_large_body_bytes = 200 * 1024}};
   std::string url_;
   std::mutex mutex_;
   std::vector<std::string> bodies_;
@@ -92,6 +94,24 @@ TEST_F(EndpointPost, AReplyAfterAStopIsDroppedAndTheEndpointServesAgain) {
   auto result = again.get();
   ASSERT_TRUE(result) << core::describe(result.error());
   EXPECT_EQ(result->body, "second\n") << "the late reply went nowhere";
+}
+
+// Only POSTs under the prefix may bring more than 64 KiB (Alertmanager's notifications).
+TEST_F(EndpointPost, OnlyPostsUnderThePrefixMayBeLarge) {
+  std::string large(100 * 1024, 'x');
+  auto elsewhere = testing::fetch("POST", url_ + "/metrics", large);
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 413);
+  auto answer = std::async(std::launch::async,
+                           [&] { return testing::fetch("POST", url_ + "/api/in/ops", large); });
+  ASSERT_TRUE(testing::eventually([&] { return waiting() == 1; }, seconds(10)))
+      << answer.get()->status;
+  takeReply(0)(http::ServerResponse{200, {}, "ok\n"});
+  EXPECT_EQ(answer.get()->status, 200);
+  auto too_large = testing::fetch("POST", url_ + "/api/in/ops", std::string(300 * 1024, 'x'));
+  ASSERT_TRUE(too_large);
+  EXPECT_EQ(too_large->status, 413);
+  EXPECT_EQ(waiting(), 1u);
 }
 
 }  // namespace

@@ -63,6 +63,8 @@ TEST(StoreRelay, EachStateOfAnAlertIsQueuedOnce) {
   EXPECT_EQ(s.relayAlerts("oncall", {relayed("aaaa", 100, 200)}, true, 4)->repeated, 1u);
   // Firing again after its resolution: a new start, news again.
   EXPECT_EQ(s.relayAlerts("oncall", {relayed("aaaa", 300)}, true, 5)->queued, 1u);
+  // Still firing with an earlier start (Alertmanager merged two copies): no news.
+  EXPECT_EQ(s.relayAlerts("oncall", {relayed("aaaa", 290)}, true, 6)->repeated, 1u);
   EXPECT_EQ(queue(s, "oncall"),
             (std::vector<std::pair<std::string, bool>>{{"relay:oncall:aaaa", false},
                                                        {"relay:oncall:bbbb", false},
@@ -84,6 +86,7 @@ TEST(StoreRelay, AResolutionNeverSeenFiringIsStillNewsAndSendResolvedFalseQueues
             (std::vector<std::pair<std::string, bool>>{{"relay:oncall:aaaa", true}}));
   auto quiet = s.relayAlerts("quiet", {relayed("aaaa", 100), relayed("aaaa", 100, 200)}, false, 2);
   EXPECT_EQ(quiet->queued, 1u) << "the firing only";
+  EXPECT_EQ(quiet->repeated, 1u) << "the resolution, which is not sent, is not lost count of";
   EXPECT_EQ(queue(s, "quiet"),
             (std::vector<std::pair<std::string, bool>>{{"relay:quiet:aaaa", false}}));
 }
@@ -93,7 +96,8 @@ TEST(StoreRelay, RelayedAlertsStayOutOfTheDaemonsOwnAndAreForgottenOnceSentAndOl
   auto store = Store::open(path);
   ASSERT_TRUE(store) << store.error();
   Store& s = **store;
-  ASSERT_TRUE(s.relayAlerts("oncall", {relayed("aaaa", 100), relayed("bbbb", 100, 150)}, true, 1));
+  ASSERT_TRUE(
+      s.relayAlerts("oncall", {relayed("aaaa", 100), relayed("bbbb", 100, 150)}, true, 100'000));
   EXPECT_TRUE(s.alerts(std::numeric_limits<int64_t>::max())->empty())
       << "not in the firing set, its re-sends or the resolve timeout";
   {
@@ -108,8 +112,12 @@ TEST(StoreRelay, RelayedAlertsStayOutOfTheDaemonsOwnAndAreForgottenOnceSentAndOl
   auto pending = s.pendingNotifications("oncall", 10);
   for (const auto& p : pending.value()) ids.push_back(p.id);
   ASSERT_TRUE(s.updateNotifications(ids, {NotificationUpdate::kRemove}));
-  EXPECT_EQ(s.evictResolvedAlerts(50).value(), 0u) << "younger than the cutoff";
-  EXPECT_EQ(s.evictResolvedAlerts(1'000).value(), 2u) << "firing or not, once sent and old";
+  EXPECT_EQ(s.evictResolvedAlerts(50).value(), 0u) << "relayed after the cutoff";
+  // Alertmanager repeats the firing one (repeat_interval): it stays, and stays a repeat.
+  EXPECT_EQ(s.relayAlerts("oncall", {relayed("aaaa", 100)}, true, 2'000'000)->repeated, 1u);
+  EXPECT_EQ(s.evictResolvedAlerts(1'000).value(), 1u) << "the resolved one, relayed long ago";
+  EXPECT_EQ(s.relayAlerts("oncall", {relayed("aaaa", 100)}, true, 2'000'000)->repeated, 1u);
+  EXPECT_EQ(s.evictResolvedAlerts(3'000).value(), 1u) << "not repeated since the cutoff";
 }
 
 // A version 5 file: its alerts become the daemon's own ('poll').
@@ -124,6 +132,7 @@ TEST(StoreRelay, MigrationSixKeepsTheAlertsAsTheDaemonsOwn) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "ALTER TABLE alerts DROP COLUMN source; "
+                           "ALTER TABLE alerts DROP COLUMN relayed_at; "
                            "INSERT INTO alerts VALUES('f1','cn-hangzhou','t-1','i-1','c-1','',"
                            "'{}','{}',100,NULL); PRAGMA user_version=5",
                            nullptr, nullptr, nullptr),

@@ -571,6 +571,7 @@ TEST(Store, MigrationFourAddsTheInventory) {
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE instances; DROP TABLE instance_tags; "
                            "ALTER TABLE alerts DROP COLUMN source; "
+                           "ALTER TABLE alerts DROP COLUMN relayed_at; "
                            "PRAGMA user_version=3",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
