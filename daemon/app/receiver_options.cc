@@ -108,7 +108,7 @@ std::vector<std::string> renderSamples(
 alerting::LifecycleOptions lifecycleOptions(const config::Config& c) {
   alerting::LifecycleOptions o;
   for (const auto& r : c.alerts.receivers) {
-    o.receivers.push_back({r.name, r.send_resolved, matchOf(r.match)});
+    if (!r.relay_only) o.receivers.push_back({r.name, r.send_resolved, matchOf(r.match)});
   }
   o.resolve_on_success = c.alerts.resolve_on_success;
   o.resolve_timeout = std::chrono::duration_cast<std::chrono::seconds>(c.alerts.resolve_timeout);

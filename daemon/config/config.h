@@ -102,6 +102,9 @@ struct ReceiverSettings {
   std::string template_file;
   std::string language = "en";
   std::string rate_limit;  // empty: the vendor's
+  // Only what the relay brings (Alertmanager's notifications), none of the daemon's own alerts:
+  // two replicas behind Alertmanager must not each send their own to the chat too.
+  bool relay_only = false;
 };
 
 struct RetrySettings {

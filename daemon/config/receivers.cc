@@ -79,7 +79,8 @@ void parseChat(Parser& p, const YAML::Node& item, ReceiverSettings& r) {
     }
     return;
   }
-  for (const char* key : {"secret_file", "mention", "template_file", "language", "rate_limit"}) {
+  for (const char* key :
+       {"secret_file", "mention", "template_file", "language", "rate_limit", "relay_only"}) {
     if (item[key]) p.problem(item[key], std::string(key) + " is for chat receivers only");
   }
 }
@@ -122,7 +123,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
   p.checkKeys(item,
               {"name", "type", "url", "url_file", "urls", "hmac_secret_file", "headers", "timeout",
                "send_resolved", "max_alerts_per_message", "match", "secret_file", "mention",
-               "template_file", "language", "rate_limit"},
+               "template_file", "language", "rate_limit", "relay_only"},
               "alerts.receivers[]");
   ReceiverSettings r;
   p.str(item, "name", r.name);
@@ -140,6 +141,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
   }
   p.dur(item, "timeout", r.timeout);
   p.boolean(item, "send_resolved", r.send_resolved);
+  p.boolean(item, "relay_only", r.relay_only);
   p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);
   parseMatch(p, item["match"], r.match);
   if (r.name.empty()) p.problem(item, "a receiver needs a name");

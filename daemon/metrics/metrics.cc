@@ -114,7 +114,7 @@ struct Metrics::Impl {
         state_errors(BuildCounter()
                          .Name("swas_state_errors_total")
                          .Help("Failed reads or writes of the state file by op: "
-                               "poll_commit, evict, outbox, alerts (a full disk, for one).")
+                               "poll_commit, evict, outbox, alerts, relay (a full disk, for one).")
                          .Register(r)),
         api_anomalies(BuildCounter()
                           .Name("swas_api_anomalies_total")

@@ -57,9 +57,9 @@ regions:
   testing::MonitorConfig settings{.sim_url = sim.url(),
                                   .state_path = disk->path() + "/state.db",
                                   .webhook_url = recorder.url() + "/hook"};
-  // A chat receiver for the relay only (its match takes none of the daemon's own alerts).
-  settings.receivers.push_back({"chat", "dingtalk", recorder.url() + "/chat",
-                                "      match: {command_names: [relayed-only]}\n"});
+  // A chat receiver for the relay only (none of the daemon's own alerts).
+  settings.receivers.push_back(
+      {"chat", "dingtalk", recorder.url() + "/chat", "      relay_only: true\n"});
   settings.relay_token_file = testing::writeTempFile(std::string(testName()) + "/token", "t0k\n");
   std::string config =
       testing::writeTempFile(std::string(testName()) + "/config.yaml", settings.yaml());

@@ -176,7 +176,7 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
       "\n      template_file: " +
       testing::writeTempFile(test + "/chat.mustache",
                              "{{#alerts}}{{status}} {{invoke_id}}/{{instance_id}}\n{{/alerts}}") +
-      "\n      match: {command_names: [relayed-only]}\n";  // the daemons' own go to Alertmanager
+      "\n      relay_only: true\n";  // the daemons' own alerts go to Alertmanager only
   auto replica = [&](const std::string& name) {
     testing::MonitorConfig settings{
         .sim_url = sim.url(),

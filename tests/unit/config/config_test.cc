@@ -27,7 +27,7 @@ std::string credentialsDirectory(mode_t mode) {
   auto dir = std::filesystem::temp_directory_path() /
              ("swas-config-test-" + std::to_string(getpid()) + "-" + std::to_string(mode));
   std::filesystem::create_directories(dir);
-  for (std::string name : {"ak_secret", "ops_webhook_url"}) {
+  for (std::string name : {"ak_secret", "ops_webhook_url", "relay_token", "oncall_url"}) {
     std::ofstream(dir / name) << "secret\n";
     ::chmod((dir / name).c_str(), mode);
   }
@@ -84,6 +84,17 @@ TEST(Config, TheRelayTokenFileMustBeReadable) {
             "directory");
   EXPECT_TRUE(parseConfig("regions: [{region_id: cn-hangzhou}]\n", "cfg.yaml", env())
                   ->http.relay_token_file.empty());
+  auto receivers = [](const std::string& type) {
+    return "regions: [{region_id: cn-hangzhou}]\nalerts:\n  receivers:\n    - name: r\n"
+           "      type: " +
+           type + "\n      url: http://127.0.0.1:1/x\n      relay_only: true\n";
+  };
+  auto chat = parseConfig(receivers("dingtalk"), "cfg.yaml", env());
+  ASSERT_TRUE(chat) << chat.error().front();
+  EXPECT_TRUE(chat->alerts.receivers[0].relay_only);
+  auto webhook = parseConfig(receivers("webhook"), "cfg.yaml", env());
+  ASSERT_FALSE(webhook);
+  EXPECT_EQ(webhook.error().front(), "cfg.yaml:7:19: relay_only is for chat receivers only");
 }
 
 TEST(Config, DefaultsFromTheContract) {
@@ -411,9 +422,12 @@ alerts:
   std::ifstream in(std::string(SWAS_SOURCE_DIR) + "/deploy/ha/swas-invocation-monitor.yaml");
   std::stringstream ha;
   ha << "regions: [{region_id: cn-hangzhou}]\n" << in.rdbuf();
-  auto example = parseConfig(ha.str(), "ha.yaml", env());
+  std::string creds = credentialsDirectory(0600);
+  auto example = parseConfig(ha.str(), "ha.yaml", env({{"CREDENTIALS_DIRECTORY", creds}}));
   ASSERT_TRUE(example) << example.error().front();
   EXPECT_EQ(example->alerts.receivers[0].urls.size(), 2u);
+  EXPECT_EQ(example->http.relay_token_file, creds + "/relay_token");
+  EXPECT_TRUE(example->alerts.receivers[1].relay_only);
 
   auto bad = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
 alerts:
