@@ -8,6 +8,7 @@
 #include <set>
 
 #include "daemon/core/json.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
 #include "daemon/util/utf8.h"
@@ -130,6 +131,16 @@ std::map<std::string, std::string, std::less<>> parseLabels(std::string_view jso
   return out;
 }
 
+namespace {
+
+// The region's labels (region_id, and account when named) among the others, in name order.
+void addScope(Labels& labels, const std::string& key) {
+  for (auto& label : core::scopeLabels(key)) labels.push_back(std::move(label));
+  std::sort(labels.begin(), labels.end());
+}
+
+}  // namespace
+
 core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time_point now,
                       const core::InstanceRecord* instance) {
   Labels labels = {
@@ -141,9 +152,9 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
       {"instance_name", instance ? instance->name : ""},
       {"invocation_status", t.to},
       {"invoke_id", t.invoke_id},
-      {"region_id", t.region_id},
       {"severity", "critical"},
   };
+  addScope(labels, t.region_id);
   Labels annotations = {
       {"summary", summary(t, instance)},
       {"description", description(t)},
@@ -175,9 +186,9 @@ core::Alert makeAgentDownAlert(const std::string& region_id, const core::Instanc
       {"alertname", "SwasCloudAssistantDown"},
       {"instance_id", instance.instance_id},
       {"instance_name", instance.name},
-      {"region_id", region_id},
       {"severity", "warning"},
   };
+  addScope(labels, region_id);
   std::string where = instanceText(instance.instance_id, &instance) + " (" + region_id + ")";
   std::string since_text =
       core::formatIso8601(std::chrono::system_clock::time_point(std::chrono::seconds(since)));

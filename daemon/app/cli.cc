@@ -11,6 +11,7 @@
 #include "daemon/app/table.h"
 #include "daemon/config/config.h"
 #include "daemon/core/json.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/state/state_reader.h"
 #include "daemon/util/env.h"
@@ -127,7 +128,9 @@ void statusJson(const state::StatusReport& s, std::ostream& out) {
     const auto& r = s.regions[i];
     if (i) line += ',';
     core::JsonObject ro(line);
-    ro.str("account", "default").str("region_id", r.region_id).boolean("up", r.up);
+    ro.str("account", core::accountName(r.region_id))
+        .str("region_id", core::splitScope(r.region_id).region_id)
+        .boolean("up", r.up);
     ro.str("reason", r.reason);
     if (r.last_success) {
       ro.num("last_success", *r.last_success);
@@ -181,8 +184,8 @@ int status(state::StateReader& reader, bool table, bool color, std::ostream& out
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> colors;
   for (const auto& r : report->regions) {
-    rows.push_back({"default", r.region_id, r.up ? "up" : "down",
-                    r.last_success ? ago(*r.last_success, now) : "never",
+    rows.push_back({core::accountName(r.region_id), core::splitScope(r.region_id).region_id,
+                    r.up ? "up" : "down", r.last_success ? ago(*r.last_success, now) : "never",
                     std::to_string(r.calls_last_hour), std::to_string(r.throttled_last_hour),
                     trackedSummary(r.invocations), r.reason});
     colors.push_back(color && !r.up ? "\033[31m" : "");

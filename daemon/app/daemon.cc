@@ -50,7 +50,7 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));
   spdlog::info("credentials from {}; state in {}; {} region(s), {} receiver(s)",
-               d.rt->credentials->source(), d.store->path(), d.rt->pollers.size(),
+               d.rt->credentialSources(), d.store->path(), d.rt->pollers.size(),
                d.rt->config.alerts.receivers.size());
   return {};
 }

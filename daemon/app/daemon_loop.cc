@@ -88,8 +88,7 @@ void Daemon::Impl::beat() {
   }
   if (fresh) rt->dispatcher->stateFresh(*fresh);
   status_recorder->maybeRecord(rt->pollers, rt->config.alerts.receivers);
-  if (uint64_t failures = rt->credentials->refreshFailures();
-      failures > rt->credential_failures_seen) {
+  if (uint64_t failures = rt->credentialFailures(); failures > rt->credential_failures_seen) {
     metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);
     rt->credential_failures_seen = failures;
   }

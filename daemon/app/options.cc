@@ -5,13 +5,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/core/scope.h"
 #include "daemon/util/env.h"
 
 namespace swas::app {
 
-poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r) {
+poller::RegionOptions regionOptions(const config::Config& c, const config::AccountSettings& a,
+                                    const config::RegionSettings& r) {
   poller::RegionOptions o;
-  o.region_id = r.region_id;
+  o.region_id = core::scopeKey(a.name, r.region_id);
+  o.api_region = r.region_id;
   // With tags or names, the IDs are a start: the inventory adds the instances they select.
   if (!r.instance_ids.empty() || !r.instance_tags.empty() || !r.instance_names.empty()) {
     o.watched_instances = std::set<std::string>(r.instance_ids.begin(), r.instance_ids.end());
@@ -24,8 +27,8 @@ poller::RegionOptions regionOptions(const config::Config& c, const config::Regio
   o.full_scan_every = std::chrono::duration_cast<std::chrono::seconds>(c.poll.full_scan_every);
   o.initial_lookback = std::chrono::duration_cast<std::chrono::seconds>(c.poll.initial_lookback);
   o.retention = std::chrono::duration_cast<std::chrono::seconds>(c.state.retention);
-  o.rate_limit = c.api.rate_limit;
-  o.max_in_flight = c.api.max_in_flight;
+  o.rate_limit = a.api.rate_limit;
+  o.max_in_flight = a.api.max_in_flight;
   o.alert_condition = {c.alerts.statuses, c.alerts.error_codes};
   return o;
 }
@@ -34,15 +37,19 @@ inventory::WatchRule watchRule(const config::RegionSettings& r) {
   return {r.instance_ids, r.instance_tags, r.instance_names};
 }
 
-inventory::RefreshOptions refreshOptions(const config::Config& c, const config::RegionSettings& r) {
-  return {.region_id = r.region_id, .refresh = c.inventory.refresh};
+inventory::RefreshOptions refreshOptions(const config::Config& c, const config::AccountSettings& a,
+                                         const config::RegionSettings& r) {
+  return {.region_id = core::scopeKey(a.name, r.region_id),
+          .api_region = r.region_id,
+          .refresh = c.inventory.refresh};
 }
 
 metrics::MetricsOptions metricsOptions(const config::Config& c) {
   metrics::MetricsOptions o{.version = SWAS_VERSION, .revision = SWAS_REVISION};
   // With region_id: all the regions come from ListRegions (Daemon::Impl::follow).
-  if (!c.allRegions()) {
-    for (const auto& r : c.regions) o.regions.push_back(r.region_id);
+  for (const auto& a : c.accounts) {
+    if (a.allRegions()) continue;
+    for (const auto& r : a.regions) o.regions.push_back(core::scopeKey(a.name, r.region_id));
   }
   for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);
   return o;
@@ -52,17 +59,19 @@ std::string userAgent() { return std::string("swas-invocation-monitor/") + SWAS_
 
 std::string versionString() { return std::string(SWAS_VERSION) + " (" + SWAS_REVISION + ")"; }
 
-api::SwasClientOptions clientOptions(const config::Config& c) {
-  return {.endpoint = c.api.endpoint,
-          .signature = c.api.signature == config::Signature::kV1 ? api::SignatureVersion::kV1
+api::SwasClientOptions clientOptions(const config::AccountSettings& a) {
+  return {.endpoint = a.api.endpoint,
+          .signature = a.api.signature == config::Signature::kV1 ? api::SignatureVersion::kV1
                                                                  : api::SignatureVersion::kV3,
-          .timeout = c.api.timeout,
+          .timeout = a.api.timeout,
           .user_agent = userAgent()};
 }
 
 config::Duration shortestInterval(const config::Config& c) {
   config::Duration shortest = c.poll.interval;
-  for (const auto& r : c.regions) shortest = std::min(shortest, c.intervalOf(r));
+  for (const auto& a : c.accounts) {
+    for (const auto& r : a.regions) shortest = std::min(shortest, c.intervalOf(r));
+  }
   return shortest;
 }
 

@@ -20,11 +20,14 @@
 
 namespace swas::app {
 
-poller::RegionOptions regionOptions(const config::Config& c, const config::RegionSettings& r);
+// `r` of account `a`: keyed by core::scopeKey(a.name, r.region_id), with a's API limits.
+poller::RegionOptions regionOptions(const config::Config& c, const config::AccountSettings& a,
+                                    const config::RegionSettings& r);
 inventory::WatchRule watchRule(const config::RegionSettings& r);
-inventory::RefreshOptions refreshOptions(const config::Config& c, const config::RegionSettings& r);
+inventory::RefreshOptions refreshOptions(const config::Config& c, const config::AccountSettings& a,
+                                         const config::RegionSettings& r);
 metrics::MetricsOptions metricsOptions(const config::Config& c);
-api::SwasClientOptions clientOptions(const config::Config& c);
+api::SwasClientOptions clientOptions(const config::AccountSettings& a);
 // "swas-invocation-monitor/VERSION", on every HTTP request the daemon makes.
 std::string userAgent();
 // "1.2.0 (abc1234)": the version and the revision it was built from.

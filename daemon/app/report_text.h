@@ -17,8 +17,8 @@ std::string ago(int64_t then, int64_t now);
 std::string trackedSummary(const std::map<std::string, int64_t>& by_status);
 // "web-3 (i-abc)" when the name is known, else the ID.
 std::string instanceLabel(std::string_view name, std::string_view id);
-// A status an execution ended badly with (core::defaults::kAlertStatuses: Failed, Timeout, Error, Invalid,
-// Aborted).
+// A status an execution ended badly with (core::defaults::kAlertStatuses: Failed, Timeout, Error,
+// Invalid, Aborted).
 bool isFailureStatus(std::string_view status);
 
 // After this long without a recorded status, the views ask whether the daemon is running.

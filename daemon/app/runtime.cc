@@ -43,6 +43,36 @@ bool Runtime::busy() const {
          (discovery && discovery->busy()) || (dispatcher && !dispatcher->idle());
 }
 
+std::expected<void, std::string> Runtime::addAccounts() {
+  for (const auto& a : config.accounts) {
+    auto credentials = api::makeCredentialsProvider(a.credentials, deps.env, deps.http, deps.clock);
+    if (!credentials) {
+      return std::unexpected(a.name.empty() ? credentials.error()
+                                            : "account " + a.name + ": " + credentials.error());
+    }
+    Account account{a.name, std::move(*credentials), nullptr};
+    account.client = std::make_unique<api::SwasClientImpl>(
+        deps.http, *account.credentials, deps.clock, deps.random, clientOptions(a));
+    accounts.push_back(std::move(account));
+  }
+  return {};
+}
+
+uint64_t Runtime::credentialFailures() const {
+  uint64_t total = 0;
+  for (const auto& a : accounts) total += a.credentials->refreshFailures();
+  return total;
+}
+
+std::string Runtime::credentialSources() const {
+  std::string out;
+  for (const auto& a : accounts) {
+    if (!out.empty()) out += ", ";
+    out += a.name.empty() ? a.credentials->source() : a.name + ": " + a.credentials->source();
+  }
+  return out;
+}
+
 std::string Runtime::summary() const {
   size_t up = std::count_if(pollers.begin(), pollers.end(), [](const auto& p) { return p->up(); });
   return std::to_string(up) + " of " + std::to_string(pollers.size()) + " region(s) up, " +
@@ -80,12 +110,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   auto token = relayToken(config);
   if (!token) return std::unexpected(token.error());
   rt->relay_token = std::move(*token);
-  auto credentials =
-      api::makeCredentialsProvider(config.credentials, deps.env, deps.http, deps.clock);
-  if (!credentials) return std::unexpected(credentials.error());
-  rt->credentials = std::move(*credentials);
-  rt->client = std::make_unique<api::SwasClientImpl>(deps.http, *rt->credentials, deps.clock,
-                                                     deps.random, clientOptions(config));
+  if (auto ok = rt->addAccounts(); !ok) return std::unexpected(ok.error());
   rt->inventory = std::make_unique<InstanceInventory>(
       deps.store, deps.inventory_metrics, deps.metrics, deps.clock,
       // Rounded up: 500ms must not read as 0 (off).
@@ -116,8 +141,11 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   if (config.allRegions()) {
     if (auto ok = rt->discoverRegions(); !ok) return std::unexpected(ok.error());
   } else {
-    for (const auto& region : config.regions) {
-      if (auto ok = rt->addRegion(region); !ok) return std::unexpected(ok.error());
+    for (size_t i = 0; i < config.accounts.size(); ++i) {
+      for (const auto& region : config.accounts[i].regions) {
+        auto ok = rt->addRegion(rt->accounts[i], config.accounts[i], region);
+        if (!ok) return std::unexpected(ok.error());
+      }
     }
   }
   // SwasCloudAssistantDown of regions this configuration no longer polls would fire for ever.

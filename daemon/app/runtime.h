@@ -62,8 +62,14 @@ struct Runtime {
   explicit Runtime(const RuntimeDeps& d) : deps(d) {}
   RuntimeDeps deps;
   config::Config config;
-  std::unique_ptr<api::CredentialsProvider> credentials;
-  std::unique_ptr<api::SwasClientImpl> client;
+  // Each account's credentials and API client (its own signing key, endpoint and timeouts);
+  // rate limits and in-flight caps are per region of an account, in each poller's gate.
+  struct Account {
+    std::string name;  // "" for the single-account form
+    std::unique_ptr<api::CredentialsProvider> credentials;
+    std::unique_ptr<api::SwasClientImpl> client;
+  };
+  std::vector<Account> accounts;
   std::unique_ptr<InstanceInventory> inventory;  // the lifecycle's directory: outlives it
   std::unique_ptr<alerting::Lifecycle> lifecycle;
   std::unique_ptr<alerting::Dispatcher> dispatcher;
@@ -81,7 +87,13 @@ struct Runtime {
   std::string relay_token;  // http.relay_token_file's; empty: the relay is off
   bool started = false;
   bool delivering = false;
-  uint64_t credential_failures_seen = 0;  // of `credentials`, already exported
+  uint64_t credential_failures_seen = 0;  // of every account's credentials, already exported
+  // A credentials provider and an API client per account of the configuration.
+  std::expected<void, std::string> addAccounts();
+  // Credential refreshes that failed, over every account.
+  uint64_t credentialFailures() const;
+  // Where each account's credentials come from, for the log.
+  std::string credentialSources() const;
 
   ~Runtime() { stop(); }
   void start();
@@ -94,8 +106,11 @@ struct Runtime {
   std::string summary() const;
   std::vector<std::string> regionIds() const;
 
-  // A poller and an inventory refresher for `region` (started when the runtime is).
-  std::expected<void, std::string> addRegion(const config::RegionSettings& region);
+  // A poller and an inventory refresher for `region` of `account` (started when the runtime
+  // is), keyed by core::scopeKey(account, region).
+  std::expected<void, std::string> addRegion(const Account& account,
+                                             const config::AccountSettings& settings,
+                                             const config::RegionSettings& region);
   // Stops polling `region_id`; its state is kept.
   void removeRegion(const std::string& region_id);
   // Drops the retired parts whose last call has ended; true when any went (a poll that ended

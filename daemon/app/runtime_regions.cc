@@ -6,6 +6,7 @@
 
 #include "daemon/app/options.h"
 #include "daemon/app/runtime.h"
+#include "daemon/core/scope.h"
 
 namespace swas::app {
 
@@ -15,21 +16,24 @@ std::vector<std::string> Runtime::regionIds() const {
   return ids;
 }
 
-std::expected<void, std::string> Runtime::addRegion(const config::RegionSettings& region) {
-  poller::RegionOptions options = regionOptions(config, region);
-  auto watched = inventory->addRegion(region.region_id, watchRule(region));
+std::expected<void, std::string> Runtime::addRegion(const Account& account,
+                                                    const config::AccountSettings& settings,
+                                                    const config::RegionSettings& region) {
+  const std::string key = core::scopeKey(account.name, region.region_id);
+  poller::RegionOptions options = regionOptions(config, settings, region);
+  auto watched = inventory->addRegion(key, watchRule(region));
   if (watched.instances) options.watched_instances = std::move(watched.instances);
   options.await_watched = watched.await_refresh;
-  auto p = std::make_unique<poller::RegionPoller>(deps.io, *client, deps.store, *sink, *lifecycle,
-                                                  deps.metrics, deps.clock, deps.random,
+  auto p = std::make_unique<poller::RegionPoller>(deps.io, *account.client, deps.store, *sink,
+                                                  *lifecycle, deps.metrics, deps.clock, deps.random,
                                                   std::move(options));
   if (auto ok = p->init(); !ok) {
-    inventory->forgetRegion(region.region_id);
-    return std::unexpected("state of region " + region.region_id + ": " + ok.error());
+    inventory->forgetRegion(key);
+    return std::unexpected("state of region " + key + ": " + ok.error());
   }
-  inventory->attachPoller(region.region_id, *p);
+  inventory->attachPoller(key, *p);
   auto r = std::make_unique<inventory::Refresher>(
-      deps.io, *client, p->gate(), deps.clock, refreshOptions(config, region),
+      deps.io, *account.client, p->gate(), deps.clock, refreshOptions(config, settings, region),
       [directory = inventory.get()](const std::string& region_id,
                                     std::vector<inventory::Instance> all) {
         directory->onInventory(region_id, std::move(all));
@@ -73,13 +77,14 @@ void Runtime::applyListedRegions(const std::vector<std::string>& listed) {
   for (const auto& id : regionIds()) polled.insert(id);
   inventory::RegionChanges changes = inventory::diffRegions(polled, listed);
   bool changed = false;
+  // region_id: all is the single-account form's: one account, unnamed.
   config::RegionSettings each = config.regions.front();
   for (const auto& id : changes.added) {
     bool still_polling = std::any_of(retired_pollers.begin(), retired_pollers.end(),
                                      [&](auto& x) { return x->regionId() == id && x->polling(); });
     if (still_polling) continue;  // back while its last poll runs: added from the next answer
     each.region_id = id;
-    if (auto ok = addRegion(each); !ok) {
+    if (auto ok = addRegion(accounts.front(), config.accounts.front(), each); !ok) {
       spdlog::error("region_id: all: cannot poll region {}: {}", id, ok.error());
       continue;
     }
@@ -111,7 +116,7 @@ std::expected<void, std::string> Runtime::discoverRegions() {
   config::RegionSettings each = config.regions.front();
   for (const auto& id : *known) {
     each.region_id = id;
-    if (auto ok = addRegion(each); !ok) return ok;
+    if (auto ok = addRegion(accounts.front(), config.accounts.front(), each); !ok) return ok;
   }
   if (!known->empty()) {
     spdlog::info(
@@ -120,7 +125,7 @@ std::expected<void, std::string> Runtime::discoverRegions() {
         known->size());
   }
   discovery = std::make_unique<RegionDiscovery>(
-      deps.io, *client, deps.metrics, deps.clock, config.inventory.refresh,
+      deps.io, *accounts.front().client, deps.metrics, deps.clock, config.inventory.refresh,
       [this](const std::vector<std::string>& listed) { applyListedRegions(listed); });
   return {};
 }

@@ -3,6 +3,7 @@
 #include <mstch/mstch.hpp>
 
 #include "daemon/app/report_text.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/util/html.h"
 
@@ -86,8 +87,8 @@ mstch::array regionRows(const state::StatusReport& s, int64_t now) {
   mstch::array rows;
   for (const auto& r : s.regions) {
     rows.emplace_back(mstch::map{
-        {"account", e("default")},
-        {"region_id", e(r.region_id)},
+        {"account", e(core::accountName(r.region_id))},
+        {"region_id", e(core::splitScope(r.region_id).region_id)},
         {"state", std::string(r.up ? "up" : "down")},
         {"last_poll", e(r.last_success ? ago(*r.last_success, now) : "never")},
         {"calls", std::to_string(r.calls_last_hour)},

@@ -5,6 +5,7 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/app/cli.h"
 #include "daemon/app/options.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/http/curl_http_client.h"
 
@@ -14,7 +15,10 @@ namespace {
 // The sample: an instance and a command nobody has, saying what it is everywhere it shows.
 core::Alert sampleAlert(const config::Config& c, std::chrono::system_clock::time_point now) {
   core::Transition t;
-  t.region_id = c.regions.empty() || c.allRegions() ? "cn-hangzhou" : c.regions.front().region_id;
+  const config::AccountSettings& first = c.accounts.front();
+  t.region_id = first.regions.empty() || first.allRegions()
+                    ? core::scopeKey(first.name, "cn-hangzhou")
+                    : core::scopeKey(first.name, first.regions.front().region_id);
   t.invoke_id = "t-swas-monitor-test-alert";
   t.instance_id = "i-swas-monitor-test-alert";
   t.command_id = "c-swas-monitor-test-alert";

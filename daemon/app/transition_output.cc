@@ -5,13 +5,17 @@
 #include <ostream>
 
 #include "daemon/core/json.h"
+#include "daemon/core/scope.h"
 
 namespace swas::app {
 
 std::string transitionJson(const core::Transition& t) {
   std::string out;
   core::JsonObject o(out);
-  o.str("region_id", t.region_id)
+  // The account only with accounts: (the contract's keys stay as they were without).
+  core::Scope scope = core::splitScope(t.region_id);
+  if (!scope.account.empty()) o.str("account", scope.account);
+  o.str("region_id", scope.region_id)
       .str("invoke_id", t.invoke_id)
       .str("instance_id", t.instance_id)
       .str("command_id", t.command_id)

@@ -122,6 +122,42 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
   }
 }
 
+// accounts: [{name, credentials, api, regions}]: each account's api starts from the top-level
+// one. Names are label values and part of state keys: [a-z0-9_-], unique.
+void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
+                   std::vector<AccountSettings>& accounts) {
+  if (!node.IsSequence() || node.size() == 0) {
+    p.problem(node, "accounts must be a list with at least one account");
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& item : node) {
+    if (!p.isMap(item, "an account")) continue;
+    p.checkKeys(item, {"name", "credentials", "api", "regions"}, "accounts[]");
+    AccountSettings a{.api = api};
+    p.str(item, "name", a.name);
+    if (a.name.empty() || a.name.size() > 63 ||
+        a.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+      p.problem(item["name"] ? item["name"] : item,
+                "account name must be 1 to 63 of a-z, 0-9, _ and - (it is the account label)");
+    } else if (!names.insert(a.name).second) {
+      p.problem(item["name"], "account " + a.name + " is listed twice");
+    }
+    if (item["credentials"]) parseCredentials(p, item["credentials"], a.credentials);
+    if (item["api"]) parseApi(p, item["api"], a.api);
+    if (item["regions"]) {
+      parseRegions(p, item["regions"], a.regions);
+    } else {
+      p.problem(item, "account " + a.name + ": regions is required");
+    }
+    if (a.allRegions()) {
+      p.problem(item["regions"],
+                "region_id: all is for the single-account form; list an account's regions");
+    }
+    accounts.push_back(std::move(a));
+  }
+}
+
 void parseInventory(Parser& p, const YAML::Node& node, InventorySettings& s) {
   if (!p.isMap(node, "inventory")) return;
   p.checkKeys(node, {"refresh", "cloud_assistant_down_after"}, "inventory");
@@ -215,17 +251,27 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   if (!root.IsMap()) {
     return std::unexpected(Problems{name + ":1:1: the configuration must be a YAML mapping"});
   }
-  p.checkKeys(
-      root,
-      {"credentials", "api", "poll", "regions", "inventory", "state", "http", "alerts", "log"},
-      "the configuration");
+  p.checkKeys(root,
+              {"credentials", "api", "poll", "regions", "accounts", "inventory", "state", "http",
+               "alerts", "log"},
+              "the configuration");
   if (root["credentials"]) parseCredentials(p, root["credentials"], c.credentials);
   if (root["api"]) parseApi(p, root["api"], c.api);
   if (root["poll"]) parsePoll(p, root["poll"], c.poll);
-  if (root["regions"])
+  if (root["accounts"]) {
+    for (const char* key : {"credentials", "regions"}) {
+      if (root[key]) {
+        p.problem(root[key],
+                  std::string(key) + " cannot be given with accounts: each account has its own");
+      }
+    }
+    parseAccounts(p, root["accounts"], c.api, c.accounts);
+  } else if (root["regions"]) {
     parseRegions(p, root["regions"], c.regions);
-  else
-    p.problem(root, "regions is required: list at least one region_id");
+    c.accounts.push_back({"", c.credentials, c.api, c.regions});
+  } else {
+    p.problem(root, "regions is required: list at least one region_id (or accounts)");
+  }
   if (root["inventory"]) parseInventory(p, root["inventory"], c.inventory);
   if (const auto s = root["state"]; s && p.isMap(s, "state")) {
     p.checkKeys(s, {"path", "retention"}, "state");

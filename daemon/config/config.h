@@ -129,11 +129,24 @@ struct LogSettings {
   std::string format = "text";
 };
 
+// One account: its credentials, API settings (the top-level api: with this account's
+// overrides) and regions.
+struct AccountSettings {
+  std::string name;  // "" for the single-account form (account `default`, no label)
+  core::CredentialsSettings credentials;
+  ApiSettings api;
+  std::vector<RegionSettings> regions;
+  bool allRegions() const { return regions.size() == 1 && regions[0].region_id == kAllRegions; }
+};
+
 struct Config {
   core::CredentialsSettings credentials;
   ApiSettings api;
   PollSettings poll;
   std::vector<RegionSettings> regions;
+  // Every account polled: those of `accounts:`, else one unnamed account of the top-level
+  // credentials, api and regions.
+  std::vector<AccountSettings> accounts;
   InventorySettings inventory;
   StateSettings state;
   HttpSettings http;
@@ -147,6 +160,8 @@ struct Config {
   Duration intervalOf(const RegionSettings& region) const {
     return region.interval.value_or(poll.interval);
   }
+  // `accounts:` is used: every region-level series and alert carries `account`.
+  bool namedAccounts() const { return !accounts.empty() && !accounts[0].name.empty(); }
 };
 
 // Every problem found, each as "FILE:LINE:COL: message"; never a secret's value.

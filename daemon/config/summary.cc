@@ -32,10 +32,12 @@ std::string watching(const RegionSettings& r) {
 
 }  // namespace
 
-std::string summary(const Config& c) {
-  std::string out = std::to_string(c.regions.size()) + " region(s): ";
-  for (size_t i = 0; i < c.regions.size(); ++i) {
-    const auto& r = c.regions[i];
+namespace {
+
+std::string regionsText(const Config& c, const std::vector<RegionSettings>& regions) {
+  std::string out = std::to_string(regions.size()) + " region(s): ";
+  for (size_t i = 0; i < regions.size(); ++i) {
+    const auto& r = regions[i];
     if (i > 0) out += ", ";
     out += (r.region_id == kAllRegions ? std::string("every region ListRegions returns")
                                        : r.region_id) +
@@ -44,20 +46,38 @@ std::string summary(const Config& c) {
     if (!r.command_type.empty()) out += ", type " + r.command_type;
     out += ")";
   }
+  return out;
+}
+
+std::string credentialsText(const core::CredentialsSettings& k) {
+  return !k.access_key_secret_file.empty() ? "an AccessKey from the configuration, secret in a file"
+         : !k.access_key_secret.empty()    ? "an AccessKey in the configuration"
+         : !k.ecs_ram_role.empty()
+             ? "the ECS RAM role " + k.ecs_ram_role
+             : "the default chain (environment, credentials file, ECS RAM role)";
+}
+
+}  // namespace
+
+std::string summary(const Config& c) {
+  std::string out;
+  if (c.namedAccounts()) {
+    out = std::to_string(c.accounts.size()) + " account(s)";
+    for (const auto& a : c.accounts) {
+      out += "; account " + a.name + ": " + regionsText(c, a.regions) +
+             ", credentials: " + credentialsText(a.credentials);
+    }
+  } else {
+    out = regionsText(c, c.regions);
+  }
   out += "; " + std::to_string(c.alerts.receivers.size()) + " receiver(s)";
   for (size_t i = 0; i < c.alerts.receivers.size(); ++i) {
     const auto& r = c.alerts.receivers[i];
     out += (i == 0 ? ": " : ", ") + r.name + " (" + r.type +
            (r.hmac_secret_file.empty() ? "" : ", signed") + ")";
   }
-  const auto& k = c.credentials;
-  std::string credentials =
-      !k.access_key_secret_file.empty() ? "an AccessKey from the configuration, secret in a file"
-      : !k.access_key_secret.empty()    ? "an AccessKey in the configuration"
-      : !k.ecs_ram_role.empty()         ? "the ECS RAM role " + k.ecs_ram_role
-                                : "the default chain (environment, credentials file, ECS RAM role)";
-  out += "; credentials: " + credentials + "; alerting on " +
-         std::to_string(c.alerts.statuses.size()) + " status(es)" +
+  if (!c.namedAccounts()) out += "; credentials: " + credentialsText(c.credentials);
+  out += "; alerting on " + std::to_string(c.alerts.statuses.size()) + " status(es)" +
          (c.alerts.error_codes ? " and any ErrorCode" : "") + "; state in " + c.state.path +
          " (kept " +
          std::to_string(std::chrono::duration_cast<std::chrono::hours>(c.state.retention).count() /

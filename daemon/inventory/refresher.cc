@@ -71,7 +71,7 @@ struct Refresher::Impl {
     int64_t last_total = -1;
     size_t skipped = 0;  // records the parser skipped (no InstanceId): listed, not usable
     api::ListInstancesRequest request;
-    request.region_id = options.region_id;
+    request.region_id = options.apiRegion();
     for (int page = 1; page <= options.max_pages; ++page) {
       request.page_number = page;
       std::function<void(api::ApiCallback<api::InstancesPage>)> send =
@@ -117,7 +117,7 @@ struct Refresher::Impl {
     std::vector<api::AgentStatus> all;
     for (size_t at = 0; at < ids.size(); at += api::kMaxAgentStatusPageSize) {
       api::DescribeCloudAssistantStatusRequest request;
-      request.region_id = options.region_id;
+      request.region_id = options.apiRegion();
       request.instance_ids.assign(
           ids.begin() + static_cast<std::ptrdiff_t>(at),
           ids.begin() +

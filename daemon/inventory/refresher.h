@@ -26,7 +26,9 @@
 namespace swas::inventory {
 
 struct RefreshOptions {
-  std::string region_id;
+  std::string region_id;   // the key: the account's region (core/scope.h)
+  std::string api_region;  // the region the calls go to; "" = region_id
+  const std::string& apiRegion() const { return api_region.empty() ? region_id : api_region; }
   std::chrono::milliseconds refresh{std::chrono::minutes(5)};
   // After a failed refresh, the next try comes after min(refresh, retry_after_failure).
   std::chrono::milliseconds retry_after_failure{std::chrono::minutes(1)};

@@ -8,7 +8,18 @@
 #include <map>
 #include <mutex>
 
+#include "daemon/core/scope.h"
+
 namespace swas::metrics {
+namespace {
+
+// A region's labels: region_id, and account when the account is named (core/scope.h).
+prometheus::Labels scoped(const std::string& key, prometheus::Labels more = {}) {
+  for (auto& [name, value] : core::scopeLabels(key)) more[name] = value;
+  return more;
+}
+
+}  // namespace
 
 using prometheus::BuildGauge;
 using prometheus::Family;
@@ -54,14 +65,13 @@ void InventoryMetrics::onInventory(const std::string& region_id,
   impl_->forget(region_id);
   Impl::Series& s = impl_->series[region_id];
   for (const auto& i : all) {
-    Gauge& info = impl_->info.Add({{"region_id", region_id},
-                                   {"instance_id", i.instance_id},
-                                   {"instance_name", i.name},
-                                   {"status", i.status}});
+    Gauge& info = impl_->info.Add(
+        scoped(region_id,
+               {{"instance_id", i.instance_id}, {"instance_name", i.name}, {"status", i.status}}));
     info.Set(1);
     s.info.push_back(&info);
     if (!i.agent_online) continue;
-    Gauge& up = impl_->agent_up.Add({{"region_id", region_id}, {"instance_id", i.instance_id}});
+    Gauge& up = impl_->agent_up.Add(scoped(region_id, {{"instance_id", i.instance_id}}));
     up.Set(*i.agent_online ? 1 : 0);
     s.up.push_back(&up);
   }

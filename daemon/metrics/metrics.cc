@@ -10,7 +10,19 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/core/scope.h"
+
 namespace swas::metrics {
+namespace {
+
+// A region's labels: region_id, and account when the account is named (core/scope.h).
+prometheus::Labels scoped(const std::string& key, prometheus::Labels more = {}) {
+  for (auto& [name, value] : core::scopeLabels(key)) more[name] = value;
+  return more;
+}
+
+}  // namespace
+
 namespace {
 
 using prometheus::BuildCounter;
@@ -164,8 +176,7 @@ struct Metrics::Impl {
   Histogram& apiDuration(Region& r, const std::string& region_id, const std::string& action) {
     auto it = r.api_duration.find(action);
     if (it == r.api_duration.end()) {
-      auto& h =
-          api_duration.Add({{"region_id", region_id}, {"action", action}}, kApiLatencyBuckets);
+      auto& h = api_duration.Add(scoped(region_id, {{"action", action}}), kApiLatencyBuckets);
       it = r.api_duration.emplace(action, &h).first;
     }
     return *it->second;
@@ -175,9 +186,9 @@ struct Metrics::Impl {
     auto [it, added] = regions.try_emplace(id);
     Region& r = it->second;
     if (added) {
-      r.up = &region_up.Add({{"region_id", id}});
-      r.last_success = &last_success.Add({{"region_id", id}});
-      r.poll_duration = &poll_duration.Add({{"region_id", id}}, kPollDurationBuckets);
+      r.up = &region_up.Add(scoped(id));
+      r.last_success = &last_success.Add(scoped(id));
+      r.poll_duration = &poll_duration.Add(scoped(id), kPollDurationBuckets);
       for (auto status : core::kOverallStatuses)
         statusGauge(invocations, r.invocations, id, status);
       for (auto status : core::kInstanceStatuses) statusGauge(instances, r.instances, id, status);
@@ -190,7 +201,7 @@ struct Metrics::Impl {
     auto it = by.find(status);
     if (it == by.end()) {
       std::string s(status);
-      it = by.emplace(s, &family.Add({{"region_id", region_id}, {"invocation_status", s}})).first;
+      it = by.emplace(s, &family.Add(scoped(region_id, {{"invocation_status", s}}))).first;
     }
     return *it->second;
   }
@@ -261,9 +272,9 @@ void Metrics::follow(const std::vector<std::string>& regions,
   const std::string action = "DescribeCommandInvocations";
   for (const auto& id : regions) {
     m.apiDuration(m.region(id), id, action);
-    m.api_requests.Add({{"region_id", id}, {"action", action}, {"code", "OK"}});
-    m.skipped_ticks.Add({{"region_id", id}});
-    m.paging_fallbacks.Add({{"region_id", id}});
+    m.api_requests.Add(scoped(id, {{"action", action}, {"code", "OK"}}));
+    m.skipped_ticks.Add(scoped(id));
+    m.paging_fallbacks.Add(scoped(id));
   }
   // A region no longer polled loses its gauges and histograms (a frozen swas_region_up would
   // page someone); its counters stay, as counters do.
@@ -297,8 +308,7 @@ void Metrics::follow(const std::vector<std::string>& regions,
 
 void Metrics::onApiRequest(const std::string& region_id, const std::string& action,
                            const std::string& code, double seconds) {
-  impl_->api_requests.Add({{"region_id", region_id}, {"action", action}, {"code", code}})
-      .Increment();
+  impl_->api_requests.Add(scoped(region_id, {{"action", action}, {"code", code}})).Increment();
   // A call outside the regions polled (ListRegions of region_id: all, a poll that ended after
   // its region was removed) is counted, but must not bring back a region's gauges: a
   // swas_region_up of 0 for a region nobody polls would page someone.
@@ -329,15 +339,13 @@ void Metrics::onTransitions(const std::string& region_id,
                             const std::vector<core::OverallChange>& /*overall_changes*/) {
   for (const auto& t : transitions) {
     if (t.from != t.to) {
-      impl_->transitions.Add({{"region_id", region_id}, {"from", t.from}, {"to", t.to}})
-          .Increment();
+      impl_->transitions.Add(scoped(region_id, {{"from", t.from}, {"to", t.to}})).Increment();
     }
     if (t.occurrence) {
       impl_->failures
-          .Add({{"region_id", region_id},
-                {"instance_id", t.instance_id},
-                {"invocation_status", t.to},
-                {"error_code", t.error_code}})
+          .Add(scoped(region_id, {{"instance_id", t.instance_id},
+                                  {"invocation_status", t.to},
+                                  {"error_code", t.error_code}}))
           .Increment();
     }
   }
@@ -374,11 +382,11 @@ void Metrics::onRelayedAlerts(const std::string& receiver, size_t queued, size_t
 }
 
 void Metrics::onSkippedTicks(const std::string& region_id, int count) {
-  impl_->skipped_ticks.Add({{"region_id", region_id}}).Increment(count);
+  impl_->skipped_ticks.Add(scoped(region_id)).Increment(count);
 }
 
 void Metrics::onPagingFallback(const std::string& region_id) {
-  impl_->paging_fallbacks.Add({{"region_id", region_id}}).Increment();
+  impl_->paging_fallbacks.Add(scoped(region_id)).Increment();
 }
 
 void Metrics::onCredentialRefreshFailures(uint64_t count) {
@@ -394,8 +402,7 @@ void Metrics::onStateError(std::string_view operation) {
 }
 
 void Metrics::onApiAnomaly(const std::string& region_id, std::string_view kind, int count) {
-  impl_->api_anomalies.Add({{"region_id", region_id}, {"kind", std::string(kind)}})
-      .Increment(count);
+  impl_->api_anomalies.Add(scoped(region_id, {{"kind", std::string(kind)}})).Increment(count);
 }
 
 std::string serializeText(prometheus::Registry& registry) {

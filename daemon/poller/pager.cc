@@ -68,7 +68,7 @@ Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) {
 
 api::DescribeCommandInvocationsRequest Pager::baseRequest() const {
   api::DescribeCommandInvocationsRequest r;
-  r.region_id = options_.region_id;
+  r.region_id = options_.apiRegion();
   r.command_type = options_.command_type;
   r.command_name = options_.command_name;
   r.page_size = options_.page_size;
@@ -124,6 +124,7 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
     for (const auto& v : result->invocations) ids.push_back(v.invoke_id);
     auto items =
         api::toInvocations(request, std::move(result->invocations), options_.alert_condition);
+    for (auto& inv : items) inv.region_id = options_.region_id;  // filed under the account's key
     walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
     if (!items.empty()) previous_oldest = items.back().creation_time;
     for (const auto& inv : items)

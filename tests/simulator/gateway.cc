@@ -686,6 +686,12 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
       clock_.advance(Seconds(std::stod(seconds)));
       world_.advanceTo(clock_.now());
       respond(json(200, "{\"ok\":true}"));
+    } else if (path == "/_sim/revoke" && request.method == "POST") {
+      // The AccessKey is deleted: its calls answer InvalidAccessKeyId.NotFound from now on.
+      auto query = api::parseQuery(request.target.substr(request.target.find('?') + 1));
+      std::string id = query ? param(*query, "access_key_id") : "";
+      if (accounts_.erase(id) == 0) throw std::runtime_error("no AccessKey " + id);
+      respond(json(200, "{\"ok\":true}"));
     } else if (path == "/_sim/invocations" && request.method == "POST") {
       world_.addInvocation(parseInvocation(request.body), clock_.now());
       respond(json(200, "{\"ok\":true}"));

@@ -25,12 +25,15 @@ std::string receiver(const MonitorConfig::Receiver& r) {
 }  // namespace
 
 std::string MonitorConfig::yaml() const {
-  std::string out =
-      "credentials:\n  access_key_id: testid\n  access_key_secret: " + access_key_secret + "\n";
+  std::string out;
+  if (accounts.empty()) {
+    out +=
+        "credentials:\n  access_key_id: testid\n  access_key_secret: " + access_key_secret + "\n";
+  }
   out += section("api", api, "  endpoint: \"" + sim_url + "\"\n");
   out += section("poll", poll);
-  out += "regions:\n";
-  for (const auto& r : regions) {
+  out += accounts.empty() ? "regions:\n" : accounts;
+  for (const auto& r : accounts.empty() ? regions : std::vector<std::string>{}) {
     out += "  - region_id: " + r + "\n";
     if (auto it = instance_ids.find(r); it != instance_ids.end()) {
       std::string list;

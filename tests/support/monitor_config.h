@@ -40,6 +40,9 @@ struct MonitorConfig {
                                               {"max_backoff", "300ms"}};
   std::string log_level;  // log.level, when set
   std::string extra;      // top-level lines at the end
+  // When set: the `accounts:` section (its lines, from "accounts:"), instead of the top-level
+  // credentials and regions.
+  std::string accounts;
 
   std::string yaml() const;
   // yaml() in a fresh file under the test's temp dir (`name`); its path.
