@@ -24,6 +24,9 @@ echo "scale: 1 region, about 100,000 pairs..." >&2
 echo "inventory: 10 regions x 500 instances, refreshed every 10 s for 100 s..." >&2
 ./build/tests/bench/e2e_bench --regions 10 --retained 100 --instances 500 --per-invocation 3 \
   --rate 1 --seconds 100 --refresh 10 >"$work/inventory.json"
+echo "accounts: 20 accounts x 5 regions x 1,000 invocations, 10 s polls, 120 s..." >&2
+./build/tests/bench/e2e_bench --accounts 20 --regions 5 --retained 1000 --instances 3 --rate 1 \
+  --interval 10 --seconds 120 >"$work/accounts.json"
 echo "burst..." >&2
 ./build/tests/bench/burst_bench >"$work/burst.json"
 echo "chat burst..." >&2
@@ -41,7 +44,7 @@ parse = {b["name"]: b for b in load("parse")["benchmarks"]}
 ours, raw = parse["BM_ParsePage"], parse["BM_RawOnDemandIteration"]
 state = {b["name"].split("/")[1]: b for b in load("state")["benchmarks"]}
 e2e, scale, burst, scrape = load("e2e"), load("scale"), load("burst"), load("scrape")
-chat, inventory = load("chat"), load("inventory")
+chat, inventory, accounts = load("chat"), load("inventory"), load("accounts")
 ratio = ours["real_time"] / raw["real_time"]
 ok = lambda good: "met" if good else "**missed**"
 rows = [
@@ -66,6 +69,10 @@ rows = [
    f"{inventory['inventory_calls_per_hour_default']:,.0f} ({inventory['inventory_calls']:,.0f} calls in {inventory['seconds']} s at a 10 s refresh); "
    f"API calls per region per poll meanwhile {inventory['calls_per_region_per_poll']:.2f}",
    "<= 2,000 (15 per region per refresh)", ok(0 <= inventory['inventory_calls_per_hour_default'] <= 2000)),
+  (f"Accounts: {accounts['accounts']} accounts x {accounts['regions']} regions x {accounts['retained']:,} invocations, {accounts['interval']} s polls ({accounts['tracked_pairs']:,.0f} pairs)",
+   f"CPU {accounts['cpu_percent']:.1f}% of a core, peak RSS {accounts['peak_rss_mib']:.1f} MiB, "
+   f"{accounts['calls_per_region_per_poll']:.2f} calls per region per poll; cold start {accounts['full_walk_seconds']:.1f} s",
+   "<= 1.1 calls per region per poll", ok(0 <= accounts['calls_per_region_per_poll'] <= 1.1)),
   ("Burst: 10,000 failures in one poll, until the last notification",
    f"{burst['seconds']:.2f} s, {burst['messages']} messages of <= {burst['largest_message']}", "<= 30 s", ok(burst['seconds'] <= 30)),
   ("Scrape during a 20,000-invocation full walk",

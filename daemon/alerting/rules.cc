@@ -72,7 +72,8 @@ std::string description(const core::Transition& t) {
   out +=
       " The output annotation holds the last 1 KiB of output; all of it: aliyun swas-open "
       "DescribeCommandInvocations --RegionId " +
-      t.region_id + " --InvokeId " + t.invoke_id + " --InstanceId " + t.instance_id;
+      core::splitScope(t.region_id).region_id + " --InvokeId " + t.invoke_id + " --InstanceId " +
+      t.instance_id;
   return out;
 }
 

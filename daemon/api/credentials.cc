@@ -263,17 +263,23 @@ struct Chain {
                           "environment");
   }
 
-  std::optional<Made> fromFile() const {
+  // `configured`: credentials.profile, which must be there.
+  std::optional<Made> fromFile(const std::string& configured = "") const {
     std::optional<std::string> file = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
     if (!file) {
       if (auto home = env("HOME")) file = *home + "/.alibabacloud/credentials";
     }
-    if (!file || !std::ifstream(*file).good()) return std::nullopt;
-    std::string profile = env("ALIBABA_CLOUD_PROFILE").value_or("default");
+    if (!file || !std::ifstream(*file).good()) {
+      if (configured.empty()) return std::nullopt;
+      return std::unexpected("credentials.profile " + configured + ": no credentials file (" +
+                             file.value_or("~/.alibabacloud/credentials") + ")");
+    }
+    std::string profile =
+        configured.empty() ? env("ALIBABA_CLOUD_PROFILE").value_or("default") : configured;
     auto section = readIniSection(*file, profile);
     if (!section) return std::unexpected(section.error());
     if (!*section) {
-      if (env("ALIBABA_CLOUD_PROFILE")) {
+      if (env("ALIBABA_CLOUD_PROFILE") || !configured.empty()) {
         return std::unexpected(*file + " has no profile [" + profile + "]");
       }
       return std::nullopt;
@@ -311,6 +317,7 @@ std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentials
     const core::Clock& clock) {
   Chain chain{settings, env, http, clock};
   if (auto made = chain.fromConfig()) return std::move(*made);
+  if (!settings.profile.empty()) return std::move(*chain.fromFile(settings.profile));
   if (auto made = chain.fromEnvironment()) return std::move(*made);
   if (auto made = chain.fromFile()) return std::move(*made);
   return chain.fromEcsRamRole();

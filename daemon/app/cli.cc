@@ -53,7 +53,9 @@ int alerts(state::StateReader& reader, bool table, bool color, std::ostream& out
     for (const auto& a : *firing) {
       std::string line;
       core::JsonObject o(line);
-      o.num("starts_at", a.starts_at).str("alertname", a.alertname).str("region_id", a.region_id);
+      o.num("starts_at", a.starts_at).str("alertname", a.alertname);
+      o.str("account", core::accountName(a.region_id))
+          .str("region_id", core::splitScope(a.region_id).region_id);
       o.str("instance_id", a.instance_id).str("instance_name", a.instance_name);
       o.str("command_name", a.command_name).str("status", a.status);
       o.str("error_code", a.error_code).str("exit_code", a.exit_code).str("output", a.output);
@@ -88,7 +90,8 @@ int history(state::StateReader& reader, const state::HistoryFilter& filter, bool
     for (const auto& h : *entries) {
       std::string line;
       core::JsonObject o(line);
-      o.num("observed_at", h.observed_at).str("region_id", h.region_id);
+      o.num("observed_at", h.observed_at).str("account", core::accountName(h.region_id));
+      o.str("region_id", core::splitScope(h.region_id).region_id);
       o.str("invoke_id", h.invoke_id).str("instance_id", h.instance_id);
       o.str("instance_name", h.instance_name).str("command_name", h.command_name);
       o.str("from", h.from).str("to", h.to).str("error_code", h.error_code);

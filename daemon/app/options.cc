@@ -67,6 +67,12 @@ api::SwasClientOptions clientOptions(const config::AccountSettings& a) {
           .user_agent = userAgent()};
 }
 
+long connectionsPerHost(const config::Config& c) {
+  long total = 0;
+  for (const auto& a : c.accounts) total += a.api.max_in_flight;
+  return std::max<long>(2, total);
+}
+
 config::Duration shortestInterval(const config::Config& c) {
   config::Duration shortest = c.poll.interval;
   for (const auto& a : c.accounts) {

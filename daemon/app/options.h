@@ -32,6 +32,9 @@ api::SwasClientOptions clientOptions(const config::AccountSettings& a);
 std::string userAgent();
 // "1.2.0 (abc1234)": the version and the revision it was built from.
 std::string versionString();
+// Connections to one API host: every account may poll the same region (one host), each up to
+// its max_in_flight, and none may queue behind another's.
+long connectionsPerHost(const config::Config& c);
 // The shortest poll interval of any region (health's stuck threshold, the heartbeat).
 config::Duration shortestInterval(const config::Config& c);
 // The receivers, their url_file, hmac_secret_file, secret_file and template_file read and the

@@ -20,7 +20,7 @@ void parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettin
   if (!p.isMap(node, "credentials")) return;
   p.checkKeys(node,
               {"access_key_id", "access_key_secret", "access_key_secret_file", "security_token",
-               "ecs_ram_role", "metadata_endpoint"},
+               "ecs_ram_role", "metadata_endpoint", "profile"},
               "credentials");
   p.str(node, "access_key_id", c.access_key_id);
   p.str(node, "access_key_secret", c.access_key_secret);
@@ -28,6 +28,12 @@ void parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettin
   p.str(node, "security_token", c.security_token);
   p.str(node, "ecs_ram_role", c.ecs_ram_role);
   p.str(node, "metadata_endpoint", c.metadata_endpoint);
+  p.str(node, "profile", c.profile);
+  if (!c.profile.empty() && (!c.access_key_id.empty() || !c.ecs_ram_role.empty())) {
+    p.problem(node["profile"],
+              "credentials: profile reads the credentials file; give it without access_key_id "
+              "and ecs_ram_role");
+  }
   if (!c.access_key_secret.empty() && !c.access_key_secret_file.empty()) {
     p.problem(node, "credentials: give access_key_secret or access_key_secret_file, not both");
   }
@@ -101,6 +107,10 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
     p.str(item, "region_id", r.region_id);
     if (r.region_id.empty()) {
       p.problem(item, "region_id is required and must not be empty");
+    } else if (r.region_id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+               std::string::npos) {
+      p.problem(item["region_id"], "region_id " + r.region_id +
+                                       " is not a region ID (a-z, 0-9 and -, as cn-hangzhou)");
     } else if (!seen.insert(r.region_id).second) {
       p.problem(item["region_id"], "region " + r.region_id + " is listed twice");
     }
@@ -155,6 +165,24 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
                 "region_id: all is for the single-account form; list an account's regions");
     }
     accounts.push_back(std::move(a));
+  }
+}
+
+// accounts:, else the single account of the top-level credentials, api and regions.
+void parseWhatToPoll(Parser& p, const YAML::Node& root, Config& c) {
+  if (root["accounts"]) {
+    for (const char* key : {"credentials", "regions"}) {
+      if (root[key]) {
+        p.problem(root[key],
+                  std::string(key) + " cannot be given with accounts: each account has its own");
+      }
+    }
+    parseAccounts(p, root["accounts"], c.api, c.accounts);
+  } else if (root["regions"]) {
+    parseRegions(p, root["regions"], c.regions);
+    c.accounts.push_back({"", c.credentials, c.api, c.regions});
+  } else {
+    p.problem(root, "regions is required: list at least one region_id (or accounts)");
   }
 }
 
@@ -258,20 +286,7 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   if (root["credentials"]) parseCredentials(p, root["credentials"], c.credentials);
   if (root["api"]) parseApi(p, root["api"], c.api);
   if (root["poll"]) parsePoll(p, root["poll"], c.poll);
-  if (root["accounts"]) {
-    for (const char* key : {"credentials", "regions"}) {
-      if (root[key]) {
-        p.problem(root[key],
-                  std::string(key) + " cannot be given with accounts: each account has its own");
-      }
-    }
-    parseAccounts(p, root["accounts"], c.api, c.accounts);
-  } else if (root["regions"]) {
-    parseRegions(p, root["regions"], c.regions);
-    c.accounts.push_back({"", c.credentials, c.api, c.regions});
-  } else {
-    p.problem(root, "regions is required: list at least one region_id (or accounts)");
-  }
+  parseWhatToPoll(p, root, c);
   if (root["inventory"]) parseInventory(p, root["inventory"], c.inventory);
   if (const auto s = root["state"]; s && p.isMap(s, "state")) {
     p.checkKeys(s, {"path", "retention"}, "state");

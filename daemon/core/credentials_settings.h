@@ -12,6 +12,9 @@ struct CredentialsSettings {
   std::string access_key_secret_file;
   std::string security_token;
   std::string ecs_ram_role;
+  // A profile of the credentials file (ALIBABA_CLOUD_CREDENTIALS_FILE, else
+  // ~/.alibabacloud/credentials): this account's, whatever ALIBABA_CLOUD_PROFILE says.
+  std::string profile;
   std::string metadata_endpoint = "http://100.100.100.200";
 };
 

@@ -5,8 +5,11 @@
 // the inventory's calls (ListInstances, DescribeCloudAssistantStatus), scaled to an hour at the
 // default inventory.refresh of 5 minutes. Prints one JSON object.
 //
+// With --accounts N, the daemon polls the regions of N accounts (accounts: acct-0.., each every
+// region, all on the one simulator: N times the regions' pollers, states and series).
+//
 //   e2e_bench [--regions N] [--retained N] [--instances N] [--per-invocation N] [--rate PER_S]
-//             [--seconds N] [--refresh SECONDS]
+//             [--seconds N] [--refresh SECONDS] [--accounts N] [--interval SECONDS]
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -39,7 +42,9 @@ struct Options {
   int per_invocation = 0;  // instances per invocation; 0: all of them
   double rate = 1;
   int seconds = 120;
-  int refresh = 0;  // inventory.refresh in seconds; 0: the default (5 min)
+  int refresh = 0;   // inventory.refresh in seconds; 0: the default (5 min)
+  int accounts = 0;  // 0: the single-account form
+  int interval = 1;  // poll.interval in seconds
 };
 
 // utime + stime of a process, in seconds.
@@ -95,6 +100,10 @@ int main(int argc, char** argv) {
       o.rate = value;
     else if (arg == "--seconds")
       o.seconds = static_cast<int>(value);
+    else if (arg == "--accounts")
+      o.accounts = static_cast<int>(value);
+    else if (arg == "--interval")
+      o.interval = static_cast<int>(value);
     else {
       std::cerr << "unknown argument " << arg << "\n";
       return 2;
@@ -128,7 +137,16 @@ int main(int argc, char** argv) {
                             .regions = region_ids,
                             .receivers = {{.name = "bench", .url = receiver.url()}}};
   settings.api = {{"rate_limit", "100"}};
-  settings.poll = {{"interval", "1s"}, {"jitter", "0.1"}};
+  settings.poll = {{"interval", std::to_string(o.interval) + "s"}, {"jitter", "0.1"}};
+  if (o.accounts > 0) {
+    settings.accounts = "accounts:\n";
+    for (int a = 0; a < o.accounts; ++a) {
+      settings.accounts += "  - name: acct-" + std::to_string(a) +
+                           "\n    credentials: {access_key_id: testid, access_key_secret: "
+                           "testsecret}\n    regions:\n";
+      for (const auto& id : region_ids) settings.accounts += "      - region_id: " + id + "\n";
+    }
+  }
   settings.retry.clear();
   settings.log_level = "warn";
   if (o.refresh > 0) {
@@ -228,11 +246,13 @@ int main(int argc, char** argv) {
       "\"full_walk_seconds\":%.2f,\"calls_per_region_per_poll\":%.2f,\"full_walk_calls\":%d,"
       "\"state_changes\":%.0f,\"cpu_seconds_per_1000_changes\":%.3f,\"peak_rss_mib\":%.1f,"
       "\"alerts_measured\":%zu,\"latency_p50_ms\":%.0f,\"latency_p99_ms\":%.0f,"
-      "\"inventory_calls\":%.0f,\"inventory_calls_per_hour_default\":%.0f}\n",
+      "\"inventory_calls\":%.0f,\"inventory_calls_per_hour_default\":%.0f,\"accounts\":%d,"
+      "\"interval\":%d,\"cpu_percent\":%.1f}\n",
       o.regions, o.retained, o.instances, tracked, o.seconds, full_walk,
       polls > 0 ? calls / polls : -1, pages_per_walk + 1, changes,
       changes > 0 ? cpu / changes * 1000 : -1, rss, latency_ms.size(), percentile(latency_ms, 0.5),
-      percentile(latency_ms, 0.99), inventory_calls, inventory_per_hour);
+      percentile(latency_ms, 0.99), inventory_calls, inventory_per_hour, o.accounts, o.interval,
+      cpu / o.seconds * 100);
   std::filesystem::remove_all(dir);
   return 0;
 }

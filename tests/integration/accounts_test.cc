@@ -169,6 +169,21 @@ TEST(Accounts, TwoAccountsNeverMixAndARevokedKeyDownsOnlyItsRegions) {
     }
   }
 
+  // staging is throttled: it backs off alone; prod's polls go on, never throttled.
+  auto count = [&](const std::string& family, const std::vector<std::string>& matchers) {
+    return testing::sumOf(metrics(), family, matchers);
+  };
+  testing::fetchOk("POST", staging.url() + "/_sim/faults", R"({"throttle": 1})");
+  ASSERT_TRUE(eventually([&] {
+    return count("swas_api_requests_total", {"account=\"staging\"", "code=\"Throttling"}) > 0;
+  }));
+  double prod_polls = count("swas_poll_duration_seconds_count", {"account=\"prod\""});
+  EXPECT_TRUE(eventually([&] {
+    return count("swas_poll_duration_seconds_count", {"account=\"prod\""}) >= prod_polls + 5;
+  })) << "prod polls on while staging is throttled";
+  EXPECT_EQ(count("swas_api_requests_total", {"account=\"prod\"", "code=\"Throttling"}), 0);
+  testing::fetchOk("POST", staging.url() + "/_sim/faults", R"({"throttle": 0})");
+
   // staging's key is deleted: its regions go down and say why; prod polls on.
   testing::fetchOk("POST", staging.url() + "/_sim/revoke?access_key_id=stagingid");
   ASSERT_TRUE(eventually([&] {

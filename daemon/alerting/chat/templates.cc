@@ -63,7 +63,7 @@ const std::set<std::string, std::less<>> kNames = {
     "open", "close", "command", "instance", "instance_id", "region", "invocation_status",
     "error_code", "has_error_code", "exit_code", "has_exit_code", "error_info", "has_error_info",
     "output", "has_output", "summary", "starts_local", "ends_local", "firing_for", "invoke_id",
-    "command_id", "labels", "annotations",
+    "command_id", "labels", "annotations", "account",
     // group
     "counts", "total"};
 

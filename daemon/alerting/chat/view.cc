@@ -98,7 +98,8 @@ mstch::map alertView(const ChatAlert& a, const ViewContext& c, const Detail& d) 
       {"command", a.command()},
       {"instance", a.instance()},
       {"instance_id", a.label("instance_id")},
-      {"region", a.label("region_id")},
+      {"region", a.where()},
+      {"account", a.label("account")},
       {"invocation_status", a.status()},
       {"error_code", error_code},
       {"has_error_code", !error_code.empty()},
@@ -146,6 +147,11 @@ std::string ChatAlert::instance() const {
   return name.empty() ? id : name + " (" + id + ")";
 }
 
+std::string ChatAlert::where() const {
+  std::string account = label("account");
+  return account.empty() ? label("region_id") : account + "/" + label("region_id");
+}
+
 std::string ChatAlert::status() const {
   std::string status = label("invocation_status");
   return status.empty() ? annotation("summary") : status;
@@ -185,7 +191,7 @@ std::string chatTitle(const std::vector<ChatAlert>& alerts, bool zh) {
     const ChatAlert& a = alerts.front();
     std::string where = a.instance();
     if (!where.empty()) where = (zh ? " 在 " : " on ") + where;
-    return tag + a.command() + where + " (" + a.label("region_id") + "): " + a.status();
+    return tag + a.command() + where + " (" + a.where() + "): " + a.status();
   }
   auto groups = groupsOf(alerts);
   std::string head = groups.front().command;

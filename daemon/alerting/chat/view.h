@@ -31,6 +31,8 @@ struct ChatAlert {
   std::string command() const;
   // The instance's name with its ID ("web-3 (ace07...)"), else the ID.
   std::string instance() const;
+  // The region, with its account when the alert has one ("prod/cn-hangzhou").
+  std::string where() const;
   // The invocation status, else the summary annotation (a relayed alert of another kind).
   std::string status() const;
 };

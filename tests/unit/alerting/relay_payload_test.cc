@@ -126,5 +126,14 @@ TEST(RelayPayload, AnAlertThatIsNotTheDaemonsOwnStillMakesASensibleTitle) {
       "[FIRING] deploy-app on web-3 (ace0706b2ac4454d984295a94213a1f2) (cn-hangzhou): Failed");
 }
 
+// With accounts, a message says whose region it is.
+TEST(RelayPayload, AMessageNamesTheAccountOfAnAlertThatHasOne) {
+  std::vector<ChatAlert> alerts = sampleChatAlerts();
+  alerts[0].labels["account"] = "prod";
+  EXPECT_EQ(chatTitle(alerts, false),
+            "[FIRING] deploy-app on web-3 (ace0706b2ac4454d984295a94213a1f2) (prod/cn-hangzhou): "
+            "Failed");
+}
+
 }  // namespace
 }  // namespace swas::alerting

@@ -126,6 +126,32 @@ type = ram_role_arn
   EXPECT_EQ(resolve(**via_home).access_key_id, "h");
 }
 
+// Many accounts: each account's credentials.profile, whatever the environment says.
+TEST_F(ChainTest, AConfiguredProfileIsThatAccountsWhateverTheEnvironment) {
+  std::string file =
+      testing::writeTempFile("profiles/credentials",
+                             "[default]\naccess_key_id=default-id\naccess_key_secret=s\n"
+                             "[staging]\naccess_key_id=staging-id\naccess_key_secret=s2\n");
+  core::CredentialsSettings staging;
+  staging.profile = "staging";
+  auto p = make(staging, {{"ALIBABA_CLOUD_CREDENTIALS_FILE", file},
+                          {"ALIBABA_CLOUD_PROFILE", "default"},
+                          {"ALIBABA_CLOUD_ACCESS_KEY_ID", "env-id"},
+                          {"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"}});
+  ASSERT_TRUE(p) << p.error();
+  EXPECT_EQ((*p)->source(), "credentials_file");
+  EXPECT_EQ(resolve(**p).access_key_id, "staging-id");
+  staging.profile = "nope";
+  auto missing = make(staging, {{"ALIBABA_CLOUD_CREDENTIALS_FILE", file}});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("has no profile [nope]"), std::string::npos) << missing.error();
+  auto no_file = make(staging, {{"HOME", "/nonexistent"}});
+  ASSERT_FALSE(no_file);
+  EXPECT_NE(no_file.error().find("credentials.profile nope: no credentials file"),
+            std::string::npos)
+      << no_file.error();
+}
+
 TEST_F(ChainTest, FallsBackToTheEcsRamRoleUnlessDisabled) {
   auto p = make({}, {{"HOME", "/nonexistent"}});
   ASSERT_TRUE(p);

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 
@@ -95,6 +97,89 @@ TEST(Config, TheRelayTokenFileMustBeReadable) {
   auto webhook = parseConfig(receivers("webhook"), "cfg.yaml", env());
   ASSERT_FALSE(webhook);
   EXPECT_EQ(webhook.error().front(), "cfg.yaml:7:19: relay_only is for chat receivers only");
+}
+
+TEST(Config, AccountsEachWithCredentialsApiAndRegions) {
+  auto c = parseConfig(R"(api: {rate_limit: 7, timeout: 3s}
+accounts:
+  - name: prod
+    credentials: {access_key_id: a, access_key_secret: b}
+    regions: [{region_id: cn-hangzhou}]
+  - name: staging-2
+    credentials: {ecs_ram_role: r}
+    api: {rate_limit: 2}
+    regions: [{region_id: cn-hangzhou}, {region_id: ap-southeast-1}]
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  ASSERT_EQ(c->accounts.size(), 2u);
+  EXPECT_TRUE(c->namedAccounts());
+  EXPECT_EQ(c->accounts[0].name, "prod");
+  EXPECT_EQ(c->accounts[0].credentials.access_key_id, "a");
+  EXPECT_EQ(c->accounts[0].api.rate_limit, 7) << "the top-level api";
+  EXPECT_EQ(c->accounts[1].api.rate_limit, 2) << "its override";
+  EXPECT_EQ(c->accounts[1].api.timeout, seconds(3)) << "what it does not override";
+  EXPECT_EQ(c->accounts[1].credentials.ecs_ram_role, "r");
+  EXPECT_EQ(c->accounts[1].regions.size(), 2u);
+  EXPECT_TRUE(c->regions.empty());
+  EXPECT_NE(summary(*c).find("account staging-2: 2 region(s)"), std::string::npos) << summary(*c);
+
+  // The single form is one unnamed account.
+  auto single = parseConfig("regions: [{region_id: cn-hangzhou}]\n", "cfg.yaml", env());
+  ASSERT_TRUE(single);
+  ASSERT_EQ(single->accounts.size(), 1u);
+  EXPECT_EQ(single->accounts[0].name, "");
+  EXPECT_FALSE(single->namedAccounts());
+}
+
+TEST(Config, AccountProblemsNameTheLine) {
+  auto bad = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
+accounts:
+  - name: Prod/1
+    regions: [{region_id: cn-hangzhou}]
+  - name: b
+    regions: [{region_id: all}]
+  - name: b
+    regions: [{region_id: cn-hangzhou}]
+  - name: c
+  - name: d
+    regions: [{region_id: cn-hangzhou}]
+    extra: 1
+)",
+                         "cfg.yaml", env());
+  ASSERT_FALSE(bad);
+  auto has = [&](const std::string& text) {
+    return std::find(bad.error().begin(), bad.error().end(), text) != bad.error().end();
+  };
+  EXPECT_TRUE(
+      has("cfg.yaml:1:10: regions cannot be given with accounts: each account has its own"));
+  EXPECT_TRUE(
+      has("cfg.yaml:3:11: account name must be 1 to 63 of a-z, 0-9, _ and - (it is the "
+          "account label)"));
+  EXPECT_TRUE(
+      has("cfg.yaml:6:14: region_id: all is for the single-account form; list an "
+          "account's regions"));
+  EXPECT_TRUE(has("cfg.yaml:7:11: account b is listed twice"));
+  EXPECT_TRUE(has("cfg.yaml:9:5: account c: regions is required"));
+  for (const auto& p : bad.error()) std::cout << p << "\n";
+  EXPECT_EQ(bad.error().size(), 6u);
+}
+
+TEST(Config, ARegionIdIsARegionId) {
+  auto bad = parseConfig("regions:\n  - region_id: prod/cn-hangzhou\n  - region_id: CN_1\n",
+                         "cfg.yaml", env());
+  ASSERT_FALSE(bad);
+  ASSERT_EQ(bad.error().size(), 2u);
+  EXPECT_EQ(bad.error()[0],
+            "cfg.yaml:2:16: region_id prod/cn-hangzhou is not a region ID (a-z, 0-9 and -, as "
+            "cn-hangzhou)");
+  auto profile = parseConfig(
+      "regions: [{region_id: cn-hangzhou}]\ncredentials: {profile: p, ecs_ram_role: r}\n",
+      "cfg.yaml", env());
+  ASSERT_FALSE(profile);
+  EXPECT_EQ(profile.error().front(),
+            "cfg.yaml:2:24: credentials: profile reads the credentials file; give it without "
+            "access_key_id and ecs_ram_role");
 }
 
 TEST(Config, DefaultsFromTheContract) {
