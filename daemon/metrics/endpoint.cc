@@ -59,6 +59,9 @@ void Health::follow(const std::vector<std::string>& regions,
   std::erase_if(regions_, [&](const auto& entry) {
     return std::find(regions.begin(), regions.end(), entry.first) == regions.end();
   });
+  // Not ready until they have polled: from the moment they are known, not from their first
+  // report (a probe in between saw "ready: 0 region(s)").
+  for (const auto& id : regions) regions_.try_emplace(id);
 }
 
 Health::Answer Health::live() const {

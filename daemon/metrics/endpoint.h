@@ -43,7 +43,8 @@ class Health {
   // empty `problem` clears it. Not ready while any is set.
   void setProblem(const std::string& part, const std::string& problem);
 
-  // The configured regions (others are forgotten) and the stuck threshold, on reload.
+  // The regions polled (others are forgotten; new ones are not ready until they report) and
+  // the stuck threshold, at start and on reload.
   void follow(const std::vector<std::string>& regions,
               std::chrono::steady_clock::duration stuck_after);
 

@@ -38,6 +38,23 @@ TEST(Health, LiveWhileTheLoopBeatsStuckAfterThreeIntervals) {
   EXPECT_EQ(health.live().status, 200);
 }
 
+// Between the start and the regions' first reports, a probe must not see "ready".
+TEST(Health, RegionsFollowedAreNotReadyUntilTheyReport) {
+  testing::FakeClock clock;
+  Health health(clock, seconds(90));
+  health.follow({"prod/cn-hangzhou", "staging/cn-hangzhou"}, seconds(90));
+  auto answer = health.ready();
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.body,
+            "region prod/cn-hangzhou not ready: no poll has completed yet\n"
+            "region staging/cn-hangzhou not ready: no poll has completed yet\n");
+  health.setRegion("prod/cn-hangzhou", true, "");
+  health.setRegion("staging/cn-hangzhou", true, "");
+  EXPECT_EQ(health.ready().status, 200);
+  health.follow({"prod/cn-hangzhou"}, seconds(90));
+  EXPECT_EQ(health.ready().body, "ready: 1 region(s) polled\n");
+}
+
 TEST(Health, ReadyOnceEveryRegionPolledWithAReasonPerRegion) {
   testing::FakeClock clock;
   Health health(clock, seconds(90));
