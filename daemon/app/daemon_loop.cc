@@ -71,7 +71,7 @@ void Daemon::Impl::beat() {
     health.setRegion(p->regionId(), p->completedOnePoll(), p->notUpReason());
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
-  health.setProblem("regions", rt->config.allRegions() && rt->pollers.empty()
+  health.setProblem("regions", rt->discoveringNothing()
                                    ? "region_id: all: no region polled yet (ListRegions has not "
                                      "answered, or no region it listed could be added)"
                                    : "");

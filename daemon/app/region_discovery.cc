@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 
+#include "daemon/core/scope.h"
+
 namespace swas::app {
 namespace {
 
@@ -19,8 +21,14 @@ bool plausibleRegionId(const std::string& id) {
 
 struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
   Impl(boost::asio::io_context& io_context, api::SwasClient& c, metrics::Metrics& m,
-       const core::Clock& cl, std::chrono::milliseconds e, Apply a)
-      : client(c), metrics(m), clock(cl), every(e), apply(std::move(a)), timer(io_context) {}
+       const core::Clock& cl, std::chrono::milliseconds e, Apply a, std::string acct)
+      : client(c),
+        metrics(m),
+        clock(cl),
+        every(e),
+        apply(std::move(a)),
+        timer(io_context),
+        account(std::move(acct)) {}
 
   api::SwasClient& client;
   metrics::Metrics& metrics;
@@ -31,6 +39,7 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
   bool stopping = false;
   bool busy = false;
   std::string last_error;  // logged once per distinct error
+  std::string account;
 
   void ask() {
     busy = true;
@@ -40,7 +49,8 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
                                      std::expected<std::vector<api::Region>, core::Error> r) {
       self->busy = false;
       self->metrics.onApiRequest(
-          endpoint, "ListRegions", r ? "OK" : core::metricCode(r.error()),
+          core::scopeKey(self->account, endpoint), "ListRegions",
+          r ? "OK" : core::metricCode(r.error()),
           std::chrono::duration<double>(self->clock.steadyNow() - started).count());
       if (self->stopping) return;
       self->answered(r);
@@ -57,8 +67,9 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
     if (listed.empty()) {
       std::string why = r ? "it listed no region" : core::describe(r.error());
       if (why != last_error) {
-        spdlog::warn("region_id: all: ListRegions failed ({}); the regions polled stay as they are",
-                     why);
+        spdlog::warn(
+            "region_id: all{}: ListRegions failed ({}); the regions polled stay as they are",
+            account.empty() ? "" : " (account " + account + ")", why);
         last_error = why;
       }
       wait(std::min(every, std::chrono::milliseconds(std::chrono::minutes(1))));
@@ -79,8 +90,9 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
 
 RegionDiscovery::RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client,
                                  metrics::Metrics& metrics, const core::Clock& clock,
-                                 std::chrono::milliseconds every, Apply apply)
-    : impl_(std::make_shared<Impl>(io, client, metrics, clock, every, std::move(apply))) {}
+                                 std::chrono::milliseconds every, Apply apply, std::string account)
+    : impl_(std::make_shared<Impl>(io, client, metrics, clock, every, std::move(apply),
+                                   std::move(account))) {}
 
 RegionDiscovery::~RegionDiscovery() { stop(); }
 

@@ -23,8 +23,11 @@ inline constexpr std::string_view kDiscoveryEndpointRegion = "cn-hangzhou";
 class RegionDiscovery {
  public:
   using Apply = std::function<void(const std::vector<std::string>& listed)>;
+  // `account`: whose regions ("" for the single-account form); its calls are counted under
+  // its key of the endpoint region.
   RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client, metrics::Metrics& metrics,
-                  const core::Clock& clock, std::chrono::milliseconds every, Apply apply);
+                  const core::Clock& clock, std::chrono::milliseconds every, Apply apply,
+                  std::string account = "");
   ~RegionDiscovery();
   RegionDiscovery(const RegionDiscovery&) = delete;
   RegionDiscovery& operator=(const RegionDiscovery&) = delete;

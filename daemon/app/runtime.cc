@@ -17,12 +17,12 @@ void Runtime::start() {
   dispatcher->start();
   for (auto& p : pollers) p->start();
   for (auto& r : refreshers) r->start();
-  if (discovery) discovery->start();
+  for (auto& d : discoveries) d.lister->start();
 }
 
 void Runtime::stopPolling() {
   started = false;
-  if (discovery) discovery->stop();
+  for (auto& d : discoveries) d.lister->stop();
   for (auto& r : refreshers) r->stop();
   for (auto& p : pollers) p->stop();
 }
@@ -40,7 +40,9 @@ bool Runtime::busy() const {
          std::any_of(retired_pollers.begin(), retired_pollers.end(), polling) ||
          std::any_of(refreshers.begin(), refreshers.end(), refreshing) ||
          std::any_of(retired_refreshers.begin(), retired_refreshers.end(), refreshing) ||
-         (discovery && discovery->busy()) || (dispatcher && !dispatcher->idle());
+         std::any_of(discoveries.begin(), discoveries.end(),
+                     [](const auto& d) { return d.lister->busy(); }) ||
+         (dispatcher && !dispatcher->idle());
 }
 
 std::expected<void, std::string> Runtime::addAccounts() {
@@ -138,21 +140,20 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   rt->lifecycle->onUnrouted(unroutedLogger(deps.metrics));
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
-  if (config.allRegions()) {
-    if (auto ok = rt->discoverRegions(); !ok) return std::unexpected(ok.error());
-  } else {
-    for (size_t i = 0; i < config.accounts.size(); ++i) {
-      for (const auto& region : config.accounts[i].regions) {
-        auto ok = rt->addRegion(rt->accounts[i], config.accounts[i], region);
-        if (!ok) return std::unexpected(ok.error());
-      }
+  for (size_t i = 0; i < config.accounts.size(); ++i) {
+    if (config.accounts[i].allRegions()) {
+      if (auto ok = rt->discoverRegions(i); !ok) return std::unexpected(ok.error());
+      continue;
+    }
+    for (const auto& region : config.accounts[i].regions) {
+      auto ok = rt->addRegion(rt->accounts[i], config.accounts[i], region);
+      if (!ok) return std::unexpected(ok.error());
     }
   }
   // SwasCloudAssistantDown of regions this configuration no longer polls would fire for ever.
   // With region_id: all and no region known yet, nothing is known to be gone.
   std::vector<std::string> polled = rt->regionIds();
-  if (!config.allRegions() || !polled.empty() ||
-      config.inventory.cloud_assistant_down_after.count() <= 0) {
+  if (!rt->discoveringNothing() || config.inventory.cloud_assistant_down_after.count() <= 0) {
     rt->inventory->resolveAgentAlerts({polled.begin(), polled.end()});
   }
   return rt;

@@ -78,10 +78,16 @@ struct Runtime {
   std::vector<std::unique_ptr<inventory::Refresher>> refreshers;  // one per poller, its gate
   // region_id: all (runtime_regions.cc): ListRegions, and the pollers of regions no longer
   // listed, kept until their last poll ends.
-  std::unique_ptr<RegionDiscovery> discovery;
+  // One per account with region_id: all (index into accounts), with the regions missing from
+  // its last ListRegions answer only.
+  struct Discovery {
+    size_t account = 0;
+    std::unique_ptr<RegionDiscovery> lister;
+    std::set<std::string> unlisted_once;
+  };
+  std::vector<Discovery> discoveries;
   std::vector<std::unique_ptr<poller::RegionPoller>> retired_pollers;
   std::vector<std::unique_ptr<inventory::Refresher>> retired_refreshers;
-  std::set<std::string> unlisted_once;  // missing from the last ListRegions answer only
   // The regions polled changed (metrics and readiness follow them).
   std::function<void()> on_regions_changed;
   std::string relay_token;  // http.relay_token_file's; empty: the relay is off
@@ -118,9 +124,13 @@ struct Runtime {
   bool reapRetired();
   // A ListRegions answer: regions that appear are polled; a region missing from two answers in
   // a row stops (one odd answer does not blind the daemon); the list is stored for a restart.
-  void applyListedRegions(const std::vector<std::string>& listed);
+  void applyListedRegions(Discovery& discovery, const std::vector<std::string>& listed);
   // region_id: all at start: the regions the last run discovered, then ListRegions.
-  std::expected<void, std::string> discoverRegions();
+  std::expected<void, std::string> discoverRegions(size_t account);
+  // The regions (bare IDs) polled for accounts[account].
+  std::vector<std::string> regionsOf(size_t account) const;
+  // An account with region_id: all polls no region yet.
+  bool discoveringNothing() const;
 };
 
 // The object graph of `config` over `deps`; the message says what failed.

@@ -72,37 +72,54 @@ bool Runtime::reapRetired() {
   return retired_pollers.size() + retired_refreshers.size() < before;
 }
 
-void Runtime::applyListedRegions(const std::vector<std::string>& listed) {
-  std::set<std::string> polled;
-  for (const auto& id : regionIds()) polled.insert(id);
-  inventory::RegionChanges changes = inventory::diffRegions(polled, listed);
+std::vector<std::string> Runtime::regionsOf(size_t account) const {
+  std::vector<std::string> out;
+  for (const auto& key : regionIds()) {
+    core::Scope scope = core::splitScope(key);
+    if (scope.account == accounts[account].name) out.push_back(scope.region_id);
+  }
+  return out;
+}
+
+bool Runtime::discoveringNothing() const {
+  return std::any_of(discoveries.begin(), discoveries.end(),
+                     [&](const Discovery& d) { return regionsOf(d.account).empty(); });
+}
+
+void Runtime::applyListedRegions(Discovery& discovery, const std::vector<std::string>& listed) {
+  const Account& account = accounts[discovery.account];
+  const config::AccountSettings& settings = config.accounts[discovery.account];
+  std::string whose = account.name.empty() ? "" : " (account " + account.name + ")";
+  std::vector<std::string> mine = regionsOf(discovery.account);
+  inventory::RegionChanges changes = inventory::diffRegions({mine.begin(), mine.end()}, listed);
   bool changed = false;
-  // region_id: all is the single-account form's: one account, unnamed.
-  config::RegionSettings each = config.regions.front();
+  config::RegionSettings each = settings.regions.front();
   for (const auto& id : changes.added) {
+    std::string key = core::scopeKey(account.name, id);
     bool still_polling = std::any_of(retired_pollers.begin(), retired_pollers.end(),
-                                     [&](auto& x) { return x->regionId() == id && x->polling(); });
+                                     [&](auto& x) { return x->regionId() == key && x->polling(); });
     if (still_polling) continue;  // back while its last poll runs: added from the next answer
     each.region_id = id;
-    if (auto ok = addRegion(accounts.front(), config.accounts.front(), each); !ok) {
-      spdlog::error("region_id: all: cannot poll region {}: {}", id, ok.error());
+    if (auto ok = addRegion(account, settings, each); !ok) {
+      spdlog::error("region_id: all{}: cannot poll region {}: {}", whose, id, ok.error());
       continue;
     }
-    spdlog::info("region_id: all: region {} is listed by ListRegions; polling it", id);
+    spdlog::info("region_id: all{}: region {} is listed by ListRegions; polling it", whose, id);
     changed = true;
   }
   std::set<std::string> missing(changes.removed.begin(), changes.removed.end());
   for (const auto& id : changes.removed) {
-    if (!unlisted_once.contains(id)) continue;  // the second answer in a row without it
-    removeRegion(id);
+    if (!discovery.unlisted_once.contains(id)) continue;  // the second answer in a row without it
+    removeRegion(core::scopeKey(account.name, id));
     spdlog::warn(
-        "region_id: all: region {} is no longer listed by ListRegions; stopped polling "
-        "it (its state is kept)",
-        id);
+        "region_id: all{}: region {} is no longer listed by ListRegions; stopped polling it "
+        "(its state is kept)",
+        whose, id);
     changed = true;
   }
-  unlisted_once = std::move(missing);
-  // What is polled now (a region missing from one answer is still polled, and still stored).
+  discovery.unlisted_once = std::move(missing);
+  // What is polled now, every account's (a region missing from one answer is still polled,
+  // and still stored); each account reads back its own at the next start.
   if (auto stored = deps.store.replaceDiscoveredRegions(regionIds()); !stored) {
     deps.metrics.onStateError("inventory");
     spdlog::warn("region_id: all: storing the regions failed: {}", stored.error().message);
@@ -110,23 +127,33 @@ void Runtime::applyListedRegions(const std::vector<std::string>& listed) {
   if (changed && on_regions_changed) on_regions_changed();
 }
 
-std::expected<void, std::string> Runtime::discoverRegions() {
+std::expected<void, std::string> Runtime::discoverRegions(size_t account) {
   auto known = deps.store.discoveredRegions();
   if (!known) return std::unexpected("reading regions from the state: " + known.error().message);
-  config::RegionSettings each = config.regions.front();
-  for (const auto& id : *known) {
-    each.region_id = id;
-    if (auto ok = addRegion(accounts.front(), config.accounts.front(), each); !ok) return ok;
+  const config::AccountSettings& settings = config.accounts[account];
+  config::RegionSettings each = settings.regions.front();
+  size_t restored = 0;
+  for (const auto& key : *known) {
+    core::Scope scope = core::splitScope(key);
+    if (scope.account != accounts[account].name) continue;
+    each.region_id = scope.region_id;
+    if (auto ok = addRegion(accounts[account], settings, each); !ok) return ok;
+    ++restored;
   }
-  if (!known->empty()) {
+  if (restored > 0) {
     spdlog::info(
         "region_id: all: polling the {} region(s) ListRegions listed before; asking it "
         "again",
-        known->size());
+        restored);
   }
-  discovery = std::make_unique<RegionDiscovery>(
-      deps.io, *accounts.front().client, deps.metrics, deps.clock, config.inventory.refresh,
-      [this](const std::vector<std::string>& listed) { applyListedRegions(listed); });
+  discoveries.push_back({account, nullptr, {}});
+  size_t index = discoveries.size() - 1;
+  discoveries.back().lister = std::make_unique<RegionDiscovery>(
+      deps.io, *accounts[account].client, deps.metrics, deps.clock, config.inventory.refresh,
+      [this, index](const std::vector<std::string>& listed) {
+        applyListedRegions(discoveries[index], listed);
+      },
+      accounts[account].name);
   return {};
 }
 

@@ -160,10 +160,6 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
     } else {
       p.problem(item, "account " + a.name + ": regions is required");
     }
-    if (a.allRegions()) {
-      p.problem(item["regions"],
-                "region_id: all is for the single-account form; list an account's regions");
-    }
     accounts.push_back(std::move(a));
   }
 }

@@ -227,5 +227,35 @@ TEST(Accounts, TwoAccountsNeverMixAndARevokedKeyDownsOnlyItsRegions) {
   EXPECT_EQ(daemon.process().wait(), 0);
 }
 
+// An account with region_id: all polls what its own ListRegions lists, beside an account of
+// listed regions.
+TEST(Accounts, AnAccountOfEveryRegionPollsWhatItsListRegionsLists) {
+  std::string dir = testing::freshTestDir();
+  std::string test = testing::testName();
+  testing::SimProcess prod(testing::writeTempFile(test + "/prod.yaml", kProd));
+  testing::SimProcess staging(testing::writeTempFile(test + "/staging.yaml", kStaging));
+  testing::MonitorConfig settings{.sim_url = prod.url(), .state_path = dir + "/state.db"};
+  settings.accounts = "accounts:\n" + account("prod", "prod", "", {"cn-hangzhou"}) +
+                      account("staging", "staging", staging.url(), {"all"});
+  testing::MonitorProcess daemon(SWAS_DAEMON_PATH, settings.write(test + "/config.yaml"), dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto metrics = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
+  ASSERT_TRUE(eventually([&] {
+    std::string m = metrics();
+    return up(m, "staging", "cn-hangzhou") == 1 && up(m, "staging", "ap-southeast-1") == 1 &&
+           up(m, "prod", "cn-hangzhou") == 1;
+  })) << metrics()
+      << daemon.stderrText();
+  std::string m = metrics();
+  EXPECT_EQ(testing::sumOf(m, "swas_region_up"), 3) << "no other region: " << m;
+  EXPECT_GT(testing::sumOf(m, "swas_api_requests_total",
+                           {"account=\"staging\"", "action=\"ListRegions\"", "code=\"OK\""}),
+            0);
+  EXPECT_EQ(testing::sumOf(m, "swas_api_requests_total", {"account=\"prod\"", "ListRegions"}), 0);
+  auto ready = testing::fetch("GET", daemon.url() + "/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+}
+
 }  // namespace
 }  // namespace swas
