@@ -317,7 +317,10 @@ std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentials
     const core::Clock& clock) {
   Chain chain{settings, env, http, clock};
   if (auto made = chain.fromConfig()) return std::move(*made);
-  if (!settings.profile.empty()) return std::move(*chain.fromFile(settings.profile));
+  if (!settings.profile.empty()) {
+    if (auto made = chain.fromFile(settings.profile)) return std::move(*made);
+    return std::unexpected("credentials.profile " + settings.profile + ": not found");
+  }
   if (auto made = chain.fromEnvironment()) return std::move(*made);
   if (auto made = chain.fromFile()) return std::move(*made);
   return chain.fromEcsRamRole();

@@ -184,6 +184,8 @@ void Daemon::Impl::apply(config::Config next) {
     }
   }
   adopt(std::move(*built));
+  // Accounts added, or their max_in_flight raised, must not queue behind each other.
+  http.setMaxConnectionsPerHost(connectionsPerHost(rt->config));
   if (log_level_override.empty()) spdlog::set_level(spdlog::level::from_str(rt->config.log.level));
   setLogFormat(rt->config.log.format);
   rt->start();

@@ -155,6 +155,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   std::vector<std::string> polled = rt->regionIds();
   if (!rt->discoveringNothing() || config.inventory.cloud_assistant_down_after.count() <= 0) {
     rt->inventory->resolveAgentAlerts({polled.begin(), polled.end()});
+    rt->agent_alerts_checked = true;
   }
   return rt;
 }

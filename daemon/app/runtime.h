@@ -86,6 +86,9 @@ struct Runtime {
     std::set<std::string> unlisted_once;
   };
   std::vector<Discovery> discoveries;
+  // SwasCloudAssistantDown of regions no longer polled have been resolved (at the build, or
+  // once every account of region_id: all knows its regions).
+  bool agent_alerts_checked = false;
   std::vector<std::unique_ptr<poller::RegionPoller>> retired_pollers;
   std::vector<std::unique_ptr<inventory::Refresher>> retired_refreshers;
   // The regions polled changed (metrics and readiness follow them).

@@ -124,6 +124,13 @@ void Runtime::applyListedRegions(Discovery& discovery, const std::vector<std::st
     deps.metrics.onStateError("inventory");
     spdlog::warn("region_id: all: storing the regions failed: {}", stored.error().message);
   }
+  // At the build, SwasCloudAssistantDown of regions no longer polled waited for every account
+  // of region_id: all to know its regions; now they do.
+  if (!agent_alerts_checked && !discoveringNothing()) {
+    agent_alerts_checked = true;
+    std::vector<std::string> polled = regionIds();
+    inventory->resolveAgentAlerts({polled.begin(), polled.end()});
+  }
   if (changed && on_regions_changed) on_regions_changed();
 }
 

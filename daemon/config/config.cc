@@ -10,6 +10,7 @@
 
 #include "daemon/config/parser.h"
 #include "daemon/core/invocation.h"
+#include "daemon/core/scope.h"
 #include "daemon/http/endpoint.h"
 #include "daemon/http/http_client.h"
 
@@ -150,6 +151,8 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
         a.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
       p.problem(item["name"] ? item["name"] : item,
                 "account name must be 1 to 63 of a-z, 0-9, _ and - (it is the account label)");
+    } else if (a.name == core::kDefaultAccount) {
+      p.problem(item["name"], "account name default is the single-account form's; name it");
     } else if (!names.insert(a.name).second) {
       p.problem(item["name"], "account " + a.name + " is listed twice");
     }

@@ -367,6 +367,11 @@ void CurlHttpClient::send(HttpRequest request, HttpCallback callback) {
 
 void CurlHttpClient::cancelAll() { impl_->cancelAll(); }
 
+void CurlHttpClient::setMaxConnectionsPerHost(long max) {
+  impl_->options.max_connections_per_host = max;
+  curl_multi_setopt(impl_->multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, max);
+}
+
 size_t CurlHttpClient::inFlight() const { return impl_->transfers.size(); }
 
 }  // namespace swas::http

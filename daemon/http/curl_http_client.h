@@ -38,6 +38,8 @@ class CurlHttpClient final : public HttpClient {
 
   // Completes every in-flight request with a kCancelled error.
   void cancelAll();
+  // A new cap of connections per host, for the transfers started from now on (a reload).
+  void setMaxConnectionsPerHost(long max);
   size_t inFlight() const;
 
  private:

@@ -252,9 +252,10 @@ TEST(Accounts, AnAccountOfEveryRegionPollsWhatItsListRegionsLists) {
                            {"account=\"staging\"", "action=\"ListRegions\"", "code=\"OK\""}),
             0);
   EXPECT_EQ(testing::sumOf(m, "swas_api_requests_total", {"account=\"prod\"", "ListRegions"}), 0);
-  auto ready = testing::fetch("GET", daemon.url() + "/readyz");
-  ASSERT_TRUE(ready);
-  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_TRUE(eventually([&] {
+    auto ready = testing::fetch("GET", daemon.url() + "/readyz");
+    return ready && ready->status == 200;
+  }));
 }
 
 }  // namespace

@@ -160,6 +160,11 @@ accounts:
   EXPECT_TRUE(has("cfg.yaml:9:5: account c: regions is required"));
   for (const auto& p : bad.error()) std::cout << p << "\n";
   EXPECT_EQ(bad.error().size(), 5u) << "region_id: all is an account's too";
+  auto reserved = parseConfig(
+      "accounts:\n  - name: default\n    regions: [{region_id: cn-hangzhou}]\n", "cfg.yaml", env());
+  ASSERT_FALSE(reserved);
+  EXPECT_EQ(reserved.error().front(),
+            "cfg.yaml:2:11: account name default is the single-account form's; name it");
 }
 
 TEST(Config, ARegionIdIsARegionId) {
