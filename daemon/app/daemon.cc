@@ -31,12 +31,20 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   d.store = std::move(*store);
   d.status_recorder.emplace(*d.store, d.metrics, d.clock, d.deliveries);
   d.page = std::make_unique<StatusPage>(d.store->path(), versionString(), d.clock);
-  d.endpoint.setPage([page = d.page.get()] { return page->render(); });
+  d.endpoint.setPage([&d] {
+    if (!d.status_page_on) {
+      return metrics::Endpoint::Page{404,
+                                     "<!DOCTYPE html><title>not found</title>"
+                                     "<p>The status page is off (http.status_page).</p>\n"};
+    }
+    return d.page->render();
+  });
   // Relayed notifications are stored on the loop; the reply goes back to the endpoint's thread.
   // The loop runs only while the endpoint lives (both are Impl's; the loop's pending work is
   // destroyed, not run, after it).
   d.endpoint.setPost(
-      std::string(kRelayPrefix), [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
+      std::string(kRelayPrefix),
+      [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
         asio::post(d.io, [&d, request = std::move(request), reply = std::move(reply)] {
           if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
             reply(http::ServerResponse{
@@ -45,7 +53,9 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
           }
           reply(relayRequest(request, *d.rt));
         });
-      });
+      },
+      // Only a head bearing the token may bring a large body: anyone else's is refused unread.
+      [&d](const http::ServerRequest& head) { return d.relay_auth.admits(head); });
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));
@@ -57,6 +67,23 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
 
 int Daemon::once(std::ostream& err) {
   Impl& d = *impl_;
+  // Credentials first: a source that refuses (a metadata service without the role, say) ends
+  // the run at once with its message, not after every call of every region retried it.
+  size_t asking = d.rt->accounts.size();
+  int refused = 0;
+  for (const auto& account : d.rt->accounts) {
+    account.credentials->get([&, name = account.name](api::CredentialsResult result) {
+      if (!result) {
+        ++refused;
+        err << "swas-invocation-monitor: " << (name.empty() ? "" : "account " + name + ": ")
+            << "credentials: " << core::describe(result.error()) << "\n";
+      }
+      if (--asking == 0) d.io.stop();
+    });
+  }
+  if (asking > 0) d.io.run();
+  d.io.restart();
+  if (refused > 0) return 1;
   // The inventory first: names for the alerts, and the watched sets of regions that watch by tag
   // or name. A refresh that fails is logged; its region polls with what is stored.
   size_t refreshing = d.rt->refreshers.size();

@@ -4,6 +4,7 @@
 
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,10 +34,9 @@ struct Daemon::Impl {
         health(clock, 3 * shortestInterval(c)),
         metrics(registry, clock, metricsOptions(c)),
         inventory_metrics(registry),
-        // Alertmanager's notifications to the relay are larger than any other request.
-        endpoint(registry, health,
-                 http::ServerLimits{.large_body_prefix = std::string(kRelayPrefix),
-                                    .max_large_body_bytes = kMaxRelayBody}),
+        // Alertmanager's notifications to the relay are larger than any other request (and
+        // only those whose head bears the relay's token may be: init() says which).
+        endpoint(registry, health, http::ServerLimits{.max_large_body_bytes = kMaxRelayBody}),
         deliveries(metrics, clock),
         notifier(env),
         initial(std::move(c)) {}
@@ -54,7 +54,10 @@ struct Daemon::Impl {
       seen = value;
     };
     add("evicted", now.evicted, server_seen.evicted);
+    add("stalled", now.stalled, server_seen.stalled);
     add("refused", now.refused, server_seen.refused);
+    add("peer_limit", now.peer_limit, server_seen.peer_limit);
+    add("busy", now.busy, server_seen.busy);
     add("timed_out", now.timed_out, server_seen.timed_out);
     add("too_large", now.too_large, server_seen.too_large);
     add("accept_error", now.accept_errors, server_seen.accept_errors);
@@ -66,8 +69,10 @@ struct Daemon::Impl {
     const config::Config& config = rt->config;
     std::vector<std::string> regions = rt->regionIds(), receivers;
     for (const auto& r : config.alerts.receivers) receivers.push_back(r.name);
-    metrics.follow(regions, receivers);
     inventory_metrics.follow(regions);
+    // An account of region_id: all that knows no region yet is followed as its own scope: down.
+    for (const auto& u : rt->undiscovered()) regions.push_back(u.key);
+    metrics.follow(regions, receivers);
     health.follow(regions, 3 * shortestInterval(config));
   }
 
@@ -81,7 +86,9 @@ struct Daemon::Impl {
   metrics::Health health;
   metrics::Metrics metrics;
   metrics::InventoryMetrics inventory_metrics;
-  std::unique_ptr<StatusPage> page;  // before the endpoint: its thread renders the page
+  std::unique_ptr<StatusPage> page;        // before the endpoint: its thread renders the page
+  std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
+  RelayAuth relay_auth;                    // read by the endpoint's thread
   metrics::Endpoint endpoint;
   DeliveryTracker deliveries;  // between the dispatchers and the metrics
   Notifier notifier;
@@ -96,6 +103,8 @@ struct Daemon::Impl {
   // Makes `built` the runtime; the parts that outlive it follow its regions from then on.
   void adopt(std::unique_ptr<Runtime> built) {
     rt = std::move(built);
+    relay_auth.set(rt->relay_token);
+    status_page_on = rt->config.http.status_page;
     rt->on_regions_changed = [this] { follow(); };
     follow();
   }
@@ -107,7 +116,7 @@ struct Daemon::Impl {
   void whenIdle(std::function<void()> then);
   void waitForHangup();
   void reload();
-  void apply(config::Config next);
+  void apply(PreparedRuntime next);
   void waitForStop();
   void stop(int signal);
 

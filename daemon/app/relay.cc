@@ -39,6 +39,16 @@ bool bearerMatches(std::string_view authorization, std::string_view token) {
   return diff == 0;
 }
 
+void RelayAuth::set(std::string token) {
+  std::lock_guard lock(mutex_);
+  token_ = std::move(token);
+}
+
+bool RelayAuth::admits(const http::ServerRequest& head) const {
+  std::lock_guard lock(mutex_);
+  return !token_.empty() && bearerMatches(head.header("authorization"), token_);
+}
+
 http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& rt) {
   if (rt.relay_token.empty()) return answer(rt, 404, "the relay is off (http.relay_token_file)");
   if (!bearerMatches(request.header("authorization"), rt.relay_token)) {

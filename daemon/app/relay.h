@@ -6,6 +6,7 @@
 // event loop, which owns the store.
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,18 @@ http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& r
 
 // The token in `Authorization: Bearer <token>` equals `token` (compared in constant time).
 bool bearerMatches(std::string_view authorization, std::string_view token);
+
+// The relay's token as the endpoint's thread sees it, to decide from a request's head alone
+// whether its body may be large: set on the event loop whenever a runtime is adopted.
+class RelayAuth {
+ public:
+  void set(std::string token);
+  // The relay is on and the head bears its token.
+  bool admits(const http::ServerRequest& head) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string token_;
+};
 
 }  // namespace swas::app

@@ -23,31 +23,50 @@ std::string_view ServerRequest::header(std::string_view name) const {
 
 namespace {
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
 struct Counters {
-  std::atomic<uint64_t> accepted{0}, accept_errors{0}, evicted{0}, refused{0}, timed_out{0},
-      too_large{0};
+  std::atomic<uint64_t> accepted{0}, accept_errors{0}, evicted{0}, stalled{0}, refused{0},
+      peer_limit{0}, timed_out{0}, too_large{0}, busy{0};
 };
 
 // What sessions share with their server; owned jointly, so a session finishing after the
-// server is gone touches nothing freed.
+// server is gone touches nothing freed. Touched on the loop thread only (but the counters).
 struct Shared {
   RequestHandler handler;
   ServerLimits limits;
   Counters counters;
+  size_t large_in_flight = 0;
 };
+
+// The head as a request with no body (names lower-cased), for ServerLimits::large_body and the
+// handler alike.
+ServerRequest requestOf(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
+  ServerRequest request;
+  request.method = std::string(head.method_string());
+  request.target = std::string(head.target());
+  for (const auto& field : head) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return request;
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared, std::string peer)
       : stream_(std::move(socket)),
         shared_(std::move(shared)),
         handler_(shared_->handler),
         limits_(shared_->limits),
-        counters_(shared_->counters) {}
+        counters_(shared_->counters),
+        peer_(std::move(peer)) {}
 
   // A handler that dropped its responder unanswered: the connection is aborted (a reset), so
   // the client learns at once that this request got no answer.
   ~Session() {
+    releaseLarge();
     if (!answering_) return;
     boost::system::error_code ec;
     stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
@@ -56,9 +75,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start() { read(); }
 
-  // Waiting for a request (not answering one): may be closed to make room.
-  bool idle() const { return reading_; }
-  std::chrono::steady_clock::time_point since() const { return since_; }
+  const std::string& peer() const { return peer_; }
+
+  // Since when this connection may be closed to make room: waiting for (or reading) a request,
+  // or writing a response the peer has taken nothing of for stalled_after. Never while a
+  // request is with the handler.
+  std::optional<SteadyTime> evictableSince(SteadyTime now) const {
+    if (reading_) return since_;
+    if (writing_ && now - since_ >= limits_.stalled_after) return since_;
+    return std::nullopt;
+  }
+  bool writing() const { return writing_; }
 
   void close() {
     boost::system::error_code ec;
@@ -76,7 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // as the head is parsed).
     parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_large_body_bytes));
     stream_.expires_after(limits_.read_timeout);
-    // The head first: a POST under large_body_prefix may bring a larger body.
+    // The head first: whether a large body may follow is decided from it alone.
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
@@ -87,24 +114,41 @@ class Session : public std::enable_shared_from_this<Session> {
       onRead(ec);
       return;
     }
-    const auto& head = parser_->get();
-    bool large = !limits_.large_body_prefix.empty() && head.method() == bhttp::verb::post &&
-                 std::string_view(head.target()).starts_with(limits_.large_body_prefix);
+    bool may_be_large = limits_.large_body && limits_.large_body(requestOf(parser_->get()));
+    auto length = parser_->content_length();
+    // A chunked body's size is known only as it comes: it counts as large where it may be.
+    bool large =
+        may_be_large && (parser_->chunked() || length.value_or(0) > limits_.max_body_bytes);
     if (!large) {
-      if (parser_->content_length().value_or(0) > limits_.max_body_bytes) {
+      if (length.value_or(0) > limits_.max_body_bytes) {
         onRead(bhttp::error::body_limit);
         return;
       }
       parser_->body_limit(limits_.max_body_bytes);  // a chunked body, as it comes
+    } else if (shared_->large_in_flight >= limits_.max_large_bodies) {
+      ++counters_.busy;
+      reading_ = false;
+      respondAndClose(503);
+      return;
+    } else {
+      ++shared_->large_in_flight;
+      large_ = true;
     }
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
   }
 
+  void releaseLarge() {
+    if (!large_) return;
+    large_ = false;
+    --shared_->large_in_flight;
+  }
+
   void onRead(beast::error_code ec) {
     reading_ = false;
     if (ec) {
+      releaseLarge();
       if (ec == beast::error::timeout) ++counters_.timed_out;
       if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
         ++counters_.too_large;
@@ -116,18 +160,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
-    ServerRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
+    ServerRequest request = requestOf(message);
     request.body = std::move(message.body());
-    boost::system::error_code ec_remote;
-    auto peer = stream_.socket().remote_endpoint(ec_remote);
-    if (!ec_remote) request.remote = peer.address().to_string() + ":" + std::to_string(peer.port());
+    request.remote = peer_ + ":" + std::to_string(port());
     version_ = message.version();
     // The responder owns the session until it answers; a handler that drops it unanswered
     // aborts the connection (~Session).
@@ -137,32 +172,67 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  uint16_t port() const {
+    boost::system::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    return ec ? 0 : endpoint.port();
+  }
+
   void respondAndClose(int status) {
     keep_alive_ = false;
     ServerResponse response{status, {{"Content-Type", "text/plain; charset=utf-8"}}, {}};
-    response.body = status == 413 ? "request body too large\n" : "request header too large\n";
+    if (status == 413) {
+      response.body = "request body too large\n";
+    } else if (status == 431) {
+      response.body = "request header too large\n";
+    } else {
+      response.body = "too many large requests at once; retry\n";
+      response.headers.emplace_back("Retry-After", "1");
+    }
     write(std::move(response));
   }
 
+  // A piece at a time, so that progress is seen: a peer that takes nothing for stalled_after
+  // may be evicted, one that reads slowly but reads may not.
+  struct Outgoing {
+    bhttp::response<bhttp::string_body> message;
+    bhttp::response_serializer<bhttp::string_body> serializer{message};
+  };
+
   void write(ServerResponse response) {
     answering_ = false;
-    auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
-    out->version(version_);
-    out->result(static_cast<unsigned>(response.status));
-    for (const auto& [name, value] : response.headers) out->set(name, value);
-    out->body() = std::move(response.body);
-    out->keep_alive(keep_alive_);
-    out->prepare_payload();
+    releaseLarge();
+    auto out = std::make_shared<Outgoing>();
+    out->message.version(version_);
+    out->message.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers) out->message.set(name, value);
+    out->message.body() = std::move(response.body);
+    out->message.keep_alive(keep_alive_);
+    out->message.prepare_payload();
+    writing_ = true;
+    since_ = std::chrono::steady_clock::now();
     stream_.expires_after(limits_.write_timeout);
-    bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out](beast::error_code ec, size_t) {
-                         if (ec == beast::error::timeout) ++self->counters_.timed_out;
-                         if (ec || !self->keep_alive_) {
-                           self->close();
-                           return;
-                         }
-                         self->read();
-                       });
+    writeSome(std::move(out));
+  }
+
+  void writeSome(std::shared_ptr<Outgoing> out) {
+    auto& serializer = out->serializer;
+    bhttp::async_write_some(
+        stream_, serializer,
+        [self = shared_from_this(), out = std::move(out)](beast::error_code ec, size_t n) mutable {
+          if (n > 0) self->since_ = std::chrono::steady_clock::now();
+          if (ec == beast::error::timeout) ++self->counters_.timed_out;
+          if (!ec && !out->serializer.is_done()) {
+            self->writeSome(std::move(out));
+            return;
+          }
+          self->writing_ = false;
+          if (ec || !self->keep_alive_) {
+            self->close();
+            return;
+          }
+          self->read();
+        });
   }
 
   beast::tcp_stream stream_;
@@ -170,12 +240,15 @@ class Session : public std::enable_shared_from_this<Session> {
   RequestHandler& handler_;
   const ServerLimits& limits_;
   Counters& counters_;
+  std::string peer_;  // the peer's address, without its port
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool reading_ = false;
-  bool answering_ = false;  // a request is with the handler
-  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
+  bool writing_ = false;
+  bool answering_ = false;                               // a request is with the handler
+  bool large_ = false;                                   // holds one of max_large_bodies
+  SteadyTime since_ = std::chrono::steady_clock::now();  // the read's start, the write's progress
   unsigned version_ = 11;
 };
 
@@ -186,7 +259,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       : io(io_context),
         acceptor(io_context),
         backoff(io_context),
-        shared(std::make_shared<Shared>(std::move(h), l)),
+        shared(std::make_shared<Shared>(std::move(h), std::move(l))),
         limits(shared->limits),
         counters(shared->counters) {}
 
@@ -211,26 +284,57 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         });
   }
 
-  // At the cap, the connection idle the longest makes room; if none is idle, the new one goes.
+  // Closes the connection evictable the longest among those `among` selects; false if none is.
+  template <typename Pred>
+  bool evictOne(Pred among) {
+    auto now = std::chrono::steady_clock::now();
+    std::shared_ptr<Session> oldest;
+    SteadyTime oldest_since;
+    for (auto& weak : sessions) {
+      auto s = weak.lock();
+      if (!s || !among(*s)) continue;
+      auto since = s->evictableSince(now);
+      if (since && (!oldest || *since < oldest_since)) {
+        oldest = s;
+        oldest_since = *since;
+      }
+    }
+    if (!oldest) return false;
+    ++(oldest->writing() ? counters.stalled : counters.evicted);
+    oldest->close();
+    // Gone from the count now, though its handlers finish later.
+    sessions.remove_if([&](const std::weak_ptr<Session>& w) { return w.lock() == oldest; });
+    return true;
+  }
+
+  // A peer at its share makes room among its own connections, or is refused; at the cap, the
+  // connection idle or stalled the longest makes room, or the new one goes.
   void admit(tcp::socket socket) {
     ++counters.accepted;
     sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
-    if (sessions.size() >= limits.max_connections) {
-      std::shared_ptr<Session> oldest;
-      for (auto& weak : sessions) {
-        auto s = weak.lock();
-        if (s && s->idle() && (!oldest || s->since() < oldest->since())) oldest = s;
-      }
-      if (!oldest) {
-        ++counters.refused;
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        return;
-      }
-      ++counters.evicted;
-      oldest->close();
+    boost::system::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    std::string peer = ec ? std::string() : remote.address().to_string();
+    auto refuse = [&](std::atomic<uint64_t>& counter) {
+      ++counter;
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    };
+    size_t of_peer = std::count_if(sessions.begin(), sessions.end(), [&](const auto& w) {
+      auto s = w.lock();
+      return s && s->peer() == peer;
+    });
+    if (of_peer >= limits.max_connections_per_peer &&
+        !evictOne([&](const Session& s) { return s.peer() == peer; })) {
+      refuse(counters.peer_limit);
+      return;
     }
-    auto session = std::make_shared<Session>(std::move(socket), shared);
+    if (sessions.size() >= limits.max_connections &&
+        !evictOne([](const Session&) { return true; })) {
+      refuse(counters.refused);
+      return;
+    }
+    auto session = std::make_shared<Session>(std::move(socket), shared, std::move(peer));
     sessions.push_back(session);
     session->start();
   }
@@ -242,6 +346,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::shared_ptr<Shared> shared;
   const ServerLimits& limits;
   Counters& counters;
+  // Open connections, those closed to make room removed at once (their handlers finish later).
   std::list<std::weak_ptr<Session>> sessions;
 };
 
@@ -281,8 +386,15 @@ void HttpServer::stop() {
 
 ServerStats HttpServer::stats() const {
   const Counters& c = impl_->counters;
-  return {c.accepted.load(), c.accept_errors.load(), c.evicted.load(),
-          c.refused.load(),  c.timed_out.load(),     c.too_large.load()};
+  return {.accepted = c.accepted.load(),
+          .accept_errors = c.accept_errors.load(),
+          .evicted = c.evicted.load(),
+          .stalled = c.stalled.load(),
+          .refused = c.refused.load(),
+          .peer_limit = c.peer_limit.load(),
+          .timed_out = c.timed_out.load(),
+          .too_large = c.too_large.load(),
+          .busy = c.busy.load()};
 }
 
 }  // namespace swas::http

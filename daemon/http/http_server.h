@@ -30,19 +30,29 @@ struct ServerResponse {
   std::string body;
 };
 
-// What one listener tolerates. Every connection is bounded in time and size, and the number of
-// connections is capped: at the cap, the connection idle the longest makes room for a new one.
+// What one listener tolerates. Every connection is bounded in time and size, the number of
+// connections is capped, and so is each peer address's share of them: at a cap, the connection
+// idle the longest (waiting for a request, or not reading its response) makes room.
 struct ServerLimits {
   // A request (head and body) must arrive within this of the read starting, and a kept-alive
   // connection may wait this long for its next request.
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
+  // A response none of whose bytes the peer took for this long makes its connection evictable
+  // (a peer that stops reading must not hold a place until write_timeout).
+  std::chrono::milliseconds stalled_after{2'000};
   uint32_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 64 * 1024;
   size_t max_connections = 64;
-  // POSTs to paths under this prefix (when set) may bring bodies up to max_large_body_bytes.
-  std::string large_body_prefix;
+  // One peer address (every port of it) holds at most this many of max_connections.
+  size_t max_connections_per_peer = 16;
+  // Whether a request may bring a body over max_body_bytes, up to max_large_body_bytes: decided
+  // from its head alone (method, target, headers; body empty), before a byte of the body is
+  // read. Unset: no request may.
+  std::function<bool(const ServerRequest&)> large_body;
   uint64_t max_large_body_bytes = 0;
+  // Large bodies being read or handled at once; another is answered 503 unread.
+  size_t max_large_bodies = 4;
 };
 
 // What a listener had to refuse (read from any thread).
@@ -50,16 +60,22 @@ struct ServerStats {
   uint64_t accepted = 0;
   uint64_t accept_errors = 0;  // e.g. EMFILE; accepting backs off
   uint64_t evicted = 0;        // idle connections closed to make room at the cap
+  uint64_t stalled = 0;        // connections not reading their response, closed to make room
   uint64_t refused = 0;        // at the cap with no idle connection to close
+  uint64_t peer_limit = 0;     // refused: the peer address held its share, none of them idle
   uint64_t timed_out = 0;
   uint64_t too_large = 0;
+  uint64_t busy = 0;  // large bodies refused (503) while max_large_bodies were in flight
   ServerStats& operator+=(const ServerStats& o) {
     accepted += o.accepted;
     accept_errors += o.accept_errors;
     evicted += o.evicted;
+    stalled += o.stalled;
     refused += o.refused;
+    peer_limit += o.peer_limit;
     timed_out += o.timed_out;
     too_large += o.too_large;
+    busy += o.busy;
     return *this;
   }
 };

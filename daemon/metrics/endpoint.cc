@@ -96,11 +96,12 @@ struct Endpoint::Impl {
     response.headers.emplace_back("X-Content-Type-Options", "nosniff");
   }
 
-  // A POST under the prefix: its responder waits here, on this thread, for the handler's reply.
-  void handlePost(http::ServerRequest request, http::Responder respond) {
-    uint64_t id = ++last_post;
+  // A responder that waits here, on this thread, for an answer made on another: the reply may
+  // be called from any thread, once; it is dropped once the endpoint stopped.
+  Reply park(http::Responder respond) {
+    uint64_t id = ++last_parked;
     waiting.emplace(id, std::move(respond));
-    post_handler(std::move(request), [this, id](http::ServerResponse response) {
+    return [this, id](http::ServerResponse response) {
       std::lock_guard lock(reply_mutex);
       if (!accepting) return;
       asio::post(io, [this, id, response = std::move(response)]() mutable {
@@ -111,7 +112,27 @@ struct Endpoint::Impl {
         commonHeaders(response);
         respond(std::move(response));
       });
-    });
+    };
+  }
+
+  static http::ServerResponse pageResponse(Page answer) {
+    http::ServerResponse response{
+        answer.status, {{"Content-Type", "text/html; charset=utf-8"}}, std::move(answer.html)};
+    // Every value on the page is untrusted (command output, API fields): escaped when
+    // rendered, and nothing may run or load even if one slipped through.
+    response.headers.emplace_back("Content-Security-Policy",
+                                  "default-src 'none'; style-src 'unsafe-inline'");
+    response.headers.emplace_back("X-Frame-Options", "DENY");
+    response.headers.emplace_back("Referrer-Policy", "no-referrer");
+    return response;
+  }
+
+  // POSTs under the prefix whose head the check admits may be large.
+  bool mayBeLarge(const http::ServerRequest& head) const {
+    std::string_view path = head.target;
+    path = path.substr(0, path.find('?'));
+    return post_handler && post_large && head.method == "POST" && path.starts_with(post_prefix) &&
+           post_large(head);
   }
 
   void handle(http::ServerRequest request, http::Responder respond) {
@@ -124,7 +145,7 @@ struct Endpoint::Impl {
     constexpr std::string_view kPlain = "text/plain; charset=utf-8";
     bool posted_path = post_handler && path.starts_with(post_prefix);
     if (posted_path && request.method == "POST") {
-      handlePost(std::move(request), std::move(respond));
+      post_handler(std::move(request), park(std::move(respond)));
       return;
     }
     if (request.method != "GET" || posted_path) {
@@ -144,14 +165,10 @@ struct Endpoint::Impl {
       auto answer = health.ready();
       response = text(answer.status, std::move(answer.body), kPlain);
     } else if (path == "/" && page) {
-      Page answer = page();
-      response = text(answer.status, std::move(answer.html), "text/html; charset=utf-8");
-      // Every value on the page is untrusted (command output, API fields): escaped when
-      // rendered, and nothing may run or load even if one slipped through.
-      response.headers.emplace_back("Content-Security-Policy",
-                                    "default-src 'none'; style-src 'unsafe-inline'");
-      response.headers.emplace_back("X-Frame-Options", "DENY");
-      response.headers.emplace_back("Referrer-Policy", "no-referrer");
+      // Rendered on the page's thread; renders queue there, never here.
+      asio::post(page_io,
+                 [this, reply = park(std::move(respond))] { reply(pageResponse(page())); });
+      return;
     } else if (path == "/") {
       response = text(200,
                       "swas-invocation-monitor\n/metrics  Prometheus metrics\n"
@@ -168,14 +185,18 @@ struct Endpoint::Impl {
   std::function<Page()> page;
   std::string post_prefix;
   PostHandler post_handler;
-  std::map<uint64_t, http::Responder> waiting;  // POSTs awaiting their reply (this thread's)
-  uint64_t last_post = 0;
+  HeadCheck post_large;
+  std::map<uint64_t, http::Responder> waiting;  // answers awaited from elsewhere (this thread's)
+  uint64_t last_parked = 0;
   std::mutex reply_mutex;  // replies come from other threads; none is posted once stopped
   bool accepting = false;
   http::ServerLimits limits;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<http::HttpServer> server;
+  asio::io_context page_io;  // the status page's renders, one at a time
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> page_work;
+  std::thread page_thread;
   http::ServerStats earlier;  // of the listeners before this one (a reload moved it)
   std::thread thread;
 };
@@ -187,21 +208,24 @@ Endpoint::~Endpoint() { stop(); }
 
 void Endpoint::setPage(std::function<Page()> page) { impl_->page = std::move(page); }
 
-void Endpoint::setPost(std::string prefix, PostHandler handler) {
+void Endpoint::setPost(std::string prefix, PostHandler handler, HeadCheck large_body) {
   impl_->post_prefix = std::move(prefix);
   impl_->post_handler = std::move(handler);
+  impl_->post_large = std::move(large_body);
 }
 
 std::expected<std::string, std::string> Endpoint::start(const std::string& listen) {
   auto address = http::parseListenAddress(listen);
   if (!address) return std::unexpected("http.listen " + address.error());
   Impl& d = *impl_;
+  http::ServerLimits limits = d.limits;
+  limits.large_body = [&d](const http::ServerRequest& head) { return d.mayBeLarge(head); };
   d.server = std::make_unique<http::HttpServer>(
       d.io,
       [&d](http::ServerRequest request, http::Responder respond) {
         d.handle(std::move(request), std::move(respond));
       },
-      d.limits);
+      std::move(limits));
   auto port = d.server->listen(address->host, address->port);
   if (!port) {
     d.server.reset();
@@ -214,6 +238,9 @@ std::expected<std::string, std::string> Endpoint::start(const std::string& liste
     d.accepting = true;
   }
   d.thread = std::thread([&d] { d.io.run(); });
+  d.page_io.restart();
+  d.page_work.emplace(d.page_io.get_executor());
+  d.page_thread = std::thread([&d] { d.page_io.run(); });
   bool v6 = address->host.find(':') != std::string::npos;
   return (v6 ? "[" + address->host + "]" : address->host) + ":" + std::to_string(*port);
 }
@@ -232,6 +259,9 @@ void Endpoint::stop() {
     d.io.stop();
   });
   d.thread.join();
+  d.page_work.reset();
+  d.page_io.stop();  // a render under way ends first; its reply is dropped
+  d.page_thread.join();
   d.earlier += d.server->stats();
   d.server.reset();
 }

@@ -73,8 +73,9 @@ class Endpoint {
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
-  // What GET / answers: the status page, rendered on the endpoint's thread (never the event
-  // loop's). Set before start(); without one, / lists the other paths.
+  // What GET / answers: the status page, rendered on a thread of its own (never the event
+  // loop's, and never the one that answers scrapes and probes: a slow render delays neither).
+  // Set before start(); without one, / lists the other paths.
   struct Page {
     int status = 200;
     std::string html;
@@ -85,9 +86,13 @@ class Endpoint {
   // thread, and dropped when the endpoint stopped meanwhile.
   using Reply = std::function<void(http::ServerResponse)>;
   using PostHandler = std::function<void(http::ServerRequest, Reply)>;
+  // Whether a POST under the prefix may bring a body over the small limit (up to the limits'
+  // max_large_body_bytes), from its head alone: called on the endpoint's thread before any of
+  // the body is read (the relay's token check). Without one, none may.
+  using HeadCheck = std::function<bool(const http::ServerRequest&)>;
   // POSTs to paths under `prefix` go to `handler`, called on the endpoint's thread; it answers
   // through the reply, at once or later. Set before start().
-  void setPost(std::string prefix, PostHandler handler);
+  void setPost(std::string prefix, PostHandler handler, HeadCheck large_body = {});
 
   // Binds `listen` ("HOST:PORT", port 0 = any free port) and serves on a thread of its own.
   // Returns the bound "HOST:PORT".

@@ -155,8 +155,11 @@ struct Metrics::Impl {
         http_closed(BuildCounter()
                         .Name("swas_http_connections_closed_total")
                         .Help("Connections the /metrics listener closed or refused to protect "
-                              "itself, by reason: evicted (idle, to make room at the cap), "
-                              "refused (at the cap, none idle), timed_out, too_large, "
+                              "itself, by reason: evicted (idle, to make room at a cap), "
+                              "stalled (not reading its response, to make room at a cap), "
+                              "refused (at the cap, none idle or stalled), peer_limit (one "
+                              "address at its share of the cap), busy (a large body refused "
+                              "while others were in flight), timed_out, too_large, "
                               "accept_error (e.g. out of file descriptors).")
                         .Register(r)),
         build_info(BuildGauge()

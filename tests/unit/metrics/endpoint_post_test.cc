@@ -18,11 +18,14 @@ using namespace std::chrono;
 class EndpointPost : public ::testing::Test {
  protected:
   void SetUp() override {
-    endpoint_.setPost("/api/in/", [this](http::ServerRequest request, Endpoint::Reply reply) {
-      std::lock_guard lock(mutex_);
-      bodies_.push_back(request.target + " " + request.body);
-      replies_.push_back(std::move(reply));
-    });
+    endpoint_.setPost(
+        "/api/in/",
+        [this](http::ServerRequest request, Endpoint::Reply reply) {
+          std::lock_guard lock(mutex_);
+          bodies_.push_back(request.target + " " + request.body);
+          replies_.push_back(std::move(reply));
+        },
+        [](const http::ServerRequest& head) { return head.header("authorization") == "Bearer t"; });
     auto bound = endpoint_.start("127.0.0.1:0");
     ASSERT_TRUE(bound) << bound.error();
     url_ = "http://" + *bound;
@@ -40,9 +43,7 @@ class EndpointPost : public ::testing::Test {
   prometheus::Registry registry_;
   testing::FakeClock clock_;
   Health health_{clock_, seconds(90)};
-  Endpoint endpoint_{
-      registry_, health_,
-      http::ServerLimits{.large_body_prefix = "/api/in/", .max_large_body_bytes = 200 * 1024}};
+  Endpoint endpoint_{registry_, health_, http::ServerLimits{.max_large_body_bytes = 200 * 1024}};
   std::string url_;
   std::mutex mutex_;
   std::vector<std::string> bodies_;
@@ -96,19 +97,27 @@ TEST_F(EndpointPost, AReplyAfterAStopIsDroppedAndTheEndpointServesAgain) {
   EXPECT_EQ(result->body, "second\n") << "the late reply went nowhere";
 }
 
-// Only POSTs under the prefix may bring more than 64 KiB (Alertmanager's notifications).
-TEST_F(EndpointPost, OnlyPostsUnderThePrefixMayBeLarge) {
+// Only POSTs under the prefix whose head passes the check may bring more than 64 KiB
+// (Alertmanager's notifications, with the relay's token); the rest are refused unread.
+TEST_F(EndpointPost, OnlyPostsUnderThePrefixWithTheRightHeadMayBeLarge) {
   std::string large(100 * 1024, 'x');
-  auto elsewhere = testing::fetch("POST", url_ + "/metrics", large);
+  http::Headers token{{"Authorization", "Bearer t"}};
+  auto elsewhere = testing::fetch("POST", url_ + "/metrics", large, token);
   ASSERT_TRUE(elsewhere);
   EXPECT_EQ(elsewhere->status, 413);
-  auto answer = std::async(std::launch::async,
-                           [&] { return testing::fetch("POST", url_ + "/api/in/ops", large); });
+  auto unauthenticated = testing::fetch("POST", url_ + "/api/in/ops", large);
+  ASSERT_TRUE(unauthenticated);
+  EXPECT_EQ(unauthenticated->status, 413);
+  EXPECT_EQ(waiting(), 0u) << "refused before the handler";
+  auto answer = std::async(std::launch::async, [&] {
+    return testing::fetch("POST", url_ + "/api/in/ops", large, token);
+  });
   ASSERT_TRUE(testing::eventually([&] { return waiting() == 1; }, seconds(10)))
       << answer.get()->status;
   takeReply(0)(http::ServerResponse{200, {}, "ok\n"});
   EXPECT_EQ(answer.get()->status, 200);
-  auto too_large = testing::fetch("POST", url_ + "/api/in/ops", std::string(300 * 1024, 'x'));
+  auto too_large =
+      testing::fetch("POST", url_ + "/api/in/ops", std::string(300 * 1024, 'x'), token);
   ASSERT_TRUE(too_large);
   EXPECT_EQ(too_large->status, 413);
   EXPECT_EQ(waiting(), 1u);

@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "daemon/metrics/metrics.h"
@@ -287,6 +289,39 @@ TEST(Endpoint, TheStatusPageIsHtmlThatMayNotRunOrLoadAnything) {
   auto metrics = testing::fetch("GET", "http://" + *bound + "/metrics");
   EXPECT_EQ(metrics->header("x-content-type-options"), "nosniff");
   EXPECT_EQ(rendered, 1) << "only / renders the page";
+}
+
+// Anyone may request / in a loop, and a render reads the state file: it happens on a thread of
+// its own, so a slow render never delays a scrape or a health probe.
+TEST(Endpoint, ASlowPageRenderDelaysNoScrapeOrProbe) {
+  prometheus::Registry registry;
+  testing::FakeClock clock;
+  Health health{clock, seconds(90)};
+  Endpoint endpoint{registry, health};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> rendering{0};
+  endpoint.setPage([&] {
+    ++rendering;
+    released.wait();
+    return Endpoint::Page{200, "<p>page</p>"};
+  });
+  auto bound = endpoint.start("127.0.0.1:0");
+  ASSERT_TRUE(bound) << bound.error();
+  std::string url = "http://" + *bound;
+  auto page = std::async(std::launch::async, [&] { return testing::fetch("GET", url + "/"); });
+  ASSERT_TRUE(testing::eventually([&] { return rendering.load() == 1; }, seconds(10)));
+  for (const char* path : {"/healthz", "/metrics", "/readyz"}) {
+    auto answer = testing::fetch("GET", url + path);
+    ASSERT_TRUE(answer) << path << ": " << core::describe(answer.error());
+    EXPECT_LT(answer->status, 600) << path;
+  }
+  release.set_value();
+  auto rendered = page.get();
+  ASSERT_TRUE(rendered);
+  EXPECT_EQ(rendered->body, "<p>page</p>");
+  EXPECT_EQ(rendered->header("content-security-policy"),
+            "default-src 'none'; style-src 'unsafe-inline'");
 }
 
 }  // namespace
