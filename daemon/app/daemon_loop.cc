@@ -71,10 +71,8 @@ void Daemon::Impl::beat() {
     health.setRegion(p->regionId(), p->completedOnePoll(), p->notUpReason());
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
-  health.setProblem("regions", rt->discoveringNothing()
-                                   ? "region_id: all: no region polled yet (ListRegions has not "
-                                     "answered, or no region it listed could be added)"
-                                   : "");
+  auto undiscovered = rt->undiscovered();
+  for (const auto& u : undiscovered) health.setRegion(u.key, false, u.reason);
   if (rt->reapRetired()) follow();
   // How fresh the alert state is: as of the oldest start of the regions' last successful polls.
   std::optional<std::chrono::system_clock::time_point> fresh;
@@ -87,7 +85,7 @@ void Daemon::Impl::beat() {
     fresh = fresh ? std::min(*fresh, *at) : *at;
   }
   if (fresh) rt->dispatcher->stateFresh(*fresh);
-  status_recorder->maybeRecord(rt->pollers, rt->config.alerts.receivers);
+  status_recorder->maybeRecord(rt->pollers, undiscovered, rt->config.alerts.receivers);
   if (uint64_t failures = rt->credentialFailures(); failures > rt->credential_failures_seen) {
     metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);
     rt->credential_failures_seen = failures;
@@ -147,21 +145,34 @@ void Daemon::Impl::reload() {
         rt->config.state.path, next->state.path);
     return;
   }
+  // Everything read from outside the state file (secret files, credentials, templates, the
+  // relay's token) first, while the running runtime goes on: if any of it cannot be had, that
+  // runtime stays in force untouched, with the secrets it read.
+  auto prepared = prepareRuntime(*next, deps());
+  if (!prepared) {
+    spdlog::error("SIGHUP: cannot apply {}: {}; still running the previous configuration",
+                  config_path, prepared.error());
+    return;
+  }
   reloading = true;
   notifier.reloading();
   rt->stop();
   // In-flight polls and deliveries finish first: they hold the runtime being replaced.
-  whenIdle([this, next = std::move(*next)]() mutable { apply(std::move(next)); });
+  whenIdle([this, p = std::make_shared<PreparedRuntime>(std::move(*prepared))]() mutable {
+    apply(std::move(*p));
+  });
 }
 
-// Replaces the runtime with one built from `next`, or rebuilds the previous one when `next`
-// cannot be built; moves the /metrics listener when its address changed.
-void Daemon::Impl::apply(config::Config next) {
+// Replaces the runtime with one built from `next` (the state read back), or rebuilds the
+// previous one when the state cannot be read; moves the /metrics listener when its address
+// changed.
+void Daemon::Impl::apply(PreparedRuntime next) {
   reloading = false;
   if (stopping) return;
   config::Config previous = rt->config;
+  std::string listen = next.config.http.listen;
   rt.reset();
-  auto built = buildRuntime(next, deps());
+  auto built = buildRuntime(std::move(next), deps());
   if (!built) {
     spdlog::error("SIGHUP: cannot apply {}: {}; still running the previous configuration",
                   config_path, built.error());
@@ -172,10 +183,10 @@ void Daemon::Impl::apply(config::Config next) {
       io.stop();
       return;
     }
-  } else if (next.http.listen != previous.http.listen || !endpoint.serving()) {
+  } else if (listen != previous.http.listen || !endpoint.serving()) {
     // Moved, or off since an earlier reload's address was busy: bind (again).
     endpoint.stop();
-    auto bound = endpoint.start(next.http.listen);
+    auto bound = endpoint.start(listen);
     if (!bound) {
       spdlog::error("SIGHUP: {}; /metrics stays off until a reload with a free address",
                     bound.error());

@@ -104,5 +104,6 @@ void RegionDiscovery::stop() {
 }
 
 bool RegionDiscovery::busy() const { return impl_->busy; }
+const std::string& RegionDiscovery::lastError() const { return impl_->last_error; }
 
 }  // namespace swas::app

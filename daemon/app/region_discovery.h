@@ -35,6 +35,8 @@ class RegionDiscovery {
   void start();
   void stop();
   bool busy() const;
+  // Why the last ListRegions gave no region; empty before the first answer and after a good one.
+  const std::string& lastError() const;
 
  private:
   struct Impl;

@@ -45,21 +45,6 @@ bool Runtime::busy() const {
          (dispatcher && !dispatcher->idle());
 }
 
-std::expected<void, std::string> Runtime::addAccounts() {
-  for (const auto& a : config.accounts) {
-    auto credentials = api::makeCredentialsProvider(a.credentials, deps.env, deps.http, deps.clock);
-    if (!credentials) {
-      return std::unexpected(a.name.empty() ? credentials.error()
-                                            : "account " + a.name + ": " + credentials.error());
-    }
-    Account account{a.name, std::move(*credentials), nullptr};
-    account.client = std::make_unique<api::SwasClientImpl>(
-        deps.http, *account.credentials, deps.clock, deps.random, clientOptions(a));
-    accounts.push_back(std::move(account));
-  }
-  return {};
-}
-
 uint64_t Runtime::credentialFailures() const {
   uint64_t total = 0;
   for (const auto& a : accounts) total += a.credentials->refreshFailures();
@@ -105,14 +90,44 @@ std::function<void(const core::Alert&)> unroutedLogger(metrics::Metrics& metrics
 
 }  // namespace
 
-std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::Config& config,
-                                                                  const RuntimeDeps& deps) {
-  auto rt = std::make_unique<Runtime>(deps);
-  rt->config = config;
+std::expected<PreparedRuntime, std::string> prepareRuntime(const config::Config& config,
+                                                           const RuntimeDeps& deps) {
+  PreparedRuntime prepared;
+  prepared.config = config;
   auto token = relayToken(config);
   if (!token) return std::unexpected(token.error());
-  rt->relay_token = std::move(*token);
-  if (auto ok = rt->addAccounts(); !ok) return std::unexpected(ok.error());
+  prepared.relay_token = std::move(*token);
+  for (const auto& a : config.accounts) {
+    auto credentials = api::makeCredentialsProvider(a.credentials, deps.env, deps.http, deps.clock);
+    if (!credentials) {
+      return std::unexpected(a.name.empty() ? credentials.error()
+                                            : "account " + a.name + ": " + credentials.error());
+    }
+    Runtime::Account account{a.name, std::move(*credentials), nullptr};
+    account.client = std::make_unique<api::SwasClientImpl>(
+        deps.http, *account.credentials, deps.clock, deps.random, clientOptions(a));
+    prepared.accounts.push_back(std::move(account));
+  }
+  auto receivers = makeReceivers(config);
+  if (!receivers) return std::unexpected(receivers.error());
+  prepared.receivers = std::move(*receivers);
+  return prepared;
+}
+
+std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::Config& config,
+                                                                  const RuntimeDeps& deps) {
+  auto prepared = prepareRuntime(config, deps);
+  if (!prepared) return std::unexpected(prepared.error());
+  return buildRuntime(std::move(*prepared), deps);
+}
+
+std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntime prepared,
+                                                                  const RuntimeDeps& deps) {
+  auto rt = std::make_unique<Runtime>(deps);
+  rt->config = std::move(prepared.config);
+  const config::Config& config = rt->config;
+  rt->relay_token = std::move(prepared.relay_token);
+  rt->accounts = std::move(prepared.accounts);
   rt->inventory = std::make_unique<InstanceInventory>(
       deps.store, deps.inventory_metrics, deps.metrics, deps.clock,
       // Rounded up: 500ms must not read as 0 (off).
@@ -128,11 +143,9 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
   }
   rt->lifecycle->load(*firing, *successes);
   rt->inventory->attach(*rt->lifecycle);
-  auto receivers = makeReceivers(config);
-  if (!receivers) return std::unexpected(receivers.error());
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(
       deps.io, deps.http, deps.store, *rt->lifecycle, deps.deliveries, deps.clock, deps.random,
-      std::move(*receivers), deliveryOptions(config), deps.unrecorded);
+      std::move(prepared.receivers), deliveryOptions(config), deps.unrecorded);
   Runtime* raw = rt.get();
   rt->lifecycle->onChange([raw] {
     if (raw->delivering) raw->dispatcher->kick();

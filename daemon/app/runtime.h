@@ -97,8 +97,6 @@ struct Runtime {
   bool started = false;
   bool delivering = false;
   uint64_t credential_failures_seen = 0;  // of every account's credentials, already exported
-  // A credentials provider and an API client per account of the configuration.
-  std::expected<void, std::string> addAccounts();
   // Credential refreshes that failed, over every account.
   uint64_t credentialFailures() const;
   // Where each account's credentials come from, for the log.
@@ -134,9 +132,33 @@ struct Runtime {
   std::vector<std::string> regionsOf(size_t account) const;
   // An account with region_id: all polls no region yet.
   bool discoveringNothing() const;
+  // Each account with region_id: all that polls no region yet, as a scope of its own
+  // ("staging/all", or "all"), with why: down in swas_region_up, /readyz and `status`, so one
+  // broken account is named, never a silent gap.
+  struct Undiscovered {
+    std::string key;
+    std::string reason;
+  };
+  std::vector<Undiscovered> undiscovered() const;
 };
 
-// The object graph of `config` over `deps`; the message says what failed.
+// What a configuration needs from outside the state file: each account's credentials and API
+// client, the receivers (secret files, templates) and the relay's token. Read before anything
+// of the running runtime is stopped, so a reload that cannot read them leaves it untouched.
+struct PreparedRuntime {
+  config::Config config;
+  std::vector<Runtime::Account> accounts;
+  std::vector<std::unique_ptr<alerting::Receiver>> receivers;
+  std::string relay_token;
+};
+std::expected<PreparedRuntime, std::string> prepareRuntime(const config::Config& config,
+                                                           const RuntimeDeps& deps);
+
+// The object graph over `deps` of what was prepared (the state read back); the message says what
+// failed.
+std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntime prepared,
+                                                                  const RuntimeDeps& deps);
+// Both steps at once (the start, --once).
 std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::Config& config,
                                                                   const RuntimeDeps& deps);
 

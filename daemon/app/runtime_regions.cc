@@ -81,6 +81,19 @@ std::vector<std::string> Runtime::regionsOf(size_t account) const {
   return out;
 }
 
+std::vector<Runtime::Undiscovered> Runtime::undiscovered() const {
+  std::vector<Undiscovered> out;
+  for (const auto& d : discoveries) {
+    if (!regionsOf(d.account).empty()) continue;
+    const std::string& error = d.lister->lastError();
+    out.push_back({core::scopeKey(accounts[d.account].name, std::string(config::kAllRegions)),
+                   "region_id: all: no region known yet: " +
+                       (error.empty() ? std::string("ListRegions has not answered")
+                                      : "ListRegions failed: " + error)});
+  }
+  return out;
+}
+
 bool Runtime::discoveringNothing() const {
   return std::any_of(discoveries.begin(), discoveries.end(),
                      [&](const Discovery& d) { return regionsOf(d.account).empty(); });

@@ -24,6 +24,7 @@ std::vector<state::StatusSnapshot::Receiver> DeliveryTracker::take() {
 }
 
 void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers,
+                                 const std::vector<Runtime::Undiscovered>& undiscovered,
                                  const std::vector<config::ReceiverSettings>& receivers,
                                  bool force) {
   auto steady = clock_.steadyNow();
@@ -49,6 +50,9 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
     r.throttled = static_cast<int64_t>(now.second - before.second);
     seen[gate.get()] = now;
     s.regions.push_back(std::move(r));
+  }
+  for (const auto& u : undiscovered) {
+    s.regions.push_back({.region_id = u.key, .up = false, .reason = u.reason});
   }
   s.receivers = deliveries_.take();
   for (const auto& r : receivers) s.configured_receivers.push_back(r.name);

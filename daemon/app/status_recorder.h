@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/app/runtime.h"
 #include "daemon/config/config.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
@@ -52,6 +53,7 @@ class StatusRecorder {
 
   // Records when `every` has passed since the last record (or `force`).
   void maybeRecord(const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers,
+                   const std::vector<Runtime::Undiscovered>& undiscovered,
                    const std::vector<config::ReceiverSettings>& receivers, bool force = false);
 
  private:

@@ -110,6 +110,9 @@ class StateReader {
   // Newest first.
   std::expected<std::vector<FiringAlert>, core::Error> firingAlerts(FiringQuery query = {});
   std::expected<std::vector<HistoryEntry>, core::Error> history(const HistoryFilter& filter);
+  // SQLite's plan for history(filter), one step a line: the failures are found through their
+  // index, never by a scan of every transition.
+  std::string historyPlanForTest(const HistoryFilter& filter);
   // `now`: Unix seconds, for "the last hour".
   std::expected<StatusReport, core::Error> status(int64_t now);
   // status, firing alerts and the last failures, in one read transaction.

@@ -22,7 +22,7 @@
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {

@@ -119,6 +119,15 @@ ALTER TABLE alerts ADD COLUMN source TEXT NOT NULL DEFAULT 'poll';
 -- repeats it, so an old alert's repeat is not news.
 ALTER TABLE alerts ADD COLUMN relayed_at INTEGER;
 )sql",
+    // 7: the recent failures the status page and `history --failures` list, found through an
+    // index of failures only: anyone may request the page in a loop, and a scan of millions of
+    // transitions for the last 50 failures took half a second each time. The condition is
+    // state_reader.cc's kFailureCondition, word for word (SQLite uses a partial index only for a
+    // query that repeats its WHERE), and core::defaults::kAlertStatuses (a test checks both).
+    R"sql(
+CREATE INDEX IF NOT EXISTS transitions_failures ON transitions(id)
+  WHERE to_status IN ('Failed', 'Timeout', 'Error', 'Invalid', 'Aborted') OR error_code != '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -25,6 +25,7 @@ using testing::sample;
 constexpr const char* kProd = R"(clock: manual
 accounts:
   - {access_key_id: prodid, access_key_secret: prodsecret}
+  - {access_key_id: qaid, access_key_secret: qasecret}
 regions:
   - region_id: cn-hangzhou
     instances: [{instance_id: i-a, name: prod-web}]
@@ -206,10 +207,10 @@ TEST(Accounts, TwoAccountsNeverMixAndARevokedKeyDownsOnlyItsRegions) {
   EXPECT_EQ(log.find("region=prod/cn-hangzhou action=DescribeCommandInvocations poll failed"),
             std::string::npos);
 
-  // SIGHUP: staging removed, qa added (prod's simulator and key, its own state: a cold start
-  // that sees t-1 fail within the lookback, as qa's).
+  // SIGHUP: staging removed, qa added (prod's simulator with a key of its own, its own state: a
+  // cold start that sees t-1 fail within the lookback, as qa's).
   settings.accounts = "accounts:\n" + account("prod", "prod", "", {"cn-hangzhou"}) +
-                      account("qa", "prod", "", {"cn-hangzhou"});
+                      account("qa", "qa", "", {"cn-hangzhou"});
   std::ofstream(config) << settings.yaml();
   daemon.process().signal(SIGHUP);
   expected[{"qa", "cn-hangzhou", "t-1/i-a"}] = 1;
@@ -256,6 +257,48 @@ TEST(Accounts, AnAccountOfEveryRegionPollsWhatItsListRegionsLists) {
     auto ready = testing::fetch("GET", daemon.url() + "/readyz");
     return ready && ready->status == 200;
   }));
+}
+
+// One account with region_id: all and a key its ListRegions refuses: it is named as down (a
+// scope of its own, "staging/all") in swas_region_up, /readyz and `status`, beside an account
+// that polls. It used to have no series at all and a /readyz that named no account.
+TEST(Accounts, AnAccountWhoseRegionsCannotBeListedIsNamedAsDown) {
+  std::string dir = testing::freshTestDir();
+  std::string test = testing::testName();
+  testing::SimProcess prod(testing::writeTempFile(test + "/prod.yaml", kProd));
+  testing::SimProcess staging(testing::writeTempFile(test + "/staging.yaml", kStaging));
+  testing::MonitorConfig settings{.sim_url = prod.url(), .state_path = dir + "/state.db"};
+  settings.accounts = "accounts:\n" + account("prod", "prod", "", {"cn-hangzhou"}) +
+                      account("staging", "wrong", staging.url(), {"all"});
+  std::string config = settings.write(test + "/config.yaml");
+  testing::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto metrics = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
+  ASSERT_TRUE(eventually([&] {
+    std::string m = metrics();
+    return up(m, "prod", "cn-hangzhou") == 1 && up(m, "staging", "all") == 0;
+  })) << metrics();
+  std::string why;
+  ASSERT_TRUE(eventually([&] {
+    auto ready = testing::fetch("GET", daemon.url() + "/readyz");
+    why = ready ? ready->body : "";
+    return ready && ready->status == 503 && why.find("ListRegions failed") != std::string::npos;
+  })) << why;
+  EXPECT_NE(why.find("region staging/all not ready"), std::string::npos) << why;
+  EXPECT_NE(why.find("InvalidAccessKeyId"), std::string::npos) << why;
+  EXPECT_EQ(why.find("prod/"), std::string::npos) << "prod is ready: " << why;
+  // `status` reads what the daemon recorded (every 5 s).
+  std::string out;
+  ASSERT_TRUE(eventually([&] {
+    testing::Process status({SWAS_DAEMON_PATH, "status", "--config", config, "--output", "json"},
+                            dir + "/status.out", dir + "/status.err");
+    status.wait();
+    out = testing::readFile(dir + "/status.out");
+    return out.find("ListRegions failed") != std::string::npos;
+  })) << out;
+  EXPECT_NE(out.find("\"account\":\"staging\""), std::string::npos) << out;
+  daemon.process().signal(SIGTERM);
+  EXPECT_EQ(daemon.process().wait(), 0);
 }
 
 }  // namespace

@@ -145,5 +145,27 @@ TEST_F(OnceTest, AStateFileInUseIsRefusedNamingIt) {
   EXPECT_EQ(daemon.wait(), 0);
 }
 
+// A credential source that refuses (an ECS metadata service without the role) ends --once at
+// once with its message: it used to retry the inventory and then the poll six times each (about
+// 30 s) and print a region's error.
+TEST_F(OnceTest, CredentialsThatCannotBeHadEndTheRunAtOnce) {
+  testing::SimProcess metadata(testing::writeTempFile(
+      std::string("once/") + testing::testName() + "/scenario.yaml",
+      "clock: manual\nregions:\n  - region_id: cn-hangzhou\n    instances: [i-a]\n"
+      "metadata:\n  fail: true\n"));
+  std::string text = readFile(config());
+  std::string keys = "  access_key_id: testid\n  access_key_secret: testsecret\n";
+  ASSERT_NE(text.find(keys), std::string::npos) << text;
+  text.replace(
+      text.find(keys), keys.size(),
+      "  ecs_ram_role: SwasMonitorRole\n  metadata_endpoint: \"" + metadata.url() + "\"\n");
+  std::string path =
+      testing::writeTempFile(std::string("once/") + testing::testName() + "/ram.yaml", text);
+  EXPECT_EQ(run({"--config", path, "--once"}), 1);
+  EXPECT_NE(err_.find("swas-invocation-monitor: credentials: "), std::string::npos) << err_;
+  EXPECT_EQ(err_.find("region cn-hangzhou"), std::string::npos)
+      << "nothing polled without credentials: " << err_;
+}
+
 }  // namespace
 }  // namespace swas
