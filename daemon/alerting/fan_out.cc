@@ -24,17 +24,6 @@ struct Fan {
 
 }  // namespace
 
-std::string peerName(const std::string& url) {
-  std::string name = url.substr(0, url.find_first_of("?#"));
-  size_t start = name.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  size_t end = name.find('/', start);
-  size_t at = name.rfind('@', end == std::string::npos ? name.size() : end);
-  if (at != std::string::npos && at >= start) name.erase(start, at + 1 - start);
-  while (name.size() > start && name.back() == '/') name.pop_back();
-  return name;
-}
-
 void sendToPeers(http::HttpClient& http, const http::HttpRequest& request,
                  const std::vector<PeerTarget>& peers, const std::string& receiver,
                  core::AlertObserver* observer, std::shared_ptr<PeerLog> log,

@@ -12,12 +12,13 @@
 
 #include "daemon/core/alert.h"
 #include "daemon/http/http_client.h"
+#include "daemon/util/url.h"
 
 namespace swas::alerting {
 
-// A peer as logs and metrics name it: its URL without user information, query or trailing
-// slash ("http://am-1:9093", "https://am.example/prefix").
-std::string peerName(const std::string& url);
+// A peer as logs, metrics and configuration problems name it (util::peerName): its URL without
+// user information, query or trailing slash ("http://am-1:9093", "https://am.example/prefix").
+using util::peerName;
 
 // What each peer said last, so a failing peer is logged when it starts failing and when it is
 // back, not on every message.

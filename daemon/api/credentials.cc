@@ -2,10 +2,10 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "daemon/api/response_parser.h"
 #include "daemon/core/time.h"
+#include "daemon/util/credentials_file.h"
 
 namespace swas::api {
 namespace {
@@ -26,44 +26,10 @@ std::string trimmed(std::string text) {
 }  // namespace
 
 std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile) {
-  std::optional<IniSection> section;
-  bool inside = false;
-  std::istringstream in{std::string(text)};
-  std::string line;
-  while (std::getline(in, line)) {
-    line = trimmed(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[' && line.back() == ']') {
-      inside = line.size() >= 2 && trimmed(line.substr(1, line.size() - 2)) == profile;
-      if (inside && !section) section.emplace();
-      continue;
-    }
-    if (!inside) continue;
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    section->emplace_back(trimmed(line.substr(0, eq)), trimmed(line.substr(eq + 1)));
-  }
-  return section;
+  return util::parseIniSection(text, profile);
 }
 
 namespace {
-
-// The [profile] section of an INI file, or nullopt if the file has no such section.
-std::expected<std::optional<IniSection>, std::string> readIniSection(const std::string& path,
-                                                                     const std::string& profile) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected("cannot read credentials file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return parseIniSection(text.str(), profile);
-}
-
-std::string lookup(const IniSection& section, std::string_view key) {
-  for (const auto& [k, v] : section) {
-    if (k == key) return v;
-  }
-  return {};
-}
 
 bool truthy(const std::optional<std::string>& value) {
   return value && (*value == "true" || *value == "1");
@@ -265,10 +231,7 @@ struct Chain {
 
   // `configured`: credentials.profile, which must be there.
   std::optional<Made> fromFile(const std::string& configured = "") const {
-    std::optional<std::string> file = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
-    if (!file) {
-      if (auto home = env("HOME")) file = *home + "/.alibabacloud/credentials";
-    }
+    std::optional<std::string> file = util::credentialsFilePath(env);
     if (!file || !std::ifstream(*file).good()) {
       if (configured.empty()) return std::nullopt;
       return std::unexpected("credentials.profile " + configured + ": no credentials file (" +
@@ -276,28 +239,18 @@ struct Chain {
     }
     std::string profile =
         configured.empty() ? env("ALIBABA_CLOUD_PROFILE").value_or("default") : configured;
-    auto section = readIniSection(*file, profile);
-    if (!section) return std::unexpected(section.error());
-    if (!*section) {
+    auto read = util::readProfile(*file, profile);
+    if (!read) return std::unexpected(read.error());
+    if (!*read) {
       if (env("ALIBABA_CLOUD_PROFILE") || !configured.empty()) {
         return std::unexpected(*file + " has no profile [" + profile + "]");
       }
       return std::nullopt;
     }
-    const IniSection& s = **section;
-    std::string type = lookup(s, "type");
-    std::string where = *file + " [" + profile + "]";
-    if (type == "access_key" || type == "sts" || type.empty()) {
-      Credentials c{lookup(s, "access_key_id"), lookup(s, "access_key_secret"),
-                    lookup(s, "security_token")};
-      if (c.access_key_id.empty() || c.access_key_secret.empty()) {
-        return std::unexpected(where + ": access_key_id and access_key_secret are required");
-      }
-      return staticProvider(std::move(c), "credentials_file");
-    }
-    if (type == "ecs_ram_role") return ecs(lookup(s, "role_name"));
-    return std::unexpected(where + ": credential type '" + type +
-                           "' is not supported (use access_key, sts or ecs_ram_role)");
+    const util::ProfileCredentials& p = **read;
+    if (p.type == util::ProfileCredentials::Type::kEcsRamRole) return ecs(p.role_name);
+    return staticProvider({p.access_key_id, p.access_key_secret, p.security_token},
+                          "credentials_file");
   }
 
   Made fromEcsRamRole() const {

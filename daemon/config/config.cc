@@ -17,34 +17,19 @@
 namespace swas::config {
 namespace {
 
-void parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
-  if (!p.isMap(node, "credentials")) return;
-  p.checkKeys(node,
-              {"access_key_id", "access_key_secret", "access_key_secret_file", "security_token",
-               "ecs_ram_role", "metadata_endpoint", "profile"},
-              "credentials");
-  p.str(node, "access_key_id", c.access_key_id);
-  p.str(node, "access_key_secret", c.access_key_secret);
-  p.secretFile(node, "access_key_secret_file", c.access_key_secret_file);
-  p.str(node, "security_token", c.security_token);
-  p.str(node, "ecs_ram_role", c.ecs_ram_role);
-  p.str(node, "metadata_endpoint", c.metadata_endpoint);
-  p.str(node, "profile", c.profile);
-  if (!c.profile.empty() && (!c.access_key_id.empty() || !c.ecs_ram_role.empty())) {
-    p.problem(node["profile"],
-              "credentials: profile reads the credentials file; give it without access_key_id "
-              "and ecs_ram_role");
-  }
-  if (!c.access_key_secret.empty() && !c.access_key_secret_file.empty()) {
-    p.problem(node, "credentials: give access_key_secret or access_key_secret_file, not both");
-  }
-}
+// Bearer tokens (http.relay_token_file) are at least this long, as the contract says.
+constexpr size_t kMinTokenBytes = 16;
 
 void parseApi(Parser& p, const YAML::Node& node, ApiSettings& a) {
   if (!p.isMap(node, "api")) return;
   p.checkKeys(node, {"endpoint", "signature", "timeout", "rate_limit", "max_in_flight"}, "api");
   p.str(node, "endpoint", a.endpoint);
-  if (auto ep = http::parseEndpoint(http::endpointForRegion(a.endpoint, "cn-hangzhou")); !ep) {
+  if (a.endpoint.find('@') != std::string::npos) {
+    // The parser's message quotes the URL, and user information is a password.
+    p.problem(node["endpoint"],
+              "api.endpoint: user information (user:password@) has no place in an API endpoint");
+  } else if (auto ep = http::parseEndpoint(http::endpointForRegion(a.endpoint, "cn-hangzhou"));
+             !ep) {
     p.problem(node["endpoint"] ? node["endpoint"] : node, "api.endpoint: " + ep.error());
   }
   std::string signature;
@@ -142,6 +127,7 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
     return;
   }
   std::set<std::string> names;
+  std::vector<AccountIdentity> identities;
   for (const auto& item : node) {
     if (!p.isMap(item, "an account")) continue;
     p.checkKeys(item, {"name", "credentials", "api", "regions"}, "accounts[]");
@@ -156,7 +142,26 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
     } else if (!names.insert(a.name).second) {
       p.problem(item["name"], "account " + a.name + " is listed twice");
     }
-    if (item["credentials"]) parseCredentials(p, item["credentials"], a.credentials);
+    // Without its own, an account would poll with the process's default chain: whichever
+    // account that is, its invocations alerted again under this account's label.
+    if (const auto credentials = item["credentials"]; !credentials) {
+      p.problem(item, "account " + a.name +
+                          ": credentials is required with accounts: (access_key_id with "
+                          "access_key_secret or access_key_secret_file, ecs_ram_role, or profile)");
+    } else {
+      std::string identity = parseCredentials(p, credentials, a.credentials);
+      bool names_source = false;
+      for (const char* key : {"access_key_id", "access_key_secret", "access_key_secret_file",
+                              "ecs_ram_role", "profile"}) {
+        names_source = names_source || (credentials.IsMap() && credentials[key]);
+      }
+      if (credentials.IsMap() && !names_source) {
+        p.problem(credentials, "account " + a.name +
+                                   ": credentials names no source (access_key_id, ecs_ram_role "
+                                   "or profile); the default chain is for the single form only");
+      }
+      identities.push_back({a.name, std::move(identity), credentials});
+    }
     if (item["api"]) parseApi(p, item["api"], a.api);
     if (item["regions"]) {
       parseRegions(p, item["regions"], a.regions);
@@ -165,6 +170,7 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
     }
     accounts.push_back(std::move(a));
   }
+  checkDistinctAccounts(p, identities);
 }
 
 // accounts:, else the single account of the top-level credentials, api and regions.
@@ -182,6 +188,17 @@ void parseWhatToPoll(Parser& p, const YAML::Node& root, Config& c) {
     c.accounts.push_back({"", c.credentials, c.api, c.regions});
   } else {
     p.problem(root, "regions is required: list at least one region_id (or accounts)");
+  }
+}
+
+// A bearer token's file: a short token is guessed, so it is refused rather than used.
+void parseToken(Parser& p, const YAML::Node& http, const char* key, std::string& path) {
+  auto token = p.secretFile(http, key, path);
+  if (token && token->size() < kMinTokenBytes) {
+    p.problem(http[key], "http." + std::string(key) + ": the token in " + path +
+                             " is shorter than " + std::to_string(kMinTokenBytes) +
+                             " bytes; tokens shorter than that are refused (make one with "
+                             "`openssl rand -hex 32`)");
   }
 }
 
@@ -293,9 +310,10 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
     p.dur(s, "retention", c.state.retention);
   }
   if (const auto h = root["http"]; h && p.isMap(h, "http")) {
-    p.checkKeys(h, {"listen", "relay_token_file"}, "http");
+    p.checkKeys(h, {"listen", "status_page", "relay_token_file"}, "http");
     p.str(h, "listen", c.http.listen);
-    p.secretFile(h, "relay_token_file", c.http.relay_token_file);
+    p.boolean(h, "status_page", c.http.status_page);
+    parseToken(p, h, "relay_token_file", c.http.relay_token_file);
     if (auto address = http::parseListenAddress(c.http.listen); h["listen"] && !address) {
       p.problem(h["listen"], "http.listen: " + address.error());
     }

@@ -67,6 +67,8 @@ struct HttpSettings {
   // Set: POST /api/alertmanager/webhook/<receiver> relays Alertmanager's notifications to a
   // chat receiver, for requests bearing this file's token.
   std::string relay_token_file;
+  // GET / serves the status page (which shows command Output); false answers 404.
+  bool status_page = true;
 };
 
 // Which occurrences a receiver gets: every given list must match (globs with * and ?).

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -38,6 +39,9 @@ inline size_t editDistance(const std::string& a, const std::string& b) {
 class Parser {
  public:
   Parser(std::string name, const util::EnvLookup& env) : name_(std::move(name)), env_(env) {}
+
+  // The environment the configuration is read in (the credentials file's location).
+  std::optional<std::string> env(std::string_view name) const { return env_(name); }
 
   Problems problems;
 
@@ -133,18 +137,39 @@ class Parser {
       problem(parent[key], std::string(key) + ": cannot read " + out + ": " + std::strerror(errno));
   }
 
-  // A file holding a secret (or a URL with a token): it must be readable now, and should not be
-  // readable by other users.
-  void secretFile(const YAML::Node& parent, const char* key, std::string& out) {
+  // A file holding a secret (or a URL with a token): it must be a readable, non-empty file now,
+  // and should not be readable by other users. Its content without surrounding whitespace, as
+  // util::readSecretFile gives it to the daemon, for checks that never print it; nullopt when
+  // not given or after a problem.
+  std::optional<std::string> secretFile(const YAML::Node& parent, const char* key,
+                                        std::string& out) {
     str(parent, key, out);
-    if (out.empty()) return;
+    if (out.empty()) return std::nullopt;
     const YAML::Node node = parent[key];
-    std::ifstream in(out);
+    struct stat st {};
+    if (::stat(out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      problem(node, std::string(key) + ": " + out + " is a directory, not a file");
+      return std::nullopt;
+    }
+    std::ifstream in(out, std::ios::binary);
     if (!in) {
       problem(node, std::string(key) + ": cannot read " + out + ": " + std::strerror(errno));
-      return;
+      return std::nullopt;
     }
-    struct stat st {};
+    // A secret, a token or a URL is small: never read /dev/zero (or a misnamed log) to its end.
+    constexpr size_t kMaxSecretBytes = 64 * 1024;
+    std::string value(kMaxSecretBytes + 1, '\0');
+    in.read(value.data(), static_cast<std::streamsize>(value.size()));
+    value.resize(static_cast<size_t>(in.gcount()));
+    if (value.size() > kMaxSecretBytes) {
+      problem(node, std::string(key) + ": " + out + " is larger than 64 KiB; it holds no secret");
+      return std::nullopt;
+    }
+    size_t first = value.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+      problem(node, std::string(key) + ": " + out + " is empty");
+      return std::nullopt;
+    }
     if (::stat(out.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
       YAML::Mark mark = node.Mark();
       warnings.push_back(name_ + ":" + std::to_string(mark.line + 1) + ":" +
@@ -152,6 +177,7 @@ class Parser {
                          " is readable by other users; chmod o-r it (or use systemd's "
                          "LoadCredential=)");
     }
+    return value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
   }
 
   Problems warnings;
@@ -235,6 +261,19 @@ class Parser {
   std::string name_;
   const util::EnvLookup& env_;
 };
+
+// credentials (credentials.cc), with what can be resolved offline resolved: the secret file
+// read, credentials.profile found in the credentials file. Returns who the credentials are
+// when that is known at load (an AccessKey ID, or an ECS RAM role), else "": never printed.
+std::string parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettings& c);
+// One account's credentials as parseCredentials resolved them, and where they are given.
+struct AccountIdentity {
+  std::string account;
+  std::string identity;  // parseCredentials's; "" when unknown at load
+  YAML::Node node;
+};
+// No two accounts are one identity: an account polled twice alerts twice, under two labels.
+void checkDistinctAccounts(Parser& p, const std::vector<AccountIdentity>& accounts);
 
 // alerts.receivers (receivers.cc).
 void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out);

@@ -8,6 +8,7 @@
 #include "daemon/config/parser.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/rate_limit.h"
+#include "daemon/util/url.h"
 
 namespace swas::config {
 namespace {
@@ -85,14 +86,32 @@ void parseChat(Parser& p, const YAML::Node& item, ReceiverSettings& r) {
   }
 }
 
+// " (its scheme is file)", or "" when the text has none to name: the URL itself may carry a
+// token or a password, so a problem names no more of it.
+std::string schemeNote(const std::string& url) {
+  std::string scheme = util::urlScheme(url);
+  return scheme.empty() ? "" : " (its scheme is " + scheme + ")";
+}
+
 // Exactly one of url, url_file and urls; urls (an Alertmanager cluster's peers) only for
-// alertmanager, each http(s) and listed once.
-void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r) {
+// alertmanager, each listed once. Every URL is http or https: libcurl would read file:// (and
+// test-alert print it). Peers are named without user information, query or fragment.
+void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r,
+               const std::optional<std::string>& url_file_content) {
   int given = !r.url.empty() + !r.url_file.empty() + !r.urls.empty();
   if (given != 1) {
     p.problem(item, r.type == "alertmanager"
                         ? "a receiver needs exactly one of url, url_file and urls"
                         : "a receiver needs exactly one of url and url_file");
+  }
+  if (!r.url.empty() && !util::isHttpUrl(r.url)) {
+    p.problem(item["url"], "url is not an http:// or https:// URL" + schemeNote(r.url) +
+                               "; receiver URLs are http or https only");
+  }
+  if (url_file_content && !util::isHttpUrl(*url_file_content)) {
+    p.problem(item["url_file"],
+              "url_file: " + r.url_file + " does not hold an http:// or https:// URL" +
+                  schemeNote(*url_file_content) + "; receiver URLs are http or https only");
   }
   if (item["urls"] && r.urls.empty()) p.problem(item["urls"], "urls is empty");
   if (r.urls.empty()) return;
@@ -101,20 +120,22 @@ void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r) {
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < r.urls.size(); ++i) {
-    std::string url = r.urls[i];
-    if (!url.starts_with("http://") && !url.starts_with("https://")) {
-      p.problem(item["urls"][i], "urls: '" + url + "' is not an http:// or https:// URL");
+    const std::string& url = r.urls[i];
+    std::string name = util::peerName(url);
+    if (!util::isHttpUrl(url)) {
+      p.problem(item["urls"][i], "urls: '" + name + "' is not an http:// or https:// URL");
       continue;
     }
     if (url.find_first_of("?#") != std::string::npos) {
-      p.problem(item["urls"][i], "urls: '" + url +
+      p.problem(item["urls"][i], "urls: '" + name +
                                      "' has a query or fragment; give the peer's base URL "
                                      "(/api/v2/alerts is added)");
       continue;
     }
-    while (url.ends_with('/')) url.pop_back();
-    if (!seen.insert(url).second) {
-      p.problem(item["urls"][i], "urls: '" + r.urls[i] + "' is listed twice");
+    std::string base = url;
+    while (base.ends_with('/')) base.pop_back();
+    if (!seen.insert(base).second) {
+      p.problem(item["urls"][i], "urls: '" + name + "' is listed twice");
     }
   }
 }
@@ -129,7 +150,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
   p.str(item, "name", r.name);
   p.str(item, "type", r.type);
   p.str(item, "url", r.url);
-  p.secretFile(item, "url_file", r.url_file);
+  auto url_file_content = p.secretFile(item, "url_file", r.url_file);
   p.list(item, "urls", r.urls);
   p.secretFile(item, "hmac_secret_file", r.hmac_secret_file);
   if (const auto headers = item["headers"]; headers && !headers.IsNull()) {
@@ -150,7 +171,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
               "receiver type must be webhook, alertmanager, dingtalk, feishu, wecom or slack");
   }
   parseChat(p, item, r);
-  parseUrls(p, item, r);
+  parseUrls(p, item, r, url_file_content);
   return r;
 }
 

@@ -81,6 +81,10 @@ core::Error transferError(CURLcode code, const Transfer& t) {
     case CURLE_USE_SSL_FAILED:
       error.kind = core::ErrorKind::kTls;
       break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      // Neither http nor https (CURLOPT_PROTOCOLS_STR): the same URL will never work.
+      error.kind = core::ErrorKind::kConnect;
+      break;
     case CURLE_WRITE_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
       if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
@@ -276,6 +280,22 @@ struct CurlHttpClient::Impl {
     return line.size();
   }
 
+  static void setHeaders(Transfer& t) {
+    curl_slist* list = nullptr;
+    bool has_content_type = false;
+    for (const auto& [name, value] : t.request.headers) {
+      if (iequals(name, "content-type")) has_content_type = true;
+      std::string line = name + ": " + value;
+      list = curl_slist_append(list, line.c_str());
+    }
+    // libcurl would add a form Content-Type to every POST; the signature must see the headers
+    // exactly as sent, so send none unless asked. Same for Expect.
+    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
+    list = curl_slist_append(list, "Expect:");
+    t.headers.reset(list);
+    curl_easy_setopt(t.easy.get(), CURLOPT_HTTPHEADER, list);
+  }
+
   void start(HttpRequest request, HttpCallback callback) {
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
@@ -285,6 +305,10 @@ struct CurlHttpClient::Impl {
     CURL* e = t->easy.get();
     const HttpRequest& r = t->request;
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    // Only the web: a URL from the configuration (or a redirect, should one ever be followed)
+    // must not make libcurl read file:// or speak to ftp://, gopher://, dict://, smb://...
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
@@ -311,19 +335,7 @@ struct CurlHttpClient::Impl {
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.c_str());
       if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     }
-    curl_slist* list = nullptr;
-    bool has_content_type = false;
-    for (const auto& [name, value] : r.headers) {
-      if (iequals(name, "content-type")) has_content_type = true;
-      std::string line = name + ": " + value;
-      list = curl_slist_append(list, line.c_str());
-    }
-    // libcurl would add a form Content-Type to every POST; the signature must see the headers
-    // exactly as sent, so send none unless asked. Same for Expect.
-    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
-    list = curl_slist_append(list, "Expect:");
-    t->headers.reset(list);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    setHeaders(*t);
 
     CURL* key = e;
     transfers.emplace(key, std::move(t));

@@ -120,9 +120,15 @@ int main(int argc, char** argv) {
     region_ids.push_back(id);
   }
   t::Recorder receiver;
+  // One key pair per account (two accounts of one identity are refused), all the simulator's.
+  std::string keys;
+  for (int a = 0; a < std::max(o.accounts, 1); ++a) {
+    keys += "  - {access_key_id: testid" + (a > 0 ? std::to_string(a) : std::string()) +
+            ", access_key_secret: testsecret}\n";
+  }
   t::SimProcess sim(t::writeTempFile(
       "e2e-bench/scenario.yaml",
-      "generator:\n  seed: 42\n  regions: [" + regions_list +
+      "accounts:\n" + keys + "generator:\n  seed: 42\n  regions: [" + regions_list +
           "]\n  instances: " + std::to_string(o.instances) + "\n  instances_per_invocation: " +
           std::to_string(o.per_invocation > 0 ? o.per_invocation : o.instances) + "\n  retained: " +
           std::to_string(o.retained) + "\n  rate: " + std::to_string(o.rate) + R"(
@@ -142,8 +148,9 @@ int main(int argc, char** argv) {
     settings.accounts = "accounts:\n";
     for (int a = 0; a < o.accounts; ++a) {
       settings.accounts += "  - name: acct-" + std::to_string(a) +
-                           "\n    credentials: {access_key_id: testid, access_key_secret: "
-                           "testsecret}\n    regions:\n";
+                           "\n    credentials: {access_key_id: testid" +
+                           (a > 0 ? std::to_string(a) : std::string()) +
+                           ", access_key_secret: testsecret}\n    regions:\n";
       for (const auto& id : region_ids) settings.accounts += "      - region_id: " + id + "\n";
     }
   }

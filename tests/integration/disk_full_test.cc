@@ -60,7 +60,8 @@ regions:
   // A chat receiver for the relay only (none of the daemon's own alerts).
   settings.receivers.push_back(
       {"chat", "dingtalk", recorder.url() + "/chat", "      relay_only: true\n"});
-  settings.relay_token_file = testing::writeTempFile(std::string(testName()) + "/token", "t0k\n");
+  settings.relay_token_file =
+      testing::writeTempFile(std::string(testName()) + "/token", "t0k-relay-token-0123\n");
   std::string config =
       testing::writeTempFile(std::string(testName()) + "/config.yaml", settings.yaml());
   MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
@@ -92,7 +93,7 @@ regions:
         "POST", daemon.url() + "/api/alertmanager/webhook/chat",
         R"({"version":"4","alerts":[{"status":"firing","labels":{"alertname":"X"},)"
         R"("startsAt":"2026-12-02T05:00:00Z"}]})",
-        {{"Authorization", "Bearer t0k"}});
+        {{"Authorization", "Bearer t0k-relay-token-0123"}});
   };
   auto refused = relay();
   ASSERT_TRUE(refused);

@@ -71,7 +71,7 @@ regions:
             timeline: [{at: 1s, status: Success, exit_code: 0}]
 )";
 
-constexpr const char* kToken = "ha-relay-token";
+constexpr const char* kToken = "ha-relay-token-0123";
 
 // How long a peer waits for the peers before it in the cluster to notify (Alertmanager's default
 // is 15 s): shorter, for a shorter test.

@@ -169,6 +169,42 @@ TEST_F(HttpClientTest, ProxyFromTheEnvironment) {
   EXPECT_EQ(requests_[0].target, "http://swas.cn-hangzhou.example.invalid/path?x=1");
 }
 
+// Receiver URLs come from the configuration: a file:// one made test-alert print a local file.
+// The client speaks http and https only, whatever URL it is given.
+TEST_F(HttpClientTest, OnlyHttpAndHttpsAreSpoken) {
+  std::string file = testing::writeTempFile("http_client/local-file", "swas-local-file-marker\n");
+  CurlHttpClient client(io_, {});
+  for (const std::string& url :
+       std::vector<std::string>{"file://" + file, "ftp://127.0.0.1:1/x", "gopher://127.0.0.1:1/x",
+                                "dict://127.0.0.1:1/x"}) {
+    auto r = fetch(client, {"GET", url, {}, ""});
+    ASSERT_FALSE(r) << url << " was fetched: " << r->body;
+    EXPECT_FALSE(r.error().retryable) << url << ": the same URL will never work";
+    EXPECT_EQ(core::describe(r.error()).find("swas-local-file-marker"), std::string::npos);
+  }
+  EXPECT_TRUE(requests_.empty());
+}
+
+// A redirect is an answer, never followed: least of all to another scheme.
+TEST_F(HttpClientTest, RedirectsElsewhereAreNotFollowed) {
+  std::string file =
+      testing::writeTempFile("http_client/redirect-target", "swas-redirect-marker\n");
+  std::string location;
+  handler_ = [&location](ServerRequest, Responder respond) {
+    respond(ServerResponse{302, {{"Location", location}}, "moved"});
+  };
+  CurlHttpClient client(io_, {});
+  for (const std::string& target :
+       std::vector<std::string>{"file://" + file, "ftp://127.0.0.1:1/x", base_ + "/elsewhere"}) {
+    location = target;
+    auto r = fetch(client, {"GET", base_ + "/hook", {}, ""});
+    ASSERT_TRUE(r) << target << ": " << core::describe(r.error());
+    EXPECT_EQ(r->status, 302) << target;
+    EXPECT_EQ(r->body, "moved") << target;
+  }
+  EXPECT_EQ(requests_.size(), 3u) << "only the requests sent, no redirected one";
+}
+
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {

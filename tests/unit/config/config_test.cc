@@ -29,8 +29,13 @@ std::string credentialsDirectory(mode_t mode) {
   auto dir = std::filesystem::temp_directory_path() /
              ("swas-config-test-" + std::to_string(getpid()) + "-" + std::to_string(mode));
   std::filesystem::create_directories(dir);
-  for (std::string name : {"ak_secret", "ops_webhook_url", "relay_token", "oncall_url"}) {
-    std::ofstream(dir / name) << "secret\n";
+  // URLs are http(s) and tokens at least 16 bytes, as the configuration checks at load.
+  for (auto [name, content] : std::map<std::string, std::string>{
+           {"ak_secret", "secret\n"},
+           {"ops_webhook_url", "https://hooks.example/T0/token\n"},
+           {"relay_token", "relay-token-0123456789abcdef\n"},
+           {"oncall_url", "https://oapi.dingtalk.example/robot/send?access_token=T\n"}}) {
+    std::ofstream(dir / name) << content;
     ::chmod((dir / name).c_str(), mode);
   }
   return dir.string();
@@ -75,9 +80,9 @@ TEST(Config, TheRelayTokenFileMustBeReadable) {
   auto text = [](const std::string& path) {
     return "regions: [{region_id: cn-hangzhou}]\nhttp:\n  relay_token_file: " + path + "\n";
   };
-  auto on = parseConfig(text(creds + "/ak_secret"), "cfg.yaml", env());
+  auto on = parseConfig(text(creds + "/relay_token"), "cfg.yaml", env());
   ASSERT_TRUE(on) << on.error().front();
-  EXPECT_EQ(on->http.relay_token_file, creds + "/ak_secret");
+  EXPECT_EQ(on->http.relay_token_file, creds + "/relay_token");
   EXPECT_TRUE(on->warnings.empty());
   auto missing = parseConfig(text("/nonexistent/token"), "cfg.yaml", env());
   ASSERT_FALSE(missing);
@@ -158,8 +163,12 @@ accounts:
           "account label)"));
   EXPECT_TRUE(has("cfg.yaml:7:11: account b is listed twice"));
   EXPECT_TRUE(has("cfg.yaml:9:5: account c: regions is required"));
+  EXPECT_TRUE(
+      has("cfg.yaml:9:5: account c: credentials is required with accounts: (access_key_id "
+          "with access_key_secret or access_key_secret_file, ecs_ram_role, or profile)"));
   for (const auto& p : bad.error()) std::cout << p << "\n";
-  EXPECT_EQ(bad.error().size(), 5u) << "region_id: all is an account's too";
+  EXPECT_EQ(bad.error().size(), 10u)
+      << "region_id: all is an account's too; and each of the five lacks credentials";
   auto reserved = parseConfig(
       "accounts:\n  - name: default\n    regions: [{region_id: cn-hangzhou}]\n", "cfg.yaml", env());
   ASSERT_FALSE(reserved);
@@ -230,7 +239,8 @@ credentials:
   EXPECT_TRUE(has("cfg.yaml:8:16: region cn-hangzhou is listed twice"));
   EXPECT_TRUE(has("cfg.yaml:9:5: region_id is required and must not be empty"));
   EXPECT_TRUE(has("cfg.yaml:11:22: environment variable NOT_SET is not set"));
-  EXPECT_EQ(p.size(), 7u);
+  EXPECT_TRUE(has("cfg.yaml:11:3: credentials: an access key secret needs access_key_id"));
+  EXPECT_EQ(p.size(), 8u);
 }
 
 TEST(Config, ListenAddress) {
@@ -550,7 +560,8 @@ alerts:
   EXPECT_TRUE(has("cfg.yaml:14:7: a receiver needs exactly one of url, url_file and urls"));
   EXPECT_TRUE(has("cfg.yaml:16:13: urls is empty"));
   EXPECT_TRUE(has("cfg.yaml:19:27: urls: 'http://y' is listed twice"));
-  EXPECT_TRUE(has("cfg.yaml:19:39: urls: 'http://z/?q=1' has a query or fragment"));
+  // Peers are named without user information, query or fragment (they may carry a password).
+  EXPECT_TRUE(has("cfg.yaml:19:39: urls: 'http://z' has a query or fragment"));
   EXPECT_EQ(p.size(), 8u) << p.front();
 }
 

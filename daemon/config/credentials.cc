@@ -1,0 +1,121 @@
+// credentials: the keys, and what they resolve to without the network: the secret file read,
+// credentials.profile looked up in the credentials file as the credentials chain will, and who
+// each account is, so that two accounts of one identity are refused at load.
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/config/parser.h"
+#include "daemon/util/credentials_file.h"
+#include "daemon/util/url.h"
+
+namespace swas::config {
+namespace {
+
+std::string keyIdentity(const std::string& access_key_id) { return "key:" + access_key_id; }
+
+std::string roleIdentity(const std::string& role, const std::string& metadata_endpoint) {
+  return "role:" + role + "@" + metadata_endpoint;
+}
+
+// credentials.profile: the profile must be in the credentials file, complete and of a type the
+// chain supports. Returns its identity, "" after a problem.
+std::string resolveProfile(Parser& p, const YAML::Node& node, const core::CredentialsSettings& c) {
+  const std::string what = "credentials.profile " + c.profile;
+  std::optional<std::string> file =
+      util::credentialsFilePath([&p](std::string_view name) { return p.env(name); });
+  if (!file) {
+    p.problem(node, what +
+                        ": no credentials file (neither ALIBABA_CLOUD_CREDENTIALS_FILE nor HOME "
+                        "is set)");
+    return "";
+  }
+  struct stat st {};
+  if (::stat(file->c_str(), &st) != 0) {
+    p.problem(node, what + ": no credentials file " + *file + " (" + std::strerror(errno) +
+                        "; ALIBABA_CLOUD_CREDENTIALS_FILE names another)");
+    return "";
+  }
+  auto profile = util::readProfile(*file, c.profile);
+  if (!profile) {
+    p.problem(node, what + ": " + profile.error());
+    return "";
+  }
+  if (!*profile) {
+    p.problem(node, what + ": " + *file + " has no profile [" + c.profile + "]");
+    return "";
+  }
+  if ((*profile)->type == util::ProfileCredentials::Type::kEcsRamRole) {
+    return roleIdentity((*profile)->role_name, c.metadata_endpoint);
+  }
+  return keyIdentity((*profile)->access_key_id);
+}
+
+}  // namespace
+
+std::string parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
+  if (!p.isMap(node, "credentials")) return "";
+  p.checkKeys(node,
+              {"access_key_id", "access_key_secret", "access_key_secret_file", "security_token",
+               "ecs_ram_role", "metadata_endpoint", "profile"},
+              "credentials");
+  p.str(node, "access_key_id", c.access_key_id);
+  p.str(node, "access_key_secret", c.access_key_secret);
+  bool secret_file_ok =
+      p.secretFile(node, "access_key_secret_file", c.access_key_secret_file).has_value() ||
+      c.access_key_secret_file.empty();
+  p.str(node, "security_token", c.security_token);
+  p.str(node, "ecs_ram_role", c.ecs_ram_role);
+  p.str(node, "metadata_endpoint", c.metadata_endpoint);
+  p.str(node, "profile", c.profile);
+  if (node["metadata_endpoint"] && !util::isHttpUrl(c.metadata_endpoint)) {
+    p.problem(node["metadata_endpoint"],
+              "credentials.metadata_endpoint must be an http:// or https:// URL");
+  }
+  if (!c.profile.empty() && (!c.access_key_id.empty() || !c.ecs_ram_role.empty())) {
+    p.problem(node["profile"],
+              "credentials: profile reads the credentials file; give it without access_key_id "
+              "and ecs_ram_role");
+    return "";
+  }
+  if (!c.access_key_secret.empty() && !c.access_key_secret_file.empty()) {
+    p.problem(node, "credentials: give access_key_secret or access_key_secret_file, not both");
+    return "";
+  }
+  if (!c.ecs_ram_role.empty()) return roleIdentity(c.ecs_ram_role, c.metadata_endpoint);
+  if (!c.profile.empty()) return resolveProfile(p, node["profile"], c);
+  // Half a key pair is an error at start (the chain never falls through it): say so now. By
+  // the keys given, so that an unset ${VAR} is reported once, as itself.
+  bool id_given = static_cast<bool>(node["access_key_id"]);
+  bool secret_given = node["access_key_secret"] || node["access_key_secret_file"];
+  if (id_given && !secret_given) {
+    p.problem(node["access_key_id"],
+              "credentials: access_key_id needs access_key_secret or access_key_secret_file");
+  } else if (secret_given && !id_given) {
+    p.problem(node, "credentials: an access key secret needs access_key_id");
+  }
+  bool has_secret = !c.access_key_secret.empty() || !c.access_key_secret_file.empty();
+  if (c.access_key_id.empty() || !has_secret || !secret_file_ok) return "";
+  return keyIdentity(c.access_key_id);
+}
+
+void checkDistinctAccounts(Parser& p, const std::vector<AccountIdentity>& accounts) {
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    if (accounts[i].identity.empty()) continue;
+    for (size_t j = 0; j < i; ++j) {
+      if (accounts[j].identity != accounts[i].identity) continue;
+      bool role = accounts[i].identity.starts_with("role:");
+      p.problem(accounts[i].node,
+                "account " + accounts[i].account + ": its credentials are account " +
+                    accounts[j].account + "'s (" +
+                    (role ? "the same ECS RAM role" : "the same AccessKey ID") +
+                    "): one cloud account polled twice alerts twice, under two account labels; "
+                    "give each account its own credentials, or list the regions under one");
+      break;
+    }
+  }
+}
+
+}  // namespace swas::config
