@@ -55,7 +55,10 @@ Verdict classifyChatAnswer(std::string_view type, const http::HttpResult& result
   if (!result) return generic;
   int status = result->status;
   if (type == "slack") {
-    if (status == 429 && !generic.retry_after) generic.retry_after = milliseconds(1'000);
+    if (status == 429) {
+      if (!generic.retry_after) generic.retry_after = milliseconds(1'000);
+      generic.throttled = true;
+    }
     if (status >= 200 && status < 300 && result->body != "ok") {
       return {Verdict::kRetry, std::nullopt, "Slack answered: " + result->body.substr(0, 200)};
     }
@@ -76,7 +79,7 @@ Verdict classifyChatAnswer(std::string_view type, const http::HttpResult& result
   std::string reason =
       std::string(type) + " error " + std::to_string(coded->code) + ": " + coded->message;
   if (std::ranges::find(vendor->throttled, coded->code) != vendor->throttled.end()) {
-    return {Verdict::kRetry, vendor->window, reason + " (throttled)"};
+    return {Verdict::kRetry, vendor->window, reason + " (throttled)", true};
   }
   if (std::ranges::find(vendor->refused, coded->code) != vendor->refused.end()) {
     return {Verdict::kDrop, std::nullopt, reason};

@@ -4,7 +4,8 @@
 // HTTP 200 even on failure, with the error in the JSON body; Slack answers "ok", or a 4xx with a
 // plain-text code, or 429 with Retry-After.
 //  - throttled (DingTalk 130101, Feishu 11232, WeCom 45009, Slack 429): retried after the
-//    vendor's penalty (DingTalk ten minutes, WeCom a minute, Feishu a second) or Retry-After;
+//    vendor's penalty (DingTalk ten minutes, WeCom a minute, Feishu a second) or Retry-After,
+//    which holds back every receiver on the robot (Verdict::throttled, robot_pacers.h);
 //  - refused for good (signature, keywords, token, IP allowlist, size: DingTalk 310000, 300001,
 //    460101, 101002; Feishu 19021, 19001; WeCom 93000, 40058; Slack's 4xx): dropped, with the
 //    vendor's message in the reason;

@@ -37,7 +37,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         : receiver(std::move(r)), timer(io), pacer(p) {}
     std::shared_ptr<Receiver> receiver;
     asio::steady_timer timer;  // gather window, backoff or pacing
-    Pacer& pacer;              // the vendor's rate limit (chat receivers), kept across reloads
+    Pacer& pacer;              // the robot's (chat receivers), shared, kept across reloads
     bool busy = false;
     std::string last_error;
     int storage_failures = 0;
@@ -205,9 +205,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                        // Counted from the answer: later than the vendor saw it arrive, so the
                        // window is kept even when the request took long to get there.
                        w.pacer.answered(sent_at, self->clock.steadyNow());
+                       auto verdict = w.receiver->judge(result, self->clock.now());
+                       // The vendor throttles the robot: no receiver on it sends until the end.
+                       if (verdict.throttled && verdict.retry_after) {
+                         w.pacer.penalise(self->clock.steadyNow() + *verdict.retry_after);
+                       }
                        // Recorded even on reload or stop: a delivered message must not go out
                        // again.
-                       self->settle(w, message, w.receiver->judge(result, self->clock.now()));
+                       self->settle(w, message, verdict);
                        if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
                      });
   }
@@ -350,15 +355,9 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
                        UnrecordedOutcomes& unrecorded)
     : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options,
                                    unrecorded)) {
-  // Receivers on one robot share its pacer, with every limit any of them has.
-  std::map<std::string, std::vector<RateLimit>> limits;
-  for (const auto& r : receivers) {
-    auto& l = limits[r->config().url];
-    l.insert(l.end(), r->config().rate_limits.begin(), r->config().rate_limits.end());
-  }
-  for (auto& [url, l] : limits) unrecorded.pacers[url].setLimits(l);
+  unrecorded.pacers.configure(receivers);
   for (auto& r : receivers) {
-    Pacer& pacer = unrecorded.pacers[r->config().url];
+    Pacer& pacer = unrecorded.pacers.of(r->config().url);
     auto w = std::make_unique<Impl::Worker>(io, std::move(r), pacer);
     if (w->receiver->resendsFiringSet()) {
       w->resender = std::make_shared<FiringSetResender>(

@@ -14,6 +14,7 @@
 
 #include "daemon/alerting/pacer.h"
 #include "daemon/alerting/receivers.h"
+#include "daemon/alerting/robot_pacers.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
@@ -51,16 +52,16 @@ struct DeliveryOptions {
 // confirmed message is never sent again by the next runtime. (A restart loses them: delivery is
 // at least once across crashes, as the contract says.)
 //
-// It also keeps each chat robot's send times (by URL: two receivers on one robot share them),
-// so a reload does not reset a vendor's window; a restart does, and a throttled answer is then
-// retried after the vendor's window.
+// It also keeps each chat robot's pacer (robot_pacers.h: two receivers on one robot share it),
+// so a reload neither resets a vendor's window nor lifts a throttled robot's penalty; a restart
+// does, and a throttled answer then holds the robot back again.
 struct UnrecordedOutcomes {
   struct Outcome {
     std::vector<int64_t> ids;
     state::NotificationUpdate update;
   };
   std::vector<Outcome> outcomes;
-  std::map<std::string, Pacer> pacers;  // by receiver URL
+  RobotPacers pacers;
 };
 
 class Dispatcher {

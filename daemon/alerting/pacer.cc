@@ -20,8 +20,13 @@ void Pacer::setLimits(std::vector<RateLimit> limits) {
   for (const auto& l : limits_) longest_ = std::max(longest_, l.window);
 }
 
+void Pacer::penalise(TimePoint until) { penalised_until_ = std::max(penalised_until_, until); }
+
 milliseconds Pacer::wait(TimePoint now) const {
   milliseconds longest_wait{0};
+  if (penalised_until_ > now) {
+    longest_wait = std::chrono::ceil<milliseconds>(penalised_until_ - now);
+  }
   for (const auto& limit : limits_) {
     // Sends within (now - window, now]; one more is allowed once fewer than `count` remain, that
     // is once the count-th most recent of them has left the window.

@@ -3,7 +3,10 @@
 // How fast a receiver may send: every limit is "at most `count` messages in any `window`", as
 // the chat vendors count them (sliding windows). A token bucket with the same average would let
 // a burst through twice in one window and get the robot throttled (DingTalk: for ten minutes),
-// so the pacer remembers the send times themselves. Pure: the caller passes the time in.
+// so the pacer remembers the send times themselves. A robot that answered "throttled" anyway
+// (sent to by another program too, or a window lost in a restart) is held back as a whole until
+// its penalty ends: the pacer belongs to the robot, not to a message. Pure: the caller passes the
+// time in.
 
 #include <chrono>
 #include <cstddef>
@@ -26,7 +29,8 @@ class Pacer {
   Pacer() = default;  // no limit
   explicit Pacer(std::vector<RateLimit> limits);
 
-  // How long from `now` until one more message keeps every limit (zero: now).
+  // How long from `now` until one more message keeps every limit and the robot's penalty has
+  // ended (zero: now).
   std::chrono::milliseconds wait(TimePoint now) const;
   // A message went out at `now` (counted at once, so two senders sharing the pacer never pass
   // together).
@@ -35,7 +39,11 @@ class Pacer {
   // The message sent at `sent_at` was answered at `now`: it is counted from then, an upper bound
   // of when the vendor saw it, so a slow request cannot let a later one into its window.
   void answered(TimePoint sent_at, TimePoint now);
-  // New limits (the union of every receiver's on one robot); the send times are kept.
+  // The robot answered "throttled": nothing more is sent to it until `until` (a later penalty
+  // already in force is kept). Limits or none, every sender sharing the pacer waits.
+  void penalise(TimePoint until);
+  // New limits (the union of every receiver's on one robot); the send times and the penalty are
+  // kept.
   void setLimits(std::vector<RateLimit> limits);
   const std::vector<RateLimit>& limits() const { return limits_; }
 
@@ -43,6 +51,7 @@ class Pacer {
   std::vector<RateLimit> limits_;
   std::chrono::milliseconds longest_{0};
   std::deque<TimePoint> sent_;  // within the longest window, oldest first
+  TimePoint penalised_until_{};
 };
 
 // The vendor's documented limits by receiver type (none for webhook and alertmanager):

@@ -94,6 +94,8 @@ struct Verdict {
   enum Kind { kDelivered, kRetry, kDrop } kind = kRetry;
   std::optional<std::chrono::milliseconds> retry_after;
   std::string reason;  // for the log: status and a truncated body, or the transport error
+  // A chat vendor throttled the robot itself: every receiver on it waits `retry_after`.
+  bool throttled = false;
 };
 // 2xx delivered; 408, 429, 5xx and transport errors retried (honouring Retry-After); other
 // statuses dropped.

@@ -3,7 +3,6 @@
 #include <array>
 #include <utility>
 
-#include "daemon/util/html.h"
 #include "daemon/util/utf8.h"
 
 namespace swas::alerting {
@@ -36,12 +35,6 @@ class EscapeScope {
 };
 
 }  // namespace
-
-std::string escapeNothing(const std::string& text) { return text; }
-
-std::string escapeAngles(const std::string& text) {
-  return util::escapeHtml(text, util::Quotes::kKeep);
-}
 
 ChatComposer::ChatComposer(ViewContext context, std::string template_text, Escape escape)
     : context_(std::move(context)),

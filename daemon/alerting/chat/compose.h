@@ -7,17 +7,16 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/alerting/chat/view.h"
 
 namespace swas::alerting {
 
-// The vendor's escaping of {{name}} values in its markup.
-using Escape = std::string (*)(const std::string&);
-std::string escapeNothing(const std::string& text);
-// & < > as entities (Slack's rule; keeps <at ...>, <@...> and <font> out of untrusted text).
-std::string escapeAngles(const std::string& text);
+// The medium's escaping of {{name}} values (daemon/util/markup_escape.h): every value a template
+// shows with {{name}} is untrusted; {{{name}}} is kept for the vendor's markup and mentions.
+using Escape = std::string (*)(std::string_view);
 
 struct Composed {
   std::string title;

@@ -9,9 +9,12 @@
 namespace swas::alerting {
 namespace {
 
-// {{x}} is escaped for the vendor's markup, {{{x}}} is not (only markup and mentions).
+// {{x}} is escaped for the medium (daemon/util/markup_escape.h): every value that comes from the
+// cloud API or a relayed alert is, Output included (not every vendor has code blocks). {{{x}}} is
+// raw and only for what the daemon itself writes: the vendor's markup, mentions from the
+// configuration, and the tag ("[FIRING:2, RESOLVED:1]").
 const std::string kEnglish =
-    R"({{#single}}{{#alerts}}{{#show_title}}{{{heading}}}{{tag}} {{/show_title}}{{{b}}}{{command}}{{{b}}} on {{{b}}}{{instance}}{{{b}}} ({{region}}): {{{open}}}{{invocation_status}}{{{close}}}{{#has_error_code}}, {{error_code}}{{/has_error_code}}{{#has_exit_code}}, exit code {{exit_code}}{{/has_exit_code}}
+    R"({{#single}}{{#alerts}}{{#show_title}}{{{heading}}}{{{tag}}} {{/show_title}}{{{b}}}{{command}}{{{b}}} on {{{b}}}{{instance}}{{{b}}} ({{region}}): {{{open}}}{{invocation_status}}{{{close}}}{{#has_error_code}}, {{error_code}}{{/has_error_code}}{{#has_exit_code}}, exit code {{exit_code}}{{/has_exit_code}}
 
 {{#resolved}}Resolved at {{ends_local}}, after firing for {{firing_for}}.
 
@@ -32,7 +35,7 @@ const std::string kEnglish =
 )";
 
 const std::string kChinese =
-    R"({{#single}}{{#alerts}}{{#show_title}}{{{heading}}}{{tag}} {{/show_title}}{{{b}}}{{command}}{{{b}}} 在 {{{b}}}{{instance}}{{{b}}}（{{region}}）：{{{open}}}{{invocation_status}}{{{close}}}{{#has_error_code}}，{{error_code}}{{/has_error_code}}{{#has_exit_code}}，退出码 {{exit_code}}{{/has_exit_code}}
+    R"({{#single}}{{#alerts}}{{#show_title}}{{{heading}}}{{{tag}}} {{/show_title}}{{{b}}}{{command}}{{{b}}} 在 {{{b}}}{{instance}}{{{b}}}（{{region}}）：{{{open}}}{{invocation_status}}{{{close}}}{{#has_error_code}}，{{error_code}}{{/has_error_code}}{{#has_exit_code}}，退出码 {{exit_code}}{{/has_exit_code}}
 
 {{#resolved}}已于 {{ends_local}} 恢复，持续告警 {{firing_for}}。
 

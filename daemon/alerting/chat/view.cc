@@ -4,6 +4,7 @@
 #include <set>
 
 #include "daemon/alerting/rules.h"
+#include "daemon/util/markup_escape.h"
 #include "daemon/util/utf8.h"
 
 namespace swas::alerting {
@@ -20,7 +21,9 @@ std::string count(size_t n) {
   return out;
 }
 
-// An Output excerpt cannot close the code block it is shown in.
+// An Output excerpt cannot close the code block the built-in templates show it in. It is escaped
+// for the medium as well ({{output}}): DingTalk and WeCom markdown have no code blocks to rely on,
+// and an operator's template may show it outside one.
 std::string fenced(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   for (size_t at = 0; (at = text.find("```", at)) != std::string::npos;) text.replace(at, 3, "'''");
@@ -80,8 +83,8 @@ std::string tally(const std::vector<ChatAlert>& alerts, const std::vector<size_t
 }
 
 mstch::map alertView(const ChatAlert& a, const ViewContext& c, const Detail& d) {
-  std::string error_code = a.label("error_code");
-  std::string exit_code = a.annotation("exit_code");
+  std::string error_code = util::singleLine(a.label("error_code"));
+  std::string exit_code = util::singleLine(a.annotation("exit_code"));
   std::string info(util::utf8Prefix(a.annotation("error_info"), d.info_bytes));
   std::string output =
       fenced(std::string(util::utf8Suffix(a.annotation("output"), d.output_bytes)));
@@ -97,9 +100,9 @@ mstch::map alertView(const ChatAlert& a, const ViewContext& c, const Detail& d) 
       {"close", a.resolved ? m.resolved_close : m.firing_close},
       {"command", a.command()},
       {"instance", a.instance()},
-      {"instance_id", a.label("instance_id")},
+      {"instance_id", util::singleLine(a.label("instance_id"))},
       {"region", a.where()},
-      {"account", a.label("account")},
+      {"account", util::singleLine(a.label("account"))},
       {"invocation_status", a.status()},
       {"error_code", error_code},
       {"has_error_code", !error_code.empty()},
@@ -113,8 +116,8 @@ mstch::map alertView(const ChatAlert& a, const ViewContext& c, const Detail& d) 
       {"starts_local", c.time->format(a.starts_at)},
       {"ends_local", c.time->format(ends)},
       {"firing_for", humanDuration(ends - a.starts_at, c.zh)},
-      {"invoke_id", a.label("invoke_id")},
-      {"command_id", a.label("command_id")},
+      {"invoke_id", util::singleLine(a.label("invoke_id"))},
+      {"command_id", util::singleLine(a.label("command_id"))},
       {"labels", labels},
       {"annotations", annotations},
   };
@@ -133,28 +136,30 @@ std::string ChatAlert::annotation(const std::string& name) const {
 }
 
 // Relayed alerts need not be the daemon's (a Prometheus rule's, say): they show their alertname,
-// instance and summary where a command, an instance ID and a status would be.
+// instance and summary where a command, an instance ID and a status would be. Each is one line
+// (titles and list items are), whatever line breaks the API or a relayed label put in it.
 std::string ChatAlert::command() const {
   std::string name = label("command_name");
   if (name.empty()) name = label("command_id");
-  return name.empty() ? label("alertname") : name;
+  return util::singleLine(name.empty() ? label("alertname") : name);
 }
 
 std::string ChatAlert::instance() const {
   std::string id = label("instance_id");
-  if (id.empty()) return label("instance");
+  if (id.empty()) return util::singleLine(label("instance"));
   std::string name = label("instance_name");
-  return name.empty() ? id : name + " (" + id + ")";
+  return util::singleLine(name.empty() ? id : name + " (" + id + ")");
 }
 
 std::string ChatAlert::where() const {
   std::string account = label("account");
-  return account.empty() ? label("region_id") : account + "/" + label("region_id");
+  return util::singleLine(account.empty() ? label("region_id")
+                                          : account + "/" + label("region_id"));
 }
 
 std::string ChatAlert::status() const {
   std::string status = label("invocation_status");
-  return status.empty() ? annotation("summary") : status;
+  return util::singleLine(status.empty() ? annotation("summary") : status);
 }
 
 std::vector<ChatAlert> chatAlerts(const std::vector<MessageItem>& items) {

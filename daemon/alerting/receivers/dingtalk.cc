@@ -1,11 +1,14 @@
 // DingTalk custom robot: a markdown message, @-mentions in "at" (mobiles also written as @138...
 // in the text), signed with timestamp and sign query parameters when a secret is set.
-// Limit: a body under 20,000 bytes.
+// Limit: a body under 20,000 bytes. The text's values are escaped for DingTalk markdown; the
+// title is shown as plain text (the conversation list, notifications), so it is sent as it is,
+// on one line.
 
 #include "daemon/alerting/chat_signing.h"
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
+#include "daemon/util/markup_escape.h"
 
 namespace swas::alerting {
 namespace {
@@ -19,7 +22,7 @@ class DingtalkReceiver final : public ChatReceiver {
                      {.heading = "### ",
                       .bold = "**",
                       .mentions = mentionText(config.mention, "@", "", "@all", true)},
-                     escapeNothing) {}
+                     util::escapeDingtalkMarkdown) {}
 
  protected:
   std::string body(const Composed& message, std::chrono::system_clock::time_point) const override {

@@ -1,11 +1,13 @@
 // Feishu / Lark custom bot: an interactive card, red header while firing and green once
 // resolved, a lark_md body with <at id=...></at> mentions; signed with timestamp and sign in the
-// body when a secret is set. Limit: a body of at most 20 KB.
+// body when a secret is set. Limit: a body of at most 20 KB. The body's values are escaped for
+// lark_md; the header is plain_text, which renders no markup, so the title goes as it is.
 
 #include "daemon/alerting/chat_signing.h"
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
+#include "daemon/util/markup_escape.h"
 
 namespace swas::alerting {
 namespace {
@@ -20,7 +22,7 @@ class FeishuReceiver final : public ChatReceiver {
             {.title_in_text = false,
              .bold = "**",
              .mentions = mentionText(config.mention, "<at id=", "></at>", "<at id=all></at>")},
-            escapeAngles) {}
+            util::escapeLarkMd) {}
 
  protected:
   std::string body(const Composed& message,

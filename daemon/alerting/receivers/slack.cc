@@ -1,10 +1,13 @@
 // Slack incoming webhook: Block Kit (header, the message as a mrkdwn section, fields, context)
 // inside an attachment coloured by status, with a plain `text` fallback; <@U...> mentions and
 // <!channel> for everyone. Limits: a section's text 3,000 characters, a header 150, at most 50
-// blocks, 40,000 characters of text.
+// blocks, 40,000 characters of text. The section and the top-level `text` (the notification,
+// which Slack parses as mrkdwn too, mentions included) are escaped for mrkdwn; the header is
+// plain_text, which Slack does not parse, so the title goes there as it is.
 
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
+#include "daemon/util/markup_escape.h"
 #include "daemon/util/utf8.h"
 
 namespace swas::alerting {
@@ -29,13 +32,13 @@ class SlackReceiver final : public ChatReceiver {
                      {.title_in_text = false,
                       .bold = "*",
                       .mentions = mentionText(config.mention, "<@", ">", "<!channel>")},
-                     escapeAngles) {}
+                     util::escapeSlackMrkdwn) {}
 
  protected:
   std::string body(const Composed& message, std::chrono::system_clock::time_point) const override {
     std::string out;
     core::JsonObject o(out);
-    o.str("text", escapeAngles(message.title)).key("attachments");
+    o.str("text", util::escapeSlackMrkdwn(message.title)).key("attachments");
     out += '[';
     core::JsonObject attachment(out);
     attachment.str("color", message.firing ? "#E01E5A" : "#2EB67D").key("blocks");
@@ -70,7 +73,7 @@ class SlackReceiver final : public ChatReceiver {
     out += '[';
     core::JsonObject(out)
         .str("type", "mrkdwn")
-        .str("text", "swas-invocation-monitor · receiver " + escapeAngles(config().name))
+        .str("text", "swas-invocation-monitor · receiver " + util::escapeSlackMrkdwn(config().name))
         .close();
     out += ']';
     context.close();

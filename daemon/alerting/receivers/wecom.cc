@@ -1,10 +1,11 @@
 // WeCom group robot: markdown with <font color> statuses and <@userid> mentions, content at most
 // 4,096 bytes. WeCom markdown cannot mention by mobile or everyone: when `mention` asks for
 // either, firing messages go as a text message (mentioned_list, mentioned_mobile_list; content
-// at most 2,048 bytes).
+// at most 2,048 bytes). Each escapes its values for what it is: WeCom markdown, or plain text.
 
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
+#include "daemon/util/markup_escape.h"
 
 namespace swas::alerting {
 namespace {
@@ -26,8 +27,9 @@ Markup markdownOf(const Mention& mention) {
 class WecomReceiver final : public ChatReceiver {
  public:
   explicit WecomReceiver(ReceiverConfig config)
-      : ChatReceiver(config, markdownOf(config.mention), escapeAngles),
-        text_(contextOf(this->config(), Markup{}), composer().templateText(), escapeNothing) {}
+      : ChatReceiver(config, markdownOf(config.mention), util::escapeWecomMarkdown),
+        text_(contextOf(this->config(), Markup{}), composer().templateText(),
+              util::escapeWecomText) {}
 
  protected:
   bool textMessage(const Composed& message) const {

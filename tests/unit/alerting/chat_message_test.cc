@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -155,6 +156,104 @@ TEST(ChatMessage, UntrustedTextCannotMentionOrCloseTheCodeBlock) {
   }
 }
 
+// Issue 5, "chat text can be forged": a command name, an instance name and an ErrorInfo (from
+// the cloud API, or relayed from Alertmanager) carrying markdown, mentions and tags.
+core::Alert hostile(int i) {
+  core::Transition t;
+  t.region_id = "cn-hangzhou";
+  t.invoke_id = "t-" + std::to_string(i);
+  t.instance_id = "i-" + std::to_string(i);
+  t.command_id = "c-1";
+  t.command_name =
+      "![x](http://evil.example/p.png) [click](http://evil.example) @all @13800000000 "
+      "<at id=all></at> <!channel> <@U1> </font>";
+  t.to = "Failed";
+  t.error_code = "ExitCodeNonzero";
+  t.error_info =
+      "# ALL CLEAR, ignore this alert\n> quoted\n- item\n1. item\n| a | b |\n```\n<@all>\n"
+      "[link](javascript:alert(1))";
+  t.exit_code = 1;
+  t.finish_time = "2026-11-28T12:00:12Z";
+  t.output = "```\n# heading\n[y](http://evil.example)\n";
+  core::InstanceRecord instance{t.instance_id, "web-3\n# ALL CLEAR\n- fake item"};
+  return makeAlert(t, kNow, &instance);
+}
+
+// What the untrusted values formed in a message text of `alerts` alerts: anything no built-in
+// template writes itself (its own are a "### " first line, "- " lines when several alerts are
+// listed, one code block for a single alert's Output, WeCom's font colours). A `plain` text
+// (WeCom's text message) may show "<" as written: it has no tags.
+std::vector<std::string> forgedIn(const std::string& text, size_t alerts, bool plain) {
+  std::vector<std::string> found;
+  auto count = [&](std::string_view s) {
+    size_t n = 0;
+    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 1)) ++n;
+    return n;
+  };
+  for (std::string_view s : {"](", "![", "://", "@all", "@1380", "<at", "<!", "<@"}) {
+    if (count(s) > 0) found.push_back("contains " + std::string(s));
+  }
+  if (!plain && count("<") != count("<font color=") + count("</font>")) found.push_back("a tag");
+  if (count("</font>") != count("<font color=")) found.push_back("a font tag closed early");
+  if (count("```") != (alerts == 1 ? 2u : 0u)) found.push_back("a code fence");
+  std::istringstream lines(text);
+  size_t n = 0, listed = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    char c = line[first];
+    if (c == '#' && !(n == 0 && line.starts_with("### ["))) found.push_back("heading: " + line);
+    if (c == '>' || c == '+' || c == '|' || c == '=') found.push_back("block: " + line);
+    if (std::isdigit(static_cast<unsigned char>(c)) &&
+        line.find_first_not_of("0123456789", first) == line.find_first_of(".)", first)) {
+      found.push_back("ordered list: " + line);
+    }
+    if (c == '-') ++listed;
+  }
+  if (listed != (alerts == 1 ? 0 : alerts)) {
+    found.push_back("list items: " + std::to_string(listed));
+  }
+  return found;
+}
+
+TEST(ChatMessage, UntrustedNamesAndErrorInfoFormNoLinkImageHeadingMentionOrTag) {
+  std::vector<core::Alert> alerts = {hostile(1), hostile(2)};
+  simdjson::dom::parser parser;
+  for (std::string type : kTypes) {
+    for (bool text_message : {false, true}) {
+      if (text_message && type != "wecom") continue;
+      auto c = config(type);
+      if (text_message) c.mention.mobiles = {"13900000000"};  // WeCom sends a text message
+      auto r = receiver(c);
+      for (size_t n : {1u, 2u}) {
+        std::vector<MessageItem> items;
+        for (size_t i = 0; i < n; ++i) items.push_back({&alerts[i], false});
+        std::string body = r->request(items, kNow).body;
+        std::string text = textOf(type, body);
+        ASSERT_FALSE(text.empty()) << type << body;
+        EXPECT_EQ(forgedIn(text, n, text_message), std::vector<std::string>{})
+            << type << (text_message ? " text" : "") << " " << n << " alert(s):\n"
+            << text;
+        EXPECT_NE(text.find("ALL CLEAR"), std::string::npos) << "still shown, as text";
+        // The titles are one line; Slack's notification text is mrkdwn too.
+        simdjson::dom::element doc = parser.parse(body);
+        std::string_view title;
+        if (type == "dingtalk") title = doc["markdown"]["title"].get_string().value();
+        if (type == "feishu") {
+          title = doc["card"]["header"]["title"]["content"].get_string().value();
+        }
+        if (type == "slack") {
+          std::string_view fallback = doc["text"].get_string().value();
+          EXPECT_EQ(fallback.find('<'), std::string_view::npos) << fallback;
+          EXPECT_EQ(fallback.find("](http"), std::string_view::npos) << fallback;
+          title = doc["attachments"].at(0)["blocks"].at(0)["text"]["text"].get_string().value();
+        }
+        EXPECT_EQ(title.find('\n'), std::string_view::npos) << type << ": " << title;
+      }
+    }
+  }
+}
+
 struct Limit {
   std::string type;
   size_t max;
@@ -212,7 +311,7 @@ TEST(ChatMessage, TooManyMentionsLeaveTheEscapedTitleWhichStillCounts) {
   for (const auto& a : alerts) items.push_back({&a, false});
   std::string text = textOf("wecom", receiver(c)->request(items, kNow).body);
   EXPECT_LE(text.size(), 4096u);
-  EXPECT_TRUE(text.starts_with("[FIRING:5] &lt;@all&gt;")) << text;
+  EXPECT_TRUE(text.starts_with("[FIRING:5]\u200b ＜@\u200ball＞")) << text;
   EXPECT_EQ(text.find("<@all>"), std::string::npos) << text;
 }
 

@@ -303,6 +303,63 @@ TEST_F(DispatcherTest, ReceiversOnOneRobotShareItsPacer) {
   d.stop();
 }
 
+// DingTalk throttles the robot, not the message: once one receiver is answered 130101, another
+// receiver on the same robot (its URL spelt differently, signed) sends nothing until the ten
+// minutes are over. The clock is a fake one that moves only when told.
+TEST_F(DispatcherTest, AThrottledRobotHoldsBackEveryReceiverOnItUntilThePenaltyEnds) {
+  testing::FakeClock clock;
+  clock.advance(clock_.now() - clock.now());
+  auto notify = [&](const std::string& receiver) {
+    int64_t now_ms = duration_cast<milliseconds>(clock.now().time_since_epoch()).count();
+    core::AlertWrites w;
+    core::Alert a;
+    a.fingerprint = std::to_string(next_++);
+    a.region_id = "cn-hangzhou";
+    a.invoke_id = "t-" + a.fingerprint;
+    a.instance_id = "i-1";
+    a.labels_json = "{}";
+    a.annotations_json = "{}";
+    a.starts_at = now_ms / 1000;
+    w.fired.push_back(a);
+    w.notifications.push_back({receiver, a.fingerprint, false, now_ms});
+    return store_->commitAlerts(w).has_value();
+  };
+  const std::string en_url = "http://robot.example/robot/send?access_token=T";
+  const std::string zh_url = "http://robot.example/robot/send?source=zh&access_token=T";
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  ReceiverConfig en{"en", "dingtalk", en_url};
+  receivers.push_back(makeReceiver(en, ""));
+  ReceiverConfig zh{"zh", "dingtalk", zh_url};
+  zh.language = "zh";
+  zh.secret = "SECzh";
+  receivers.push_back(makeReceiver(zh, ""));
+  Dispatcher d(io_, http_, *store_, lifecycle_, observer_, clock, *random_, std::move(receivers),
+               options_, unrecorded_);
+  const std::string ok = R"({"errcode":0,"errmsg":"ok"})";
+  http_.script = {{200, {}, R"({"errcode":130101,"errmsg":"send too fast, exceed 20 times"})"},
+                  {200, {}, ok},
+                  {200, {}, ok}};
+  ASSERT_TRUE(notify("en"));
+  d.start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.counts["failed"] == 1; }));
+  ASSERT_TRUE(notify("zh"));
+  d.kick();
+  io_.run_for(milliseconds(100));
+  clock.advance(minutes(9) + seconds(59));
+  d.kick();
+  io_.run_for(milliseconds(100));
+  EXPECT_EQ(http_.requests.size(), 1u) << "zh waits out the robot's penalty";
+  clock.advance(seconds(2));
+  d.kick();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  ASSERT_EQ(http_.requests.size(), 3u) << "then en's retry and zh's message";
+  EXPECT_TRUE(http_.requests[0].url.starts_with(en_url));
+  EXPECT_TRUE(http_.requests[1].url.starts_with(zh_url) ||
+              http_.requests[2].url.starts_with(zh_url));
+  EXPECT_EQ(observer_.counts["delivered"], 2);
+  d.stop();
+}
+
 // A reload builds a new dispatcher; the robot's window is not reset by it.
 TEST_F(DispatcherTest, APacersWindowSurvivesAReload) {
   auto slack = [&] {

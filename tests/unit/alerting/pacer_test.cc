@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "daemon/alerting/robot_pacers.h"
+
 namespace swas::alerting {
 namespace {
 
@@ -98,6 +100,37 @@ TEST(Pacer, NewLimitsKeepTheSendTimes) {
   p.setLimits({{1, 60s}, {1, 60s}, {5, 60s}});
   EXPECT_EQ(p.limits().size(), 2u) << "duplicates merged";
   EXPECT_EQ(p.wait(t0 + 1s), 59000ms);
+}
+
+// A throttled robot is held back as a whole, limits or none, until its penalty ends.
+TEST(Pacer, APenaltyHoldsEverySendUntilItEnds) {
+  Pacer p;
+  TimePoint t0{1000h};
+  p.penalise(t0 + 600s);
+  EXPECT_EQ(p.wait(t0), 600s);
+  p.penalise(t0 + 60s);
+  EXPECT_EQ(p.wait(t0 + 1s), 599s) << "a shorter penalty does not cut a longer one short";
+  p.setLimits({{20, 60s}});
+  EXPECT_EQ(p.wait(t0 + 599s), 1s) << "new limits keep the penalty";
+  EXPECT_EQ(p.wait(t0 + 600s), 0ms);
+}
+
+// Receivers on one robot find one pacer, however their URLs differ in what does not name it.
+TEST(RobotPacers, OneRobotIsOnePacer) {
+  const std::string dingtalk = "https://oapi.dingtalk.com/robot/send?access_token=T";
+  EXPECT_EQ(robotOf(dingtalk + "&timestamp=1764331212000&sign=abc%3D"), dingtalk);
+  EXPECT_EQ(robotOf("https://oapi.dingtalk.com/robot/send?source=zh&access_token=T#x"), dingtalk);
+  EXPECT_NE(robotOf("https://oapi.dingtalk.com/robot/send?access_token=U"), dingtalk);
+  EXPECT_EQ(robotOf("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?timestamp=1&key=K&debug=1"),
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K&debug=1");
+  EXPECT_EQ(robotOf("https://hooks.slack.com/services/T/B/X?sign=s"),
+            "https://hooks.slack.com/services/T/B/X");
+  EXPECT_EQ(robotOf("https://open.feishu.cn/open-apis/bot/v2/hook/T"),
+            "https://open.feishu.cn/open-apis/bot/v2/hook/T");
+  RobotPacers pacers;
+  EXPECT_EQ(&pacers.of(dingtalk), &pacers.of(dingtalk + "&timestamp=1&sign=s"));
+  EXPECT_NE(&pacers.of(dingtalk),
+            &pacers.of("https://oapi.dingtalk.com/robot/send?access_token=U"));
 }
 
 TEST(Pacer, RateLimitsParse) {
