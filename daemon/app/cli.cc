@@ -15,6 +15,7 @@
 #include "daemon/core/time.h"
 #include "daemon/state/state_reader.h"
 #include "daemon/util/env.h"
+#include "daemon/util/terminal.h"
 
 namespace swas::app {
 namespace {
@@ -45,7 +46,7 @@ int alerts(state::StateReader& reader, bool table, bool color, std::ostream& out
            std::ostream& err) {
   auto firing = reader.firingAlerts();
   if (!firing) {
-    err << "swas-invocation-monitor: " << firing.error().message << "\n";
+    err << "swas-invocation-monitor: " << util::terminalSafe(firing.error().message) << "\n";
     return 1;
   }
   int64_t now = unixNow();
@@ -83,7 +84,7 @@ int history(state::StateReader& reader, const state::HistoryFilter& filter, bool
             std::ostream& out, std::ostream& err) {
   auto entries = reader.history(filter);
   if (!entries) {
-    err << "swas-invocation-monitor: " << entries.error().message << "\n";
+    err << "swas-invocation-monitor: " << util::terminalSafe(entries.error().message) << "\n";
     return 1;
   }
   if (!table) {
@@ -169,7 +170,7 @@ int status(state::StateReader& reader, bool table, bool color, std::ostream& out
   int64_t now = unixNow();
   auto report = reader.status(now);
   if (!report) {
-    err << "swas-invocation-monitor: " << report.error().message << "\n";
+    err << "swas-invocation-monitor: " << util::terminalSafe(report.error().message) << "\n";
     return 1;
   }
   if (!table) {
@@ -271,7 +272,9 @@ int runCommand(std::string_view command, std::span<const std::string_view> argv,
                std::ostream& err, Terminal terminal) {
   Args a;
   if (std::string problem = parse(command, argv, a); !problem.empty()) {
-    err << "swas-invocation-monitor " << command << ": " << problem << "\n" << kUsage;
+    err << util::terminalSafe("swas-invocation-monitor " + std::string(command) + ": " + problem)
+        << "\n"
+        << kUsage;
     return 2;
   }
   if (a.help) {
@@ -283,7 +286,7 @@ int runCommand(std::string_view command, std::span<const std::string_view> argv,
     // The receiver's URL and secrets: the whole configuration, as the service sees it.
     auto config = config::loadConfig(a.config, env);
     if (!config) {
-      for (const auto& problem : config.error()) err << problem << "\n";
+      for (const auto& problem : config.error()) err << util::terminalSafe(problem) << "\n";
       return 2;
     }
     return testAlert(*config, a.receiver, out, err);
@@ -293,14 +296,14 @@ int runCommand(std::string_view command, std::span<const std::string_view> argv,
   if (state_path.empty()) {
     auto path = config::loadStatePath(a.config, env);
     if (!path) {
-      for (const auto& problem : path.error()) err << problem << "\n";
+      for (const auto& problem : path.error()) err << util::terminalSafe(problem) << "\n";
       return 2;
     }
     state_path = *path;
   }
   auto reader = state::StateReader::open(state_path);
   if (!reader) {
-    err << "swas-invocation-monitor: " << reader.error() << "\n";
+    err << "swas-invocation-monitor: " << util::terminalSafe(reader.error()) << "\n";
     return 1;
   }
   bool table = a.output.empty() ? terminal.tty : a.output == "table";

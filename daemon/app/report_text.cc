@@ -4,6 +4,8 @@
 #include <ctime>
 
 #include "daemon/core/defaults.h"
+#include "daemon/util/terminal.h"
+#include "daemon/util/utf8.h"
 
 namespace swas::app {
 
@@ -41,6 +43,20 @@ bool isFailureStatus(std::string_view status) {
   return std::find(std::begin(core::defaults::kAlertStatuses),
                    std::end(core::defaults::kAlertStatuses),
                    status) != std::end(core::defaults::kAlertStatuses);
+}
+
+std::string receiverAnswerLine(const ReceiverAnswer& answer) {
+  std::string line(answer.stage);
+  if (!answer.peer.empty()) line += " (" + std::string(answer.peer) + ")";
+  line += answer.delivered ? ": delivered" : ": NOT delivered";
+  if (answer.http_status) {
+    line += " (HTTP " + std::to_string(*answer.http_status);
+    std::string_view body = util::utf8Prefix(answer.body, 300);
+    if (!body.empty()) line += ": " + std::string(body);
+    line += ")";
+  }
+  if (!answer.delivered) line += ": " + std::string(answer.reason);
+  return util::terminalSafe(line);
 }
 
 }  // namespace swas::app

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,20 @@ std::string instanceLabel(std::string_view name, std::string_view id);
 // A status an execution ended badly with (core::defaults::kAlertStatuses: Failed, Timeout, Error,
 // Invalid, Aborted).
 bool isFailureStatus(std::string_view status);
+
+// One receiver's answer to test-alert.
+struct ReceiverAnswer {
+  std::string_view stage;  // "firing" or "resolved"
+  std::string_view peer;   // the Alertmanager peer of a receiver with urls:, else ""
+  bool delivered = false;
+  std::optional<int> http_status;  // none when no HTTP answer came
+  std::string_view body;           // the answer's body
+  std::string_view reason;         // the verdict's words, shown when not delivered
+};
+// "firing (am-2:9093): NOT delivered (HTTP 500: <body>): <reason>", one line for a terminal:
+// the body (its first 300 bytes) and the reason are the receiver's words, so every control
+// character in them (ESC, BEL, C1 CSI, newlines) shows as '?'.
+std::string receiverAnswerLine(const ReceiverAnswer& answer);
 
 // After this long without a recorded status, the views ask whether the daemon is running.
 constexpr int64_t kStaleStatusSeconds = 60;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/util/terminal.h"
+
 namespace swas::app {
 namespace {
 
@@ -29,27 +31,6 @@ bool wide(char32_t cp) {
 
 }  // namespace
 
-std::string terminalSafe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    auto [cp, n] = decode(text, i);
-    if (n == 0) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    bool control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
-    if (control) {
-      out += '?';
-    } else {
-      out.append(text.substr(i, n));
-    }
-    i += n;
-  }
-  return out;
-}
-
 size_t displayWidth(std::string_view text) {
   size_t width = 0;
   for (size_t i = 0; i < text.size();) {
@@ -64,7 +45,7 @@ std::string firstLine(std::string_view text, size_t max_columns) {
   size_t start = text.find_first_not_of("\r\n");
   if (start == std::string_view::npos) return "";
   text.remove_prefix(start);
-  std::string line = terminalSafe(text.substr(0, text.find_first_of("\r\n")));
+  std::string line = util::terminalSafe(text.substr(0, text.find_first_of("\r\n")));
   if (displayWidth(line) <= max_columns) return line;
   std::string cut;
   for (size_t i = 0; i < line.size();) {
@@ -86,7 +67,7 @@ void printTable(std::ostream& out, const std::vector<std::string>& header,
   for (const auto& row : rows) {
     std::vector<std::string> cells;
     for (size_t c = 0; c < row.size(); ++c) {
-      cells.push_back(terminalSafe(row[c]));
+      cells.push_back(util::terminalSafe(row[c]));
       width[c] = std::max(width[c], displayWidth(cells.back()));
     }
     safe.push_back(std::move(cells));

@@ -1,8 +1,8 @@
 #pragma once
 
-// Tables for the operator's commands: cells made safe for a terminal (text from the API or from
-// commands' output is untrusted), columns aligned by display width (CJK names are two columns
-// a character), colour only around whole lines.
+// Tables for the operator's commands: cells made safe for a terminal by util::terminalSafe (text
+// from the API or from commands' output is untrusted), columns aligned by display width (CJK
+// names are two columns a character), colour only around whole lines.
 
 #include <ostream>
 #include <string>
@@ -11,9 +11,6 @@
 
 namespace swas::app {
 
-// `text` with C0 and C1 control characters and DEL (escape sequences, tabs, newlines) shown as
-// '?', and invalid UTF-8 bytes too.
-std::string terminalSafe(std::string_view text);
 // Columns `text` takes on a terminal: wide (East Asian) characters count two.
 size_t displayWidth(std::string_view text);
 // The first non-empty line, at most `max_columns` wide ("..." when cut), terminal-safe.

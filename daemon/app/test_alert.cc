@@ -5,9 +5,11 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/app/cli.h"
 #include "daemon/app/options.h"
+#include "daemon/app/report_text.h"
 #include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/http/curl_http_client.h"
+#include "daemon/util/terminal.h"
 
 namespace swas::app {
 namespace {
@@ -42,7 +44,7 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
               std::ostream& err) {
   auto receivers = makeReceivers(config);
   if (!receivers) {
-    err << receivers.error() << "\n";
+    err << util::terminalSafe(receivers.error()) << "\n";
     return 2;
   }
   alerting::Receiver* receiver = nullptr;
@@ -52,8 +54,9 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
     if (r->config().name == name) receiver = r.get();
   }
   if (!receiver) {
-    err << "swas-invocation-monitor test-alert: no receiver named '" << name
-        << "' (configured: " << (names.empty() ? "none" : names) << ")\n";
+    err << util::terminalSafe("swas-invocation-monitor test-alert: no receiver named '" + name +
+                              "' (configured: " + (names.empty() ? "none" : names) + ")")
+        << "\n";
     return 2;
   }
   boost::asio::io_context io;
@@ -77,15 +80,17 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
       }
       if (!result) result = std::unexpected(core::Error{.message = "no answer"});
       alerting::Verdict verdict = receiver->judge(*result, now);
-      out << (resolved ? "resolved" : "firing") << (peer.empty() ? "" : " (" + peer + ")") << ": "
-          << (verdict.kind == alerting::Verdict::kDelivered ? "delivered" : "NOT delivered");
+      bool delivered = verdict.kind == alerting::Verdict::kDelivered;
+      ReceiverAnswer answer{.stage = resolved ? "resolved" : "firing",
+                            .peer = peer,
+                            .delivered = delivered,
+                            .reason = verdict.reason};
       if (*result) {
-        std::string body = (*result)->body.substr(0, 300);
-        out << " (HTTP " << (*result)->status << (body.empty() ? "" : ": " + body) << ")";
+        answer.http_status = (*result)->status;
+        answer.body = (*result)->body;
       }
-      if (verdict.kind != alerting::Verdict::kDelivered) out << ": " << verdict.reason;
-      out << "\n";
-      if (verdict.kind != alerting::Verdict::kDelivered) ++failures;
+      out << receiverAnswerLine(answer) << "\n";
+      if (!delivered) ++failures;
     }
   }
   return failures == 0 ? 0 : 1;

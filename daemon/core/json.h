@@ -6,7 +6,10 @@
 
 namespace swas::core {
 
-// Appends `text` as a JSON string literal (quotes, backslash, control characters escaped).
+// Appends `text` as a JSON string literal: quotes and backslash escaped, and every control
+// character (C0, DEL, C1 such as CSI U+009B) and U+2028/U+2029 as \uXXXX, so the document is
+// safe to print on a terminal and to embed in JavaScript; ill-formed UTF-8 becomes U+FFFD, so
+// the document is always valid UTF-8 whatever an API or a peer sent.
 void appendJsonString(std::string& out, std::string_view text);
 
 // Appends one JSON object to `out`, field by field in the order written; keys and string values

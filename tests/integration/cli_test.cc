@@ -5,12 +5,18 @@
 #include <signal.h>
 #include <simdjson.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
+#include "daemon/http/http_server.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
@@ -52,6 +58,49 @@ regions:
           - instance_id: i-web2
             timeline: [{at: 0.2s, status: Success, exit_code: 0}]
 )";
+
+// A receiver on 127.0.0.1:0 that answers every request with one status and body.
+class AnsweringReceiver {
+ public:
+  AnsweringReceiver(int status, std::string body)
+      : server_(io_, [status, body](http::ServerRequest, http::Responder respond) {
+          respond(http::ServerResponse{status, {}, body});
+        }) {
+    auto port = server_.listen("127.0.0.1", 0);
+    if (!port) throw std::runtime_error(port.error());
+    port_ = *port;
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~AnsweringReceiver() {
+    boost::asio::post(io_, [this] {
+      server_.stop();
+      work_.reset();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      io_.get_executor()};
+  http::HttpServer server_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// ESC, BEL or a C1 control (U+0080..U+009F as UTF-8: C2 80..C2 9F, CSI is C2 9B).
+bool hasTerminalControl(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0x1b || c == 0x07) return true;
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      return true;
+    }
+  }
+  return false;
+}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -285,6 +334,30 @@ TEST_F(CliTest, TestAlertSendsAMarkedSampleAndItsResolutionNow) {
   EXPECT_EQ(recorder_.requests().size(), before + 1);
   EXPECT_EQ(run({"test-alert", "--config", config_, "--receiver", "nobody"}), 2);
   EXPECT_NE(err_.find("no receiver named 'nobody' (configured: ops)"), std::string::npos) << err_;
+}
+
+// Defect 7: a receiver answered with escape sequences and test-alert printed them, setting the
+// window title and clearing the operator's screen. Delivered or not, the answer is shown with
+// every control character as '?'.
+TEST_F(CliTest, TestAlertPrintsNoControlCharacterOfAReceiversAnswer) {
+  const std::string hostile =
+      "\x1b]0;pwned\x07\x1b[2J \xC2\x9B"
+      "31m";
+  for (int status : {200, 500}) {
+    AnsweringReceiver receiver(status, hostile);
+    std::string config = testing::MonitorConfig{.sim_url = sim_->url(),
+                                                .state_path = dir_ + "/state.db",
+                                                .webhook_url = receiver.url() + "/hook"}
+                             .write(std::string(testing::testName()) + "/hostile" +
+                                    std::to_string(status) + ".yaml");
+    EXPECT_EQ(run({"test-alert", "--config", config, "--receiver", "ops"}), status == 200 ? 0 : 1)
+        << out_ << err_;
+    EXPECT_FALSE(hasTerminalControl(out_)) << ::testing::PrintToString(out_);
+    EXPECT_FALSE(hasTerminalControl(err_)) << ::testing::PrintToString(err_);
+    EXPECT_NE(out_.find("(HTTP " + std::to_string(status) + ": ?]0;pwned??[2J ?31m)"),
+              std::string::npos)
+        << "the answer is still shown: " << out_;
+  }
 }
 
 TEST_F(CliTest, AMissingOrNewerStateFileIsAClearErrorAndBadArgumentsExitTwo) {

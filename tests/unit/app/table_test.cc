@@ -6,17 +6,48 @@
 
 #include <sstream>
 
+#include "daemon/app/report_text.h"
+
 namespace swas::app {
 namespace {
 
-TEST(Table, ControlCharactersAndBrokenUtf8AreShownAsQuestionMarks) {
-  EXPECT_EQ(terminalSafe("ok \033[2J\033]0;owned\007 tab\there"), "ok ?[2J?]0;owned? tab?here");
-  EXPECT_EQ(terminalSafe("c1 \xC2\x9B"
-                         "31m"),
-            "c1 ?31m")
-      << "C1 CSI as UTF-8";
-  EXPECT_EQ(terminalSafe("bad \xFF byte"), "bad ? byte");
-  EXPECT_EQ(terminalSafe("网站-1"), "网站-1");
+// The filter itself is util::terminalSafe (tests/unit/util/terminal_test.cc); every cell goes
+// through it.
+TEST(Table, CellsAreTerminalSafe) {
+  std::ostringstream out;
+  printTable(out, {"NAME", "OUTPUT"},
+             {{"web\033]0;owned\007",
+               "c1 \xC2\x9B"
+               "31m \xFF"}},
+             {""});
+  EXPECT_EQ(out.str(), "NAME           OUTPUT\nweb?]0;owned?  c1 ?31m ?\n");
+}
+
+// test-alert prints what a receiver answered: its body and the verdict quoting it are the
+// receiver's words (defect 7: a title set and the screen cleared on the operator's terminal).
+TEST(Table, AReceiversAnswerIsPrintedOnOneTerminalSafeLine) {
+  std::string hostile =
+      "\x1b]0;pwned\x07\x1b[2J \xC2\x9B"
+      "31m\nsecond line";
+  std::string line = receiverAnswerLine({.stage = "firing",
+                                         .peer = "am-2:9093",
+                                         .delivered = false,
+                                         .http_status = 500,
+                                         .body = hostile,
+                                         .reason = "HTTP 500: " + hostile});
+  EXPECT_EQ(line,
+            "firing (am-2:9093): NOT delivered (HTTP 500: ?]0;pwned??[2J ?31m?second line): "
+            "HTTP 500: ?]0;pwned??[2J ?31m?second line");
+  EXPECT_EQ(receiverAnswerLine({.stage = "resolved", .delivered = true, .http_status = 200}),
+            "resolved: delivered (HTTP 200)");
+  EXPECT_EQ(receiverAnswerLine({.stage = "firing", .reason = "Connection refused"}),
+            "firing: NOT delivered: Connection refused")
+      << "no HTTP answer";
+  std::string long_body = std::string(299, 'x') + "\xE7\xBD\x91";
+  EXPECT_EQ(receiverAnswerLine(
+                {.stage = "firing", .delivered = true, .http_status = 200, .body = long_body}),
+            "firing: delivered (HTTP 200: " + std::string(299, 'x') + ")")
+      << "the first 300 bytes, cut between characters";
 }
 
 TEST(Table, WideCharactersTakeTwoColumnsAndCutsKeepCharactersWhole) {
