@@ -15,13 +15,7 @@ core::Error credentialsError(std::string message) {
       .kind = core::ErrorKind::kCredentials, .message = std::move(message), .retryable = true};
 }
 
-std::string trimmed(std::string text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && space(text.back())) text.pop_back();
-  size_t start = 0;
-  while (start < text.size() && space(text[start])) ++start;
-  return text.substr(start);
-}
+using util::trimmed;
 
 }  // namespace
 

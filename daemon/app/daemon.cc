@@ -39,19 +39,22 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
     }
     return d.page->render();
   });
-  // Relayed notifications are stored on the loop; the reply goes back to the endpoint's thread.
-  // The loop runs only while the endpoint lives (both are Impl's; the loop's pending work is
-  // destroyed, not run, after it).
+  // Relayed notifications are parsed on the endpoint's thread (a 4 MiB payload must not hold
+  // up polls and deliveries) and stored on the loop; the reply goes back to the endpoint's
+  // thread. The loop runs only while the endpoint lives (both are Impl's; the loop's pending
+  // work is destroyed, not run, after it).
   d.endpoint.setPost(
       std::string(kRelayPrefix),
       [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
-        asio::post(d.io, [&d, request = std::move(request), reply = std::move(reply)] {
+        RelayPayload payload = parseRelayPayload(request);
+        asio::post(d.io, [&d, request = std::move(request), payload = std::move(payload),
+                          reply = std::move(reply)] {
           if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
             reply(http::ServerResponse{
                 503, {{"Content-Type", "text/plain; charset=utf-8"}}, "stopping; retry\n"});
             return;
           }
-          reply(relayRequest(request, *d.rt));
+          reply(relayRequest(request, payload, *d.rt));
         });
       },
       // Only a head bearing the token may bring a large body: anyone else's is refused unread.

@@ -49,7 +49,12 @@ bool RelayAuth::admits(const http::ServerRequest& head) const {
   return !token_.empty() && bearerMatches(head.header("authorization"), token_);
 }
 
-http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& rt) {
+RelayPayload parseRelayPayload(const http::ServerRequest& request) {
+  return alerting::parseAlertmanagerWebhook(request.body);
+}
+
+http::ServerResponse relayRequest(const http::ServerRequest& request, const RelayPayload& alerts,
+                                  Runtime& rt) {
   if (rt.relay_token.empty()) return answer(rt, 404, "the relay is off (http.relay_token_file)");
   if (!bearerMatches(request.header("authorization"), rt.relay_token)) {
     return answer(rt, 401, "a bearer token is required (http.relay_token_file's)");
@@ -65,7 +70,6 @@ http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& r
     return answer(rt, 404,
                   "no chat receiver is named \"" + std::string(path.substr(0, 100)) + "\"");
   }
-  auto alerts = alerting::parseAlertmanagerWebhook(request.body);
   if (!alerts) {
     spdlog::warn("relay to {}: refused a payload from {}: {}", receiver->name, request.remote,
                  alerts.error());

@@ -6,10 +6,13 @@
 // event loop, which owns the store.
 
 #include <cstdint>
+#include <expected>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "daemon/core/alert.h"
 #include "daemon/http/http_server.h"
 
 namespace swas::app {
@@ -24,7 +27,12 @@ inline constexpr uint64_t kMaxRelayBody = 4 * 1024 * 1024;
 // The answer to one relay request: 401 without the runtime's token (404 when the relay is off),
 // 404 for a name that is not a chat receiver, 400 for a payload that is not Alertmanager's, 503
 // when the alerts could not be stored (Alertmanager retries), else 200 once they are committed.
-http::ServerResponse relayRequest(const http::ServerRequest& request, Runtime& rt);
+// A request's payload, parsed off the event loop (the endpoint's thread): its alerts, or what is
+// wrong with it (answered only once the token and the receiver were checked).
+using RelayPayload = std::expected<std::vector<core::Alert>, std::string>;
+RelayPayload parseRelayPayload(const http::ServerRequest& request);
+http::ServerResponse relayRequest(const http::ServerRequest& request, const RelayPayload& alerts,
+                                  Runtime& rt);
 
 // The token in `Authorization: Bearer <token>` equals `token` (compared in constant time).
 bool bearerMatches(std::string_view authorization, std::string_view token);

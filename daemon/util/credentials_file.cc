@@ -4,8 +4,6 @@
 #include <sstream>
 
 namespace swas::util {
-namespace {
-
 std::string trimmed(std::string text) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!text.empty() && space(text.back())) text.pop_back();
@@ -13,6 +11,8 @@ std::string trimmed(std::string text) {
   while (start < text.size() && space(text[start])) ++start;
   return text.substr(start);
 }
+
+namespace {
 
 std::string lookup(const IniSection& section, std::string_view key) {
   for (const auto& [k, v] : section) {

@@ -15,6 +15,9 @@
 
 namespace swas::util {
 
+// Without leading and trailing white space (spaces, tabs, CR, LF).
+std::string trimmed(std::string text);
+
 // One profile's `key = value` lines of a credentials file (INI), or nullopt without that
 // [profile] section. Comments (# ;) and lines without '=' are skipped.
 using IniSection = std::vector<std::pair<std::string, std::string>>;
