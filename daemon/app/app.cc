@@ -12,6 +12,7 @@
 #include "daemon/app/options.h"
 #include "daemon/app/transition_output.h"
 #include "daemon/config/config.h"
+#include "daemon/util/terminal.h"
 
 namespace swas::app {
 namespace {
@@ -35,16 +36,29 @@ struct Args {
   bool once = false;
 };
 
+// Text from the configuration and its files, line by line through the terminal filter.
+std::string safeLines(std::string_view text) {
+  std::string out;
+  for (size_t at = 0; at <= text.size();) {
+    size_t end = std::min(text.size(), text.find('\n', at));
+    out += util::terminalSafe(text.substr(at, end - at));
+    if (end == text.size()) break;
+    out += '\n';
+    at = end + 1;
+  }
+  return out;
+}
+
 // --check-config, once the configuration parsed: the receivers built (secret files and templates
 // read, templates checked) and each chat receiver's sample message rendered.
 int check(const config::Config& config, std::ostream& out, std::ostream& err) {
   auto receivers = makeReceivers(config);
   if (!receivers) {
-    err << receivers.error() << "\n";
+    err << util::terminalSafe(receivers.error()) << "\n";
     return 2;
   }
-  out << "OK\n" << config::summary(config) << "\n";
-  for (const auto& line : renderSamples(*receivers)) out << line << "\n";
+  out << "OK\n" << safeLines(config::summary(config)) << "\n";
+  for (const auto& line : renderSamples(*receivers)) out << safeLines(line) << "\n";
   return 0;
 }
 
@@ -82,7 +96,8 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
     } else if (arg == "--once") {
       args.once = true;
     } else {
-      err << "swas-invocation-monitor: unknown argument '" << arg << "'\n" << kUsage;
+      err << "swas-invocation-monitor: unknown argument '" << util::terminalSafe(arg) << "'\n"
+          << kUsage;
       return 2;
     }
   }
@@ -98,10 +113,12 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
   util::EnvLookup env = util::processEnvironment();
   auto config = config::loadConfig(args.config, env);
   if (!config) {
-    for (const auto& problem : config.error()) err << problem << "\n";
+    for (const auto& problem : config.error()) err << util::terminalSafe(problem) << "\n";
     return 2;
   }
-  for (const auto& warning : config->warnings) err << "warning: " << warning << "\n";
+  for (const auto& warning : config->warnings) {
+    err << "warning: " << util::terminalSafe(warning) << "\n";
+  }
   if (args.check) return check(*config, out, err);
   setupLogging(args.log_level.empty() ? config->log.level : args.log_level, config->log.format);
   Daemon daemon(std::move(*config), env, args.config);
@@ -110,7 +127,7 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
   LogSink log;
   core::TransitionSink& sink = args.once ? static_cast<core::TransitionSink&>(json) : log;
   if (auto ready = daemon.init(sink); !ready) {
-    err << "swas-invocation-monitor: " << ready.error() << "\n";
+    err << "swas-invocation-monitor: " << util::terminalSafe(ready.error()) << "\n";
     return 1;
   }
   return args.once ? daemon.once(err) : daemon.run();

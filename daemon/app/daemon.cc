@@ -7,6 +7,7 @@
 
 #include "daemon/app/daemon_impl.h"
 #include "daemon/app/relay.h"
+#include "daemon/util/terminal.h"
 
 namespace swas::app {
 
@@ -46,6 +47,10 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   d.endpoint.setPost(
       std::string(kRelayPrefix),
       [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
+        if (!d.relay_auth.admits(request)) {
+          reply(d.relay_auth.refusal(d.metrics));
+          return;
+        }
         RelayPayload payload = parseRelayPayload(request);
         asio::post(d.io, [&d, request = std::move(request), payload = std::move(payload),
                           reply = std::move(reply)] {
@@ -79,7 +84,7 @@ int Daemon::once(std::ostream& err) {
       if (!result) {
         ++refused;
         err << "swas-invocation-monitor: " << (name.empty() ? "" : "account " + name + ": ")
-            << "credentials: " << core::describe(result.error()) << "\n";
+            << "credentials: " << util::terminalSafe(core::describe(result.error())) << "\n";
       }
       if (--asking == 0) d.io.stop();
     });
@@ -103,8 +108,8 @@ int Daemon::once(std::ostream& err) {
     p->pollOnce(true, [&, region = p->regionId()](poller::PollOutcome outcome) {
       if (!outcome.ok) {
         ++failures;
-        err << "swas-invocation-monitor: region " << region << ": " << core::describe(outcome.error)
-            << "\n";
+        err << "swas-invocation-monitor: region " << region << ": "
+            << util::terminalSafe(core::describe(outcome.error)) << "\n";
       }
       if (--pending == 0) d.io.stop();
     });

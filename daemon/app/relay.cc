@@ -13,8 +13,11 @@ namespace {
 
 constexpr std::string_view kChatTypes[] = {"dingtalk", "feishu", "wecom", "slack"};
 
-http::ServerResponse answer(Runtime& rt, int status, std::string body) {
-  rt.deps.metrics.onRelayRequest(status);
+constexpr const char* kRelayOff = "the relay is off (http.relay_token_file)";
+constexpr const char* kTokenRequired = "a bearer token is required (http.relay_token_file's)";
+
+http::ServerResponse answer(metrics::Metrics& metrics, int status, std::string body) {
+  metrics.onRelayRequest(status);
   http::ServerResponse response{status, {{"Content-Type", "text/plain; charset=utf-8"}}, {}};
   response.body = std::move(body) + "\n";
   if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -49,15 +52,24 @@ bool RelayAuth::admits(const http::ServerRequest& head) const {
   return !token_.empty() && bearerMatches(head.header("authorization"), token_);
 }
 
+http::ServerResponse RelayAuth::refusal(metrics::Metrics& metrics) const {
+  bool off = false;
+  {
+    std::lock_guard lock(mutex_);
+    off = token_.empty();
+  }
+  return off ? answer(metrics, 404, kRelayOff) : answer(metrics, 401, kTokenRequired);
+}
+
 RelayPayload parseRelayPayload(const http::ServerRequest& request) {
   return alerting::parseAlertmanagerWebhook(request.body);
 }
 
 http::ServerResponse relayRequest(const http::ServerRequest& request, const RelayPayload& alerts,
                                   Runtime& rt) {
-  if (rt.relay_token.empty()) return answer(rt, 404, "the relay is off (http.relay_token_file)");
+  if (rt.relay_token.empty()) return answer(rt.deps.metrics, 404, kRelayOff);
   if (!bearerMatches(request.header("authorization"), rt.relay_token)) {
-    return answer(rt, 401, "a bearer token is required (http.relay_token_file's)");
+    return answer(rt.deps.metrics, 401, kTokenRequired);
   }
   std::string_view path = request.target;
   path = path.substr(0, path.find('?')).substr(kRelayPrefix.size());
@@ -67,13 +79,13 @@ http::ServerResponse relayRequest(const http::ServerRequest& request, const Rela
     return r.name == path && std::ranges::find(kChatTypes, r.type) != std::end(kChatTypes);
   });
   if (receiver == receivers.end()) {
-    return answer(rt, 404,
+    return answer(rt.deps.metrics, 404,
                   "no chat receiver is named \"" + std::string(path.substr(0, 100)) + "\"");
   }
   if (!alerts) {
     spdlog::warn("relay to {}: refused a payload from {}: {}", receiver->name, request.remote,
                  alerts.error());
-    return answer(rt, 400, "not Alertmanager's webhook payload: " + alerts.error());
+    return answer(rt.deps.metrics, 400, "not Alertmanager's webhook payload: " + alerts.error());
   }
   auto stored = rt.deps.store.relayAlerts(receiver->name, *alerts, receiver->send_resolved,
                                           core::unixMillis(rt.deps.clock.now()));
@@ -81,11 +93,11 @@ http::ServerResponse relayRequest(const http::ServerRequest& request, const Rela
     rt.deps.metrics.onStateError("relay");
     spdlog::warn("relay to {}: cannot store {} alert(s): {}; answering 503 (Alertmanager retries)",
                  receiver->name, alerts->size(), stored.error().message);
-    return answer(rt, 503, "cannot store the alerts now: " + stored.error().message);
+    return answer(rt.deps.metrics, 503, "cannot store the alerts now: " + stored.error().message);
   }
   rt.deps.metrics.onRelayedAlerts(receiver->name, stored->queued, stored->repeated);
   if (stored->queued > 0 && rt.delivering) rt.dispatcher->kick();
-  return answer(rt, 200,
+  return answer(rt.deps.metrics, 200,
                 "queued " + std::to_string(stored->queued) + ", repeated " +
                     std::to_string(stored->repeated));
 }

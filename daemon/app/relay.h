@@ -14,6 +14,7 @@
 
 #include "daemon/core/alert.h"
 #include "daemon/http/http_server.h"
+#include "daemon/metrics/metrics.h"
 
 namespace swas::app {
 
@@ -44,6 +45,10 @@ class RelayAuth {
   void set(std::string token);
   // The relay is on and the head bears its token.
   bool admits(const http::ServerRequest& head) const;
+  // The answer to a request it does not admit (404 when the relay is off, else 401), counted:
+  // given on the endpoint's thread, so requests without the token never reach the event loop
+  // (where they would hold connections while it is busy).
+  http::ServerResponse refusal(metrics::Metrics& metrics) const;
 
  private:
   mutable std::mutex mutex_;

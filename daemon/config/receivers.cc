@@ -113,6 +113,14 @@ void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r,
               "url_file: " + r.url_file + " does not hold an http:// or https:// URL" +
                   schemeNote(*url_file_content) + "; receiver URLs are http or https only");
   }
+  constexpr const char* kAmbiguous =
+      " has an '@' after its host (a password or path with an unescaped '/', '?' or '#'): "
+      "write it %40, or the password's '/' '?' '#' as %2F %3F %23";
+  if (!r.url.empty() && util::ambiguousAt(r.url))
+    p.problem(item["url"], std::string("url") + kAmbiguous);
+  if (url_file_content && util::ambiguousAt(*url_file_content)) {
+    p.problem(item["url_file"], "url_file: " + r.url_file + "'s URL" + kAmbiguous);
+  }
   if (item["urls"] && r.urls.empty()) p.problem(item["urls"], "urls is empty");
   if (r.urls.empty()) return;
   if (r.type != "alertmanager") {
@@ -124,6 +132,10 @@ void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r,
     std::string name = util::peerName(url);
     if (!util::isHttpUrl(url)) {
       p.problem(item["urls"][i], "urls: '" + name + "' is not an http:// or https:// URL");
+      continue;
+    }
+    if (util::ambiguousAt(url)) {  // not named: its "host" may be part of a password
+      p.problem(item["urls"][i], "urls[" + std::to_string(i) + "]" + kAmbiguous);
       continue;
     }
     if (url.find_first_of("?#") != std::string::npos) {

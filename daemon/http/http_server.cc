@@ -7,6 +7,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <list>
+#include <map>
+
+#include "daemon/http/server_peer.h"
 
 namespace swas::http {
 namespace asio = boost::asio;
@@ -14,16 +17,12 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-std::string_view ServerRequest::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
-  }
-  return {};
-}
-
 namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kProgressBytes = 16 * 1024;
 
 struct Counters {
   std::atomic<uint64_t> accepted{0}, accept_errors{0}, evicted{0}, stalled{0}, refused{0},
@@ -61,7 +60,11 @@ class Session : public std::enable_shared_from_this<Session> {
         handler_(shared_->handler),
         limits_(shared_->limits),
         counters_(shared_->counters),
-        peer_(std::move(peer)) {}
+        peer_(std::move(peer)),
+        // What the parser has not taken yet: a head, and a read's worth of body. Bounded, so
+        // a chunk-size line or trailer that never ends (the body limit counts only chunk data)
+        // fails with buffer_overflow instead of growing until the read timeout.
+        buffer_(limits_.max_header_bytes + kReadChunk) {}
 
   // A handler that dropped its responder unanswered: the connection is aborted (a reset), so
   // the client learns at once that this request got no answer.
@@ -134,9 +137,25 @@ class Session : public std::enable_shared_from_this<Session> {
       ++shared_->large_in_flight;
       large_ = true;
     }
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
+    readBody();
+  }
+
+  // Some of the body at a time, so that progress is seen (the connection that has waited the
+  // longest for a byte is the one evicted).
+  void readBody() {
+    if (parser_->is_done()) {
+      onRead({});
+      return;
+    }
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t n) {
+                             if (ec) {
+                               self->onRead(ec);
+                               return;
+                             }
+                             if (n > 0) self->since_ = std::chrono::steady_clock::now();
+                             self->readBody();
+                           });
   }
 
   void releaseLarge() {
@@ -150,9 +169,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       releaseLarge();
       if (ec == beast::error::timeout) ++counters_.timed_out;
-      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
+          ec == bhttp::error::buffer_overflow) {
         ++counters_.too_large;
-        respondAndClose(ec == bhttp::error::body_limit ? 413 : 431);
+        respondAndClose(ec == bhttp::error::header_limit ? 431 : 413);
         return;
       }
       close();
@@ -162,7 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = message.keep_alive();
     ServerRequest request = requestOf(message);
     request.body = std::move(message.body());
-    request.remote = peer_ + ":" + std::to_string(port());
+    request.remote = remote();
     version_ = message.version();
     // The responder owns the session until it answers; a handler that drops it unanswered
     // aborts the connection (~Session).
@@ -172,10 +192,10 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  uint16_t port() const {
+  std::string remote() const {
     boost::system::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
-    return ec ? 0 : endpoint.port();
+    return ec ? peer_ : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
 
   void respondAndClose(int status) {
@@ -210,6 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
     out->message.keep_alive(keep_alive_);
     out->message.prepare_payload();
     writing_ = true;
+    taken_ = 0;
     since_ = std::chrono::steady_clock::now();
     stream_.expires_after(limits_.write_timeout);
     writeSome(std::move(out));
@@ -220,7 +241,13 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write_some(
         stream_, serializer,
         [self = shared_from_this(), out = std::move(out)](beast::error_code ec, size_t n) mutable {
-          if (n > 0) self->since_ = std::chrono::steady_clock::now();
+          // Progress is a good share of the response taken (kProgressBytes), not a byte now and
+          // then: a peer that trickles stays evictable.
+          self->taken_ += n;
+          if (self->taken_ >= kProgressBytes) {
+            self->taken_ = 0;
+            self->since_ = std::chrono::steady_clock::now();
+          }
           if (ec == beast::error::timeout) ++self->counters_.timed_out;
           if (!ec && !out->serializer.is_done()) {
             self->writeSome(std::move(out));
@@ -248,7 +275,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool answering_ = false;                               // a request is with the handler
   bool large_ = false;                                   // holds one of max_large_bodies
-  SteadyTime since_ = std::chrono::steady_clock::now();  // the read's start, the write's progress
+  SteadyTime since_ = std::chrono::steady_clock::now();  // the last progress of a read or write
+  size_t taken_ = 0;                                     // of the response since the last progress
   unsigned version_ = 11;
 };
 
@@ -284,19 +312,28 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         });
   }
 
-  // Closes the connection evictable the longest among those `among` selects; false if none is.
+  // Closes, among those `among` selects, an evictable connection of the peer holding the most
+  // connections (a peer that churns connections makes room from its own), the one without
+  // progress the longest; false if none is evictable.
   template <typename Pred>
   bool evictOne(Pred among) {
     auto now = std::chrono::steady_clock::now();
+    std::map<std::string, size_t> held;
+    for (auto& weak : sessions) {
+      if (auto s = weak.lock()) ++held[s->peer()];
+    }
     std::shared_ptr<Session> oldest;
-    SteadyTime oldest_since;
+    std::pair<size_t, SteadyTime> best;  // (connections of its peer, negated by comparison)
     for (auto& weak : sessions) {
       auto s = weak.lock();
       if (!s || !among(*s)) continue;
       auto since = s->evictableSince(now);
-      if (since && (!oldest || *since < oldest_since)) {
+      if (!since) continue;
+      std::pair<size_t, SteadyTime> rank{held[s->peer()], *since};
+      if (!oldest || rank.first > best.first ||
+          (rank.first == best.first && rank.second < best.second)) {
         oldest = s;
-        oldest_since = *since;
+        best = rank;
       }
     }
     if (!oldest) return false;
@@ -314,7 +351,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
     boost::system::error_code ec;
     auto remote = socket.remote_endpoint(ec);
-    std::string peer = ec ? std::string() : remote.address().to_string();
+    std::string peer = ec ? std::string() : peerKey(remote.address());
     auto refuse = [&](std::atomic<uint64_t>& counter) {
       ++counter;
       boost::system::error_code ignored;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "daemon/http/http_server.h"
+#include "tests/support/answering_server.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
@@ -59,48 +60,8 @@ regions:
             timeline: [{at: 0.2s, status: Success, exit_code: 0}]
 )";
 
-// A receiver on 127.0.0.1:0 that answers every request with one status and body.
-class AnsweringReceiver {
- public:
-  AnsweringReceiver(int status, std::string body)
-      : server_(io_, [status, body](http::ServerRequest, http::Responder respond) {
-          respond(http::ServerResponse{status, {}, body});
-        }) {
-    auto port = server_.listen("127.0.0.1", 0);
-    if (!port) throw std::runtime_error(port.error());
-    port_ = *port;
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~AnsweringReceiver() {
-    boost::asio::post(io_, [this] {
-      server_.stop();
-      work_.reset();
-      io_.stop();
-    });
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      io_.get_executor()};
-  http::HttpServer server_;
-  uint16_t port_ = 0;
-  std::thread thread_;
-};
-
-// ESC, BEL or a C1 control (U+0080..U+009F as UTF-8: C2 80..C2 9F, CSI is C2 9B).
-bool hasTerminalControl(std::string_view text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0x1b || c == 0x07) return true;
-    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-      return true;
-    }
-  }
-  return false;
-}
+using testing::hasTerminalControl;
+using AnsweringReceiver = testing::AnsweringServer;
 
 class CliTest : public ::testing::Test {
  protected:

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/answering_server.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
 
@@ -165,6 +166,23 @@ TEST_F(OnceTest, CredentialsThatCannotBeHadEndTheRunAtOnce) {
   EXPECT_NE(err_.find("swas-invocation-monitor: credentials: "), std::string::npos) << err_;
   EXPECT_EQ(err_.find("region cn-hangzhou"), std::string::npos)
       << "nothing polled without credentials: " << err_;
+}
+
+// The API's error text reaches the operator's terminal through the filter: a Message holding a
+// title-setting OSC, a screen clear and a C1 CSI is printed as text.
+TEST_F(OnceTest, TheApisErrorTextIsPrintedTerminalSafe) {
+  testing::AnsweringServer api(
+      400,
+      "{\"Code\":\"InvalidParameter\",\"Message\":\"\\u001b]0;owned\\u0007\\u001b[2J"
+      "\\u009b31mfake\",\"RequestId\":\"r-1\"}");
+  testing::MonitorConfig settings{.sim_url = api.url(), .state_path = dir_ + "/state.db"};
+  settings.api.clear();
+  settings.poll.clear();
+  std::string path = settings.write(std::string("once/") + testing::testName() + "/config.yaml");
+  EXPECT_EQ(run({"--config", path, "--once"}), 1);
+  EXPECT_NE(err_.find("InvalidParameter"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("fake"), std::string::npos) << err_;
+  EXPECT_FALSE(testing::hasTerminalControl(err_)) << err_;
 }
 
 }  // namespace

@@ -236,6 +236,22 @@ TEST(ConfigExposure, ProblemsNamePeersWithoutTheirPassword) {
   EXPECT_EQ(p.size(), 3u) << joined(p);
   EXPECT_EQ(joined(p).find("s3cret"), std::string::npos) << joined(p);
 
+  // A password with an unescaped '/', '?' or '#' leaves an '@' after the host: refused, and
+  // neither the password nor the "host" before it is named.
+  auto ambiguous = parseConfig(std::string(kRegion) + R"(alerts:
+  receivers:
+    - name: am
+      type: alertmanager
+      urls: ["http://localhost:1234/S3cretTail@am1:9093", "http://admin:2024?S3cret@am2"]
+    - {name: hook, type: webhook, url: "http://admin:77/S3cret@hook.example/x"}
+)",
+                               "cfg.yaml", env());
+  ASSERT_FALSE(ambiguous);
+  EXPECT_EQ(ambiguous.error().size(), 3u) << joined(ambiguous.error());
+  EXPECT_EQ(joined(ambiguous.error()).find("S3cret"), std::string::npos)
+      << joined(ambiguous.error());
+  EXPECT_EQ(joined(ambiguous.error()).find("2024"), std::string::npos) << joined(ambiguous.error());
+
   auto endpoint = parseConfig(
       std::string(kRegion) +
           "api:\n  endpoint: \"https://admin:s3cret@swas.{region_id}.aliyuncs.com/x\"\n",
@@ -258,12 +274,15 @@ TEST(ConfigExposure, PeerNamesAndSchemes) {
   EXPECT_EQ(util::peerName("https://u:p@am.example:9093/prefix/?x#y"),
             "https://am.example:9093/prefix");
   EXPECT_EQ(util::peerName("http://[::1]:9093/"), "http://[::1]:9093");
-  EXPECT_EQ(util::peerName("http://am:9093/a@b"), "http://am:9093/a@b") << "an @ in the path";
-  // A password with an unescaped '?', '#' or '/' ends the authority early: still not shown.
-  EXPECT_EQ(util::peerName("http://admin:s3?cret@am1:9093"), "http://am1:9093");
-  EXPECT_EQ(util::peerName("http://admin:s3#cret@am1/x"), "http://am1/x");
-  EXPECT_EQ(util::peerName("http://admin:s3/cret@am1"), "http://am1");
+  // As libcurl reads them (RFC 3986): the authority ends at the first '/', '?' or '#'; a path
+  // with an '@' is not shown (another parser might read a password there).
+  EXPECT_EQ(util::peerName("http://am:9093/a@b"), "http://am:9093");
+  EXPECT_EQ(util::peerName("http://localhost:1234/S3cretTail@am1:9093"), "http://localhost:1234");
+  EXPECT_EQ(util::peerName("http://admin:s3cret@am1:9093/x"), "http://am1:9093/x");
   EXPECT_EQ(util::peerName("admin:s3cret@am1:9093"), "am1:9093");
+  EXPECT_TRUE(util::ambiguousAt("http://admin:s3/cret@am1"));
+  EXPECT_TRUE(util::ambiguousAt("http://admin:2024?S3cret@am1"));
+  EXPECT_FALSE(util::ambiguousAt("http://admin:s3cret@am1:9093/alertmanager"));
   EXPECT_EQ(util::peerName("am-a:9093"), "am-a:9093");
   EXPECT_TRUE(util::isHttpUrl("http://x"));
   EXPECT_TRUE(util::isHttpUrl("HTTPS://u:p@x/y"));

@@ -240,5 +240,49 @@ TEST(HttpServer, OnePeerHoldsOnlyItsShare) {
   for (int fd : held) close(fd);
 }
 
+// The body limit counts chunk data only: a chunk-size line or a trailer that never ends was kept
+// whole until the read timeout (one connection took the daemon from 18 to 390 MiB). The buffer
+// of what the parser has not taken is bounded: such a request fails at once, counted.
+TEST(HttpServer, AChunkLineOrTrailerThatNeverEndsIsRefusedNotKept) {
+  Served served(echoSize(), ServerLimits{});
+  const std::string endless(2 << 20, 'a');
+  for (std::string head : {std::string("1;"), std::string("0\r\nX-Trailer: ")}) {
+    int fd = connectFrom("127.0.0.1", served.port());
+    ASSERT_GE(fd, 0);
+    sendAll(fd, "POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + head);
+    sendAll(fd, endless);
+    close(fd);
+  }
+  EXPECT_TRUE(testing::eventually([&] { return served.stats().too_large == 2; }, seconds(10)))
+      << "too_large " << served.stats().too_large;
+}
+
+// A peer that churns connections makes room from its own: the request that has been arriving
+// longest, from another peer, is not the one closed (it was, as the oldest reader).
+TEST(HttpServer, APeerThatChurnsConnectionsEvictsItsOwn) {
+  Served served(echoSize(), ServerLimits{.max_connections = 8, .max_connections_per_peer = 64});
+  int honest = connectFrom("127.0.0.1", served.port());
+  ASSERT_GE(honest, 0);
+  sendAll(honest, "GET /slow HTTP/1.1\r\n");
+  ASSERT_TRUE(testing::eventually([&] { return served.stats().accepted == 1; }));
+  std::vector<int> churn;
+  for (int i = 0; i < 30; ++i) {
+    int fd = connectFrom("127.0.0.2", served.port());
+    if (fd < 0) continue;
+    sendAll(fd, "GET / HTTP/1.1\r\nX-Slow: ");
+    churn.push_back(fd);
+  }
+  ASSERT_TRUE(testing::eventually([&] { return served.stats().accepted == 31; }));
+  EXPECT_GE(served.stats().evicted, 23u);
+  sendAll(honest, "Host: x\r\nConnection: close\r\n\r\n");
+  std::string answer;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(honest, buf, sizeof buf, 0)) > 0) answer.append(buf, static_cast<size_t>(n));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  close(honest);
+  for (int fd : churn) close(fd);
+}
+
 }  // namespace
 }  // namespace swas::http
