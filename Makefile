@@ -52,11 +52,12 @@ build-asan: deps
 	cmake --build build-asan -j$(JOBS)
 
 test-release: build node-deps
-	cd build && ctest --output-on-failure -j$(JOBS)
+	cd build && ../scripts/ctest_no_skips.sh --output-on-failure -j$(JOBS)
 
 test-asan: build-asan node-deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS) -E '^sizes$$'
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ../scripts/ctest_no_skips.sh \
+	  --output-on-failure -j$(JOBS) -E '^sizes$$'
 # (sizes is a check of the sources, the same in both builds: test-release runs it.)
 
 # The Debian package: a Release build without tests, installed under /usr by CPack.

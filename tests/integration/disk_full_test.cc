@@ -113,7 +113,17 @@ regions:
   auto stored = relay();
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, 200) << stored->body;
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // Nothing more may come: the daemon has polled a few times more and has nothing queued.
+  auto scrape = [&] { return testing::fetchOk("GET", daemon.url() + "/metrics"); };
+  auto polls = [](const std::string& m) {
+    return testing::sample(m, R"(swas_poll_duration_seconds_count{region_id="cn-hangzhou"})");
+  };
+  double polled = polls(scrape());
+  EXPECT_TRUE(eventually([&] {
+    std::string m = scrape();
+    return polls(m) >= polled + 3 &&
+           testing::sample(m, R"(swas_alert_queue_length{receiver="ops"})") == 0;
+  }));
   auto got = testing::acceptedFiring(recorder);
   EXPECT_EQ(got[kBefore], 1);
   EXPECT_EQ(got[kDuring], 1);

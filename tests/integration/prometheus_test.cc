@@ -18,6 +18,7 @@
 #include "daemon/api/percent_encoding.h"
 #include "daemon/core/invocation.h"
 #include "tests/integration/dashboard.h"
+#include "tests/integration/prometheus_process.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
@@ -255,55 +256,7 @@ TEST(Endpoints, ReadyOnlyOnceEveryRegionPolledAndScrapesNeverCallTheApi) {
   EXPECT_EQ(calls(), before) << "a scrape must be answered from memory";
 }
 
-// A real Prometheus, started on 127.0.0.1:0 with the shipped scrape job (pointed at the daemon)
-// and rules.
-class PrometheusProcess {
- public:
-  PrometheusProcess(const std::string& dir, const std::string& target) {
-    std::string deploy = std::string(SWAS_SOURCE_DIR) + "/deploy/prometheus";
-    YAML::Node config = YAML::LoadFile(deploy + "/prometheus.yml");
-    config["global"]["scrape_interval"] = "1s";
-    config["global"]["evaluation_interval"] = "1s";
-    config["rule_files"][0] = deploy + "/alerts.yml";
-    YAML::Node job = config["scrape_configs"][0];
-    job["scrape_interval"] = "1s";
-    job["scrape_timeout"] = "1s";
-    YAML::Node targets;
-    targets["targets"].push_back(target);
-    targets["labels"]["account"] = "test";
-    job["static_configs"] = YAML::Node(YAML::NodeType::Sequence);
-    job["static_configs"].push_back(targets);
-    std::ofstream(dir + "/prometheus.yml") << config;
-    server_ = std::make_unique<testing::GoServer>(
-        std::vector<std::string>{"prometheus", "--config.file=" + dir + "/prometheus.yml",
-                                 "--storage.tsdb.path=" + dir + "/tsdb",
-                                 "--web.listen-address=127.0.0.1:0", "--log.level=info"},
-        dir, "prometheus");
-  }
-  const std::string& url() const { return server_->url(); }
-
-  // The value of an instant query that returns one sample, or NaN.
-  double query(const std::string& promql) const {
-    auto result =
-        testing::fetch("GET", url() + "/api/v1/query?query=" + api::percentEncode(promql));
-    if (!result || result->status != 200) return NAN;
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    simdjson::dom::array samples;
-    if (parser.parse(result->body).get(doc) || doc["data"]["result"].get(samples) ||
-        samples.size() != 1) {
-      return NAN;
-    }
-    std::string_view value;
-    if (samples.at(0)["value"].at(1).get(value)) return NAN;
-    return std::stod(std::string(value));
-  }
-
-  std::string get(const std::string& path) const { return testing::fetchOk("GET", url() + path); }
-
- private:
-  std::unique_ptr<testing::GoServer> server_;
-};
+using testing::PrometheusProcess;
 
 // label_values(METRIC, LABEL) as Grafana asks Prometheus: /api/v1/label/LABEL/values?match[]=.
 std::vector<std::string> labelValues(const PrometheusProcess& prometheus, std::string definition) {

@@ -94,7 +94,14 @@ TEST(Relay, AlertmanagersNotificationsReachTheChatReceiverOncePerStateAndOnlyWit
   EXPECT_EQ(resolved.body, "queued 1, repeated 0\n");
   ASSERT_TRUE(eventually([&] { return accepted(dingtalk) == 2; })) << daemon.stderrText();
   EXPECT_NE(dingtalk.messages()[1].text.find("RESOLVED"), std::string::npos);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // Nothing twice: the daemon has nothing queued for the chat and counted both alert states
+  // delivered (the repeat queued nothing).
+  EXPECT_TRUE(eventually([&] {
+    std::string m = testing::fetchOk("GET", daemon.url() + "/metrics");
+    return testing::sample(m, R"(swas_alert_queue_length{receiver="chat"})") == 0 &&
+           testing::sumOf(m, "swas_alert_notifications_total",
+                          {"receiver=\"chat\"", "outcome=\"delivered\""}) == 2;
+  }));
   EXPECT_EQ(dingtalk.messages().size(), 2u) << "nothing twice";
   EXPECT_EQ(dingtalk.rejected(), 0u);
 

@@ -284,5 +284,25 @@ TEST(HttpServer, APeerThatChurnsConnectionsEvictsItsOwn) {
   for (int fd : churn) close(fd);
 }
 
+// A refused request whose body is still coming: the server reads and drops the rest before it
+// closes, so the client reads the 413 (closing with unread bytes reset the connection, and the
+// client lost the answer now and then).
+TEST(HttpServer, TheAnswerToARefusedBodyIsReadByItsClient) {
+  Served served(echoSize(), ServerLimits{.max_body_bytes = 1024});
+  const std::string body(300 * 1024, 'x');
+  for (int i = 0; i < 20; ++i) {
+    int fd = connectFrom("127.0.0.1", served.port());
+    ASSERT_GE(fd, 0);
+    sendAll(fd, "POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body);
+    std::string answer;
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) answer.append(buf, static_cast<size_t>(n));
+    close(fd);
+    ASSERT_TRUE(answer.starts_with("HTTP/1.1 413")) << "attempt " << i << ": " << answer;
+  }
+}
+
 }  // namespace
 }  // namespace swas::http
