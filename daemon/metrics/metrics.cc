@@ -141,6 +141,12 @@ struct Metrics::Impl {
                           .Help(help("Scheduled polls of a region skipped because the previous "
                                      "poll overran them."))
                           .Register(r)),
+        full_walks(BuildCounter()
+                       .Name("swas_poll_full_walks_total")
+                       .Help("Successful polls that walked every page: the cold start, every "
+                             "poll.full_scan_every (which also forgets finished invocations "
+                             "older than state.retention), and paging fallbacks.")
+                       .Register(r)),
         paging_fallbacks(BuildCounter()
                              .Name("swas_paging_fallbacks_total")
                              .Help(help("Polls that found the API's list not newest-first, so "
@@ -240,6 +246,7 @@ struct Metrics::Impl {
   Family<Counter>& state_errors;
   Family<Counter>& api_anomalies;
   Family<Counter>& skipped_ticks;
+  Family<Counter>& full_walks;
   Family<Counter>& paging_fallbacks;
   Family<Counter>& credential_failures;
   Family<Counter>& http_closed;
@@ -278,6 +285,7 @@ void Metrics::follow(const std::vector<std::string>& regions,
     m.api_requests.Add(scoped(id, {{"action", action}, {"code", "OK"}}));
     m.skipped_ticks.Add(scoped(id));
     m.paging_fallbacks.Add(scoped(id));
+    m.full_walks.Add(scoped(id));
   }
   // A region no longer polled loses its gauges and histograms (a frozen swas_region_up would
   // page someone); its counters stay, as counters do.
@@ -320,11 +328,12 @@ void Metrics::onApiRequest(const std::string& region_id, const std::string& acti
   impl_->apiDuration(it->second, region_id, action).Observe(seconds);
 }
 
-void Metrics::onPollFinished(const std::string& region_id, bool ok, double seconds,
-                             bool /*full_walk*/, int /*api_calls*/) {
+void Metrics::onPollFinished(const std::string& region_id, bool ok, double seconds, bool full_walk,
+                             int /*api_calls*/) {
   Impl::Region& r = impl_->region(region_id);
   r.poll_duration->Observe(seconds);
   r.up->Set(ok ? 1 : 0);
+  if (ok && full_walk) impl_->full_walks.Add(scoped(region_id)).Increment();
   if (ok) {
     auto now = impl_->clock.now().time_since_epoch();
     r.last_success->Set(std::chrono::duration<double>(now).count());

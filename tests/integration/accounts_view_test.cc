@@ -62,6 +62,13 @@ TEST(AccountsView, EveryRowOfTheCommandsAndThePageNamesItsAccount) {
   std::string config = settings.write(test + "/config.yaml");
   testing::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  // The inventories first: an alert that fires before its account's first refresh rightly has
+  // no name.
+  ASSERT_TRUE(eventually([&] {
+    std::string m = testing::fetchOk("GET", daemon.url() + "/metrics");
+    return m.find("swas_instance_info{account=\"prod\"") != std::string::npos &&
+           m.find("swas_instance_info{account=\"staging\"") != std::string::npos;
+  }));
   for (auto* sim : {&prod, &staging}) {
     testing::fetchOk("POST", sim->url() + "/_sim/advance?seconds=3");
   }

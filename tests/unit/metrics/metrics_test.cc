@@ -193,6 +193,12 @@ TEST_F(MetricsTest, ApiRequestsAndPolls) {
   EXPECT_EQ(s["swas_poll_last_success_timestamp_seconds{region_id=\"cn-hangzhou\"}"], now)
       << "a failed poll keeps the last success";
   EXPECT_EQ(s["swas_poll_duration_seconds_count{region_id=\"cn-hangzhou\"}"], 2);
+  // Full walks are counted when they succeed (retention and full_scan_every are seen from
+  // outside by them).
+  EXPECT_EQ(s["swas_poll_full_walks_total{region_id=\"cn-hangzhou\"}"], 1) << "the first poll";
+  metrics_.onPollFinished("cn-hangzhou", true, 1.5, true, 61);
+  metrics_.onPollFinished("cn-hangzhou", false, 1.5, true, 6);
+  EXPECT_EQ(scrape()["swas_poll_full_walks_total{region_id=\"cn-hangzhou\"}"], 2);
 }
 
 // The degraded states: each reaches a counter, present from the start at 0.
