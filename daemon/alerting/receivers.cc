@@ -80,6 +80,7 @@ class WebhookReceiver final : public Receiver {
                              "sha256=" + util::hmacSha256Hex(config().hmac_secret, r.body));
     }
     for (const auto& [name, value] : config().headers) r.headers.emplace_back(name, value);
+    r.ca_file = config().ca_file;
     return r;
   }
 
@@ -144,6 +145,7 @@ class AlertmanagerReceiver final : public Receiver {
                         body,
                         config().timeout};
     for (const auto& [name, value] : config().headers) r.headers.emplace_back(name, value);
+    r.ca_file = config().ca_file;
     return r;
   }
 

@@ -33,6 +33,7 @@ struct ReceiverConfig {
   std::string hmac_secret;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds timeout = core::defaults::kReceiverTimeout;
+  std::string ca_file;  // trusted for an https URL; empty: the system trust store
   bool send_resolved = true;
   size_t max_alerts_per_message = core::defaults::kMaxAlertsPerMessage;
   Match match;  // which alerts it gets (the firing-set re-send filters by it too)

@@ -44,6 +44,7 @@ void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCa
     SignOptions sign{options_.signature, clock_.now(), nonce(), options_.timeout,
                      options_.user_agent};
     http::HttpRequest request = buildSignedRequest(api_call, *credentials, endpoint, sign);
+    request.ca_file = options_.ca_file;
     spdlog::trace("region={} action={} POST {}://{}/ params={}", region_id, api_call.action,
                   endpoint.scheme, endpoint.host, encodeQuery(api_call.params));
     http_.send(std::move(request), [region_id, action = api_call.action, creds = *credentials,

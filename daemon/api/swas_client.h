@@ -40,6 +40,7 @@ struct SwasClientOptions {
   SignatureVersion signature = SignatureVersion::kV3;
   std::chrono::milliseconds timeout = core::defaults::kApiTimeout;
   std::string user_agent;
+  std::string ca_file;  // api.ca_file; empty: the system trust store
 };
 
 // Signs each call with fresh credentials, a fresh nonce and the current time, sends it as the

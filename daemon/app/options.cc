@@ -64,7 +64,8 @@ api::SwasClientOptions clientOptions(const config::AccountSettings& a) {
           .signature = a.api.signature == config::Signature::kV1 ? api::SignatureVersion::kV1
                                                                  : api::SignatureVersion::kV3,
           .timeout = a.api.timeout,
-          .user_agent = userAgent()};
+          .user_agent = userAgent(),
+          .ca_file = a.api.ca_file};
 }
 
 long connectionsPerHost(const config::Config& c) {

@@ -47,6 +47,7 @@ std::expected<alerting::ReceiverConfig, std::string> receiverConfig(
       .hmac_secret = "",
       .headers = r.headers,
       .timeout = r.timeout,
+      .ca_file = r.ca_file,
       .send_resolved = r.send_resolved,
       .max_alerts_per_message = static_cast<size_t>(r.max_alerts_per_message)};
   for (auto [path, what, out] :

@@ -22,8 +22,10 @@ constexpr size_t kMinTokenBytes = 16;
 
 void parseApi(Parser& p, const YAML::Node& node, ApiSettings& a) {
   if (!p.isMap(node, "api")) return;
-  p.checkKeys(node, {"endpoint", "signature", "timeout", "rate_limit", "max_in_flight"}, "api");
+  p.checkKeys(node, {"endpoint", "signature", "timeout", "rate_limit", "max_in_flight", "ca_file"},
+              "api");
   p.str(node, "endpoint", a.endpoint);
+  p.readableFile(node, "ca_file", a.ca_file);
   if (a.endpoint.find('@') != std::string::npos) {
     // The parser's message quotes the URL, and user information is a password.
     p.problem(node["endpoint"],

@@ -27,6 +27,8 @@ struct ApiSettings {
   Duration timeout = core::defaults::kApiTimeout;
   double rate_limit = core::defaults::kRateLimit;
   int max_in_flight = core::defaults::kMaxInFlight;
+  // CA certificates (PEM) trusted for the API endpoint, besides none: empty, the system store.
+  std::string ca_file;
 };
 
 struct PollSettings {
@@ -95,6 +97,7 @@ struct ReceiverSettings {
   std::string hmac_secret_file;
   std::map<std::string, std::string> headers;
   Duration timeout = core::defaults::kReceiverTimeout;
+  std::string ca_file;  // CA certificates (PEM) trusted for an https URL; empty: the system's
   bool send_resolved = true;
   int max_alerts_per_message = static_cast<int>(core::defaults::kMaxAlertsPerMessage);
   MatchSettings match;

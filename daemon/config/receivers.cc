@@ -155,8 +155,8 @@ void parseUrls(Parser& p, const YAML::Node& item, const ReceiverSettings& r,
 ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
   p.checkKeys(item,
               {"name", "type", "url", "url_file", "urls", "hmac_secret_file", "headers", "timeout",
-               "send_resolved", "max_alerts_per_message", "match", "secret_file", "mention",
-               "template_file", "language", "rate_limit", "relay_only"},
+               "ca_file", "send_resolved", "max_alerts_per_message", "match", "secret_file",
+               "mention", "template_file", "language", "rate_limit", "relay_only"},
               "alerts.receivers[]");
   ReceiverSettings r;
   p.str(item, "name", r.name);
@@ -173,6 +173,7 @@ ReceiverSettings parseReceiver(Parser& p, const YAML::Node& item) {
     }
   }
   p.dur(item, "timeout", r.timeout);
+  p.readableFile(item, "ca_file", r.ca_file);
   p.boolean(item, "send_resolved", r.send_resolved);
   p.boolean(item, "relay_only", r.relay_only);
   p.integer(item, "max_alerts_per_message", r.max_alerts_per_message, 1, 10000);

@@ -20,6 +20,9 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{10'000};
+  // The CA certificates (PEM) that may vouch for an https server; empty: the client's (the
+  // system trust store). Verification is never off.
+  std::string ca_file;
 };
 
 struct HttpResponse {

@@ -36,6 +36,7 @@ http::HttpRequest ChatReceiver::request(const std::vector<MessageItem>& items,
                       std::move(built.body),
                       config().timeout};
   for (const auto& [name, value] : config().headers) r.headers.emplace_back(name, value);
+  r.ca_file = config().ca_file;
   return r;
 }
 

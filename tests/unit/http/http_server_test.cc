@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -45,6 +46,15 @@ class Served {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   ServerStats stats() const { return server_->stats(); }
   boost::asio::io_context& io() { return io_; }
+  // Runs `work` on the server's thread and waits for it (responders live and die there).
+  void onLoop(const std::function<void()>& work) {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      work();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
 
  private:
   boost::asio::io_context io_;
@@ -175,6 +185,11 @@ TEST(HttpServer, LargeBodiesInFlightAreBounded) {
     parked.back()(ServerResponse{200, {}, "ok"});
   });
   EXPECT_EQ(again.get()->status, 200);
+  // The parked responders hold their connections: they go on the server's thread, before it.
+  served.onLoop([&] {
+    std::lock_guard lock(mutex);
+    parked.clear();
+  });
 }
 
 // Connections whose peer stops reading (pipelined requests, responses never read) filled the
@@ -272,8 +287,12 @@ TEST(HttpServer, APeerThatChurnsConnectionsEvictsItsOwn) {
     sendAll(fd, "GET / HTTP/1.1\r\nX-Slow: ");
     churn.push_back(fd);
   }
-  ASSERT_TRUE(testing::eventually([&] { return served.stats().accepted == 31; }));
-  EXPECT_GE(served.stats().evicted, 23u);
+  // 31 admitted into 8 places: 23 closed to make room (each counted as it is admitted).
+  ASSERT_TRUE(testing::eventually([&] {
+    auto stats = served.stats();
+    return stats.accepted == 31 && stats.evicted + stats.refused >= 23;
+  })) << served.stats().evicted;
+  EXPECT_EQ(served.stats().refused, 0u);
   sendAll(honest, "Host: x\r\nConnection: close\r\n\r\n");
   std::string answer;
   char buf[4096];
