@@ -125,7 +125,7 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
     auto items =
         api::toInvocations(request, std::move(result->invocations), options_.alert_condition);
     for (auto& inv : items) inv.region_id = options_.region_id;  // filed under the account's key
-    walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest);
+    walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest, previous_ids);
     if (!items.empty()) previous_oldest = items.back().creation_time;
     for (const auto& inv : items)
       walk_state.newest = std::max(walk_state.newest, inv.creation_time);

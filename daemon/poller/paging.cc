@@ -10,10 +10,13 @@ bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::t
   return !cursor.known || !order_is_newest_first || now - cursor.last_full_scan >= full_scan_every;
 }
 
-bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest) {
+bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest,
+                 const std::vector<std::string>& previous_ids) {
   // ISO timestamps of one width compare as strings.
   std::string bound = previous_oldest;
   for (const auto& inv : page) {
+    if (std::find(previous_ids.begin(), previous_ids.end(), inv.invoke_id) != previous_ids.end())
+      continue;  // pushed back from the previous page
     if (!bound.empty() && inv.creation_time > bound) return false;
     bound = inv.creation_time;
   }

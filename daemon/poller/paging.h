@@ -26,8 +26,12 @@ bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::t
                  std::chrono::seconds full_scan_every, bool order_is_newest_first);
 
 // True when `page` is in newest-first order and continues `previous_oldest` (the CreationTime of
-// the last invocation of the previous page, "" for the first page).
-bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest);
+// the last invocation of the previous page, "" for the first page). Invocations of the previous
+// page (`previous_ids`) seen again are no disorder: what is created during a walk pushes the
+// list back, so the next page begins with the end of the one before (a slow walk among many
+// sees it on most pages).
+bool newestFirst(const std::vector<core::Invocation>& page, const std::string& previous_oldest,
+                 const std::vector<std::string>& previous_ids = {});
 
 // With pages newest-first, the walk of a list may stop after `page` once it reaches a finished
 // invocation created before `previous_newest` (the newest CreationTime this same list showed in

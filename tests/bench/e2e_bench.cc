@@ -5,6 +5,14 @@
 // the inventory's calls (ListInstances, DescribeCloudAssistantStatus), scaled to an hour at the
 // default inventory.refresh of 5 minutes. Prints one JSON object.
 //
+// Calls per poll are counted twice: by the daemon (calls_per_region_per_poll) and as the API
+// saw them (sim_calls_per_region_per_poll, the simulator's own count); the cold start's calls
+// (everything the simulator answered before the window) are reported apart. Detection latency
+// covers every alerting change the simulator made in the window: alerts still in flight at its
+// close are waited for (alerts_in_flight_at_close) and any never received are missed
+// (alerts_missed; they make the percentiles -1 when they reach them). SWAS_BENCH_LOG=FILE keeps
+// the daemon's log.
+//
 // With --accounts N, the daemon polls the regions of N accounts (accounts: acct-0.., each every
 // region, all on the one simulator: N times the regions' pollers, states and series).
 //
@@ -15,12 +23,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -73,10 +84,22 @@ double peakRssMib(pid_t pid) {
   return -1;
 }
 
+// The calls the simulator answered for `action`, whatever their outcome: what the API saw.
+double simCalls(const t::SimProcess& sim, const char* action) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc = p.parse(t::fetchOk("GET", sim.url() + "/_sim/stats?truth=0"));
+  double n = 0;
+  simdjson::dom::object codes;
+  if (doc["requests"][action].get(codes)) return 0;
+  for (auto [code, count] : codes) n += static_cast<double>(count.get_int64().value());
+  return n;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+  double at = v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+  return std::isfinite(at) ? at : -1;  // -1: beyond what was received (a missed alert)
 }
 
 }  // namespace
@@ -186,12 +209,14 @@ int main(int argc, char** argv) {
     window_sim_start =
         p.parse(t::fetchOk("GET", sim.url() + "/_sim/stats?truth=0"))["now"].get_double().value();
   }
+  double sim_calls_before = simCalls(sim, "DescribeCommandInvocations");
   double cpu_before = cpuSeconds(pid);
   size_t requests_before = receiver.requests().size();
   auto window_start = std::chrono::system_clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   std::string after = t::fetchOk("GET", daemon.url() + "/metrics");
   double cpu = cpuSeconds(pid) - cpu_before;
+  double sim_calls = simCalls(sim, "DescribeCommandInvocations") - sim_calls_before;
   double rss = peakRssMib(pid);
 
   auto callsOf = [&](const char* action) {
@@ -207,11 +232,18 @@ int main(int argc, char** argv) {
   double inventory_per_hour = listings > 0 ? inventory_calls / listings * o.regions * 12 : -1;
   double polls = t::sumOf(after, "swas_poll_duration_seconds_count") -
                  t::sumOf(before, "swas_poll_duration_seconds_count");
+  double full_walks = t::sumOf(after, "swas_poll_full_walks_total") -
+                      t::sumOf(before, "swas_poll_full_walks_total");
+  double fallbacks = t::sumOf(after, "swas_paging_fallbacks_total") -
+                     t::sumOf(before, "swas_paging_fallbacks_total");
   double changes = t::sumOf(after, "swas_invocation_transitions_total") -
                    t::sumOf(before, "swas_invocation_transitions_total");
   double tracked = t::sumOf(after, "swas_invocation_instances");
 
-  // Detection latency: the simulator's change (its ground truth) to the receiver's receipt.
+  // Detection latency: every alerting change the simulator made in the window (its ground
+  // truth) to the receiver's receipt. Alerts still in flight when the window closes are waited
+  // for (30 s more at most) and counted; one never received is missed, not left out.
+  auto window_close = std::chrono::system_clock::now();
   std::string stats =
       t::fetchOk("GET", sim.url() + "/_sim/stats?since=" + std::to_string(window_sim_start));
   auto queried = std::chrono::system_clock::now();
@@ -220,32 +252,52 @@ int main(int argc, char** argv) {
   double sim_now = doc["now"].get_double().value();
   auto epoch = queried - std::chrono::duration_cast<std::chrono::system_clock::duration>(
                              std::chrono::duration<double>(sim_now));
-  std::map<std::string, double> changed_at;  // invoke/instance/status -> sim seconds
+  auto simTime = [&](double seconds) {
+    return epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                       std::chrono::duration<double>(seconds));
+  };
+  const std::set<std::string, std::less<>> alerting = {"Failed", "Timeout", "Error", "Invalid",
+                                                       "Aborted"};
+  std::map<std::string, std::chrono::system_clock::time_point> expected;  // key -> changed at
   for (simdjson::dom::element e : doc["truth"].get_array()) {
-    changed_at[std::string(e["invoke_id"].get_string().value()) + "/" +
-               std::string(e["instance_id"].get_string().value()) + "/" +
-               std::string(e["to"].get_string().value())] = e["time"].get_double().value();
+    auto at = simTime(e["time"].get_double().value());
+    std::string_view to = e["to"].get_string().value();
+    if (at < window_start || at > window_close || !alerting.contains(to)) continue;
+    expected[std::string(e["invoke_id"].get_string().value()) + "/" +
+             std::string(e["instance_id"].get_string().value()) + "/" + std::string(to)] = at;
   }
-  std::vector<double> latency_ms;
-  auto requests = receiver.requests();
+  std::map<std::string, std::chrono::system_clock::time_point> received;  // first receipt
   simdjson::dom::parser body_parser;
-  for (size_t i = requests_before; i < requests.size(); ++i) {
-    simdjson::dom::element body;
-    if (body_parser.parse(requests[i].request.body).get(body)) continue;
-    for (simdjson::dom::element a : body["alerts"].get_array()) {
-      if (std::string_view(a["status"].get_string().value()) != "firing") continue;
-      auto labels = a["labels"];
-      std::string key = std::string(labels["invoke_id"].get_string().value()) + "/" +
-                        std::string(labels["instance_id"].get_string().value()) + "/" +
-                        std::string(labels["invocation_status"].get_string().value());
-      auto it = changed_at.find(key);
-      if (it == changed_at.end()) continue;
-      auto at = epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                            std::chrono::duration<double>(it->second));
-      if (at < window_start) continue;
-      latency_ms.push_back(
-          std::chrono::duration<double, std::milli>(requests[i].received_at - at).count());
+  size_t scanned = requests_before;
+  auto allReceived = [&] {
+    auto requests = receiver.requests();
+    for (; scanned < requests.size(); ++scanned) {
+      simdjson::dom::element body;
+      if (body_parser.parse(requests[scanned].request.body).get(body)) continue;
+      for (simdjson::dom::element a : body["alerts"].get_array()) {
+        if (std::string_view(a["status"].get_string().value()) != "firing") continue;
+        auto labels = a["labels"];
+        std::string key = std::string(labels["invoke_id"].get_string().value()) + "/" +
+                          std::string(labels["instance_id"].get_string().value()) + "/" +
+                          std::string(labels["invocation_status"].get_string().value());
+        received.emplace(key, requests[scanned].received_at);
+      }
     }
+    return std::all_of(expected.begin(), expected.end(),
+                       [&](const auto& e) { return received.contains(e.first); });
+  };
+  t::eventually(allReceived, std::chrono::seconds(30));
+  std::vector<double> latency_ms;
+  size_t in_flight = 0, missed = 0;
+  for (const auto& [key, at] : expected) {
+    auto it = received.find(key);
+    if (it == received.end()) {
+      ++missed;
+      latency_ms.push_back(std::numeric_limits<double>::infinity());
+      continue;
+    }
+    if (it->second > window_close) ++in_flight;
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
   }
   int pages_per_walk = (o.retained + 49) / 50;
   std::printf(
@@ -254,12 +306,16 @@ int main(int argc, char** argv) {
       "\"state_changes\":%.0f,\"cpu_seconds_per_1000_changes\":%.3f,\"peak_rss_mib\":%.1f,"
       "\"alerts_measured\":%zu,\"latency_p50_ms\":%.0f,\"latency_p99_ms\":%.0f,"
       "\"inventory_calls\":%.0f,\"inventory_calls_per_hour_default\":%.0f,\"accounts\":%d,"
-      "\"interval\":%d,\"cpu_percent\":%.1f}\n",
+      "\"interval\":%d,\"cpu_percent\":%.1f,\"sim_calls_per_region_per_poll\":%.2f,"
+      "\"full_walks\":%.0f,\"paging_fallbacks\":%.0f,\"alerts_in_flight_at_close\":%zu,"
+      "\"alerts_missed\":%zu,\"cold_start_calls\":%.0f}\n",
       o.regions, o.retained, o.instances, tracked, o.seconds, full_walk,
       polls > 0 ? calls / polls : -1, pages_per_walk + 1, changes,
       changes > 0 ? cpu / changes * 1000 : -1, rss, latency_ms.size(), percentile(latency_ms, 0.5),
       percentile(latency_ms, 0.99), inventory_calls, inventory_per_hour, o.accounts, o.interval,
-      cpu / o.seconds * 100);
+      cpu / o.seconds * 100, polls > 0 ? sim_calls / polls : -1, full_walks, fallbacks, in_flight,
+      missed, sim_calls_before);
+  if (const char* log = std::getenv("SWAS_BENCH_LOG")) std::ofstream(log) << daemon.stderrText();
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -2,14 +2,22 @@
 // throttled, 1 s polls, a webhook receiver), restarted once midway (SIGTERM, then a new
 // process on the same state). Samples RSS, open file descriptors, the WAL and the state file at
 // the start, the middle (just before the restart) and the end, and prints one JSON object.
-// With --check it exits 1 when the WAL exceeded --max-wal-mib or the descriptors grew between
-// the first sample after the restart and the end (make test's 2-minute run).
+//
+// state.retention is a sixth of the run (poll.full_scan_every half of that, so finished rows
+// are forgotten every twelfth of the run): by the middle the daemon holds a full retention of
+// history and is in its steady state, so the middle and the end must match. The start is
+// before that (seconds into the run, a few hundred rows) and is reported, never compared.
+//
+// With --check it exits 1 when either daemon died or did not stop cleanly, the WAL exceeded
+// --max-wal-mib, or from the middle to the end RSS grew by more than 10% + 1 MiB, the state
+// file by more than 10% + 0.5 MiB, or the descriptors by more than 2 (after the restart).
 //
 //   soak_bench [--seconds N] [--regions N] [--check] [--max-wal-mib N]
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -105,8 +113,9 @@ int main(int argc, char** argv) {
                             .webhook_url = receiver.url() + "/hook"};
   for (int r = 0; r < regions; ++r) settings.regions.push_back("soak-" + std::to_string(r));
   settings.api = {{"rate_limit", "50"}};
-  settings.poll = {{"interval", "1s"}, {"full_scan_every", "5m"}};
-  settings.state = {{"retention", "10m"}};
+  int retention = std::max(20, seconds / 6);
+  settings.poll = {{"interval", "1s"}, {"full_scan_every", std::to_string(retention / 2) + "s"}};
+  settings.state = {{"retention", std::to_string(retention) + "s"}};
   settings.retry.clear();
   std::string config = dir + "/config.yaml";
   std::ofstream(config) << settings.yaml();
@@ -126,6 +135,7 @@ int main(int argc, char** argv) {
     }
   };
   Sample start, middle, after_restart, end;
+  bool first_alive = false, first_clean = false;
   {
     t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir, "info");
     if (daemon.url().empty()) {
@@ -136,8 +146,9 @@ int main(int argc, char** argv) {
     start = sample(daemon.process().pid());
     run(daemon, seconds / 2.0);
     middle = sample(daemon.process().pid());
+    first_alive = daemon.process().running();
     daemon.process().signal(SIGTERM);
-    daemon.process().wait();
+    first_clean = daemon.process().wait() == 0;
   }
   t::MonitorProcess daemon(SWAS_DAEMON_PATH, config, dir, "info");
   if (daemon.url().empty()) {
@@ -153,14 +164,31 @@ int main(int argc, char** argv) {
             << ",\"start\":" << json(start) << ",\"middle\":" << json(middle)
             << ",\"after_restart\":" << json(after_restart) << ",\"end\":" << json(end)
             << ",\"max_wal_mib\":" << max_wal << ",\"deliveries\":" << receiver.requests().size()
-            << "}\n";
+            << ",\"retention_seconds\":" << retention << ",\"first_alive\":" << first_alive
+            << ",\"second_alive\":" << alive << "}\n";
   daemon.process().signal(SIGTERM);
-  daemon.process().wait();
-  fs::remove_all(dir);
+  bool second_clean = daemon.process().wait() == 0;
+  if (std::getenv("SWAS_BENCH_KEEP")) {
+    std::cerr << "soak: kept " << dir << "\n";
+  } else {
+    fs::remove_all(dir);
+  }
   if (!check) return 0;
   int failures = 0;
-  if (!alive) {
-    std::cerr << "soak: the daemon died\n";
+  if (!first_alive || !first_clean || !alive || !second_clean) {
+    std::cerr << "soak: a daemon died or did not stop cleanly (first alive " << first_alive
+              << ", exit 0 " << first_clean << "; second alive " << alive << ", exit 0 "
+              << second_clean << ")\n";
+    ++failures;
+  }
+  if (end.rss_mib > middle.rss_mib * 1.10 + 1) {
+    std::cerr << "soak: RSS grew from " << middle.rss_mib << " MiB (middle) to " << end.rss_mib
+              << " MiB (end)\n";
+    ++failures;
+  }
+  if (end.state_mib > middle.state_mib * 1.10 + 0.5) {
+    std::cerr << "soak: the state file grew from " << middle.state_mib << " MiB (middle) to "
+              << end.state_mib << " MiB (end), past its retention\n";
     ++failures;
   }
   if (max_wal > max_wal_mib) {

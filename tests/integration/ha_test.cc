@@ -111,6 +111,12 @@ class Peer {
     std::ofstream(dir_ + "/am.yml") << testing::alertmanagerConfig(webhook, relay_url, kToken);
     testing::fetchOk("POST", url() + "/-/reload");
   }
+  // alertmanager_nflog_queries_total: the dedup stage's lookups, one per group and flush,
+  // made after the peer's wait for the peers before it.
+  double nflogQueries() const {
+    auto metrics = testing::fetch("GET", url() + "/metrics");
+    return metrics ? testing::sumOf(metrics->body, "alertmanager_nflog_queries_total") : -1;
+  }
   // Alerts the peer holds as active.
   size_t activeCount() const {
     auto alerts = testing::fetch("GET", url() + "/api/v2/alerts?active=true");
@@ -210,6 +216,7 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
   am2.relayTo(downstream.url() + "/downstream", a->url() + kRelayPath);
 
   // Before the kills: t-1's two failures, once each.
+  double queried1 = am1.nflogQueries(), queried2 = am2.nflogQueries();
   testing::fetchOk("POST", sim.url() + "/_sim/advance?seconds=5");
   auto firing1 = std::map<std::pair<std::string, std::string>, int>{{{"firing", "t-1/i-a"}, 1},
                                                                     {{"firing", "t-1/i-b"}, 1}};
@@ -223,11 +230,15 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
     EXPECT_TRUE(eventually([&] { return peer->activeCount() == 2; })) << peer->url();
   }
 
-  // One replica and one Alertmanager peer go, once the second peer has had its turn (it waits
-  // kPeerTimeout, then finds the first peer's notification in the gossiped log). A peer
+  // One replica and one Alertmanager peer go, once the second peer has had its turn: it waits
+  // kPeerTimeout, then its dedup stage queries the notification log for each of its groups
+  // (two alerts, two receivers: four) and finds the first peer's notification there. Seen on
+  // the peers' own counters; which peer is second is the cluster's choice, so both. A peer
   // killed within the instant between notifying and gossiping it would be notified again by
   // the other: Alertmanager's clustering is at least once, and that instant is not this test's.
-  std::this_thread::sleep_for(kPeerTimeout + std::chrono::seconds(2));
+  ASSERT_TRUE(eventually(
+      [&] { return am1.nflogQueries() >= queried1 + 4 && am2.nflogQueries() >= queried2 + 4; },
+      std::chrono::seconds(60)));
   ASSERT_EQ(told(downstream), firing1) << "the second peer did not notify again";
   ASSERT_EQ(toldInChat(dingtalk), firing1);
   b->process().signal(SIGKILL);

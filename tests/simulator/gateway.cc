@@ -441,7 +441,7 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
   if (!page_number || *page_number < 1) {
     return invalid("The specified parameter PageNumber is not valid.");
   }
-  if (faults_.insert_on_later_pages && *page_number > 1) {
+  for (int i = 0; *page_number > 1 && i < faults_.insert_on_later_pages; ++i) {
     world_.insertGenerated(query.region_id, clock_.now());
   }
   auto matches = world_.query(query);

@@ -126,7 +126,12 @@ struct Reader {
     }
     f.malformed = num(node, "malformed", f.malformed);
     f.reset = num(node, "reset", f.reset);
-    f.insert_on_later_pages = flag(node, "insert_on_later_pages", f.insert_on_later_pages);
+    if (auto n = node["insert_on_later_pages"]; n && n.IsScalar()) {
+      f.insert_on_later_pages = n.Scalar() == "true" ? 1
+                                : n.Scalar() == "false"
+                                    ? 0
+                                    : static_cast<int>(num(node, "insert_on_later_pages", 0));
+    }
     f.bad_fields = num(node, "bad_fields", f.bad_fields);
     f.bad_records = num(node, "bad_records", f.bad_records);
     f.lying_total = flag(node, "lying_total", f.lying_total);

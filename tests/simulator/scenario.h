@@ -121,8 +121,9 @@ struct Faults {
   std::chrono::milliseconds latency{0};
   double malformed = 0;
   double reset = 0;
-  // Insert one new invocation per region before answering each page > 1 (page-shift tests).
-  bool insert_on_later_pages = false;
+  // Insert this many new invocations per region before answering each page > 1 (page-shift
+  // tests; `true` is 1). Two or more push the next page back past the previous page's end.
+  int insert_on_later_pages = 0;
   // The hostile API (hostile.h): per instance record, a corrupt field; per page, a junk record;
   // TotalCount 1e12 with PageNumber ignored; per unfinished invocation (once), hidden for ever.
   double bad_fields = 0;

@@ -88,6 +88,22 @@ TEST(Paging, NewestFirst) {
   EXPECT_FALSE(newestFirst(page, ""));
 }
 
+TEST(Paging, APagePushedBackByNewInvocationsIsStillInOrder) {
+  // Page 1 was [x 12:00:05, y 12:00:04]; two invocations created meanwhile push y and the next
+  // one back: page 2 begins with y again, newer than page 1's oldest only because it repeats.
+  std::vector<core::Invocation> page2 = {inv("y", "2026-11-28T12:00:04"),
+                                         inv("z", "2026-11-28T12:00:03")};
+  EXPECT_TRUE(newestFirst(page2, "2026-11-28T12:00:04", {"x", "y"}));
+  page2[0] = inv("x", "2026-11-28T12:00:05");
+  EXPECT_TRUE(newestFirst(page2, "2026-11-28T12:00:04", {"x", "y"}));
+  // One not on the previous page and newer than its end is disorder, repeated or not.
+  page2[0] = inv("w", "2026-11-28T12:00:06");
+  EXPECT_FALSE(newestFirst(page2, "2026-11-28T12:00:04", {"x", "y"}));
+  EXPECT_FALSE(newestFirst({inv("y", "2026-11-28T12:00:04"), inv("q", "2026-11-28T12:00:09")},
+                           "2026-11-28T12:00:04", {"x", "y"}))
+      << "a repeat does not excuse what follows it";
+}
+
 TEST(Paging, EarlyStopOnceAPageReachesAKnownFinishedOlderInvocation) {
   state::RegionSnapshot known;
   state::applyChanges(known, {inv("a", "2026-11-28T12:00:01"), inv("b", "2026-11-28T12:00:00"),
