@@ -12,13 +12,8 @@
 
 #include "daemon/core/alert.h"
 #include "daemon/http/http_client.h"
-#include "daemon/util/url.h"
 
 namespace swas::alerting {
-
-// A peer as logs, metrics and configuration problems name it (util::peerName): its URL without
-// user information, query or trailing slash ("http://am-1:9093", "https://am.example/prefix").
-using util::peerName;
 
 // What each peer said last, so a failing peer is logged when it starts failing and when it is
 // back, not on every message.
@@ -26,7 +21,7 @@ struct PeerLog {
   std::map<std::string, std::string> last_error;  // by peer name; "" while it takes messages
 };
 
-// A peer: its name (peerName) and the URL its messages go to.
+// A peer: its name (util::peerName) and the URL its messages go to.
 struct PeerTarget {
   std::string name;
   std::string url;

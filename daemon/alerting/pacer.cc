@@ -7,11 +7,12 @@ namespace swas::alerting {
 
 using std::chrono::milliseconds;
 
-Pacer::Pacer(std::vector<RateLimit> limits) { setLimits(std::move(limits)); }
+Pacer::Pacer(std::vector<core::RateLimit> limits) { setLimits(std::move(limits)); }
 
-void Pacer::setLimits(std::vector<RateLimit> limits) {
-  std::erase_if(limits, [](const RateLimit& l) { return l.count == 0 || l.window.count() <= 0; });
-  std::ranges::sort(limits, [](const RateLimit& a, const RateLimit& b) {
+void Pacer::setLimits(std::vector<core::RateLimit> limits) {
+  std::erase_if(limits,
+                [](const core::RateLimit& l) { return l.count == 0 || l.window.count() <= 0; });
+  std::ranges::sort(limits, [](const core::RateLimit& a, const core::RateLimit& b) {
     return std::pair(a.window, a.count) < std::pair(b.window, b.count);
   });
   limits.erase(std::unique(limits.begin(), limits.end()), limits.end());
@@ -55,7 +56,7 @@ void Pacer::answered(TimePoint sent_at, TimePoint now) {
   sent_.insert(std::upper_bound(sent_.begin(), sent_.end(), now), now);
 }
 
-std::vector<RateLimit> vendorLimits(std::string_view type) {
+std::vector<core::RateLimit> vendorLimits(std::string_view type) {
   using namespace std::chrono_literals;
   if (type == "dingtalk" || type == "wecom") return {{20, 60s}};
   if (type == "feishu") return {{5, 1s}, {100, 60s}};

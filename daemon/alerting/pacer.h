@@ -20,14 +20,11 @@
 
 namespace swas::alerting {
 
-using core::parseRateLimits;
-using core::RateLimit;
-
 class Pacer {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
   Pacer() = default;  // no limit
-  explicit Pacer(std::vector<RateLimit> limits);
+  explicit Pacer(std::vector<core::RateLimit> limits);
 
   // How long from `now` until one more message keeps every limit and the robot's penalty has
   // ended (zero: now).
@@ -44,11 +41,11 @@ class Pacer {
   void penalise(TimePoint until);
   // New limits (the union of every receiver's on one robot); the send times and the penalty are
   // kept.
-  void setLimits(std::vector<RateLimit> limits);
-  const std::vector<RateLimit>& limits() const { return limits_; }
+  void setLimits(std::vector<core::RateLimit> limits);
+  const std::vector<core::RateLimit>& limits() const { return limits_; }
 
  private:
-  std::vector<RateLimit> limits_;
+  std::vector<core::RateLimit> limits_;
   std::chrono::milliseconds longest_{0};
   std::deque<TimePoint> sent_;  // within the longest window, oldest first
   TimePoint penalised_until_{};
@@ -57,6 +54,6 @@ class Pacer {
 // The vendor's documented limits by receiver type (none for webhook and alertmanager):
 // dingtalk and wecom 20 in any 60 s; feishu 5 in any second and 100 in any 60 s; slack 1 in
 // any second.
-std::vector<RateLimit> vendorLimits(std::string_view type);
+std::vector<core::RateLimit> vendorLimits(std::string_view type);
 
 }  // namespace swas::alerting

@@ -8,6 +8,7 @@
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
+#include "daemon/util/url.h"
 
 namespace swas::alerting {
 namespace {
@@ -100,7 +101,9 @@ class AlertmanagerReceiver final : public Receiver {
  public:
   AlertmanagerReceiver(ReceiverConfig config, std::string external_url)
       : Receiver(std::move(config)), external_url_(std::move(external_url)) {
-    for (const auto& url : this->config().urls) peers_.push_back({peerName(url), alertsApi(url)});
+    for (const auto& url : this->config().urls) {
+      peers_.push_back({util::peerName(url), alertsApi(url)});
+    }
   }
 
   void send(http::HttpClient& http, http::HttpRequest request, core::AlertObserver* observer,

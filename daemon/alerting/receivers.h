@@ -15,6 +15,7 @@
 #include "daemon/alerting/routing.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/defaults.h"
+#include "daemon/core/rate_limit.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::alerting {
@@ -42,8 +43,8 @@ struct ReceiverConfig {
   Mention mention;
   std::string template_text;  // template_file's content; empty: the built-in template
   std::string language = "en";
-  LocalTime time;                      // alerts.timezone
-  std::vector<RateLimit> rate_limits;  // the pacer's limits (vendorLimits unless rate_limit)
+  LocalTime time;                            // alerts.timezone
+  std::vector<core::RateLimit> rate_limits;  // the pacer's limits (vendorLimits unless rate_limit)
   std::vector<std::string> urls;  // alertmanager: every peer of a cluster, each sent everything
 };
 

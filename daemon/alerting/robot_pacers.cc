@@ -26,7 +26,7 @@ std::string robotOf(std::string_view url) {
 }
 
 void RobotPacers::configure(const std::vector<std::unique_ptr<Receiver>>& receivers) {
-  std::map<std::string, std::vector<RateLimit>> limits;
+  std::map<std::string, std::vector<core::RateLimit>> limits;
   for (const auto& r : receivers) {
     auto& l = limits[robotOf(r->config().url)];
     l.insert(l.end(), r->config().rate_limits.begin(), r->config().rate_limits.end());

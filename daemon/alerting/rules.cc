@@ -282,7 +282,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   for (const auto& t : transitions) {
     if (t.to == "Success" && t.from != "Success") touched.insert(noteSuccess(t, now));
   }
-  auto resolveIfSuperseded = [&](const core::Alert& a) {
+  auto resolve_if_superseded = [&](const core::Alert& a) {
     auto it = successes_.find(successKey(a.region_id, a.instance_id, a.command_key));
     if (it == successes_.end()) return;
     const SeenSuccess& s = it->second;
@@ -293,10 +293,10 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   if (!touched.empty()) {
     for (const auto& [fp, a] : firing_) {
       if (touched.contains(successKey(a.region_id, a.instance_id, a.command_key)))
-        resolveIfSuperseded(a);
+        resolve_if_superseded(a);
     }
   }
-  for (const auto& [fp, a] : fired) resolveIfSuperseded(a);
+  for (const auto& [fp, a] : fired) resolve_if_superseded(a);
   return writes;
 }
 

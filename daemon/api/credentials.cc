@@ -178,8 +178,8 @@ std::unique_ptr<CredentialsProvider> staticProvider(Credentials c, std::string s
 // The sources of the chain, in order; each answers nullopt when it holds nothing, so the next
 // is tried, and an error when it is half-configured.
 struct Chain {
-  const CredentialsSettings& settings;
-  const EnvLookup& env;
+  const core::CredentialsSettings& settings;
+  const util::EnvLookup& env;
   http::HttpClient& http;
   const core::Clock& clock;
 
@@ -260,7 +260,7 @@ struct Chain {
 }  // namespace
 
 std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentialsProvider(
-    const CredentialsSettings& settings, const EnvLookup& env, http::HttpClient& http,
+    const core::CredentialsSettings& settings, const util::EnvLookup& env, http::HttpClient& http,
     const core::Clock& clock) {
   Chain chain{settings, env, http, clock};
   if (auto made = chain.fromConfig()) return std::move(*made);

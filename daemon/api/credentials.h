@@ -90,14 +90,10 @@ class EcsRamRoleProvider final : public CredentialsProvider {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-using core::CredentialsSettings;
-
 // One profile's `key = value` lines of a credentials file (INI), or nullopt without that
 // [profile] section. Comments (# ;) and lines without '=' are skipped.
 using IniSection = std::vector<std::pair<std::string, std::string>>;
 std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile);
-
-using util::EnvLookup;
 
 // The contract's order: the config's own keys; else the default chain of environment variables
 // (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN), the credentials file
@@ -105,7 +101,7 @@ using util::EnvLookup;
 // or "default"), then the ECS RAM role. A half-configured source is an error, not a fall-through.
 // Error texts never contain secrets.
 std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentialsProvider(
-    const CredentialsSettings& settings, const EnvLookup& env, http::HttpClient& http,
+    const core::CredentialsSettings& settings, const util::EnvLookup& env, http::HttpClient& http,
     const core::Clock& clock);
 
 }  // namespace swas::api

@@ -24,7 +24,7 @@ core::Error parseError(std::string message) {
   return core::Error{.kind = core::ErrorKind::kParse, .message = std::move(message)};
 }
 
-void check(error_code ec, std::string_view where) {
+void check(simdjson::error_code ec, std::string_view where) {
   if (ec) throw ParseFailure{std::string(where) + ": " + simdjson::error_message(ec)};
 }
 

@@ -17,7 +17,6 @@
 
 namespace swas::api::json {
 namespace od = simdjson::ondemand;
-using simdjson::error_code;
 
 // Reading fails with a message naming the field; simdjson errors carry its own text.
 struct ParseFailure {
@@ -26,7 +25,7 @@ struct ParseFailure {
 
 core::Error parseError(std::string message);
 // Throws ParseFailure on an error.
-void check(error_code ec, std::string_view where);
+void check(simdjson::error_code ec, std::string_view where);
 // A field that should be a string: strings as they are, numbers and booleans as their JSON
 // text, null as "". A bad escape decodes to U+FFFD; an object or array reads as "". Both are
 // anomalies.

@@ -7,7 +7,7 @@ namespace swas::api {
 
 namespace {
 
-http::HttpRequest baseRequest(const Endpoint& endpoint, const SignOptions& options) {
+http::HttpRequest baseRequest(const http::Endpoint& endpoint, const SignOptions& options) {
   http::HttpRequest request;
   request.method = "POST";
   request.timeout = options.timeout;
@@ -17,7 +17,7 @@ http::HttpRequest baseRequest(const Endpoint& endpoint, const SignOptions& optio
 }
 
 http::HttpRequest signV3(const ApiCall& call, const Credentials& credentials,
-                         const Endpoint& endpoint, const SignOptions& options) {
+                         const http::Endpoint& endpoint, const SignOptions& options) {
   http::HttpRequest request = baseRequest(endpoint, options);
   auto& headers = request.headers;
   headers.emplace_back("x-acs-action", call.action);
@@ -34,14 +34,14 @@ http::HttpRequest signV3(const ApiCall& call, const Credentials& credentials,
   std::string signature = v3Signature(v3StringToSign(canonical), credentials.access_key_secret);
   headers.emplace_back("authorization",
                        v3Authorization(credentials.access_key_id, signed_headers, signature));
-  request.url = endpoint.scheme + "://" + endpoint.host + "/?" + encodeQuery(call.params);
+  request.url = endpoint.scheme + "://" + endpoint.host + "/?" + util::encodeQuery(call.params);
   return request;
 }
 
 http::HttpRequest signV1(const ApiCall& call, const Credentials& credentials,
-                         const Endpoint& endpoint, const SignOptions& options) {
+                         const http::Endpoint& endpoint, const SignOptions& options) {
   http::HttpRequest request = baseRequest(endpoint, options);
-  Params params = call.params;
+  util::Params params = call.params;
   params.emplace_back("Action", call.action);
   params.emplace_back("Version", call.version);
   params.emplace_back("Format", "JSON");
@@ -56,7 +56,7 @@ http::HttpRequest signV1(const ApiCall& call, const Credentials& credentials,
   std::string signature =
       v1Signature(v1StringToSign("POST", params), credentials.access_key_secret);
   params.emplace_back("Signature", signature);
-  request.url = endpoint.scheme + "://" + endpoint.host + "/?" + encodeQuery(params);
+  request.url = endpoint.scheme + "://" + endpoint.host + "/?" + util::encodeQuery(params);
   return request;
 }
 
@@ -70,7 +70,7 @@ void replaceAll(std::string& text, const std::string& needle) {
 }  // namespace
 
 http::HttpRequest buildSignedRequest(const ApiCall& call, const Credentials& credentials,
-                                     const Endpoint& endpoint, const SignOptions& options) {
+                                     const http::Endpoint& endpoint, const SignOptions& options) {
   return options.version == SignatureVersion::kV3 ? signV3(call, credentials, endpoint, options)
                                                   : signV1(call, credentials, endpoint, options);
 }
@@ -78,8 +78,8 @@ http::HttpRequest buildSignedRequest(const ApiCall& call, const Credentials& cre
 std::string redactSecrets(std::string text, const Credentials& credentials) {
   for (const std::string* secret : {&credentials.access_key_secret, &credentials.security_token}) {
     if (secret->empty()) continue;
-    std::string once = percentEncode(*secret);
-    replaceAll(text, percentEncode(once));
+    std::string once = util::percentEncode(*secret);
+    replaceAll(text, util::percentEncode(once));
     replaceAll(text, once);
     replaceAll(text, *secret);
   }

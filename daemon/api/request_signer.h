@@ -4,11 +4,11 @@
 #include <expected>
 #include <string>
 
-#include "daemon/api/percent_encoding.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/error.h"
 #include "daemon/http/endpoint.h"
 #include "daemon/http/http_client.h"
+#include "daemon/util/percent_encoding.h"
 
 namespace swas::api {
 
@@ -22,12 +22,8 @@ struct Credentials {
 struct ApiCall {
   std::string action;
   std::string version;
-  Params params;
+  util::Params params;
 };
-
-using http::Endpoint;
-using http::endpointForRegion;
-using http::parseEndpoint;
 
 struct SignOptions {
   SignatureVersion version = SignatureVersion::kV3;
@@ -39,7 +35,7 @@ struct SignOptions {
 
 // POST with every parameter in the query and an empty body, as the official SDK sends it.
 http::HttpRequest buildSignedRequest(const ApiCall& call, const Credentials& credentials,
-                                     const Endpoint& endpoint, const SignOptions& options);
+                                     const http::Endpoint& endpoint, const SignOptions& options);
 
 // Replaces the secret and the STS token (raw and percent-encoded, once and twice) with "***",
 // for any text that may reach a log or an error message.

@@ -36,12 +36,12 @@ std::string joinNames(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::string v1StringToSign(std::string_view method, const Params& params) {
+std::string v1StringToSign(std::string_view method, const util::Params& params) {
   std::string out(method);
   out += '&';
-  out += percentEncode("/");
+  out += util::percentEncode("/");
   out += '&';
-  out += percentEncode(canonicalQuery(params));
+  out += util::percentEncode(util::canonicalQuery(params));
   return out;
 }
 
@@ -70,7 +70,7 @@ std::string canonicalPath(std::string_view path) {
   size_t start = 0;
   while (true) {
     size_t slash = path.find('/', start);
-    out += percentEncode(path.substr(start, slash - start));
+    out += util::percentEncode(path.substr(start, slash - start));
     if (slash == std::string_view::npos) break;
     out.push_back('/');
     start = slash + 1;
@@ -78,15 +78,15 @@ std::string canonicalPath(std::string_view path) {
   return out;
 }
 
-std::string v3CanonicalRequest(std::string_view method, std::string_view path, const Params& query,
-                               const http::Headers& headers,
+std::string v3CanonicalRequest(std::string_view method, std::string_view path,
+                               const util::Params& query, const http::Headers& headers,
                                const std::vector<std::string>& signed_headers,
                                std::string_view payload_hash) {
   std::string out(method);
   out += '\n';
   out += canonicalPath(path);
   out += '\n';
-  out += canonicalQuery(query);
+  out += util::canonicalQuery(query);
   out += '\n';
   for (const auto& name : signed_headers) {
     out += name;

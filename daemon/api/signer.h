@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/api/percent_encoding.h"
 #include "daemon/http/http_client.h"
+#include "daemon/util/percent_encoding.h"
 
 namespace swas::api {
 
@@ -20,15 +20,15 @@ inline constexpr std::string_view kEmptyPayloadSha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 // V1 (HMAC-SHA1, RPC style): `params` are all parameters except Signature.
-std::string v1StringToSign(std::string_view method, const Params& params);
+std::string v1StringToSign(std::string_view method, const util::Params& params);
 std::string v1Signature(std::string_view string_to_sign, std::string_view secret);
 
 // V3 (ACS3-HMAC-SHA256).
 // Lower-case names of the headers that must be signed: host, content-type, every x-acs-*;
 // sorted and unique.
 std::vector<std::string> v3SignedHeaderNames(const http::Headers& headers);
-std::string v3CanonicalRequest(std::string_view method, std::string_view path, const Params& query,
-                               const http::Headers& headers,
+std::string v3CanonicalRequest(std::string_view method, std::string_view path,
+                               const util::Params& query, const http::Headers& headers,
                                const std::vector<std::string>& signed_headers,
                                std::string_view payload_hash);
 std::string v3StringToSign(std::string_view canonical_request);

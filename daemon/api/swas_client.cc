@@ -4,7 +4,9 @@
 
 #include "daemon/api/api_error.h"
 #include "daemon/api/response_parser.h"
+#include "daemon/http/endpoint.h"
 #include "daemon/util/crypto.h"
+#include "daemon/util/percent_encoding.h"
 
 namespace swas::api {
 
@@ -27,7 +29,7 @@ std::string SwasClientImpl::nonce() {
 }
 
 void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCallback callback) {
-  auto endpoint = parseEndpoint(endpointForRegion(options_.endpoint, region_id));
+  auto endpoint = http::parseEndpoint(http::endpointForRegion(options_.endpoint, region_id));
   if (!endpoint) {
     callback(std::unexpected(
         core::Error{.kind = core::ErrorKind::kConnect, .message = endpoint.error()}));
@@ -46,7 +48,7 @@ void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCa
     http::HttpRequest request = buildSignedRequest(api_call, *credentials, endpoint, sign);
     request.ca_file = options_.ca_file;
     spdlog::trace("region={} action={} POST {}://{}/ params={}", region_id, api_call.action,
-                  endpoint.scheme, endpoint.host, encodeQuery(api_call.params));
+                  endpoint.scheme, endpoint.host, util::encodeQuery(api_call.params));
     http_.send(std::move(request), [region_id, action = api_call.action, creds = *credentials,
                                     callback = std::move(callback)](http::HttpResult result) {
       std::expected<std::string, core::Error> outcome;

@@ -1,6 +1,6 @@
 #pragma once
 
-// The operator's commands (issue 16): `alerts` and `history` read the state file named by the
+// The operator's commands: `alerts` and `history` read the state file named by the
 // configuration, read-only, beside a running daemon. Table output on a terminal (colour unless
 // NO_COLOR), JSON lines otherwise or with --output json.
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The account's inventory as the rest of the daemon sees it (issue 15): a directory of each
+// The account's inventory as the rest of the daemon sees it: a directory of each
 // region's instances for the alert rules (names and addresses in alerts), kept in the state file
 // so a restart has names at once; the watched set of regions that watch by tag or name; the
 // Cloud Assistant agent watch that fires and resolves SwasCloudAssistantDown; and the inventory

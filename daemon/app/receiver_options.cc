@@ -7,6 +7,7 @@
 #include "daemon/alerting/chat/templates.h"
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/app/options.h"
+#include "daemon/core/rate_limit.h"
 #include "daemon/util/env.h"
 
 namespace swas::app {
@@ -68,10 +69,9 @@ std::expected<alerting::ReceiverConfig, std::string> receiverConfig(
   rc.mention = {r.mention.mobiles, r.mention.user_ids, r.mention.all};
   rc.language = r.language;
   rc.time = time;
-  auto limits =
-      r.rate_limit.empty()
-          ? alerting::vendorLimits(r.type)
-          : alerting::parseRateLimits(r.rate_limit).value_or(alerting::vendorLimits(r.type));
+  auto limits = r.rate_limit.empty()
+                    ? alerting::vendorLimits(r.type)
+                    : core::parseRateLimits(r.rate_limit).value_or(alerting::vendorLimits(r.type));
   rc.rate_limits = limits;
   return rc;
 }

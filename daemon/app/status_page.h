@@ -1,6 +1,6 @@
 #pragma once
 
-// The status page (GET / on http.listen, issue 16): regions and their health, firing alerts
+// The status page (GET / on http.listen): regions and their health, firing alerts
 // with the output's end, the last failures, receivers and queues, the build version. Rendered
 // from the same read model as the operator's commands (state::StateReader, a read-only
 // connection beside the daemon's writer), on the endpoint's thread, never the event loop's.

@@ -1,6 +1,6 @@
 #pragma once
 
-// What the operator's `status` command reads (issue 16), recorded in the state file every few
+// What the operator's `status` command reads, recorded in the state file every few
 // seconds: each region's health and API calls, each receiver's last delivery outcome. The
 // DeliveryTracker stands between the dispatcher and the metrics to see the outcomes.
 

@@ -1,4 +1,4 @@
-// `test-alert --receiver NAME` (issue 16): a clearly marked sample firing alert, then its
+// `test-alert --receiver NAME`: a clearly marked sample firing alert, then its
 // resolution, sent to one receiver now (not through the outbox), with the receiver's answers.
 #include <boost/asio/io_context.hpp>
 

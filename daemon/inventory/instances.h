@@ -1,6 +1,6 @@
 #pragma once
 
-// The account's inventory as the daemon uses it (issue 15): what each instance is called, where
+// The account's inventory as the daemon uses it: what each instance is called, where
 // it is, and whether its Cloud Assistant agent is up. Pure functions of the inventory and the
 // time passed in: which instances a region watches, and when an agent counts as down.
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The inventory's metrics (issue 15): swas_instance_info{region_id,instance_id,instance_name,
+// The inventory's metrics: swas_instance_info{region_id,instance_id,instance_name,
 // status} (always 1, for joins by instance_id) and swas_cloud_assistant_up{region_id,
 // instance_id} (1/0; absent while the agent's state is unknown). Each refresh replaces a region's
 // series, so an instance that left or was renamed leaves no stale series behind.

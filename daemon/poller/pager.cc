@@ -187,7 +187,7 @@ awaitable<std::optional<core::Error>> Pager::fetchUnfinished(Pass& pass) {
   std::vector<std::optional<PageResult>> results(missing.size());
   size_t pending = missing.size();
   auto done = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
-  CallTally& calls = pass.calls;
+  api::CallTally& calls = pass.calls;
   for (size_t i = 0; i < missing.size(); ++i) {
     auto request = baseRequest();
     request.invoke_id = missing[i];

@@ -25,7 +25,7 @@ void AnomalyLog::report(const api::ParseAnomalies& a) {
 }
 
 awaitable<PageResult> RequestGate::call(api::DescribeCommandInvocationsRequest request,
-                                        CallTally& tally) {
+                                        api::CallTally& tally) {
   std::function<void(api::ApiCallback<api::CommandInvocationPage>)> send =
       [&client = client_, request = std::move(request)](auto callback) {
         client.describeCommandInvocations(request, std::move(callback));

@@ -31,8 +31,6 @@ class AnomalyLog {
   std::set<std::string> logged_;  // kind|message already logged
 };
 
-using api::CallTally;
-
 // DescribeCommandInvocations through the region's api::CallGate (which the inventory shares):
 // anomalies in the answers are reported, and a refused Retry-After too.
 class RequestGate {
@@ -42,7 +40,7 @@ class RequestGate {
 
   // One DescribeCommandInvocations call with bounded retries; counts into `tally`.
   boost::asio::awaitable<PageResult> call(api::DescribeCommandInvocationsRequest request,
-                                          CallTally& tally);
+                                          api::CallTally& tally);
   bool stopping() const { return gate_.stopping(); }
 
  private:

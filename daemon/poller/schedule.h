@@ -5,9 +5,6 @@
 
 #include <chrono>
 
-#include "daemon/core/backoff.h"
-#include "daemon/core/rate_limit.h"
-
 namespace swas::poller {
 
 using Clock = std::chrono::steady_clock;
@@ -25,13 +22,9 @@ struct Tick {
 Tick nextTick(Clock::time_point scheduled_base, Clock::time_point now, Duration interval,
               double stretch, double jitter, double u);
 
-using core::backoffDelay;
-
 // Throttling stretches the region's interval multiplicatively up to 8x; each clean poll halves
 // the stretch back towards 1.
 inline constexpr double kMaxStretch = 8.0;
 double nextStretch(double stretch, bool throttled);
-
-using core::TokenBucket;
 
 }  // namespace swas::poller

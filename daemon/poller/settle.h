@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/api/call_gate.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/poll_observer.h"
@@ -33,7 +34,7 @@ struct Pass {
   std::map<std::string, std::string> list_newest;
   // Full walks with instance_ids: the invocations seen per watched instance.
   std::map<std::string, std::set<std::string>> watched_pairs;
-  CallTally calls;
+  api::CallTally calls;
   size_t transitions = 0;
 };
 

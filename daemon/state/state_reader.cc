@@ -27,7 +27,7 @@ std::string fileUri(const std::string& path) {
   std::string out = "file:";
   for (unsigned char c : path) {
     if (c == '%' || c == '?' || c == '#' || c < 0x20) {
-      static const char* kHex = "0123456789ABCDEF";
+      static constexpr char kHex[] = "0123456789ABCDEF";
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 15];

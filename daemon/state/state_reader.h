@@ -1,6 +1,6 @@
 #pragma once
 
-// The state file as the operator's commands read it (issue 16): opened read-only (SQLite
+// The state file as the operator's commands read it: opened read-only (SQLite
 // mode=ro, a WAL reader beside the running daemon), never the daemon's lock, never a write.
 
 #include <cstdint>

@@ -32,7 +32,7 @@ struct RegionCursor {
   bool operator==(const RegionCursor&) const = default;
 };
 
-// What the daemon records every few seconds for the operator's `status` (issue 16).
+// What the daemon records every few seconds for the operator's `status`.
 struct StatusSnapshot {
   int64_t now = 0;  // Unix seconds
   struct Region {

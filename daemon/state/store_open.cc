@@ -98,7 +98,7 @@ CREATE TABLE IF NOT EXISTS instance_tags(
   key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(region_id, instance_id, position));
 )sql",
-    // 5: what the operator's `status` reads (issue 16): each region's health, API calls per
+    // 5: what the operator's `status` reads: each region's health, API calls per
     // minute (the last hour kept), each receiver's last delivery outcome.
     R"sql(
 CREATE TABLE IF NOT EXISTS region_status(

@@ -1,4 +1,4 @@
-// What the operator's `status` reads (issue 16), recorded by the daemon every few seconds.
+// What the operator's `status` reads, recorded by the daemon every few seconds.
 #include "daemon/core/json.h"
 #include "daemon/state/store_impl.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "daemon/api/percent_encoding.h"
+#include "daemon/util/percent_encoding.h"
 
 namespace swas::testing {
 namespace {
@@ -117,7 +117,7 @@ std::vector<double> queryValues(const std::function<std::string(const std::strin
   simdjson::dom::element doc;
   simdjson::dom::array result;
   std::vector<double> out;
-  if (parser.parse(get("/api/v1/query?query=" + api::percentEncode(expr))).get(doc) ||
+  if (parser.parse(get("/api/v1/query?query=" + util::percentEncode(expr))).get(doc) ||
       doc["data"]["result"].get(result)) {
     return out;
   }
@@ -134,7 +134,7 @@ std::vector<std::string> runDashboardQueries(
   std::vector<std::string> problems;
   simdjson::dom::parser parser;
   for (const auto& q : dashboard.queries) {
-    std::string body = get("/api/v1/query?query=" + api::percentEncode(q.expr));
+    std::string body = get("/api/v1/query?query=" + util::percentEncode(q.expr));
     simdjson::dom::element doc;
     simdjson::dom::array result;
     if (parser.parse(body).get(doc) || text(doc, "status") != "success" ||

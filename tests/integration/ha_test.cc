@@ -14,7 +14,6 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
 #include "tests/support/chat_vendor.h"
 #include "tests/support/http_fetch.h"
@@ -258,12 +257,22 @@ TEST(HighAvailability, TwoReplicasAndAnAlertmanagerClusterNotifyOnceThroughKills
   EXPECT_TRUE(eventually([&] { return told(downstream) == after; }, std::chrono::seconds(90)))
       << a->stderrText();
 
-  // Nothing arrives twice: past the surviving peer's wait for the dead one (kPeerTimeout) and
-  // a few group intervals, the count is the same.
+  // Nothing arrives twice. Nothing more can: the surviving daemon's queue is empty, and the
+  // surviving peer has no aggregation group left (each flushed its resolution, past its wait
+  // for the dead peer, and was removed as empty at its maintenance), both on their own metrics.
   EXPECT_TRUE(eventually([&] { return toldInChat(dingtalk) == after; }))
       << dingtalk.messages().size() << " message(s)\n"
       << a->stderrText();
-  std::this_thread::sleep_for(kPeerTimeout + std::chrono::seconds(5));
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto peer = testing::fetch("GET", am2.url() + "/metrics");
+        auto daemon = testing::fetch("GET", a->url() + "/metrics");
+        return peer && daemon &&
+               testing::sumOf(peer->body, "alertmanager_dispatcher_aggregation_groups") == 0 &&
+               testing::sumOf(daemon->body, "swas_alert_queue_length") == 0;
+      },
+      std::chrono::seconds(90)))
+      << "the surviving peer or daemon still has something to send";
   EXPECT_EQ(told(downstream), after);
   EXPECT_EQ(toldInChat(dingtalk), after) << "nothing twice in the chat either";
   EXPECT_EQ(dingtalk.rejected(), 0u);

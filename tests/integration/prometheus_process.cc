@@ -6,7 +6,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "daemon/api/percent_encoding.h"
+#include "daemon/util/percent_encoding.h"
 #include "tests/support/http_fetch.h"
 
 namespace swas::testing {
@@ -35,7 +35,7 @@ PrometheusProcess::PrometheusProcess(const std::string& dir, const std::string& 
 }
 
 std::vector<PrometheusProcess::Sample> PrometheusProcess::samples(const std::string& promql) const {
-  auto result = fetch("GET", url() + "/api/v1/query?query=" + api::percentEncode(promql));
+  auto result = fetch("GET", url() + "/api/v1/query?query=" + util::percentEncode(promql));
   std::vector<Sample> out;
   if (!result || result->status != 200) return out;
   simdjson::dom::parser parser;

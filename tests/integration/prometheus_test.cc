@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/api/percent_encoding.h"
 #include "daemon/core/invocation.h"
+#include "daemon/util/percent_encoding.h"
 #include "tests/integration/dashboard.h"
 #include "tests/integration/prometheus_process.h"
 #include "tests/support/http_fetch.h"
@@ -264,7 +264,7 @@ std::vector<std::string> labelValues(const PrometheusProcess& prometheus, std::s
   size_t comma = inner.rfind(", ");
   std::string body =
       prometheus.get("/api/v1/label/" + inner.substr(comma + 2) +
-                     "/values?match[]=" + api::percentEncode(inner.substr(0, comma)));
+                     "/values?match[]=" + util::percentEncode(inner.substr(0, comma)));
   simdjson::dom::parser parser;
   std::vector<std::string> out;
   simdjson::dom::array values;

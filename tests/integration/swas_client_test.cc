@@ -13,6 +13,7 @@
 #include "daemon/api/response_parser.h"
 #include "daemon/core/time.h"
 #include "daemon/http/curl_http_client.h"
+#include "daemon/util/percent_encoding.h"
 #include "tests/support/sim_process.h"
 
 namespace swas::api {
@@ -234,8 +235,8 @@ TEST_F(SwasClientTest, SecretsNeverReachLogsOrErrors) {
   std::string log = captured.str();
   EXPECT_NE(log.find("SignatureDoesNotMatch"), std::string::npos) << "nothing was logged";
   for (const std::string& text : messages) log += text;
-  for (const std::string& s : {secret, token, std::string("testsecret"), percentEncode(token),
-                               percentEncode(percentEncode(token))}) {
+  for (const std::string& s : {secret, token, std::string("testsecret"), util::percentEncode(token),
+                               util::percentEncode(util::percentEncode(token))}) {
     EXPECT_EQ(log.find(s), std::string::npos) << "leaked: " << s;
   }
 }

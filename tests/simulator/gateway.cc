@@ -13,7 +13,6 @@
 
 namespace swas::sim {
 namespace asio = boost::asio;
-using api::Params;
 using core::JsonObject;
 
 namespace {
@@ -21,14 +20,14 @@ namespace {
 constexpr auto kMaxSkew = std::chrono::minutes(15);
 constexpr auto kNonceMemory = std::chrono::minutes(20);
 
-std::string param(const Params& params, std::string_view key) {
+std::string param(const util::Params& params, std::string_view key) {
   for (const auto& [k, v] : params) {
     if (k == key) return v;
   }
   return {};
 }
 
-bool hasParam(const Params& params, std::string_view key) {
+bool hasParam(const util::Params& params, std::string_view key) {
   for (const auto& [k, v] : params) {
     if (k == key) return true;
   }
@@ -208,7 +207,7 @@ std::optional<Gateway::Rejection> Gateway::useNonce(const std::string& nonce) {
 }
 
 std::expected<Gateway::Caller, Gateway::Rejection> Gateway::verifyV3(
-    const http::ServerRequest& request, const Params& query, const Params& form) {
+    const http::ServerRequest& request, const util::Params& query, const util::Params& form) {
   auto incomplete = [](std::string why) {
     return std::unexpected(
         Rejection{400, "IncompleteSignature",
@@ -271,7 +270,7 @@ std::expected<Gateway::Caller, Gateway::Rejection> Gateway::verifyV3(
 }
 
 std::expected<Gateway::Caller, Gateway::Rejection> Gateway::verifyV1(
-    const http::ServerRequest& request, Params params) {
+    const http::ServerRequest& request, util::Params params) {
   std::string signature = param(params, "Signature");
   std::erase_if(params, [](const auto& p) { return p.first == "Signature"; });
   for (const char* required :
@@ -312,9 +311,9 @@ std::expected<Gateway::Caller, Gateway::Rejection> Gateway::verifyV1(
 }
 
 std::expected<Gateway::Caller, Gateway::Rejection> Gateway::authenticate(
-    const http::ServerRequest& request, const Params& query, const Params& form) {
+    const http::ServerRequest& request, const util::Params& query, const util::Params& form) {
   if (!request.header("authorization").empty()) return verifyV3(request, query, form);
-  Params all = query;
+  util::Params all = query;
   all.insert(all.end(), form.begin(), form.end());
   if (hasParam(all, "Signature") || hasParam(all, "SignatureMethod") ||
       hasParam(all, "AccessKeyId")) {
@@ -335,11 +334,11 @@ void Gateway::handleApi(http::ServerRequest request, http::Responder respond) {
     return;  // the responder dropped unanswered: the server resets the connection
   }
   size_t q = request.target.find('?');
-  auto query = api::parseQuery(q == std::string::npos ? "" : request.target.substr(q + 1));
-  Params form;
+  auto query = util::parseQuery(q == std::string::npos ? "" : request.target.substr(q + 1));
+  util::Params form;
   bool is_form = request.header("content-type").starts_with("application/x-www-form-urlencoded");
   if (is_form && !request.body.empty()) {
-    auto parsed = api::parseQuery(request.body);
+    auto parsed = util::parseQuery(request.body);
     if (parsed)
       form = std::move(*parsed);
     else
@@ -407,7 +406,7 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
 }
 
 std::expected<http::ServerResponse, Gateway::Rejection> Gateway::answerFor(
-    const std::string& action, const Params& params) {
+    const std::string& action, const util::Params& params) {
   if (action == "ListRegions") return listRegions(params);
   if (action == "DescribeCommandInvocations") return describeCommandInvocations(params);
   auto body = action == "ListInstances"
@@ -419,7 +418,7 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::answerFor(
 }
 
 std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommandInvocations(
-    const Params& params) {
+    const util::Params& params) {
   auto invalid = [](std::string message) {
     return std::unexpected(Rejection{400, "InvalidParameter", std::move(message)});
   };
@@ -515,7 +514,7 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
   return json(200, std::move(body));
 }
 
-std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const Params&) {
+std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const util::Params&) {
   std::vector<std::string> ids = world_.regionIds();
   for (const auto& plan : scenario_.regions) {
     bool closed = plan.listed_until > Seconds(0) && plan.listed_until <= clock_.now();
@@ -671,7 +670,7 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
   try {
     if (path == "/_sim/stats" && request.method == "GET") {
       bool truth = request.target.find("truth=0") == std::string::npos;
-      auto query = api::parseQuery(
+      auto query = util::parseQuery(
           request.target.substr(std::min(request.target.size(), request.target.find('?') + 1)));
       std::string since = query ? param(*query, "since") : "";
       respond(json(200, stats(truth, since.empty() ? -std::numeric_limits<double>::infinity()
@@ -680,7 +679,7 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
       applyFaults(faults_, request.body);
       respond(json(200, "{\"ok\":true}"));
     } else if (path == "/_sim/advance" && request.method == "POST") {
-      auto query = api::parseQuery(request.target.substr(request.target.find('?') + 1));
+      auto query = util::parseQuery(request.target.substr(request.target.find('?') + 1));
       std::string seconds = query ? param(*query, "seconds") : "";
       if (seconds.empty()) throw std::runtime_error("use POST /_sim/advance?seconds=N");
       clock_.advance(Seconds(std::stod(seconds)));
@@ -688,7 +687,7 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
       respond(json(200, "{\"ok\":true}"));
     } else if (path == "/_sim/revoke" && request.method == "POST") {
       // The AccessKey is deleted: its calls answer InvalidAccessKeyId.NotFound from now on.
-      auto query = api::parseQuery(request.target.substr(request.target.find('?') + 1));
+      auto query = util::parseQuery(request.target.substr(request.target.find('?') + 1));
       std::string id = query ? param(*query, "access_key_id") : "";
       if (accounts_.erase(id) == 0) throw std::runtime_error("no AccessKey " + id);
       respond(json(200, "{\"ok\":true}"));

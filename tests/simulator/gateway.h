@@ -11,8 +11,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "daemon/api/percent_encoding.h"
 #include "daemon/http/http_server.h"
+#include "daemon/util/percent_encoding.h"
 #include "tests/simulator/inventory.h"
 #include "tests/simulator/scenario.h"
 #include "tests/simulator/world.h"
@@ -51,7 +51,7 @@ class Gateway {
     std::string access_key_id;
     std::string action;
     std::string version;
-    api::Params params;
+    util::Params params;
   };
   struct Rejection {
     int status;
@@ -67,10 +67,12 @@ class Gateway {
   void handleAdmin(const http::ServerRequest& request, const http::Responder& respond);
   void handleMetadata(const http::ServerRequest& request, const http::Responder& respond);
   std::expected<Caller, Rejection> authenticate(const http::ServerRequest& request,
-                                                const api::Params& query, const api::Params& form);
+                                                const util::Params& query,
+                                                const util::Params& form);
   std::expected<Caller, Rejection> verifyV3(const http::ServerRequest& request,
-                                            const api::Params& query, const api::Params& form);
-  std::expected<Caller, Rejection> verifyV1(const http::ServerRequest& request, api::Params params);
+                                            const util::Params& query, const util::Params& form);
+  std::expected<Caller, Rejection> verifyV1(const http::ServerRequest& request,
+                                            util::Params params);
   std::expected<std::string, Rejection> secretFor(const std::string& access_key_id,
                                                   const std::string& token);
   std::optional<Rejection> checkTimestamp(const std::string& text, bool v3);
@@ -78,10 +80,10 @@ class Gateway {
   http::ServerResponse dispatch(const Caller& caller, const std::string& host);
   // An action answers, or rejects the call; dispatch() counts and formats the rejection.
   std::expected<http::ServerResponse, Rejection> answerFor(const std::string& action,
-                                                           const api::Params& params);
+                                                           const util::Params& params);
   std::expected<http::ServerResponse, Rejection> describeCommandInvocations(
-      const api::Params& params);
-  std::expected<http::ServerResponse, Rejection> listRegions(const api::Params& params);
+      const util::Params& params);
+  std::expected<http::ServerResponse, Rejection> listRegions(const util::Params& params);
   http::ServerResponse errorResponse(const Rejection& rejection, const std::string& host);
   http::ServerResponse json(int status, std::string body);
   std::string requestId();

@@ -13,7 +13,7 @@ namespace {
 
 using core::JsonObject;
 
-std::string param(const api::Params& params, std::string_view key) {
+std::string param(const util::Params& params, std::string_view key) {
   for (const auto& [k, v] : params) {
     if (k == key) return v;
   }
@@ -29,7 +29,7 @@ struct Paging {
   int number = 1;
   int size = 10;
 };
-std::expected<Paging, InventoryError> paging(const api::Params& params, int max_size) {
+std::expected<Paging, InventoryError> paging(const util::Params& params, int max_size) {
   Paging p;
   auto read = [](const std::string& text, int& out) {
     if (text.empty()) return true;
@@ -49,7 +49,7 @@ std::expected<Paging, InventoryError> paging(const api::Params& params, int max_
 
 // InstanceIds: a JSON array of strings, at most `max` (absent: no filter).
 std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceIds(
-    const api::Params& params, size_t max) {
+    const util::Params& params, size_t max) {
   std::string text = param(params, "InstanceIds");
   if (text.empty()) return std::nullopt;
   simdjson::dom::parser parser;
@@ -112,7 +112,7 @@ struct Common {
     return !ids || std::find(ids->begin(), ids->end(), id) != ids->end();
   }
 };
-std::expected<Common, InventoryError> common(const api::Params& params, int max_page_size) {
+std::expected<Common, InventoryError> common(const util::Params& params, int max_page_size) {
   Common c;
   c.region = param(params, "RegionId");
   if (c.region.empty()) {
@@ -167,7 +167,7 @@ InstanceProfile profileAt(const InstanceProfile& p, Seconds now) {
 }
 
 std::expected<std::string, InventoryError> Inventory::listInstances(
-    const api::Params& params, Seconds now, const std::string& request_id) const {
+    const util::Params& params, Seconds now, const std::string& request_id) const {
   auto c = common(params, 100);
   if (!c) return std::unexpected(c.error());
   std::string name = param(params, "InstanceName");
@@ -192,7 +192,7 @@ std::expected<std::string, InventoryError> Inventory::listInstances(
 }
 
 std::expected<std::string, InventoryError> Inventory::cloudAssistantStatus(
-    const api::Params& params, Seconds now, const std::string& request_id) const {
+    const util::Params& params, Seconds now, const std::string& request_id) const {
   auto c = common(params, 50);
   if (!c) return std::unexpected(c.error());
   std::vector<InstanceProfile> matches;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/api/request_signer.h"
+#include "daemon/util/percent_encoding.h"
 #include "tests/simulator/scenario.h"
 
 namespace swas::sim {
@@ -27,10 +27,10 @@ class Inventory {
   explicit Inventory(std::vector<InstanceProfile> profiles) : profiles_(std::move(profiles)) {}
 
   // The JSON bodies the API answers with.
-  std::expected<std::string, InventoryError> listInstances(const api::Params& params, Seconds now,
+  std::expected<std::string, InventoryError> listInstances(const util::Params& params, Seconds now,
                                                            const std::string& request_id) const;
   std::expected<std::string, InventoryError> cloudAssistantStatus(
-      const api::Params& params, Seconds now, const std::string& request_id) const;
+      const util::Params& params, Seconds now, const std::string& request_id) const;
 
  private:
   std::vector<InstanceProfile> profiles_;

@@ -95,11 +95,11 @@ std::vector<std::string> checkTemplate(const std::string& text, const std::strin
   std::vector<std::string> problems;
   if (!util::validUtf8(text)) return {file + ":1: not UTF-8 text (save the template as UTF-8)"};
   std::vector<std::pair<std::string, int>> open;  // section name, line
-  auto lineAt = [&](size_t pos) {
+  auto line_at = [&](size_t pos) {
     return 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
   };
   auto problem = [&](size_t pos, const std::string& what) {
-    problems.push_back(file + ":" + std::to_string(lineAt(pos)) + ": " + what);
+    problems.push_back(file + ":" + std::to_string(line_at(pos)) + ": " + what);
   };
   for (size_t at = text.find("{{"); at != std::string::npos; at = text.find("{{", at)) {
     bool triple = text.compare(at, 3, "{{{") == 0;
@@ -126,7 +126,7 @@ std::vector<std::string> checkTemplate(const std::string& text, const std::strin
     } else if (!knownName(name)) {
       problem(at, "unknown name '" + name + "' (the data model is in the README)");
     }
-    if (!triple && (kind == '#' || kind == '^')) open.emplace_back(name, lineAt(at));
+    if (!triple && (kind == '#' || kind == '^')) open.emplace_back(name, line_at(at));
     if (!triple && kind == '/') {
       if (open.empty()) {
         problem(at, "{{/" + name + "}} closes no section");

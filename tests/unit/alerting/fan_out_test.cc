@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/alerting/receivers.h"
+#include "daemon/util/url.h"
 #include "tests/support/fake_http.h"
 
 namespace swas::alerting {
@@ -113,11 +114,12 @@ TEST(FanOut, OneUrlIsOnePost) {
 }
 
 TEST(FanOut, PeerNames) {
-  EXPECT_EQ(peerName("https://u:p@am.example:9093/prefix/?x#y"), "https://am.example:9093/prefix");
-  EXPECT_EQ(peerName("http://[::1]:9093/"), "http://[::1]:9093");
-  EXPECT_EQ(peerName("http://am:9093/a@b"), "http://am:9093")
+  EXPECT_EQ(util::peerName("https://u:p@am.example:9093/prefix/?x#y"),
+            "https://am.example:9093/prefix");
+  EXPECT_EQ(util::peerName("http://[::1]:9093/"), "http://[::1]:9093");
+  EXPECT_EQ(util::peerName("http://am:9093/a@b"), "http://am:9093")
       << "a path with an @ (a password another parser reads) is not shown";
-  EXPECT_NE(peerName("https://am.example/a"), peerName("https://am.example/b"))
+  EXPECT_NE(util::peerName("https://am.example/a"), util::peerName("https://am.example/b"))
       << "two peers behind one host are two peers";
 }
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "daemon/alerting/robot_pacers.h"
+#include "daemon/core/rate_limit.h"
 
 namespace swas::alerting {
 namespace {
@@ -134,13 +135,13 @@ TEST(RobotPacers, OneRobotIsOnePacer) {
 }
 
 TEST(Pacer, RateLimitsParse) {
-  auto both = parseRateLimits("5/s, 100/min");
+  auto both = core::parseRateLimits("5/s, 100/min");
   ASSERT_TRUE(both) << both.error();
-  EXPECT_EQ(*both, (std::vector<RateLimit>{{5, 1s}, {100, 60s}}));
-  EXPECT_EQ(parseRateLimits("2/h").value(), (std::vector<RateLimit>{{2, 3600s}}));
-  EXPECT_TRUE(parseRateLimits("")->empty());
+  EXPECT_EQ(*both, (std::vector<core::RateLimit>{{5, 1s}, {100, 60s}}));
+  EXPECT_EQ(core::parseRateLimits("2/h").value(), (std::vector<core::RateLimit>{{2, 3600s}}));
+  EXPECT_TRUE(core::parseRateLimits("")->empty());
   for (std::string_view bad : {"5", "0/s", "x/s", "5/day", "5/s,", "-1/s"}) {
-    EXPECT_FALSE(parseRateLimits(bad)) << bad;
+    EXPECT_FALSE(core::parseRateLimits(bad)) << bad;
   }
 }
 

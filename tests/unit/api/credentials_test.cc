@@ -5,7 +5,9 @@
 #include <deque>
 #include <map>
 
+#include "daemon/core/credentials_settings.h"
 #include "daemon/core/time.h"
+#include "daemon/util/env.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_http.h"
 #include "tests/support/sim_process.h"
@@ -20,7 +22,7 @@ using testing::FakeClock;
 // Answers by "METHOD path"; records every request.
 using testing::FakeHttp;
 
-EnvLookup envOf(std::map<std::string, std::string> vars) {
+util::EnvLookup envOf(std::map<std::string, std::string> vars) {
   return [vars](std::string_view name) -> std::optional<std::string> {
     auto it = vars.find(std::string(name));
     if (it == vars.end()) return std::nullopt;
@@ -39,7 +41,7 @@ Credentials resolve(CredentialsProvider& provider) {
 class ChainTest : public ::testing::Test {
  protected:
   std::expected<std::unique_ptr<CredentialsProvider>, std::string> make(
-      CredentialsSettings settings, std::map<std::string, std::string> env) {
+      core::CredentialsSettings settings, std::map<std::string, std::string> env) {
     return makeCredentialsProvider(settings, envOf(std::move(env)), http_, clock_);
   }
   FakeHttp http_;

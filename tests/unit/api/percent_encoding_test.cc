@@ -1,4 +1,4 @@
-#include "daemon/api/percent_encoding.h"
+#include "daemon/util/percent_encoding.h"
 
 #include <gtest/gtest.h>
 
@@ -8,26 +8,26 @@ namespace swas::api {
 namespace {
 
 TEST(PercentEncode, Rfc3986WithUpperCaseHex) {
-  EXPECT_EQ(percentEncode("AZaz09-_.~"), "AZaz09-_.~");
-  EXPECT_EQ(percentEncode(" "), "%20");
-  EXPECT_EQ(percentEncode("*"), "%2A");
-  EXPECT_EQ(percentEncode("!'()"), "%21%27%28%29");
-  EXPECT_EQ(percentEncode("/:+="), "%2F%3A%2B%3D");
-  EXPECT_EQ(percentEncode("\xE4\xBD\xA0"), "%E4%BD%A0");
+  EXPECT_EQ(util::percentEncode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(util::percentEncode(" "), "%20");
+  EXPECT_EQ(util::percentEncode("*"), "%2A");
+  EXPECT_EQ(util::percentEncode("!'()"), "%21%27%28%29");
+  EXPECT_EQ(util::percentEncode("/:+="), "%2F%3A%2B%3D");
+  EXPECT_EQ(util::percentEncode("\xE4\xBD\xA0"), "%E4%BD%A0");
 }
 
 TEST(PercentDecode, DecodesAndRejectsMalformedEscapes) {
-  EXPECT_EQ(percentDecode("a%20b+c%2a"), "a b c*");
-  EXPECT_FALSE(percentDecode("%"));
-  EXPECT_FALSE(percentDecode("%2"));
-  EXPECT_FALSE(percentDecode("%zz"));
+  EXPECT_EQ(util::percentDecode("a%20b+c%2a"), "a b c*");
+  EXPECT_FALSE(util::percentDecode("%"));
+  EXPECT_FALSE(util::percentDecode("%2"));
+  EXPECT_FALSE(util::percentDecode("%zz"));
 }
 
 TEST(ParseQuery, KeepsOrderAndEmptyValues) {
-  auto params = parseQuery("b=2&a=&c&&d=x%3Dy");
+  auto params = util::parseQuery("b=2&a=&c&&d=x%3Dy");
   ASSERT_TRUE(params);
-  EXPECT_EQ(*params, (Params{{"b", "2"}, {"a", ""}, {"c", ""}, {"d", "x=y"}}));
-  EXPECT_FALSE(parseQuery("a=%G1"));
+  EXPECT_EQ(*params, (util::Params{{"b", "2"}, {"a", ""}, {"c", ""}, {"d", "x=y"}}));
+  EXPECT_FALSE(util::parseQuery("a=%G1"));
 }
 
 TEST(Crypto, KnownVectors) {

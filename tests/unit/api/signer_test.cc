@@ -5,20 +5,22 @@
 #include <gtest/gtest.h>
 
 #include "daemon/api/request_signer.h"
+#include "daemon/http/endpoint.h"
 #include "daemon/util/crypto.h"
+#include "daemon/util/percent_encoding.h"
 
 namespace swas::api {
 namespace {
 
 TEST(V1Signer, OfficialDescribeRegionsExample) {
-  Params params = {{"AccessKeyId", "testid"},
-                   {"Action", "DescribeRegions"},
-                   {"Format", "XML"},
-                   {"SignatureMethod", "HMAC-SHA1"},
-                   {"SignatureNonce", "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"},
-                   {"SignatureVersion", "1.0"},
-                   {"Timestamp", "2016-02-23T12:46:24Z"},
-                   {"Version", "2014-05-26"}};
+  util::Params params = {{"AccessKeyId", "testid"},
+                         {"Action", "DescribeRegions"},
+                         {"Format", "XML"},
+                         {"SignatureMethod", "HMAC-SHA1"},
+                         {"SignatureNonce", "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"},
+                         {"SignatureVersion", "1.0"},
+                         {"Timestamp", "2016-02-23T12:46:24Z"},
+                         {"Version", "2014-05-26"}};
   std::string sts = v1StringToSign("GET", params);
   EXPECT_EQ(sts,
             "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26"
@@ -26,33 +28,34 @@ TEST(V1Signer, OfficialDescribeRegionsExample) {
             "SignatureVersion%3D1.0%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-"
             "26");
   EXPECT_EQ(v1Signature(sts, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
-  EXPECT_EQ(percentEncode(v1Signature(sts, "testsecret")), "OLeaidS1JvxuMvnyHOwuJ%2BuX5qY%3D");
+  EXPECT_EQ(util::percentEncode(v1Signature(sts, "testsecret")),
+            "OLeaidS1JvxuMvnyHOwuJ%2BuX5qY%3D");
 }
 
 TEST(V1Signer, DescribeDedicatedHostsExample) {
-  Params params = {{"AccessKeyId", "testid"},
-                   {"Action", "DescribeDedicatedHosts"},
-                   {"Format", "JSON"},
-                   {"RegionId", "cn-beijing"},
-                   {"SignatureMethod", "HMAC-SHA1"},
-                   {"SignatureNonce", "edb2b34af0af9a6d14deaf7c1a5315eb"},
-                   {"SignatureVersion", "1.0"},
-                   {"Timestamp", "2023-03-13T08:34:30Z"},
-                   {"Version", "2014-05-26"}};
+  util::Params params = {{"AccessKeyId", "testid"},
+                         {"Action", "DescribeDedicatedHosts"},
+                         {"Format", "JSON"},
+                         {"RegionId", "cn-beijing"},
+                         {"SignatureMethod", "HMAC-SHA1"},
+                         {"SignatureNonce", "edb2b34af0af9a6d14deaf7c1a5315eb"},
+                         {"SignatureVersion", "1.0"},
+                         {"Timestamp", "2023-03-13T08:34:30Z"},
+                         {"Version", "2014-05-26"}};
   EXPECT_EQ(v1Signature(v1StringToSign("GET", params), "testsecret"),
             "9NaGiOspFP5UPcwX8Iwt2YJXXuk=");
 }
 
 TEST(V1Signer, ParameterOrderDoesNotMatter) {
-  Params a = {{"B", "2"}, {"A", "1"}, {"C", "x y*~"}};
-  Params b = {{"C", "x y*~"}, {"A", "1"}, {"B", "2"}};
+  util::Params a = {{"B", "2"}, {"A", "1"}, {"C", "x y*~"}};
+  util::Params b = {{"C", "x y*~"}, {"A", "1"}, {"B", "2"}};
   EXPECT_EQ(v1StringToSign("POST", a), v1StringToSign("POST", b));
-  EXPECT_EQ(canonicalQuery(a), "A=1&B=2&C=x%20y%2A~");
+  EXPECT_EQ(util::canonicalQuery(a), "A=1&B=2&C=x%20y%2A~");
 }
 
 TEST(V3Signer, OfficialRunInstancesExample) {
-  Params query = {{"ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"},
-                  {"RegionId", "cn-shanghai"}};
+  util::Params query = {{"ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"},
+                        {"RegionId", "cn-shanghai"}};
   http::Headers headers = {{"host", "ecs.cn-shanghai.aliyuncs.com"},
                            {"x-acs-action", "RunInstances"},
                            {"x-acs-version", "2014-05-26"},
@@ -72,7 +75,7 @@ TEST(V3Signer, OfficialRunInstancesExample) {
             "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0");
 }
 
-Params capturedQuery() {
+util::Params capturedQuery() {
   return {{"InstanceId", "ace0706b2ac4454d984295a94213****"},
           {"InvocationStatus", "Running"},
           {"PageNumber", "1"},
@@ -125,7 +128,7 @@ TEST(V3Signer, CapturedSdkRequestCWithStsToken) {
 
 TEST(V1Signer, CapturedSdkRequestB) {
   // Decoded from the captured URL, as a verifier must: never sign the raw text.
-  auto params = parseQuery(
+  auto params = util::parseQuery(
       "Action=DescribeCommandInvocations&Format=json&Version=2020-06-01&Timestamp=2026-11-28T20%"
       "3A54%3A09Z&SignatureNonce=8e929d779db66bb1040ae0caf139a3f6cc4ddbd1c3308fac321e019dd0876a39&"
       "InstanceId=ace0706b2ac4454d984295a94213****&InvocationStatus=Running&PageNumber=1&"
@@ -144,7 +147,7 @@ TEST(V1Signer, CapturedSdkRequestB) {
 }
 
 TEST(V1Signer, CapturedPopCoreGetD) {
-  auto params = parseQuery(
+  auto params = util::parseQuery(
       "AccessKeyId=testid&Action=DescribeCommandInvocations&Format=JSON&InstanceId="
       "ace0706b2ac4454d984295a94213%2A%2A%2A%2A&InvocationStatus=Running&PageNumber=1&PageSize=50&"
       "RegionId=cn-hangzhou&SignatureMethod=HMAC-SHA1&SignatureNonce="
@@ -156,7 +159,7 @@ TEST(V1Signer, CapturedPopCoreGetD) {
 }
 
 TEST(V1Signer, CapturedPopCoreFormPostD2) {
-  auto params = parseQuery(
+  auto params = util::parseQuery(
       "AccessKeyId=testid&Action=DescribeCommandInvocations&Format=JSON&PageSize=50&RegionId=cn-"
       "hangzhou&SignatureMethod=HMAC-SHA1&SignatureNonce=891fa79b2a988e538a8ba2aeff906b67&"
       "SignatureVersion=1.0&Timestamp=2026-11-28T20%3A54%3A09Z&Version=2020-06-01");
@@ -212,7 +215,7 @@ TEST(BuildSignedRequest, V3SignsHostWithPortAndStsToken) {
       (std::vector<std::string>{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date",
                                 "x-acs-security-token", "x-acs-signature-nonce", "x-acs-version"}));
   // Recompute as a verifier would, from the decoded query.
-  auto query = parseQuery(request.url.substr(request.url.find('?') + 1));
+  auto query = util::parseQuery(request.url.substr(request.url.find('?') + 1));
   ASSERT_TRUE(query);
   http::Headers unsigned_headers;
   for (const auto& h : request.headers) {
@@ -228,10 +231,10 @@ TEST(BuildSignedRequest, V1CarriesCommonParametersAndToken) {
   auto request =
       buildSignedRequest(describeCall(), creds, {"https", "swas.cn-hangzhou.aliyuncs.com"},
                          options(SignatureVersion::kV1));
-  auto params = parseQuery(request.url.substr(request.url.find('?') + 1));
+  auto params = util::parseQuery(request.url.substr(request.url.find('?') + 1));
   ASSERT_TRUE(params);
   std::string signature;
-  Params without;
+  util::Params without;
   for (const auto& [k, v] : *params) {
     if (k == "Signature") {
       signature = v;
@@ -260,15 +263,15 @@ TEST(RedactSecrets, RemovesRawAndEncodedForms) {
 }
 
 TEST(Endpoint, ParsesAndSubstitutesRegion) {
-  auto ep =
-      parseEndpoint(endpointForRegion("https://swas.{region_id}.aliyuncs.com", "cn-hangzhou"));
+  auto ep = http::parseEndpoint(
+      http::endpointForRegion("https://swas.{region_id}.aliyuncs.com", "cn-hangzhou"));
   ASSERT_TRUE(ep);
   EXPECT_EQ(ep->scheme, "https");
   EXPECT_EQ(ep->host, "swas.cn-hangzhou.aliyuncs.com");
-  EXPECT_EQ(parseEndpoint("http://127.0.0.1:8080/")->host, "127.0.0.1:8080");
-  EXPECT_FALSE(parseEndpoint("swas.cn-hangzhou.aliyuncs.com"));
-  EXPECT_FALSE(parseEndpoint("ftp://x"));
-  EXPECT_FALSE(parseEndpoint("https://x/path"));
+  EXPECT_EQ(http::parseEndpoint("http://127.0.0.1:8080/")->host, "127.0.0.1:8080");
+  EXPECT_FALSE(http::parseEndpoint("swas.cn-hangzhou.aliyuncs.com"));
+  EXPECT_FALSE(http::parseEndpoint("ftp://x"));
+  EXPECT_FALSE(http::parseEndpoint("https://x/path"));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/core/backoff.h"
+#include "daemon/core/rate_limit.h"
 #include "daemon/poller/paging.h"
 
 namespace swas::poller {
@@ -40,12 +42,12 @@ TEST(NextTick, ThrottleStretch) {
 }
 
 TEST(Backoff, FullJitterCappedAndRetryAfterHonoured) {
-  EXPECT_EQ(backoffDelay(0, ms(500), seconds(10), 0.999, std::nullopt), ms(499));
-  EXPECT_EQ(backoffDelay(3, ms(500), seconds(10), 0.5, std::nullopt), ms(2000));
-  EXPECT_EQ(backoffDelay(20, ms(500), seconds(10), 0.999, std::nullopt), ms(9990));
-  EXPECT_EQ(backoffDelay(2, ms(500), seconds(10), 0.0, std::nullopt), ms(0));
-  EXPECT_EQ(backoffDelay(0, ms(500), seconds(10), 0.1, ms(1500)), ms(1500));
-  EXPECT_EQ(backoffDelay(5, ms(500), seconds(10), 0.9, ms(100)), ms(9000));
+  EXPECT_EQ(core::backoffDelay(0, ms(500), seconds(10), 0.999, std::nullopt), ms(499));
+  EXPECT_EQ(core::backoffDelay(3, ms(500), seconds(10), 0.5, std::nullopt), ms(2000));
+  EXPECT_EQ(core::backoffDelay(20, ms(500), seconds(10), 0.999, std::nullopt), ms(9990));
+  EXPECT_EQ(core::backoffDelay(2, ms(500), seconds(10), 0.0, std::nullopt), ms(0));
+  EXPECT_EQ(core::backoffDelay(0, ms(500), seconds(10), 0.1, ms(1500)), ms(1500));
+  EXPECT_EQ(core::backoffDelay(5, ms(500), seconds(10), 0.9, ms(100)), ms(9000));
 }
 
 TEST(Stretch, DoublesUpToEightAndHalvesBack) {
@@ -55,7 +57,7 @@ TEST(Stretch, DoublesUpToEightAndHalvesBack) {
 }
 
 TEST(TokenBucket, BurstThenRate) {
-  TokenBucket bucket(10, kT0);
+  core::TokenBucket bucket(10, kT0);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(bucket.take(kT0), ms(0));
   EXPECT_EQ(bucket.take(kT0), ms(100));
   EXPECT_EQ(bucket.take(kT0), ms(200)) << "reservations queue";
