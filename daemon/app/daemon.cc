@@ -6,7 +6,6 @@
 #include <ostream>
 
 #include "daemon/app/daemon_impl.h"
-#include "daemon/app/relay.h"
 #include "daemon/util/terminal.h"
 
 namespace swas::app {
@@ -45,13 +44,13 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   // thread. The loop runs only while the endpoint lives (both are Impl's; the loop's pending
   // work is destroyed, not run, after it).
   d.endpoint.setPost(
-      std::string(kRelayPrefix),
+      std::string(alerting::kRelayPrefix),
       [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
-        if (!d.relay_auth.admits(request)) {
-          reply(d.relay_auth.refusal(d.metrics));
+        if (!d.relay.admits(request)) {
+          reply(d.relay.refusal());
           return;
         }
-        RelayPayload payload = parseRelayPayload(request);
+        alerting::RelayPayload payload = alerting::parseRelayPayload(request);
         asio::post(d.io, [&d, request = std::move(request), payload = std::move(payload),
                           reply = std::move(reply)] {
           if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
@@ -59,11 +58,11 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
                 503, {{"Content-Type", "text/plain; charset=utf-8"}}, "stopping; retry\n"});
             return;
           }
-          reply(relayRequest(request, payload, *d.rt));
+          reply(d.relay.handle(request, payload));
         });
       },
       // Only a head bearing the token may bring a large body: anyone else's is refused unread.
-      [&d](const http::ServerRequest& head) { return d.relay_auth.admits(head); });
+      [&d](const http::ServerRequest& head) { return d.relay.admits(head); });
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));

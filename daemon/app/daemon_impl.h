@@ -13,10 +13,11 @@
 #include <optional>
 #include <string>
 
+#include "daemon/alerting/receivers/chat_receiver.h"
+#include "daemon/alerting/relay/relay.h"
 #include "daemon/app/daemon.h"
 #include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
-#include "daemon/app/relay.h"
 #include "daemon/app/runtime.h"
 #include "daemon/app/status_page.h"
 #include "daemon/app/status_recorder.h"
@@ -36,7 +37,8 @@ struct Daemon::Impl {
         inventory_metrics(registry),
         // Alertmanager's notifications to the relay are larger than any other request (and
         // only those whose head bears the relay's token may be: init() says which).
-        endpoint(registry, health, http::ServerLimits{.max_large_body_bytes = kMaxRelayBody}),
+        endpoint(registry, health,
+                 http::ServerLimits{.max_large_body_bytes = alerting::kMaxRelayBody}),
         deliveries(metrics, clock),
         notifier(env),
         initial(std::move(c)) {}
@@ -88,7 +90,7 @@ struct Daemon::Impl {
   metrics::InventoryMetrics inventory_metrics;
   std::unique_ptr<StatusPage> page;        // before the endpoint: its thread renders the page
   std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
-  RelayAuth relay_auth;                    // read by the endpoint's thread
+  alerting::Relay relay{metrics, clock};   // its token read by the endpoint's thread too
   metrics::Endpoint endpoint;
   DeliveryTracker deliveries;  // between the dispatchers and the metrics
   Notifier notifier;
@@ -103,7 +105,16 @@ struct Daemon::Impl {
   // Makes `built` the runtime; the parts that outlive it follow its regions from then on.
   void adopt(std::unique_ptr<Runtime> built) {
     rt = std::move(built);
-    relay_auth.set(rt->relay_token);
+    std::vector<alerting::RelayTarget> targets;
+    for (const auto& r : rt->config.alerts.receivers) {
+      if (alerting::isChatType(r.type)) targets.push_back({r.name, r.send_resolved});
+    }
+    relay.configure({.token = rt->relay_token,
+                     .targets = std::move(targets),
+                     .store = store.get(),
+                     .queued = [this] {
+                       if (rt && rt->delivering) rt->dispatcher->kick();
+                     }});
     status_page_on = rt->config.http.status_page;
     rt->on_regions_changed = [this] { follow(); };
     follow();

@@ -81,11 +81,20 @@ class AlertObserver {
   // A state file read or write failed (`operation`: outbox, alerts).
   virtual void onStateError(std::string_view operation) = 0;
   // One peer of an alertmanager receiver with `urls:` did not take a message
-  // (swas_alert_peer_failures_total); `peer` is its host[:port].
-  virtual void onPeerFailure(const std::string& receiver, const std::string& peer) {
-    (void)receiver;
-    (void)peer;
-  }
+  // (swas_alert_peer_failures_total); `peer` is named as util::peerName names it: its URL
+  // without user information, query or trailing slash ("http://am-1:9093").
+  virtual void onPeerFailure(const std::string& receiver, const std::string& peer) = 0;
+};
+
+// What the chat relay reports, for metrics: the answer to each request
+// (swas_relay_requests_total{code}), each stored notification's alerts
+// (swas_relayed_alerts_total), and a store that failed (swas_state_errors_total, "relay").
+class RelayObserver {
+ public:
+  virtual ~RelayObserver() = default;
+  virtual void onRelayRequest(int code) = 0;
+  virtual void onRelayedAlerts(const std::string& receiver, size_t queued, size_t repeated) = 0;
+  virtual void onStateError(std::string_view operation) = 0;
 };
 
 }  // namespace swas::core

@@ -31,7 +31,8 @@ struct MetricsOptions {
 // thread-safe).
 class Metrics final : public core::PollObserver,
                       public core::TransitionSink,
-                      public core::AlertObserver {
+                      public core::AlertObserver,
+                      public core::RelayObserver {
  public:
   Metrics(prometheus::Registry& registry, const core::Clock& clock, const MetricsOptions& options);
   ~Metrics() override;
@@ -61,8 +62,8 @@ class Metrics final : public core::PollObserver,
   void onStateError(std::string_view operation) override;
   void onApiAnomaly(const std::string& region_id, std::string_view kind, int count) override;
   // The chat relay: one request answered with `code`; a stored notification's alerts.
-  void onRelayRequest(int code);
-  void onRelayedAlerts(const std::string& receiver, size_t queued, size_t repeated);
+  void onRelayRequest(int code) override;
+  void onRelayedAlerts(const std::string& receiver, size_t queued, size_t repeated) override;
   // Credential refreshes (STS or ECS role) that failed, since the last call.
   void onCredentialRefreshFailures(uint64_t count);
   // Connections the /metrics listener closed or refused, since the last call, by reason:

@@ -1,8 +1,9 @@
 #pragma once
 
 // The durable state: invocations, per-instance states, the transition journal, per-region
-// cursors and the alert outbox, in one SQLite file (WAL, synchronous=FULL). The only place
-// that includes sqlite3.h is store.cc.
+// cursors and the alert outbox, in one SQLite file (WAL, synchronous=FULL). sqlite3.h stays
+// inside the state room: its sources see it through sqlite.h and store_impl.h, never a header
+// another room includes.
 
 #include <chrono>
 #include <cstdint>

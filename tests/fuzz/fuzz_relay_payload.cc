@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/alerting/relay_payload.h"
+#include "daemon/alerting/relay/payload.h"
 #include "daemon/util/utf8.h"
 
 namespace {

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "daemon/alerting/chat/view_model.h"
 #include "daemon/util/utf8.h"
 
 namespace swas::alerting {

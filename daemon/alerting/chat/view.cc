@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "daemon/alerting/chat/view_model.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/util/markup_escape.h"
 #include "daemon/util/utf8.h"

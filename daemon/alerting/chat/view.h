@@ -1,13 +1,13 @@
 #pragma once
 
 // What a chat message says, as data: the alerts of one message read back from their stored
-// labels and annotations, grouped by command, and the Mustache data model the templates render
-// (README, "Chat message templates"). Pure: no clock, so a retry renders the same text.
+// labels and annotations, grouped by command; the Mustache data model the templates render
+// (README, "Chat message templates") is view_model.h's, private to the chat room. Pure: no
+// clock, so a retry renders the same text.
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <mstch/mstch.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,10 +69,6 @@ std::string chatTitle(const std::vector<ChatAlert>& alerts, bool zh);
 // "[FIRING]", "[FIRING:12, RESOLVED:3]", "[告警]", "[已恢复]".
 std::string chatTag(const std::vector<ChatAlert>& alerts, bool zh);
 bool anyFiring(const std::vector<ChatAlert>& alerts);
-
-// The Mustache data model for `alerts` at `detail`.
-mstch::map chatView(const std::vector<ChatAlert>& alerts, const ViewContext& context,
-                    const Detail& detail);
 
 // A sample firing alert (--check-config renders every template against it).
 std::vector<ChatAlert> sampleChatAlerts();

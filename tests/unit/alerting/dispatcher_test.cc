@@ -35,6 +35,7 @@ class CountingObserver final : public core::AlertObserver {
   void onAlertsFiring(int64_t) override {}
   void onUnrouted() override {}
   void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
+  void onPeerFailure(const std::string&, const std::string&) override {}
   std::map<std::string, int> counts;
   std::map<std::string, int> state_errors;
   int64_t queue = -1;

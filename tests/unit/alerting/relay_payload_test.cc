@@ -1,4 +1,4 @@
-#include "daemon/alerting/relay_payload.h"
+#include "daemon/alerting/relay/payload.h"
 
 #include <gtest/gtest.h>
 
