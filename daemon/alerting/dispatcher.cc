@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 
+#include "daemon/alerting/housekeeping.h"
+#include "daemon/alerting/outbox.h"
 #include "daemon/alerting/resender.h"
 #include "daemon/core/backoff.h"
 #include "daemon/core/time.h"
@@ -17,78 +19,30 @@ namespace swas::alerting {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-namespace {
-
-constexpr size_t kBatchRead = 1000;
-constexpr const char* kReadOutbox = "read the outbox";
-
-std::vector<int64_t> idsOf(const std::vector<state::PendingNotification>& rows) {
-  std::vector<int64_t> ids;
-  for (const auto& r : rows) ids.push_back(r.id);
-  return ids;
-}
-
-}  // namespace
-
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  using Outcome = UnrecordedOutcomes::Outcome;
   struct Worker {
-    Worker(asio::io_context& io, std::unique_ptr<Receiver> r, Pacer& p)
-        : receiver(std::move(r)), timer(io), pacer(p) {}
+    Worker(asio::io_context& io, std::unique_ptr<Receiver> r, Pacer& p, ReceiverOutbox o)
+        : receiver(std::move(r)), timer(io), pacer(p), outbox(std::move(o)) {}
     std::shared_ptr<Receiver> receiver;
     asio::steady_timer timer;  // gather window, backoff or pacing
     Pacer& pacer;              // the robot's (chat receivers), shared, kept across reloads
+    ReceiverOutbox outbox;
     bool busy = false;
     std::string last_error;
-    int storage_failures = 0;
-    std::string storage_error;  // the last storage failure logged; empty while writes succeed
     std::shared_ptr<FiringSetResender> resender;  // Alertmanager receivers
     const std::string& name() const { return receiver->config().name; }
   };
 
   Impl(asio::io_context& i, http::HttpClient& h, state::Store& s, Lifecycle& l,
-       core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts,
-       UnrecordedOutcomes& u)
-      : io(i),
-        http(h),
-        store(s),
-        lifecycle(l),
-        observer(o),
-        clock(c),
-        random(r),
-        options(opts),
-        unrecorded(u),
-        housekeeping(i) {}
+       core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts)
+      : io(i), http(h), store(s), lifecycle(l), observer(o), clock(c), random(r), options(opts) {}
 
-  void publishQueue() {
-    auto counts = store.outboxCounts();
-    if (!counts) return;
-    for (const auto& w : workers) {
-      auto it = counts->find(w->name());
-      observer.onQueueLength(w->name(), it == counts->end() ? 0 : it->second);
-    }
-    observer.onAlertsFiring(static_cast<int64_t>(lifecycle.firing()));
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& w : workers) out.push_back(w->name());
+    return out;
   }
-
-  void dropUnconfigured() {
-    auto counts = store.outboxCounts();
-    if (!counts) return;
-    std::set<std::string> known;
-    for (const auto& w : workers) known.insert(w->name());
-    for (const auto& [receiver, n] : *counts) {
-      if (known.contains(receiver)) continue;
-      while (true) {
-        auto rows = store.pendingNotifications(receiver, kBatchRead);
-        if (!rows || rows->empty()) break;
-        if (!store.updateNotifications(idsOf(*rows), {state::NotificationUpdate::kRemove})) break;
-        observer.onNotifications(receiver, core::kDropped, static_cast<int>(rows->size()));
-      }
-      spdlog::warn(
-          "alerts: dropped {} notification(s) for receiver {}, which is no longer "
-          "configured",
-          n, receiver);
-    }
-  }
+  void publishQueue() { publishQueues(store, observer, names(), lifecycle.firing()); }
 
   // pump() re-checks everything, so an early or extra wake-up is harmless.
   void wait(Worker& w, milliseconds delay) {
@@ -97,23 +51,22 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       if (!ec) self->pump(w);
     });
   }
+  // The outbox failed: nothing is sent until its backoff has passed.
+  void backOff(Worker& w) {
+    if (!stopping) wait(w, w.outbox.backoff());
+  }
 
   // Sends the next due message of the receiver, if any.
   void pump(Worker& w) {
     if (stopping || w.busy) return;
-    if (!unrecorded.outcomes.empty() && !record(w)) return;
+    if (w.outbox.unrecorded() && !record(w)) return;
     // Held back by the pacer, nothing is composed: what comes meanwhile joins the next message.
     if (auto hold = w.pacer.wait(clock.steadyNow()); hold.count() > 0) {
       if (!draining) wait(w, hold);
       return;
     }
-    auto rows =
-        store.pendingNotifications(w.name(), std::max(kBatchRead, w.receiver->maxPerMessage()));
-    if (!rows) {
-      storageFailed(w, kReadOutbox, rows.error());
-      return;
-    }
-    if (w.storage_error.starts_with(std::string("cannot ") + kReadOutbox)) storageOk(w);
+    auto rows = w.outbox.read(w.receiver->maxPerMessage());
+    if (!rows) return backOff(w);
     if (draining) {  // one attempt per message
       std::erase_if(*rows, [&](const state::PendingNotification& r) {
         return r.message_id && attempted.contains(*r.message_id);
@@ -131,67 +84,36 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     send(w, std::move(*message));
   }
 
-  // Gives up on the notifications older than give_up_after; true when there were any (the
-  // pump goes on from the loop) or removing them failed.
-  bool dropExpired(Worker& w, const std::vector<state::PendingNotification>& rows, int64_t now_ms) {
-    std::vector<state::PendingNotification> expired;
-    for (const auto& r : rows) {
-      if (r.notification.created_ms + options.give_up_after.count() <= now_ms) {
-        expired.push_back(r);
-      }
-    }
-    if (expired.empty()) return false;
-    auto removed = store.updateNotifications(idsOf(expired), {state::NotificationUpdate::kRemove});
-    if (!removed) {
-      storageFailed(w, "drop expired notifications from the outbox", removed.error());
+  // True when notifications were given up (the pump goes on from the loop) or removing them
+  // failed.
+  bool dropExpired(Worker& w, const Pending& rows, int64_t now_ms) {
+    auto dropped = w.outbox.dropExpired(rows, now_ms, w.last_error);
+    if (!dropped) {
+      backOff(w);
       return true;
     }
-    storageOk(w);
-    observer.onNotifications(w.name(), core::kDropped, static_cast<int>(expired.size()));
-    spdlog::error(
-        "alerts: receiver={} gave up on {} notification(s) after {}s of failed delivery; last "
-        "error: {}",
-        w.name(), expired.size(), options.give_up_after.count() / 1000,
-        w.last_error.empty() ? "none" : w.last_error);
+    if (*dropped == 0) return false;
     publishQueue();
     asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
     return true;
   }
 
-  // The next message: the one already composed at its first attempt, else the oldest
-  // notifications gathered within one window, at most maxPerMessage (assigned a message id in
-  // the outbox). nullopt while the window is open (a wake-up is set) or when the outbox failed.
-  std::optional<std::vector<state::PendingNotification>> compose(
-      Worker& w, const std::vector<state::PendingNotification>& rows, int64_t now_ms) {
-    std::vector<state::PendingNotification> message;
+  // The next message, once the gather window of a new one has closed (a wake-up is set until
+  // then); nullopt meanwhile or when the outbox failed.
+  std::optional<Pending> compose(Worker& w, const Pending& rows, int64_t now_ms) {
     const auto& first = rows.front();
-    if (first.message_id) {
-      for (const auto& r : rows) {
-        if (r.message_id != first.message_id) break;
-        message.push_back(r);
-      }
-      return message;
-    }
     int64_t ready_at = first.notification.created_ms + options.gather.count();
-    if (!draining && ready_at > now_ms && rows.size() < w.receiver->maxPerMessage()) {
+    if (!first.message_id && !draining && ready_at > now_ms &&
+        rows.size() < w.receiver->maxPerMessage()) {
       wait(w, milliseconds(ready_at - now_ms));
       return std::nullopt;
     }
-    for (const auto& r : rows) {
-      if (r.message_id || message.size() >= w.receiver->maxPerMessage()) break;
-      message.push_back(r);
-    }
-    auto assigned = store.updateNotifications(
-        idsOf(message), {state::NotificationUpdate::kAssign, message.front().id});
-    if (!assigned) {
-      storageFailed(w, "compose a message in the outbox", assigned.error());
-      return std::nullopt;
-    }
-    storageOk(w);
+    auto message = w.outbox.compose(rows, w.receiver->maxPerMessage());
+    if (!message) backOff(w);
     return message;
   }
 
-  void send(Worker& w, std::vector<state::PendingNotification> message) {
+  void send(Worker& w, Pending message) {
     std::vector<MessageItem> items;
     for (const auto& m : message) items.push_back({&m.alert, m.notification.resolved});
     auto request = w.receiver->request(items, clock.now());
@@ -213,16 +135,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                        // Recorded even on reload or stop: a delivered message must not go out
                        // again.
                        self->settle(w, message, verdict);
-                       if (!self->stopping && self->unrecorded.outcomes.empty()) self->pump(w);
+                       if (!self->stopping && !w.outbox.unrecorded()) self->pump(w);
                      });
   }
 
-  void settle(Worker& w, const std::vector<state::PendingNotification>& message,
-              const Verdict& verdict) {
+  void settle(Worker& w, const Pending& message, const Verdict& verdict) {
     int n = static_cast<int>(message.size());
     switch (verdict.kind) {
       case Verdict::kDelivered:
-        unrecorded.outcomes.push_back({idsOf(message), {state::NotificationUpdate::kRemove}});
+        w.outbox.settle(message, {state::NotificationUpdate::kRemove});
         observer.onNotifications(w.name(), core::kDelivered, n);
         if (!w.last_error.empty()) {
           spdlog::info("alerts: receiver={} delivering again after: {}", w.name(), w.last_error);
@@ -231,7 +152,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         spdlog::debug("alerts: receiver={} delivered {} notification(s)", w.name(), n);
         break;
       case Verdict::kDrop:
-        unrecorded.outcomes.push_back({idsOf(message), {state::NotificationUpdate::kRemove}});
+        w.outbox.settle(message, {state::NotificationUpdate::kRemove});
         observer.onNotifications(w.name(), core::kDropped, n);
         spdlog::error("alerts: receiver={} rejected {} notification(s), dropped: {}", w.name(), n,
                       verdict.reason);
@@ -240,8 +161,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         auto delay = core::backoffDelay(message.front().attempts, options.initial_backoff,
                                         options.max_backoff, random.uniform(), verdict.retry_after);
         int64_t next = core::unixMillis(clock.now()) + delay.count();
-        unrecorded.outcomes.push_back(
-            {idsOf(message), {state::NotificationUpdate::kDefer, 0, next}});
+        w.outbox.settle(message, {state::NotificationUpdate::kDefer, 0, next});
         observer.onNotifications(w.name(), core::kFailed, n);
         if (verdict.reason != w.last_error) {
           spdlog::warn("alerts: receiver={} delivery failed, will retry: {}", w.name(),
@@ -254,82 +174,24 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     record(w);
   }
 
-  // Writes every delivery outcome not yet recorded (this runtime's or an earlier one's) to the
-  // outbox, oldest first; on failure backs off and keeps the rest. True once all are recorded.
+  // Every delivery outcome not yet recorded (this runtime's or an earlier one's), oldest first;
+  // on failure backs off and keeps the rest. True once all are recorded.
   bool record(Worker& w) {
-    auto& pending = unrecorded.outcomes;
-    while (!pending.empty()) {
-      auto written = store.updateNotifications(pending.front().ids, pending.front().update);
-      if (!written) {
-        storageFailed(w, "record a delivery's outcome in the outbox", written.error());
-        return false;
-      }
-      pending.erase(pending.begin());
+    if (!w.outbox.record()) {
+      backOff(w);
+      return false;
     }
-    storageOk(w);
     publishQueue();
     return true;
   }
 
-  // A failed outbox read or write: counted, logged once per distinct error, and retried after
-  // a backoff (never at once: a full disk must not become a send loop).
-  void storageFailed(Worker& w, std::string_view what, const core::Error& error) {
-    observer.onStateError("outbox");
-    std::string problem = "cannot " + std::string(what) + ": " + error.message;
-    auto delay = std::max(options.initial_backoff,
-                          core::backoffDelay(w.storage_failures, options.initial_backoff,
-                                             options.max_backoff, random.uniform(), std::nullopt));
-    ++w.storage_failures;
-    if (problem != w.storage_error) {
-      spdlog::error(
-          "alerts: receiver={} {}; retrying with backoff, nothing is sent meanwhile (is the "
-          "state file's disk full or read-only?)",
-          w.name(), problem);
-      w.storage_error = problem;
-    }
-    if (!stopping) wait(w, delay);
-  }
-
-  void storageOk(Worker& w) {
-    w.storage_failures = 0;
-    if (w.storage_error.empty()) return;
-    spdlog::info("alerts: receiver={} the outbox is writable again after: {}", w.name(),
-                 w.storage_error);
-    w.storage_error.clear();
-  }
-
   // Abandons every wait: housekeeping, retries and re-sends.
   void cancelTimers() {
-    housekeeping.cancel();
+    if (housekeeping) housekeeping->stop();
     for (auto& w : workers) {
       w->timer.cancel();
       if (w->resender) w->resender->stop();
     }
-  }
-
-  void housekeep() {
-    auto now = clock.now();
-    auto writes = lifecycle.expire(now);
-    if (!writes.empty()) {
-      if (auto ok = store.commitAlerts(writes); ok) {
-        spdlog::info("alerts: {} alert(s) resolved by alerts.resolve_timeout",
-                     writes.resolved.size());
-        lifecycle.committed(writes);
-      } else {
-        observer.onStateError("alerts");
-        spdlog::error("alerts: resolving timed-out alerts failed: {}", ok.error().message);
-      }
-    }
-    if (auto evicted = store.evictResolvedAlerts(core::unixSeconds(now - options.retention));
-        !evicted) {
-      observer.onStateError("alerts");
-      spdlog::warn("alerts: evicting old alerts failed: {}", evicted.error().message);
-    }
-    publishQueue();
-    housekeeping.expires_after(options.housekeeping_every);
-    housekeeping.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec && !self->stopping) self->housekeep();
-    });
   }
 
   asio::io_context& io;
@@ -340,8 +202,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   const core::Clock& clock;
   core::Random& random;
   DeliveryOptions options;
-  UnrecordedOutcomes& unrecorded;
-  asio::steady_timer housekeeping;
+  std::unique_ptr<Housekeeping> housekeeping;
   std::vector<std::unique_ptr<Worker>> workers;
   bool stopping = false;
   bool draining = false;
@@ -353,12 +214,12 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
                        const core::Clock& clock, core::Random& random,
                        std::vector<std::unique_ptr<Receiver>> receivers, DeliveryOptions options,
                        UnrecordedOutcomes& unrecorded)
-    : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options,
-                                   unrecorded)) {
+    : impl_(std::make_shared<Impl>(io, http, store, lifecycle, observer, clock, random, options)) {
   unrecorded.pacers.configure(receivers);
   for (auto& r : receivers) {
     Pacer& pacer = unrecorded.pacers.of(r->config().url);
-    auto w = std::make_unique<Impl::Worker>(io, std::move(r), pacer);
+    ReceiverOutbox outbox(r->config().name, store, observer, random, impl_->options, unrecorded);
+    auto w = std::make_unique<Impl::Worker>(io, std::move(r), pacer, std::move(outbox));
     if (w->receiver->resendsFiringSet()) {
       w->resender = std::make_shared<FiringSetResender>(
           io, http, store, observer, clock, w->receiver, options.resend_every,
@@ -366,14 +227,19 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
     }
     impl_->workers.push_back(std::move(w));
   }
+  impl_->housekeeping = std::make_unique<Housekeeping>(
+      io, store, lifecycle, observer, clock, impl_->options, [weak = std::weak_ptr<Impl>(impl_)] {
+        if (auto self = weak.lock()) self->publishQueue();
+      });
 }
 
 Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
-  impl_->dropUnconfigured();
+  auto names = impl_->names();
+  dropUnconfigured(impl_->store, impl_->observer, {names.begin(), names.end()});
   impl_->publishQueue();
-  impl_->housekeep();
+  impl_->housekeeping->start();
   for (auto& w : impl_->workers) {
     impl_->pump(*w);
     if (w->resender) w->resender->start();
@@ -404,7 +270,7 @@ void Dispatcher::drain() {
 
 std::string Dispatcher::storageProblem() const {
   for (const auto& w : impl_->workers) {
-    if (!w->storage_error.empty()) return "receiver " + w->name() + ": " + w->storage_error;
+    if (!w->outbox.problem().empty()) return "receiver " + w->name() + ": " + w->outbox.problem();
   }
   return {};
 }

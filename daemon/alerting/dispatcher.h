@@ -4,7 +4,9 @@
 // message at a time, so a slow or dead receiver delays neither polling nor other receivers.
 // A notification leaves the outbox only when its receiver confirmed it, or when it is dropped
 // (rejected, or older than give_up_after). Message composition is stored with the first
-// attempt, so retries and restarts send the same message (and Idempotency-Key).
+// attempt, so retries and restarts send the same message (and Idempotency-Key). The outbox's
+// side is outbox.h's, the alerts' upkeep housekeeping.h's; this is the workers': gather, pace,
+// send, judge.
 
 #include <chrono>
 #include <map>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/alerting/delivery.h"
 #include "daemon/alerting/pacer.h"
 #include "daemon/alerting/receivers.h"
 #include "daemon/alerting/robot_pacers.h"
@@ -27,42 +30,6 @@ class io_context;
 }
 
 namespace swas::alerting {
-
-struct DeliveryOptions {
-  std::chrono::milliseconds initial_backoff = core::defaults::kInitialBackoff;
-  std::chrono::milliseconds max_backoff = core::defaults::kMaxBackoff;
-  std::chrono::milliseconds give_up_after = core::defaults::kGiveUpAfter;
-  // Notifications queued within this window of the first go out together: all of one poll's
-  // (committed at once), and those of other regions' polls close behind. Short, because it
-  // adds to the detection latency.
-  std::chrono::milliseconds gather{250};
-  std::chrono::milliseconds resend_every{60'000};      // Alertmanager receivers
-  std::chrono::milliseconds resolved_resend{300'000};  // resolved alerts re-sent this long
-  // A re-send that is due waits this long at most for every region to have polled since
-  // (stateFresh); 0: it does not wait.
-  std::chrono::milliseconds resend_fresh_wait{0};
-  std::chrono::milliseconds housekeeping_every{60'000};  // resolve timeout, eviction
-  // Resolved alerts are kept this long.
-  std::chrono::seconds retention =
-      std::chrono::duration_cast<std::chrono::seconds>(core::defaults::kRetention);
-};
-
-// Delivery outcomes the outbox could not record yet (its disk full, say). The daemon keeps them
-// across reloads, and every dispatcher records them before any receiver sends again, so a
-// confirmed message is never sent again by the next runtime. (A restart loses them: delivery is
-// at least once across crashes, as the contract says.)
-//
-// It also keeps each chat robot's pacer (robot_pacers.h: two receivers on one robot share it),
-// so a reload neither resets a vendor's window nor lifts a throttled robot's penalty; a restart
-// does, and a throttled answer then holds the robot back again.
-struct UnrecordedOutcomes {
-  struct Outcome {
-    std::vector<int64_t> ids;
-    state::NotificationUpdate update;
-  };
-  std::vector<Outcome> outcomes;
-  RobotPacers pacers;
-};
 
 class Dispatcher {
  public:

@@ -63,7 +63,7 @@ TEST(Hostile, CorruptFieldsJunkRecordsAndVanishingInvocationsBlindNothing) {
 faults:
   bad_fields: 0.3
   bad_records: 0.3
-  vanish: 0.1
+  vanish_every: 8
 )"));
   Recorder recorder;
   auto daemon = start(sim, recorder, dir);

@@ -87,11 +87,14 @@ Gateway::Gateway(asio::io_context& io, Scenario scenario)
 void Gateway::hideVanished(std::vector<const SimInvocation*>& matches) {
   std::erase_if(matches,
                 [&](const SimInvocation* inv) { return vanished_.contains(inv->invoke_id); });
-  if (faults_.vanish <= 0) return;
+  if (faults_.vanish <= 0 && faults_.vanish_every <= 0) return;
   for (const SimInvocation* inv : matches) {
     if (isTerminal(overallStatus(inv->instances)) || !vanish_rolled_.insert(inv->invoke_id).second)
       continue;
-    if (roll(faults_.vanish)) {
+    bool hide = faults_.vanish_every > 0
+                    ? (vanish_rolled_.size() - 1) % static_cast<size_t>(faults_.vanish_every) == 0
+                    : roll(faults_.vanish);
+    if (hide) {
       vanished_.insert(inv->invoke_id);
       count("hostile", "vanished");
     }

@@ -136,6 +136,7 @@ struct Reader {
     f.bad_records = num(node, "bad_records", f.bad_records);
     f.lying_total = flag(node, "lying_total", f.lying_total);
     f.vanish = num(node, "vanish", f.vanish);
+    f.vanish_every = static_cast<int>(num(node, "vanish_every", f.vanish_every));
   }
 };
 
