@@ -75,9 +75,10 @@ http::ServerResponse Relay::handle(const http::ServerRequest& request, const Rel
   std::string_view path = request.target;
   path = path.substr(0, path.find('?')).substr(kRelayPrefix.size());
   if (path.ends_with('/')) path.remove_suffix(1);
+  if (store_ == nullptr) return answer(503, "the relay has no state file yet; retry");
   auto target = std::find_if(targets_.begin(), targets_.end(),
                              [&](const RelayTarget& t) { return t.name == path; });
-  if (target == targets_.end() || store_ == nullptr) {
+  if (target == targets_.end()) {
     return answer(404, "no chat receiver is named \"" + std::string(path.substr(0, 100)) + "\"");
   }
   if (!alerts) {

@@ -65,8 +65,8 @@ class Relay {
   http::ServerResponse refusal() const;
 
   // The event loop. The answer to one request: a refusal without the token, 404 for a name that
-  // is not a chat receiver, 400 for a payload that is not Alertmanager's, 503 when the alerts
-  // could not be stored (Alertmanager retries), else 200 once they are committed.
+  // is not a chat receiver, 400 for a payload that is not Alertmanager's, 503 without a store
+  // or when the alerts could not be stored (Alertmanager retries), else 200 once committed.
   http::ServerResponse handle(const http::ServerRequest& request, const RelayPayload& alerts);
 
  private:

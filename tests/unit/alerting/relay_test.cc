@@ -122,6 +122,13 @@ TEST_F(RelayTest, OnlyAChatReceiverAndAlertmanagersPayload) {
   EXPECT_EQ(observer_.answers[200], 1);
 }
 
+TEST_F(RelayTest, WithoutAStoreAlertmanagerIsToldToRetry) {
+  relay_.configure({.token = "relay-token-0123456789", .targets = {{"chat", true}}});
+  auto answered = handle(post("chat", "relay-token-0123456789"));
+  EXPECT_EQ(answered.status, 503) << "not \"no such receiver\": it exists";
+  EXPECT_EQ(observer_.answers[503], 1);
+}
+
 TEST(Bearer, MatchesOnlyTheWholeTokenWithTheScheme) {
   EXPECT_TRUE(bearerMatches("Bearer abc", "abc"));
   EXPECT_TRUE(bearerMatches("bearer abc", "abc"));
