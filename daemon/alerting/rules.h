@@ -67,7 +67,7 @@ struct LifecycleOptions {
 
 // The firing set and the rules that grow and shrink it. plan() is pure with respect to the
 // set; committed() applies what the store made durable.
-class Lifecycle final : public core::AlertPlanner {
+class Lifecycle final : public core::AlertPlanner, public core::AgentAlertPlanner {
  public:
   explicit Lifecycle(LifecycleOptions options);
 
@@ -92,13 +92,13 @@ class Lifecycle final : public core::AlertPlanner {
   // offline since `since`, Unix seconds) unless it fires already, or resolve the firing one of
   // `instance_id` at `now`; committed through the store like a poll's.
   void agentDown(const std::string& region_id, const core::InstanceRecord& instance, int64_t since,
-                 std::chrono::system_clock::time_point now, core::AlertWrites& writes) const;
+                 std::chrono::system_clock::time_point now,
+                 core::AlertWrites& writes) const override;
   void agentBack(const std::string& region_id, const std::string& instance_id,
-                 std::chrono::system_clock::time_point now, core::AlertWrites& writes) const;
-  // The region's instances whose SwasCloudAssistantDown fires, with its start (after a restart).
-  std::map<std::string, int64_t> agentsDown(const std::string& region_id) const;
-  // The regions with a SwasCloudAssistantDown firing.
-  std::set<std::string> agentAlertRegions() const;
+                 std::chrono::system_clock::time_point now,
+                 core::AlertWrites& writes) const override;
+  std::map<std::string, int64_t> agentsDown(const std::string& region_id) const override;
+  std::set<std::string> agentAlertRegions() const override;
 
   size_t firing() const { return firing_.size(); }
 

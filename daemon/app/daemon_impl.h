@@ -34,7 +34,6 @@ struct Daemon::Impl {
         http(io, {.user_agent = userAgent(), .max_connections_per_host = connectionsPerHost(c)}),
         health(clock, 3 * shortestInterval(c)),
         metrics(registry, clock, metricsOptions(c)),
-        inventory_metrics(registry),
         // Alertmanager's notifications to the relay are larger than any other request (and
         // only those whose head bears the relay's token may be: init() says which).
         endpoint(registry, health,
@@ -44,8 +43,7 @@ struct Daemon::Impl {
         initial(std::move(c)) {}
 
   RuntimeDeps deps() {
-    return {io,         clock,      *random,       http, env, *store, metrics, inventory_metrics,
-            deliveries, unrecorded, *external_sink};
+    return {io, clock, *random, http, env, *store, metrics, deliveries, unrecorded, *external_sink};
   }
 
   // What the /metrics listener had to close or refuse since the last look, as counters.
@@ -71,7 +69,6 @@ struct Daemon::Impl {
     const config::Config& config = rt->config;
     std::vector<std::string> regions = rt->regionIds(), receivers;
     for (const auto& r : config.alerts.receivers) receivers.push_back(r.name);
-    inventory_metrics.follow(regions);
     // An account of region_id: all that knows no region yet is followed as its own scope: down.
     for (const auto& u : rt->undiscovered()) regions.push_back(u.key);
     metrics.follow(regions, receivers);
@@ -87,7 +84,6 @@ struct Daemon::Impl {
   prometheus::Registry registry;
   metrics::Health health;
   metrics::Metrics metrics;
-  metrics::InventoryMetrics inventory_metrics;
   std::unique_ptr<StatusPage> page;        // before the endpoint: its thread renders the page
   std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
   alerting::Relay relay{metrics, clock};   // its token read by the endpoint's thread too

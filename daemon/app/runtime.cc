@@ -128,12 +128,8 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntim
   const config::Config& config = rt->config;
   rt->relay_token = std::move(prepared.relay_token);
   rt->accounts = std::move(prepared.accounts);
-  rt->inventory = std::make_unique<InstanceInventory>(
-      deps.store, deps.inventory_metrics, deps.metrics, deps.clock,
-      // Rounded up: 500ms must not read as 0 (off).
-      std::chrono::ceil<std::chrono::seconds>(config.inventory.cloud_assistant_down_after));
   alerting::LifecycleOptions lifecycle_options = lifecycleOptions(config);
-  lifecycle_options.instances = rt->inventory.get();
+  lifecycle_options.instances = &rt->directory;
   rt->lifecycle = std::make_unique<alerting::Lifecycle>(std::move(lifecycle_options));
   auto firing = deps.store.alerts(std::numeric_limits<int64_t>::max());
   if (!firing) return std::unexpected("reading alerts from the state: " + firing.error().message);
@@ -142,7 +138,10 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntim
     return std::unexpected("reading successes from the state: " + successes.error().message);
   }
   rt->lifecycle->load(*firing, *successes);
-  rt->inventory->attach(*rt->lifecycle);
+  rt->inventory = std::make_unique<inventory::InstanceInventory>(
+      deps.store, rt->directory, *rt->lifecycle, deps.metrics, deps.clock,
+      // Rounded up: 500ms must not read as 0 (off).
+      std::chrono::ceil<std::chrono::seconds>(config.inventory.cloud_assistant_down_after));
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(
       deps.io, deps.http, deps.store, *rt->lifecycle, deps.deliveries, deps.clock, deps.random,
       std::move(prepared.receivers), deliveryOptions(config), deps.unrecorded);

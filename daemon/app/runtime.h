@@ -17,13 +17,13 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/api/credentials.h"
 #include "daemon/api/swas_client.h"
-#include "daemon/app/inventory.h"
-#include "daemon/app/region_discovery.h"
 #include "daemon/config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/http/curl_http_client.h"
+#include "daemon/inventory/directory.h"
+#include "daemon/inventory/inventory.h"
 #include "daemon/inventory/refresher.h"
-#include "daemon/metrics/inventory_metrics.h"
+#include "daemon/inventory/region_discovery.h"
 #include "daemon/metrics/metrics.h"
 #include "daemon/poller/region_poller.h"
 #include "daemon/state/store.h"
@@ -52,7 +52,6 @@ struct RuntimeDeps {
   const util::EnvLookup& env;
   state::Store& store;
   metrics::Metrics& metrics;
-  metrics::InventoryMetrics& inventory_metrics;
   core::AlertObserver& deliveries;  // the dispatcher's observer (metrics, and `status`)
   alerting::UnrecordedOutcomes& unrecorded;
   core::TransitionSink& external_sink;
@@ -70,8 +69,9 @@ struct Runtime {
     std::unique_ptr<api::SwasClientImpl> client;
   };
   std::vector<Account> accounts;
-  std::unique_ptr<InstanceInventory> inventory;  // the lifecycle's directory: outlives it
+  inventory::Directory directory;  // filled by the inventory, read by the lifecycle
   std::unique_ptr<alerting::Lifecycle> lifecycle;
+  std::unique_ptr<inventory::InstanceInventory> inventory;  // plans its agent alerts with it
   std::unique_ptr<alerting::Dispatcher> dispatcher;
   std::unique_ptr<FanoutSink> sink;
   std::vector<std::unique_ptr<poller::RegionPoller>> pollers;
@@ -82,7 +82,7 @@ struct Runtime {
   // its last ListRegions answer only.
   struct Discovery {
     size_t account = 0;
-    std::unique_ptr<RegionDiscovery> lister;
+    std::unique_ptr<inventory::RegionDiscovery> lister;
     std::set<std::string> unlisted_once;
   };
   std::vector<Discovery> discoveries;

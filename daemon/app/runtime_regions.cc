@@ -31,7 +31,8 @@ std::expected<void, std::string> Runtime::addRegion(const Account& account,
     inventory->forgetRegion(key);
     return std::unexpected("state of region " + key + ": " + ok.error());
   }
-  inventory->attachPoller(key, *p);
+  inventory->onWatchedChange(
+      key, [poller = p.get()](const auto& watched) { poller->setWatched(watched); });
   auto r = std::make_unique<inventory::Refresher>(
       deps.io, *account.client, p->gate(), deps.clock, refreshOptions(config, settings, region),
       [directory = inventory.get()](const std::string& region_id,
@@ -168,7 +169,7 @@ std::expected<void, std::string> Runtime::discoverRegions(size_t account) {
   }
   discoveries.push_back({account, nullptr, {}});
   size_t index = discoveries.size() - 1;
-  discoveries.back().lister = std::make_unique<RegionDiscovery>(
+  discoveries.back().lister = std::make_unique<inventory::RegionDiscovery>(
       deps.io, *accounts[account].client, deps.metrics, deps.clock, config.inventory.refresh,
       [this, index](const std::vector<std::string>& listed) {
         applyListedRegions(discoveries[index], listed);

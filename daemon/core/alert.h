@@ -6,11 +6,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/instance.h"
 #include "daemon/core/invocation.h"
 
 namespace swas::core {
@@ -58,6 +61,27 @@ class AlertPlanner {
   virtual ~AlertPlanner() = default;
   virtual AlertWrites plan(const std::vector<Transition>& transitions,
                            std::chrono::system_clock::time_point now) = 0;
+  // The writes are durable: fire, resolve and deliver.
+  virtual void committed(const AlertWrites& writes) = 0;
+};
+
+// SwasCloudAssistantDown's rules, for the inventory that watches the agents: the writes that fire
+// and resolve it, and the firing set they are decided against. The inventory stores the writes
+// (in one transaction) and then hands them back through committed().
+class AgentAlertPlanner {
+ public:
+  virtual ~AgentAlertPlanner() = default;
+  // Fires for `instance` (its agent offline since `since`, Unix seconds) unless it fires already.
+  virtual void agentDown(const std::string& region_id, const InstanceRecord& instance,
+                         int64_t since, std::chrono::system_clock::time_point now,
+                         AlertWrites& writes) const = 0;
+  // Resolves the firing one of `instance_id` at `now`, if any.
+  virtual void agentBack(const std::string& region_id, const std::string& instance_id,
+                         std::chrono::system_clock::time_point now, AlertWrites& writes) const = 0;
+  // The region's instances whose SwasCloudAssistantDown fires, with its start (after a restart).
+  virtual std::map<std::string, int64_t> agentsDown(const std::string& region_id) const = 0;
+  // The regions with a SwasCloudAssistantDown firing.
+  virtual std::set<std::string> agentAlertRegions() const = 0;
   // The writes are durable: fire, resolve and deliver.
   virtual void committed(const AlertWrites& writes) = 0;
 };

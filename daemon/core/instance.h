@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,20 @@ class InstanceDirectory {
   virtual ~InstanceDirectory() = default;
   virtual std::optional<InstanceRecord> find(const std::string& region_id,
                                              const std::string& instance_id) const = 0;
+};
+
+// What the inventory at work reports, for metrics. Pure virtual: a listener that misses an event
+// does not compile. The inventory knows nothing of who listens.
+class InventoryObserver {
+ public:
+  virtual ~InventoryObserver() = default;
+  // A region's instances, as loaded from the state and after each refresh (replaces the last).
+  virtual void onInventory(const std::string& region_id,
+                           const std::vector<InstanceRecord>& all) = 0;
+  // A region no longer polled (or never added): what was reported of it goes.
+  virtual void onInventoryForgotten(const std::string& region_id) = 0;
+  // A state file read or write failed (`operation`: inventory, alerts).
+  virtual void onStateError(std::string_view operation) = 0;
 };
 
 }  // namespace swas::core

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "daemon/core/scope.h"
+#include "daemon/metrics/inventory_metrics.h"
 
 namespace swas::metrics {
 namespace {
@@ -257,7 +258,8 @@ struct Metrics::Impl {
 
 Metrics::Metrics(prometheus::Registry& registry, const core::Clock& clock,
                  const MetricsOptions& options)
-    : impl_(std::make_unique<Impl>(registry, clock)) {
+    : impl_(std::make_unique<Impl>(registry, clock)),
+      inventory_(std::make_unique<InventoryMetrics>(registry)) {
   follow(options.regions, options.receivers);
   impl_->alerts_firing.Add({});
   impl_->alerts_unrouted.Add({});
@@ -279,6 +281,7 @@ Metrics::~Metrics() = default;
 void Metrics::follow(const std::vector<std::string>& regions,
                      const std::vector<std::string>& receivers) {
   Impl& m = *impl_;
+  inventory_->follow(regions);
   const std::string action = "DescribeCommandInvocations";
   for (const auto& id : regions) {
     m.apiDuration(m.region(id), id, action);
@@ -408,6 +411,13 @@ void Metrics::onCredentialRefreshFailures(uint64_t count) {
 void Metrics::onHttpConnectionsClosed(std::string_view reason, uint64_t count) {
   impl_->http_closed.Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(count));
 }
+
+void Metrics::onInventory(const std::string& region_id,
+                          const std::vector<core::InstanceRecord>& all) {
+  inventory_->onInventory(region_id, all);
+}
+
+void Metrics::onInventoryForgotten(const std::string& region_id) { inventory_->forget(region_id); }
 
 void Metrics::onStateError(std::string_view operation) {
   impl_->state_errors.Add({{"op", std::string(operation)}}).Increment();

@@ -11,6 +11,7 @@
 
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/instance.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/poll_observer.h"
 
@@ -19,6 +20,8 @@ class Registry;
 }
 
 namespace swas::metrics {
+
+class InventoryMetrics;
 
 struct MetricsOptions {
   std::vector<std::string> regions;
@@ -32,15 +35,16 @@ struct MetricsOptions {
 class Metrics final : public core::PollObserver,
                       public core::TransitionSink,
                       public core::AlertObserver,
-                      public core::RelayObserver {
+                      public core::RelayObserver,
+                      public core::InventoryObserver {
  public:
   Metrics(prometheus::Registry& registry, const core::Clock& clock, const MetricsOptions& options);
   ~Metrics() override;
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // Adds the series of regions and receivers newly configured and removes the gauges of those
-  // no longer configured (on start and on reload).
+  // Adds the series of regions and receivers newly configured and removes the gauges (and the
+  // inventory's series) of those no longer configured (on start and on reload).
   void follow(const std::vector<std::string>& regions, const std::vector<std::string>& receivers);
 
   void onApiRequest(const std::string& region_id, const std::string& action,
@@ -58,7 +62,11 @@ class Metrics final : public core::PollObserver,
   void onAlertsFiring(int64_t firing) override;
   void onUnrouted() override;
   void onPeerFailure(const std::string& receiver, const std::string& peer) override;
-  // Both observers' (one counter family).
+  // The inventory's series (inventory_metrics.h).
+  void onInventory(const std::string& region_id,
+                   const std::vector<core::InstanceRecord>& all) override;
+  void onInventoryForgotten(const std::string& region_id) override;
+  // Every observer's (one counter family).
   void onStateError(std::string_view operation) override;
   void onApiAnomaly(const std::string& region_id, std::string_view kind, int count) override;
   // The chat relay: one request answered with `code`; a stored notification's alerts.
@@ -73,6 +81,7 @@ class Metrics final : public core::PollObserver,
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<InventoryMetrics> inventory_;
 };
 
 inline constexpr std::string_view kTextFormat = "text/plain; version=0.0.4; charset=utf-8";

@@ -1,4 +1,4 @@
-#include "daemon/app/region_discovery.h"
+#include "daemon/inventory/region_discovery.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +7,7 @@
 
 #include "daemon/core/scope.h"
 
-namespace swas::app {
+namespace swas::inventory {
 namespace {
 
 // A region ID goes into the endpoint's host name and the state: [a-z0-9-], 1 to 64 of them.
@@ -20,10 +20,10 @@ bool plausibleRegionId(const std::string& id) {
 }  // namespace
 
 struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
-  Impl(boost::asio::io_context& io_context, api::SwasClient& c, metrics::Metrics& m,
+  Impl(boost::asio::io_context& io_context, api::SwasClient& c, core::PollObserver& m,
        const core::Clock& cl, std::chrono::milliseconds e, Apply a, std::string acct)
       : client(c),
-        metrics(m),
+        observer(m),
         clock(cl),
         every(e),
         apply(std::move(a)),
@@ -31,7 +31,7 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
         account(std::move(acct)) {}
 
   api::SwasClient& client;
-  metrics::Metrics& metrics;
+  core::PollObserver& observer;
   const core::Clock& clock;
   const std::chrono::milliseconds every;
   Apply apply;
@@ -48,7 +48,7 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
     client.listRegions(endpoint, [self = shared_from_this(), started, endpoint](
                                      std::expected<std::vector<api::Region>, core::Error> r) {
       self->busy = false;
-      self->metrics.onApiRequest(
+      self->observer.onApiRequest(
           core::scopeKey(self->account, endpoint), "ListRegions",
           r ? "OK" : core::metricCode(r.error()),
           std::chrono::duration<double>(self->clock.steadyNow() - started).count());
@@ -89,9 +89,9 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
 };
 
 RegionDiscovery::RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client,
-                                 metrics::Metrics& metrics, const core::Clock& clock,
+                                 core::PollObserver& observer, const core::Clock& clock,
                                  std::chrono::milliseconds every, Apply apply, std::string account)
-    : impl_(std::make_shared<Impl>(io, client, metrics, clock, every, std::move(apply),
+    : impl_(std::make_shared<Impl>(io, client, observer, clock, every, std::move(apply),
                                    std::move(account))) {}
 
 RegionDiscovery::~RegionDiscovery() { stop(); }
@@ -106,4 +106,4 @@ void RegionDiscovery::stop() {
 bool RegionDiscovery::busy() const { return impl_->busy; }
 const std::string& RegionDiscovery::lastError() const { return impl_->last_error; }
 
-}  // namespace swas::app
+}  // namespace swas::inventory

@@ -13,9 +13,9 @@
 
 #include "daemon/api/swas_client.h"
 #include "daemon/core/clock.h"
-#include "daemon/metrics/metrics.h"
+#include "daemon/core/poll_observer.h"
 
-namespace swas::app {
+namespace swas::inventory {
 
 // The endpoint ListRegions is sent to (any region's answers with every region).
 inline constexpr std::string_view kDiscoveryEndpointRegion = "cn-hangzhou";
@@ -25,9 +25,9 @@ class RegionDiscovery {
   using Apply = std::function<void(const std::vector<std::string>& listed)>;
   // `account`: whose regions ("" for the single-account form); its calls are counted under
   // its key of the endpoint region.
-  RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client, metrics::Metrics& metrics,
-                  const core::Clock& clock, std::chrono::milliseconds every, Apply apply,
-                  std::string account = "");
+  RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client,
+                  core::PollObserver& observer, const core::Clock& clock,
+                  std::chrono::milliseconds every, Apply apply, std::string account = "");
   ~RegionDiscovery();
   RegionDiscovery(const RegionDiscovery&) = delete;
   RegionDiscovery& operator=(const RegionDiscovery&) = delete;
@@ -43,4 +43,4 @@ class RegionDiscovery {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace swas::app
+}  // namespace swas::inventory

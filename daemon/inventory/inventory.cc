@@ -1,4 +1,4 @@
-#include "daemon/app/inventory.h"
+#include "daemon/inventory/inventory.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 
 #include "daemon/core/time.h"
 
-namespace swas::app {
+namespace swas::inventory {
 namespace {
 
 // " (a,b,c)", " (the first 10 of N: ...)" or "".
@@ -20,41 +20,42 @@ std::string listed(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-InstanceInventory::InstanceInventory(state::Store& store,
-                                     metrics::InventoryMetrics& inventory_metrics,
-                                     metrics::Metrics& metrics, const core::Clock& clock,
+InstanceInventory::InstanceInventory(state::Store& store, Directory& directory,
+                                     core::AgentAlertPlanner& agents,
+                                     core::InventoryObserver& observer, const core::Clock& clock,
                                      std::chrono::seconds agent_down_after)
     : store_(store),
-      inventory_metrics_(inventory_metrics),
-      metrics_(metrics),
+      directory_(directory),
+      agents_(agents),
+      observer_(observer),
       clock_(clock),
       agent_down_after_(agent_down_after) {}
 
 InstanceInventory::Watched InstanceInventory::addRegion(const std::string& region_id,
-                                                        inventory::WatchRule rule) {
+                                                        WatchRule rule) {
   Region& r = regions_[region_id];
   r.rule = std::move(rule);
-  r.agents = inventory::AgentWatch(agent_down_after_);
-  std::vector<inventory::Instance> stored;
+  r.agents = AgentWatch(agent_down_after_);
+  std::vector<Instance> stored;
   if (auto loaded = store_.instances(region_id); loaded) {
     stored = std::move(*loaded);
   } else {
-    metrics_.onStateError("inventory");
+    observer_.onStateError("inventory");
     spdlog::warn(
         "region={} inventory: reading the stored instances failed ({}); names are "
         "unknown until the first refresh",
         region_id, loaded.error().message);
   }
-  for (const auto& i : stored) r.by_id[i.instance_id] = i;
-  if (!stored.empty()) inventory_metrics_.onInventory(region_id, stored);
+  directory_.replace(region_id, stored);
+  if (!stored.empty()) observer_.onInventory(region_id, stored);
   r.agents.load(downSince(region_id));
-  r.watched = inventory::resolveWatched(r.rule, stored);
+  r.watched = resolveWatched(r.rule, stored);
   r.awaiting = (!r.rule.tags.empty() || !r.rule.name_globs.empty()) && stored.empty();
   return {r.watched, r.awaiting};
 }
 
-void InstanceInventory::attachPoller(const std::string& region_id, poller::RegionPoller& poller) {
-  regions_[region_id].poller = &poller;
+void InstanceInventory::onWatchedChange(const std::string& region_id, WatchedChanged callback) {
+  regions_[region_id].watched_changed = std::move(callback);
 }
 
 void InstanceInventory::removeRegion(const std::string& region_id) {
@@ -64,53 +65,44 @@ void InstanceInventory::removeRegion(const std::string& region_id) {
 
 void InstanceInventory::forgetRegion(const std::string& region_id) {
   regions_.erase(region_id);
-  inventory_metrics_.forget(region_id);
+  directory_.forget(region_id);
+  observer_.onInventoryForgotten(region_id);
 }
 
-std::optional<core::InstanceRecord> InstanceInventory::find(const std::string& region_id,
-                                                            const std::string& instance_id) const {
-  auto region = regions_.find(region_id);
-  if (region == regions_.end()) return std::nullopt;
-  auto it = region->second.by_id.find(instance_id);
-  if (it == region->second.by_id.end()) return std::nullopt;
-  return it->second;
-}
-
-void InstanceInventory::onInventory(const std::string& region_id,
-                                    std::vector<inventory::Instance> all) {
+void InstanceInventory::onInventory(const std::string& region_id, std::vector<Instance> all) {
   auto found = regions_.find(region_id);
   if (found == regions_.end()) return;  // removed while its refresh was in flight
   Region& r = found->second;
-  if (all.empty() && !r.by_id.empty() && !r.empty_once) {
+  const Directory::Instances& known = directory_.of(region_id);
+  if (all.empty() && !known.empty() && !r.empty_once) {
     // One empty answer where instances were known is not believed at once: it would unwatch
     // every instance and resolve every agent alert. The next refresh decides.
     r.empty_once = true;
     spdlog::warn(
         "region={} inventory: ListInstances listed no instance where {} were known; "
         "keeping them until the next refresh says the same",
-        region_id, r.by_id.size());
+        region_id, known.size());
     return;
   }
   r.empty_once = false;
   auto now = clock_.now();
   if (auto stored = store_.replaceInstances(region_id, all, core::unixSeconds(now)); !stored) {
-    metrics_.onStateError("inventory");
+    observer_.onStateError("inventory");
     spdlog::warn(
         "region={} inventory: storing {} instance(s) failed ({}); they are used, but a "
         "restart would start from the previous ones",
         region_id, all.size(), stored.error().message);
   }
-  r.by_id.clear();
-  for (const auto& i : all) r.by_id[i.instance_id] = i;
-  inventory_metrics_.onInventory(region_id, all);
+  directory_.replace(region_id, all);
+  observer_.onInventory(region_id, all);
   followWatched(region_id, r, all);
   followAgents(region_id, r, all);
 }
 
 void InstanceInventory::followWatched(const std::string& region_id, Region& r,
-                                      const std::vector<inventory::Instance>& all) {
+                                      const std::vector<Instance>& all) {
   if (r.rule.empty()) return;
-  auto watched = inventory::resolveWatched(r.rule, all);
+  auto watched = resolveWatched(r.rule, all);
   if (watched == r.watched && !r.awaiting) return;
   std::vector<std::string> added, removed;
   const std::set<std::string> none;
@@ -125,34 +117,33 @@ void InstanceInventory::followWatched(const std::string& region_id, Region& r,
                listed(removed));
   r.watched = std::move(watched);
   r.awaiting = false;
-  if (r.poller) r.poller->setWatched(r.watched);
+  if (r.watched_changed) r.watched_changed(r.watched);
 }
 
 void InstanceInventory::followAgents(const std::string& region_id, Region& r,
-                                     const std::vector<inventory::Instance>& all) {
+                                     const std::vector<Instance>& all) {
   auto now = clock_.now();
   auto changes = r.agents.observe(all, now);
-  if (changes.empty() || !lifecycle_) return;
+  if (changes.empty()) return;
   core::AlertWrites writes;
   for (const auto& c : changes) {
     if (!c.down) {
-      lifecycle_->agentBack(region_id, c.instance_id, now, writes);
-    } else if (auto it = r.by_id.find(c.instance_id); it != r.by_id.end()) {
-      lifecycle_->agentDown(region_id, it->second, core::unixSeconds(c.since), now, writes);
+      agents_.agentBack(region_id, c.instance_id, now, writes);
+    } else if (auto instance = directory_.find(region_id, c.instance_id)) {
+      agents_.agentDown(region_id, *instance, core::unixSeconds(c.since), now, writes);
     }
   }
   if (commitAgentWrites(region_id, writes, "agent(s) back (or instance stopped)")) return;
   // Not stored: the watch restarts from the firing set, so the changes come again.
-  r.agents = inventory::AgentWatch(agent_down_after_);
+  r.agents = AgentWatch(agent_down_after_);
   r.agents.load(downSince(region_id));
 }
 
-std::map<std::string, inventory::AgentWatch::TimePoint> InstanceInventory::downSince(
+std::map<std::string, AgentWatch::TimePoint> InstanceInventory::downSince(
     const std::string& region_id) const {
-  std::map<std::string, inventory::AgentWatch::TimePoint> down;
-  if (!lifecycle_) return down;
-  for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
-    down[id] = inventory::AgentWatch::TimePoint(std::chrono::seconds(since));
+  std::map<std::string, AgentWatch::TimePoint> down;
+  for (const auto& [id, since] : agents_.agentsDown(region_id)) {
+    down[id] = AgentWatch::TimePoint(std::chrono::seconds(since));
   }
   return down;
 }
@@ -162,7 +153,7 @@ bool InstanceInventory::commitAgentWrites(const std::string& region_id,
                                           std::string_view resolved_why) {
   if (writes.empty()) return true;
   if (auto ok = store_.commitAlerts(writes); !ok) {
-    metrics_.onStateError("alerts");
+    observer_.onStateError("alerts");
     spdlog::error(
         "region={} SwasCloudAssistantDown: storing {} change(s) failed ({}); they are "
         "looked at again from the next refresh or start",
@@ -181,13 +172,12 @@ bool InstanceInventory::commitAgentWrites(const std::string& region_id,
     spdlog::info("region={} SwasCloudAssistantDown: {} resolved: {}", region_id,
                  writes.resolved.size(), resolved_why);
   }
-  lifecycle_->committed(writes);
+  agents_.committed(writes);
   return true;
 }
 
 void InstanceInventory::resolveAgentAlerts(const std::set<std::string>& polled) {
-  if (!lifecycle_) return;
-  for (const auto& region_id : lifecycle_->agentAlertRegions()) {
+  for (const auto& region_id : agents_.agentAlertRegions()) {
     bool off = agent_down_after_.count() <= 0;
     if (polled.contains(region_id) && !off) continue;
     resolveAgentAlertsOf(region_id, off ? "cloud_assistant_down_after is 0 (the alert is off)"
@@ -196,14 +186,13 @@ void InstanceInventory::resolveAgentAlerts(const std::set<std::string>& polled) 
 }
 
 void InstanceInventory::resolveAgentAlertsOf(const std::string& region_id, std::string_view why) {
-  if (!lifecycle_) return;
   auto now = clock_.now();
   core::AlertWrites writes;
-  for (const auto& [id, since] : lifecycle_->agentsDown(region_id)) {
-    lifecycle_->agentBack(region_id, id, now, writes);
+  for (const auto& [id, since] : agents_.agentsDown(region_id)) {
+    agents_.agentBack(region_id, id, now, writes);
   }
   // Not stored: the next start resolves them (the region is not polled, or the alert is off).
   commitAgentWrites(region_id, writes, why);
 }
 
-}  // namespace swas::app
+}  // namespace swas::inventory

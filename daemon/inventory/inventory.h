@@ -1,38 +1,34 @@
 #pragma once
 
-// The account's inventory as the rest of the daemon sees it: a directory of each
-// region's instances for the alert rules (names and addresses in alerts), kept in the state file
-// so a restart has names at once; the watched set of regions that watch by tag or name; the
-// Cloud Assistant agent watch that fires and resolves SwasCloudAssistantDown; and the inventory
-// metrics. Fed by the regions' inventory::Refresher.
+// The account's inventory at work: each region's instances go into the Directory the alert rules
+// read (names and addresses in alerts) and into the state file (so a restart has names at once);
+// the watched set of regions that watch by tag or name follows them; the Cloud Assistant agent
+// watch fires and resolves SwasCloudAssistantDown through the AgentAlertPlanner. Fed by the
+// regions' Refresher; reports through core::InventoryObserver.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "daemon/alerting/rules.h"
+#include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/instance.h"
+#include "daemon/inventory/directory.h"
 #include "daemon/inventory/instances.h"
-#include "daemon/metrics/inventory_metrics.h"
-#include "daemon/metrics/metrics.h"
-#include "daemon/poller/region_poller.h"
 #include "daemon/state/store.h"
 
-namespace swas::app {
+namespace swas::inventory {
 
-class InstanceInventory final : public core::InstanceDirectory {
+class InstanceInventory {
  public:
-  InstanceInventory(state::Store& store, metrics::InventoryMetrics& inventory_metrics,
-                    metrics::Metrics& metrics, const core::Clock& clock,
+  // `agents` plans SwasCloudAssistantDown; `directory` is the one the alert rules read.
+  InstanceInventory(state::Store& store, Directory& directory, core::AgentAlertPlanner& agents,
+                    core::InventoryObserver& observer, const core::Clock& clock,
                     std::chrono::seconds agent_down_after);
-
-  // SwasCloudAssistantDown goes through `lifecycle` (built over this directory, so attached
-  // after it).
-  void attach(alerting::Lifecycle& lifecycle) { lifecycle_ = &lifecycle; }
 
   // A region: its stored inventory is loaded and the agents already down are taken from the
   // firing alerts. Returns the watched set `rule` selects from what is stored (nullopt: the rule
@@ -42,9 +38,10 @@ class InstanceInventory final : public core::InstanceDirectory {
     std::optional<std::set<std::string>> instances;
     bool await_refresh = false;
   };
-  Watched addRegion(const std::string& region_id, inventory::WatchRule rule);
-  // The region's poller follows the watched set from then on.
-  void attachPoller(const std::string& region_id, poller::RegionPoller& poller);
+  Watched addRegion(const std::string& region_id, WatchRule rule);
+  // Called with the region's watched set each time a refresh changes it (its poller follows it).
+  using WatchedChanged = std::function<void(const std::optional<std::set<std::string>>& watched)>;
+  void onWatchedChange(const std::string& region_id, WatchedChanged callback);
   // A region no longer polled: its instances are forgotten (the stored ones stay) and its
   // SwasCloudAssistantDown alerts resolved.
   void removeRegion(const std::string& region_id);
@@ -56,39 +53,33 @@ class InstanceInventory final : public core::InstanceDirectory {
   void resolveAgentAlerts(const std::set<std::string>& polled);
 
   // One refresh's instances: stored, published, the watched set and the agents re-evaluated.
-  void onInventory(const std::string& region_id, std::vector<inventory::Instance> all);
-
-  std::optional<core::InstanceRecord> find(const std::string& region_id,
-                                           const std::string& instance_id) const override;
+  void onInventory(const std::string& region_id, std::vector<Instance> all);
 
  private:
   struct Region {
-    inventory::WatchRule rule;
+    WatchRule rule;
     std::optional<std::set<std::string>> watched;
-    poller::RegionPoller* poller = nullptr;
+    WatchedChanged watched_changed;
     bool awaiting = false;    // the poller waits for the first watched set
     bool empty_once = false;  // the last refresh listed no instance, while some were known
-    std::map<std::string, inventory::Instance> by_id;
-    inventory::AgentWatch agents{std::chrono::seconds(0)};
+    AgentWatch agents{std::chrono::seconds(0)};
   };
   void followWatched(const std::string& region_id, Region& region,
-                     const std::vector<inventory::Instance>& all);
-  void followAgents(const std::string& region_id, Region& region,
-                    const std::vector<inventory::Instance>& all);
+                     const std::vector<Instance>& all);
+  void followAgents(const std::string& region_id, Region& region, const std::vector<Instance>& all);
   void resolveAgentAlertsOf(const std::string& region_id, std::string_view why);
-  std::map<std::string, inventory::AgentWatch::TimePoint> downSince(
-      const std::string& region_id) const;
+  std::map<std::string, AgentWatch::TimePoint> downSince(const std::string& region_id) const;
   // Stores `writes` and applies them; false (logged, counted) when they could not be stored.
   bool commitAgentWrites(const std::string& region_id, const core::AlertWrites& writes,
                          std::string_view resolved_why);
 
   state::Store& store_;
-  metrics::InventoryMetrics& inventory_metrics_;
-  metrics::Metrics& metrics_;
+  Directory& directory_;
+  core::AgentAlertPlanner& agents_;
+  core::InventoryObserver& observer_;
   const core::Clock& clock_;
   const std::chrono::seconds agent_down_after_;
-  alerting::Lifecycle* lifecycle_ = nullptr;
   std::map<std::string, Region> regions_;
 };
 
-}  // namespace swas::app
+}  // namespace swas::inventory
