@@ -15,7 +15,8 @@ declare -A allowed=(
   [metrics]="core http"
   [alerting]="core http state util"
   [config]="core http util"
-  [app]="core util http state api poller inventory metrics alerting config"
+  [ops]="core util state"
+  [app]="core util http state api poller inventory metrics alerting ops config"
 )
 failed=0
 for module in "${!allowed[@]}"; do

@@ -1,8 +1,8 @@
 #pragma once
 
-// The operator's commands: `alerts` and `history` read the state file named by the
-// configuration, read-only, beside a running daemon. Table output on a terminal (colour unless
-// NO_COLOR), JSON lines otherwise or with --output json.
+// The operator's commands from the command line: the arguments, the state file the configuration
+// names (or --state), and test-alert's receivers. What `status`, `alerts` and `history` print is
+// the ops room's (daemon/ops/commands.h).
 
 #include <ostream>
 #include <span>

@@ -30,14 +30,15 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
   d.status_recorder.emplace(*d.store, d.metrics, d.clock, d.deliveries);
-  d.page = std::make_unique<StatusPage>(d.store->path(), versionString(), d.clock);
+  d.page = std::make_unique<ops::StatusPage>(d.store->path(), versionString(), d.clock);
   d.endpoint.setPage([&d] {
     if (!d.status_page_on) {
       return metrics::Endpoint::Page{404,
                                      "<!DOCTYPE html><title>not found</title>"
                                      "<p>The status page is off (http.status_page).</p>\n"};
     }
-    return d.page->render();
+    ops::Page page = d.page->render();
+    return metrics::Endpoint::Page{page.status, std::move(page.html)};
   });
   // Relayed notifications are parsed on the endpoint's thread (a 4 MiB payload must not hold
   // up polls and deliveries) and stored on the loop; the reply goes back to the endpoint's

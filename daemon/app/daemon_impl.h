@@ -19,9 +19,9 @@
 #include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
 #include "daemon/app/runtime.h"
-#include "daemon/app/status_page.h"
 #include "daemon/app/status_recorder.h"
 #include "daemon/metrics/endpoint.h"
+#include "daemon/ops/status_page.h"
 
 namespace swas::app {
 namespace asio = boost::asio;
@@ -84,7 +84,7 @@ struct Daemon::Impl {
   prometheus::Registry registry;
   metrics::Health health;
   metrics::Metrics metrics;
-  std::unique_ptr<StatusPage> page;        // before the endpoint: its thread renders the page
+  std::unique_ptr<ops::StatusPage> page;   // before the endpoint: its thread renders the page
   std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
   alerting::Relay relay{metrics, clock};   // its token read by the endpoint's thread too
   metrics::Endpoint endpoint;

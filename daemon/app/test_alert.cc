@@ -5,10 +5,10 @@
 #include "daemon/alerting/rules.h"
 #include "daemon/app/cli.h"
 #include "daemon/app/options.h"
-#include "daemon/app/report_text.h"
 #include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/http/curl_http_client.h"
+#include "daemon/ops/report_text.h"
 #include "daemon/util/terminal.h"
 
 namespace swas::app {
@@ -81,15 +81,15 @@ int testAlert(const config::Config& config, const std::string& name, std::ostrea
       if (!result) result = std::unexpected(core::Error{.message = "no answer"});
       alerting::Verdict verdict = receiver->judge(*result, now);
       bool delivered = verdict.kind == alerting::Verdict::kDelivered;
-      ReceiverAnswer answer{.stage = resolved ? "resolved" : "firing",
-                            .peer = peer,
-                            .delivered = delivered,
-                            .reason = verdict.reason};
+      ops::ReceiverAnswer answer{.stage = resolved ? "resolved" : "firing",
+                                 .peer = peer,
+                                 .delivered = delivered,
+                                 .reason = verdict.reason};
       if (*result) {
         answer.http_status = (*result)->status;
         answer.body = (*result)->body;
       }
-      out << receiverAnswerLine(answer) << "\n";
+      out << ops::receiverAnswerLine(answer) << "\n";
       if (!delivered) ++failures;
     }
   }

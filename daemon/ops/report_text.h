@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace swas::app {
+namespace swas::ops {
 
 // Unix seconds as local time, "2026-12-02 03:04:05 UTC".
 std::string localTime(int64_t unix_seconds);
@@ -39,4 +39,4 @@ std::string receiverAnswerLine(const ReceiverAnswer& answer);
 // After this long without a recorded status, the views ask whether the daemon is running.
 constexpr int64_t kStaleStatusSeconds = 60;
 
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -1,14 +1,14 @@
 // The operator's tables: untrusted text cannot reach the terminal as control sequences, and
 // columns line up with CJK names.
-#include "daemon/app/table.h"
+#include "daemon/ops/table.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "daemon/app/report_text.h"
+#include "daemon/ops/report_text.h"
 
-namespace swas::app {
+namespace swas::ops {
 namespace {
 
 // The filter itself is util::terminalSafe (tests/unit/util/terminal_test.cc); every cell goes
@@ -77,4 +77,4 @@ TEST(Table, ColumnsAlignByDisplayWidth) {
 }
 
 }  // namespace
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -1,4 +1,4 @@
-#include "daemon/app/report_text.h"
+#include "daemon/ops/report_text.h"
 
 #include <algorithm>
 #include <ctime>
@@ -7,7 +7,7 @@
 #include "daemon/util/terminal.h"
 #include "daemon/util/utf8.h"
 
-namespace swas::app {
+namespace swas::ops {
 
 std::string localTime(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -59,4 +59,4 @@ std::string receiverAnswerLine(const ReceiverAnswer& answer) {
   return util::terminalSafe(line);
 }
 
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -1,13 +1,13 @@
-#include "daemon/app/status_page.h"
+#include "daemon/ops/status_page.h"
 
 #include <mstch/mstch.hpp>
 
-#include "daemon/app/report_text.h"
 #include "daemon/core/scope.h"
 #include "daemon/core/time.h"
+#include "daemon/ops/report_text.h"
 #include "daemon/util/html.h"
 
-namespace swas::app {
+namespace swas::ops {
 namespace {
 
 // Triple mustaches only: every value is escaped by htmlEscape when the view is built. mstch's
@@ -212,7 +212,7 @@ StatusPage::StatusPage(std::string state_path, std::string version, const core::
 
 StatusPage::~StatusPage() = default;
 
-metrics::Endpoint::Page StatusPage::render() {
+Page StatusPage::render() {
   std::lock_guard lock(mutex_);
   if (rendered_at_ != std::chrono::steady_clock::time_point{} &&
       clock_.steadyNow() - rendered_at_ < std::chrono::seconds(1)) {
@@ -245,4 +245,4 @@ metrics::Endpoint::Page StatusPage::render() {
   return cached_;
 }
 
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -1,6 +1,6 @@
 // The status page's HTML: every value escaped, whatever mstch's global escape is set to; empty
 // and stale states said plainly; a state that cannot be read is a 503 page; one render a second.
-#include "daemon/app/status_page.h"
+#include "daemon/ops/status_page.h"
 
 #include <gtest/gtest.h>
 
@@ -12,11 +12,12 @@
 #include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
 
-namespace swas::app {
+namespace swas::ops {
 namespace {
 
 constexpr const char* kHostile = "<img src=x onerror=alert(1)>\"'&{{#x}}{{>p}}";
-constexpr const char* kEscaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;{{#x}}{{&gt;p}}";
+constexpr const char* kEscaped =
+    "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;{{#x}}{{&gt;p}}";
 
 state::Overview hostileOverview() {
   state::Overview o;
@@ -133,4 +134,4 @@ TEST(StatusPage, AnUnreadableStateIsA503PageThenThePageOnceItCanBeRead) {
 }
 
 }  // namespace
-}  // namespace swas::app
+}  // namespace swas::ops

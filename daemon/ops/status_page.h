@@ -12,10 +12,9 @@
 #include <string>
 
 #include "daemon/core/clock.h"
-#include "daemon/metrics/endpoint.h"
 #include "daemon/state/state_reader.h"
 
-namespace swas::app {
+namespace swas::ops {
 
 struct PageContext {
   std::string version;
@@ -35,6 +34,12 @@ constexpr int64_t kPageFailures = 50;
 constexpr int64_t kPageAlerts = 100;
 constexpr int64_t kPageOutputChars = 2000;
 
+// One answer of GET /: the HTTP status (200, or 503 when the state cannot be read) and the HTML.
+struct Page {
+  int status = 200;
+  std::string html;
+};
+
 class StatusPage {
  public:
   StatusPage(std::string state_path, std::string version, const core::Clock& clock);
@@ -45,7 +50,7 @@ class StatusPage {
   // the state file and closes it: no connection outlives it (the daemon's writer, closing last,
   // checkpoints and removes the WAL), and a replaced file is read anew. A state that cannot be
   // read is a 503 page saying why.
-  metrics::Endpoint::Page render();
+  Page render();
 
  private:
   std::string state_path_;
@@ -53,7 +58,7 @@ class StatusPage {
   const core::Clock& clock_;
   std::mutex mutex_;
   std::chrono::steady_clock::time_point rendered_at_;
-  metrics::Endpoint::Page cached_;
+  Page cached_;
 };
 
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -1,10 +1,10 @@
-#include "daemon/app/table.h"
+#include "daemon/ops/table.h"
 
 #include <algorithm>
 
 #include "daemon/util/terminal.h"
 
-namespace swas::app {
+namespace swas::ops {
 namespace {
 
 // The code point at `text[i]` and its length; length 0 for an invalid sequence.
@@ -84,4 +84,4 @@ void printTable(std::ostream& out, const std::vector<std::string>& header,
   for (size_t r = 0; r < safe.size(); ++r) line(safe[r], colors[r]);
 }
 
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace swas::app {
+namespace swas::ops {
 
 // Columns `text` takes on a terminal: wide (East Asian) characters count two.
 size_t displayWidth(std::string_view text);
@@ -20,4 +20,4 @@ void printTable(std::ostream& out, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows,
                 const std::vector<std::string>& colors);
 
-}  // namespace swas::app
+}  // namespace swas::ops
