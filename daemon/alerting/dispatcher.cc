@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -17,6 +18,22 @@
 
 namespace swas::alerting {
 namespace asio = boost::asio;
+namespace {
+
+// Counts each new alert no receiver's match took, and logs the first of each command.
+std::function<void(const core::Alert&)> unroutedLogger(core::AlertObserver& observer) {
+  return [&observer, logged = std::set<std::string>()](const core::Alert& a) mutable {
+    observer.onUnrouted();
+    if (logged.insert(a.command_key).second) {
+      spdlog::warn(
+          "alerts: an alert of command {} ({}, instance {}) matched no receiver's match and was "
+          "sent nowhere (counted in swas_alerts_unrouted_total; logged once per command)",
+          a.command_key.substr(a.command_key.find(':') + 1), a.region_id, a.instance_id);
+    }
+  };
+}
+
+}  // namespace
 using std::chrono::milliseconds;
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
@@ -43,6 +60,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     return out;
   }
   void publishQueue() { publishQueues(store, observer, names(), lifecycle.firing()); }
+  // New notifications: ignored before start() and after stop().
+  void kick() {
+    if (!started || stopping) return;
+    publishQueue();
+    for (auto& w : workers) pump(*w);
+  }
 
   // pump() re-checks everything, so an early or extra wake-up is harmless.
   void wait(Worker& w, milliseconds delay) {
@@ -204,6 +227,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   DeliveryOptions options;
   std::unique_ptr<Housekeeping> housekeeping;
   std::vector<std::unique_ptr<Worker>> workers;
+  bool started = false;
   bool stopping = false;
   bool draining = false;
   std::set<int64_t> attempted;  // message ids tried while draining
@@ -231,11 +255,18 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
       io, store, lifecycle, observer, clock, impl_->options, [weak = std::weak_ptr<Impl>(impl_)] {
         if (auto self = weak.lock()) self->publishQueue();
       });
+  // What the lifecycle commits is delivered from then on (by the dispatcher that is started: a
+  // reload's next one takes the callbacks over with its lifecycle).
+  lifecycle.onChange([weak = std::weak_ptr<Impl>(impl_)] {
+    if (auto self = weak.lock()) self->kick();
+  });
+  lifecycle.onUnrouted(unroutedLogger(observer));
 }
 
 Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
+  impl_->started = true;
   auto names = impl_->names();
   dropUnconfigured(impl_->store, impl_->observer, {names.begin(), names.end()});
   impl_->publishQueue();
@@ -246,10 +277,7 @@ void Dispatcher::start() {
   }
 }
 
-void Dispatcher::kick() {
-  impl_->publishQueue();
-  for (auto& w : impl_->workers) impl_->pump(*w);
-}
+void Dispatcher::kick() { impl_->kick(); }
 
 void Dispatcher::stateFresh(std::chrono::system_clock::time_point as_of) {
   for (auto& w : impl_->workers) {

@@ -44,7 +44,9 @@ class Dispatcher {
   // Drops outbox entries of receivers no longer configured (counted, logged), publishes the
   // gauges, starts delivering and the periodic work.
   void start();
-  // New notifications were committed.
+  // New notifications were stored (the relay's; the lifecycle's commits wake it by themselves:
+  // the dispatcher subscribes to its changes and logs and counts its unrouted alerts). Ignored
+  // before start() and after stop().
   void kick();
   // Every region completed a poll since `as_of`: the alert state is that fresh.
   void stateFresh(std::chrono::system_clock::time_point as_of);

@@ -109,7 +109,7 @@ struct Daemon::Impl {
                      .targets = std::move(targets),
                      .store = store.get(),
                      .queued = [this] {
-                       if (rt && rt->delivering) rt->dispatcher->kick();
+                       if (rt) rt->dispatcher->kick();
                      }});
     status_page_on = rt->config.http.status_page;
     rt->on_regions_changed = [this] { follow(); };

@@ -13,7 +13,6 @@ namespace swas::app {
 
 void Runtime::start() {
   started = true;
-  delivering = true;
   dispatcher->start();
   for (auto& p : pollers) p->start();
   for (auto& r : refreshers) r->start();
@@ -30,7 +29,6 @@ void Runtime::stopPolling() {
 void Runtime::stop() {
   stopPolling();
   if (dispatcher) dispatcher->stop();
-  delivering = false;
 }
 
 bool Runtime::busy() const {
@@ -73,19 +71,6 @@ namespace {
 std::expected<std::string, std::string> relayToken(const config::Config& config) {
   if (config.http.relay_token_file.empty()) return "";
   return util::readSecretFile(config.http.relay_token_file, "http.relay_token_file");
-}
-
-// Counts each alert no receiver took, and logs the first of each command.
-std::function<void(const core::Alert&)> unroutedLogger(metrics::Metrics& metrics) {
-  return [&metrics, logged = std::set<std::string>()](const core::Alert& a) mutable {
-    metrics.onUnrouted();
-    if (logged.insert(a.command_key).second) {
-      spdlog::warn(
-          "alerts: an alert of command {} ({}, instance {}) matched no receiver's match and was "
-          "sent nowhere (counted in swas_alerts_unrouted_total; logged once per command)",
-          a.command_key.substr(a.command_key.find(':') + 1), a.region_id, a.instance_id);
-    }
-  };
 }
 
 }  // namespace
@@ -145,11 +130,6 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntim
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(
       deps.io, deps.http, deps.store, *rt->lifecycle, deps.deliveries, deps.clock, deps.random,
       std::move(prepared.receivers), deliveryOptions(config), deps.unrecorded);
-  Runtime* raw = rt.get();
-  rt->lifecycle->onChange([raw] {
-    if (raw->delivering) raw->dispatcher->kick();
-  });
-  rt->lifecycle->onUnrouted(unroutedLogger(deps.metrics));
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
   for (size_t i = 0; i < config.accounts.size(); ++i) {

@@ -95,7 +95,6 @@ struct Runtime {
   std::function<void()> on_regions_changed;
   std::string relay_token;  // http.relay_token_file's; empty: the relay is off
   bool started = false;
-  bool delivering = false;
   uint64_t credential_failures_seen = 0;  // of every account's credentials, already exported
   // Credential refreshes that failed, over every account.
   uint64_t credentialFailures() const;

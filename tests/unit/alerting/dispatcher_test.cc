@@ -33,12 +33,13 @@ class CountingObserver final : public core::AlertObserver {
   }
   void onQueueLength(const std::string&, int64_t waiting) override { queue = waiting; }
   void onAlertsFiring(int64_t) override {}
-  void onUnrouted() override {}
+  void onUnrouted() override { ++unrouted; }
   void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
   void onPeerFailure(const std::string&, const std::string&) override {}
   std::map<std::string, int> counts;
   std::map<std::string, int> state_errors;
   int64_t queue = -1;
+  int unrouted = 0;
 };
 
 size_t alertsIn(const http::HttpRequest& r) {
@@ -155,6 +156,31 @@ TEST_F(DispatcherTest, AChatReceiverHeldBackByItsPacerJoinsNewAlertsIntoOneMessa
   ASSERT_EQ(http_.requests.size(), 2u) << "one more message while held back, not two";
   EXPECT_NE(http_.requests[1].body.find("[FIRING:5]"), std::string::npos) << http_.requests[1].body;
   EXPECT_EQ(observer_.counts["delivered"], 6);
+}
+
+TEST_F(DispatcherTest, WhatItsLifecycleCommitsIsDeliveredWithoutAKickAndUnroutedIsCounted) {
+  auto d = dispatcher();
+  raise(1);  // before start: delivered when it starts, not before
+  io_.poll();
+  EXPECT_TRUE(http_.requests.empty());
+  d->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.counts["delivered"] == 1; }));
+  raise(2);  // the lifecycle's commit wakes the started dispatcher by itself
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.counts["delivered"] == 3; }));
+  EXPECT_EQ(observer_.unrouted, 0);
+  core::AlertWrites nowhere;  // an alert no receiver's match took: no notification
+  nowhere.fired.push_back({.fingerprint = "u1",
+                           .region_id = "cn-hangzhou",
+                           .invoke_id = "t-u1",
+                           .instance_id = "i-1",
+                           .command_key = "name:deploy"});
+  ASSERT_TRUE(store_->commitAlerts(nowhere));
+  lifecycle_.committed(nowhere);
+  EXPECT_EQ(observer_.unrouted, 1);
+  d->stop();
+  raise(1);  // after stop: nothing more is sent
+  io_.poll();
+  EXPECT_EQ(http_.requests.size(), 2u);
 }
 
 TEST_F(DispatcherTest, NotificationsWithinTheGatherWindowGoTogether) {
