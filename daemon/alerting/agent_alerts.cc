@@ -22,8 +22,7 @@ void Lifecycle::agentBack(const std::string& region_id, const std::string& insta
                           std::chrono::system_clock::time_point now,
                           core::AlertWrites& writes) const {
   for (const auto& [fp, a] : firing_) {
-    if (a.region_id == region_id && a.instance_id == instance_id &&
-        a.command_key == kAgentCommandKey) {
+    if (a.scope == region_id && a.instance_id == instance_id && a.command_key == kAgentCommandKey) {
       resolve(a, std::max(core::unixSeconds(now), a.starts_at), core::unixMillis(now), writes);
     }
   }
@@ -32,7 +31,7 @@ void Lifecycle::agentBack(const std::string& region_id, const std::string& insta
 std::map<std::string, int64_t> Lifecycle::agentsDown(const std::string& region_id) const {
   std::map<std::string, int64_t> down;
   for (const auto& [fp, a] : firing_) {
-    if (a.region_id == region_id && a.command_key == kAgentCommandKey)
+    if (a.scope == region_id && a.command_key == kAgentCommandKey)
       down[a.instance_id] = a.starts_at;
   }
   return down;
@@ -41,7 +40,7 @@ std::map<std::string, int64_t> Lifecycle::agentsDown(const std::string& region_i
 std::set<std::string> Lifecycle::agentAlertRegions() const {
   std::set<std::string> regions;
   for (const auto& [fp, a] : firing_) {
-    if (a.command_key == kAgentCommandKey) regions.insert(a.region_id);
+    if (a.command_key == kAgentCommandKey) regions.insert(a.scope);
   }
   return regions;
 }

@@ -28,7 +28,7 @@ std::function<void(const core::Alert&)> unroutedLogger(core::AlertObserver& obse
       spdlog::warn(
           "alerts: an alert of command {} ({}, instance {}) matched no receiver's match and was "
           "sent nowhere (counted in swas_alerts_unrouted_total; logged once per command)",
-          a.command_key.substr(a.command_key.find(':') + 1), a.region_id, a.instance_id);
+          a.command_key.substr(a.command_key.find(':') + 1), a.scope, a.instance_id);
     }
   };
 }

@@ -51,7 +51,7 @@ std::string summary(const core::Transition& t, const core::InstanceRecord* insta
     what = "reported " + t.error_code;
   }
   std::string out = command + " " + what + " on " + instanceText(t.instance_id, instance) + " (" +
-                    t.region_id + "): " + t.to;
+                    t.scope + "): " + t.to;
   if (!t.error_code.empty()) out += ", " + t.error_code;
   if (t.exit_code) out += ", exit code " + std::to_string(*t.exit_code);
   return out;
@@ -62,7 +62,7 @@ std::string description(const core::Transition& t) {
                     (t.command_name.empty() ? t.command_id : t.command_name);
   if (!t.command_id.empty() && !t.command_name.empty()) out += " (" + t.command_id + ")";
   out += ", created " + t.creation_time + " UTC, is " + t.to + " on instance " + t.instance_id +
-         " in " + t.region_id;
+         " in " + t.scope;
   if (!t.finish_time.empty()) out += " since " + t.finish_time;
   out += ".";
   if (!t.error_code.empty()) out += " ErrorCode " + t.error_code;
@@ -72,7 +72,7 @@ std::string description(const core::Transition& t) {
   out +=
       " The output annotation holds the last 1 KiB of output; all of it: aliyun swas-open "
       "DescribeCommandInvocations --RegionId " +
-      core::splitScope(t.region_id).region_id + " --InvokeId " + t.invoke_id + " --InstanceId " +
+      core::Scope::fromKey(t.scope).regionId() + " --InvokeId " + t.invoke_id + " --InstanceId " +
       t.instance_id;
   return out;
 }
@@ -136,7 +136,7 @@ namespace {
 
 // The region's labels (region_id, and account when named) among the others, in name order.
 void addScope(Labels& labels, const std::string& key) {
-  for (auto& label : core::scopeLabels(key)) labels.push_back(std::move(label));
+  for (auto& label : core::Scope::fromKey(key).labels()) labels.push_back(std::move(label));
   std::sort(labels.begin(), labels.end());
 }
 
@@ -155,7 +155,7 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
       {"invoke_id", t.invoke_id},
       {"severity", "critical"},
   };
-  addScope(labels, t.region_id);
+  addScope(labels, t.scope);
   Labels annotations = {
       {"summary", summary(t, instance)},
       {"description", description(t)},
@@ -169,7 +169,7 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
   };
   core::Alert a;
   a.fingerprint = fingerprint(labels);
-  a.region_id = t.region_id;
+  a.scope = t.scope;
   a.invoke_id = t.invoke_id;
   a.instance_id = t.instance_id;
   a.command_key = commandKey(t);
@@ -210,7 +210,7 @@ core::Alert makeAgentDownAlert(const std::string& region_id, const core::Instanc
   };
   core::Alert a;
   a.fingerprint = fingerprint(labels);
-  a.region_id = region_id;
+  a.scope = region_id;
   a.instance_id = instance.instance_id;
   a.command_key = std::string(kAgentCommandKey);
   a.labels_json = labelsJson(labels);
@@ -234,7 +234,7 @@ std::string Lifecycle::noteSuccess(const core::Transition& t,
   auto finished = core::parseApiTime(t.finish_time);
   SeenSuccess success{t.invoke_id, t.creation_time,
                       finished ? finished->time_since_epoch().count() : core::unixSeconds(now)};
-  std::string key = successKey(t.region_id, t.instance_id, commandKey(t));
+  std::string key = successKey(t.scope, t.instance_id, commandKey(t));
   auto [it, inserted] = successes_.try_emplace(key, success);
   if (!inserted && it->second.creation_time < success.creation_time) it->second = success;
   return key;
@@ -264,7 +264,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   for (const auto& t : transitions) {
     if (!t.occurrence) continue;
     std::optional<core::InstanceRecord> instance;
-    if (options_.instances) instance = options_.instances->find(t.region_id, t.instance_id);
+    if (options_.instances) instance = options_.instances->find(t.scope, t.instance_id);
     core::Alert a = makeAlert(t, now, instance ? &*instance : nullptr);
     if (firing_.contains(a.fingerprint) || fired.contains(a.fingerprint)) continue;
     for (const auto& r : options_.receivers) {
@@ -283,7 +283,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
     if (t.to == "Success" && t.from != "Success") touched.insert(noteSuccess(t, now));
   }
   auto resolve_if_superseded = [&](const core::Alert& a) {
-    auto it = successes_.find(successKey(a.region_id, a.instance_id, a.command_key));
+    auto it = successes_.find(successKey(a.scope, a.instance_id, a.command_key));
     if (it == successes_.end()) return;
     const SeenSuccess& s = it->second;
     // A later invocation of the same command on the same instance.
@@ -292,7 +292,7 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
   };
   if (!touched.empty()) {
     for (const auto& [fp, a] : firing_) {
-      if (touched.contains(successKey(a.region_id, a.instance_id, a.command_key)))
+      if (touched.contains(successKey(a.scope, a.instance_id, a.command_key)))
         resolve_if_superseded(a);
     }
   }

@@ -95,7 +95,7 @@ awaitable<std::optional<core::Error>> CallGate::run(std::string action, Attempt 
     ++tally.api_calls;
     ++calls_;
     if (error && error->code.find("Throttling") != std::string::npos) ++throttled_;
-    observer_.onApiRequest(options_.region_id, action, error ? core::metricCode(*error) : "OK",
+    observer_.onApiRequest(options_.scope, action, error ? core::metricCode(*error) : "OK",
                            seconds(clock_.steadyNow() - started));
     if (!error) co_return std::nullopt;
     last = std::move(*error);
@@ -108,7 +108,7 @@ awaitable<std::optional<core::Error>> CallGate::run(std::string action, Attempt 
           std::max(tally.retry_after_refused.value_or(Duration::zero()), *last.retry_after);
       break;
     }
-    spdlog::debug("region={} action={} attempt {} failed: {}", options_.region_id, action, n + 1,
+    spdlog::debug("region={} action={} attempt {} failed: {}", options_.scope, action, n + 1,
                   core::describe(last));
     Duration delay = core::backoffDelay(n, options_.backoff_initial, options_.backoff_cap,
                                         random_.uniform(), last.retry_after);

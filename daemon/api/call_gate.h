@@ -26,7 +26,7 @@
 namespace swas::api {
 
 struct GateOptions {
-  std::string region_id;
+  std::string scope;  // core::Scope::key(): what its calls are counted under
   double rate_limit = 10;
   int max_in_flight = 4;
   int max_attempts = 6;

@@ -28,9 +28,9 @@ ApiCall listRegionsCall(std::string_view accept_language) {
 
 // Output and ErrorInfo only matter for an alert, so an instance that cannot alert does not keep
 // them: a full walk of 100,000 pairs would otherwise hold every Output at once.
-core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& v,
+core::Invocation toInvocation(const std::string& scope, CommandInvocation&& v,
                               const core::AlertCondition& alerting) {
-  core::Invocation out{region_id,
+  core::Invocation out{scope,
                        std::move(v.invoke_id),
                        std::move(v.command_id),
                        std::move(v.command_name),
@@ -49,14 +49,15 @@ core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& 
   return out;
 }
 
-std::vector<core::Invocation> toInvocations(const DescribeCommandInvocationsRequest& request,
+std::vector<core::Invocation> toInvocations(const std::string& scope,
+                                            const DescribeCommandInvocationsRequest& request,
                                             std::vector<CommandInvocation>&& records,
                                             const core::AlertCondition& alerting) {
   std::vector<core::Invocation> out;
   out.reserve(records.size());
   for (auto& record : records) {
     if (!request.command_name.empty() && record.command_name != request.command_name) continue;
-    out.push_back(toInvocation(request.region_id, std::move(record), alerting));
+    out.push_back(toInvocation(scope, std::move(record), alerting));
   }
   return out;
 }

@@ -82,16 +82,17 @@ struct DescribeCommandInvocationsRequest {
 
 ApiCall toApiCall(const DescribeCommandInvocationsRequest& request);
 
-// An API record as the domain's invocation in `region_id`. The policy on Output: it and
-// ErrorInfo are kept only for instances that meet `alerting` (an alert shows them), so a full
-// walk of 100,000 pairs does not hold every Output at once.
-core::Invocation toInvocation(const std::string& region_id, CommandInvocation&& record,
+// An API record as the domain's invocation, filed under `scope` (core::Scope::key()). The policy on
+// Output: it and ErrorInfo are kept only for instances that meet `alerting` (an alert shows them),
+// so a full walk of 100,000 pairs does not hold every Output at once.
+core::Invocation toInvocation(const std::string& scope, CommandInvocation&& record,
                               const core::AlertCondition& alerting);
 
-// A page's records as the domain's invocations in the request's region (toInvocation each), with
+// A page's records as the domain's invocations under `scope` (toInvocation each), with
 // the API's filter quirk undone: CommandName is ignored when InstanceId is set, so records of
 // another command are dropped here, whatever the API did with the filter.
-std::vector<core::Invocation> toInvocations(const DescribeCommandInvocationsRequest& request,
+std::vector<core::Invocation> toInvocations(const std::string& scope,
+                                            const DescribeCommandInvocationsRequest& request,
                                             std::vector<CommandInvocation>&& records,
                                             const core::AlertCondition& alerting);
 

@@ -105,7 +105,7 @@ int Daemon::once(std::ostream& err) {
   size_t pending = d.rt->pollers.size();
   int failures = 0;
   for (auto& p : d.rt->pollers) {
-    p->pollOnce(true, [&, region = p->regionId()](poller::PollOutcome outcome) {
+    p->pollOnce(true, [&, region = p->scope().key()](poller::PollOutcome outcome) {
       if (!outcome.ok) {
         ++failures;
         err << "swas-invocation-monitor: region " << region << ": "

@@ -68,7 +68,7 @@ void Daemon::Impl::beat() {
   health.beat();
   notifier.watchdog();
   for (const auto& p : rt->pollers) {
-    health.setRegion(p->regionId(), p->completedOnePoll(), p->notUpReason());
+    health.setRegion(p->scope().key(), p->completedOnePoll(), p->notUpReason());
   }
   health.setProblem("state", rt->dispatcher->storageProblem());
   auto undiscovered = rt->undiscovered();

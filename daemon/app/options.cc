@@ -13,8 +13,7 @@ namespace swas::app {
 poller::RegionOptions regionOptions(const config::Config& c, const config::AccountSettings& a,
                                     const config::RegionSettings& r) {
   poller::RegionOptions o;
-  o.region_id = core::scopeKey(a.name, r.region_id);
-  o.api_region = r.region_id;
+  o.scope = core::Scope(a.name, r.region_id);
   // With tags or names, the IDs are a start: the inventory adds the instances they select.
   if (!r.instance_ids.empty() || !r.instance_tags.empty() || !r.instance_names.empty()) {
     o.watched_instances = std::set<std::string>(r.instance_ids.begin(), r.instance_ids.end());
@@ -39,9 +38,7 @@ inventory::WatchRule watchRule(const config::RegionSettings& r) {
 
 inventory::RefreshOptions refreshOptions(const config::Config& c, const config::AccountSettings& a,
                                          const config::RegionSettings& r) {
-  return {.region_id = core::scopeKey(a.name, r.region_id),
-          .api_region = r.region_id,
-          .refresh = c.inventory.refresh};
+  return {.scope = core::Scope(a.name, r.region_id), .refresh = c.inventory.refresh};
 }
 
 metrics::MetricsOptions metricsOptions(const config::Config& c) {
@@ -49,7 +46,7 @@ metrics::MetricsOptions metricsOptions(const config::Config& c) {
   // With region_id: all the regions come from ListRegions (Daemon::Impl::follow).
   for (const auto& a : c.accounts) {
     if (a.allRegions()) continue;
-    for (const auto& r : a.regions) o.regions.push_back(core::scopeKey(a.name, r.region_id));
+    for (const auto& r : a.regions) o.regions.push_back(core::Scope(a.name, r.region_id).key());
   }
   for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);
   return o;

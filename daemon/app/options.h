@@ -20,7 +20,7 @@
 
 namespace swas::app {
 
-// `r` of account `a`: keyed by core::scopeKey(a.name, r.region_id), with a's API limits.
+// `r` of account `a`: its scope core::Scope(a.name, r.region_id), with a's API limits.
 poller::RegionOptions regionOptions(const config::Config& c, const config::AccountSettings& a,
                                     const config::RegionSettings& r);
 inventory::WatchRule watchRule(const config::RegionSettings& r);

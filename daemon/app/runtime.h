@@ -113,7 +113,7 @@ struct Runtime {
   std::vector<std::string> regionIds() const;
 
   // A poller and an inventory refresher for `region` of `account` (started when the runtime
-  // is), keyed by core::scopeKey(account, region).
+  // is), keyed by core::Scope(account, region).key().
   std::expected<void, std::string> addRegion(const Account& account,
                                              const config::AccountSettings& settings,
                                              const config::RegionSettings& region);

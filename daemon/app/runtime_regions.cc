@@ -12,14 +12,14 @@ namespace swas::app {
 
 std::vector<std::string> Runtime::regionIds() const {
   std::vector<std::string> ids;
-  for (const auto& p : pollers) ids.push_back(p->regionId());
+  for (const auto& p : pollers) ids.push_back(p->scope().key());
   return ids;
 }
 
 std::expected<void, std::string> Runtime::addRegion(const Account& account,
                                                     const config::AccountSettings& settings,
                                                     const config::RegionSettings& region) {
-  const std::string key = core::scopeKey(account.name, region.region_id);
+  const std::string key = core::Scope(account.name, region.region_id).key();
   poller::RegionOptions options = regionOptions(config, settings, region);
   auto watched = inventory->addRegion(key, watchRule(region));
   if (watched.instances) options.watched_instances = std::move(watched.instances);
@@ -50,9 +50,9 @@ std::expected<void, std::string> Runtime::addRegion(const Account& account,
 
 void Runtime::removeRegion(const std::string& region_id) {
   auto p = std::find_if(pollers.begin(), pollers.end(),
-                        [&](const auto& x) { return x->regionId() == region_id; });
+                        [&](const auto& x) { return x->scope().key() == region_id; });
   auto r = std::find_if(refreshers.begin(), refreshers.end(),
-                        [&](const auto& x) { return x->regionId() == region_id; });
+                        [&](const auto& x) { return x->scope().key() == region_id; });
   if (r != refreshers.end()) {
     (*r)->stop();
     retired_refreshers.push_back(std::move(*r));
@@ -76,8 +76,8 @@ bool Runtime::reapRetired() {
 std::vector<std::string> Runtime::regionsOf(size_t account) const {
   std::vector<std::string> out;
   for (const auto& key : regionIds()) {
-    core::Scope scope = core::splitScope(key);
-    if (scope.account == accounts[account].name) out.push_back(scope.region_id);
+    core::Scope scope = core::Scope::fromKey(key);
+    if (scope.account() == accounts[account].name) out.push_back(scope.regionId());
   }
   return out;
 }
@@ -87,7 +87,7 @@ std::vector<Runtime::Undiscovered> Runtime::undiscovered() const {
   for (const auto& d : discoveries) {
     if (!regionsOf(d.account).empty()) continue;
     const std::string& error = d.lister->lastError();
-    out.push_back({core::scopeKey(accounts[d.account].name, std::string(config::kAllRegions)),
+    out.push_back({core::Scope(accounts[d.account].name, std::string(config::kAllRegions)).key(),
                    "region_id: all: no region known yet: " +
                        (error.empty() ? std::string("ListRegions has not answered")
                                       : "ListRegions failed: " + error)});
@@ -109,9 +109,10 @@ void Runtime::applyListedRegions(Discovery& discovery, const std::vector<std::st
   bool changed = false;
   config::RegionSettings each = settings.regions.front();
   for (const auto& id : changes.added) {
-    std::string key = core::scopeKey(account.name, id);
-    bool still_polling = std::any_of(retired_pollers.begin(), retired_pollers.end(),
-                                     [&](auto& x) { return x->regionId() == key && x->polling(); });
+    std::string key = core::Scope(account.name, id).key();
+    bool still_polling = std::any_of(retired_pollers.begin(), retired_pollers.end(), [&](auto& x) {
+      return x->scope().key() == key && x->polling();
+    });
     if (still_polling) continue;  // back while its last poll runs: added from the next answer
     each.region_id = id;
     if (auto ok = addRegion(account, settings, each); !ok) {
@@ -124,7 +125,7 @@ void Runtime::applyListedRegions(Discovery& discovery, const std::vector<std::st
   std::set<std::string> missing(changes.removed.begin(), changes.removed.end());
   for (const auto& id : changes.removed) {
     if (!discovery.unlisted_once.contains(id)) continue;  // the second answer in a row without it
-    removeRegion(core::scopeKey(account.name, id));
+    removeRegion(core::Scope(account.name, id).key());
     spdlog::warn(
         "region_id: all{}: region {} is no longer listed by ListRegions; stopped polling it "
         "(its state is kept)",
@@ -155,9 +156,9 @@ std::expected<void, std::string> Runtime::discoverRegions(size_t account) {
   config::RegionSettings each = settings.regions.front();
   size_t restored = 0;
   for (const auto& key : *known) {
-    core::Scope scope = core::splitScope(key);
-    if (scope.account != accounts[account].name) continue;
-    each.region_id = scope.region_id;
+    core::Scope scope = core::Scope::fromKey(key);
+    if (scope.account() != accounts[account].name) continue;
+    each.region_id = scope.regionId();
     if (auto ok = addRegion(accounts[account], settings, each); !ok) return ok;
     ++restored;
   }

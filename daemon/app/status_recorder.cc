@@ -35,7 +35,7 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
   std::map<const void*, std::pair<uint64_t, uint64_t>> seen;
   for (const auto& p : pollers) {
     state::StatusSnapshot::Region r;
-    r.region_id = p->regionId();
+    r.scope = p->scope().key();
     r.up = p->up();
     r.reason = p->up() ? "" : p->notUpReason();
     if (auto at = p->lastSuccess()) r.last_success = core::unixSeconds(*at);
@@ -52,7 +52,7 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
     s.regions.push_back(std::move(r));
   }
   for (const auto& u : undiscovered) {
-    s.regions.push_back({.region_id = u.key, .up = false, .reason = u.reason});
+    s.regions.push_back({.scope = u.key, .up = false, .reason = u.reason});
   }
   s.receivers = deliveries_.take();
   for (const auto& r : receivers) s.configured_receivers.push_back(r.name);

@@ -18,9 +18,10 @@ namespace {
 core::Alert sampleAlert(const config::Config& c, std::chrono::system_clock::time_point now) {
   core::Transition t;
   const config::AccountSettings& first = c.accounts.front();
-  t.region_id = first.regions.empty() || first.allRegions()
-                    ? core::scopeKey(first.name, "cn-hangzhou")
-                    : core::scopeKey(first.name, first.regions.front().region_id);
+  t.scope = core::Scope(first.name, first.regions.empty() || first.allRegions()
+                                        ? "cn-hangzhou"
+                                        : first.regions.front().region_id)
+                .key();
   t.invoke_id = "t-swas-monitor-test-alert";
   t.instance_id = "i-swas-monitor-test-alert";
   t.command_id = "c-swas-monitor-test-alert";

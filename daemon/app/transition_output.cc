@@ -13,9 +13,9 @@ std::string transitionJson(const core::Transition& t) {
   std::string out;
   core::JsonObject o(out);
   // The account only with accounts: (the contract's keys stay as they were without).
-  core::Scope scope = core::splitScope(t.region_id);
-  if (!scope.account.empty()) o.str("account", scope.account);
-  o.str("region_id", scope.region_id)
+  core::Scope scope = core::Scope::fromKey(t.scope);
+  if (!scope.account().empty()) o.str("account", scope.account());
+  o.str("region_id", scope.regionId())
       .str("invoke_id", t.invoke_id)
       .str("instance_id", t.instance_id)
       .str("command_id", t.command_id)

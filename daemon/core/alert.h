@@ -22,7 +22,7 @@ namespace swas::core {
 // so a message re-built after a restart is byte-for-byte the same.
 struct Alert {
   std::string fingerprint;  // 16 lowercase hex digits
-  std::string region_id;
+  std::string scope;        // core::Scope::key()
   std::string invoke_id;
   std::string instance_id;
   std::string command_key;    // CommandId, else CommandName: what a later Success resolves
@@ -72,14 +72,13 @@ class AgentAlertPlanner {
  public:
   virtual ~AgentAlertPlanner() = default;
   // Fires for `instance` (its agent offline since `since`, Unix seconds) unless it fires already.
-  virtual void agentDown(const std::string& region_id, const InstanceRecord& instance,
-                         int64_t since, std::chrono::system_clock::time_point now,
-                         AlertWrites& writes) const = 0;
+  virtual void agentDown(const std::string& scope, const InstanceRecord& instance, int64_t since,
+                         std::chrono::system_clock::time_point now, AlertWrites& writes) const = 0;
   // Resolves the firing one of `instance_id` at `now`, if any.
-  virtual void agentBack(const std::string& region_id, const std::string& instance_id,
+  virtual void agentBack(const std::string& scope, const std::string& instance_id,
                          std::chrono::system_clock::time_point now, AlertWrites& writes) const = 0;
   // The region's instances whose SwasCloudAssistantDown fires, with its start (after a restart).
-  virtual std::map<std::string, int64_t> agentsDown(const std::string& region_id) const = 0;
+  virtual std::map<std::string, int64_t> agentsDown(const std::string& scope) const = 0;
   // The regions with a SwasCloudAssistantDown firing.
   virtual std::set<std::string> agentAlertRegions() const = 0;
   // The writes are durable: fire, resolve and deliver.

@@ -26,7 +26,7 @@ struct InstanceRecord {
 class InstanceDirectory {
  public:
   virtual ~InstanceDirectory() = default;
-  virtual std::optional<InstanceRecord> find(const std::string& region_id,
+  virtual std::optional<InstanceRecord> find(const std::string& scope,
                                              const std::string& instance_id) const = 0;
 };
 
@@ -36,10 +36,9 @@ class InventoryObserver {
  public:
   virtual ~InventoryObserver() = default;
   // A region's instances, as loaded from the state and after each refresh (replaces the last).
-  virtual void onInventory(const std::string& region_id,
-                           const std::vector<InstanceRecord>& all) = 0;
+  virtual void onInventory(const std::string& scope, const std::vector<InstanceRecord>& all) = 0;
   // A region no longer polled (or never added): what was reported of it goes.
-  virtual void onInventoryForgotten(const std::string& region_id) = 0;
+  virtual void onInventoryForgotten(const std::string& scope) = 0;
   // A state file read or write failed (`operation`: inventory, alerts).
   virtual void onStateError(std::string_view operation) = 0;
 };

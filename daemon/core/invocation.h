@@ -39,7 +39,7 @@ struct InstanceState {
 };
 
 struct Invocation {
-  std::string region_id;
+  std::string scope;  // core::Scope::key(): the account's region it was listed in
   std::string invoke_id;
   std::string command_id;
   std::string command_name;
@@ -55,7 +55,7 @@ struct Invocation {
 // One per-instance change: a status change (from != to), or an ErrorCode appearing on the same
 // status. `from` is "none" on a first sighting.
 struct Transition {
-  std::string region_id;
+  std::string scope;  // core::Scope::key()
   std::string invoke_id;
   std::string instance_id;
   std::string command_id;
@@ -85,7 +85,7 @@ struct AlertCondition {
 };
 
 struct OverallChange {
-  std::string region_id;
+  std::string scope;  // core::Scope::key()
   std::string invoke_id;
   std::string from;  // "none" on a first sighting
   std::string to;
@@ -96,8 +96,7 @@ struct OverallChange {
 class TransitionSink {
  public:
   virtual ~TransitionSink() = default;
-  virtual void onTransitions(const std::string& region_id,
-                             const std::vector<Transition>& transitions,
+  virtual void onTransitions(const std::string& scope, const std::vector<Transition>& transitions,
                              const std::vector<OverallChange>& overall_changes) = 0;
 };
 

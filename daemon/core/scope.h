@@ -1,9 +1,12 @@
 #pragma once
 
-// A region of an account, and the key its state, series and alerts are kept under:
-// "prod/cn-hangzhou". The single-account form's regions are keyed by the bare region ID (its
-// account is `default` and carries no label), so its state files stay as they were.
+// Where something is watched: a region of an account. Its key is what state, series and alerts
+// are kept under ("prod/cn-hangzhou"); the single-account form's regions are keyed by the bare
+// region ID (the account is `default` and carries no label), so its state files stay as they
+// were. Record fields that hold a key are named `scope`; a field named `region_id` holds a
+// region ID and nothing else.
 
+#include <compare>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,16 +16,31 @@ namespace swas::core {
 
 inline constexpr std::string_view kDefaultAccount = "default";
 
-struct Scope {
-  std::string account;  // "" for the single-account form
-  std::string region_id;
-};
+class Scope {
+ public:
+  Scope() = default;
+  // `account` "" for the single-account form.
+  Scope(std::string account, std::string region_id);
+  // The scope a key names (region IDs never hold a '/', and account names may not).
+  static Scope fromKey(std::string_view key);
 
-std::string scopeKey(std::string_view account, std::string_view region_id);
-Scope splitScope(std::string_view key);
-// The account's name as shown: `default` for the single-account form.
-std::string accountName(std::string_view key);
-// The labels of a region's series and alerts: region_id, and account when the account is named.
-std::vector<std::pair<std::string, std::string>> scopeLabels(std::string_view key);
+  const std::string& account() const { return account_; }
+  // The region the API calls go to.
+  const std::string& regionId() const { return region_id_; }
+  // The key of state, series and alerts.
+  const std::string& key() const { return key_; }
+  // The account's name as shown: `default` for the single-account form.
+  std::string accountName() const;
+  // The labels of its series and alerts: account when the account is named, and region_id.
+  std::vector<std::pair<std::string, std::string>> labels() const;
+
+  bool operator==(const Scope& other) const { return key_ == other.key_; }
+  std::strong_ordering operator<=>(const Scope& other) const { return key_ <=> other.key_; }
+
+ private:
+  std::string account_;
+  std::string region_id_;
+  std::string key_;
+};
 
 }  // namespace swas::core

@@ -71,7 +71,7 @@ struct Refresher::Impl {
     int64_t last_total = -1;
     size_t skipped = 0;  // records the parser skipped (no InstanceId): listed, not usable
     api::ListInstancesRequest request;
-    request.region_id = options.apiRegion();
+    request.region_id = options.scope.regionId();
     for (int page = 1; page <= options.max_pages; ++page) {
       request.page_number = page;
       std::function<void(api::ApiCallback<api::InstancesPage>)> send =
@@ -80,7 +80,7 @@ struct Refresher::Impl {
       auto result =
           co_await gate->call<api::InstancesPage>(std::move(action), std::move(send), tally);
       if (!result) co_return std::unexpected(result.error());
-      logAnomalies(options.region_id, "ListInstances", result->anomalies);
+      logAnomalies(options.scope.key(), "ListInstances", result->anomalies);
       size_t got = result->instances.size() + result->anomalies.records;
       skipped += result->anomalies.records;
       size_t added = 0;
@@ -117,7 +117,7 @@ struct Refresher::Impl {
     std::vector<api::AgentStatus> all;
     for (size_t at = 0; at < ids.size(); at += api::kMaxAgentStatusPageSize) {
       api::DescribeCloudAssistantStatusRequest request;
-      request.region_id = options.apiRegion();
+      request.region_id = options.scope.regionId();
       request.instance_ids.assign(
           ids.begin() + static_cast<std::ptrdiff_t>(at),
           ids.begin() +
@@ -130,7 +130,7 @@ struct Refresher::Impl {
       auto result =
           co_await gate->call<api::AgentStatusPage>(std::move(action), std::move(send), tally);
       if (!result) co_return std::unexpected(result.error());
-      logAnomalies(options.region_id, "DescribeCloudAssistantStatus", result->anomalies);
+      logAnomalies(options.scope.key(), "DescribeCloudAssistantStatus", result->anomalies);
       std::move(result->statuses.begin(), result->statuses.end(), std::back_inserter(all));
     }
     co_return all;
@@ -168,21 +168,21 @@ struct Refresher::Impl {
   void report(const RefreshOutcome& outcome) {
     if (outcome.instances) {
       if (!last_error.empty() && !outcome.agents_error) {
-        spdlog::info("region={} inventory refreshed again after: {}", options.region_id,
+        spdlog::info("region={} inventory refreshed again after: {}", options.scope.key(),
                      last_error);
         last_error.clear();
       }
-      spdlog::debug("region={} inventory: {} instance(s), {} call(s)", options.region_id,
+      spdlog::debug("region={} inventory: {} instance(s), {} call(s)", options.scope.key(),
                     outcome.instances->size(), outcome.api_calls);
       if (outcome.agents_error && outcome.agents_error->kind != core::ErrorKind::kCancelled) {
         std::string text = "DescribeCloudAssistantStatus: " + core::describe(*outcome.agents_error);
         if (text != last_error) {
           spdlog::warn("region={} inventory: names refreshed, agent states unknown this time: {}",
-                       options.region_id, text);
+                       options.scope.key(), text);
           last_error = text;
         }
       }
-      if (on_inventory) on_inventory(options.region_id, *outcome.instances);
+      if (on_inventory) on_inventory(options.scope.key(), *outcome.instances);
       return;
     }
     const core::Error& e = outcome.instances.error();
@@ -192,7 +192,7 @@ struct Refresher::Impl {
       spdlog::warn(
           "region={} inventory refresh failed (names, tags and agent states stay as last "
           "read; polling goes on): {}",
-          options.region_id, text);
+          options.scope.key(), text);
       last_error = text;
     }
   }
@@ -247,6 +247,6 @@ void Refresher::refreshOnce(std::function<void(RefreshOutcome)> done) {
 }
 
 bool Refresher::refreshing() const { return impl_->busy; }
-const std::string& Refresher::regionId() const { return impl_->options.region_id; }
+const core::Scope& Refresher::scope() const { return impl_->options.scope; }
 
 }  // namespace swas::inventory

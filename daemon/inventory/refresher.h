@@ -21,14 +21,13 @@
 #include "daemon/api/swas_client.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/error.h"
+#include "daemon/core/scope.h"
 #include "daemon/inventory/instances.h"
 
 namespace swas::inventory {
 
 struct RefreshOptions {
-  std::string region_id;   // the key: the account's region (core/scope.h)
-  std::string api_region;  // the region the calls go to; "" = region_id
-  const std::string& apiRegion() const { return api_region.empty() ? region_id : api_region; }
+  core::Scope scope;  // its key is the directory's; its region the calls go to
   std::chrono::milliseconds refresh{std::chrono::minutes(5)};
   // After a failed refresh, the next try comes after min(refresh, retry_after_failure).
   std::chrono::milliseconds retry_after_failure{std::chrono::minutes(1)};
@@ -61,7 +60,7 @@ class Refresher {
   // One refresh now, without the schedule; `done` runs on the loop (the listener runs first).
   void refreshOnce(std::function<void(RefreshOutcome)> done);
   bool refreshing() const;
-  const std::string& regionId() const;
+  const core::Scope& scope() const;
 
  private:
   struct Impl;

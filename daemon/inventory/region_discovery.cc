@@ -49,7 +49,7 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
                                      std::expected<std::vector<api::Region>, core::Error> r) {
       self->busy = false;
       self->observer.onApiRequest(
-          core::scopeKey(self->account, endpoint), "ListRegions",
+          core::Scope(self->account, endpoint).key(), "ListRegions",
           r ? "OK" : core::metricCode(r.error()),
           std::chrono::duration<double>(self->clock.steadyNow() - started).count());
       if (self->stopping) return;

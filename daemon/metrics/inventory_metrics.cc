@@ -15,7 +15,7 @@ namespace {
 
 // A region's labels: region_id, and account when the account is named (core/scope.h).
 prometheus::Labels scoped(const std::string& key, prometheus::Labels more = {}) {
-  for (auto& [name, value] : core::scopeLabels(key)) more[name] = value;
+  for (auto& [name, value] : core::Scope::fromKey(key).labels()) more[name] = value;
   return more;
 }
 

@@ -26,8 +26,8 @@ void statusJson(const state::StatusReport& s, std::ostream& out) {
     const auto& r = s.regions[i];
     if (i) line += ',';
     core::JsonObject ro(line);
-    ro.str("account", core::accountName(r.region_id))
-        .str("region_id", core::splitScope(r.region_id).region_id)
+    ro.str("account", core::Scope::fromKey(r.scope).accountName())
+        .str("region_id", core::Scope::fromKey(r.scope).regionId())
         .boolean("up", r.up);
     ro.str("reason", r.reason);
     if (r.last_success) {
@@ -74,8 +74,8 @@ int showAlerts(state::StateReader& reader, View view, std::ostream& out, std::os
       std::string line;
       core::JsonObject o(line);
       o.num("starts_at", a.starts_at).str("alertname", a.alertname);
-      o.str("account", core::accountName(a.region_id))
-          .str("region_id", core::splitScope(a.region_id).region_id);
+      o.str("account", core::Scope::fromKey(a.scope).accountName())
+          .str("region_id", core::Scope::fromKey(a.scope).regionId());
       o.str("instance_id", a.instance_id).str("instance_name", a.instance_name);
       o.str("command_name", a.command_name).str("status", a.status);
       o.str("error_code", a.error_code).str("exit_code", a.exit_code).str("output", a.output);
@@ -89,8 +89,8 @@ int showAlerts(state::StateReader& reader, View view, std::ostream& out, std::os
   for (const auto& a : *firing) {
     std::string instance = instanceLabel(a.instance_name, a.instance_id);
     std::string what = a.command_name.empty() ? a.alertname : a.command_name;
-    rows.push_back({localTime(a.starts_at) + " (" + ago(a.starts_at, now) + ")", a.region_id,
-                    instance, what, a.status, a.error_code, a.exit_code, firstLine(a.output)});
+    rows.push_back({localTime(a.starts_at) + " (" + ago(a.starts_at, now) + ")", a.scope, instance,
+                    what, a.status, a.error_code, a.exit_code, firstLine(a.output)});
     colors.push_back(color ? "\033[31m" : "");
   }
   printTable(out, {"WHEN", "REGION", "INSTANCE", "COMMAND", "STATUS", "ERROR", "EXIT", "OUTPUT"},
@@ -111,8 +111,9 @@ int showHistory(state::StateReader& reader, const state::HistoryFilter& filter, 
     for (const auto& h : *entries) {
       std::string line;
       core::JsonObject o(line);
-      o.num("observed_at", h.observed_at).str("account", core::accountName(h.region_id));
-      o.str("region_id", core::splitScope(h.region_id).region_id);
+      o.num("observed_at", h.observed_at)
+          .str("account", core::Scope::fromKey(h.scope).accountName());
+      o.str("region_id", core::Scope::fromKey(h.scope).regionId());
       o.str("invoke_id", h.invoke_id).str("instance_id", h.instance_id);
       o.str("instance_name", h.instance_name).str("command_name", h.command_name);
       o.str("from", h.from).str("to", h.to).str("error_code", h.error_code);
@@ -130,7 +131,7 @@ int showHistory(state::StateReader& reader, const state::HistoryFilter& filter, 
   std::vector<std::string> colors;
   for (const auto& h : *entries) {
     std::string instance = instanceLabel(h.instance_name, h.instance_id);
-    rows.push_back({localTime(h.observed_at), h.region_id, instance, h.command_name,
+    rows.push_back({localTime(h.observed_at), h.scope, instance, h.command_name,
                     h.from + " -> " + h.to, h.error_code,
                     h.exit_code ? std::to_string(*h.exit_code) : "", h.invoke_id});
     bool bad = isFailureStatus(h.to) || !h.error_code.empty();
@@ -165,8 +166,9 @@ int showStatus(state::StateReader& reader, View view, std::ostream& out, std::os
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> colors;
   for (const auto& r : report->regions) {
-    rows.push_back({core::accountName(r.region_id), core::splitScope(r.region_id).region_id,
-                    r.up ? "up" : "down", r.last_success ? ago(*r.last_success, now) : "never",
+    rows.push_back({core::Scope::fromKey(r.scope).accountName(),
+                    core::Scope::fromKey(r.scope).regionId(), r.up ? "up" : "down",
+                    r.last_success ? ago(*r.last_success, now) : "never",
                     std::to_string(r.calls_last_hour), std::to_string(r.throttled_last_hour),
                     trackedSummary(r.invocations), r.reason});
     colors.push_back(color && !r.up ? "\033[31m" : "");

@@ -87,8 +87,8 @@ mstch::array regionRows(const state::StatusReport& s, int64_t now) {
   mstch::array rows;
   for (const auto& r : s.regions) {
     rows.emplace_back(mstch::map{
-        {"account", e(core::accountName(r.region_id))},
-        {"region_id", e(core::splitScope(r.region_id).region_id)},
+        {"account", e(core::Scope::fromKey(r.scope).accountName())},
+        {"region_id", e(core::Scope::fromKey(r.scope).regionId())},
         {"state", std::string(r.up ? "up" : "down")},
         {"last_poll", e(r.last_success ? ago(*r.last_success, now) : "never")},
         {"calls", std::to_string(r.calls_last_hour)},
@@ -106,7 +106,7 @@ mstch::array alertRows(const std::vector<state::FiringAlert>& firing, int64_t no
     rows.emplace_back(mstch::map{
         {"when", e(localTime(a.starts_at))},
         {"ago", e(ago(a.starts_at, now))},
-        {"region_id", e(a.region_id)},
+        {"region_id", e(a.scope)},
         {"instance", e(instanceLabel(a.instance_name, a.instance_id))},
         {"command", e(a.command_name.empty() ? a.alertname : a.command_name)},
         {"status", e(a.status)},
@@ -124,7 +124,7 @@ mstch::array failureRows(const std::vector<state::HistoryEntry>& failures, int64
     rows.emplace_back(mstch::map{
         {"when", e(localTime(h.observed_at))},
         {"ago", e(ago(h.observed_at, now))},
-        {"region_id", e(h.region_id)},
+        {"region_id", e(h.scope)},
         {"instance", e(instanceLabel(h.instance_name, h.instance_id))},
         {"command", e(h.command_name)},
         {"change", e(h.from + " -> " + h.to)},

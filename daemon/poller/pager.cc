@@ -68,7 +68,7 @@ Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) {
 
 api::DescribeCommandInvocationsRequest Pager::baseRequest() const {
   api::DescribeCommandInvocationsRequest r;
-  r.region_id = options_.apiRegion();
+  r.region_id = options_.scope.regionId();
   r.command_type = options_.command_type;
   r.command_name = options_.command_name;
   r.page_size = options_.page_size;
@@ -122,9 +122,8 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
     if (!result) co_return result.error();
     ids.clear();
     for (const auto& v : result->invocations) ids.push_back(v.invoke_id);
-    auto items =
-        api::toInvocations(request, std::move(result->invocations), options_.alert_condition);
-    for (auto& inv : items) inv.region_id = options_.region_id;  // filed under the account's key
+    auto items = api::toInvocations(options_.scope.key(), request, std::move(result->invocations),
+                                    options_.alert_condition);
     walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest, previous_ids);
     if (!items.empty()) previous_oldest = items.back().creation_time;
     for (const auto& inv : items)
@@ -161,11 +160,11 @@ void Pager::choose(int64_t region_total, const Pass& pass) {
   ListingCost cost = listingCost(region_total, *watched_, pass.watched_pairs, options_.page_size);
   if (cost.per_instance != per_instance_) {
     bool use = cost.per_instance;
-    spdlog::info("region={} paging: {} ({} calls per full walk, against {} {})", options_.region_id,
-                 use ? "one list per watched instance" : "one region-wide list filtered locally",
-                 use ? cost.per_instance_calls : cost.region_calls,
-                 use ? cost.region_calls : cost.per_instance_calls,
-                 use ? "region-wide" : "per instance");
+    spdlog::info(
+        "region={} paging: {} ({} calls per full walk, against {} {})", options_.scope.key(),
+        use ? "one list per watched instance" : "one region-wide list filtered locally",
+        use ? cost.per_instance_calls : cost.region_calls,
+        use ? cost.region_calls : cost.per_instance_calls, use ? "region-wide" : "per instance");
   }
   per_instance_ = cost.per_instance;
 }
@@ -221,7 +220,7 @@ void Pager::settleFetchById(const std::string& invoke_id, PageResult& result, Pa
     for (auto& v : result->invocations) {
       found = found || v.invoke_id == invoke_id;
       pass.fetched.push_back(
-          api::toInvocation(options_.region_id, std::move(v), options_.alert_condition));
+          api::toInvocation(options_.scope.key(), std::move(v), options_.alert_condition));
     }
   } else if (result.error().retryable || result.error().kind == core::ErrorKind::kCancelled) {
     return;
@@ -243,17 +242,17 @@ void Pager::settleFetchById(const std::string& invoke_id, PageResult& result, Pa
 
 void Pager::noteOrder(const Pass& pass) {
   if (pass.full) {
-    if (!pass.ordered && order_newest_first_) observer_.onPagingFallback(options_.region_id);
+    if (!pass.ordered && order_newest_first_) observer_.onPagingFallback(options_.scope.key());
     if (!pass.ordered) {
       spdlog::warn(
           "region={} the API did not list invocations newest-first; every poll walks every "
           "page until it does",
-          options_.region_id);
+          options_.scope.key());
     }
     order_newest_first_ = pass.ordered;
   } else if (!pass.ordered) {
     order_newest_first_ = false;
-    observer_.onPagingFallback(options_.region_id);
+    observer_.onPagingFallback(options_.scope.key());
   }
 }
 

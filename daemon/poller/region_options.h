@@ -7,6 +7,7 @@
 
 #include "daemon/core/defaults.h"
 #include "daemon/core/invocation.h"
+#include "daemon/core/scope.h"
 #include "daemon/poller/schedule.h"
 
 namespace swas::poller {
@@ -17,9 +18,7 @@ constexpr std::chrono::seconds wholeSeconds(std::chrono::milliseconds d) {
 
 // Defaults from core/defaults.h where the contract sets one; the rest are the poller's own.
 struct RegionOptions {
-  std::string region_id;   // the key of state and series: the account's region (core/scope.h)
-  std::string api_region;  // the region the calls go to; "" = region_id
-  const std::string& apiRegion() const { return api_region.empty() ? region_id : api_region; }
+  core::Scope scope;  // its key is the state's and the series'; its region the calls go to
   // Instances to track; nullopt: every instance. An empty set tracks none (a tag rule that
   // matches no instance yet): the region then makes no calls.
   std::optional<std::set<std::string>> watched_instances;

@@ -23,7 +23,7 @@ using asio::use_awaitable;
 namespace {
 
 api::GateOptions gateOptions(const RegionOptions& o) {
-  return {.region_id = o.region_id,
+  return {.scope = o.scope.key(),
           .rate_limit = o.rate_limit,
           .max_in_flight = o.max_in_flight,
           .max_attempts = o.max_attempts,
@@ -45,10 +45,10 @@ struct RegionPoller::Impl {
         clock(cl),
         random(r),
         options(std::move(opts)),
-        anomalies(o, options.region_id),
+        anomalies(o, options.scope.key()),
         call_gate(std::make_shared<api::CallGate>(io_context, o, cl, r, gateOptions(options))),
         gate(*call_gate, client, anomalies),
-        settler(store, sink, planner, o, options.region_id),
+        settler(store, sink, planner, o, options.scope.key()),
         pager(io_context, gate, settler, anomalies, o, options),
         schedule_timer(io_context) {}
 
@@ -103,9 +103,9 @@ struct RegionPoller::Impl {
                         .transitions = pass.transitions,
                         .error = error.value_or(core::Error{})};
     spdlog::debug("poll region={} ok={} full_walk={} api_calls={} transitions={}",
-                  options.region_id, outcome.ok, outcome.full_walk, outcome.api_calls,
+                  options.scope.key(), outcome.ok, outcome.full_walk, outcome.api_calls,
                   outcome.transitions);
-    observer.onPollFinished(options.region_id, outcome.ok,
+    observer.onPollFinished(options.scope.key(), outcome.ok,
                             std::chrono::duration<double>(clock.steadyNow() - started).count(),
                             outcome.full_walk, outcome.api_calls);
     noteUpOrDown(outcome);
@@ -120,7 +120,7 @@ struct RegionPoller::Impl {
     if (outcome.ok) {
       last_success = clock.now();
       if (!is_up && !last_logged_error.empty()) {
-        spdlog::info("region={} polling again after: {}", options.region_id, last_logged_error);
+        spdlog::info("region={} polling again after: {}", options.scope.key(), last_logged_error);
       }
       is_up = true;
       down_reason.clear();
@@ -131,7 +131,7 @@ struct RegionPoller::Impl {
       std::string key = outcome.error.code + "|" + outcome.error.message;
       if (key != last_logged_error) {
         spdlog::warn("region={} action=DescribeCommandInvocations poll failed: {}",
-                     options.region_id, down_reason);
+                     options.scope.key(), down_reason);
         last_logged_error = key;
       }
     }
@@ -147,7 +147,7 @@ struct RegionPoller::Impl {
       stretch = nextStretch(stretch, outcome.throttled);
       Tick tick = nextTick(base, clock.steadyNow(), options.interval, stretch, options.jitter,
                            random.uniform());
-      if (tick.skipped > 0) observer.onSkippedTicks(options.region_id, tick.skipped);
+      if (tick.skipped > 0) observer.onSkippedTicks(options.scope.key(), tick.skipped);
       base = tick.base;
       // A wait of the injected clock's time, so a fake clock drives the schedule in tests.
       schedule_timer.expires_after(tick.at - clock.steadyNow());
@@ -200,7 +200,7 @@ void RegionPoller::setWatched(std::optional<std::set<std::string>> watched) {
 
 std::shared_ptr<api::CallGate> RegionPoller::gate() const { return impl_->call_gate; }
 
-const std::string& RegionPoller::regionId() const { return impl_->options.region_id; }
+const core::Scope& RegionPoller::scope() const { return impl_->options.scope; }
 bool RegionPoller::completedOnePoll() const { return impl_->completed_one; }
 bool RegionPoller::up() const { return impl_->is_up; }
 const std::string& RegionPoller::downReason() const { return impl_->down_reason; }

@@ -68,7 +68,7 @@ class RegionPoller {
   void setWatched(std::optional<std::set<std::string>> watched);
   // The region's call gate (token bucket, in-flight cap, retries), for the region's other calls.
   std::shared_ptr<api::CallGate> gate() const;
-  const std::string& regionId() const;
+  const core::Scope& scope() const;
   bool completedOnePoll() const;
   bool up() const;
   // Why the last poll failed; empty before the first failure and after a success.

@@ -17,7 +17,7 @@ core::Transition transition(const core::Invocation& inv, const core::InstanceSta
   bool occurrence = alertable && condition.matches(inst.status, inst.error_code) &&
                     !(was && condition.matches(was->status, was->error_code));
   // Output and ErrorInfo are for the alert; other transitions do not carry copies.
-  return core::Transition{inv.region_id,
+  return core::Transition{inv.scope,
                           inv.invoke_id,
                           inst.instance_id,
                           inv.command_id,
@@ -101,7 +101,7 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
     std::string overall_before = before ? before->overall_status : std::string(core::kNone);
     if (overall_before != inv.overall_status) {
       result.overall_changes.push_back(
-          {inv.region_id, inv.invoke_id, overall_before, inv.overall_status});
+          {inv.scope, inv.invoke_id, overall_before, inv.overall_status});
       changed = true;
     }
     if (!changed) continue;

@@ -194,7 +194,7 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   while ((rc = counts.step()) == SQLITE_ROW) {
     std::string region = counts.columnText(0);
     for (auto& r : report.regions) {
-      if (r.region_id == region) r.invocations[counts.columnText(1)] = counts.columnInt(2);
+      if (r.scope == region) r.invocations[counts.columnText(1)] = counts.columnInt(2);
     }
   }
   if (rc != SQLITE_DONE) return fail();

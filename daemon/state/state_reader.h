@@ -19,7 +19,7 @@ namespace swas::state {
 struct FiringAlert {
   int64_t starts_at = 0;  // Unix seconds
   std::string alertname;
-  std::string region_id;
+  std::string scope;  // core::Scope::key()
   std::string instance_id;
   std::string instance_name;  // "" when unknown at the occurrence
   std::string command_name;
@@ -32,7 +32,7 @@ struct FiringAlert {
 // One per-instance transition as `history` shows it.
 struct HistoryEntry {
   int64_t observed_at = 0;  // Unix seconds
-  std::string region_id;
+  std::string scope;        // core::Scope::key()
   std::string invoke_id;
   std::string instance_id;
   std::string instance_name;  // from the inventory as now stored; "" when unknown
@@ -47,7 +47,7 @@ struct HistoryEntry {
 struct StatusReport {
   int64_t recorded_at = 0;  // when the daemon last recorded its status (0: never)
   struct Region {
-    std::string region_id;
+    std::string scope;  // core::Scope::key()
     bool up = false;
     std::string reason;
     std::optional<int64_t> last_success;

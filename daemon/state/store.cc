@@ -111,9 +111,9 @@ bool writeInvocations(sql::Connection& db, const PollCommit& poll, int64_t now) 
   static const std::string kFinished = finishedSql();
   sql::Query finished = db.prepare(kFinished.c_str());
   if (!inv || !inst || !finished) return false;
-  inv.text(1, poll.region_id).integer(8, now);
-  inst.text(1, poll.region_id);
-  finished.text(1, poll.region_id);
+  inv.text(1, poll.scope).integer(8, now);
+  inst.text(1, poll.scope);
+  finished.text(1, poll.scope);
   for (const auto& v : poll.changed) {
     inv.text(2, v.invoke_id).text(3, v.command_id).text(4, v.command_name);
     inv.text(5, v.command_type).text(6, v.creation_time).text(7, v.overall_status);
@@ -135,7 +135,7 @@ bool writeTransitions(sql::Connection& db, const PollCommit& poll, int64_t now) 
       "from_status, to_status, error_code, exit_code, creation_time, finish_time, alertable, "
       "observed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!tr) return false;
-  tr.text(1, poll.region_id).integer(13, now);
+  tr.text(1, poll.scope).integer(13, now);
   for (const auto& t : poll.transitions) {
     tr.text(2, t.invoke_id).text(3, t.instance_id).text(4, t.command_id).text(5, t.command_name);
     tr.text(6, t.from).text(7, t.to).text(8, t.error_code).optional(9, t.exit_code);
@@ -152,7 +152,7 @@ bool writeCursor(sql::Connection& db, const PollCommit& poll, int64_t now) {
       "last_full_scan=excluded.last_full_scan, "
       "newest_creation=excluded.newest_creation, updated_at=excluded.updated_at");
   if (!cur) return false;
-  cur.text(1, poll.region_id).integer(2, core::unixSeconds(poll.cursor.last_full_scan));
+  cur.text(1, poll.scope).integer(2, core::unixSeconds(poll.cursor.last_full_scan));
   return cur.text(3, poll.cursor.newest_creation).integer(4, now).run();
 }
 
@@ -218,7 +218,7 @@ std::expected<std::vector<core::Transition>, core::Error> Store::latestSuccesses
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
     core::Transition t;
-    t.region_id = s.columnText(0);
+    t.scope = s.columnText(0);
     t.instance_id = s.columnText(1);
     t.command_id = s.columnText(2);
     t.command_name = s.columnText(3);

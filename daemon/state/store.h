@@ -37,7 +37,7 @@ struct RegionCursor {
 struct StatusSnapshot {
   int64_t now = 0;  // Unix seconds
   struct Region {
-    std::string region_id;
+    std::string scope;  // core::Scope::key()
     bool up = false;
     std::string reason;                   // why not up; "" when up
     std::optional<int64_t> last_success;  // Unix seconds
@@ -56,7 +56,7 @@ struct StatusSnapshot {
 
 // What one region poll produced (or one chunk of a full walk), committed in one transaction.
 struct PollCommit {
-  std::string region_id;
+  std::string scope;  // core::Scope::key()
   std::vector<core::Invocation> changed;
   std::vector<core::Transition> transitions;
   RegionCursor cursor;

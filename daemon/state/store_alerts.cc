@@ -23,7 +23,7 @@ bool Store::Impl::writeAlerts(const core::AlertWrites& w) {
       "VALUES(?,?,?,?,0)");
   if (!fire || !resolve || !notify) return false;
   for (const auto& a : w.fired) {
-    fire.text(1, a.fingerprint).text(2, a.region_id).text(3, a.invoke_id).text(4, a.instance_id);
+    fire.text(1, a.fingerprint).text(2, a.scope).text(3, a.invoke_id).text(4, a.instance_id);
     fire.text(5, a.command_key).text(6, a.creation_time).text(7, a.labels_json);
     fire.text(8, a.annotations_json).integer(9, a.starts_at);
     if (!fire.run()) return false;
@@ -56,7 +56,7 @@ constexpr const char* kAlertColumns =
 core::Alert readAlert(const sql::Query& s, int first) {
   core::Alert a;
   a.fingerprint = s.columnText(first);
-  a.region_id = s.columnText(first + 1);
+  a.scope = s.columnText(first + 1);
   a.invoke_id = s.columnText(first + 2);
   a.instance_id = s.columnText(first + 3);
   a.command_key = s.columnText(first + 4);

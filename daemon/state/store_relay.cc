@@ -39,7 +39,7 @@ std::expected<Store::RelayCounts, core::Error> Store::relayAlerts(
       ++counts.repeated;
       continue;
     }
-    upsert.text(1, key).text(2, a.region_id).text(3, a.invoke_id).text(4, a.instance_id);
+    upsert.text(1, key).text(2, a.scope).text(3, a.invoke_id).text(4, a.instance_id);
     upsert.text(5, a.labels_json).text(6, a.annotations_json).integer(7, a.starts_at);
     upsert.optional(8, a.ends_at).integer(9, now);
     if (!upsert.run()) return std::unexpected(db.error("write relay"));

@@ -52,11 +52,11 @@ std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
   std::vector<std::string> regions;
   for (const auto& r : s.regions) {
     if (!ok) break;
-    regions.push_back(r.region_id);
-    region.text(1, r.region_id).integer(2, r.up ? 1 : 0).text(3, r.reason);
+    regions.push_back(r.scope);
+    region.text(1, r.scope).integer(2, r.up ? 1 : 0).text(3, r.reason);
     ok = region.optional(4, r.last_success).integer(5, s.now).run();
     if (ok && (r.calls > 0 || r.throttled > 0)) {
-      calls.text(1, r.region_id).integer(2, minute).integer(3, r.calls).integer(4, r.throttled);
+      calls.text(1, r.scope).integer(2, minute).integer(3, r.calls).integer(4, r.throttled);
       ok = calls.run();
     }
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "daemon/alerting/rules.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 
 namespace swas::alerting {
@@ -75,7 +76,11 @@ std::expected<core::Alert, std::string> readAlert(simdjson::dom::element element
   } else {
     a.fingerprint = fingerprint(*labels);
   }
-  a.region_id = labelValue(*labels, "region_id");
+  // Filed under the account and region its labels name (an account name with a '/' could not be
+  // told from the region in the key: the region alone then).
+  std::string account = labelValue(*labels, "account");
+  if (account.find('/') != std::string::npos) account.clear();
+  a.scope = core::Scope(std::move(account), labelValue(*labels, "region_id")).key();
   a.instance_id = labelValue(*labels, "instance_id");
   a.invoke_id = labelValue(*labels, "invoke_id");
   a.labels_json = labelsJson(*labels);

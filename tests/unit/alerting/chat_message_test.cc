@@ -25,7 +25,7 @@ const system_clock::time_point kNow = sys_days(year(2026) / 11 / 28) + hours(12)
 
 core::Alert failure(int i, const std::string& output = "npm ERR! missing script: build\n") {
   core::Transition t;
-  t.region_id = i % 2 ? "cn-hangzhou" : "ap-southeast-1";
+  t.scope = i % 2 ? "cn-hangzhou" : "ap-southeast-1";
   t.invoke_id = "t-" + std::to_string(i);
   t.instance_id = "ace0706b2ac4454d984295a9421" + std::to_string(10000 + i % 300);
   t.command_id = "c-" + std::to_string(i % 7);
@@ -160,7 +160,7 @@ TEST(ChatMessage, UntrustedTextCannotMentionOrCloseTheCodeBlock) {
 // the cloud API, or relayed from Alertmanager) carrying markdown, mentions and tags.
 core::Alert hostile(int i) {
   core::Transition t;
-  t.region_id = "cn-hangzhou";
+  t.scope = "cn-hangzhou";
   t.invoke_id = "t-" + std::to_string(i);
   t.instance_id = "i-" + std::to_string(i);
   t.command_id = "c-1";

@@ -86,7 +86,7 @@ class DispatcherTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       core::Alert a;
       a.fingerprint = std::to_string(next_++);
-      a.region_id = "cn-hangzhou";
+      a.scope = "cn-hangzhou";
       a.invoke_id = "t-" + a.fingerprint;
       a.instance_id = "i-1";
       a.labels_json = "{}";
@@ -170,7 +170,7 @@ TEST_F(DispatcherTest, WhatItsLifecycleCommitsIsDeliveredWithoutAKickAndUnrouted
   EXPECT_EQ(observer_.unrouted, 0);
   core::AlertWrites nowhere;  // an alert no receiver's match took: no notification
   nowhere.fired.push_back({.fingerprint = "u1",
-                           .region_id = "cn-hangzhou",
+                           .scope = "cn-hangzhou",
                            .invoke_id = "t-u1",
                            .instance_id = "i-1",
                            .command_key = "name:deploy"});
@@ -306,7 +306,7 @@ TEST_F(DispatcherTest, ReceiversOnOneRobotShareItsPacer) {
   int64_t now_ms = duration_cast<milliseconds>(clock_.now().time_since_epoch()).count();
   core::Alert a;
   a.fingerprint = std::to_string(next_++);
-  a.region_id = "cn-hangzhou";
+  a.scope = "cn-hangzhou";
   a.invoke_id = "t-1";
   a.instance_id = "i-1";
   a.labels_json = "{}";
@@ -341,7 +341,7 @@ TEST_F(DispatcherTest, AThrottledRobotHoldsBackEveryReceiverOnItUntilThePenaltyE
     core::AlertWrites w;
     core::Alert a;
     a.fingerprint = std::to_string(next_++);
-    a.region_id = "cn-hangzhou";
+    a.scope = "cn-hangzhou";
     a.invoke_id = "t-" + a.fingerprint;
     a.instance_id = "i-1";
     a.labels_json = "{}";
@@ -416,10 +416,10 @@ TEST_F(DispatcherTest, TheFiringSetResendKeepsToTheReceiversMatch) {
   for (int i = 0; i < 6; ++i) {
     core::Alert a;
     a.fingerprint = std::to_string(next_++);
-    a.region_id = i % 2 ? "cn-hangzhou" : "ap-southeast-1";
+    a.scope = i % 2 ? "cn-hangzhou" : "ap-southeast-1";
     a.invoke_id = "t-" + a.fingerprint;
     a.instance_id = "i-1";
-    a.labels_json = R"({"region_id":")" + a.region_id + "\"}";
+    a.labels_json = R"({"region_id":")" + a.scope + "\"}";
     a.annotations_json = "{}";
     a.starts_at = now;
     w.fired.push_back(a);

@@ -1,8 +1,7 @@
-#include "daemon/alerting/relay/payload.h"
-
 #include <gtest/gtest.h>
 
 #include "daemon/alerting/chat/view.h"
+#include "daemon/alerting/relay/payload.h"
 #include "daemon/alerting/rules.h"
 
 namespace swas::alerting {
@@ -32,7 +31,7 @@ TEST(RelayPayload, ReadsEachAlertOfANotification) {
   ASSERT_EQ(alerts->size(), 2u);
   const core::Alert& firing = (*alerts)[0];
   EXPECT_EQ(firing.fingerprint, "0123456789abcdef");
-  EXPECT_EQ(firing.region_id, "cn-hangzhou");
+  EXPECT_EQ(firing.scope, "cn-hangzhou");
   EXPECT_EQ(firing.instance_id, "i-1");
   EXPECT_EQ(firing.invoke_id, "t-1");
   EXPECT_EQ(firing.starts_at, 1'796'187'600);
@@ -46,6 +45,18 @@ TEST(RelayPayload, ReadsEachAlertOfANotification) {
             fingerprint({{"alertname", "SwasPollStale"}, {"region_id", "cn-hangzhou"}}))
       << "without one, Alertmanager's own computation";
   EXPECT_EQ(resolved.annotations_json, "{}");
+}
+
+TEST(RelayPayload, AnAlertOfANamedAccountIsFiledUnderItsScope) {
+  auto alerts = parseAlertmanagerWebhook(R"({"version": "4", "status": "firing", "alerts": [
+    {"status": "firing", "labels": {"alertname": "A", "account": "prod", "region_id": "cn-hangzhou"},
+     "startsAt": "2026-12-02T05:00:00Z"},
+    {"status": "firing", "labels": {"alertname": "B", "account": "a/b", "region_id": "cn-hangzhou"},
+     "startsAt": "2026-12-02T05:00:00Z"}]})");
+  ASSERT_TRUE(alerts) << alerts.error();
+  ASSERT_EQ(alerts->size(), 2u);
+  EXPECT_EQ((*alerts)[0].scope, "prod/cn-hangzhou") << "what `alerts` shows as account prod";
+  EXPECT_EQ((*alerts)[1].scope, "cn-hangzhou") << "a '/' in the account would split wrongly";
 }
 
 TEST(RelayPayload, NamesWhatIsWrongAndWhere) {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "daemon/core/time.h"
-#include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
 
 namespace swas::alerting {
@@ -16,7 +15,7 @@ const system_clock::time_point kNow = sys_days(year(2026) / 11 / 28) + hours(12)
 core::Transition failure(std::string invoke = "t-1", std::string instance = "i-1",
                          std::string to = "Failed", std::string created = "2026-11-28T11:00:00") {
   core::Transition t;
-  t.region_id = "cn-hangzhou";
+  t.scope = "cn-hangzhou";
   t.invoke_id = std::move(invoke);
   t.instance_id = std::move(instance);
   t.command_id = "c-deploy";

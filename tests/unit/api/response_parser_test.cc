@@ -323,15 +323,18 @@ TEST(ToInvocations, CommandNameIsFilteredHereBecauseTheApiIgnoresItWithInstanceI
   request.instance_id = "i1";
   request.command_name = "deploy";
   core::AlertCondition alerting;
-  auto out = toInvocations(request, {record("a", "deploy"), record("b", "backup")}, alerting);
+  auto out = toInvocations(request.region_id, request,
+                           {record("a", "deploy"), record("b", "backup")}, alerting);
   ASSERT_EQ(out.size(), 1u) << "the record of another command is dropped";
   EXPECT_EQ(out[0].invoke_id, "a");
-  EXPECT_EQ(out[0].region_id, "cn-hangzhou");
+  EXPECT_EQ(out[0].scope, "cn-hangzhou");
   ASSERT_EQ(out[0].instances.size(), 2u);
   EXPECT_EQ(out[0].instances[0].output, "out") << "an alerting instance keeps its Output";
   EXPECT_EQ(out[0].instances[1].output, "") << "the Output policy drops the rest";
   request.command_name.clear();
-  EXPECT_EQ(toInvocations(request, {record("a", "deploy"), record("b", "backup")}, alerting).size(),
+  EXPECT_EQ(toInvocations(request.region_id, request,
+                          {record("a", "deploy"), record("b", "backup")}, alerting)
+                .size(),
             2u);
 }
 

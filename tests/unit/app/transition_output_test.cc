@@ -7,7 +7,7 @@ namespace {
 
 core::Transition transition(std::string key) {
   core::Transition t;
-  t.region_id = std::move(key);
+  t.scope = std::move(key);
   t.invoke_id = "t-1";
   t.instance_id = "i-a";
   t.from = "none";

@@ -2,28 +2,42 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace swas::core {
 namespace {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 TEST(Scope, TheSingleFormKeysByTheBareRegionAndCarriesNoAccountLabel) {
-  EXPECT_EQ(scopeKey("", "cn-hangzhou"), "cn-hangzhou");
-  EXPECT_EQ(splitScope("cn-hangzhou").account, "");
-  EXPECT_EQ(splitScope("cn-hangzhou").region_id, "cn-hangzhou");
-  EXPECT_EQ(accountName("cn-hangzhou"), "default");
-  EXPECT_EQ(scopeLabels("cn-hangzhou"), (Labels{{"region_id", "cn-hangzhou"}}));
+  Scope scope("", "cn-hangzhou");
+  EXPECT_EQ(scope.key(), "cn-hangzhou");
+  EXPECT_EQ(Scope::fromKey("cn-hangzhou").account(), "");
+  EXPECT_EQ(Scope::fromKey("cn-hangzhou").regionId(), "cn-hangzhou");
+  EXPECT_EQ(scope.accountName(), "default");
+  EXPECT_EQ(scope.labels(), (Labels{{"region_id", "cn-hangzhou"}}));
 }
 
 TEST(Scope, ANamedAccountsRegionIsKeyedByBothAndLabelledWithBoth) {
-  std::string key = scopeKey("prod", "cn-hangzhou");
-  EXPECT_EQ(key, "prod/cn-hangzhou");
-  EXPECT_EQ(splitScope(key).account, "prod");
-  EXPECT_EQ(splitScope(key).region_id, "cn-hangzhou");
-  EXPECT_EQ(accountName(key), "prod");
-  EXPECT_EQ(scopeLabels(key), (Labels{{"account", "prod"}, {"region_id", "cn-hangzhou"}}));
-  EXPECT_EQ(splitScope(scopeKey("default", "eu-central-1")).account, "default")
+  Scope scope("prod", "cn-hangzhou");
+  EXPECT_EQ(scope.key(), "prod/cn-hangzhou");
+  EXPECT_EQ(scope.regionId(), "cn-hangzhou") << "the API region, never the key";
+  Scope parsed = Scope::fromKey(scope.key());
+  EXPECT_EQ(parsed.account(), "prod");
+  EXPECT_EQ(parsed.regionId(), "cn-hangzhou");
+  EXPECT_EQ(parsed, scope);
+  EXPECT_EQ(parsed.accountName(), "prod");
+  EXPECT_EQ(parsed.labels(), (Labels{{"account", "prod"}, {"region_id", "cn-hangzhou"}}));
+  EXPECT_EQ(Scope::fromKey(Scope("default", "eu-central-1").key()).account(), "default")
       << "an account named default is named";
+}
+
+TEST(Scope, OrdersAndComparesByItsKey) {
+  std::set<Scope> scopes{Scope("prod", "cn-hangzhou"), Scope("", "cn-hangzhou"),
+                         Scope::fromKey("prod/cn-hangzhou")};
+  ASSERT_EQ(scopes.size(), 2u);
+  EXPECT_EQ(scopes.begin()->key(), "cn-hangzhou");
+  EXPECT_NE(Scope("prod", "cn-hangzhou"), Scope("staging", "cn-hangzhou"));
 }
 
 }  // namespace

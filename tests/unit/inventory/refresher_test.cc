@@ -100,7 +100,7 @@ class RefresherTest : public ::testing::Test {
 
   RefreshOutcome refreshOnce() {
     std::optional<RefreshOutcome> outcome;
-    Refresher refresher(io_, client_, gate_, clock_, {.region_id = "cn-hangzhou"},
+    Refresher refresher(io_, client_, gate_, clock_, {.scope = core::Scope("", "cn-hangzhou")},
                         [this](const std::string& region, std::vector<Instance> all) {
                           ++listened_;
                           EXPECT_EQ(region, "cn-hangzhou");
@@ -118,7 +118,7 @@ class RefresherTest : public ::testing::Test {
   std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
   std::shared_ptr<api::CallGate> gate_ = std::make_shared<api::CallGate>(
       io_, observer_, clock_, *random_,
-      api::GateOptions{.region_id = "cn-hangzhou",
+      api::GateOptions{.scope = "cn-hangzhou",
                        .rate_limit = 1000,
                        .max_attempts = 2,
                        .backoff_initial = std::chrono::milliseconds(1),
@@ -199,7 +199,7 @@ TEST_F(RefresherTest, AFailedAgentCallKeepsTheLastKnownStates) {
   client_.script = {instances(1, 2, 2), instances(1, 2, 2)};
   client_.online = {{"i-1", true}, {"i-2", false}};
   Refresher refresher(
-      io_, client_, gate_, clock_, {.region_id = "cn-hangzhou"},
+      io_, client_, gate_, clock_, {.scope = core::Scope("", "cn-hangzhou")},
       [this](const std::string&, std::vector<Instance> all) { last_ = std::move(all); });
   for (bool fail : {false, true}) {
     if (fail) client_.agent_error = throttled();

@@ -46,7 +46,7 @@ std::map<std::string, double> samples(const std::string& text) {
 core::Transition transition(std::string invoke, std::string instance, std::string from,
                             std::string to, bool occurrence = false, std::string error_code = "") {
   core::Transition t;
-  t.region_id = "cn-hangzhou";
+  t.scope = "cn-hangzhou";
   t.invoke_id = std::move(invoke);
   t.instance_id = std::move(instance);
   t.from = std::move(from);

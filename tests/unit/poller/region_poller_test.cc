@@ -141,7 +141,7 @@ class RegionPollerTest : public ::testing::Test {
         testing::writeTempFile(std::string("poller/") + testing::testName() + ".db", "");
     std::filesystem::remove(path);
     store_ = std::move(*state::Store::open(path));
-    options_.region_id = "cn-hangzhou";
+    options_.scope = core::Scope("", "cn-hangzhou");
     options_.backoff_initial = std::chrono::milliseconds(1);
     options_.backoff_cap = std::chrono::milliseconds(2);
     options_.max_attempts = 3;

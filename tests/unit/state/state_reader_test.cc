@@ -17,7 +17,7 @@ using namespace std::chrono;
 
 core::Transition change(std::string instance, std::string to, std::string error_code = "") {
   core::Transition t;
-  t.region_id = "cn-hangzhou";
+  t.scope = "cn-hangzhou";
   t.invoke_id = "t-1";
   t.instance_id = std::move(instance);
   t.command_id = "c-1";
@@ -81,7 +81,7 @@ TEST(StateReader, FiringAlertsNewestFirstAtMostTheLimitWithTheOutputsEnd) {
   for (int i = 0; i < 3; ++i) {
     core::Alert a;
     a.fingerprint = "f" + std::to_string(i);
-    a.region_id = "cn-hangzhou";
+    a.scope = "cn-hangzhou";
     a.invoke_id = "t-" + std::to_string(i);
     a.instance_id = "i" + std::to_string(i);
     a.command_key = "id:c-1";

@@ -25,7 +25,7 @@ core::Alert relayed(std::string fingerprint, int64_t starts_at,
                     std::optional<int64_t> ends_at = std::nullopt) {
   core::Alert a;
   a.fingerprint = std::move(fingerprint);
-  a.region_id = "cn-hangzhou";
+  a.scope = "cn-hangzhou";
   a.instance_id = "i-1";
   a.labels_json = R"({"alertname":"SwasInvocationFailed","instance_id":"i-1"})";
   a.annotations_json = R"({"summary":"deploy failed"})";
@@ -73,7 +73,7 @@ TEST(StoreRelay, EachStateOfAnAlertIsQueuedOnce) {
   auto pending = s.pendingNotifications("oncall", 1).value();
   EXPECT_EQ(pending[0].alert.labels_json, relayed("aaaa", 100).labels_json);
   EXPECT_EQ(pending[0].alert.annotations_json, relayed("aaaa", 100).annotations_json);
-  EXPECT_EQ(pending[0].alert.region_id, "cn-hangzhou");
+  EXPECT_EQ(pending[0].alert.scope, "cn-hangzhou");
 }
 
 TEST(StoreRelay, AResolutionNeverSeenFiringIsStillNewsAndSendResolvedFalseQueuesNone) {

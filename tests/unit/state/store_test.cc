@@ -46,7 +46,7 @@ TEST(Store, CommitsAndReloadsAcrossReopen) {
     EXPECT_FALSE(cursor->known);
     PollCommit poll{"cn-hangzhou",
                     {inv("t-1", "Running", "Running"), inv("t-2", "Success", "Success")},
-                    {core::Transition{.region_id = "cn-hangzhou",
+                    {core::Transition{.scope = "cn-hangzhou",
                                       .invoke_id = "t-1",
                                       .instance_id = "i1",
                                       .from = "none",
@@ -158,7 +158,7 @@ TEST(Store, LatestSuccessOfEachCommandOnEachInstance) {
   std::set<std::string> got;
   for (const auto& t : *successes) {
     EXPECT_EQ(t.to, "Success");
-    got.insert(t.region_id + " " + t.instance_id + " " + t.command_id + " " + t.invoke_id + " " +
+    got.insert(t.scope + " " + t.instance_id + " " + t.command_id + " " + t.invoke_id + " " +
                t.creation_time + " " + t.finish_time);
   }
   EXPECT_EQ(got, (std::set<std::string>{
@@ -198,7 +198,7 @@ TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
 core::Alert alert(std::string fp, int64_t starts_at = 1'796'000'000) {
   core::Alert a;
   a.fingerprint = std::move(fp);
-  a.region_id = "cn-hangzhou";
+  a.scope = "cn-hangzhou";
   a.invoke_id = "t-" + a.fingerprint;
   a.instance_id = "i1";
   a.command_key = "id:c-1";
