@@ -153,6 +153,7 @@ void EcsRamRoleProvider::complete(
     expiration_ = result->second;
   } else {
     ++refresh_failures_;
+    refreshFailed();
     next_attempt_ = now + options_.retry_holdoff;
     failure = std::move(result.error());
   }

@@ -28,8 +28,20 @@ class CredentialsProvider {
   virtual void get(CredentialsCallback callback) = 0;
   // Where the credentials come from, for logs ("config", "environment", "ecs_ram_role", ...).
   virtual std::string source() const = 0;
-  // Refreshes that failed so far (swas_credentials_refresh_failures_total).
+  // Refreshes that failed so far.
   virtual uint64_t refreshFailures() const = 0;
+  // Called on each refresh that fails, as it fails (swas_credentials_refresh_failures_total).
+  void onRefreshFailure(std::function<void()> callback) {
+    on_refresh_failure_ = std::move(callback);
+  }
+
+ protected:
+  void refreshFailed() const {
+    if (on_refresh_failure_) on_refresh_failure_();
+  }
+
+ private:
+  std::function<void()> on_refresh_failure_;
 };
 
 class StaticCredentialsProvider final : public CredentialsProvider {

@@ -29,7 +29,7 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   auto store = state::Store::open(d.initial.state.path);
   if (!store) return std::unexpected(store.error());
   d.store = std::move(*store);
-  d.status_recorder.emplace(*d.store, d.metrics, d.clock, d.deliveries);
+  d.status_recorder.emplace(*d.store, d.clock, d.deliveries);
   d.page = std::make_unique<ops::StatusPage>(d.store->path(), versionString(), d.clock);
   d.endpoint.setPage([&d] {
     if (!d.status_page_on) {
@@ -68,55 +68,12 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));
   spdlog::info("credentials from {}; state in {}; {} region(s), {} receiver(s)",
-               d.rt->credentialSources(), d.store->path(), d.rt->pollers.size(),
-               d.rt->config.alerts.receivers.size());
+               d.rt->credentialSources(), d.store->path(), d.rt->pollers().size(),
+               d.rt->config().alerts.receivers.size());
   return {};
 }
 
-int Daemon::once(std::ostream& err) {
-  Impl& d = *impl_;
-  // Credentials first: a source that refuses (a metadata service without the role, say) ends
-  // the run at once with its message, not after every call of every region retried it.
-  size_t asking = d.rt->accounts.size();
-  int refused = 0;
-  for (const auto& account : d.rt->accounts) {
-    account.credentials->get([&, name = account.name](api::CredentialsResult result) {
-      if (!result) {
-        ++refused;
-        err << "swas-invocation-monitor: " << (name.empty() ? "" : "account " + name + ": ")
-            << "credentials: " << util::terminalSafe(core::describe(result.error())) << "\n";
-      }
-      if (--asking == 0) d.io.stop();
-    });
-  }
-  if (asking > 0) d.io.run();
-  d.io.restart();
-  if (refused > 0) return 1;
-  // The inventory first: names for the alerts, and the watched sets of regions that watch by tag
-  // or name. A refresh that fails is logged; its region polls with what is stored.
-  size_t refreshing = d.rt->refreshers.size();
-  for (auto& r : d.rt->refreshers) {
-    r->refreshOnce([&](const inventory::RefreshOutcome&) {
-      if (--refreshing == 0) d.io.stop();
-    });
-  }
-  if (refreshing > 0) d.io.run();
-  d.io.restart();
-  size_t pending = d.rt->pollers.size();
-  int failures = 0;
-  for (auto& p : d.rt->pollers) {
-    p->pollOnce(true, [&, region = p->scope().key()](poller::PollOutcome outcome) {
-      if (!outcome.ok) {
-        ++failures;
-        err << "swas-invocation-monitor: region " << region << ": "
-            << util::terminalSafe(core::describe(outcome.error)) << "\n";
-      }
-      if (--pending == 0) d.io.stop();
-    });
-  }
-  if (pending > 0) d.io.run();
-  return failures == 0 ? 0 : 1;
-}
+int Daemon::once(std::ostream& err) { return impl_->rt->once(err); }
 
 int Daemon::run() { return impl_->run(); }
 

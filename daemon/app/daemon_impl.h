@@ -19,9 +19,9 @@
 #include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
 #include "daemon/app/runtime.h"
-#include "daemon/app/status_recorder.h"
 #include "daemon/metrics/endpoint.h"
 #include "daemon/ops/status_page.h"
+#include "daemon/ops/status_recorder.h"
 
 namespace swas::app {
 namespace asio = boost::asio;
@@ -66,7 +66,7 @@ struct Daemon::Impl {
   // The parts that outlive runtimes follow the runtime's regions (the configuration's, or those
   // ListRegions listed) and receivers: series, readiness.
   void follow() {
-    const config::Config& config = rt->config;
+    const config::Config& config = rt->config();
     std::vector<std::string> regions = rt->regionIds(), receivers;
     for (const auto& r : config.alerts.receivers) receivers.push_back(r.name);
     // An account of region_id: all that knows no region yet is followed as its own scope: down.
@@ -88,37 +88,38 @@ struct Daemon::Impl {
   std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
   alerting::Relay relay{metrics, clock};   // its token read by the endpoint's thread too
   metrics::Endpoint endpoint;
-  DeliveryTracker deliveries;  // between the dispatchers and the metrics
+  ops::DeliveryTracker deliveries;  // between the dispatchers and the metrics
   Notifier notifier;
   config::Config initial;  // until init() builds the first runtime
   std::string log_level_override;
   core::TransitionSink* external_sink = nullptr;
   std::unique_ptr<state::Store> store;
-  std::optional<StatusRecorder> status_recorder;  // once the store is open
-  alerting::UnrecordedOutcomes unrecorded;        // outlives runtimes, like the store
-  http::ServerStats server_seen;                  // of the endpoint's listener, already exported
+  std::optional<ops::StatusRecorder> status_recorder;  // once the store is open
+  alerting::UnrecordedOutcomes unrecorded;             // outlives runtimes, like the store
+  http::ServerStats server_seen;  // of the endpoint's listener, already exported
   std::unique_ptr<Runtime> rt;
   // Makes `built` the runtime; the parts that outlive it follow its regions from then on.
   void adopt(std::unique_ptr<Runtime> built) {
     rt = std::move(built);
     std::vector<alerting::RelayTarget> targets;
-    for (const auto& r : rt->config.alerts.receivers) {
+    for (const auto& r : rt->config().alerts.receivers) {
       if (alerting::isChatType(r.type)) targets.push_back({r.name, r.send_resolved});
     }
-    relay.configure({.token = rt->relay_token,
+    relay.configure({.token = rt->relayToken(),
                      .targets = std::move(targets),
                      .store = store.get(),
                      .queued = [this] {
-                       if (rt) rt->dispatcher->kick();
+                       if (rt) rt->deliverStored();
                      }});
-    status_page_on = rt->config.http.status_page;
-    rt->on_regions_changed = [this] { follow(); };
+    status_page_on = rt->config().http.status_page;
+    rt->onRegionsChanged([this] { follow(); });
     follow();
   }
 
   // The run loop: the heartbeat, SIGHUP reloads and a graceful stop (daemon_loop.cc).
   int run();
   void beat();
+  void recordStatus(const std::vector<Runtime::Undiscovered>& undiscovered);
   config::Duration beatEvery();
   void whenIdle(std::function<void()> then);
   void waitForHangup();

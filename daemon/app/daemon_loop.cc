@@ -4,6 +4,7 @@
 
 #include "daemon/app/daemon_impl.h"
 #include "daemon/app/logging.h"
+#include "daemon/core/time.h"
 
 namespace swas::app {
 namespace {
@@ -17,7 +18,7 @@ int Daemon::Impl::run() {
   // soon as "serving" is logged (or READY=1 sent) waits for the loop instead of killing it.
   stop_signals.emplace(io, SIGTERM, SIGINT);
   hangup.emplace(io, SIGHUP);
-  auto serving = endpoint.start(rt->config.http.listen);
+  auto serving = endpoint.start(rt->config().http.listen);
   if (!serving) {
     spdlog::error("cannot serve /metrics: {}; set http.listen to a free HOST:PORT",
                   serving.error());
@@ -54,7 +55,7 @@ int Daemon::Impl::run() {
 
 // Often enough for the watchdog and for readiness to follow the shortest poll interval.
 config::Duration Daemon::Impl::beatEvery() {
-  auto every = std::clamp<config::Duration>(shortestInterval(rt->config) / 4,
+  auto every = std::clamp<config::Duration>(shortestInterval(rt->config()) / 4,
                                             std::chrono::milliseconds(10), std::chrono::seconds(1));
   if (auto wd = notifier.watchdogEvery()) {
     every = std::min(every, std::chrono::duration_cast<config::Duration>(*wd));
@@ -67,29 +68,14 @@ config::Duration Daemon::Impl::beatEvery() {
 void Daemon::Impl::beat() {
   health.beat();
   notifier.watchdog();
-  for (const auto& p : rt->pollers) {
+  for (const auto& p : rt->pollers()) {
     health.setRegion(p->scope().key(), p->completedOnePoll(), p->notUpReason());
   }
-  health.setProblem("state", rt->dispatcher->storageProblem());
+  health.setProblem("state", rt->storageProblem());
   auto undiscovered = rt->undiscovered();
   for (const auto& u : undiscovered) health.setRegion(u.key, false, u.reason);
-  if (rt->reapRetired()) follow();
-  // How fresh the alert state is: as of the oldest start of the regions' last successful polls.
-  std::optional<std::chrono::system_clock::time_point> fresh;
-  for (const auto& p : rt->pollers) {
-    auto at = p->lastSuccessStarted();
-    if (!at) {
-      fresh.reset();
-      break;
-    }
-    fresh = fresh ? std::min(*fresh, *at) : *at;
-  }
-  if (fresh) rt->dispatcher->stateFresh(*fresh);
-  status_recorder->maybeRecord(rt->pollers, undiscovered, rt->config.alerts.receivers);
-  if (uint64_t failures = rt->credentialFailures(); failures > rt->credential_failures_seen) {
-    metrics.onCredentialRefreshFailures(failures - rt->credential_failures_seen);
-    rt->credential_failures_seen = failures;
-  }
+  rt->tend();
+  recordStatus(undiscovered);
   exportServerStats();
   if (std::string status = rt->summary(); status != last_status) {
     notifier.status(status);
@@ -99,6 +85,27 @@ void Daemon::Impl::beat() {
   heartbeat->async_wait([this](boost::system::error_code ec) {
     if (!ec) beat();
   });
+}
+
+// What `status` and the status page show of the regions (every 5 s).
+void Daemon::Impl::recordStatus(const std::vector<Runtime::Undiscovered>& undiscovered) {
+  std::vector<ops::RegionReport> regions;
+  for (const auto& p : rt->pollers()) {
+    auto gate = p->gate();
+    auto last = p->lastSuccess();
+    regions.push_back(
+        {.scope = p->scope().key(),
+         .up = p->up(),
+         .reason = p->notUpReason(),
+         .last_success = last ? std::optional(core::unixSeconds(*last)) : std::nullopt,
+         .gate = gate.get(),
+         .calls = gate->calls(),
+         .throttled = gate->throttledCalls()});
+  }
+  for (const auto& u : undiscovered) regions.push_back({.scope = u.key, .reason = u.reason});
+  std::vector<std::string> receivers;
+  for (const auto& r : rt->config().alerts.receivers) receivers.push_back(r.name);
+  status_recorder->maybeRecord(regions, receivers);
 }
 
 // Calls `then` once nothing is in flight (polls, deliveries), checking every 20 ms. Never
@@ -138,11 +145,11 @@ void Daemon::Impl::reload() {
     return;
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  if (next->state.path != rt->config.state.path) {
+  if (next->state.path != rt->config().state.path) {
     spdlog::error(
         "SIGHUP: state.path changed ({} -> {}); that takes a restart. Still running the "
         "previous configuration",
-        rt->config.state.path, next->state.path);
+        rt->config().state.path, next->state.path);
     return;
   }
   // Everything read from outside the state file (secret files, credentials, templates, the
@@ -169,10 +176,10 @@ void Daemon::Impl::reload() {
 void Daemon::Impl::apply(PreparedRuntime next) {
   reloading = false;
   if (stopping) return;
-  config::Config previous = rt->config;
+  config::Config previous = rt->config();
   std::string listen = next.config.http.listen;
   rt.reset();
-  auto built = buildRuntime(std::move(next), deps());
+  auto built = Runtime::build(std::move(next), deps());
   if (!built) {
     spdlog::error("SIGHUP: cannot apply {}: {}; still running the previous configuration",
                   config_path, built.error());
@@ -196,9 +203,10 @@ void Daemon::Impl::apply(PreparedRuntime next) {
   }
   adopt(std::move(*built));
   // Accounts added, or their max_in_flight raised, must not queue behind each other.
-  http.setMaxConnectionsPerHost(connectionsPerHost(rt->config));
-  if (log_level_override.empty()) spdlog::set_level(spdlog::level::from_str(rt->config.log.level));
-  setLogFormat(rt->config.log.format);
+  http.setMaxConnectionsPerHost(connectionsPerHost(rt->config()));
+  if (log_level_override.empty())
+    spdlog::set_level(spdlog::level::from_str(rt->config().log.level));
+  setLogFormat(rt->config().log.format);
   rt->start();
   spdlog::info("reloaded {}: {}", config_path, rt->summary());
   notifier.ready(rt->summary());
@@ -219,7 +227,7 @@ void Daemon::Impl::stop(int signal) {
   rt->stopPolling();
   hangup->cancel();
   heartbeat->cancel();
-  rt->dispatcher->drain();
+  rt->drain();
   deadline->expires_after(kShutdownBudget);
   deadline->async_wait([this](boost::system::error_code) {
     http.cancelAll();

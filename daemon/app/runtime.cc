@@ -4,54 +4,92 @@
 
 #include <algorithm>
 #include <limits>
-#include <set>
+#include <optional>
 
 #include "daemon/app/options.h"
+#include "daemon/app/runtime_impl.h"
 #include "daemon/util/env.h"
 
 namespace swas::app {
 
+Runtime::Runtime(const RuntimeDeps& deps) : impl_(std::make_unique<Impl>(deps)) {}
+
+Runtime::~Runtime() { stop(); }
+
+const config::Config& Runtime::config() const { return impl_->config; }
+
+const std::string& Runtime::relayToken() const { return impl_->relay_token; }
+
 void Runtime::start() {
-  started = true;
-  dispatcher->start();
-  for (auto& p : pollers) p->start();
-  for (auto& r : refreshers) r->start();
-  for (auto& d : discoveries) d.lister->start();
+  Impl& r = *impl_;
+  r.started = true;
+  r.dispatcher->start();
+  for (auto& p : r.pollers) p->start();
+  for (auto& f : r.refreshers) f->start();
+  for (auto& d : r.discoveries) d.lister->start();
 }
 
 void Runtime::stopPolling() {
-  started = false;
-  for (auto& d : discoveries) d.lister->stop();
-  for (auto& r : refreshers) r->stop();
-  for (auto& p : pollers) p->stop();
+  Impl& r = *impl_;
+  r.started = false;
+  for (auto& d : r.discoveries) d.lister->stop();
+  for (auto& f : r.refreshers) f->stop();
+  for (auto& p : r.pollers) p->stop();
 }
 
 void Runtime::stop() {
   stopPolling();
-  if (dispatcher) dispatcher->stop();
+  if (impl_->dispatcher) impl_->dispatcher->stop();
 }
+
+void Runtime::drain() { impl_->dispatcher->drain(); }
 
 bool Runtime::busy() const {
+  const Impl& r = *impl_;
   auto polling = [](const auto& p) { return p->polling(); };
-  auto refreshing = [](const auto& r) { return r->refreshing(); };
-  return std::any_of(pollers.begin(), pollers.end(), polling) ||
-         std::any_of(retired_pollers.begin(), retired_pollers.end(), polling) ||
-         std::any_of(refreshers.begin(), refreshers.end(), refreshing) ||
-         std::any_of(retired_refreshers.begin(), retired_refreshers.end(), refreshing) ||
-         std::any_of(discoveries.begin(), discoveries.end(),
-                     [](const auto& d) { return d.lister->busy(); }) ||
-         (dispatcher && !dispatcher->idle());
+  auto refreshing = [](const auto& f) { return f->refreshing(); };
+  return std::ranges::any_of(r.pollers, polling) ||
+         std::ranges::any_of(r.retired_pollers, polling) ||
+         std::ranges::any_of(r.refreshers, refreshing) ||
+         std::ranges::any_of(r.retired_refreshers, refreshing) ||
+         std::ranges::any_of(r.discoveries, [](const auto& d) { return d.lister->busy(); }) ||
+         (r.dispatcher && !r.dispatcher->idle());
 }
 
-uint64_t Runtime::credentialFailures() const {
-  uint64_t total = 0;
-  for (const auto& a : accounts) total += a.credentials->refreshFailures();
-  return total;
+void Runtime::deliverStored() { impl_->dispatcher->kick(); }
+
+void Runtime::onRegionsChanged(std::function<void()> callback) {
+  impl_->on_regions_changed = std::move(callback);
 }
+
+void Runtime::tend() {
+  Impl& r = *impl_;
+  std::optional<std::chrono::system_clock::time_point> fresh;
+  for (const auto& p : r.pollers) {
+    auto at = p->lastSuccessStarted();
+    if (!at) {
+      fresh.reset();
+      break;
+    }
+    fresh = fresh ? std::min(*fresh, *at) : *at;
+  }
+  if (fresh) r.dispatcher->stateFresh(*fresh);
+  if (r.reapRetired() && r.on_regions_changed) r.on_regions_changed();
+}
+
+std::vector<std::string> Runtime::regionIds() const { return impl_->regionIds(); }
+
+const std::vector<std::unique_ptr<poller::RegionPoller>>& Runtime::pollers() const {
+  return impl_->pollers;
+}
+
+std::vector<Runtime::Undiscovered> Runtime::undiscovered() const { return impl_->undiscovered(); }
+
+std::string Runtime::storageProblem() const { return impl_->dispatcher->storageProblem(); }
 
 std::string Runtime::credentialSources() const {
   std::string out;
-  for (const auto& a : accounts) {
+  for (const auto& a : impl_->accounts) {
     if (!out.empty()) out += ", ";
     out += a.name.empty() ? a.credentials->source() : a.name + ": " + a.credentials->source();
   }
@@ -59,10 +97,11 @@ std::string Runtime::credentialSources() const {
 }
 
 std::string Runtime::summary() const {
-  size_t up = std::count_if(pollers.begin(), pollers.end(), [](const auto& p) { return p->up(); });
-  return std::to_string(up) + " of " + std::to_string(pollers.size()) + " region(s) up, " +
-         std::to_string(lifecycle->firing()) + " alert(s) firing, " +
-         std::to_string(config.alerts.receivers.size()) + " receiver(s)";
+  const Impl& r = *impl_;
+  size_t up = std::ranges::count_if(r.pollers, [](const auto& p) { return p->up(); });
+  return std::to_string(up) + " of " + std::to_string(r.pollers.size()) + " region(s) up, " +
+         std::to_string(r.lifecycle->firing()) + " alert(s) firing, " +
+         std::to_string(r.config.alerts.receivers.size()) + " receiver(s)";
 }
 
 namespace {
@@ -88,7 +127,7 @@ std::expected<PreparedRuntime, std::string> prepareRuntime(const config::Config&
       return std::unexpected(a.name.empty() ? credentials.error()
                                             : "account " + a.name + ": " + credentials.error());
     }
-    Runtime::Account account{a.name, std::move(*credentials), nullptr};
+    RuntimeAccount account{a.name, std::move(*credentials), nullptr};
     account.client = std::make_unique<api::SwasClientImpl>(
         deps.http, *account.credentials, deps.clock, deps.random, clientOptions(a));
     prepared.accounts.push_back(std::move(account));
@@ -103,16 +142,22 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(const config::
                                                                   const RuntimeDeps& deps) {
   auto prepared = prepareRuntime(config, deps);
   if (!prepared) return std::unexpected(prepared.error());
-  return buildRuntime(std::move(*prepared), deps);
+  return Runtime::build(std::move(*prepared), deps);
 }
 
-std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntime prepared,
-                                                                  const RuntimeDeps& deps) {
-  auto rt = std::make_unique<Runtime>(deps);
+std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRuntime prepared,
+                                                                    const RuntimeDeps& deps) {
+  std::unique_ptr<Runtime> built(new Runtime(deps));
+  Impl* rt = built->impl_.get();
   rt->config = std::move(prepared.config);
   const config::Config& config = rt->config;
   rt->relay_token = std::move(prepared.relay_token);
   rt->accounts = std::move(prepared.accounts);
+  // Each failed credential refresh is counted as it happens.
+  for (auto& a : rt->accounts) {
+    a.credentials->onRefreshFailure(
+        [&metrics = deps.metrics] { metrics.onCredentialRefreshFailures(1); });
+  }
   alerting::LifecycleOptions lifecycle_options = lifecycleOptions(config);
   lifecycle_options.instances = &rt->directory;
   rt->lifecycle = std::make_unique<alerting::Lifecycle>(std::move(lifecycle_options));
@@ -149,7 +194,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> buildRuntime(PreparedRuntim
     rt->inventory->resolveAgentAlerts({polled.begin(), polled.end()});
     rt->agent_alerts_checked = true;
   }
-  return rt;
+  return built;
 }
 
 }  // namespace swas::app

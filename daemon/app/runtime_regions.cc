@@ -1,24 +1,24 @@
 // The regions a runtime polls: a poller and an inventory refresher per region, and with
-// `region_id: all`, regions that appear in and vanish from ListRegions.
+// `region_id: all`, regions that appear in and vanish from ListRegions (runtime_impl.h).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "daemon/app/options.h"
-#include "daemon/app/runtime.h"
+#include "daemon/app/runtime_impl.h"
 #include "daemon/core/scope.h"
 
 namespace swas::app {
 
-std::vector<std::string> Runtime::regionIds() const {
+std::vector<std::string> Runtime::Impl::regionIds() const {
   std::vector<std::string> ids;
   for (const auto& p : pollers) ids.push_back(p->scope().key());
   return ids;
 }
 
-std::expected<void, std::string> Runtime::addRegion(const Account& account,
-                                                    const config::AccountSettings& settings,
-                                                    const config::RegionSettings& region) {
+std::expected<void, std::string> Runtime::Impl::addRegion(const RuntimeAccount& account,
+                                                          const config::AccountSettings& settings,
+                                                          const config::RegionSettings& region) {
   const std::string key = core::Scope(account.name, region.region_id).key();
   poller::RegionOptions options = regionOptions(config, settings, region);
   auto watched = inventory->addRegion(key, watchRule(region));
@@ -48,7 +48,7 @@ std::expected<void, std::string> Runtime::addRegion(const Account& account,
   return {};
 }
 
-void Runtime::removeRegion(const std::string& region_id) {
+void Runtime::Impl::removeRegion(const std::string& region_id) {
   auto p = std::find_if(pollers.begin(), pollers.end(),
                         [&](const auto& x) { return x->scope().key() == region_id; });
   auto r = std::find_if(refreshers.begin(), refreshers.end(),
@@ -66,14 +66,14 @@ void Runtime::removeRegion(const std::string& region_id) {
   inventory->removeRegion(region_id);
 }
 
-bool Runtime::reapRetired() {
+bool Runtime::Impl::reapRetired() {
   size_t before = retired_pollers.size() + retired_refreshers.size();
   std::erase_if(retired_pollers, [](const auto& x) { return !x->polling(); });
   std::erase_if(retired_refreshers, [](const auto& x) { return !x->refreshing(); });
   return retired_pollers.size() + retired_refreshers.size() < before;
 }
 
-std::vector<std::string> Runtime::regionsOf(size_t account) const {
+std::vector<std::string> Runtime::Impl::regionsOf(size_t account) const {
   std::vector<std::string> out;
   for (const auto& key : regionIds()) {
     core::Scope scope = core::Scope::fromKey(key);
@@ -82,7 +82,7 @@ std::vector<std::string> Runtime::regionsOf(size_t account) const {
   return out;
 }
 
-std::vector<Runtime::Undiscovered> Runtime::undiscovered() const {
+std::vector<Runtime::Undiscovered> Runtime::Impl::undiscovered() const {
   std::vector<Undiscovered> out;
   for (const auto& d : discoveries) {
     if (!regionsOf(d.account).empty()) continue;
@@ -95,13 +95,14 @@ std::vector<Runtime::Undiscovered> Runtime::undiscovered() const {
   return out;
 }
 
-bool Runtime::discoveringNothing() const {
+bool Runtime::Impl::discoveringNothing() const {
   return std::any_of(discoveries.begin(), discoveries.end(),
                      [&](const Discovery& d) { return regionsOf(d.account).empty(); });
 }
 
-void Runtime::applyListedRegions(Discovery& discovery, const std::vector<std::string>& listed) {
-  const Account& account = accounts[discovery.account];
+void Runtime::Impl::applyListedRegions(Discovery& discovery,
+                                       const std::vector<std::string>& listed) {
+  const RuntimeAccount& account = accounts[discovery.account];
   const config::AccountSettings& settings = config.accounts[discovery.account];
   std::string whose = account.name.empty() ? "" : " (account " + account.name + ")";
   std::vector<std::string> mine = regionsOf(discovery.account);
@@ -149,7 +150,7 @@ void Runtime::applyListedRegions(Discovery& discovery, const std::vector<std::st
   if (changed && on_regions_changed) on_regions_changed();
 }
 
-std::expected<void, std::string> Runtime::discoverRegions(size_t account) {
+std::expected<void, std::string> Runtime::Impl::discoverRegions(size_t account) {
   auto known = deps.store.discoveredRegions();
   if (!known) return std::unexpected("reading regions from the state: " + known.error().message);
   const config::AccountSettings& settings = config.accounts[account];

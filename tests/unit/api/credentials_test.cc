@@ -223,6 +223,8 @@ TEST_F(EcsRoleTest, RefreshesFifteenMinutesBeforeExpiration) {
 TEST_F(EcsRoleTest, FailedRefreshKeepsOldCredentialsUntilExpiryAndIsCounted) {
   EcsRamRoleProvider provider(http_, clock_,
                               {.metadata_endpoint = "http://imds", .role_name = "MonitorRole"});
+  int announced = 0;  // each failure is told as it happens (the metric's counter)
+  provider.onRefreshFailure([&] { ++announced; });
   ASSERT_TRUE(get(provider));
   http_.answers["GET /latest/meta-data/ram/security-credentials/MonitorRole"] =
       http::HttpResponse{500, {}, "down"};
@@ -231,6 +233,7 @@ TEST_F(EcsRoleTest, FailedRefreshKeepsOldCredentialsUntilExpiryAndIsCounted) {
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->access_key_id, "A");
   EXPECT_EQ(provider.refreshFailures(), 1u);
+  EXPECT_EQ(announced, 1);
   // Within the hold-off no new attempt is made.
   size_t before = http_.requests.size();
   clock_.advance(seconds(30));
@@ -242,6 +245,7 @@ TEST_F(EcsRoleTest, FailedRefreshKeepsOldCredentialsUntilExpiryAndIsCounted) {
   ASSERT_FALSE(expired);
   EXPECT_EQ(expired.error().kind, core::ErrorKind::kCredentials);
   EXPECT_EQ(provider.refreshFailures(), 2u);
+  EXPECT_EQ(announced, 2);
 }
 
 TEST_F(EcsRoleTest, FallsBackToImdsV1UnlessDisabled) {

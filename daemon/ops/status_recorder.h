@@ -1,23 +1,22 @@
 #pragma once
 
-// What the operator's `status` command reads, recorded in the state file every few
-// seconds: each region's health and API calls, each receiver's last delivery outcome. The
-// DeliveryTracker stands between the dispatcher and the metrics to see the outcomes.
+// What the operator's `status` command and the status page read, recorded in the state file
+// every few seconds: each region's health and API calls, each receiver's last delivery outcome.
+// The DeliveryTracker stands between the dispatcher and the metrics to see the outcomes.
 
 #include <chrono>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "daemon/app/runtime.h"
-#include "daemon/config/config.h"
 #include "daemon/core/alert.h"
 #include "daemon/core/clock.h"
-#include "daemon/metrics/metrics.h"
-#include "daemon/poller/region_poller.h"
 #include "daemon/state/store.h"
 
-namespace swas::app {
+namespace swas::ops {
 
 // Forwards every delivery report to the metrics and keeps the outcomes not yet recorded.
 class DeliveryTracker final : public core::AlertObserver {
@@ -45,20 +44,33 @@ class DeliveryTracker final : public core::AlertObserver {
   std::map<std::string, state::StatusSnapshot::Receiver> pending_;
 };
 
+// One region as it stands at a heartbeat.
+struct RegionReport {
+  std::string scope;  // core::Scope::key()
+  bool up = false;
+  std::string reason;                   // why not up; "" when up
+  std::optional<int64_t> last_success;  // Unix seconds
+  // The region's call counters since `gate` was made (a reload makes new gates, which start from
+  // zero); nullptr: the region makes no calls (an account of region_id: all with no region yet).
+  const void* gate = nullptr;
+  uint64_t calls = 0;
+  uint64_t throttled = 0;
+};
+
 class StatusRecorder {
  public:
-  StatusRecorder(state::Store& store, metrics::Metrics& metrics, const core::Clock& clock,
-                 DeliveryTracker& deliveries)
-      : store_(store), metrics_(metrics), clock_(clock), deliveries_(deliveries) {}
+  // A failed record is counted through `deliveries` (swas_state_errors_total{op="status"}).
+  StatusRecorder(state::Store& store, const core::Clock& clock, DeliveryTracker& deliveries)
+      : store_(store), clock_(clock), deliveries_(deliveries) {}
 
-  // Records when `every` has passed since the last record (or `force`).
-  void maybeRecord(const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers,
-                   const std::vector<Runtime::Undiscovered>& undiscovered,
-                   const std::vector<config::ReceiverSettings>& receivers, bool force = false);
+  // Records when 5 s have passed since the last record (or `force`): the regions, the calls each
+  // made since the last record, and the receivers configured with their outcomes since then. A
+  // record that fails is tried again at the next call, its calls and outcomes kept.
+  void maybeRecord(const std::vector<RegionReport>& regions,
+                   const std::vector<std::string>& receivers, bool force = false);
 
  private:
   state::Store& store_;
-  metrics::Metrics& metrics_;
   const core::Clock& clock_;
   DeliveryTracker& deliveries_;
   std::chrono::steady_clock::time_point last_{};
@@ -67,4 +79,4 @@ class StatusRecorder {
   static constexpr std::chrono::seconds kEvery{5};
 };
 
-}  // namespace swas::app
+}  // namespace swas::ops

@@ -1,10 +1,10 @@
-#include "daemon/app/status_recorder.h"
+#include "daemon/ops/status_recorder.h"
 
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/time.h"
 
-namespace swas::app {
+namespace swas::ops {
 
 void DeliveryTracker::onNotifications(const std::string& receiver, std::string_view outcome,
                                       int count) {
@@ -23,41 +23,38 @@ std::vector<state::StatusSnapshot::Receiver> DeliveryTracker::take() {
   return out;
 }
 
-void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers,
-                                 const std::vector<Runtime::Undiscovered>& undiscovered,
-                                 const std::vector<config::ReceiverSettings>& receivers,
-                                 bool force) {
+void StatusRecorder::maybeRecord(const std::vector<RegionReport>& regions,
+                                 const std::vector<std::string>& receivers, bool force) {
   auto steady = clock_.steadyNow();
   if (!force && last_ != std::chrono::steady_clock::time_point{} && steady - last_ < kEvery) return;
   last_ = steady;
   state::StatusSnapshot s;
   s.now = core::unixSeconds(clock_.now());
   std::map<const void*, std::pair<uint64_t, uint64_t>> seen;
-  for (const auto& p : pollers) {
-    state::StatusSnapshot::Region r;
-    r.scope = p->scope().key();
-    r.up = p->up();
-    r.reason = p->up() ? "" : p->notUpReason();
-    if (auto at = p->lastSuccess()) r.last_success = core::unixSeconds(*at);
-    auto gate = p->gate();
-    std::pair<uint64_t, uint64_t> now{gate->calls(), gate->throttledCalls()};
+  for (const auto& report : regions) {
+    state::StatusSnapshot::Region r{.scope = report.scope,
+                                    .up = report.up,
+                                    .reason = report.up ? "" : report.reason,
+                                    .last_success = report.last_success};
+    if (!report.gate) {
+      s.regions.push_back(std::move(r));
+      continue;
+    }
+    std::pair<uint64_t, uint64_t> now{report.calls, report.throttled};
     // By gate: a reload's new gate starts from zero.
-    auto it = seen_.find(gate.get());
+    auto it = seen_.find(report.gate);
     auto before = it == seen_.end() ? std::pair<uint64_t, uint64_t>{} : it->second;
     // A new gate at a freed gate's address counts from zero too.
     if (now.first < before.first || now.second < before.second) before = {};
     r.calls = static_cast<int64_t>(now.first - before.first);
     r.throttled = static_cast<int64_t>(now.second - before.second);
-    seen[gate.get()] = now;
+    seen[report.gate] = now;
     s.regions.push_back(std::move(r));
   }
-  for (const auto& u : undiscovered) {
-    s.regions.push_back({.scope = u.key, .up = false, .reason = u.reason});
-  }
   s.receivers = deliveries_.take();
-  for (const auto& r : receivers) s.configured_receivers.push_back(r.name);
+  s.configured_receivers = receivers;
   if (auto ok = store_.recordStatus(s); !ok) {
-    metrics_.onStateError("status");
+    deliveries_.onStateError("status");
     spdlog::debug("recording the status for `status` failed: {}", ok.error().message);
     deliveries_.putBack(std::move(s.receivers));
     return;  // the calls are counted again next time
@@ -65,4 +62,4 @@ void StatusRecorder::maybeRecord(const std::vector<std::unique_ptr<poller::Regio
   seen_ = std::move(seen);
 }
 
-}  // namespace swas::app
+}  // namespace swas::ops
