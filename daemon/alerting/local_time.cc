@@ -1,4 +1,4 @@
-#include "daemon/alerting/chat/local_time.h"
+#include "daemon/alerting/local_time.h"
 
 #include <date/tz.h>
 

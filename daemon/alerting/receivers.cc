@@ -4,7 +4,6 @@
 #include <ctime>
 
 #include "daemon/alerting/fan_out.h"
-#include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
@@ -165,8 +164,8 @@ Verdict Receiver::judge(const http::HttpResult& result,
   return classify(result, now);
 }
 
-std::unique_ptr<Receiver> makeReceiver(ReceiverConfig config, const std::string& external_url) {
-  if (auto chat = makeChatReceiver(config)) return chat;
+std::unique_ptr<Receiver> makeHttpReceiver(ReceiverConfig config,
+                                           const std::string& external_url) {
   if (config.type == "alertmanager") {
     return std::make_unique<AlertmanagerReceiver>(std::move(config), external_url);
   }

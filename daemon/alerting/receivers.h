@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/alerting/chat/local_time.h"
+#include "daemon/alerting/local_time.h"
 #include "daemon/alerting/pacer.h"
 #include "daemon/alerting/routing.h"
 #include "daemon/core/alert.h"
@@ -88,8 +88,9 @@ class Receiver {
   ReceiverConfig config_;
 };
 
-// `external_url` is http.listen as a URL.
-std::unique_ptr<Receiver> makeReceiver(ReceiverConfig config, const std::string& external_url);
+// A webhook receiver, or an alertmanager one for that type; `external_url` is http.listen as a
+// URL. Every type, chat vendors' too: receivers/factory.h.
+std::unique_ptr<Receiver> makeHttpReceiver(ReceiverConfig config, const std::string& external_url);
 
 // What an HTTP answer means for the notifications it carried.
 struct Verdict {

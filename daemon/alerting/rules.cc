@@ -176,8 +176,7 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
   a.creation_time = t.creation_time;
   a.labels_json = labelsJson(labels);
   a.annotations_json = labelsJson(annotations);
-  auto finished = core::parseApiTime(t.finish_time);
-  a.starts_at = finished ? finished->time_since_epoch().count() : core::unixSeconds(now);
+  a.starts_at = t.finished_at ? t.finished_at->time_since_epoch().count() : core::unixSeconds(now);
   return a;
 }
 
@@ -231,9 +230,9 @@ void Lifecycle::load(const std::vector<core::Alert>& alerts,
 
 std::string Lifecycle::noteSuccess(const core::Transition& t,
                                    std::chrono::system_clock::time_point now) {
-  auto finished = core::parseApiTime(t.finish_time);
-  SeenSuccess success{t.invoke_id, t.creation_time,
-                      finished ? finished->time_since_epoch().count() : core::unixSeconds(now)};
+  SeenSuccess success{
+      t.invoke_id, t.creation_time,
+      t.finished_at ? t.finished_at->time_since_epoch().count() : core::unixSeconds(now)};
   std::string key = successKey(t.scope, t.instance_id, commandKey(t));
   auto [it, inserted] = successes_.try_emplace(key, success);
   if (!inserted && it->second.creation_time < success.creation_time) it->second = success;

@@ -6,6 +6,7 @@
 
 #include "daemon/alerting/chat/templates.h"
 #include "daemon/alerting/receivers/chat_receiver.h"
+#include "daemon/alerting/receivers/factory.h"
 #include "daemon/app/options.h"
 #include "daemon/core/rate_limit.h"
 #include "daemon/util/env.h"

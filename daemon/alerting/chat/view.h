@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/alerting/chat/local_time.h"
+#include "daemon/alerting/local_time.h"
 #include "daemon/alerting/receivers.h"
 
 namespace swas::alerting {

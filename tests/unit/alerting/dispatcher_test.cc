@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/alerting/receivers/factory.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_http.h"
 #include "tests/support/sim_process.h"

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/alerting/receivers.h"
+#include "daemon/alerting/receivers/factory.h"
 #include "daemon/util/url.h"
 #include "tests/support/fake_http.h"
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/alerting/receivers/factory.h"
 #include "daemon/util/crypto.h"
 
 namespace swas::alerting {
