@@ -17,10 +17,10 @@ namespace {
 // Adapts one attempt to co_await. A plain function, not a coroutine: GCC 12 destroys
 // temporaries inside a coroutine's co_await expression twice, so nothing is captured there.
 auto attemptOnce(const CallGate::Attempt& attempt) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<core::Error>)>(
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(CallGate::Done)>(
       [&attempt](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        attempt([shared](std::optional<core::Error> error) { (*shared)(std::move(error)); });
+        attempt([shared](CallGate::Done done) { (*shared)(std::move(done)); });
       },
       use_awaitable);
 }
@@ -84,21 +84,21 @@ void CallGate::stop() {
   waiting_for_slot_.clear();
 }
 
-awaitable<std::optional<core::Error>> CallGate::run(std::string action, Attempt attempt,
-                                                    CallTally& tally) {
+awaitable<CallGate::Done> CallGate::run(std::string action, Attempt attempt, CallTally& tally) {
   core::Error last{.kind = core::ErrorKind::kCancelled, .message = "stopping"};
   for (int n = 0; n < options_.max_attempts; ++n) {
-    if (!co_await acquire()) co_return last;
+    if (!co_await acquire()) co_return std::unexpected(last);
     auto started = clock_.steadyNow();
-    std::optional<core::Error> error = co_await attemptOnce(attempt);
+    Done done = co_await attemptOnce(attempt);
+    const core::Error* error = done ? nullptr : &done.error();
     release();
     ++tally.api_calls;
     ++calls_;
     if (error && error->code.find("Throttling") != std::string::npos) ++throttled_;
     observer_.onApiRequest(options_.scope, action, error ? core::metricCode(*error) : "OK",
                            seconds(clock_.steadyNow() - started));
-    if (!error) co_return std::nullopt;
-    last = std::move(*error);
+    if (done) co_return done;
+    last = std::move(done.error());
     if (last.code.find("Throttling") != std::string::npos) tally.throttled = true;
     if (!last.retryable || stopping_) break;
     if (last.retry_after && *last.retry_after > options_.max_retry_after) {
@@ -114,7 +114,7 @@ awaitable<std::optional<core::Error>> CallGate::run(std::string action, Attempt 
                                         random_.uniform(), last.retry_after);
     if (!co_await sleep(delay)) break;
   }
-  co_return last;
+  co_return std::unexpected(std::move(last));
 }
 
 }  // namespace swas::api

@@ -47,8 +47,9 @@ struct CallTally {
 class CallGate {
  public:
   using Duration = std::chrono::milliseconds;
-  // Starts one attempt; calls `done` once with nullopt on success or the error.
-  using Attempt = std::function<void(std::function<void(std::optional<core::Error>)> done)>;
+  // Starts one attempt; calls `done` once with success or the error.
+  using Done = core::Done;
+  using Attempt = std::function<void(std::function<void(Done)> done)>;
 
   CallGate(boost::asio::io_context& io, core::PollObserver& observer, const core::Clock& clock,
            core::Random& random, GateOptions options);
@@ -67,13 +68,13 @@ class CallGate {
     auto value = std::make_shared<std::optional<T>>();
     Attempt attempt = [send = std::move(send), value](auto done) {
       send([value, done = std::move(done)](std::expected<T, core::Error> result) {
-        if (!result) return done(std::move(result.error()));
+        if (!result) return done(std::unexpected(std::move(result.error())));
         *value = std::move(*result);
-        done(std::nullopt);
+        done({});
       });
     };
-    std::optional<core::Error> error = co_await run(std::move(action), std::move(attempt), tally);
-    if (error) co_return std::unexpected(std::move(*error));
+    Done done = co_await run(std::move(action), std::move(attempt), tally);
+    if (!done) co_return std::unexpected(std::move(done.error()));
     co_return std::move(**value);
   }
 
@@ -89,8 +90,7 @@ class CallGate {
 
  private:
   using Timer = boost::asio::steady_timer;
-  boost::asio::awaitable<std::optional<core::Error>> run(std::string action, Attempt attempt,
-                                                         CallTally& tally);
+  boost::asio::awaitable<Done> run(std::string action, Attempt attempt, CallTally& tally);
   boost::asio::awaitable<bool> acquire();
   void release();
 

@@ -38,6 +38,7 @@ core::Invocation toInvocation(const std::string& scope, CommandInvocation&& v,
                        std::move(v.creation_time),
                        std::move(v.invocation_status),
                        {}};
+  out.created = core::parseApiTime(out.creation_time);
   out.instances.reserve(v.instances.size());
   for (auto& i : v.instances) {
     bool may_alert = alerting.matches(i.invocation_status, i.error_code);
@@ -45,6 +46,7 @@ core::Invocation toInvocation(const std::string& scope, CommandInvocation&& v,
         std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
         may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::move(i.finish_time),
         may_alert ? std::move(i.output) : std::string()});
+    out.instances.back().finished = core::parseApiTime(out.instances.back().finish_time);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct Error {
   std::string request_id;
   int http_status = 0;
 };
+
+// Success, or why not: the one convention for an operation that returns nothing else.
+using Done = std::expected<void, Error>;
 
 // The bounded label value for swas_api_requests_total{code}: the API Code, HTTP_<status>, or
 // one of timeout, connect, tls, parse.

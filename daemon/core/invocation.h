@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/core/defaults.h"
+#include "daemon/core/time.h"
 
 namespace swas::core {
 
@@ -34,8 +35,9 @@ struct InstanceState {
   std::string error_code;
   std::string error_info;
   std::optional<int64_t> exit_code;
-  std::string finish_time;
+  std::string finish_time;  // as the API sends it
   std::string output;
+  std::optional<SysSeconds> finished;  // finish_time, read once where it came in (none: unreadable)
 };
 
 struct Invocation {
@@ -47,6 +49,8 @@ struct Invocation {
   std::string creation_time;  // as the API sends it: zone-less UTC
   std::string overall_status;
   std::vector<InstanceState> instances;
+  std::optional<SysSeconds>
+      created;  // creation_time, read once where it came in (none: unreadable)
 
   // True when the overall status and every instance are terminal.
   bool finished() const;
@@ -74,6 +78,7 @@ struct Transition {
   // This transition starts an alert occurrence: the (region, invocation, instance) meets the
   // AlertCondition now and did not before, and it is alertable. At most once per triple.
   bool occurrence = false;
+  std::optional<SysSeconds> finished_at;  // the instance's finish_time, read once (none: unread)
 };
 
 // When a per-instance state alerts (config `alerts.statuses` and `alerts.error_codes`).

@@ -105,6 +105,94 @@ core::Error transferError(CURLcode code, const Transfer& t) {
   return error;
 }
 
+size_t onBody(char* data, size_t size, size_t count, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t n = size * count;
+  if (t->response.body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+size_t onHeader(char* data, size_t size, size_t count, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    t->response.headers.clear();  // a new response (after 100 Continue)
+    return line.size();
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return line.size();
+  std::string name(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  t->response.headers.emplace_back(std::move(name), std::string(value));
+  return line.size();
+}
+
+void setHeaders(Transfer& t) {
+  curl_slist* list = nullptr;
+  bool has_content_type = false;
+  for (const auto& [name, value] : t.request.headers) {
+    if (iequals(name, "content-type")) has_content_type = true;
+    std::string line = name + ": " + value;
+    list = curl_slist_append(list, line.c_str());
+  }
+  // libcurl would add a form Content-Type to every POST; the signature must see the headers
+  // exactly as sent, so send none unless asked. Same for Expect.
+  if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
+  list = curl_slist_append(list, "Expect:");
+  t.headers.reset(list);
+  curl_easy_setopt(t.easy.get(), CURLOPT_HTTPHEADER, list);
+}
+
+// One transfer's easy handle, as the request and the client's options say.
+void configure(Transfer& t, const CurlHttpClientOptions& options) {
+  t.max_bytes = options.max_response_bytes;
+  t.easy.reset(curl_easy_init());
+  CURL* e = t.easy.get();
+  const HttpRequest& r = t.request;
+  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+  // Only the web: a URL from the configuration (or a redirect, should one ever be followed)
+  // must not make libcurl read file:// or speak to ftp://, gopher://, dict://, smb://...
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &onBody);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &onHeader);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options.max_response_bytes));
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  const std::string& ca_file = r.ca_file.empty() ? options.ca_file : r.ca_file;
+  if (!ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
+  if (!options.ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, options.ca_path.c_str());
+  if (!options.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());
+  if (!options.user_agent.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
+  }
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // gzip/deflate when the server offers it
+  if (r.method == "GET") {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.c_str());
+    if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  setHeaders(t);
+}
+
 }  // namespace
 
 struct CurlHttpClient::Impl {
@@ -247,98 +335,13 @@ struct CurlHttpClient::Impl {
     });
   }
 
-  static size_t onBody(char* data, size_t size, size_t count, void* userp) {
-    auto* t = static_cast<Transfer*>(userp);
-    size_t n = size * count;
-    if (t->response.body.size() + n > t->max_bytes) {
-      t->too_large = true;
-      return 0;  // aborts the transfer with CURLE_WRITE_ERROR
-    }
-    t->response.body.append(data, n);
-    return n;
-  }
-
-  static size_t onHeader(char* data, size_t size, size_t count, void* userp) {
-    auto* t = static_cast<Transfer*>(userp);
-    std::string_view line(data, size * count);
-    if (line.starts_with("HTTP/")) {
-      t->response.headers.clear();  // a new response (after 100 Continue)
-      return line.size();
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return line.size();
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() &&
-           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-      value.remove_suffix(1);
-    }
-    t->response.headers.emplace_back(std::move(name), std::string(value));
-    return line.size();
-  }
-
-  static void setHeaders(Transfer& t) {
-    curl_slist* list = nullptr;
-    bool has_content_type = false;
-    for (const auto& [name, value] : t.request.headers) {
-      if (iequals(name, "content-type")) has_content_type = true;
-      std::string line = name + ": " + value;
-      list = curl_slist_append(list, line.c_str());
-    }
-    // libcurl would add a form Content-Type to every POST; the signature must see the headers
-    // exactly as sent, so send none unless asked. Same for Expect.
-    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
-    list = curl_slist_append(list, "Expect:");
-    t.headers.reset(list);
-    curl_easy_setopt(t.easy.get(), CURLOPT_HTTPHEADER, list);
-  }
-
   void start(HttpRequest request, HttpCallback callback) {
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
     t->callback = std::move(callback);
-    t->max_bytes = options.max_response_bytes;
-    t->easy.reset(curl_easy_init());
-    CURL* e = t->easy.get();
-    const HttpRequest& r = t->request;
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    // Only the web: a URL from the configuration (or a redirect, should one ever be followed)
-    // must not make libcurl read file:// or speak to ftp://, gopher://, dict://, smb://...
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::onBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::onHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(options.max_response_bytes));
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
-    const std::string& ca_file = r.ca_file.empty() ? options.ca_file : r.ca_file;
-    if (!ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
-    if (!options.ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, options.ca_path.c_str());
-    if (!options.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());
-    if (!options.user_agent.empty()) {
-      curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
-    }
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // gzip/deflate when the server offers it
-    if (r.method == "GET") {
-      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else {
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.c_str());
-      if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    }
-    setHeaders(*t);
+    configure(*t, options);
 
-    CURL* key = e;
+    CURL* key = t->easy.get();
     transfers.emplace(key, std::move(t));
     if (CURLMcode mc = curl_multi_add_handle(multi.get(), key); mc != CURLM_OK) {
       auto failed = std::move(transfers[key]);

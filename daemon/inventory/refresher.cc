@@ -30,11 +30,12 @@ void logAnomalies(const std::string& region_id, const char* action, const api::P
 
 // A walk that listed fewer instances than its TotalCount (bad records count as listed): it would
 // unwatch the instances it missed and resolve their agents' alerts.
-std::optional<core::Error> shortOf(size_t listed, int64_t total) {
-  if (total <= static_cast<int64_t>(listed)) return std::nullopt;
-  return core::Error{.kind = core::ErrorKind::kParse,
-                     .message = "ListInstances listed " + std::to_string(listed) +
-                                " instances, short of its TotalCount " + std::to_string(total)};
+core::Done notShort(size_t listed, int64_t total) {
+  if (total <= static_cast<int64_t>(listed)) return {};
+  return std::unexpected(core::Error{.kind = core::ErrorKind::kParse,
+                                     .message = "ListInstances listed " + std::to_string(listed) +
+                                                " instances, short of its TotalCount " +
+                                                std::to_string(total)});
 }
 
 }  // namespace
@@ -107,8 +108,8 @@ struct Refresher::Impl {
         break;
       }
     }
-    if (auto short_of = shortOf(seen.size() + skipped, last_total)) {
-      co_return std::unexpected(*short_of);
+    if (auto complete = notShort(seen.size() + skipped, last_total); !complete) {
+      co_return std::unexpected(complete.error());
     }
     co_return all;
   }

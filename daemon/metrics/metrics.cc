@@ -44,6 +44,28 @@ constexpr std::string_view kPolled = " Values come from the daemon's own polling
 
 std::string help(std::string_view what) { return std::string(what) + std::string(kPolled); }
 
+using StatusGauges = std::map<std::string, Gauge*, std::less<>>;  // a region's, by status
+
+Gauge& statusGauge(Family<Gauge>& family, StatusGauges& by, const std::string& region_id,
+                   std::string_view status) {
+  auto it = by.find(status);
+  if (it == by.end()) {
+    std::string s(status);
+    it = by.emplace(s, &family.Add(scoped(region_id, {{"invocation_status", s}}))).first;
+  }
+  return *it->second;
+}
+
+// Sets every status gauge of the region: listed ones to their count, the others to 0.
+void setCounts(Family<Gauge>& family, StatusGauges& by, const std::string& region_id,
+               const std::map<std::string, int64_t>& counts) {
+  for (const auto& [status, n] : counts) statusGauge(family, by, region_id, status);
+  for (auto& [status, gauge] : by) {
+    auto it = counts.find(status);
+    gauge->Set(it == counts.end() ? 0 : static_cast<double>(it->second));
+  }
+}
+
 }  // namespace
 
 struct Metrics::Impl {
@@ -178,8 +200,8 @@ struct Metrics::Impl {
     Gauge* up = nullptr;
     Gauge* last_success = nullptr;
     Histogram* poll_duration = nullptr;
-    std::map<std::string, Gauge*, std::less<>> invocations;  // by status
-    std::map<std::string, Gauge*, std::less<>> instances;
+    StatusGauges invocations;
+    StatusGauges instances;
     std::map<std::string, Histogram*, std::less<>> api_duration;  // by action
   };
 
@@ -204,27 +226,6 @@ struct Metrics::Impl {
       for (auto status : core::kInstanceStatuses) statusGauge(instances, r.instances, id, status);
     }
     return r;
-  }
-
-  static Gauge& statusGauge(Family<Gauge>& family, std::map<std::string, Gauge*, std::less<>>& by,
-                            const std::string& region_id, std::string_view status) {
-    auto it = by.find(status);
-    if (it == by.end()) {
-      std::string s(status);
-      it = by.emplace(s, &family.Add(scoped(region_id, {{"invocation_status", s}}))).first;
-    }
-    return *it->second;
-  }
-
-  // Sets every status gauge of the region: listed ones to their count, the others to 0.
-  static void setCounts(Family<Gauge>& family, std::map<std::string, Gauge*, std::less<>>& by,
-                        const std::string& region_id,
-                        const std::map<std::string, int64_t>& counts) {
-    for (const auto& [status, n] : counts) statusGauge(family, by, region_id, status);
-    for (auto& [status, gauge] : by) {
-      auto it = counts.find(status);
-      gauge->Set(it == counts.end() ? 0 : static_cast<double>(it->second));
-    }
   }
 
   const core::Clock& clock;
@@ -345,8 +346,8 @@ void Metrics::onPollFinished(const std::string& region_id, bool ok, double secon
 
 void Metrics::onTrackedCounts(const std::string& region_id, const core::TrackedCounts& counts) {
   Impl::Region& r = impl_->region(region_id);
-  Impl::setCounts(impl_->invocations, r.invocations, region_id, counts.invocations);
-  Impl::setCounts(impl_->instances, r.instances, region_id, counts.instances);
+  setCounts(impl_->invocations, r.invocations, region_id, counts.invocations);
+  setCounts(impl_->instances, r.instances, region_id, counts.instances);
 }
 
 void Metrics::onTransitions(const std::string& region_id,

@@ -75,21 +75,21 @@ api::DescribeCommandInvocationsRequest Pager::baseRequest() const {
   return r;
 }
 
-awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
-  if (watched_ && watched_->empty()) co_return std::nullopt;  // nothing to watch: no calls
+awaitable<core::Done> Pager::walkLists(Pass& pass) {
+  if (watched_ && watched_->empty()) co_return core::Done{};  // nothing to watch: no calls
   if (!per_instance_) {
     Walk region = listWalk("", pass);
-    if (auto error = co_await walk(baseRequest(), region, pass)) co_return error;
+    if (auto ok = co_await walk(baseRequest(), region, pass); !ok) co_return ok;
     pass.list_newest[""] = region.newest;
     pass.ordered = region.ordered;
     if (pass.full) choose(region.total, pass);
-    co_return std::nullopt;
+    co_return core::Done{};
   }
   for (const auto& instance : *watched_) {
     auto request = baseRequest();
     request.instance_id = instance;
     Walk one = listWalk(instance, pass);
-    if (auto error = co_await walk(request, one, pass)) co_return error;
+    if (auto ok = co_await walk(request, one, pass); !ok) co_return ok;
     pass.list_newest[instance] = one.newest;
     pass.ordered = pass.ordered && one.ordered;
   }
@@ -100,7 +100,7 @@ awaitable<std::optional<core::Error>> Pager::walkLists(Pass& pass) {
     PageResult total = co_await gate_.call(request, pass.calls);
     if (total) choose(total->total_count.value_or(-1), pass);
   }
-  co_return std::nullopt;
+  co_return core::Done{};
 }
 
 Pager::Walk Pager::listWalk(const std::string& key, const Pass& pass) const {
@@ -112,14 +112,14 @@ Pager::Walk Pager::listWalk(const std::string& key, const Pass& pass) const {
 
 // Walks one list page by page until its end, or until an early stop is allowed (a bound).
 // A full walk settles what it fetched every full_walk_chunk invocations.
-awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocationsRequest request,
-                                                  Walk& walk_state, Pass& pass) {
+awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request, Walk& walk_state,
+                                  Pass& pass) {
   std::string previous_oldest;
   std::vector<std::string> previous_ids, ids;
   for (int page = 1;; ++page) {
     request.page_number = page;
     PageResult result = co_await gate_.call(request, pass.calls);
-    if (!result) co_return result.error();
+    if (!result) co_return std::unexpected(result.error());
     ids.clear();
     for (const auto& v : result->invocations) ids.push_back(v.invoke_id);
     auto items = api::toInvocations(options_.scope.key(), request, std::move(result->invocations),
@@ -137,9 +137,9 @@ awaitable<std::optional<core::Error>> Pager::walk(api::DescribeCommandInvocation
     std::swap(previous_ids, ids);
     take(std::move(items), pass);
     if (pass.full && pass.fetched.size() >= options_.full_walk_chunk) {
-      if (auto settled = settler_.settle(pass, false); !settled) co_return settled.error();
+      if (auto settled = settler_.settle(pass, false); !settled) co_return settled;
     }
-    if (step.last || early) co_return std::nullopt;
+    if (step.last || early) co_return core::Done{};
   }
 }
 
@@ -169,8 +169,8 @@ void Pager::choose(int64_t region_total, const Pass& pass) {
   per_instance_ = cost.per_instance;
 }
 
-awaitable<std::optional<core::Error>> Pager::fetchUnfinished(Pass& pass) {
-  if (pass.full) co_return std::nullopt;
+awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
+  if (pass.full) co_return core::Done{};
   // Many by InvocationStatus filter, then whatever is still missing (it finished meanwhile) by
   // InvokeId, all at once under the gate.
   auto missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
@@ -179,7 +179,7 @@ awaitable<std::optional<core::Error>> Pager::fetchUnfinished(Pass& pass) {
       auto request = baseRequest();
       request.invocation_status = std::string(status);
       Walk to_end;
-      if (auto error = co_await walk(request, to_end, pass)) co_return error;
+      if (auto ok = co_await walk(request, to_end, pass); !ok) co_return ok;
     }
     missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
   }
@@ -205,9 +205,9 @@ awaitable<std::optional<core::Error>> Pager::fetchUnfinished(Pass& pass) {
     boost::system::error_code ec;
     co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
   }
-  if (gate_.stopping()) co_return core::Error{.kind = core::ErrorKind::kCancelled};
+  if (gate_.stopping()) co_return std::unexpected(core::Error{.kind = core::ErrorKind::kCancelled});
   for (size_t i = 0; i < missing.size(); ++i) settleFetchById(missing[i], *results[i], pass);
-  co_return std::nullopt;
+  co_return core::Done{};
 }
 
 // The answer to a fetch of one known unfinished invocation by InvokeId. One that no longer

@@ -29,9 +29,9 @@ class Pager {
   // A new poll's pass at wall-clock `wall`: a full walk when forced or due.
   Pass begin(bool force_full, std::chrono::system_clock::time_point wall);
   // Walks the region's list, or each watched instance's. nullopt on success.
-  boost::asio::awaitable<std::optional<core::Error>> walkLists(Pass& pass);
+  boost::asio::awaitable<core::Done> walkLists(Pass& pass);
   // Fetches the known unfinished invocations the walk did not reach (not after a full walk).
-  boost::asio::awaitable<std::optional<core::Error>> fetchUnfinished(Pass& pass);
+  boost::asio::awaitable<core::Done> fetchUnfinished(Pass& pass);
   // What a complete walk showed of the API's order: early stops rely on newest-first.
   void noteOrder(const Pass& pass);
   // After a successful settle: each list's newest becomes its early-stop bound, and misses of
@@ -52,8 +52,8 @@ class Pager {
     int64_t total = -1;  // TotalCount of the first page
     std::string newest;  // the newest CreationTime it showed
   };
-  boost::asio::awaitable<std::optional<core::Error>> walk(
-      api::DescribeCommandInvocationsRequest request, Walk& walk_state, Pass& pass);
+  boost::asio::awaitable<core::Done> walk(api::DescribeCommandInvocationsRequest request,
+                                          Walk& walk_state, Pass& pass);
   // The walk of list `key` in this pass: bounded by what the list showed last time, unless the
   // pass is a full walk or the order is not trusted.
   Walk listWalk(const std::string& key, const Pass& pass) const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "daemon/core/time.h"
+
 namespace swas::poller {
 
 bool fullWalkDue(const state::RegionCursor& cursor, std::chrono::system_clock::time_point now,
@@ -93,6 +95,7 @@ core::Invocation vanishedMarker(const std::string& region_id, const std::string&
                         stored.creation_time,
                         std::string(core::kVanished),
                         {}};
+  gone.created = core::parseApiTime(gone.creation_time);
   for (const auto& [instance_id, state] : stored.instances) {
     bool done = core::isTerminalInstanceStatus(state.status);
     gone.instances.push_back(

@@ -82,26 +82,25 @@ struct RegionPoller::Impl {
     }
     auto started = clock.steadyNow();
     Pass pass = pager.begin(force_full, clock.now());
-    if (auto error = co_await pager.walkLists(pass)) co_return finish(pass, *error, started);
-    if (auto error = co_await pager.fetchUnfinished(pass)) co_return finish(pass, *error, started);
+    if (auto ok = co_await pager.walkLists(pass); !ok) co_return finish(pass, ok, started);
+    if (auto ok = co_await pager.fetchUnfinished(pass); !ok) co_return finish(pass, ok, started);
     pager.noteOrder(pass);
     // A failed settle keeps what a full walk's earlier chunks settled: durable and reported.
     if (auto settled = settler.settle(pass, true); !settled) {
-      co_return finish(pass, settled.error(), started);
+      co_return finish(pass, settled, started);
     }
     pager.settled(pass);
     if (pass.full) settler.evictFinishedBefore(pass.wall - options.retention);
-    co_return finish(pass, std::nullopt, started);
+    co_return finish(pass, {}, started);
   }
 
-  PollOutcome finish(const Pass& pass, std::optional<core::Error> error,
-                     Clock::time_point started) {
-    PollOutcome outcome{.ok = !error,
+  PollOutcome finish(const Pass& pass, const core::Done& done, Clock::time_point started) {
+    PollOutcome outcome{.ok = done.has_value(),
                         .throttled = pass.calls.throttled,
                         .full_walk = pass.full,
                         .api_calls = pass.calls.api_calls,
                         .transitions = pass.transitions,
-                        .error = error.value_or(core::Error{})};
+                        .error = done ? core::Error{} : done.error()};
     spdlog::debug("poll region={} ok={} full_walk={} api_calls={} transitions={}",
                   options.scope.key(), outcome.ok, outcome.full_walk, outcome.api_calls,
                   outcome.transitions);

@@ -6,9 +6,8 @@ namespace swas::state {
 namespace {
 
 bool beforeLookback(const core::Invocation& inv, const DiffOptions& options) {
-  auto created = core::parseApiTime(inv.creation_time);
   // An unreadable CreationTime is treated as recent: better one alert too many than a miss.
-  return created && *created < options.now - options.initial_lookback;
+  return inv.created && *inv.created < options.now - options.initial_lookback;
 }
 
 core::Transition transition(const core::Invocation& inv, const core::InstanceState& inst,
@@ -31,7 +30,8 @@ core::Transition transition(const core::Invocation& inv, const core::InstanceSta
                           inst.finish_time,
                           occurrence ? inst.output : std::string(),
                           alertable,
-                          occurrence};
+                          occurrence,
+                          inst.finished};
 }
 
 void refreshFinished(StoredInvocation& s) {
@@ -70,9 +70,8 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
       before = &st->second;
     }
     if (!before && options.forget_before && inv.finished()) {
-      auto created = core::parseApiTime(inv.creation_time);
       // Already forgotten (evicted) or about to be: seeing it again must not report it again.
-      if (created && *created < *options.forget_before) continue;
+      if (inv.created && *inv.created < *options.forget_before) continue;
     }
     bool old = beforeLookback(inv, options);
     bool changed = false;

@@ -225,6 +225,7 @@ std::expected<std::vector<core::Transition>, core::Error> Store::latestSuccesses
     t.invoke_id = s.columnText(4);
     t.creation_time = s.columnText(5);
     t.finish_time = s.columnText(6);
+    t.finished_at = core::parseApiTime(t.finish_time);
     t.from = core::kNone;
     t.to = "Success";
     out.push_back(std::move(t));

@@ -12,6 +12,7 @@
 #include "daemon/alerting/chat/templates.h"
 #include "daemon/alerting/chat_signing.h"
 #include "daemon/alerting/receivers/chat_receiver.h"
+#include "daemon/alerting/receivers/factory.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/util/utf8.h"
 #include "tests/support/chat_vendor.h"
@@ -36,6 +37,7 @@ core::Alert failure(int i, const std::string& output = "npm ERR! missing script:
   t.exit_code = 1;
   t.creation_time = "2026-11-28T12:00:00";
   t.finish_time = "2026-11-28T12:00:12Z";
+  t.finished_at = core::parseApiTime(t.finish_time);
   t.output = output;
   return makeAlert(t, kNow);
 }
@@ -174,6 +176,7 @@ core::Alert hostile(int i) {
       "[link](javascript:alert(1))";
   t.exit_code = 1;
   t.finish_time = "2026-11-28T12:00:12Z";
+  t.finished_at = core::parseApiTime(t.finish_time);
   t.output = "```\n# heading\n[y](http://evil.example)\n";
   core::InstanceRecord instance{t.instance_id, "web-3\n# ALL CLEAR\n- fake item"};
   return makeAlert(t, kNow, &instance);

@@ -27,6 +27,7 @@ core::Transition failure(std::string invoke = "t-1", std::string instance = "i-1
   t.exit_code = t.to == "Success" ? 0 : 1;
   t.creation_time = std::move(created);
   t.finish_time = "2026-11-28T11:30:00Z";
+  t.finished_at = core::parseApiTime(t.finish_time);
   t.output = "done";
   t.occurrence = t.to != "Success";
   return t;

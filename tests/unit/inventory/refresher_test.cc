@@ -3,17 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <deque>
 #include <map>
 
 #include "tests/support/fake_clock.h"
+#include "tests/support/fake_swas_client.h"
 #include "tests/support/sim_process.h"
 
 namespace swas::inventory {
 namespace {
-
-using InstancesResult = std::expected<api::InstancesPage, core::Error>;
 
 core::Error throttled() {
   return core::Error{.kind = core::ErrorKind::kApi,
@@ -21,48 +18,6 @@ core::Error throttled() {
                      .message = "Request was denied due to user flow control.",
                      .retryable = true};
 }
-
-// ListInstances from a script (one answer per call); DescribeCloudAssistantStatus answers for
-// the IDs asked, from `online`.
-class FakeClient final : public api::SwasClient {
- public:
-  explicit FakeClient(boost::asio::io_context& io) : io_(io) {}
-  void describeCommandInvocations(const api::DescribeCommandInvocationsRequest&,
-                                  api::ApiCallback<api::CommandInvocationPage>) override {}
-  void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
-  void listInstances(const api::ListInstancesRequest& request,
-                     api::ApiCallback<api::InstancesPage> callback) override {
-    list_requests.push_back(request);
-    InstancesResult answer =
-        script.empty() ? InstancesResult(api::InstancesPage{}) : script.front();
-    if (!script.empty()) script.pop_front();
-    boost::asio::post(io_, [callback, answer] { callback(answer); });
-  }
-  void describeCloudAssistantStatus(const api::DescribeCloudAssistantStatusRequest& request,
-                                    api::ApiCallback<api::AgentStatusPage> callback) override {
-    agent_requests.push_back(request);
-    std::expected<api::AgentStatusPage, core::Error> answer;
-    if (agent_error) {
-      answer = std::unexpected(*agent_error);
-    } else {
-      answer.emplace();
-      for (const auto& id : request.instance_ids) {
-        if (auto it = online.find(id); it != online.end())
-          answer->statuses.push_back({id, it->second});
-      }
-    }
-    boost::asio::post(io_, [callback, answer] { callback(answer); });
-  }
-
-  std::deque<InstancesResult> script;
-  std::map<std::string, bool> online;
-  std::optional<core::Error> agent_error;
-  std::vector<api::ListInstancesRequest> list_requests;
-  std::vector<api::DescribeCloudAssistantStatusRequest> agent_requests;
-
- private:
-  boost::asio::io_context& io_;
-};
 
 class CountingObserver final : public core::PollObserver {
  public:
@@ -113,7 +68,7 @@ class RefresherTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   testing::FakeClock clock_;
-  FakeClient client_;
+  testing::FakeSwasClient client_;
   CountingObserver observer_;
   std::unique_ptr<core::Random> random_ = core::makeSeededRandom(1);
   std::shared_ptr<api::CallGate> gate_ = std::make_shared<api::CallGate>(
@@ -130,7 +85,7 @@ class RefresherTest : public ::testing::Test {
 TEST_F(RefresherTest, PagesInstancesThenAsksAgentsOfRunningOnesFiftyAtATime) {
   api::InstancesPage second = instances(101, 50, 160);
   for (auto& stopped : instances(151, 10, 160, true).instances) second.instances.push_back(stopped);
-  client_.script = {instances(1, 100, 160), second};
+  client_.instances = {instances(1, 100, 160), second};
   for (int n = 1; n <= 150; ++n) client_.online["i-" + std::to_string(n)] = n != 7;
   RefreshOutcome outcome = refreshOnce();
   ASSERT_TRUE(outcome.instances) << outcome.instances.error().message;
@@ -150,7 +105,7 @@ TEST_F(RefresherTest, PagesInstancesThenAsksAgentsOfRunningOnesFiftyAtATime) {
 }
 
 TEST_F(RefresherTest, StoppedInstancesAreNotAskedAboutTheirAgent) {
-  client_.script = {instances(1, 3, 3, true)};
+  client_.instances = {instances(1, 3, 3, true)};
   RefreshOutcome outcome = refreshOnce();
   ASSERT_TRUE(outcome.instances);
   EXPECT_EQ(outcome.api_calls, 1);
@@ -160,7 +115,7 @@ TEST_F(RefresherTest, StoppedInstancesAreNotAskedAboutTheirAgent) {
 }
 
 TEST_F(RefresherTest, AFailedRefreshReportsNothingAndIsCounted) {
-  client_.script = {std::unexpected(throttled()), std::unexpected(throttled())};
+  client_.instances = {std::unexpected(throttled()), std::unexpected(throttled())};
   RefreshOutcome outcome = refreshOnce();
   ASSERT_FALSE(outcome.instances);
   EXPECT_EQ(outcome.instances.error().code, "Throttling.User");
@@ -169,7 +124,7 @@ TEST_F(RefresherTest, AFailedRefreshReportsNothingAndIsCounted) {
   EXPECT_EQ(observer_.calls["cn-hangzhou ListInstances Throttling.User"], 2);
 
   // Only the agents' call fails: names and tags go through, every agent unknown.
-  client_.script = {instances(1, 2, 2)};
+  client_.instances = {instances(1, 2, 2)};
   client_.agent_error = throttled();
   outcome = refreshOnce();
   ASSERT_TRUE(outcome.instances);
@@ -186,7 +141,7 @@ TEST_F(RefresherTest, ARecordTheParserSkippedStillCountsAsListed) {
   api::InstancesPage first = instances(1, 99, 150);
   first.anomalies.records = 1;
   first.anomalies.first_record = "a record without InstanceId";
-  client_.script = {first, instances(100, 50, 150)};
+  client_.instances = {first, instances(100, 50, 150)};
   RefreshOutcome outcome = refreshOnce();
   ASSERT_TRUE(outcome.instances) << outcome.instances.error().message;
   EXPECT_EQ(client_.list_requests.size(), 2u) << "a page of 99 good records and 1 bad is full";
@@ -196,7 +151,7 @@ TEST_F(RefresherTest, ARecordTheParserSkippedStillCountsAsListed) {
 // Review finding: when only the agents' call fails, the agents keep their last known states
 // (their series and alerts do not flicker), and the refresh comes again sooner.
 TEST_F(RefresherTest, AFailedAgentCallKeepsTheLastKnownStates) {
-  client_.script = {instances(1, 2, 2), instances(1, 2, 2)};
+  client_.instances = {instances(1, 2, 2), instances(1, 2, 2)};
   client_.online = {{"i-1", true}, {"i-2", false}};
   Refresher refresher(
       io_, client_, gate_, clock_, {.scope = core::Scope("", "cn-hangzhou")},
@@ -216,7 +171,7 @@ TEST_F(RefresherTest, AFailedAgentCallKeepsTheLastKnownStates) {
 
 TEST_F(RefresherTest, AListingShortOfItsTotalCountFails) {
   // TotalCount says 150, but the second page comes back empty: 100 instances are not the region.
-  client_.script = {instances(1, 100, 150), api::InstancesPage{.total_count = 150}};
+  client_.instances = {instances(1, 100, 150), api::InstancesPage{.total_count = 150}};
   RefreshOutcome outcome = refreshOnce();
   ASSERT_FALSE(outcome.instances);
   EXPECT_NE(outcome.instances.error().message.find("short of its TotalCount 150"),
@@ -226,7 +181,7 @@ TEST_F(RefresherTest, AListingShortOfItsTotalCountFails) {
 }
 
 TEST_F(RefresherTest, AnApiRepeatingItsPagesCannotMakeARefreshWalkForever) {
-  for (int n = 0; n < 50; ++n) client_.script.push_back(instances(1, 100, 1'000'000));
+  for (int n = 0; n < 50; ++n) client_.instances.push_back(instances(1, 100, 1'000'000));
   RefreshOutcome outcome = refreshOnce();
   ASSERT_FALSE(outcome.instances) << "what it listed cannot be the whole region";
   EXPECT_NE(outcome.instances.error().message.find("repeated"), std::string::npos);

@@ -5,9 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -16,54 +14,14 @@
 #include "daemon/core/time.h"
 #include "daemon/poller/paging.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/fake_swas_client.h"
 #include "tests/support/sim_process.h"
 #include "tests/support/small_disk.h"
 
 namespace swas::poller {
 namespace {
 
-using PageResult = std::expected<api::CommandInvocationPage, core::Error>;
-
-// Answers from a script, one entry per call, on the loop; each call takes `latency` of the
-// fake clock.
-class FakeClient final : public api::SwasClient {
- public:
-  FakeClient(boost::asio::io_context& io, testing::FakeClock& clock) : io_(io), clock_(clock) {}
-  void describeCommandInvocations(const api::DescribeCommandInvocationsRequest& request,
-                                  api::ApiCallback<api::CommandInvocationPage> callback) override {
-    requests.push_back(request);
-    if (on_request) on_request();
-    PageResult answer;
-    if (!request.invoke_id.empty() && by_id.contains(request.invoke_id)) {
-      answer = by_id.at(request.invoke_id);
-    } else if (auto list = by_instance.find(request.instance_id);
-               !request.instance_id.empty() && list != by_instance.end() && !list->second.empty()) {
-      answer = list->second.front();
-      list->second.pop_front();
-    } else {
-      answer = script.empty() ? PageResult(api::CommandInvocationPage{}) : script.front();
-      if (!script.empty()) script.pop_front();
-    }
-    clock_.advance(latency);
-    boost::asio::post(io_, [callback, answer] { callback(answer); });
-  }
-  void listRegions(const std::string&, api::ApiCallback<std::vector<api::Region>>) override {}
-  void listInstances(const api::ListInstancesRequest&,
-                     api::ApiCallback<api::InstancesPage>) override {}
-  void describeCloudAssistantStatus(const api::DescribeCloudAssistantStatusRequest&,
-                                    api::ApiCallback<api::AgentStatusPage>) override {}
-
-  std::function<void()> on_request;  // called as each request is made
-  std::deque<PageResult> script;
-  std::map<std::string, PageResult> by_id;
-  std::map<std::string, std::deque<PageResult>> by_instance;  // per InstanceId, in call order
-  std::vector<api::DescribeCommandInvocationsRequest> requests;
-  std::chrono::milliseconds latency{100};
-
- private:
-  boost::asio::io_context& io_;
-  testing::FakeClock& clock_;
-};
+using PageResult = testing::FakeSwasClient::PageResult;
 
 class NoAlerts final : public core::AlertPlanner {
  public:
@@ -136,7 +94,7 @@ PageResult apiError(std::string code, bool retryable) {
 
 class RegionPollerTest : public ::testing::Test {
  protected:
-  RegionPollerTest() : client_(io_, clock_) {
+  RegionPollerTest() : client_(io_, &clock_) {
     std::string path =
         testing::writeTempFile(std::string("poller/") + testing::testName() + ".db", "");
     std::filesystem::remove(path);
@@ -165,7 +123,7 @@ class RegionPollerTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   testing::FakeClock clock_;
-  FakeClient client_;
+  testing::FakeSwasClient client_;
   std::unique_ptr<state::Store> store_;
   NullSink sink_;
   NoAlerts planner_;

@@ -14,6 +14,7 @@ core::Invocation inv(std::string id, std::string overall,
                      std::string created = "2026-11-28T12:00:00") {
   core::Invocation v{"cn-hangzhou",      std::move(id),      "c-1", "deploy", "RunShellScript",
                      std::move(created), std::move(overall), {}};
+  v.created = core::parseApiTime(v.creation_time);  // as the API boundary reads it
   for (auto& [instance, status] : instances) {
     v.instances.push_back(core::InstanceState{.instance_id = instance, .status = status});
   }
