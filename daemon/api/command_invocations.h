@@ -24,6 +24,7 @@ struct InvokeInstance {
   std::optional<int64_t> exit_code;
   std::string error_info;
   std::string error_code;
+  std::optional<int64_t> repeats;  // ECS: the runs so far on this instance (periodic tasks)
 };
 
 struct CommandInvocation {
@@ -39,6 +40,8 @@ struct CommandInvocation {
   std::optional<int64_t> timeout;
   std::string command_content;
   std::string parameters;
+  std::string repeat_mode;    // ECS: Once, Period, NextRebootOnly, EveryReboot ("" for SWAS)
+  std::optional<bool> timed;  // ECS: a periodic or reboot task not done yet
   std::vector<InvokeInstance> instances;
 };
 
@@ -64,6 +67,7 @@ struct CommandInvocationPage {
   std::optional<int64_t> total_count;
   std::optional<int64_t> page_number;
   std::optional<int64_t> page_size;
+  std::string next_token;  // ECS's NextToken paging: "" on the last page
   std::vector<CommandInvocation> invocations;
 };
 

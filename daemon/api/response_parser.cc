@@ -10,6 +10,7 @@ using json::forEachElement;
 using json::forEachField;
 using json::isObject;
 using json::parseDocument;
+using json::readBool;
 using json::readInt;
 using json::readPaging;
 using json::readString;
@@ -49,6 +50,10 @@ InvokeInstance readInstance(od::value value, ParseAnomalies& a) {
           out.error_info = readString(v, key, a);
         else if (key == "ErrorCode")
           out.error_code = readString(v, key, a);
+        else if (key == "FinishedTime" && out.finish_time.empty())  // ECS's results call
+          out.finish_time = readString(v, key, a);
+        else if (key == "Repeats")
+          out.repeats = readInt(v, key, a);
       },
       &a);
   return out;
@@ -83,6 +88,10 @@ CommandInvocation readInvocation(od::value value, ParseAnomalies& a) {
           out.command_content = readString(v, key, a);
         else if (key == "Parameters")
           out.parameters = readString(v, key, a);
+        else if (key == "RepeatMode")
+          out.repeat_mode = readString(v, key, a);
+        else if (key == "Timed")
+          out.timed = readBool(v, key, a);
         else if (key == "InvokeInstances") {
           forEachElement(v, key, a, [&](od::value e) {
             if (!isObject(e, key)) {
@@ -107,39 +116,58 @@ CommandInvocation readInvocation(od::value value, ParseAnomalies& a) {
   return out;
 }
 
+// One element of an invocation list: kept when it is an object with an InvokeId and a status
+// (or instances to derive one from); otherwise skipped and counted.
+void takeInvocation(od::value e, std::string_view list, CommandInvocationPage& page) {
+  ParseAnomalies& a = page.anomalies;
+  const std::string where(list);
+  if (!isObject(e, list)) {
+    a.record(where + "[]: not an object, skipped");
+    return;
+  }
+  CommandInvocation invocation = readInvocation(e, a);
+  if (invocation.invoke_id.empty()) {
+    a.record(where + "[]: no InvokeId, skipped");
+    return;
+  }
+  if (invocation.invocation_status.empty() && invocation.instances.empty()) {
+    a.record(where + "[]: neither InvocationStatus nor instances, skipped");
+    return;
+  }
+  if (invocation.invocation_status.empty()) {
+    a.field("InvocationStatus: absent, derived from the instances");
+    invocation.invocation_status = overallFrom(invocation.instances);
+  }
+  page.invocations.push_back(std::move(invocation));
+}
+
 }  // namespace
 
 std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
     std::string_view body) {
   return parseDocument<CommandInvocationPage>(body, [](od::value root) {
     CommandInvocationPage page;
-    ParseAnomalies& a = page.anomalies;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
       if (readPaging(page, key, v)) return;
       if (key == "CommandInvocations") {
         forEachElement(
-            v, key, a,
-            [&](od::value e) {
-              if (!isObject(e, key)) {
-                a.record("CommandInvocations[]: not an object, skipped");
-                return;
-              }
-              CommandInvocation invocation = readInvocation(e, a);
-              if (invocation.invoke_id.empty()) {
-                a.record("CommandInvocations[]: no InvokeId, skipped");
-                return;
-              }
-              if (invocation.invocation_status.empty() && invocation.instances.empty()) {
-                a.record("CommandInvocations[]: neither InvocationStatus nor instances, skipped");
-                return;
-              }
-              if (invocation.invocation_status.empty()) {
-                a.field("InvocationStatus: absent, derived from the instances");
-                invocation.invocation_status = overallFrom(invocation.instances);
-              }
-              page.invocations.push_back(std::move(invocation));
-            },
-            true);
+            v, key, page.anomalies, [&](od::value e) { takeInvocation(e, key, page); }, true);
+      }
+    });
+    return page;
+  });
+}
+
+std::expected<CommandInvocationPage, core::Error> parseEcsInvocationsPage(std::string_view body) {
+  return parseDocument<CommandInvocationPage>(body, [](od::value root) {
+    CommandInvocationPage page;
+    forEachField(root, "response", [&](std::string_view key, od::value v) {
+      if (readPaging(page, key, v)) return;
+      if (key == "NextToken") {
+        page.next_token = readString(v, key, page.anomalies);
+      } else if (key == "Invocations") {  // {"Invocation": [...]}
+        forEachElement(
+            v, key, page.anomalies, [&](od::value e) { takeInvocation(e, key, page); }, true);
       }
     });
     return page;

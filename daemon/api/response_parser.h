@@ -20,6 +20,10 @@ namespace swas::api {
 // instance without InstanceId) is skipped; each is counted in page.anomalies.
 std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
     std::string_view body);
+// ECS's DescribeInvocations (2014-05-26), read the same way into the same page: the lists come
+// wrapped ({"Invocations":{"Invocation":[...]}}, InvokeInstances likewise), paging goes by
+// NextToken, and RepeatMode, Timed and each instance's Repeats are kept for periodic tasks.
+std::expected<CommandInvocationPage, core::Error> parseEcsInvocationsPage(std::string_view body);
 std::expected<std::vector<Region>, core::Error> parseRegions(std::string_view body);
 
 // A JSON string token (quotes included) decoded as JSON says, except that a lone surrogate or

@@ -1,5 +1,5 @@
-// DescribeCommandInvocations, ListRegions, ListInstances and DescribeCloudAssistantStatus
-// bodies: any bytes give a page or a kParse error.
+// DescribeCommandInvocations, ECS's DescribeInvocations, ListRegions, ListInstances and
+// DescribeCloudAssistantStatus bodies: any bytes give a page or a kParse error.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -9,8 +9,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  auto page = swas::api::parseCommandInvocationsPage(body);
-  if (page) {
+  for (auto page :
+       {swas::api::parseCommandInvocationsPage(body), swas::api::parseEcsInvocationsPage(body)}) {
+    if (!page) continue;
     for (const auto& inv : page->invocations) {
       if (inv.invoke_id.empty()) __builtin_trap();          // records without an id are skipped
       if (inv.invocation_status.empty()) __builtin_trap();  // derived when absent

@@ -1,0 +1,76 @@
+#include "daemon/api/ecs.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace swas::api {
+namespace {
+
+// @alicloud/ecs20140526 7.11.6's _endpointMap (src/client.ts), verbatim.
+constexpr std::pair<std::string_view, std::string_view> kEndpointMap[] = {
+    {"cn-hangzhou", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-shanghai-finance-1", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-shenzhen-finance-1", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-north-2-gov-1", "ecs.aliyuncs.com"},
+    {"ap-northeast-2-pop", "ecs.aliyuncs.com"},
+    {"cn-beijing-finance-pop", "ecs.aliyuncs.com"},
+    {"cn-beijing-gov-1", "ecs.aliyuncs.com"},
+    {"cn-beijing-nu16-b01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-edge-1", "ecs.cn-qingdao-nebula.aliyuncs.com"},
+    {"cn-fujian", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-haidian-cm12-c01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hangzhou-bj-b01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hangzhou-finance", "ecs.aliyuncs.com"},
+    {"cn-hangzhou-internal-prod-1", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hangzhou-internal-test-1", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hangzhou-internal-test-2", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hangzhou-internal-test-3", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hangzhou-test-306", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-hongkong-finance-pop", "ecs.aliyuncs.com"},
+    {"cn-huhehaote-nebula-1", "ecs.cn-qingdao-nebula.aliyuncs.com"},
+    {"cn-shanghai-et15-b01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-shanghai-et2-b01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-shanghai-inner", "ecs.aliyuncs.com"},
+    {"cn-shanghai-internal-test-1", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-shenzhen-inner", "ecs.aliyuncs.com"},
+    {"cn-shenzhen-st4-d01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-shenzhen-su18-b01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-wuhan", "ecs.aliyuncs.com"},
+    {"cn-yushanfang", "ecs.aliyuncs.com"},
+    {"cn-zhangbei", "ecs.aliyuncs.com"},
+    {"cn-zhangbei-na61-b01", "ecs-cn-hangzhou.aliyuncs.com"},
+    {"cn-zhangjiakou-na62-a01", "ecs.cn-zhangjiakou.aliyuncs.com"},
+    {"cn-zhengzhou-nebula-1", "ecs.cn-qingdao-nebula.aliyuncs.com"},
+    {"eu-west-1-oxs", "ecs.cn-shenzhen-cloudstone.aliyuncs.com"},
+    {"rus-west-1-pop", "ecs.aliyuncs.com"},
+};
+
+}  // namespace
+
+std::string ecsEndpoint(std::string_view region_id) {
+  for (const auto& [region, host] : kEndpointMap) {
+    if (region == region_id) return "https://" + std::string(host);
+  }
+  return "https://ecs." + std::string(region_id) + ".aliyuncs.com";
+}
+
+ApiCall toApiCall(const DescribeInvocationsRequest& r) {
+  ApiCall call{"DescribeInvocations", std::string(kEcsVersion), {}};
+  auto add = [&call](const char* key, const std::string& value) {
+    if (!value.empty()) call.params.emplace_back(key, value);
+  };
+  add("RegionId", r.region_id);
+  add("InstanceId", r.instance_id);
+  add("InvokeId", r.invoke_id);
+  add("CommandType", r.command_type);
+  add("InvokeStatus", r.invoke_status);
+  call.params.emplace_back("ContentEncoding", "PlainText");
+  if (r.include_output) call.params.emplace_back("IncludeOutput", "true");
+  if (r.timed) call.params.emplace_back("Timed", *r.timed ? "true" : "false");
+  call.params.emplace_back("MaxResults",
+                           std::to_string(std::clamp(r.max_results, 1, kEcsMaxResults)));
+  add("NextToken", r.next_token);
+  return call;
+}
+
+}  // namespace swas::api

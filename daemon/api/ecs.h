@@ -1,0 +1,39 @@
+#pragma once
+
+// ECS's Cloud Assistant operations (API version 2014-05-26, RPC, signed like SWAS's): where a
+// region's calls go, and DescribeInvocations as a request. Its answers are read by
+// parseEcsInvocationsPage (response_parser.h) into the same page as SWAS's.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/api/request_signer.h"
+
+namespace swas::api {
+
+inline constexpr std::string_view kEcsVersion = "2014-05-26";
+inline constexpr int kEcsMaxResults = 50;
+
+// "https://<host>" for a region, as the official ECS SDK chooses it: its endpoint map first
+// (cn-hangzhou is ecs-cn-hangzhou.aliyuncs.com, the finance and gov regions share hosts), else
+// the regional pattern ecs.<region>.aliyuncs.com.
+std::string ecsEndpoint(std::string_view region_id);
+
+// Every filter of DescribeInvocations used here; empty strings and unset options are not sent.
+struct DescribeInvocationsRequest {
+  std::string region_id;
+  std::string instance_id;
+  std::string invoke_id;
+  std::string command_type;
+  std::string invoke_status;    // the overall filter (Running, Finished, Failed, ...)
+  std::optional<bool> timed;    // true: periodic and reboot tasks not done yet; unset: false
+  bool include_output = false;  // needs invoke_id or instance_id
+  int max_results = kEcsMaxResults;
+  std::string next_token;  // "" for the first page
+};
+
+// ContentEncoding=PlainText always: Output and CommandContent as text, never Base64.
+ApiCall toApiCall(const DescribeInvocationsRequest& request);
+
+}  // namespace swas::api
