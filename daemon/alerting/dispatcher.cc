@@ -291,6 +291,9 @@ void Dispatcher::stop() {
 }
 
 void Dispatcher::drain() {
+  // Also after stop() (a reload was waiting for idle when the stop came): the last attempt is
+  // owed whatever stopped the dispatcher before.
+  impl_->stopping = false;
   impl_->draining = true;
   impl_->cancelTimers();
   for (auto& w : impl_->workers) impl_->pump(*w);

@@ -76,11 +76,14 @@ std::expected<core::Alert, std::string> readAlert(simdjson::dom::element element
   } else {
     a.fingerprint = fingerprint(*labels);
   }
-  // Filed under the account and region its labels name (an account name with a '/' could not be
-  // told from the region in the key: the region alone then).
+  // Filed under the account and region its labels name. A '/' in either could not be told apart
+  // in the key: an account with one is dropped, a region with one (or none) files it nowhere.
   std::string account = labelValue(*labels, "account");
+  std::string region = labelValue(*labels, "region_id");
   if (account.find('/') != std::string::npos) account.clear();
-  a.scope = core::Scope(std::move(account), labelValue(*labels, "region_id")).key();
+  if (!region.empty() && region.find('/') == std::string::npos) {
+    a.scope = core::Scope(std::move(account), std::move(region)).key();
+  }
   a.instance_id = labelValue(*labels, "instance_id");
   a.invoke_id = labelValue(*labels, "invoke_id");
   a.labels_json = labelsJson(*labels);

@@ -184,6 +184,18 @@ TEST_F(DispatcherTest, WhatItsLifecycleCommitsIsDeliveredWithoutAKickAndUnrouted
   EXPECT_EQ(http_.requests.size(), 2u);
 }
 
+TEST_F(DispatcherTest, AShutdownDuringAReloadStillGivesEachMessageItsLastAttempt) {
+  auto d = dispatcher();
+  d->start();
+  d->stop();  // the reload stops the old runtime and waits for idle; then SIGTERM comes
+  raise(2);
+  io_.poll();
+  EXPECT_TRUE(http_.requests.empty()) << "stopped: a commit does not deliver";
+  d->drain();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return d->idle() && !http_.requests.empty(); }));
+  EXPECT_EQ(observer_.counts["delivered"], 2) << "the last attempt the shutdown owes";
+}
+
 TEST_F(DispatcherTest, NotificationsWithinTheGatherWindowGoTogether) {
   options_.gather = milliseconds(300);
   auto d = dispatcher();

@@ -52,11 +52,17 @@ TEST(RelayPayload, AnAlertOfANamedAccountIsFiledUnderItsScope) {
     {"status": "firing", "labels": {"alertname": "A", "account": "prod", "region_id": "cn-hangzhou"},
      "startsAt": "2026-12-02T05:00:00Z"},
     {"status": "firing", "labels": {"alertname": "B", "account": "a/b", "region_id": "cn-hangzhou"},
+     "startsAt": "2026-12-02T05:00:00Z"},
+    {"status": "firing", "labels": {"alertname": "C", "region_id": "x/y"},
+     "startsAt": "2026-12-02T05:00:00Z"},
+    {"status": "firing", "labels": {"alertname": "D", "account": "prod"},
      "startsAt": "2026-12-02T05:00:00Z"}]})");
   ASSERT_TRUE(alerts) << alerts.error();
-  ASSERT_EQ(alerts->size(), 2u);
+  ASSERT_EQ(alerts->size(), 4u);
   EXPECT_EQ((*alerts)[0].scope, "prod/cn-hangzhou") << "what `alerts` shows as account prod";
   EXPECT_EQ((*alerts)[1].scope, "cn-hangzhou") << "a '/' in the account would split wrongly";
+  EXPECT_EQ((*alerts)[2].scope, "") << "nor may one in the region read as account x";
+  EXPECT_EQ((*alerts)[3].scope, "") << "an account without a region is no scope";
 }
 
 TEST(RelayPayload, NamesWhatIsWrongAndWhere) {
