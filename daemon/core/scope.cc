@@ -2,24 +2,40 @@
 
 namespace swas::core {
 
-Scope::Scope(std::string account, std::string region_id)
-    : account_(std::move(account)),
-      region_id_(std::move(region_id)),
-      key_(account_.empty() ? region_id_ : account_ + "/" + region_id_) {}
+namespace {
+
+constexpr std::string_view kEcsMark = "ecs:";
+
+}  // namespace
+
+std::string_view productName(Product product) { return product == Product::kEcs ? "ecs" : "swas"; }
+
+Scope::Scope(std::string account, std::string region_id, Product product)
+    : account_(std::move(account)), region_id_(std::move(region_id)), product_(product) {
+  std::string region = product_ == Product::kEcs ? std::string(kEcsMark) + region_id_ : region_id_;
+  key_ = account_.empty() ? region : account_ + "/" + region;
+}
 
 Scope Scope::fromKey(std::string_view key) {
   size_t slash = key.find('/');
-  if (slash == std::string_view::npos) return Scope("", std::string(key));
-  return Scope(std::string(key.substr(0, slash)), std::string(key.substr(slash + 1)));
+  std::string_view account = slash == std::string_view::npos ? "" : key.substr(0, slash);
+  std::string_view region = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  Product product = Product::kSwas;
+  if (region.starts_with(kEcsMark)) {
+    product = Product::kEcs;
+    region.remove_prefix(kEcsMark.size());
+  }
+  return Scope(std::string(account), std::string(region), product);
 }
 
 std::string Scope::accountName() const {
   return account_.empty() ? std::string(kDefaultAccount) : account_;
 }
 
-std::vector<std::pair<std::string, std::string>> Scope::labels() const {
+std::vector<std::pair<std::string, std::string>> Scope::labels(bool with_product) const {
   std::vector<std::pair<std::string, std::string>> labels;
   if (!account_.empty()) labels.emplace_back("account", account_);
+  if (with_product) labels.emplace_back("product", std::string(productName(product_)));
   labels.emplace_back("region_id", region_id_);
   return labels;
 }

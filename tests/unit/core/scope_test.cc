@@ -32,6 +32,28 @@ TEST(Scope, ANamedAccountsRegionIsKeyedByBothAndLabelledWithBoth) {
       << "an account named default is named";
 }
 
+TEST(Scope, AnEcsScopeIsMarkedInItsKeyAndSwasKeysStayAsTheyWere) {
+  Scope ecs("prod", "cn-hangzhou", Product::kEcs);
+  EXPECT_EQ(ecs.key(), "prod/ecs:cn-hangzhou");
+  EXPECT_EQ(ecs.regionId(), "cn-hangzhou") << "the calls still go to the region";
+  EXPECT_EQ(Scope("", "cn-hangzhou", Product::kEcs).key(), "ecs:cn-hangzhou");
+  EXPECT_EQ(Scope("prod", "cn-hangzhou").key(), "prod/cn-hangzhou") << "SWAS: unchanged";
+  Scope parsed = Scope::fromKey("prod/ecs:cn-hangzhou");
+  EXPECT_EQ(parsed.product(), Product::kEcs);
+  EXPECT_EQ(parsed.account(), "prod");
+  EXPECT_EQ(parsed.regionId(), "cn-hangzhou");
+  EXPECT_EQ(parsed, ecs);
+  EXPECT_NE(ecs, Scope("prod", "cn-hangzhou")) << "the same region for both products: two scopes";
+  EXPECT_EQ(Scope::fromKey("ecs:cn-beijing").product(), Product::kEcs);
+  EXPECT_EQ(Scope::fromKey("cn-beijing").product(), Product::kSwas);
+  // The product label only when asked (some ECS scope is configured).
+  EXPECT_EQ(ecs.labels(), (Labels{{"account", "prod"}, {"region_id", "cn-hangzhou"}}));
+  EXPECT_EQ(ecs.labels(true),
+            (Labels{{"account", "prod"}, {"product", "ecs"}, {"region_id", "cn-hangzhou"}}));
+  EXPECT_EQ(Scope("", "cn-hangzhou").labels(true),
+            (Labels{{"product", "swas"}, {"region_id", "cn-hangzhou"}}));
+}
+
 TEST(Scope, OrdersAndComparesByItsKey) {
   std::set<Scope> scopes{Scope("prod", "cn-hangzhou"), Scope("", "cn-hangzhou"),
                          Scope::fromKey("prod/cn-hangzhou")};
