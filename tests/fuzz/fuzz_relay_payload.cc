@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/alerting/relay/payload.h"
+#include "daemon/core/scope.h"
 #include "daemon/util/utf8.h"
 
 namespace {
@@ -88,8 +89,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bool none = element["annotations"].get(sent_annotations) || sent_annotations.is_null();
     if (annotations != (none ? Pairs{} : stringFields(sent_annotations))) __builtin_trap();
     if (!isHex16(alert.fingerprint)) __builtin_trap();
-    if (alert.region_id != valueOf(labels, "region_id") ||
-        alert.instance_id != valueOf(labels, "instance_id") ||
+    // Filed under the account and region its labels name; never under a key that would split
+    // into another account (a '/' in the region, or a region missing).
+    std::string_view region = valueOf(labels, "region_id");
+    std::string_view account = valueOf(labels, "account");
+    swas::core::Scope scope = swas::core::Scope::fromKey(alert.scope);
+    bool ecs = valueOf(labels, "product") == "ecs";
+    if (!alert.scope.empty() &&
+        (scope.regionId() != region || (scope.product() == swas::core::Product::kEcs) != ecs ||
+         (account.find('/') == std::string_view::npos && scope.account() != account))) {
+      __builtin_trap();
+    }
+    if (alert.scope.empty() != (region.empty() || region.find_first_of("/:") != region.npos)) {
+      __builtin_trap();
+    }
+    if (alert.instance_id != valueOf(labels, "instance_id") ||
         alert.invoke_id != valueOf(labels, "invoke_id")) {
       __builtin_trap();
     }

@@ -76,13 +76,16 @@ std::expected<core::Alert, std::string> readAlert(simdjson::dom::element element
   } else {
     a.fingerprint = fingerprint(*labels);
   }
-  // Filed under the account and region its labels name. A '/' in either could not be told apart
-  // in the key: an account with one is dropped, a region with one (or none) files it nowhere.
+  // Filed under the account, region and product its labels name. What could not be told apart
+  // in the key is not trusted: an account with a '/' is dropped, and a region with a '/' or a
+  // ':' (or none) files the alert under no scope.
   std::string account = labelValue(*labels, "account");
   std::string region = labelValue(*labels, "region_id");
   if (account.find('/') != std::string::npos) account.clear();
-  if (!region.empty() && region.find('/') == std::string::npos) {
-    a.scope = core::Scope(std::move(account), std::move(region)).key();
+  if (!region.empty() && region.find_first_of("/:") == std::string::npos) {
+    core::Product product =
+        labelValue(*labels, "product") == "ecs" ? core::Product::kEcs : core::Product::kSwas;
+    a.scope = core::Scope(std::move(account), std::move(region), product).key();
   }
   a.instance_id = labelValue(*labels, "instance_id");
   a.invoke_id = labelValue(*labels, "invoke_id");

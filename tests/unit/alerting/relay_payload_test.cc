@@ -56,9 +56,15 @@ TEST(RelayPayload, AnAlertOfANamedAccountIsFiledUnderItsScope) {
     {"status": "firing", "labels": {"alertname": "C", "region_id": "x/y"},
      "startsAt": "2026-12-02T05:00:00Z"},
     {"status": "firing", "labels": {"alertname": "D", "account": "prod"},
+     "startsAt": "2026-12-02T05:00:00Z"},
+    {"status": "firing", "labels": {"alertname": "E", "region_id": "ecs:cn-hangzhou"},
+     "startsAt": "2026-12-02T05:00:00Z"},
+    {"status": "firing", "labels": {"alertname": "F", "region_id": "cn-hangzhou", "product": "ecs"},
      "startsAt": "2026-12-02T05:00:00Z"}]})");
   ASSERT_TRUE(alerts) << alerts.error();
-  ASSERT_EQ(alerts->size(), 4u);
+  ASSERT_EQ(alerts->size(), 6u);
+  EXPECT_EQ((*alerts)[4].scope, "") << "a ':' in the region would read as a product";
+  EXPECT_EQ((*alerts)[5].scope, "ecs:cn-hangzhou") << "an ECS alert relayed back";
   EXPECT_EQ((*alerts)[0].scope, "prod/cn-hangzhou") << "what `alerts` shows as account prod";
   EXPECT_EQ((*alerts)[1].scope, "cn-hangzhou") << "a '/' in the account would split wrongly";
   EXPECT_EQ((*alerts)[2].scope, "") << "nor may one in the region read as account x";
