@@ -71,6 +71,24 @@ struct CommandInvocationPage {
   std::vector<CommandInvocation> invocations;
 };
 
+// ECS's DescribeInvocationResults: one record per run of an invocation on an instance (with
+// IncludeHistory, every run of a periodic task).
+struct InvocationResult {
+  std::string invoke_id;
+  std::string command_id;
+  InvokeInstance instance;  // its status, exit, error, output, Repeats, FinishedTime
+};
+
+struct InvocationResultsPage {
+  std::string request_id;
+  ParseAnomalies anomalies;
+  std::optional<int64_t> total_count;
+  std::optional<int64_t> page_number;
+  std::optional<int64_t> page_size;
+  std::string next_token;  // "" on the last page
+  std::vector<InvocationResult> results;
+};
+
 // Every filter of the operation; empty strings are not sent.
 struct DescribeCommandInvocationsRequest {
   std::string region_id;

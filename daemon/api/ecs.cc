@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "daemon/api/inventory.h"
+
 namespace swas::api {
 namespace {
 
@@ -72,5 +74,47 @@ ApiCall toApiCall(const DescribeInvocationsRequest& r) {
   add("NextToken", r.next_token);
   return call;
 }
+
+ApiCall toApiCall(const DescribeInvocationResultsRequest& r) {
+  ApiCall call{"DescribeInvocationResults", std::string(kEcsVersion), {}};
+  call.params.emplace_back("RegionId", r.region_id);
+  if (!r.invoke_id.empty()) call.params.emplace_back("InvokeId", r.invoke_id);
+  if (!r.instance_id.empty()) call.params.emplace_back("InstanceId", r.instance_id);
+  if (r.include_history) call.params.emplace_back("IncludeHistory", "true");
+  call.params.emplace_back("ContentEncoding", "PlainText");
+  call.params.emplace_back("MaxResults",
+                           std::to_string(std::clamp(r.max_results, 1, kEcsMaxResults)));
+  if (!r.next_token.empty()) call.params.emplace_back("NextToken", r.next_token);
+  return call;
+}
+
+ApiCall toApiCall(const DescribeInstancesRequest& r) {
+  ApiCall call{"DescribeInstances", std::string(kEcsVersion), {}};
+  call.params.emplace_back("RegionId", r.region_id);
+  if (!r.instance_ids.empty()) {
+    size_t n = std::min(r.instance_ids.size(), static_cast<size_t>(kEcsMaxInstances));
+    call.params.emplace_back("InstanceIds",
+                             jsonArrayParam({r.instance_ids.begin(), r.instance_ids.begin() + n}));
+  }
+  addTagParams(call, r.tags);
+  call.params.emplace_back("MaxResults",
+                           std::to_string(std::clamp(r.max_results, 10, kEcsMaxInstances)));
+  if (!r.next_token.empty()) call.params.emplace_back("NextToken", r.next_token);
+  return call;
+}
+
+ApiCall toApiCall(const EcsAgentStatusRequest& r) {
+  ApiCall call{"DescribeCloudAssistantStatus", std::string(kEcsVersion), {}};
+  call.params.emplace_back("RegionId", r.region_id);
+  for (size_t i = 0; i < r.instance_ids.size() && i < kEcsMaxResults; ++i) {
+    call.params.emplace_back("InstanceId." + std::to_string(i + 1), r.instance_ids[i]);
+  }
+  call.params.emplace_back("MaxResults",
+                           std::to_string(std::clamp(r.max_results, 1, kEcsMaxResults)));
+  if (!r.next_token.empty()) call.params.emplace_back("NextToken", r.next_token);
+  return call;
+}
+
+ApiCall describeRegionsCall() { return {"DescribeRegions", std::string(kEcsVersion), {}}; }
 
 }  // namespace swas::api

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "daemon/api/request_signer.h"
 
@@ -35,5 +37,41 @@ struct DescribeInvocationsRequest {
 
 // ContentEncoding=PlainText always: Output and CommandContent as text, never Base64.
 ApiCall toApiCall(const DescribeInvocationsRequest& request);
+
+// DescribeInvocationResults: the runs of one invocation (IncludeHistory needs the InvokeId of a
+// Period or EveryReboot task), Output as text.
+struct DescribeInvocationResultsRequest {
+  std::string region_id;
+  std::string invoke_id;
+  std::string instance_id;
+  bool include_history = false;
+  int max_results = kEcsMaxResults;
+  std::string next_token;
+};
+ApiCall toApiCall(const DescribeInvocationResultsRequest& request);
+
+// DescribeInstances (names, tags, addresses): the IDs as a JSON array (at most 100), tags as
+// Tag.N.Key/Value (N <= 20), MaxResults 10 to 100.
+inline constexpr int kEcsMaxInstances = 100;
+struct DescribeInstancesRequest {
+  std::string region_id;
+  std::vector<std::string> instance_ids;
+  std::vector<std::pair<std::string, std::string>> tags;
+  int max_results = kEcsMaxInstances;
+  std::string next_token;
+};
+ApiCall toApiCall(const DescribeInstancesRequest& request);
+
+// DescribeCloudAssistantStatus, ECS's flavour: the IDs as InstanceId.N (not a JSON array).
+struct EcsAgentStatusRequest {
+  std::string region_id;
+  std::vector<std::string> instance_ids;  // at most 50 a call
+  int max_results = kEcsMaxResults;       // ignored by the API when IDs are given
+  std::string next_token;
+};
+ApiCall toApiCall(const EcsAgentStatusRequest& request);
+
+// DescribeRegions: ECS's regions (Regions.Region[], read by parseRegions).
+ApiCall describeRegionsCall();
 
 }  // namespace swas::api

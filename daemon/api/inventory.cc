@@ -15,6 +15,14 @@ std::string jsonArrayParam(const std::vector<std::string>& values) {
   return out + "]";
 }
 
+void addTagParams(ApiCall& call, const std::vector<std::pair<std::string, std::string>>& tags) {
+  for (size_t i = 0; i < tags.size() && i < kMaxTagFilters; ++i) {
+    std::string n = std::to_string(i + 1);
+    call.params.emplace_back("Tag." + n + ".Key", tags[i].first);
+    call.params.emplace_back("Tag." + n + ".Value", tags[i].second);
+  }
+}
+
 ApiCall toApiCall(const ListInstancesRequest& r) {
   ApiCall call{"ListInstances", std::string(kSwasVersion), {}};
   call.params.emplace_back("RegionId", r.region_id);
@@ -27,11 +35,7 @@ ApiCall toApiCall(const ListInstancesRequest& r) {
   }
   if (!r.instance_name.empty()) call.params.emplace_back("InstanceName", r.instance_name);
   if (!r.status.empty()) call.params.emplace_back("Status", r.status);
-  for (size_t i = 0; i < r.tags.size() && i < 20; ++i) {
-    std::string n = std::to_string(i + 1);
-    call.params.emplace_back("Tag." + n + ".Key", r.tags[i].first);
-    call.params.emplace_back("Tag." + n + ".Value", r.tags[i].second);
-  }
+  addTagParams(call, r.tags);
   call.params.emplace_back("PageNumber", std::to_string(std::max(1, r.page_number)));
   call.params.emplace_back("PageSize",
                            std::to_string(std::clamp(r.page_size, 1, kMaxInstancesPageSize)));

@@ -23,15 +23,21 @@ inline constexpr int kMaxInstancesPageSize = 100;
 inline constexpr int kMaxAgentStatusPageSize = 50;
 inline constexpr size_t kMaxInstanceIdsPerCall = 100;
 
-// One instance as ListInstances describes it; "" when absent or null.
+// One instance as ListInstances (or ECS's DescribeInstances) describes it; "" when absent or
+// null.
 struct InstanceInfo {
   std::string instance_id;
   std::string instance_name;
   std::string region_id;
-  std::string status;      // Pending, Starting, Running, Stopping, Stopped, ...
-  std::string public_ip;   // PublicIpAddress, else NetworkAttributes[0].PublicIpAddress
-  std::string private_ip;  // InnerIpAddress, else NetworkAttributes[0].PrivateIpAddress
-  std::vector<std::pair<std::string, std::string>> tags;  // Tags[] {Key, Value}, in order
+  std::string status;  // Pending, Starting, Running, Stopping, Stopped, ...
+  // SWAS: PublicIpAddress, else NetworkAttributes[0].PublicIpAddress. ECS: EipAddress.IpAddress
+  // when not empty, else PublicIpAddress.IpAddress[0].
+  std::string public_ip;
+  // SWAS: InnerIpAddress, else NetworkAttributes[0].PrivateIpAddress. ECS:
+  // VpcAttributes.PrivateIpAddress.IpAddress[0], else InnerIpAddress.IpAddress[0].
+  std::string private_ip;
+  // Tags[] {Key, Value} (ECS: Tags.Tag[] {TagKey, TagValue}), in order.
+  std::vector<std::pair<std::string, std::string>> tags;
 };
 
 struct InstancesPage {
@@ -40,6 +46,7 @@ struct InstancesPage {
   std::optional<int64_t> total_count;
   std::optional<int64_t> page_number;
   std::optional<int64_t> page_size;
+  std::string next_token;  // ECS: "" on the last page
   std::vector<InstanceInfo> instances;
 };
 
@@ -55,10 +62,12 @@ struct ListInstancesRequest {
 
 ApiCall toApiCall(const ListInstancesRequest& request);
 
-// The Cloud Assistant agent of one instance: online or not.
+// The Cloud Assistant agent of one instance: online or not, and what ECS adds.
 struct AgentStatus {
   std::string instance_id;
   bool online = false;
+  std::string last_heartbeat;           // ECS: LastHeartbeatTime ("" for SWAS)
+  std::optional<int64_t> active_tasks;  // ECS: ActiveTaskCount
 };
 
 struct AgentStatusPage {
@@ -67,6 +76,7 @@ struct AgentStatusPage {
   std::optional<int64_t> total_count;
   std::optional<int64_t> page_number;
   std::optional<int64_t> page_size;
+  std::string next_token;  // ECS: "" on the last page
   std::vector<AgentStatus> statuses;
 };
 
@@ -81,9 +91,14 @@ ApiCall toApiCall(const DescribeCloudAssistantStatusRequest& request);
 
 // ["a","b"]: how the SDK sends a list parameter.
 std::string jsonArrayParam(const std::vector<std::string>& values);
+// Tag.N.Key / Tag.N.Value for N = 1 .. 20 (both products filter by tags so).
+inline constexpr size_t kMaxTagFilters = 20;
+void addTagParams(ApiCall& call, const std::vector<std::pair<std::string, std::string>>& tags);
 
 // A record that is not an object, or without InstanceId, is skipped and counted; an agent status
-// that is not a boolean skips its record (an unknown state must not read as "offline").
+// that is not a boolean skips its record (an unknown state must not read as "offline"). Both read
+// SWAS's answers and ECS's (DescribeInstances; DescribeCloudAssistantStatus, whose status is the
+// string "true"/"false" in InstanceCloudAssistantStatusSet), lists bare or wrapped.
 std::expected<InstancesPage, core::Error> parseInstancesPage(std::string_view body);
 std::expected<AgentStatusPage, core::Error> parseAgentStatusPage(std::string_view body);
 

@@ -43,8 +43,8 @@ void readTags(od::value v, InstanceInfo& out, ParseAnomalies& a) {
     forEachField(
         e, "Tags[]",
         [&](std::string_view k, od::value tv) {
-          if (k == "Key") tag.first = readString(tv, k, a);
-          if (k == "Value") tag.second = readString(tv, k, a);
+          if (k == "Key" || k == "TagKey") tag.first = readString(tv, k, a);
+          if (k == "Value" || k == "TagValue") tag.second = readString(tv, k, a);
         },
         &a);
     if (tag.first.empty()) {
@@ -55,9 +55,46 @@ void readTags(od::value v, InstanceInfo& out, ParseAnomalies& a) {
   });
 }
 
+// A list or a wrapped list ({"IpAddress": [...]}) rather than a single value.
+bool isList(od::value v, std::string_view what) {
+  od::json_type type{};
+  json::check(v.type().get(type), what);
+  return type == od::json_type::object || type == od::json_type::array;
+}
+
+// An address field: SWAS's string, or ECS's {"IpAddress": [...]} (the first address).
+std::string address(od::value v, std::string_view what, ParseAnomalies& a) {
+  if (!isList(v, what)) return readString(v, what, a);
+  std::string first;
+  forEachElement(v, what, a, [&](od::value e) {
+    if (first.empty()) first = readString(e, what, a);
+  });
+  return first;
+}
+
+// ECS's VpcAttributes {PrivateIpAddress: {IpAddress: [...]}} and EipAddress {IpAddress: "..."}.
+std::string nestedAddress(od::value v, std::string_view what, std::string_view inner,
+                          ParseAnomalies& a) {
+  std::string found;
+  od::json_type type{};
+  json::check(v.type().get(type), what);
+  if (type == od::json_type::null) return found;
+  if (type != od::json_type::object) {
+    a.field(std::string(what) + ": not an object, ignored");
+    return found;
+  }
+  forEachField(
+      v, what,
+      [&](std::string_view k, od::value iv) {
+        if (k == inner) found = address(iv, k, a);
+      },
+      &a);
+  return found;
+}
+
 InstanceInfo readInstanceInfo(od::value value, ParseAnomalies& a) {
   InstanceInfo out;
-  std::string inner_ip;
+  std::string inner_ip, public_eip, vpc_ip;
   forEachField(
       value, "Instances[]",
       [&](std::string_view key, od::value v) {
@@ -70,9 +107,13 @@ InstanceInfo readInstanceInfo(od::value value, ParseAnomalies& a) {
         } else if (key == "Status") {
           out.status = readString(v, key, a);
         } else if (key == "PublicIpAddress") {
-          if (auto ip = readString(v, key, a); !ip.empty()) out.public_ip = ip;
+          if (auto ip = address(v, key, a); !ip.empty()) out.public_ip = ip;
         } else if (key == "InnerIpAddress") {
-          inner_ip = readString(v, key, a);
+          inner_ip = address(v, key, a);
+        } else if (key == "EipAddress") {
+          public_eip = nestedAddress(v, key, "IpAddress", a);
+        } else if (key == "VpcAttributes") {
+          vpc_ip = nestedAddress(v, key, "PrivateIpAddress", a);
         } else if (key == "NetworkAttributes") {
           readNetwork(v, out, a);
         } else if (key == "Tags") {
@@ -81,6 +122,8 @@ InstanceInfo readInstanceInfo(od::value value, ParseAnomalies& a) {
       },
       &a);
   if (!inner_ip.empty()) out.private_ip = inner_ip;
+  if (!vpc_ip.empty()) out.private_ip = vpc_ip;         // ECS: the VPC address first
+  if (!public_eip.empty()) out.public_ip = public_eip;  // ECS: an EIP first
   return out;
 }
 
@@ -91,7 +134,9 @@ std::expected<InstancesPage, core::Error> parseInstancesPage(std::string_view bo
     InstancesPage page;
     ParseAnomalies& a = page.anomalies;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
-      if (readPaging(page, key, v) || key != "Instances") return;
+      if (readPaging(page, key, v)) return;
+      if (key == "NextToken") page.next_token = readString(v, key, a);
+      if (key != "Instances") return;
       forEachElement(
           v, key, a,
           [&](od::value e) {
@@ -117,12 +162,14 @@ std::expected<AgentStatusPage, core::Error> parseAgentStatusPage(std::string_vie
     AgentStatusPage page;
     ParseAnomalies& a = page.anomalies;
     forEachField(root, "response", [&](std::string_view key, od::value v) {
-      if (readPaging(page, key, v) || key != "CloudAssistantStatus") return;
+      if (readPaging(page, key, v)) return;
+      if (key == "NextToken") page.next_token = readString(v, key, a);
+      if (key != "CloudAssistantStatus" && key != "InstanceCloudAssistantStatusSet") return;
       forEachElement(
           v, key, a,
           [&](od::value e) {
             if (!isObject(e, key)) {
-              a.record("CloudAssistantStatus[]: not an object, skipped");
+              a.record(std::string(key) + "[]: not an object, skipped");
               return;
             }
             AgentStatus status;
@@ -131,7 +178,9 @@ std::expected<AgentStatusPage, core::Error> parseAgentStatusPage(std::string_vie
                 e, "CloudAssistantStatus[]",
                 [&](std::string_view k, od::value sv) {
                   if (k == "InstanceId") status.instance_id = readString(sv, k, a);
-                  if (k == "Status") online = readBool(sv, k, a);
+                  if (k == "Status" || k == "CloudAssistantStatus") online = readBool(sv, k, a);
+                  if (k == "LastHeartbeatTime") status.last_heartbeat = readString(sv, k, a);
+                  if (k == "ActiveTaskCount") status.active_tasks = readInt(sv, k, a);
                 },
                 &a);
             if (status.instance_id.empty() || !online) {

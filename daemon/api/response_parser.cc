@@ -29,7 +29,9 @@ std::string overallFrom(const std::vector<InvokeInstance>& instances) {
   return succeeded > 0 ? "PartialFailed" : "Failed";
 }
 
-InvokeInstance readInstance(od::value value, ParseAnomalies& a) {
+// `other(key, value)` sees the fields an instance does not have (a result's InvokeId).
+template <typename Other>
+InvokeInstance readInstance(od::value value, ParseAnomalies& a, Other other) {
   InvokeInstance out;
   forEachField(
       value, "InvokeInstances[]",
@@ -54,6 +56,8 @@ InvokeInstance readInstance(od::value value, ParseAnomalies& a) {
           out.finish_time = readString(v, key, a);
         else if (key == "Repeats")
           out.repeats = readInt(v, key, a);
+        else
+          other(key, v);
       },
       &a);
   return out;
@@ -98,7 +102,7 @@ CommandInvocation readInvocation(od::value value, ParseAnomalies& a) {
               a.record("InvokeInstances[]: not an object, skipped");
               return;
             }
-            InvokeInstance instance = readInstance(e, a);
+            InvokeInstance instance = readInstance(e, a, [](std::string_view, od::value) {});
             if (instance.instance_id.empty()) {
               a.record("InvokeInstances[]: no InstanceId, skipped");
               return;
@@ -169,6 +173,44 @@ std::expected<CommandInvocationPage, core::Error> parseEcsInvocationsPage(std::s
         forEachElement(
             v, key, page.anomalies, [&](od::value e) { takeInvocation(e, key, page); }, true);
       }
+    });
+    return page;
+  });
+}
+
+std::expected<InvocationResultsPage, core::Error> parseInvocationResultsPage(
+    std::string_view body) {
+  return parseDocument<InvocationResultsPage>(body, [](od::value root) {
+    InvocationResultsPage page;
+    ParseAnomalies& a = page.anomalies;
+    auto take = [&](od::value e) {
+      if (!isObject(e, "InvocationResults")) {
+        a.record("InvocationResults[]: not an object, skipped");
+        return;
+      }
+      InvocationResult result;
+      result.instance = readInstance(e, a, [&](std::string_view key, od::value v) {
+        if (key == "InvokeId") result.invoke_id = readString(v, key, a);
+        if (key == "CommandId") result.command_id = readString(v, key, a);
+      });
+      if (result.invoke_id.empty() || result.instance.instance_id.empty() ||
+          result.instance.invocation_status.empty()) {
+        a.record("InvocationResults[]: no InvokeId, InstanceId or InvocationStatus, skipped");
+        return;
+      }
+      page.results.push_back(std::move(result));
+    };
+    forEachField(root, "response", [&](std::string_view key, od::value v) {
+      if (key == "RequestId") page.request_id = readString(v, key, a);
+      if (key != "Invocation") return;  // the paging lives inside it
+      forEachField(
+          v, key,
+          [&](std::string_view k, od::value iv) {
+            if (readPaging(page, k, iv)) return;
+            if (k == "NextToken") page.next_token = readString(iv, k, a);
+            if (k == "InvocationResults") forEachElement(iv, k, a, take, true);
+          },
+          &a);
     });
     return page;
   });

@@ -24,6 +24,9 @@ std::expected<CommandInvocationPage, core::Error> parseCommandInvocationsPage(
 // wrapped ({"Invocations":{"Invocation":[...]}}, InvokeInstances likewise), paging goes by
 // NextToken, and RepeatMode, Timed and each instance's Repeats are kept for periodic tasks.
 std::expected<CommandInvocationPage, core::Error> parseEcsInvocationsPage(std::string_view body);
+// ECS's DescribeInvocationResults: {"Invocation": {paging, NextToken, "InvocationResults":
+// {"InvocationResult": [...]}}}; a result without InvokeId, InstanceId or status is skipped.
+std::expected<InvocationResultsPage, core::Error> parseInvocationResultsPage(std::string_view body);
 std::expected<std::vector<Region>, core::Error> parseRegions(std::string_view body);
 
 // A JSON string token (quotes included) decoded as JSON says, except that a lone surrogate or

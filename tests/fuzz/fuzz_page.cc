@@ -1,5 +1,6 @@
-// DescribeCommandInvocations, ECS's DescribeInvocations, ListRegions, ListInstances and
-// DescribeCloudAssistantStatus bodies: any bytes give a page or a kParse error.
+// DescribeCommandInvocations, ECS's DescribeInvocations and DescribeInvocationResults,
+// ListRegions, ListInstances and DescribeCloudAssistantStatus bodies (either product's): any bytes
+// give a page or a kParse error.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -31,6 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto agents = swas::api::parseAgentStatusPage(body)) {
     for (const auto& a : agents->statuses) {
       if (a.instance_id.empty()) __builtin_trap();
+    }
+  }
+  if (auto results = swas::api::parseInvocationResultsPage(body)) {
+    for (const auto& r : results->results) {
+      if (r.invoke_id.empty() || r.instance.instance_id.empty()) __builtin_trap();
     }
   }
   (void)swas::api::parseRegions(body);

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "daemon/api/inventory.h"
 #include "daemon/api/response_parser.h"
 
 namespace swas::api {
@@ -117,6 +118,107 @@ TEST(EcsDescribeInvocations, AnInstancesFinishedTimeIsItsFinishTime) {
   ASSERT_TRUE(page);
   ASSERT_EQ(page->invocations.size(), 1u);
   EXPECT_EQ(page->invocations[0].instances[0].finish_time, "2026-12-01T10:00:05Z");
+}
+
+TEST(EcsDescribeInvocationResults, AsksForEveryRunAsTextAndReadsThemWithTheirRepeats) {
+  auto p = paramsOf(toApiCall(DescribeInvocationResultsRequest{.region_id = "cn-beijing",
+                                                               .invoke_id = "t-period",
+                                                               .include_history = true,
+                                                               .next_token = "CCCC"}));
+  EXPECT_EQ(p["IncludeHistory"], "true");
+  EXPECT_EQ(p["ContentEncoding"], "PlainText");
+  EXPECT_EQ(p["NextToken"], "CCCC");
+  EXPECT_EQ(p["MaxResults"], "50");
+  // The paging lives inside Invocation; the end is FinishedTime here.
+  auto page = parseInvocationResultsPage(R"({"RequestId": "R5", "Invocation": {
+    "TotalCount": 3, "PageSize": 50, "NextToken": "",
+    "InvocationResults": {"InvocationResult": [
+      {"InvokeId": "t-period", "InstanceId": "i-1", "CommandId": "c-2", "InvocationStatus": "Failed",
+       "ExitCode": 1, "Repeats": 5, "FinishedTime": "2026-12-01T10:05:00Z", "Output": "disk full"},
+      {"InvokeId": "t-period", "InstanceId": "i-1", "InvocationStatus": "Success", "ExitCode": 0,
+       "Repeats": 6, "FinishedTime": "2026-12-01T10:10:00Z"},
+      {"InstanceId": "i-1", "InvocationStatus": "Success"}]}}})");
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->request_id, "R5");
+  EXPECT_EQ(page->total_count, 3);
+  EXPECT_TRUE(page->next_token.empty());
+  ASSERT_EQ(page->results.size(), 2u);
+  EXPECT_EQ(page->anomalies.records, 1) << "without an InvokeId";
+  EXPECT_EQ(page->results[0].command_id, "c-2");
+  EXPECT_EQ(page->results[0].instance.repeats, 5);
+  EXPECT_EQ(page->results[0].instance.exit_code, 1);
+  EXPECT_EQ(page->results[0].instance.finish_time, "2026-12-01T10:05:00Z");
+  EXPECT_EQ(page->results[0].instance.output, "disk full");
+  EXPECT_EQ(page->results[1].instance.repeats, 6);
+  EXPECT_EQ(page->results[1].instance.invocation_status, "Success");
+  EXPECT_FALSE(parseInvocationResultsPage(R"({"Invocation": {"InvocationResults": 1}})"));
+}
+
+TEST(EcsInventory, DescribeInstancesSendsIdsAsJsonAndReadsWrappedAddressesAndTags) {
+  auto p = paramsOf(toApiCall(DescribeInstancesRequest{.region_id = "cn-beijing",
+                                                       .instance_ids = {"i-1", "i-2"},
+                                                       .tags = {{"env", "prod"}},
+                                                       .max_results = 5}));
+  EXPECT_EQ(p["InstanceIds"], R"(["i-1","i-2"])");
+  EXPECT_EQ(p["Tag.1.Key"], "env");
+  EXPECT_EQ(p["Tag.1.Value"], "prod");
+  EXPECT_EQ(p["MaxResults"], "10") << "below 10 the API reads 10";
+  auto page = parseInstancesPage(R"({"RequestId": "R6", "TotalCount": 2, "NextToken": "DDDD",
+    "Instances": {"Instance": [
+      {"InstanceId": "i-1", "InstanceName": "web-1", "Status": "Running", "RegionId": "cn-beijing",
+       "Tags": {"Tag": [{"TagKey": "env", "TagValue": "prod"}]},
+       "PublicIpAddress": {"IpAddress": ["47.0.0.1"]}, "InnerIpAddress": {"IpAddress": []},
+       "VpcAttributes": {"VpcId": "vpc-1", "PrivateIpAddress": {"IpAddress": ["172.16.0.5"]}},
+       "EipAddress": {"IpAddress": "", "AllocationId": ""}},
+      {"InstanceId": "i-2", "InstanceName": "db-1", "Status": "Stopped",
+       "PublicIpAddress": {"IpAddress": ["47.0.0.2"]}, "InnerIpAddress": {"IpAddress": ["10.0.0.2"]},
+       "VpcAttributes": {"PrivateIpAddress": {"IpAddress": []}},
+       "EipAddress": {"IpAddress": "39.0.0.9"}}]}})");
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->next_token, "DDDD");
+  ASSERT_EQ(page->instances.size(), 2u);
+  EXPECT_FALSE(page->anomalies.any()) << page->anomalies.first_field;
+  const InstanceInfo& web = page->instances[0];
+  EXPECT_EQ(web.instance_name, "web-1");
+  EXPECT_EQ(web.public_ip, "47.0.0.1") << "no EIP: the public address";
+  EXPECT_EQ(web.private_ip, "172.16.0.5") << "the VPC address";
+  ASSERT_EQ(web.tags.size(), 1u);
+  EXPECT_EQ(web.tags[0], (std::pair<std::string, std::string>{"env", "prod"}));
+  const InstanceInfo& db = page->instances[1];
+  EXPECT_EQ(db.public_ip, "39.0.0.9") << "an EIP first";
+  EXPECT_EQ(db.private_ip, "10.0.0.2") << "no VPC address: the classic network's";
+}
+
+TEST(EcsInventory, TheAgentStatusIsAStringAndTheIdsAreRepeatedKeys) {
+  auto p = paramsOf(
+      toApiCall(EcsAgentStatusRequest{.region_id = "cn-beijing", .instance_ids = {"i-1", "i-2"}}));
+  EXPECT_EQ(p["InstanceId.1"], "i-1");
+  EXPECT_EQ(p["InstanceId.2"], "i-2");
+  EXPECT_FALSE(p.contains("InstanceIds")) << "not SWAS's JSON array";
+  auto page = parseAgentStatusPage(R"({"RequestId": "R7", "TotalCount": 3, "NextToken": "",
+    "InstanceCloudAssistantStatusSet": {"InstanceCloudAssistantStatus": [
+      {"InstanceId": "i-1", "CloudAssistantStatus": "true", "LastHeartbeatTime":
+       "2026-12-01T10:00:00Z", "ActiveTaskCount": 2, "CloudAssistantVersion": "2.2.3"},
+      {"InstanceId": "i-2", "CloudAssistantStatus": "false"},
+      {"InstanceId": "i-3", "CloudAssistantStatus": "maybe"}]}})");
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->statuses.size(), 2u);
+  EXPECT_EQ(page->anomalies.records, 1) << "an unknown state is not 'offline'";
+  EXPECT_TRUE(page->statuses[0].online);
+  EXPECT_EQ(page->statuses[0].last_heartbeat, "2026-12-01T10:00:00Z");
+  EXPECT_EQ(page->statuses[0].active_tasks, 2);
+  EXPECT_FALSE(page->statuses[1].online);
+}
+
+TEST(EcsRegions, DescribeRegionsIsReadLikeListRegions) {
+  EXPECT_EQ(describeRegionsCall().action, "DescribeRegions");
+  EXPECT_EQ(describeRegionsCall().version, "2014-05-26");
+  auto regions = parseRegions(R"({"RequestId": "R8", "Regions": {"Region": [
+    {"RegionId": "cn-hangzhou", "RegionEndpoint": "ecs.aliyuncs.com", "LocalName": "x"},
+    {"RegionId": "cn-beijing", "RegionEndpoint": "ecs.cn-beijing.aliyuncs.com"}]}})");
+  ASSERT_TRUE(regions);
+  ASSERT_EQ(regions->size(), 2u);
+  EXPECT_EQ((*regions)[1].region_id, "cn-beijing");
 }
 
 }  // namespace
