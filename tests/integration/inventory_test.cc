@@ -341,6 +341,12 @@ TEST(InventoryRegions, AllFollowsListRegionsAndARestartPollsWhatItListedAtOnce) 
   };
   auto daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, config, dir);
   ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
+  // The region's first poll and first inventory refresh race once ListRegions names it; an alert
+  // names its instance once the inventory knows it (README), so the failure comes after that.
+  ASSERT_TRUE(eventually([&] {
+    return testing::sumOf(testing::fetchOk("GET", daemon->url() + "/metrics"), "swas_instance_info",
+                          {R"(instance_id="i-hz")"}) == 1;
+  })) << daemon->stderrText();
   playTo(10);
   ASSERT_TRUE(eventually([&] { return find(recorder, "firing", "t-hz/i-hz").has_value(); }))
       << daemon->stderrText();
