@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "daemon/api/command_invocations.h"
+#include "daemon/api/ecs.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/json.h"
 #include "daemon/core/time.h"
@@ -74,6 +76,7 @@ Gateway::Gateway(asio::io_context& io, Scenario scenario)
       clock_(scenario_.manual_clock),
       world_(scenario_, clock_.epoch()),
       inventory_(profilesOf(scenario_, world_)),
+      ecs_(world_, inventory_, clock_.epoch()),
       faults_(scenario_.faults),
       rng_(scenario_.seed) {
   for (const auto& a : scenario_.accounts) accounts_[a.access_key_id] = a.access_key_secret;
@@ -377,7 +380,9 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
   };
   static const std::set<std::string> kActions = {"DescribeCommandInvocations", "ListRegions",
                                                  "ListInstances", "DescribeCloudAssistantStatus"};
-  if (caller.version != "2020-06-01" || !kActions.contains(action)) {
+  bool ecs = caller.version == api::kEcsVersion;
+  if (ecs ? !EcsApi::knows(action)
+          : caller.version != api::kSwasVersion || !kActions.contains(action)) {
     return reject({404, "InvalidAction.NotFound",
                    "Specified api is not found, please check your url and method."});
   }
@@ -396,7 +401,7 @@ http::ServerResponse Gateway::dispatch(const Caller& caller, const std::string& 
     return reject({503, "ServiceUnavailable",
                    "The request has failed due to a temporary failure of the server."});
   }
-  auto answer = answerFor(action, caller.params);
+  auto answer = ecs ? ecsAnswer(action, caller.params) : answerFor(action, caller.params);
   if (!answer) return reject(answer.error());
   http::ServerResponse response = std::move(*answer);
   if (faulty && roll(faults_.malformed)) {
@@ -415,6 +420,14 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::answerFor(
   auto body = action == "ListInstances"
                   ? inventory_.listInstances(params, clock_.now(), requestId())
                   : inventory_.cloudAssistantStatus(params, clock_.now(), requestId());
+  if (!body)
+    return std::unexpected(Rejection{body.error().status, body.error().code, body.error().message});
+  return json(200, std::move(*body));
+}
+
+std::expected<http::ServerResponse, Gateway::Rejection> Gateway::ecsAnswer(
+    const std::string& action, const util::Params& params) {
+  auto body = ecs_.answer(action, params, clock_.now(), requestId(), listedRegions(true));
   if (!body)
     return std::unexpected(Rejection{body.error().status, body.error().code, body.error().message});
   return json(200, std::move(*body));
@@ -517,13 +530,24 @@ std::expected<http::ServerResponse, Gateway::Rejection> Gateway::describeCommand
   return json(200, std::move(body));
 }
 
-std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const util::Params&) {
-  std::vector<std::string> ids = world_.regionIds();
-  for (const auto& plan : scenario_.regions) {
-    bool closed = plan.listed_until > Seconds(0) && plan.listed_until <= clock_.now();
-    if (plan.listed_from > clock_.now() || closed) std::erase(ids, plan.region_id);
+std::vector<std::string> Gateway::listedRegions(bool ecs) const {
+  std::vector<std::string> ids;
+  for (const auto& id : world_.regionIds()) {
+    if (id.starts_with(kEcsPrefix) != ecs) continue;
+    auto closed = [&](const RegionPlan& plan) {
+      return plan.region_id == id &&
+             (plan.listed_from > clock_.now() ||
+              (plan.listed_until > Seconds(0) && plan.listed_until <= clock_.now()));
+    };
+    if (std::none_of(scenario_.regions.begin(), scenario_.regions.end(), closed))
+      ids.push_back(ecs ? id.substr(kEcsPrefix.size()) : id);
   }
   if (ids.empty()) ids = {"cn-hangzhou", "cn-shanghai", "cn-beijing", "ap-southeast-1"};
+  return ids;
+}
+
+std::expected<http::ServerResponse, Gateway::Rejection> Gateway::listRegions(const util::Params&) {
+  std::vector<std::string> ids = listedRegions(false);
   std::string body;
   JsonObject root(body);
   root.str("RequestId", requestId());

@@ -13,6 +13,7 @@
 
 #include "daemon/http/http_server.h"
 #include "daemon/util/percent_encoding.h"
+#include "tests/simulator/ecs.h"
 #include "tests/simulator/inventory.h"
 #include "tests/simulator/scenario.h"
 #include "tests/simulator/world.h"
@@ -81,9 +82,13 @@ class Gateway {
   // An action answers, or rejects the call; dispatch() counts and formats the rejection.
   std::expected<http::ServerResponse, Rejection> answerFor(const std::string& action,
                                                            const util::Params& params);
+  std::expected<http::ServerResponse, Rejection> ecsAnswer(const std::string& action,
+                                                           const util::Params& params);
   std::expected<http::ServerResponse, Rejection> describeCommandInvocations(
       const util::Params& params);
   std::expected<http::ServerResponse, Rejection> listRegions(const util::Params& params);
+  // The regions ListRegions (SWAS) or DescribeRegions (ECS) lists now.
+  std::vector<std::string> listedRegions(bool ecs) const;
   http::ServerResponse errorResponse(const Rejection& rejection, const std::string& host);
   http::ServerResponse json(int status, std::string body);
   std::string requestId();
@@ -98,6 +103,7 @@ class Gateway {
   SimClock clock_;
   World world_;
   Inventory inventory_;
+  EcsApi ecs_;
   Faults faults_;
   std::mt19937_64 rng_;
   uint64_t request_counter_ = 0;

@@ -47,8 +47,9 @@ std::expected<Paging, InventoryError> paging(const util::Params& params, int max
   return p;
 }
 
-// InstanceIds: a JSON array of strings, at most `max` (absent: no filter).
-std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceIds(
+}  // namespace
+
+std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceIdsParam(
     const util::Params& params, size_t max) {
   std::string text = param(params, "InstanceIds");
   if (text.empty()) return std::nullopt;
@@ -68,6 +69,23 @@ std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceI
   }
   return ids;
 }
+
+bool passesFilters(const InstanceProfile& i, const util::Params& params) {
+  std::string name = param(params, "InstanceName");
+  std::string status = param(params, "Status");
+  if (!name.empty() && fnmatch(name.c_str(), i.name.c_str(), 0) != 0) return false;
+  if (!status.empty() && i.status != status) return false;
+  for (int n = 1; n <= 20; ++n) {
+    std::string key = param(params, "Tag." + std::to_string(n) + ".Key");
+    if (key.empty()) continue;
+    std::pair<std::string, std::string> tag{key,
+                                            param(params, "Tag." + std::to_string(n) + ".Value")};
+    if (std::find(i.tags.begin(), i.tags.end(), tag) == i.tags.end()) return false;
+  }
+  return true;
+}
+
+namespace {
 
 // One Instances[] record, with the fields the SDK models.
 void instanceJson(std::string& body, const InstanceProfile& i) {
@@ -122,7 +140,7 @@ std::expected<Common, InventoryError> common(const util::Params& params, int max
   auto p = paging(params, max_page_size);
   if (!p) return std::unexpected(p.error());
   c.paging = *p;
-  auto ids = instanceIds(params, 100);
+  auto ids = instanceIdsParam(params, 100);
   if (!ids) return std::unexpected(ids.error());
   c.ids = *ids;
   return c;
@@ -166,27 +184,23 @@ InstanceProfile profileAt(const InstanceProfile& p, Seconds now) {
   return out;
 }
 
+std::vector<InstanceProfile> Inventory::at(const std::string& region, Seconds now) const {
+  std::vector<InstanceProfile> out;
+  for (const auto& profile : profiles_) {
+    if (profile.region_id == region) out.push_back(profileAt(profile, now));
+  }
+  return out;
+}
+
 std::expected<std::string, InventoryError> Inventory::listInstances(
     const util::Params& params, Seconds now, const std::string& request_id) const {
   auto c = common(params, 100);
   if (!c) return std::unexpected(c.error());
-  std::string name = param(params, "InstanceName");
-  std::string status = param(params, "Status");
-  std::vector<std::pair<std::string, std::string>> tags;
-  for (int n = 1; n <= 20; ++n) {
-    std::string key = param(params, "Tag." + std::to_string(n) + ".Key");
-    if (!key.empty()) tags.emplace_back(key, param(params, "Tag." + std::to_string(n) + ".Value"));
-  }
   std::vector<InstanceProfile> matches;
   for (const auto& profile : profiles_) {
     if (profile.region_id != c->region || !c->wanted(profile.instance_id)) continue;
     InstanceProfile i = profileAt(profile, now);
-    if (!name.empty() && fnmatch(name.c_str(), i.name.c_str(), 0) != 0) continue;
-    if (!status.empty() && i.status != status) continue;
-    bool tagged = std::all_of(tags.begin(), tags.end(), [&](const auto& t) {
-      return std::find(i.tags.begin(), i.tags.end(), t) != i.tags.end();
-    });
-    if (tagged) matches.push_back(std::move(i));
+    if (passesFilters(i, params)) matches.push_back(std::move(i));
   }
   return pageBody(request_id, c->paging, matches, "Instances", instanceJson);
 }

@@ -5,6 +5,7 @@
 // simulator's time, with the real API's filters, paging limits and parameter errors.
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct InventoryError {
   std::string message;
 };
 
+// The InstanceIds parameter: a JSON array of strings, at most `max` (nullopt when absent).
+std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceIdsParam(
+    const util::Params& params, size_t max);
+// Whether `i` passes the InstanceName (a wildcard), Status and Tag.N filters in `params`.
+bool passesFilters(const InstanceProfile& i, const util::Params& params);
+
 // `p` with its timeline applied up to `now`.
 InstanceProfile profileAt(const InstanceProfile& p, Seconds now);
 
@@ -31,6 +38,8 @@ class Inventory {
                                                            const std::string& request_id) const;
   std::expected<std::string, InventoryError> cloudAssistantStatus(
       const util::Params& params, Seconds now, const std::string& request_id) const;
+  // The profiles of `region` (the world's key) as they are at `now`.
+  std::vector<InstanceProfile> at(const std::string& region, Seconds now) const;
 
  private:
   std::vector<InstanceProfile> profiles_;

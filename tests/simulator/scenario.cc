@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -64,6 +65,12 @@ struct Reader {
     p.command_content = str(node, "command_content", p.command_content);
     p.created_at = dur(node, "created_at", Seconds(0));
     p.timeout = static_cast<int64_t>(num(node, "timeout", 60));
+    p.repeat_mode = str(node, "repeat_mode", p.repeat_mode);
+    static const std::set<std::string> kModes = {"Once", "Period", "NextRebootOnly", "EveryReboot"};
+    if (!kModes.contains(p.repeat_mode)) {
+      fail(name, node["repeat_mode"], "repeat_mode: Once, Period, NextRebootOnly or EveryReboot");
+    }
+    if (node["stop_at"]) p.stop_at = dur(node, "stop_at", Seconds(0));
     for (const auto& inst : node["instances"]) {
       InstancePlan ip;
       ip.instance_id = str(inst, "instance_id");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,12 @@ struct InvocationPlan {
   Seconds created_at{0};  // relative to the simulator's start; negative = in the past
   int64_t timeout = 60;
   std::vector<InstancePlan> instances;
+  // ECS: Once, Period, NextRebootOnly or EveryReboot. A repeating task's instances run again
+  // whenever their timeline goes back to Running after a finished run (Repeats counts the runs,
+  // the earlier ones are its history); it stays Running overall until `stop_at`, when
+  // StopInvocation is called.
+  std::string repeat_mode = "Once";
+  std::optional<Seconds> stop_at;  // relative to created_at
 };
 
 // A change of an instance's inventory, `at` seconds after the simulator's start.
@@ -73,6 +80,11 @@ struct InstanceProfile {
   std::vector<std::pair<std::string, std::string>> tags;
   std::vector<InstanceChange> timeline;  // in time order
 };
+
+// ECS's world lives beside SWAS's: an ECS region is written "ecs:<region>" wherever the scenario
+// names a region (regions, invocations, the generator), and ECS calls (Version 2014-05-26) see
+// only those.
+inline constexpr std::string_view kEcsPrefix = "ecs:";
 
 struct RegionPlan {
   std::string region_id;

@@ -75,6 +75,14 @@ std::string overallStatus(const std::vector<SimInstance>& instances) {
   return "Stopped";
 }
 
+bool isTimed(const SimInvocation& invocation) {
+  return invocation.repeat_mode != "Once" && !invocation.stopped;
+}
+
+std::string overallStatus(const SimInvocation& invocation) {
+  return isTimed(invocation) ? "Running" : overallStatus(invocation.instances);
+}
+
 World::World(const Scenario& scenario, std::chrono::system_clock::time_point epoch)
     : generator_(scenario.generator), epoch_(epoch) {
   for (const auto& region : scenario.regions) regions_[region.region_id];
@@ -111,12 +119,16 @@ void World::schedule(const std::shared_ptr<SimInvocation>& invocation, const Inv
   inv.command_content = plan.command_content;
   inv.timeout = plan.timeout;
   inv.created_at = plan.created_at;
+  inv.repeat_mode = plan.repeat_mode;
   inv.creation_time = std::chrono::floor<std::chrono::seconds>(
       epoch_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(plan.created_at));
   for (const auto& instance : plan.instances) {
     inv.instances.push_back(SimInstance{.instance_id = instance.instance_id});
   }
   events_.push(Event{plan.created_at, sequence_++, invocation, -1, {}});
+  if (plan.stop_at) {
+    events_.push(Event{plan.created_at + *plan.stop_at, sequence_++, invocation, -2, {}});
+  }
   for (size_t i = 0; i < plan.instances.size(); ++i) {
     for (const auto& step : plan.instances[i].timeline) {
       events_.push(
@@ -135,7 +147,7 @@ void World::insert(std::shared_ptr<SimInvocation> invocation) {
 void World::apply(const Event& event) {
   SimInvocation& inv = *event.invocation;
   double when = event.at.count();
-  if (event.instance < 0) {
+  if (event.instance == -1) {
     inv.visible = true;
     insert(event.invocation);
     for (auto& instance : inv.instances) {
@@ -146,9 +158,29 @@ void World::apply(const Event& event) {
     evict(inv.region_id);
     return;
   }
+  auto at = epoch_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(event.at);
+  if (event.instance == -2) {
+    stop(inv, when, core::formatIso8601(at));
+    return;
+  }
   SimInstance& instance = inv.instances[static_cast<size_t>(event.instance)];
   const Step& step = event.step;
-  auto at = epoch_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(event.at);
+  if (inv.stopped) return;
+  if (inv.repeat_mode != "Once" && !isTerminal(step.status) && isTerminal(instance.status) &&
+      instance.repeats > 0) {
+    // A repeating task's next run: the finished one becomes history.
+    SimInstance done = instance;
+    done.history.clear();
+    instance.history.push_back(std::move(done));
+    instance.start_time.clear();
+    instance.finish_time.clear();
+    instance.exit_code.reset();
+    instance.error_code.clear();
+    instance.error_info.clear();
+    instance.output.clear();
+  }
+  bool runs = step.status == "Running" || isTerminal(step.status);
+  if (runs && (instance.repeats == 0 || instance.start_time.empty())) ++instance.repeats;
   if (step.status == "Running" && instance.start_time.empty())
     instance.start_time = core::formatIso8601(at);
   if (isTerminal(step.status)) {
@@ -163,6 +195,20 @@ void World::apply(const Event& event) {
     truth_.push_back(
         {when, inv.region_id, inv.invoke_id, instance.instance_id, instance.status, step.status});
     instance.status = step.status;
+  }
+}
+
+// StopInvocation: what has not finished is cancelled (not started) or terminated (running).
+void World::stop(SimInvocation& inv, double when, const std::string& at) {
+  inv.stopped = true;
+  for (auto& instance : inv.instances) {
+    if (isTerminal(instance.status)) continue;
+    std::string to = instance.status == "Running" ? "Terminated" : "Cancelled";
+    truth_.push_back(
+        {when, inv.region_id, inv.invoke_id, instance.instance_id, instance.status, to});
+    instance.status = to;
+    instance.stop_time = at;
+    if (instance.finish_time.empty()) instance.finish_time = at;
   }
 }
 

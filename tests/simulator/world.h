@@ -22,6 +22,9 @@ struct SimInstance {
   std::optional<int64_t> exit_code;
   std::string error_code;
   std::string error_info;
+  int64_t repeats = 0;               // ECS: runs so far on this instance
+  std::string stop_time;             // ECS: when StopInvocation was called
+  std::vector<SimInstance> history;  // ECS: a repeating task's earlier runs, oldest first
 };
 
 struct SimInvocation {
@@ -35,12 +38,18 @@ struct SimInvocation {
   Seconds created_at{0};
   std::chrono::sys_seconds creation_time;
   bool visible = false;
+  std::string repeat_mode = "Once";  // ECS
+  bool stopped = false;              // ECS: StopInvocation was called
   std::vector<SimInstance> instances;
 };
 
 // The overall InvocationStatus from per-instance statuses, by the documented rules.
 std::string overallStatus(const std::vector<SimInstance>& instances);
 bool isTerminal(const std::string& status);
+// ECS: a Period, NextRebootOnly or EveryReboot task not stopped yet (Timed), and its overall
+// status, which stays Running until it is stopped.
+bool isTimed(const SimInvocation& invocation);
+std::string overallStatus(const SimInvocation& invocation);
 
 struct TruthEntry {
   double time = 0;  // seconds since the simulator started
@@ -87,7 +96,7 @@ class World {
     Seconds at;
     uint64_t sequence;
     std::shared_ptr<SimInvocation> invocation;
-    int instance;  // -1: the invocation becomes visible
+    int instance;  // -1: the invocation becomes visible, -2: it is stopped
     Step step;
     bool operator>(const Event& other) const {
       return at != other.at ? at > other.at : sequence > other.sequence;
@@ -103,6 +112,7 @@ class World {
   void schedule(const std::shared_ptr<SimInvocation>& invocation, const InvocationPlan& plan);
   void insert(std::shared_ptr<SimInvocation> invocation);
   void apply(const Event& event);
+  void stop(SimInvocation& invocation, double when, const std::string& at);
   InvocationPlan generate(const std::string& region_id, GeneratedRegion& region, Seconds created);
   void evict(const std::string& region_id);
 
