@@ -164,8 +164,7 @@ Verdict Receiver::judge(const http::HttpResult& result,
   return classify(result, now);
 }
 
-std::unique_ptr<Receiver> makeHttpReceiver(ReceiverConfig config,
-                                           const std::string& external_url) {
+std::unique_ptr<Receiver> makeHttpReceiver(ReceiverConfig config, const std::string& external_url) {
   if (config.type == "alertmanager") {
     return std::make_unique<AlertmanagerReceiver>(std::move(config), external_url);
   }

@@ -98,8 +98,10 @@ struct DescribeCommandInvocationsRequest {
   std::string command_name;  // ignored by the API when instance_id is set
   std::string command_type;
   std::string invocation_status;
-  int page_number = 1;
+  int page_number = 1;  // SWAS; ECS pages by next_token instead
   int page_size = kMaxPageSize;
+  std::string next_token;     // ECS: "" for the first page
+  std::optional<bool> timed;  // ECS: true lists repeating tasks not stopped yet
 };
 
 ApiCall toApiCall(const DescribeCommandInvocationsRequest& request);

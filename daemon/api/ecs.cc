@@ -65,6 +65,7 @@ ApiCall toApiCall(const DescribeInvocationsRequest& r) {
   add("InstanceId", r.instance_id);
   add("InvokeId", r.invoke_id);
   add("CommandType", r.command_type);
+  add("CommandName", r.command_name);
   add("InvokeStatus", r.invoke_status);
   call.params.emplace_back("ContentEncoding", "PlainText");
   if (r.include_output) call.params.emplace_back("IncludeOutput", "true");
@@ -96,6 +97,8 @@ ApiCall toApiCall(const DescribeInstancesRequest& r) {
     call.params.emplace_back("InstanceIds",
                              jsonArrayParam({r.instance_ids.begin(), r.instance_ids.begin() + n}));
   }
+  if (!r.instance_name.empty()) call.params.emplace_back("InstanceName", r.instance_name);
+  if (!r.status.empty()) call.params.emplace_back("Status", r.status);
   addTagParams(call, r.tags);
   call.params.emplace_back("MaxResults",
                            std::to_string(std::clamp(r.max_results, 10, kEcsMaxInstances)));
@@ -116,5 +119,43 @@ ApiCall toApiCall(const EcsAgentStatusRequest& r) {
 }
 
 ApiCall describeRegionsCall() { return {"DescribeRegions", std::string(kEcsVersion), {}}; }
+
+DescribeInvocationsRequest toEcs(const DescribeCommandInvocationsRequest& r) {
+  return {.region_id = r.region_id,
+          .instance_id = r.instance_id,
+          .invoke_id = r.invoke_id,
+          .command_type = r.command_type,
+          .command_name = r.command_name,
+          .invoke_status = r.invocation_status,
+          .timed = r.timed,
+          .max_results = r.page_size,
+          .next_token = r.next_token};
+}
+
+DescribeInstancesRequest toEcs(const ListInstancesRequest& r) {
+  return {.region_id = r.region_id,
+          .instance_ids = r.instance_ids,
+          .instance_name = r.instance_name,
+          .status = r.status,
+          .tags = r.tags,
+          .max_results = r.page_size,
+          .next_token = r.next_token};
+}
+
+EcsAgentStatusRequest toEcs(const DescribeCloudAssistantStatusRequest& r) {
+  return {.region_id = r.region_id, .instance_ids = r.instance_ids, .max_results = r.page_size};
+}
+
+std::string_view invocationsAction(core::Product product) {
+  return product == core::Product::kEcs ? "DescribeInvocations" : "DescribeCommandInvocations";
+}
+
+std::string_view instancesAction(core::Product product) {
+  return product == core::Product::kEcs ? "DescribeInstances" : "ListInstances";
+}
+
+std::string_view regionsAction(core::Product product) {
+  return product == core::Product::kEcs ? "DescribeRegions" : "ListRegions";
+}
 
 }  // namespace swas::api

@@ -10,7 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/api/command_invocations.h"
+#include "daemon/api/inventory.h"
 #include "daemon/api/request_signer.h"
+#include "daemon/core/scope.h"
 
 namespace swas::api {
 
@@ -28,6 +31,7 @@ struct DescribeInvocationsRequest {
   std::string instance_id;
   std::string invoke_id;
   std::string command_type;
+  std::string command_name;     // ignored by the API when instance_id is set
   std::string invoke_status;    // the overall filter (Running, Finished, Failed, ...)
   std::optional<bool> timed;    // true: periodic and reboot tasks not done yet; unset: false
   bool include_output = false;  // needs invoke_id or instance_id
@@ -56,6 +60,8 @@ inline constexpr int kEcsMaxInstances = 100;
 struct DescribeInstancesRequest {
   std::string region_id;
   std::vector<std::string> instance_ids;
+  std::string instance_name;  // `*` allowed
+  std::string status;
   std::vector<std::pair<std::string, std::string>> tags;
   int max_results = kEcsMaxInstances;
   std::string next_token;
@@ -73,5 +79,16 @@ ApiCall toApiCall(const EcsAgentStatusRequest& request);
 
 // DescribeRegions: ECS's regions (Regions.Region[], read by parseRegions).
 ApiCall describeRegionsCall();
+
+// The daemon's product-neutral requests (SWAS's shapes) as ECS's: PageSize becomes MaxResults,
+// PageNumber is replaced by NextToken, InvocationStatus is InvokeStatus.
+DescribeInvocationsRequest toEcs(const DescribeCommandInvocationsRequest& request);
+DescribeInstancesRequest toEcs(const ListInstancesRequest& request);
+EcsAgentStatusRequest toEcs(const DescribeCloudAssistantStatusRequest& request);
+
+// What each product calls the operations (metrics and logs name the action the API saw).
+std::string_view invocationsAction(core::Product product);
+std::string_view instancesAction(core::Product product);
+std::string_view regionsAction(core::Product product);
 
 }  // namespace swas::api

@@ -56,8 +56,9 @@ struct ListInstancesRequest {
   std::string instance_name;              // `*` allowed
   std::string status;
   std::vector<std::pair<std::string, std::string>> tags;  // Tag.N.Key / Tag.N.Value, N <= 20
-  int page_number = 1;
+  int page_number = 1;                                    // SWAS; ECS pages by next_token instead
   int page_size = kMaxInstancesPageSize;
+  std::string next_token;  // ECS: "" for the first page
 };
 
 ApiCall toApiCall(const ListInstancesRequest& request);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api/api_error.h"
+#include "daemon/api/ecs.h"
 #include "daemon/api/response_parser.h"
 #include "daemon/http/endpoint.h"
 #include "daemon/util/crypto.h"
@@ -29,7 +30,9 @@ std::string SwasClientImpl::nonce() {
 }
 
 void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCallback callback) {
-  auto endpoint = http::parseEndpoint(http::endpointForRegion(options_.endpoint, region_id));
+  bool ecs_default = ecs() && options_.endpoint.find("{region_id}") != std::string::npos;
+  auto endpoint = http::parseEndpoint(
+      ecs_default ? ecsEndpoint(region_id) : http::endpointForRegion(options_.endpoint, region_id));
   if (!endpoint) {
     callback(std::unexpected(
         core::Error{.kind = core::ErrorKind::kConnect, .message = endpoint.error()}));
@@ -90,25 +93,32 @@ auto parsedBy(ApiCallback<Page> callback, Parse parse) {
 
 void SwasClientImpl::describeCommandInvocations(const DescribeCommandInvocationsRequest& request,
                                                 ApiCallback<CommandInvocationPage> callback) {
+  if (ecs()) {
+    call(request.region_id, toApiCall(toEcs(request)),
+         parsedBy(std::move(callback), parseEcsInvocationsPage));
+    return;
+  }
   call(request.region_id, toApiCall(request),
        parsedBy(std::move(callback), parseCommandInvocationsPage));
 }
 
 void SwasClientImpl::listRegions(const std::string& region_id,
                                  ApiCallback<std::vector<Region>> callback) {
-  ApiCall api_call = listRegionsCall();
+  ApiCall api_call = ecs() ? describeRegionsCall() : listRegionsCall();
   api_call.params.emplace_back("RegionId", region_id);
   call(region_id, std::move(api_call), parsedBy(std::move(callback), parseRegions));
 }
 
 void SwasClientImpl::listInstances(const ListInstancesRequest& request,
                                    ApiCallback<InstancesPage> callback) {
-  call(request.region_id, toApiCall(request), parsedBy(std::move(callback), parseInstancesPage));
+  ApiCall api_call = ecs() ? toApiCall(toEcs(request)) : toApiCall(request);
+  call(request.region_id, std::move(api_call), parsedBy(std::move(callback), parseInstancesPage));
 }
 
 void SwasClientImpl::describeCloudAssistantStatus(
     const DescribeCloudAssistantStatusRequest& request, ApiCallback<AgentStatusPage> callback) {
-  call(request.region_id, toApiCall(request), parsedBy(std::move(callback), parseAgentStatusPage));
+  ApiCall api_call = ecs() ? toApiCall(toEcs(request)) : toApiCall(request);
+  call(request.region_id, std::move(api_call), parsedBy(std::move(callback), parseAgentStatusPage));
 }
 
 }  // namespace swas::api

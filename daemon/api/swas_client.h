@@ -13,6 +13,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/defaults.h"
 #include "daemon/core/error.h"
+#include "daemon/core/scope.h"
 #include "daemon/http/http_client.h"
 
 namespace swas::api {
@@ -20,13 +21,15 @@ namespace swas::api {
 template <typename T>
 using ApiCallback = std::function<void(std::expected<T, core::Error>)>;
 
-// The SWAS OpenAPI operations the daemon uses. Callbacks run on the event loop.
+// The Cloud Assistant operations the daemon uses, in SWAS's shapes; an ECS client sends ECS's
+// operations for them (ecs.h) and reads ECS's answers into the same pages. Callbacks run on the
+// event loop.
 class SwasClient {
  public:
   virtual ~SwasClient() = default;
   virtual void describeCommandInvocations(const DescribeCommandInvocationsRequest& request,
                                           ApiCallback<CommandInvocationPage> callback) = 0;
-  // ListRegions, sent to the endpoint of `region_id`.
+  // ListRegions (ECS: DescribeRegions), sent to the endpoint of `region_id`.
   virtual void listRegions(const std::string& region_id,
                            ApiCallback<std::vector<Region>> callback) = 0;
   virtual void listInstances(const ListInstancesRequest& request,
@@ -36,6 +39,10 @@ class SwasClient {
 };
 
 struct SwasClientOptions {
+  core::Product product = core::Product::kSwas;
+  // A URL, "{region_id}" replaced. ECS's calls go where the ECS SDK sends them (ecsEndpoint)
+  // unless this names one host for every region (a proxy, a test server): a template with
+  // {region_id} is SWAS's.
   std::string endpoint{core::defaults::kApiEndpoint};
   SignatureVersion signature = SignatureVersion::kV3;
   std::chrono::milliseconds timeout = core::defaults::kApiTimeout;
@@ -64,6 +71,7 @@ class SwasClientImpl final : public SwasClient {
   using BodyCallback = std::function<void(std::expected<std::string, core::Error>)>;
   void call(const std::string& region_id, ApiCall api_call, BodyCallback callback);
   std::string nonce();
+  bool ecs() const { return options_.product == core::Product::kEcs; }
 
   http::HttpClient& http_;
   CredentialsProvider& credentials_;

@@ -12,6 +12,7 @@
 #include "daemon/app/options.h"
 #include "daemon/app/transition_output.h"
 #include "daemon/config/config.h"
+#include "daemon/core/scope.h"
 #include "daemon/util/terminal.h"
 
 namespace swas::app {
@@ -116,9 +117,8 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
     for (const auto& problem : config.error()) err << util::terminalSafe(problem) << "\n";
     return 2;
   }
-  for (const auto& warning : config->warnings) {
-    err << "warning: " << util::terminalSafe(warning) << "\n";
-  }
+  for (const auto& w : config->warnings) err << "warning: " << util::terminalSafe(w) << "\n";
+  core::Scope::labelProducts(config->anyEcs());
   if (args.check) return check(*config, out, err);
   setupLogging(args.log_level.empty() ? config->log.level : args.log_level, config->log.format);
   Daemon daemon(std::move(*config), env, args.config);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/config/config.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/ops/commands.h"
 #include "daemon/state/state_reader.h"
@@ -116,6 +117,7 @@ int runCommand(std::string_view command, std::span<const std::string_view> argv,
       for (const auto& problem : config.error()) err << util::terminalSafe(problem) << "\n";
       return 2;
     }
+    core::Scope::labelProducts(config->anyEcs());
     return testAlert(*config, a.receiver, out, err);
   }
   // Only state.path: the credentials' variables and files are the service's, not the shell's.

@@ -145,11 +145,9 @@ void Daemon::Impl::reload() {
     return;
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  if (next->state.path != rt->config().state.path) {
-    spdlog::error(
-        "SIGHUP: state.path changed ({} -> {}); that takes a restart. Still running the "
-        "previous configuration",
-        rt->config().state.path, next->state.path);
+  if (auto why = config::needsRestart(rt->config(), *next); !why.empty()) {
+    spdlog::error("SIGHUP: {}; that takes a restart. Still running the previous configuration",
+                  why);
     return;
   }
   // Everything read from outside the state file (secret files, credentials, templates, the

@@ -13,7 +13,7 @@ namespace swas::app {
 poller::RegionOptions regionOptions(const config::Config& c, const config::AccountSettings& a,
                                     const config::RegionSettings& r) {
   poller::RegionOptions o;
-  o.scope = core::Scope(a.name, r.region_id);
+  o.scope = config::scopeOf(a, r);
   // With tags or names, the IDs are a start: the inventory adds the instances they select.
   if (!r.instance_ids.empty() || !r.instance_tags.empty() || !r.instance_names.empty()) {
     o.watched_instances = std::set<std::string>(r.instance_ids.begin(), r.instance_ids.end());
@@ -38,15 +38,16 @@ inventory::WatchRule watchRule(const config::RegionSettings& r) {
 
 inventory::RefreshOptions refreshOptions(const config::Config& c, const config::AccountSettings& a,
                                          const config::RegionSettings& r) {
-  return {.scope = core::Scope(a.name, r.region_id), .refresh = c.inventory.refresh};
+  return {.scope = config::scopeOf(a, r), .refresh = c.inventory.refresh};
 }
 
 metrics::MetricsOptions metricsOptions(const config::Config& c) {
   metrics::MetricsOptions o{.version = SWAS_VERSION, .revision = SWAS_REVISION};
   // With region_id: all the regions come from ListRegions (Daemon::Impl::follow).
   for (const auto& a : c.accounts) {
-    if (a.allRegions()) continue;
-    for (const auto& r : a.regions) o.regions.push_back(core::Scope(a.name, r.region_id).key());
+    for (const auto& r : a.regions) {
+      if (!r.discovers()) o.regions.push_back(config::scopeOf(a, r).key());
+    }
   }
   for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);
   return o;
@@ -56,8 +57,9 @@ std::string userAgent() { return std::string("swas-invocation-monitor/") + SWAS_
 
 std::string versionString() { return std::string(SWAS_VERSION) + " (" + SWAS_REVISION + ")"; }
 
-api::SwasClientOptions clientOptions(const config::AccountSettings& a) {
-  return {.endpoint = a.api.endpoint,
+api::SwasClientOptions clientOptions(const config::AccountSettings& a, core::Product product) {
+  return {.product = product,
+          .endpoint = a.api.endpoint,
           .signature = a.api.signature == config::Signature::kV1 ? api::SignatureVersion::kV1
                                                                  : api::SignatureVersion::kV3,
           .timeout = a.api.timeout,

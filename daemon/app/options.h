@@ -27,7 +27,7 @@ inventory::WatchRule watchRule(const config::RegionSettings& r);
 inventory::RefreshOptions refreshOptions(const config::Config& c, const config::AccountSettings& a,
                                          const config::RegionSettings& r);
 metrics::MetricsOptions metricsOptions(const config::Config& c);
-api::SwasClientOptions clientOptions(const config::AccountSettings& a);
+api::SwasClientOptions clientOptions(const config::AccountSettings& a, core::Product product);
 // "swas-invocation-monitor/VERSION", on every HTTP request the daemon makes.
 std::string userAgent();
 // "1.2.0 (abc1234)": the version and the revision it was built from.

@@ -127,9 +127,13 @@ std::expected<PreparedRuntime, std::string> prepareRuntime(const config::Config&
       return std::unexpected(a.name.empty() ? credentials.error()
                                             : "account " + a.name + ": " + credentials.error());
     }
-    RuntimeAccount account{a.name, std::move(*credentials), nullptr};
-    account.client = std::make_unique<api::SwasClientImpl>(
-        deps.http, *account.credentials, deps.clock, deps.random, clientOptions(a));
+    RuntimeAccount account{a.name, std::move(*credentials), nullptr, nullptr};
+    account.client =
+        std::make_unique<api::SwasClientImpl>(deps.http, *account.credentials, deps.clock,
+                                              deps.random, clientOptions(a, core::Product::kSwas));
+    account.ecs_client =
+        std::make_unique<api::SwasClientImpl>(deps.http, *account.credentials, deps.clock,
+                                              deps.random, clientOptions(a, core::Product::kEcs));
     prepared.accounts.push_back(std::move(account));
   }
   auto receivers = makeReceivers(config);
@@ -178,12 +182,9 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRunt
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
   for (size_t i = 0; i < config.accounts.size(); ++i) {
-    if (config.accounts[i].allRegions()) {
-      if (auto ok = rt->discoverRegions(i); !ok) return std::unexpected(ok.error());
-      continue;
-    }
     for (const auto& region : config.accounts[i].regions) {
-      auto ok = rt->addRegion(rt->accounts[i], config.accounts[i], region);
+      auto ok = region.discovers() ? rt->discoverRegions(i, region.product)
+                                   : rt->addRegion(rt->accounts[i], config.accounts[i], region);
       if (!ok) return std::unexpected(ok.error());
     }
   }

@@ -45,7 +45,11 @@ struct RuntimeDeps {
 struct RuntimeAccount {
   std::string name;  // "" for the single-account form
   std::unique_ptr<api::CredentialsProvider> credentials;
-  std::unique_ptr<api::SwasClientImpl> client;
+  std::unique_ptr<api::SwasClientImpl> client;      // SWAS's operations
+  std::unique_ptr<api::SwasClientImpl> ecs_client;  // ECS's, with the same credentials
+  api::SwasClient& clientFor(core::Product product) const {
+    return product == core::Product::kEcs ? *ecs_client : *client;
+  }
 };
 
 // What a configuration needs from outside the state file: each account's credentials and API

@@ -50,6 +50,7 @@ struct Runtime::Impl {
   // its last ListRegions answer only.
   struct Discovery {
     size_t account = 0;
+    core::Product product = core::Product::kSwas;
     std::unique_ptr<inventory::RegionDiscovery> lister;
     std::set<std::string> unlisted_once;
   };
@@ -78,10 +79,10 @@ struct Runtime::Impl {
   // a row stops (one odd answer does not blind the daemon); the list is stored for a restart.
   void applyListedRegions(Discovery& discovery, const std::vector<std::string>& listed);
   // region_id: all at start: the regions the last run discovered, then ListRegions.
-  std::expected<void, std::string> discoverRegions(size_t account);
+  std::expected<void, std::string> discoverRegions(size_t account, core::Product product);
   std::vector<std::string> regionIds() const;
-  // The regions (bare IDs) polled for accounts[account].
-  std::vector<std::string> regionsOf(size_t account) const;
+  // The regions (bare IDs) polled for accounts[account] and `product`.
+  std::vector<std::string> regionsOf(size_t account, core::Product product) const;
   // An account with region_id: all polls no region yet.
   bool discoveringNothing() const;
   std::vector<Undiscovered> undiscovered() const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "daemon/api/ecs.h"
 #include "daemon/app/options.h"
 #include "daemon/app/runtime_impl.h"
 #include "daemon/core/scope.h"
@@ -19,13 +20,14 @@ std::vector<std::string> Runtime::Impl::regionIds() const {
 std::expected<void, std::string> Runtime::Impl::addRegion(const RuntimeAccount& account,
                                                           const config::AccountSettings& settings,
                                                           const config::RegionSettings& region) {
-  const std::string key = core::Scope(account.name, region.region_id).key();
+  const std::string key = config::scopeOf(settings, region).key();
   poller::RegionOptions options = regionOptions(config, settings, region);
   auto watched = inventory->addRegion(key, watchRule(region));
   if (watched.instances) options.watched_instances = std::move(watched.instances);
   options.await_watched = watched.await_refresh;
-  auto p = std::make_unique<poller::RegionPoller>(deps.io, *account.client, deps.store, *sink,
-                                                  *lifecycle, deps.metrics, deps.clock, deps.random,
+  api::SwasClient& client = account.clientFor(region.product);
+  auto p = std::make_unique<poller::RegionPoller>(deps.io, client, deps.store, *sink, *lifecycle,
+                                                  deps.metrics, deps.clock, deps.random,
                                                   std::move(options));
   if (auto ok = p->init(); !ok) {
     inventory->forgetRegion(key);
@@ -34,7 +36,7 @@ std::expected<void, std::string> Runtime::Impl::addRegion(const RuntimeAccount& 
   inventory->onWatchedChange(
       key, [poller = p.get()](const auto& watched) { poller->setWatched(watched); });
   auto r = std::make_unique<inventory::Refresher>(
-      deps.io, *account.client, p->gate(), deps.clock, refreshOptions(config, settings, region),
+      deps.io, client, p->gate(), deps.clock, refreshOptions(config, settings, region),
       [directory = inventory.get()](const std::string& region_id,
                                     std::vector<inventory::Instance> all) {
         directory->onInventory(region_id, std::move(all));
@@ -73,11 +75,12 @@ bool Runtime::Impl::reapRetired() {
   return retired_pollers.size() + retired_refreshers.size() < before;
 }
 
-std::vector<std::string> Runtime::Impl::regionsOf(size_t account) const {
+std::vector<std::string> Runtime::Impl::regionsOf(size_t account, core::Product product) const {
   std::vector<std::string> out;
   for (const auto& key : regionIds()) {
     core::Scope scope = core::Scope::fromKey(key);
-    if (scope.account() == accounts[account].name) out.push_back(scope.regionId());
+    if (scope.account() == accounts[account].name && scope.product() == product)
+      out.push_back(scope.regionId());
   }
   return out;
 }
@@ -85,19 +88,20 @@ std::vector<std::string> Runtime::Impl::regionsOf(size_t account) const {
 std::vector<Runtime::Undiscovered> Runtime::Impl::undiscovered() const {
   std::vector<Undiscovered> out;
   for (const auto& d : discoveries) {
-    if (!regionsOf(d.account).empty()) continue;
+    if (!regionsOf(d.account, d.product).empty()) continue;
     const std::string& error = d.lister->lastError();
-    out.push_back({core::Scope(accounts[d.account].name, std::string(config::kAllRegions)).key(),
-                   "region_id: all: no region known yet: " +
-                       (error.empty() ? std::string("ListRegions has not answered")
-                                      : "ListRegions failed: " + error)});
+    std::string action(api::regionsAction(d.product));
+    out.push_back(
+        {core::Scope(accounts[d.account].name, std::string(config::kAllRegions), d.product).key(),
+         "region_id: all: no region known yet: " +
+             (error.empty() ? action + " has not answered" : action + " failed: " + error)});
   }
   return out;
 }
 
 bool Runtime::Impl::discoveringNothing() const {
   return std::any_of(discoveries.begin(), discoveries.end(),
-                     [&](const Discovery& d) { return regionsOf(d.account).empty(); });
+                     [&](const Discovery& d) { return regionsOf(d.account, d.product).empty(); });
 }
 
 void Runtime::Impl::applyListedRegions(Discovery& discovery,
@@ -105,12 +109,12 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
   const RuntimeAccount& account = accounts[discovery.account];
   const config::AccountSettings& settings = config.accounts[discovery.account];
   std::string whose = account.name.empty() ? "" : " (account " + account.name + ")";
-  std::vector<std::string> mine = regionsOf(discovery.account);
+  std::vector<std::string> mine = regionsOf(discovery.account, discovery.product);
   inventory::RegionChanges changes = inventory::diffRegions({mine.begin(), mine.end()}, listed);
   bool changed = false;
-  config::RegionSettings each = settings.regions.front();
+  config::RegionSettings each = settings.discovery(discovery.product);
   for (const auto& id : changes.added) {
-    std::string key = core::Scope(account.name, id).key();
+    std::string key = core::Scope(account.name, id, discovery.product).key();
     bool still_polling = std::any_of(retired_pollers.begin(), retired_pollers.end(), [&](auto& x) {
       return x->scope().key() == key && x->polling();
     });
@@ -126,7 +130,7 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
   std::set<std::string> missing(changes.removed.begin(), changes.removed.end());
   for (const auto& id : changes.removed) {
     if (!discovery.unlisted_once.contains(id)) continue;  // the second answer in a row without it
-    removeRegion(core::Scope(account.name, id).key());
+    removeRegion(core::Scope(account.name, id, discovery.product).key());
     spdlog::warn(
         "region_id: all{}: region {} is no longer listed by ListRegions; stopped polling it "
         "(its state is kept)",
@@ -150,15 +154,16 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
   if (changed && on_regions_changed) on_regions_changed();
 }
 
-std::expected<void, std::string> Runtime::Impl::discoverRegions(size_t account) {
+std::expected<void, std::string> Runtime::Impl::discoverRegions(size_t account,
+                                                                core::Product product) {
   auto known = deps.store.discoveredRegions();
   if (!known) return std::unexpected("reading regions from the state: " + known.error().message);
   const config::AccountSettings& settings = config.accounts[account];
-  config::RegionSettings each = settings.regions.front();
+  config::RegionSettings each = settings.discovery(product);
   size_t restored = 0;
   for (const auto& key : *known) {
     core::Scope scope = core::Scope::fromKey(key);
-    if (scope.account() != accounts[account].name) continue;
+    if (scope.account() != accounts[account].name || scope.product() != product) continue;
     each.region_id = scope.regionId();
     if (auto ok = addRegion(accounts[account], settings, each); !ok) return ok;
     ++restored;
@@ -169,14 +174,15 @@ std::expected<void, std::string> Runtime::Impl::discoverRegions(size_t account) 
         "again",
         restored);
   }
-  discoveries.push_back({account, nullptr, {}});
+  discoveries.push_back({account, product, nullptr, {}});
   size_t index = discoveries.size() - 1;
   discoveries.back().lister = std::make_unique<inventory::RegionDiscovery>(
-      deps.io, *accounts[account].client, deps.metrics, deps.clock, config.inventory.refresh,
+      deps.io, accounts[account].clientFor(product), deps.metrics, deps.clock,
+      config.inventory.refresh,
       [this, index](const std::vector<std::string>& listed) {
         applyListedRegions(discoveries[index], listed);
       },
-      accounts[account].name);
+      accounts[account].name, product);
   return {};
 }
 

@@ -18,10 +18,10 @@ namespace {
 core::Alert sampleAlert(const config::Config& c, std::chrono::system_clock::time_point now) {
   core::Transition t;
   const config::AccountSettings& first = c.accounts.front();
-  t.scope = core::Scope(first.name, first.regions.empty() || first.allRegions()
-                                        ? "cn-hangzhou"
-                                        : first.regions.front().region_id)
-                .key();
+  config::RegionSettings region{.region_id = "cn-hangzhou"};
+  if (!first.regions.empty() && !first.regions.front().discovers()) region = first.regions.front();
+  if (!first.regions.empty()) region.product = first.regions.front().product;
+  t.scope = config::scopeOf(first, region).key();
   t.invoke_id = "t-swas-monitor-test-alert";
   t.instance_id = "i-swas-monitor-test-alert";
   t.command_id = "c-swas-monitor-test-alert";

@@ -79,28 +79,46 @@ void parseWatchRule(Parser& p, const YAML::Node& item, RegionSettings& r) {
   }
 }
 
-void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>& regions) {
+// product: swas or ecs (unchanged when absent).
+void parseProduct(Parser& p, const YAML::Node& node, core::Product& product) {
+  if (!node["product"]) return;
+  std::string name;
+  p.str(node, "product", name);
+  if (name == "swas") {
+    product = core::Product::kSwas;
+  } else if (name == "ecs") {
+    product = core::Product::kEcs;
+  } else {
+    p.problem(node["product"], "product must be swas or ecs, not '" + name + "'");
+  }
+}
+
+void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>& regions,
+                  core::Product product) {
   if (!node.IsSequence() || node.size() == 0) {
     p.problem(node, "regions must be a list with at least one region");
     return;
   }
-  std::set<std::string> seen;
+  std::set<std::pair<core::Product, std::string>> seen;
   for (const auto& item : node) {
     if (!p.isMap(item, "a region")) continue;
     p.checkKeys(item,
-                {"region_id", "instance_ids", "instance_tags", "instance_names", "command_type",
-                 "command_name", "interval"},
+                {"region_id", "product", "instance_ids", "instance_tags", "instance_names",
+                 "command_type", "command_name", "interval"},
                 "regions[]");
-    RegionSettings r;
+    RegionSettings r{.product = product};
     p.str(item, "region_id", r.region_id);
+    parseProduct(p, item, r.product);
     if (r.region_id.empty()) {
       p.problem(item, "region_id is required and must not be empty");
     } else if (r.region_id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
                std::string::npos) {
       p.problem(item["region_id"], "region_id " + r.region_id +
                                        " is not a region ID (a-z, 0-9 and -, as cn-hangzhou)");
-    } else if (!seen.insert(r.region_id).second) {
-      p.problem(item["region_id"], "region " + r.region_id + " is listed twice");
+    } else if (!seen.insert({r.product, r.region_id}).second) {
+      bool ecs = r.product == core::Product::kEcs;
+      p.problem(item["region_id"],
+                "region " + r.region_id + " is listed twice" + (ecs ? " for ecs" : ""));
     }
     p.list(item, "instance_ids", r.instance_ids);
     parseWatchRule(p, item, r);
@@ -113,16 +131,21 @@ void parseRegions(Parser& p, const YAML::Node& node, std::vector<RegionSettings>
     }
     regions.push_back(std::move(r));
   }
-  if (seen.contains(std::string(kAllRegions)) && regions.size() > 1) {
-    p.problem(node,
-              "region_id: all stands alone: it polls every region ListRegions returns, so "
-              "list no other region beside it");
+  for (core::Product each : {core::Product::kSwas, core::Product::kEcs}) {
+    auto of = [&](const RegionSettings& r) { return r.product == each; };
+    if (seen.contains({each, std::string(kAllRegions)}) && std::ranges::count_if(regions, of) > 1) {
+      p.problem(node,
+                "region_id: all stands alone for its product: it polls every region " +
+                    std::string(each == core::Product::kEcs ? "DescribeRegions" : "ListRegions") +
+                    " returns, so list no other " + std::string(core::productName(each)) +
+                    " region beside it");
+    }
   }
 }
 
 // accounts: [{name, credentials, api, regions}]: each account's api starts from the top-level
 // one. Names are label values and part of state keys: [a-z0-9_-], unique.
-void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
+void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api, core::Product product,
                    std::vector<AccountSettings>& accounts) {
   if (!node.IsSequence() || node.size() == 0) {
     p.problem(node, "accounts must be a list with at least one account");
@@ -132,8 +155,10 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
   std::vector<AccountIdentity> identities;
   for (const auto& item : node) {
     if (!p.isMap(item, "an account")) continue;
-    p.checkKeys(item, {"name", "credentials", "api", "regions"}, "accounts[]");
+    p.checkKeys(item, {"name", "credentials", "api", "product", "regions"}, "accounts[]");
     AccountSettings a{.api = api};
+    core::Product account_product = product;
+    parseProduct(p, item, account_product);
     p.str(item, "name", a.name);
     if (a.name.empty() || a.name.size() > 63 ||
         a.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
@@ -166,7 +191,7 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
     }
     if (item["api"]) parseApi(p, item["api"], a.api);
     if (item["regions"]) {
-      parseRegions(p, item["regions"], a.regions);
+      parseRegions(p, item["regions"], a.regions, account_product);
     } else {
       p.problem(item, "account " + a.name + ": regions is required");
     }
@@ -177,6 +202,8 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api,
 
 // accounts:, else the single account of the top-level credentials, api and regions.
 void parseWhatToPoll(Parser& p, const YAML::Node& root, Config& c) {
+  core::Product product = core::Product::kSwas;
+  parseProduct(p, root, product);
   if (root["accounts"]) {
     for (const char* key : {"credentials", "regions"}) {
       if (root[key]) {
@@ -184,9 +211,9 @@ void parseWhatToPoll(Parser& p, const YAML::Node& root, Config& c) {
                   std::string(key) + " cannot be given with accounts: each account has its own");
       }
     }
-    parseAccounts(p, root["accounts"], c.api, c.accounts);
+    parseAccounts(p, root["accounts"], c.api, product, c.accounts);
   } else if (root["regions"]) {
-    parseRegions(p, root["regions"], c.regions);
+    parseRegions(p, root["regions"], c.regions, product);
     c.accounts.push_back({"", c.credentials, c.api, c.regions});
   } else {
     p.problem(root, "regions is required: list at least one region_id (or accounts)");
@@ -250,6 +277,31 @@ void parseAlerts(Parser& p, const YAML::Node& node, AlertSettings& a) {
 
 }  // namespace
 
+const RegionSettings& AccountSettings::discovery(core::Product product) const {
+  auto it = std::ranges::find_if(
+      regions, [&](const auto& r) { return r.discovers() && r.product == product; });
+  return it != regions.end() ? *it : regions.front();
+}
+
+std::string needsRestart(const Config& running, const Config& next) {
+  if (next.state.path != running.state.path) {
+    return "state.path changed (" + running.state.path + " -> " + next.state.path + ")";
+  }
+  if (next.anyEcs() != running.anyEcs()) {
+    std::string what =
+        next.anyEcs() ? "the first ECS region is added" : "the last ECS region is removed";
+    return what + " (every series and alert gains or loses its product label)";
+  }
+  return "";
+}
+
+bool Config::anyEcs() const {
+  return std::ranges::any_of(accounts, [](const AccountSettings& a) {
+    return std::ranges::any_of(
+        a.regions, [](const RegionSettings& r) { return r.product == core::Product::kEcs; });
+  });
+}
+
 std::optional<Duration> parseDuration(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() &&
@@ -298,8 +350,8 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
     return std::unexpected(Problems{name + ":1:1: the configuration must be a YAML mapping"});
   }
   p.checkKeys(root,
-              {"credentials", "api", "poll", "regions", "accounts", "inventory", "state", "http",
-               "alerts", "log"},
+              {"credentials", "api", "poll", "product", "regions", "accounts", "inventory", "state",
+               "http", "alerts", "log"},
               "the configuration");
   if (root["credentials"]) parseCredentials(p, root["credentials"], c.credentials);
   if (root["api"]) parseApi(p, root["api"], c.api);

@@ -12,6 +12,7 @@
 
 #include "daemon/core/credentials_settings.h"
 #include "daemon/core/defaults.h"
+#include "daemon/core/scope.h"
 #include "daemon/util/env.h"
 
 namespace swas::config {
@@ -44,6 +45,8 @@ inline constexpr std::string_view kAllRegions = "all";
 
 struct RegionSettings {
   std::string region_id;
+  // product: on the entry, else the account's, else the top level's (swas).
+  core::Product product = core::Product::kSwas;
   std::vector<std::string> instance_ids;  // empty (and no tags or names): every instance
   // Watch the instances with all these tags, or whose name matches one of the globs (resolved
   // from the inventory at every refresh).
@@ -52,6 +55,8 @@ struct RegionSettings {
   std::string command_type;
   std::string command_name;
   std::optional<Duration> interval;
+  // `region_id: all`: this product's regions, discovered (ListRegions; ECS: DescribeRegions).
+  bool discovers() const { return region_id == kAllRegions; }
 };
 
 struct InventorySettings {
@@ -141,8 +146,14 @@ struct AccountSettings {
   core::CredentialsSettings credentials;
   ApiSettings api;
   std::vector<RegionSettings> regions;
-  bool allRegions() const { return regions.size() == 1 && regions[0].region_id == kAllRegions; }
+  // Its `region_id: all` entry for `product` (the settings of each region it finds).
+  const RegionSettings& discovery(core::Product product) const;
 };
+
+// Where a region entry of an account is watched.
+inline core::Scope scopeOf(const AccountSettings& a, const RegionSettings& r) {
+  return core::Scope(a.name, r.region_id, r.product);
+}
 
 struct Config {
   core::CredentialsSettings credentials;
@@ -167,6 +178,8 @@ struct Config {
   }
   // `accounts:` is used: every region-level series and alert carries `account`.
   bool namedAccounts() const { return !accounts.empty() && !accounts[0].name.empty(); }
+  // Some region is watched for ECS: every region-level series and alert carries `product`.
+  bool anyEcs() const;
 };
 
 // Every problem found, each as "FILE:LINE:COL: message"; never a secret's value.
@@ -183,6 +196,10 @@ std::expected<std::string, Problems> loadStatePath(const std::string& path,
                                                    const util::EnvLookup& env);
 std::expected<Config, Problems> parseConfig(const std::string& text, const std::string& name,
                                             const util::EnvLookup& env);
+
+// Why `next` cannot replace `running` by a reload ("" when it can): state.path changed, or the
+// first ECS region came or the last went (every series and alert gains or loses `product`).
+std::string needsRestart(const Config& running, const Config& next);
 
 // "500ms", "30s", "5m", "2h", "14d"; nullopt without a unit or on junk.
 std::optional<Duration> parseDuration(const std::string& text);

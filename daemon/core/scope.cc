@@ -1,10 +1,13 @@
 #include "daemon/core/scope.h"
 
+#include <atomic>
+
 namespace swas::core {
 
 namespace {
 
 constexpr std::string_view kEcsMark = "ecs:";
+std::atomic<bool> products_labelled{false};
 
 }  // namespace
 
@@ -27,6 +30,9 @@ Scope Scope::fromKey(std::string_view key) {
   }
   return Scope(std::string(account), std::string(region), product);
 }
+
+void Scope::labelProducts(bool on) { products_labelled = on; }
+bool Scope::productsLabelled() { return products_labelled; }
 
 std::string Scope::accountName() const {
   return account_.empty() ? std::string(kDefaultAccount) : account_;

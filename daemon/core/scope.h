@@ -40,7 +40,15 @@ class Scope {
   std::string accountName() const;
   // The labels of its series and alerts: account when the account is named, region_id, and
   // product when `with_product` (any ECS scope is configured; else the label is left out).
-  std::vector<std::pair<std::string, std::string>> labels(bool with_product = false) const;
+  std::vector<std::pair<std::string, std::string>> labels(bool with_product) const;
+  std::vector<std::pair<std::string, std::string>> labels() const {
+    return labels(productsLabelled());
+  }
+  // Whether labels() carries `product`: set by the process from its configuration (any ECS
+  // scope) before it makes a series or an alert. A reload that would change it takes a restart:
+  // it changes the labels of every series and the fingerprint of every alert.
+  static void labelProducts(bool on);
+  static bool productsLabelled();
 
   bool operator==(const Scope& other) const { return key_ == other.key_; }
   std::strong_ordering operator<=>(const Scope& other) const { return key_ <=> other.key_; }

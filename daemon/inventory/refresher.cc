@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <set>
 
+#include "daemon/api/ecs.h"
+
 namespace swas::inventory {
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -17,7 +19,8 @@ using asio::use_awaitable;
 namespace {
 
 // One wrong answer worked around, logged (the parsers count per page; the inventory logs them).
-void logAnomalies(const std::string& region_id, const char* action, const api::ParseAnomalies& a) {
+void logAnomalies(const std::string& region_id, std::string_view action,
+                  const api::ParseAnomalies& a) {
   if (a.records > 0) {
     spdlog::warn("region={} action={} skipped {} bad record(s): {}", region_id, action, a.records,
                  a.first_record);
@@ -73,15 +76,15 @@ struct Refresher::Impl {
     size_t skipped = 0;  // records the parser skipped (no InstanceId): listed, not usable
     api::ListInstancesRequest request;
     request.region_id = options.scope.regionId();
+    const std::string action(api::instancesAction(options.scope.product()));
+    const bool by_token = options.scope.product() == core::Product::kEcs;
     for (int page = 1; page <= options.max_pages; ++page) {
       request.page_number = page;
       std::function<void(api::ApiCallback<api::InstancesPage>)> send =
           [&c = client, request](auto callback) { c.listInstances(request, std::move(callback)); };
-      std::string action = "ListInstances";
-      auto result =
-          co_await gate->call<api::InstancesPage>(std::move(action), std::move(send), tally);
+      auto result = co_await gate->call<api::InstancesPage>(action, std::move(send), tally);
       if (!result) co_return std::unexpected(result.error());
-      logAnomalies(options.scope.key(), "ListInstances", result->anomalies);
+      logAnomalies(options.scope.key(), action, result->anomalies);
       size_t got = result->instances.size() + result->anomalies.records;
       skipped += result->anomalies.records;
       size_t added = 0;
@@ -95,13 +98,18 @@ struct Refresher::Impl {
       last_total = total;
       if (result->instances.size() > 0 && added == 0) {
         // An API repeating itself: what it listed cannot be trusted to be the whole region.
-        co_return std::unexpected(
-            core::Error{.kind = core::ErrorKind::kParse,
-                        .message = "ListInstances page " + std::to_string(page) +
-                                   " repeated the instances "
-                                   "of earlier pages (" +
-                                   std::to_string(seen.size()) + " of TotalCount " +
-                                   std::to_string(total) + ")"});
+        co_return std::unexpected(core::Error{.kind = core::ErrorKind::kParse,
+                                              .message = action + " page " + std::to_string(page) +
+                                                         " repeated the instances "
+                                                         "of earlier pages (" +
+                                                         std::to_string(seen.size()) +
+                                                         " of TotalCount " + std::to_string(total) +
+                                                         ")"});
+      }
+      if (by_token) {  // ECS: the list ends where no new token comes back
+        if (result->next_token.empty() || result->next_token == request.next_token) break;
+        request.next_token = std::move(result->next_token);
+        continue;
       }
       if (got < static_cast<size_t>(request.page_size) ||
           (total >= 0 && static_cast<int64_t>(seen.size() + skipped) >= total)) {

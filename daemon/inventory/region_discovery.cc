@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 
+#include "daemon/api/ecs.h"
 #include "daemon/core/scope.h"
 
 namespace swas::inventory {
@@ -21,14 +22,17 @@ bool plausibleRegionId(const std::string& id) {
 
 struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
   Impl(boost::asio::io_context& io_context, api::SwasClient& c, core::PollObserver& m,
-       const core::Clock& cl, std::chrono::milliseconds e, Apply a, std::string acct)
+       const core::Clock& cl, std::chrono::milliseconds e, Apply a, std::string acct,
+       core::Product p)
       : client(c),
         observer(m),
         clock(cl),
         every(e),
         apply(std::move(a)),
         timer(io_context),
-        account(std::move(acct)) {}
+        account(std::move(acct)),
+        product(p),
+        action(api::regionsAction(p)) {}
 
   api::SwasClient& client;
   core::PollObserver& observer;
@@ -40,6 +44,8 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
   bool busy = false;
   std::string last_error;  // logged once per distinct error
   std::string account;
+  core::Product product;
+  std::string action;  // ListRegions, or ECS's DescribeRegions
 
   void ask() {
     busy = true;
@@ -49,7 +55,7 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
                                      std::expected<std::vector<api::Region>, core::Error> r) {
       self->busy = false;
       self->observer.onApiRequest(
-          core::Scope(self->account, endpoint).key(), "ListRegions",
+          core::Scope(self->account, endpoint, self->product).key(), self->action,
           r ? "OK" : core::metricCode(r.error()),
           std::chrono::duration<double>(self->clock.steadyNow() - started).count());
       if (self->stopping) return;
@@ -67,9 +73,8 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
     if (listed.empty()) {
       std::string why = r ? "it listed no region" : core::describe(r.error());
       if (why != last_error) {
-        spdlog::warn(
-            "region_id: all{}: ListRegions failed ({}); the regions polled stay as they are",
-            account.empty() ? "" : " (account " + account + ")", why);
+        spdlog::warn("region_id: all{}: {} failed ({}); the regions polled stay as they are",
+                     account.empty() ? "" : " (account " + account + ")", action, why);
         last_error = why;
       }
       wait(std::min(every, std::chrono::milliseconds(std::chrono::minutes(1))));
@@ -90,9 +95,10 @@ struct RegionDiscovery::Impl : std::enable_shared_from_this<Impl> {
 
 RegionDiscovery::RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client,
                                  core::PollObserver& observer, const core::Clock& clock,
-                                 std::chrono::milliseconds every, Apply apply, std::string account)
+                                 std::chrono::milliseconds every, Apply apply, std::string account,
+                                 core::Product product)
     : impl_(std::make_shared<Impl>(io, client, observer, clock, every, std::move(apply),
-                                   std::move(account))) {}
+                                   std::move(account), product)) {}
 
 RegionDiscovery::~RegionDiscovery() { stop(); }
 

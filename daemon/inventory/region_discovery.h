@@ -24,10 +24,11 @@ class RegionDiscovery {
  public:
   using Apply = std::function<void(const std::vector<std::string>& listed)>;
   // `account`: whose regions ("" for the single-account form); its calls are counted under
-  // its key of the endpoint region.
+  // its key of the endpoint region. For ECS, `client` is ECS's (DescribeRegions).
   RegionDiscovery(boost::asio::io_context& io, api::SwasClient& client,
                   core::PollObserver& observer, const core::Clock& clock,
-                  std::chrono::milliseconds every, Apply apply, std::string account = "");
+                  std::chrono::milliseconds every, Apply apply, std::string account = "",
+                  core::Product product = core::Product::kSwas);
   ~RegionDiscovery();
   RegionDiscovery(const RegionDiscovery&) = delete;
   RegionDiscovery& operator=(const RegionDiscovery&) = delete;

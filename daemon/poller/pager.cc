@@ -116,10 +116,12 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
                                   Pass& pass) {
   std::string previous_oldest;
   std::vector<std::string> previous_ids, ids;
+  const bool by_token = options_.scope.product() == core::Product::kEcs;
   for (int page = 1;; ++page) {
     request.page_number = page;
     PageResult result = co_await gate_.call(request, pass.calls);
     if (!result) co_return std::unexpected(result.error());
+    std::string next_token = std::move(result->next_token);
     ids.clear();
     for (const auto& v : result->invocations) ids.push_back(v.invoke_id);
     auto items = api::toInvocations(options_.scope.key(), request, std::move(result->invocations),
@@ -132,7 +134,10 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
                                 watched_.value_or(std::set<std::string>{}));
     int64_t total = result->total_count.value_or(-1);
     if (page == 1) walk_state.total = total;
-    PageStep step = afterPage(page, request.page_size, ids, previous_ids, total);
+    PageStep step = by_token
+                        ? afterTokenPage(page, ids, previous_ids, next_token, request.next_token)
+                        : afterPage(page, request.page_size, ids, previous_ids, total);
+    request.next_token = std::move(next_token);
     if (!step.anomaly.empty()) anomalies_.report("paging", step.anomaly);
     std::swap(previous_ids, ids);
     take(std::move(items), pass);

@@ -84,6 +84,25 @@ PageStep afterPage(int page, int page_size, const std::vector<std::string>& ids,
   return {false, {}};
 }
 
+PageStep afterTokenPage(int page, const std::vector<std::string>& ids,
+                        const std::vector<std::string>& previous_ids, const std::string& next_token,
+                        const std::string& sent_token) {
+  if (next_token.empty()) return {true, {}};
+  std::string where = "page " + std::to_string(page);
+  if (ids.empty()) return {true, where + " was empty but had a NextToken; the walk stops there"};
+  if (page > 1 && ids == previous_ids) {
+    return {true, where + " repeats page " + std::to_string(page - 1) + "; the walk stops there"};
+  }
+  if (next_token == sent_token) {
+    return {true, where + " answered the NextToken it was sent; the walk stops there"};
+  }
+  if (page >= kMaxWalkPages) {
+    return {true, "the list needs more than " + std::to_string(kMaxWalkPages) +
+                      " pages; the walk stops there"};
+  }
+  return {false, {}};
+}
+
 core::Invocation vanishedMarker(const std::string& region_id, const std::string& invoke_id,
                                 const state::StoredInvocation& stored,
                                 const state::Store::Command& command) {

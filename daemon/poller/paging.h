@@ -81,6 +81,14 @@ struct PageStep {
 PageStep afterPage(int page, int page_size, const std::vector<std::string>& ids,
                    const std::vector<std::string>& previous_ids, int64_t total);
 
+// The same for ECS's NextToken paging: page `page` holding `ids` was asked for with `sent_token`
+// ("" for the first) and answered `next_token`. The list ends where no token comes back; a page
+// that repeats the previous one, a token that comes back unchanged, or an empty page that still
+// has a token end the walk as anomalies (an answer that would keep it walking for ever).
+PageStep afterTokenPage(int page, const std::vector<std::string>& ids,
+                        const std::vector<std::string>& previous_ids, const std::string& next_token,
+                        const std::string& sent_token);
+
 // An unfinished invocation that fetches by InvokeId no longer find is given up (marked
 // Vanished) after this many empty answers in a row.
 inline constexpr int kVanishAfterMisses = 5;

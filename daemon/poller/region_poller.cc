@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "daemon/api/ecs.h"
 #include "daemon/poller/pager.h"
 #include "daemon/poller/paging.h"
 #include "daemon/poller/request_gate.h"
@@ -45,9 +46,9 @@ struct RegionPoller::Impl {
         clock(cl),
         random(r),
         options(std::move(opts)),
-        anomalies(o, options.scope.key()),
+        anomalies(o, options.scope.key(), api::invocationsAction(options.scope.product())),
         call_gate(std::make_shared<api::CallGate>(io_context, o, cl, r, gateOptions(options))),
-        gate(*call_gate, client, anomalies),
+        gate(*call_gate, client, anomalies, api::invocationsAction(options.scope.product())),
         settler(store, sink, planner, o, options.scope.key()),
         pager(io_context, gate, settler, anomalies, o, options),
         schedule_timer(io_context) {}
@@ -129,8 +130,8 @@ struct RegionPoller::Impl {
       down_reason = core::describe(outcome.error);
       std::string key = outcome.error.code + "|" + outcome.error.message;
       if (key != last_logged_error) {
-        spdlog::warn("region={} action=DescribeCommandInvocations poll failed: {}",
-                     options.scope.key(), down_reason);
+        spdlog::warn("region={} action={} poll failed: {}", options.scope.key(),
+                     api::invocationsAction(options.scope.product()), down_reason);
         last_logged_error = key;
       }
     }

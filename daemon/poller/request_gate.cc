@@ -13,9 +13,8 @@ void AnomalyLog::report(std::string_view kind, const std::string& what, int coun
   observer_.onApiAnomaly(region_id_, kind, count);
   if (logged_.size() > 256) logged_.clear();
   if (logged_.insert(std::string(kind) + "|" + what).second) {
-    spdlog::warn(
-        "region={} action=DescribeCommandInvocations worked around a wrong answer ({}): {}",
-        region_id_, kind, what);
+    spdlog::warn("region={} action={} worked around a wrong answer ({}): {}", region_id_, action_,
+                 kind, what);
   }
 }
 
@@ -31,7 +30,7 @@ awaitable<PageResult> RequestGate::call(api::DescribeCommandInvocationsRequest r
         client.describeCommandInvocations(request, std::move(callback));
       };
   auto refused_before = tally.retry_after_refused;
-  std::string action = "DescribeCommandInvocations";
+  std::string action = action_;
   PageResult result =
       co_await gate_.call<api::CommandInvocationPage>(std::move(action), std::move(send), tally);
   if (result) anomalies_.report(result->anomalies);

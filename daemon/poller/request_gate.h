@@ -20,25 +20,29 @@ using PageResult = std::expected<api::CommandInvocationPage, core::Error>;
 // A wrong API answer worked around: counted, and logged once per distinct message.
 class AnomalyLog {
  public:
-  AnomalyLog(core::PollObserver& observer, std::string region_id)
-      : observer_(observer), region_id_(std::move(region_id)) {}
+  AnomalyLog(core::PollObserver& observer, std::string region_id,
+             std::string_view action = "DescribeCommandInvocations")
+      : observer_(observer), region_id_(std::move(region_id)), action_(action) {}
   void report(std::string_view kind, const std::string& what, int count = 1);
   void report(const api::ParseAnomalies& anomalies);
 
  private:
   core::PollObserver& observer_;
   std::string region_id_;
+  std::string action_;
   std::set<std::string> logged_;  // kind|message already logged
 };
 
-// DescribeCommandInvocations through the region's api::CallGate (which the inventory shares):
-// anomalies in the answers are reported, and a refused Retry-After too.
+// DescribeCommandInvocations (ECS: DescribeInvocations, `action`) through the region's
+// api::CallGate (which the inventory shares): anomalies in the answers are reported, and a
+// refused Retry-After too.
 class RequestGate {
  public:
-  RequestGate(api::CallGate& gate, api::SwasClient& client, AnomalyLog& anomalies)
-      : gate_(gate), client_(client), anomalies_(anomalies) {}
+  RequestGate(api::CallGate& gate, api::SwasClient& client, AnomalyLog& anomalies,
+              std::string_view action = "DescribeCommandInvocations")
+      : gate_(gate), client_(client), anomalies_(anomalies), action_(action) {}
 
-  // One DescribeCommandInvocations call with bounded retries; counts into `tally`.
+  // One call with bounded retries; counts into `tally`.
   boost::asio::awaitable<PageResult> call(api::DescribeCommandInvocationsRequest request,
                                           api::CallTally& tally);
   bool stopping() const { return gate_.stopping(); }
@@ -47,6 +51,7 @@ class RequestGate {
   api::CallGate& gate_;
   api::SwasClient& client_;
   AnomalyLog& anomalies_;
+  std::string action_;
 };
 
 }  // namespace swas::poller

@@ -241,5 +241,78 @@ TEST_F(SwasClientTest, SecretsNeverReachLogsOrErrors) {
   }
 }
 
+// The ECS client (issue 26): the daemon's requests as ECS's operations, against the simulator
+// the official ECS SDK judges (conformance_ecs.yaml), read into the same pages as SWAS's.
+class EcsClientTest : public ::testing::Test {
+ protected:
+  EcsClientTest() : sim_(testdataPath("conformance_ecs.yaml")), http_(io_, {}) {}
+
+  template <typename Page, typename Call>
+  std::expected<Page, core::Error> ask(Call call) {
+    std::optional<std::expected<Page, core::Error>> result;
+    call([&](std::expected<Page, core::Error> r) { result = std::move(r); });
+    EXPECT_TRUE(waitFor(io_, [&] { return result.has_value(); }));
+    return std::move(*result);
+  }
+
+  SimProcess sim_;
+  boost::asio::io_context io_;
+  http::CurlHttpClient http_;
+  core::SystemClock clock_;
+  std::unique_ptr<core::Random> random_ = core::makeRandom();
+  StaticCredentialsProvider credentials_{{"testid", "testsecret", ""}, "test"};
+  SwasClientImpl client_{http_, credentials_, clock_, *random_,
+                         SwasClientOptions{.product = core::Product::kEcs, .endpoint = sim_.url()}};
+};
+
+TEST_F(EcsClientTest, InvocationsByNextTokenTimedTasksInstancesAgentsAndRegions) {
+  std::vector<std::string> ids;
+  DescribeCommandInvocationsRequest request{.region_id = "cn-hangzhou", .page_size = 1};
+  for (int page = 0; page < 10; ++page) {
+    auto p = ask<CommandInvocationPage>(
+        [&](auto cb) { client_.describeCommandInvocations(request, std::move(cb)); });
+    ASSERT_TRUE(p) << core::describe(p.error());
+    for (const auto& inv : p->invocations) ids.push_back(inv.invoke_id);
+    if (!p->invocations.empty() && p->invocations[0].invoke_id == "t-hz01onceaaaa0001") {
+      EXPECT_EQ(p->invocations[0].command_content, "echo deploy") << "PlainText";
+      EXPECT_EQ(p->invocations[0].invocation_status, "PartialFailed");
+    }
+    if (p->next_token.empty()) break;
+    request.next_token = p->next_token;
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"t-hz01period0004", "t-hz01onceaaaa0002",
+                                           "t-hz01onceaaaa0001"}));
+
+  DescribeCommandInvocationsRequest timed{.region_id = "cn-hangzhou", .timed = true};
+  auto t = ask<CommandInvocationPage>(
+      [&](auto cb) { client_.describeCommandInvocations(timed, std::move(cb)); });
+  ASSERT_TRUE(t && t->invocations.size() == 1);
+  EXPECT_EQ(t->invocations[0].repeat_mode, "Period");
+  EXPECT_EQ(t->invocations[0].instances.at(0).repeats, 3);
+
+  ListInstancesRequest listing{.region_id = "cn-hangzhou", .tags = {{"team", "web"}}};
+  auto i = ask<InstancesPage>([&](auto cb) { client_.listInstances(listing, std::move(cb)); });
+  ASSERT_TRUE(i && i->instances.size() == 1) << (i ? "" : core::describe(i.error()));
+  EXPECT_EQ(i->instances[0].instance_name, "web-3");
+  EXPECT_EQ(i->instances[0].private_ip, "172.16.0.3");
+  EXPECT_EQ(i->instances[0].public_ip, "47.96.1.3");
+
+  DescribeCloudAssistantStatusRequest agents{
+      .region_id = "cn-hangzhou",
+      .instance_ids = {"i-bp1aaaaaaaaaaaaaaaaa", "i-bp1bbbbbbbbbbbbbbbbb"}};
+  auto a = ask<AgentStatusPage>(
+      [&](auto cb) { client_.describeCloudAssistantStatus(agents, std::move(cb)); });
+  ASSERT_TRUE(a && a->statuses.size() == 2) << (a ? "" : core::describe(a.error()));
+  EXPECT_TRUE(a->statuses[0].online);
+  EXPECT_FALSE(a->statuses[1].online);
+  EXPECT_FALSE(a->statuses[0].last_heartbeat.empty());
+  EXPECT_EQ(a->statuses[0].active_tasks, 1);
+
+  auto r =
+      ask<std::vector<Region>>([&](auto cb) { client_.listRegions("cn-hangzhou", std::move(cb)); });
+  ASSERT_TRUE(r && r->size() == 2);
+  EXPECT_EQ((*r)[0].region_id, "cn-beijing");
+}
+
 }  // namespace
 }  // namespace swas::api

@@ -137,6 +137,55 @@ accounts:
   EXPECT_FALSE(single->namedAccounts());
 }
 
+// product: (issue 26) on the top level, an account or a region entry, the nearest winning; the
+// same region once per product; region_id: all once per product.
+TEST(Config, ProductOnTheTopAnAccountOrARegion) {
+  auto c = parseConfig(R"(product: ecs
+accounts:
+  - name: prod
+    credentials: {access_key_id: a, access_key_secret: b}
+    regions: [{region_id: cn-hangzhou}, {region_id: cn-hangzhou, product: swas}]
+  - name: qa
+    product: swas
+    credentials: {access_key_id: c, access_key_secret: d}
+    regions: [{region_id: all}, {region_id: all, product: ecs}]
+)",
+                       "cfg.yaml", env());
+  ASSERT_TRUE(c) << c.error().front();
+  const auto& prod = c->accounts[0];
+  EXPECT_EQ(prod.regions[0].product, core::Product::kEcs) << "the top level's";
+  EXPECT_EQ(prod.regions[1].product, core::Product::kSwas) << "its own";
+  EXPECT_EQ(scopeOf(prod, prod.regions[0]).key(), "prod/ecs:cn-hangzhou");
+  EXPECT_EQ(scopeOf(prod, prod.regions[1]).key(), "prod/cn-hangzhou");
+  const auto& qa = c->accounts[1];
+  EXPECT_EQ(qa.regions[0].product, core::Product::kSwas) << "the account's";
+  EXPECT_EQ(&qa.discovery(core::Product::kEcs), &qa.regions[1]);
+  EXPECT_TRUE(c->anyEcs());
+  auto single = parseConfig("regions: [{region_id: cn-hangzhou}]\n", "cfg.yaml", env());
+  ASSERT_TRUE(single);
+  EXPECT_FALSE(single->anyEcs());
+  EXPECT_NE(needsRestart(*single, *c).find("the first ECS region"), std::string::npos);
+  EXPECT_EQ(needsRestart(*c, *c), "");
+
+  auto bad = parseConfig(R"(regions:
+  - {region_id: cn-hangzhou, product: ec2}
+  - {region_id: cn-beijing, product: ecs}
+  - {region_id: cn-beijing, product: ecs}
+  - {region_id: all, product: ecs}
+)",
+                         "cfg.yaml", env());
+  ASSERT_FALSE(bad);
+  auto has = [&](const std::string& text) {
+    return std::find(bad.error().begin(), bad.error().end(), text) != bad.error().end();
+  };
+  EXPECT_TRUE(has("cfg.yaml:2:39: product must be swas or ecs, not 'ec2'")) << bad.error().front();
+  EXPECT_TRUE(has("cfg.yaml:4:17: region cn-beijing is listed twice for ecs"))
+      << ::testing::PrintToString(bad.error());
+  EXPECT_TRUE(
+      has("cfg.yaml:2:3: region_id: all stands alone for its product: it polls every region "
+          "DescribeRegions returns, so list no other ecs region beside it"));
+}
+
 TEST(Config, AccountProblemsNameTheLine) {
   auto bad = parseConfig(R"(regions: [{region_id: cn-hangzhou}]
 accounts:

@@ -697,5 +697,43 @@ TEST_F(RegionPollerTest, AVanishedInvocationWhoseWatchedInstancesFinishedIsGiven
   for (const auto& t : seen) EXPECT_EQ(t.command_name, "deploy");
 }
 
+// ECS pages by NextToken (issue 26): each page asks with the token the previous one answered,
+// and the list ends where none comes back, whatever TotalCount says.
+TEST_F(RegionPollerTest, AnEcsWalkFollowsNextTokenUntilNoneComesBack) {
+  options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);
+  rebuild();
+  for (int i = 0; i < 3; ++i) {
+    auto p = page({"2026-11-28T12:00:0" + std::to_string(5 - i)});
+    p.invocations[0].invoke_id = "t-" + std::to_string(i);
+    p.next_token = i < 2 ? "token-" + std::to_string(i) : "";
+    p.total_count = 1;
+    client_.script.push_back(p);
+  }
+  auto outcome = pollOnce(true);
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_EQ(outcome.api_calls, 3);
+  ASSERT_EQ(client_.requests.size(), 3u);
+  EXPECT_EQ(client_.requests[0].next_token, "");
+  EXPECT_EQ(client_.requests[1].next_token, "token-0");
+  EXPECT_EQ(client_.requests[2].next_token, "token-1");
+  EXPECT_EQ(observer_.anomalies["paging"], 0);
+}
+
+// A token answered back unchanged would walk for ever: the walk stops, counted.
+TEST_F(RegionPollerTest, AnEcsTokenAnsweredBackUnchangedEndsTheWalk) {
+  options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);
+  rebuild();
+  for (int i = 0; i < 5; ++i) {
+    auto p = page({"2026-11-28T12:00:0" + std::to_string(5 - i)});
+    p.invocations[0].invoke_id = "t-" + std::to_string(i);
+    p.next_token = "same";
+    client_.script.push_back(p);
+  }
+  auto outcome = pollOnce(true);
+  EXPECT_TRUE(outcome.ok);
+  EXPECT_EQ(outcome.api_calls, 2);
+  EXPECT_EQ(observer_.anomalies["paging"], 1);
+}
+
 }  // namespace
 }  // namespace swas::poller
