@@ -69,11 +69,13 @@ std::string description(const core::Transition& t) {
   if (!t.error_info.empty()) out += (t.error_code.empty() ? " " : ": ") + t.error_info;
   if ((!t.error_code.empty() || !t.error_info.empty()) && out.back() != '.') out += ".";
   if (t.exit_code) out += " Exit code " + std::to_string(*t.exit_code) + ".";
-  out +=
-      " The output annotation holds the last 1 KiB of output; all of it: aliyun swas-open "
-      "DescribeCommandInvocations --RegionId " +
-      core::Scope::fromKey(t.scope).regionId() + " --InvokeId " + t.invoke_id + " --InstanceId " +
-      t.instance_id;
+  core::Scope scope = core::Scope::fromKey(t.scope);
+  out += " The output annotation holds the last 1 KiB of output; all of it: aliyun " +
+         std::string(scope.product() == core::Product::kEcs
+                         ? "ecs DescribeInvocationResults --ContentEncoding PlainText"
+                         : "swas-open DescribeCommandInvocations") +
+         " --RegionId " + scope.regionId() + " --InvokeId " + t.invoke_id + " --InstanceId " +
+         t.instance_id;
   return out;
 }
 

@@ -38,6 +38,10 @@ std::string Scope::accountName() const {
   return account_.empty() ? std::string(kDefaultAccount) : account_;
 }
 
+std::string Scope::shownRegion() const {
+  return product_ == Product::kEcs ? region_id_ + " (ECS)" : region_id_;
+}
+
 std::vector<std::pair<std::string, std::string>> Scope::labels(bool with_product) const {
   std::vector<std::pair<std::string, std::string>> labels;
   if (!account_.empty()) labels.emplace_back("account", account_);

@@ -38,6 +38,8 @@ class Scope {
   const std::string& key() const { return key_; }
   // The account's name as shown: `default` for the single-account form.
   std::string accountName() const;
+  // The region as shown to a person: "cn-hangzhou", or "cn-hangzhou (ECS)" for ECS.
+  std::string shownRegion() const;
   // The labels of its series and alerts: account when the account is named, region_id, and
   // product when `with_product` (any ECS scope is configured; else the label is left out).
   std::vector<std::pair<std::string, std::string>> labels(bool with_product) const;

@@ -26,8 +26,10 @@ void statusJson(const state::StatusReport& s, std::ostream& out) {
     const auto& r = s.regions[i];
     if (i) line += ',';
     core::JsonObject ro(line);
-    ro.str("account", core::Scope::fromKey(r.scope).accountName())
-        .str("region_id", core::Scope::fromKey(r.scope).regionId())
+    core::Scope scope = core::Scope::fromKey(r.scope);
+    ro.str("account", scope.accountName())
+        .str("region_id", scope.regionId())
+        .str("product", core::productName(scope.product()))
         .boolean("up", r.up);
     ro.str("reason", r.reason);
     if (r.last_success) {
@@ -74,8 +76,10 @@ int showAlerts(state::StateReader& reader, View view, std::ostream& out, std::os
       std::string line;
       core::JsonObject o(line);
       o.num("starts_at", a.starts_at).str("alertname", a.alertname);
-      o.str("account", core::Scope::fromKey(a.scope).accountName())
-          .str("region_id", core::Scope::fromKey(a.scope).regionId());
+      core::Scope scope = core::Scope::fromKey(a.scope);
+      o.str("account", scope.accountName())
+          .str("region_id", scope.regionId())
+          .str("product", core::productName(scope.product()));
       o.str("instance_id", a.instance_id).str("instance_name", a.instance_name);
       o.str("command_name", a.command_name).str("status", a.status);
       o.str("error_code", a.error_code).str("exit_code", a.exit_code).str("output", a.output);
@@ -113,7 +117,8 @@ int showHistory(state::StateReader& reader, const state::HistoryFilter& filter, 
       core::JsonObject o(line);
       o.num("observed_at", h.observed_at)
           .str("account", core::Scope::fromKey(h.scope).accountName());
-      o.str("region_id", core::Scope::fromKey(h.scope).regionId());
+      o.str("region_id", core::Scope::fromKey(h.scope).regionId())
+          .str("product", core::productName(core::Scope::fromKey(h.scope).product()));
       o.str("invoke_id", h.invoke_id).str("instance_id", h.instance_id);
       o.str("instance_name", h.instance_name).str("command_name", h.command_name);
       o.str("from", h.from).str("to", h.to).str("error_code", h.error_code);
@@ -167,7 +172,7 @@ int showStatus(state::StateReader& reader, View view, std::ostream& out, std::os
   std::vector<std::string> colors;
   for (const auto& r : report->regions) {
     rows.push_back({core::Scope::fromKey(r.scope).accountName(),
-                    core::Scope::fromKey(r.scope).regionId(), r.up ? "up" : "down",
+                    core::Scope::fromKey(r.scope).shownRegion(), r.up ? "up" : "down",
                     r.last_success ? ago(*r.last_success, now) : "never",
                     std::to_string(r.calls_last_hour), std::to_string(r.throttled_last_hour),
                     trackedSummary(r.invocations), r.reason});

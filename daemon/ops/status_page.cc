@@ -88,7 +88,7 @@ mstch::array regionRows(const state::StatusReport& s, int64_t now) {
   for (const auto& r : s.regions) {
     rows.emplace_back(mstch::map{
         {"account", e(core::Scope::fromKey(r.scope).accountName())},
-        {"region_id", e(core::Scope::fromKey(r.scope).regionId())},
+        {"region_id", e(core::Scope::fromKey(r.scope).shownRegion())},
         {"state", std::string(r.up ? "up" : "down")},
         {"last_poll", e(r.last_success ? ago(*r.last_success, now) : "never")},
         {"calls", std::to_string(r.calls_last_hour)},

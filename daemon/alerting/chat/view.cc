@@ -154,8 +154,8 @@ std::string ChatAlert::instance() const {
 
 std::string ChatAlert::where() const {
   std::string account = label("account");
-  return util::singleLine(account.empty() ? label("region_id")
-                                          : account + "/" + label("region_id"));
+  std::string region = label("region_id") + (label("product") == "ecs" ? " (ECS)" : "");
+  return util::singleLine(account.empty() ? region : account + "/" + region);
 }
 
 std::string ChatAlert::status() const {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/alerting/chat/view.h"
+#include "daemon/core/scope.h"
 #include "daemon/core/time.h"
 #include "daemon/util/crypto.h"
 
@@ -82,6 +84,31 @@ TEST(MakeAlert, ContractLabelsAndAnnotations) {
       makeAlert(failure("t-1", "i-1", "Timeout"), kNow).labels_json.find("SwasInvocationTimeout"),
       14u);
   EXPECT_EQ(makeAlert(failure(), kNow).fingerprint, a.fingerprint) << "deterministic";
+}
+
+// An ECS alert (issue 26): with some ECS scope configured every alert carries `product`, the
+// SWAS alert of the same occurrence is another one, and the description says how to read the
+// whole output with ECS's own CLI; chat messages say the region is ECS's.
+TEST(MakeAlert, AnEcsAlertCarriesItsProductAndEcsCli) {
+  core::Scope::labelProducts(true);
+  core::Transition ecs = failure();
+  ecs.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs).key();
+  core::Alert a = makeAlert(ecs, kNow);
+  core::Alert swas = makeAlert(failure(), kNow);
+  core::Scope::labelProducts(false);
+  EXPECT_NE(a.labels_json.find(R"("product":"ecs")"), std::string::npos) << a.labels_json;
+  EXPECT_NE(swas.labels_json.find(R"("product":"swas")"), std::string::npos) << swas.labels_json;
+  EXPECT_NE(a.fingerprint, swas.fingerprint);
+  EXPECT_NE(a.annotations_json.find("aliyun ecs DescribeInvocationResults --ContentEncoding "
+                                    "PlainText --RegionId cn-hangzhou --InvokeId t-1"),
+            std::string::npos)
+      << a.annotations_json;
+  EXPECT_EQ(makeAlert(failure(), kNow).labels_json.find("product"), std::string::npos)
+      << "no ECS scope: no product label, fingerprints as they were";
+  ChatAlert chat{.labels = {{"region_id", "cn-hangzhou"}, {"product", "ecs"}, {"account", "prod"}}};
+  EXPECT_EQ(chat.where(), "prod/cn-hangzhou (ECS)");
+  chat.labels["product"] = "swas";
+  EXPECT_EQ(chat.where(), "prod/cn-hangzhou");
 }
 
 class LifecycleTest : public ::testing::Test {

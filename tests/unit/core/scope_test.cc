@@ -54,6 +54,16 @@ TEST(Scope, AnEcsScopeIsMarkedInItsKeyAndSwasKeysStayAsTheyWere) {
             (Labels{{"product", "swas"}, {"region_id", "cn-hangzhou"}}));
 }
 
+TEST(Scope, ShownToAPersonWithItsProductAndLabelledAsConfigured) {
+  EXPECT_EQ(Scope("prod", "cn-hangzhou").shownRegion(), "cn-hangzhou");
+  EXPECT_EQ(Scope("prod", "cn-hangzhou", Product::kEcs).shownRegion(), "cn-hangzhou (ECS)");
+  Scope::labelProducts(true);
+  Labels labelled = Scope("", "cn-hangzhou").labels();
+  Scope::labelProducts(false);
+  EXPECT_EQ(labelled, (Labels{{"product", "swas"}, {"region_id", "cn-hangzhou"}}));
+  EXPECT_EQ(Scope("", "cn-hangzhou").labels(), (Labels{{"region_id", "cn-hangzhou"}}));
+}
+
 TEST(Scope, OrdersAndComparesByItsKey) {
   std::set<Scope> scopes{Scope("prod", "cn-hangzhou"), Scope("", "cn-hangzhou"),
                          Scope::fromKey("prod/cn-hangzhou")};
