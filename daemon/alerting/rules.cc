@@ -58,7 +58,9 @@ std::string summary(const core::Transition& t, const core::InstanceRecord* insta
 }
 
 std::string description(const core::Transition& t) {
-  std::string out = "Invocation " + t.invoke_id + " of command " +
+  auto [invoke_id, run] = core::splitRunKey(t.invoke_id);
+  std::string out = (run ? "Run " + std::to_string(*run) + " of task " : "Invocation ") +
+                    std::string(invoke_id) + " of command " +
                     (t.command_name.empty() ? t.command_id : t.command_name);
   if (!t.command_id.empty() && !t.command_name.empty()) out += " (" + t.command_id + ")";
   out += ", created " + t.creation_time + " UTC, is " + t.to + " on instance " + t.instance_id +
@@ -74,8 +76,8 @@ std::string description(const core::Transition& t) {
          std::string(scope.product() == core::Product::kEcs
                          ? "ecs DescribeInvocationResults --ContentEncoding PlainText"
                          : "swas-open DescribeCommandInvocations") +
-         " --RegionId " + scope.regionId() + " --InvokeId " + t.invoke_id + " --InstanceId " +
-         t.instance_id;
+         " --RegionId " + scope.regionId() + " --InvokeId " + std::string(invoke_id) +
+         " --InstanceId " + t.instance_id + (run ? " --IncludeHistory true" : "");
   return out;
 }
 
@@ -154,9 +156,12 @@ core::Alert makeAlert(const core::Transition& t, std::chrono::system_clock::time
       {"instance_id", t.instance_id},
       {"instance_name", instance ? instance->name : ""},
       {"invocation_status", t.to},
-      {"invoke_id", t.invoke_id},
+      {"invoke_id", std::string(core::splitRunKey(t.invoke_id).invoke_id)},
       {"severity", "critical"},
   };
+  // A run of a repeating task (ECS) is its own occurrence: `run` tells them apart.
+  if (auto run = core::splitRunKey(t.invoke_id).run)
+    labels.emplace_back("run", std::to_string(*run));
   addScope(labels, t.scope);
   Labels annotations = {
       {"summary", summary(t, instance)},

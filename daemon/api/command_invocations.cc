@@ -39,6 +39,8 @@ core::Invocation toInvocation(const std::string& scope, CommandInvocation&& v,
                        std::move(v.invocation_status),
                        {}};
   out.created = core::parseApiTime(out.creation_time);
+  out.repeating = v.repeat_mode == "Period" || v.repeat_mode == "EveryReboot" ||
+                  v.repeat_mode == "NextRebootOnly";
   out.instances.reserve(v.instances.size());
   for (auto& i : v.instances) {
     bool may_alert = alerting.matches(i.invocation_status, i.error_code);
@@ -46,7 +48,12 @@ core::Invocation toInvocation(const std::string& scope, CommandInvocation&& v,
         std::move(i.instance_id), std::move(i.invocation_status), std::move(i.error_code),
         may_alert ? std::move(i.error_info) : std::string(), i.exit_code, std::move(i.finish_time),
         may_alert ? std::move(i.output) : std::string()});
-    out.instances.back().finished = core::parseApiTime(out.instances.back().finish_time);
+    core::InstanceState& state = out.instances.back();
+    state.finished = core::parseApiTime(state.finish_time);
+    if (out.repeating) {
+      state.run = i.repeats.value_or(0);
+      state.started_at = std::move(i.start_time);
+    }
   }
   return out;
 }

@@ -121,4 +121,15 @@ void SwasClientImpl::describeCloudAssistantStatus(
   call(request.region_id, std::move(api_call), parsedBy(std::move(callback), parseAgentStatusPage));
 }
 
+void SwasClientImpl::describeInvocationResults(const DescribeInvocationResultsRequest& request,
+                                               ApiCallback<InvocationResultsPage> callback) {
+  if (!ecs()) {
+    callback(std::unexpected(core::Error{.kind = core::ErrorKind::kParse,
+                                         .message = "SWAS has no DescribeInvocationResults"}));
+    return;
+  }
+  call(request.region_id, toApiCall(request),
+       parsedBy(std::move(callback), parseInvocationResultsPage));
+}
+
 }  // namespace swas::api

@@ -8,6 +8,7 @@
 
 #include "daemon/api/command_invocations.h"
 #include "daemon/api/credentials.h"
+#include "daemon/api/ecs.h"
 #include "daemon/api/inventory.h"
 #include "daemon/api/signer.h"
 #include "daemon/core/clock.h"
@@ -36,6 +37,9 @@ class SwasClient {
                              ApiCallback<InstancesPage> callback) = 0;
   virtual void describeCloudAssistantStatus(const DescribeCloudAssistantStatusRequest& request,
                                             ApiCallback<AgentStatusPage> callback) = 0;
+  // ECS only: the runs of a task (DescribeInvocationResults). SWAS has no such operation.
+  virtual void describeInvocationResults(const DescribeInvocationResultsRequest& request,
+                                         ApiCallback<InvocationResultsPage> callback) = 0;
 };
 
 struct SwasClientOptions {
@@ -66,6 +70,8 @@ class SwasClientImpl final : public SwasClient {
                      ApiCallback<InstancesPage> callback) override;
   void describeCloudAssistantStatus(const DescribeCloudAssistantStatusRequest& request,
                                     ApiCallback<AgentStatusPage> callback) override;
+  void describeInvocationResults(const DescribeInvocationResultsRequest& request,
+                                 ApiCallback<InvocationResultsPage> callback) override;
 
  private:
   using BodyCallback = std::function<void(std::expected<std::string, core::Error>)>;

@@ -15,8 +15,11 @@ std::string transitionJson(const core::Transition& t) {
   // The account only with accounts: (the contract's keys stay as they were without).
   core::Scope scope = core::Scope::fromKey(t.scope);
   if (!scope.account().empty()) o.str("account", scope.account());
+  if (scope.product() == core::Product::kEcs) o.str("product", "ecs");
+  auto [invoke_id, run] = core::splitRunKey(t.invoke_id);
+  if (run) o.num("run", *run);  // a run of an ECS repeating task
   o.str("region_id", scope.regionId())
-      .str("invoke_id", t.invoke_id)
+      .str("invoke_id", invoke_id)
       .str("instance_id", t.instance_id)
       .str("command_id", t.command_id)
       .str("command_name", t.command_name)

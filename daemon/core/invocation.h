@@ -38,6 +38,10 @@ struct InstanceState {
   std::string finish_time;  // as the API sends it
   std::string output;
   std::optional<SysSeconds> finished;  // finish_time, read once where it came in (none: unreadable)
+  // ECS's repeating tasks only: the run this state is of (Repeats; 0 before the first run) and
+  // when it started, as the API sends it.
+  int64_t run = 0;
+  std::string started_at;
 };
 
 struct Invocation {
@@ -51,10 +55,22 @@ struct Invocation {
   std::vector<InstanceState> instances;
   std::optional<SysSeconds>
       created;  // creation_time, read once where it came in (none: unreadable)
+  // ECS: a Period, EveryReboot or NextRebootOnly task, whose runs are tracked each as its own
+  // invocation (runKey).
+  bool repeating = false;
 
   // True when the overall status and every instance are terminal.
   bool finished() const;
 };
+
+// A run of a repeating task is tracked, stored and alerted on as an invocation of its own, keyed
+// "<InvokeId>#<run>" ('#' is never in an InvokeId); labels and text show the InvokeId and `run`.
+std::string runKey(std::string_view invoke_id, int64_t run);
+struct RunOf {
+  std::string_view invoke_id;  // the API's InvokeId
+  std::optional<int64_t> run;  // none: not a run key
+};
+RunOf splitRunKey(std::string_view key);
 
 // One per-instance change: a status change (from != to), or an ErrorCode appearing on the same
 // status. `from` is "none" on a first sighting.

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/invocation.h"
 #include "daemon/core/json.h"
 #include "daemon/core/scope.h"
 #include "daemon/core/time.h"
@@ -119,7 +120,9 @@ int showHistory(state::StateReader& reader, const state::HistoryFilter& filter, 
           .str("account", core::Scope::fromKey(h.scope).accountName());
       o.str("region_id", core::Scope::fromKey(h.scope).regionId())
           .str("product", core::productName(core::Scope::fromKey(h.scope).product()));
-      o.str("invoke_id", h.invoke_id).str("instance_id", h.instance_id);
+      auto [invoke_id, run] = core::splitRunKey(h.invoke_id);
+      if (run) o.num("run", *run);
+      o.str("invoke_id", invoke_id).str("instance_id", h.instance_id);
       o.str("instance_name", h.instance_name).str("command_name", h.command_name);
       o.str("from", h.from).str("to", h.to).str("error_code", h.error_code);
       if (h.exit_code) {

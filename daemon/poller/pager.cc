@@ -140,6 +140,7 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
     request.next_token = std::move(next_token);
     if (!step.anomaly.empty()) anomalies_.report("paging", step.anomaly);
     std::swap(previous_ids, ids);
+    takeRuns(items, request.timed.value_or(false), pass);
     take(std::move(items), pass);
     if (pass.full && pass.fetched.size() >= options_.full_walk_chunk) {
       if (auto settled = settler_.settle(pass, false); !settled) co_return settled;
@@ -179,6 +180,15 @@ awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
   // Many by InvocationStatus filter, then whatever is still missing (it finished meanwhile) by
   // InvokeId, all at once under the gate.
   auto missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
+  // Runs of repeating tasks are not fetched by their key (it is ours): they are followed by the
+  // Timed listing, and those of tasks it no longer lists by their task.
+  std::vector<std::string> runs;
+  std::erase_if(missing, [&](const std::string& id) {
+    bool run = core::splitRunKey(id).run.has_value();
+    if (run) runs.push_back(id);
+    return run;
+  });
+  if (pass.timed_listed && !runs.empty()) co_await fetchOrphanRuns(std::move(runs), pass);
   if (fetchUnfinishedByStatus(missing.size())) {
     for (std::string_view status : kUnfinishedStatuses) {
       auto request = baseRequest();
@@ -187,6 +197,7 @@ awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
       if (auto ok = co_await walk(request, to_end, pass); !ok) co_return ok;
     }
     missing = unseenUnfinished(settler_.region().unfinished(), pass.fetched);
+    std::erase_if(missing, [](const std::string& id) { return core::splitRunKey(id).run; });
   }
   std::vector<std::optional<PageResult>> results(missing.size());
   size_t pending = missing.size();
@@ -234,15 +245,18 @@ void Pager::settleFetchById(const std::string& invoke_id, PageResult& result, Pa
     misses_.erase(invoke_id);
     return;
   }
-  if (++misses_[invoke_id] < kVanishAfterMisses) return;
-  misses_.erase(invoke_id);
-  auto gone = settler_.vanished(invoke_id);
+  miss(invoke_id, result ? std::string("empty answers") : core::describe(result.error()), pass);
+}
+
+void Pager::miss(const std::string& key, const std::string& why, Pass& pass) {
+  if (++misses_[key] < kVanishAfterMisses) return;
+  misses_.erase(key);
+  auto gone = settler_.vanished(key);
   if (!gone) return;
   pass.fetched.push_back(std::move(*gone));
-  anomalies_.report("vanished",
-                    "invocation " + invoke_id + " was unfinished and is no longer listed (" +
-                        (result ? std::string("empty answers") : core::describe(result.error())) +
-                        ", " + std::to_string(kVanishAfterMisses) + " times); marked Vanished");
+  anomalies_.report("vanished", "invocation " + key + " was unfinished and is no longer listed (" +
+                                    why + ", " + std::to_string(kVanishAfterMisses) +
+                                    " times); marked Vanished");
 }
 
 void Pager::noteOrder(const Pass& pass) {
@@ -271,6 +285,10 @@ void Pager::settled(const Pass& pass) {
   }
   const auto& unfinished = settler_.region().unfinished();
   std::erase_if(misses_, [&](const auto& m) { return !unfinished.contains(m.first); });
+  for (const auto& [pair, run] : pass.latest_runs) last_run_[pair] = run;
+  if (pass.timed_listed) {  // tasks no longer listed are stopped: nothing more to read of them
+    std::erase_if(last_run_, [&](const auto& e) { return !pass.tasks.contains(e.first.first); });
+  }
 }
 
 }  // namespace swas::poller

@@ -17,6 +17,7 @@
 #include "daemon/core/poll_observer.h"
 #include "daemon/poller/region_options.h"
 #include "daemon/poller/request_gate.h"
+#include "daemon/poller/runs.h"
 #include "daemon/poller/settle.h"
 
 namespace swas::poller {
@@ -30,6 +31,10 @@ class Pager {
   Pass begin(bool force_full, std::chrono::system_clock::time_point wall);
   // Walks the region's list, or each watched instance's. nullopt on success.
   boost::asio::awaitable<core::Done> walkLists(Pass& pass);
+  // ECS (pager_runs.cc): every kTimedListingEvery polls and on full walks, lists the repeating
+  // tasks not stopped yet (Timed=true) and reads the runs of each (task, instance) whose latest
+  // run moved since it last looked (DescribeInvocationResults with IncludeHistory).
+  boost::asio::awaitable<core::Done> followRuns(Pass& pass);
   // Fetches the known unfinished invocations the walk did not reach (not after a full walk).
   boost::asio::awaitable<core::Done> fetchUnfinished(Pass& pass);
   // What a complete walk showed of the API's order: early stops rely on newest-first.
@@ -58,6 +63,16 @@ class Pager {
   // pass is a full walk or the order is not trusted.
   Walk listWalk(const std::string& key, const Pass& pass) const;
   void take(std::vector<core::Invocation>&& items, Pass& pass);
+  // Repeating tasks among `items` noted in the pass (their latest runs only from the Timed
+  // listing), then replaced by their runs.
+  void takeRuns(std::vector<core::Invocation>& items, bool timed, Pass& pass);
+  boost::asio::awaitable<core::Done> readRuns(const std::pair<std::string, std::string>& pair,
+                                              int64_t known, Pass& pass);
+  // Unfinished runs of tasks this Timed pass did not list: their task is fetched by InvokeId
+  // (stopped, it is listed again with Timed=false); runs still not found are missed.
+  boost::asio::awaitable<void> fetchOrphanRuns(std::vector<std::string> run_keys, Pass& pass);
+  // One more empty answer for `key`; after kVanishAfterMisses in a row it is given up.
+  void miss(const std::string& key, const std::string& why, Pass& pass);
   void choose(int64_t region_total, const Pass& pass);
   void settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass);
   api::DescribeCommandInvocationsRequest baseRequest() const;
@@ -81,6 +96,9 @@ class Pager {
   // last successful poll. Per list, because the region's newest may come from another list,
   // walked later, that this one has not shown yet.
   std::map<std::string, std::string> list_newest_;
+  // ECS: polls since the last Timed listing, and each (task, instance)'s latest run read.
+  int polls_since_timed_ = kTimedListingEvery;
+  std::map<std::pair<std::string, std::string>, int64_t> last_run_;
 };
 
 }  // namespace swas::poller

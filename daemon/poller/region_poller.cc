@@ -84,6 +84,7 @@ struct RegionPoller::Impl {
     auto started = clock.steadyNow();
     Pass pass = pager.begin(force_full, clock.now());
     if (auto ok = co_await pager.walkLists(pass); !ok) co_return finish(pass, ok, started);
+    if (auto ok = co_await pager.followRuns(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.fetchUnfinished(pass); !ok) co_return finish(pass, ok, started);
     pager.noteOrder(pass);
     // A failed settle keeps what a full walk's earlier chunks settled: durable and reported.

@@ -42,4 +42,16 @@ awaitable<PageResult> RequestGate::call(api::DescribeCommandInvocationsRequest r
   co_return result;
 }
 
+awaitable<std::expected<api::InvocationResultsPage, core::Error>> RequestGate::results(
+    api::DescribeInvocationResultsRequest request, api::CallTally& tally) {
+  std::function<void(api::ApiCallback<api::InvocationResultsPage>)> send =
+      [&client = client_, request = std::move(request)](auto callback) {
+        client.describeInvocationResults(request, std::move(callback));
+      };
+  auto result = co_await gate_.call<api::InvocationResultsPage>("DescribeInvocationResults",
+                                                                std::move(send), tally);
+  if (result) anomalies_.report(result->anomalies);
+  co_return result;
+}
+
 }  // namespace swas::poller

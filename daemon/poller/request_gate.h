@@ -45,6 +45,9 @@ class RequestGate {
   // One call with bounded retries; counts into `tally`.
   boost::asio::awaitable<PageResult> call(api::DescribeCommandInvocationsRequest request,
                                           api::CallTally& tally);
+  // ECS: one DescribeInvocationResults call (the runs of a task), counted apart by its action.
+  boost::asio::awaitable<std::expected<api::InvocationResultsPage, core::Error>> results(
+      api::DescribeInvocationResultsRequest request, api::CallTally& tally);
   bool stopping() const { return gate_.stopping(); }
 
  private:

@@ -36,6 +36,12 @@ struct Pass {
   std::map<std::string, std::set<std::string>> watched_pairs;
   api::CallTally calls;
   size_t transitions = 0;
+  // ECS's repeating tasks (runs.h): whether this pass listed those not stopped (Timed=true),
+  // the tasks it saw (InvokeId -> the task without its instances), and each (task, instance)'s
+  // latest run.
+  bool timed_listed = false;
+  std::map<std::string, core::Invocation> tasks;
+  std::map<std::pair<std::string, std::string>, int64_t> latest_runs;
 };
 
 // One region's tracked state and cursor, and the only way they change.

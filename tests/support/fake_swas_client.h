@@ -87,6 +87,19 @@ class FakeSwasClient final : public api::SwasClient {
     boost::asio::post(io_, [callback, answer] { callback(answer); });
   }
 
+  // ECS's DescribeInvocationResults: answers by "InvokeId/InstanceId", every time asked (an
+  // empty page when there is none).
+  void describeInvocationResults(const api::DescribeInvocationResultsRequest& request,
+                                 api::ApiCallback<api::InvocationResultsPage> callback) override {
+    results_requests.push_back(request);
+    std::expected<api::InvocationResultsPage, core::Error> answer = api::InvocationResultsPage{};
+    if (auto it = results.find(request.invoke_id + "/" + request.instance_id);
+        it != results.end()) {
+      answer = it->second;
+    }
+    boost::asio::post(io_, [callback, answer] { callback(answer); });
+  }
+
   // DescribeCommandInvocations.
   std::deque<PageResult> script;
   std::map<std::string, PageResult> by_id;                    // by InvokeId, every time asked
@@ -103,6 +116,10 @@ class FakeSwasClient final : public api::SwasClient {
   std::map<std::string, bool> online;
   std::optional<core::Error> agent_error;  // when set, every call fails with it
   std::vector<api::DescribeCloudAssistantStatusRequest> agent_requests;
+
+  // DescribeInvocationResults.
+  std::map<std::string, std::expected<api::InvocationResultsPage, core::Error>> results;
+  std::vector<api::DescribeInvocationResultsRequest> results_requests;
 
   // ListRegions.
   std::deque<RegionsResult> regions;

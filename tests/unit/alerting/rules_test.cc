@@ -109,6 +109,16 @@ TEST(MakeAlert, AnEcsAlertCarriesItsProductAndEcsCli) {
   EXPECT_EQ(chat.where(), "prod/cn-hangzhou (ECS)");
   chat.labels["product"] = "swas";
   EXPECT_EQ(chat.where(), "prod/cn-hangzhou");
+
+  // A run of a repeating task: the API's InvokeId, and the run apart.
+  core::Transition run = failure();
+  run.invoke_id = core::runKey("t-1", 5);
+  core::Alert r = makeAlert(run, kNow);
+  EXPECT_NE(r.labels_json.find(R"("invoke_id":"t-1","region_id":"cn-hangzhou","run":"5")"),
+            std::string::npos)
+      << r.labels_json;
+  EXPECT_NE(r.annotations_json.find("Run 5 of task t-1 of command"), std::string::npos);
+  EXPECT_NE(r.fingerprint, makeAlert(failure(), kNow).fingerprint);
 }
 
 class LifecycleTest : public ::testing::Test {
