@@ -39,8 +39,8 @@ core::Invocation toInvocation(const std::string& scope, CommandInvocation&& v,
                        std::move(v.invocation_status),
                        {}};
   out.created = core::parseApiTime(out.creation_time);
-  out.repeating = v.repeat_mode == "Period" || v.repeat_mode == "EveryReboot" ||
-                  v.repeat_mode == "NextRebootOnly";
+  out.has_history = v.repeat_mode == "Period" || v.repeat_mode == "EveryReboot";
+  out.repeating = out.has_history || v.repeat_mode == "NextRebootOnly";
   out.instances.reserve(v.instances.size());
   for (auto& i : v.instances) {
     bool may_alert = alerting.matches(i.invocation_status, i.error_code);

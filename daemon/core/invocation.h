@@ -56,8 +56,9 @@ struct Invocation {
   std::optional<SysSeconds>
       created;  // creation_time, read once where it came in (none: unreadable)
   // ECS: a Period, EveryReboot or NextRebootOnly task, whose runs are tracked each as its own
-  // invocation (runKey).
+  // invocation (runKey); the runs of the first two can be read back (IncludeHistory).
   bool repeating = false;
+  bool has_history = false;
 
   // True when the overall status and every instance are terminal.
   bool finished() const;

@@ -117,6 +117,7 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
   std::string previous_oldest;
   std::vector<std::string> previous_ids, ids;
   const bool by_token = options_.scope.product() == core::Product::kEcs;
+  std::set<std::string> tokens;  // every NextToken this walk was given
   for (int page = 1;; ++page) {
     request.page_number = page;
     PageResult result = co_await gate_.call(request, pass.calls);
@@ -137,6 +138,10 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
     PageStep step = by_token
                         ? afterTokenPage(page, ids, previous_ids, next_token, request.next_token)
                         : afterPage(page, request.page_size, ids, previous_ids, total);
+    if (by_token && !step.last && !tokens.insert(next_token).second) {
+      step = {true, "page " + std::to_string(page) +
+                        " answered the NextToken of an earlier page; the walk stops there"};
+    }
     request.next_token = std::move(next_token);
     if (!step.anomaly.empty()) anomalies_.report("paging", step.anomaly);
     std::swap(previous_ids, ids);
@@ -285,9 +290,20 @@ void Pager::settled(const Pass& pass) {
   }
   const auto& unfinished = settler_.region().unfinished();
   std::erase_if(misses_, [&](const auto& m) { return !unfinished.contains(m.first); });
-  for (const auto& [pair, run] : pass.latest_runs) last_run_[pair] = run;
-  if (pass.timed_listed) {  // tasks no longer listed are stopped: nothing more to read of them
-    std::erase_if(last_run_, [&](const auto& e) { return !pass.tasks.contains(e.first.first); });
+  for (const auto& [pair, run] : pass.latest_runs) {
+    if (!pass.unread_runs.contains(pair)) last_run_[pair] = run;
+  }
+  for (const auto& [id, task] : pass.tasks) {
+    if (task.has_history) tasks_.insert_or_assign(id, task);
+  }
+  if (pass.timed_listed) {  // tasks that left the Timed listing were read a last time
+    std::erase_if(last_run_, [&](const auto& e) {
+      return !pass.latest_runs.contains(e.first) && !pass.unread_runs.contains(e.first);
+    });
+    std::erase_if(tasks_, [&](const auto& t) {
+      return std::none_of(last_run_.begin(), last_run_.end(),
+                          [&](const auto& e) { return e.first.first == t.first; });
+    });
   }
 }
 

@@ -66,8 +66,11 @@ class Pager {
   // Repeating tasks among `items` noted in the pass (their latest runs only from the Timed
   // listing), then replaced by their runs.
   void takeRuns(std::vector<core::Invocation>& items, bool timed, Pass& pass);
-  boost::asio::awaitable<core::Done> readRuns(const std::pair<std::string, std::string>& pair,
-                                              int64_t known, Pass& pass);
+  // The runs of one (task, instance) from `known` on; false when they could not be read.
+  boost::asio::awaitable<bool> readRuns(const std::pair<std::string, std::string>& pair,
+                                        int64_t known, const core::Invocation& task, Pass& pass);
+  // The task (without instances) of `invoke_id`, from this pass or an earlier one.
+  const core::Invocation* taskOf(const std::string& invoke_id, const Pass& pass) const;
   // Unfinished runs of tasks this Timed pass did not list: their task is fetched by InvokeId
   // (stopped, it is listed again with Timed=false); runs still not found are missed.
   boost::asio::awaitable<void> fetchOrphanRuns(std::vector<std::string> run_keys, Pass& pass);
@@ -99,6 +102,7 @@ class Pager {
   // ECS: polls since the last Timed listing, and each (task, instance)'s latest run read.
   int polls_since_timed_ = kTimedListingEvery;
   std::map<std::pair<std::string, std::string>, int64_t> last_run_;
+  std::map<std::string, core::Invocation> tasks_;  // of last_run_'s pairs
 };
 
 }  // namespace swas::poller

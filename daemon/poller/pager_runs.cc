@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/use_awaitable.hpp>
+#include <limits>
 
 #include "daemon/poller/pager.h"
 #include "daemon/poller/paging.h"
@@ -27,13 +28,21 @@ void Pager::takeRuns(std::vector<core::Invocation>& items, bool timed, Pass& pas
         item.command_type, item.creation_time, item.overall_status, {}};
     shell.created = item.created;
     shell.repeating = true;
+    shell.has_history = item.has_history;
     pass.tasks.insert_or_assign(item.invoke_id, std::move(shell));
     if (!timed) continue;  // a stopped task: its last runs are in the record itself
     for (const auto& i : item.instances) {
+      if (watched_ && !watched_->contains(i.instance_id)) continue;
       if (i.run > 0) pass.latest_runs[{item.invoke_id, i.instance_id}] = i.run;
     }
   }
   expandRuns(items);
+}
+
+const core::Invocation* Pager::taskOf(const std::string& invoke_id, const Pass& pass) const {
+  if (auto it = pass.tasks.find(invoke_id); it != pass.tasks.end()) return &it->second;
+  auto it = tasks_.find(invoke_id);
+  return it == tasks_.end() ? nullptr : &it->second;
 }
 
 awaitable<core::Done> Pager::followRuns(Pass& pass) {
@@ -45,74 +54,114 @@ awaitable<core::Done> Pager::followRuns(Pass& pass) {
   Walk to_end;
   if (auto ok = co_await walk(request, to_end, pass); !ok) co_return ok;
   pass.timed_listed = true;
-  polls_since_timed_ = 0;
-  // A run the listing shows for the first time, or moved on: the runs since are read, the one
-  // it knew (maybe unfinished then) included.
+  // Read: the runs of a (task, instance) whose latest run is new or moved (the one it knew,
+  // maybe unfinished then, included), and a last time those of tasks that left the listing
+  // (stopped: what ran since the last listing is only in the history).
+  std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> reads;
   for (const auto& [pair, run] : pass.latest_runs) {
     auto it = last_run_.find(pair);
-    if (it != last_run_.end() && it->second == run) continue;
-    int64_t known = it == last_run_.end() ? 0 : it->second;
-    if (auto ok = co_await readRuns(pair, known, pass); !ok) co_return ok;
+    if (it == last_run_.end() || it->second != run) {
+      reads.push_back({pair, it == last_run_.end() ? 0 : it->second});
+    }
   }
+  for (const auto& [pair, run] : last_run_) {
+    if (!pass.latest_runs.contains(pair)) reads.push_back({pair, run});
+  }
+  for (const auto& [pair, known] : reads) {
+    const core::Invocation* task = taskOf(pair.first, pass);
+    if (task == nullptr || !task->has_history) continue;  // NextRebootOnly: one run, listed
+    if (!co_await readRuns(pair, known, *task, pass)) pass.unread_runs.insert(pair);
+    if (gate_.stopping())
+      co_return std::unexpected(core::Error{.kind = core::ErrorKind::kCancelled});
+  }
+  polls_since_timed_ = 0;
   co_return core::Done{};
 }
 
-// The runs of one (task, instance) from `known` on, newest first as the history is read; the
-// reading stops at a page that holds nothing newer than `known`.
-awaitable<core::Done> Pager::readRuns(const std::pair<std::string, std::string>& pair,
-                                      int64_t known, Pass& pass) {
+// The runs of one (task, instance) from `known` on (0: all it keeps, up to kMaxHistoryPages).
+// The order of the history is not documented: the reading stops early only at a page that is
+// newest-first and reaches `known`. A failed read fails only this pair (counted; read again
+// at the next Timed pass), never the poll.
+awaitable<bool> Pager::readRuns(const std::pair<std::string, std::string>& pair, int64_t known,
+                                const core::Invocation& task, Pass& pass) {
   api::DescribeInvocationResultsRequest request{.region_id = options_.scope.regionId(),
                                                 .invoke_id = pair.first,
                                                 .instance_id = pair.second,
                                                 .include_history = true};
-  const core::Invocation& task = pass.tasks.at(pair.first);
+  std::set<std::string> tokens;
   for (int page = 1; page <= kMaxHistoryPages; ++page) {
     auto result = co_await gate_.results(request, pass.calls);
-    if (!result) co_return std::unexpected(result.error());
+    if (!result) {
+      anomalies_.report("runs", "the runs of task " + pair.first + " on " + pair.second +
+                                    " could not be read: " + core::describe(result.error()));
+      co_return false;
+    }
     std::string next = std::move(result->next_token);
-    bool newer = false;
+    bool newest_first = true;
+    int64_t previous = std::numeric_limits<int64_t>::max(), lowest = previous;
+    for (const auto& r : result->results) {
+      int64_t number = r.instance.repeats.value_or(0);
+      newest_first = newest_first && number <= previous;
+      previous = number;
+      lowest = std::min(lowest, number);
+    }
     for (auto& run :
          runsOf(options_.scope.key(), task, std::move(result->results), options_.alert_condition)) {
-      int64_t number = run.instances.front().run;
-      newer = newer || number > known;
-      if (number >= known) pass.fetched.push_back(std::move(run));
+      if (run.instances.front().run >= known) pass.fetched.push_back(std::move(run));
     }
-    if (next.empty() || next == request.next_token || !newer) break;
+    bool reached = newest_first && lowest <= known;
+    if (next.empty() || reached || !tokens.insert(next).second) break;
     request.next_token = std::move(next);
   }
-  co_return core::Done{};
+  co_return true;
 }
 
 awaitable<void> Pager::fetchOrphanRuns(std::vector<std::string> run_keys, Pass& pass) {
   std::map<std::string, std::vector<std::string>> by_task;
   for (auto& key : run_keys) {
     std::string task(core::splitRunKey(key).invoke_id);
-    if (!pass.tasks.contains(task)) by_task[task].push_back(std::move(key));
+    by_task[task].push_back(std::move(key));
   }
-  for (const auto& [task, keys] : by_task) {
-    auto request = baseRequest();
-    request.invoke_id = task;
-    request.command_type.clear();
-    request.command_name.clear();
-    PageResult result = co_await gate_.call(request, pass.calls);
-    if (!result && (result.error().retryable || gate_.stopping())) continue;
-    if (result) {
-      auto items = api::toInvocations(options_.scope.key(), request, std::move(result->invocations),
-                                      options_.alert_condition);
-      takeRuns(items, false, pass);
-      std::set<std::string> seen;
-      for (const auto& item : items) seen.insert(item.invoke_id);
-      take(std::move(items), pass);
+  auto seen = [&](const std::string& key) {
+    return std::any_of(pass.fetched.begin(), pass.fetched.end(),
+                       [&](const core::Invocation& i) { return i.invoke_id == key; });
+  };
+  for (const auto& [task_id, keys] : by_task) {
+    const core::Invocation* task = taskOf(task_id, pass);
+    if (task != nullptr && task->has_history) {
+      // Its history has the run: read it for the run's unfinished instances.
       for (const auto& key : keys) {
-        if (seen.contains(key)) {
-          misses_.erase(key);
-        } else {
-          miss(key, "its task no longer lists it", pass);
+        auto stored = settler_.region().snapshot().find(key);
+        if (stored == settler_.region().snapshot().end()) continue;
+        int64_t run = core::splitRunKey(key).run.value_or(0);
+        for (const auto& [instance, state] : stored->second.instances) {
+          if (!core::isTerminalInstanceStatus(state.status))
+            co_await readRuns({task_id, instance}, run, *task, pass);
         }
       }
-      continue;
+    } else if (task == nullptr) {
+      // Not listed this pass, and its history unknown: fetched by InvokeId (a stopped task is
+      // listed again with Timed=false, with its last runs).
+      auto request = baseRequest();
+      request.invoke_id = task_id;
+      request.command_type.clear();
+      request.command_name.clear();
+      PageResult result = co_await gate_.call(request, pass.calls);
+      if (!result && (result.error().retryable || gate_.stopping())) continue;
+      if (result) {
+        auto items = api::toInvocations(options_.scope.key(), request,
+                                        std::move(result->invocations), options_.alert_condition);
+        takeRuns(items, false, pass);
+        take(std::move(items), pass);
+      }
     }
-    for (const auto& key : keys) miss(key, core::describe(result.error()), pass);
+    for (const auto& key : keys) {
+      if (seen(key)) {
+        misses_.erase(key);
+      } else {
+        miss(key, "neither its task nor its history lists it", pass);
+      }
+    }
   }
 }
 

@@ -49,7 +49,11 @@ std::vector<core::Invocation> asRuns(core::Invocation&& invocation) {
   }
   std::map<int64_t, std::vector<core::InstanceState>> by_run;
   for (auto& i : invocation.instances) {
-    if (i.run > 0) by_run[i.run].push_back(std::move(i));
+    // Waiting for its next run (Scheduled), or not started (Pending): no outcome of a run yet,
+    // and the last run (finished) must not read as unfinished again.
+    if (i.run > 0 && i.status != "Scheduled" && i.status != "Pending") {
+      by_run[i.run].push_back(std::move(i));
+    }
   }
   for (auto& [run, instances] : by_run) out.push_back(runOf(invocation, run, std::move(instances)));
   return out;

@@ -17,8 +17,9 @@ namespace swas::poller {
 inline constexpr int kTimedListingEvery = 10;
 
 // The runs of a repeating task, one invocation per run number with the instances on it (an
-// instance not started yet, on run 0, has none); its overall status from those instances. A
-// run is created when it started. Other invocations are returned as they are.
+// instance not started yet, on run 0, or Scheduled or Pending, gives none); its overall status
+// from those instances. A run is created when it started. Other invocations are returned as
+// they are.
 std::vector<core::Invocation> asRuns(core::Invocation&& invocation);
 // Every repeating task in `items` replaced by its runs, in place.
 void expandRuns(std::vector<core::Invocation>& items);

@@ -42,6 +42,8 @@ struct Pass {
   bool timed_listed = false;
   std::map<std::string, core::Invocation> tasks;
   std::map<std::pair<std::string, std::string>, int64_t> latest_runs;
+  // (task, instance) pairs whose runs could not be read this pass: read again at the next.
+  std::set<std::pair<std::string, std::string>> unread_runs;
 };
 
 // One region's tracked state and cursor, and the only way they change.

@@ -5,37 +5,18 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { spawn } = require('node:child_process');
-const readline = require('node:readline');
+const { useSim } = require('./sim');
 const Ecs = require('@alicloud/ecs20140526');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
 
-const SIM = process.env.SWAS_SIM;
-const SCENARIO = process.env.SWAS_SCENARIO;
 const A = 'i-bp1aaaaaaaaaaaaaaaaa';
 const B = 'i-bp1bbbbbbbbbbbbbbbbb';
-let sim;
-let port;
-
-test.before(async () => {
-  assert.ok(SIM && SCENARIO, 'SWAS_SIM and SWAS_SCENARIO must be set');
-  sim = spawn(SIM, ['--listen', '127.0.0.1:0', '--scenario', SCENARIO], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const first = await new Promise((resolve, reject) => {
-    const rl = readline.createInterface({ input: sim.stdout });
-    rl.once('line', resolve);
-    sim.once('exit', (code) => reject(new Error(`swas-sim exited with ${code}`)));
-  });
-  const m = /^listening on 127\.0\.0\.1:(\d+)$/.exec(first);
-  assert.ok(m, `unexpected first line: ${first}`);
-  port = Number(m[1]);
-});
-
-test.after(() => { if (sim) sim.kill('SIGTERM'); });
+const sim = useSim();
 
 function client(opts = {}) {
   return new Ecs.default(new $OpenApiUtil.Config({
     accessKeyId: 'testid', accessKeySecret: 'testsecret', regionId: 'cn-hangzhou',
-    endpoint: `127.0.0.1:${port}`, protocol: 'http', ...opts,
+    endpoint: `127.0.0.1:${sim.port}`, protocol: 'http', ...opts,
   }));
 }
 

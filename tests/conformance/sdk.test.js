@@ -4,37 +4,18 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { spawn } = require('node:child_process');
+const { useSim } = require('./sim');
 const crypto = require('node:crypto');
 const http = require('node:http');
-const readline = require('node:readline');
 const Swas = require('@alicloud/swas-open20200601');
 const { $OpenApiUtil, OpenApiUtil } = require('@alicloud/openapi-core');
 
-const SIM = process.env.SWAS_SIM;
-const SCENARIO = process.env.SWAS_SCENARIO;
-let sim;
-let port;
-
-test.before(async () => {
-  assert.ok(SIM && SCENARIO, 'SWAS_SIM and SWAS_SCENARIO must be set');
-  sim = spawn(SIM, ['--listen', '127.0.0.1:0', '--scenario', SCENARIO], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const first = await new Promise((resolve, reject) => {
-    const rl = readline.createInterface({ input: sim.stdout });
-    rl.once('line', resolve);
-    sim.once('exit', (code) => reject(new Error(`swas-sim exited with ${code}`)));
-  });
-  const m = /^listening on 127\.0\.0\.1:(\d+)$/.exec(first);
-  assert.ok(m, `unexpected first line: ${first}`);
-  port = Number(m[1]);
-});
-
-test.after(() => { if (sim) sim.kill('SIGTERM'); });
+const sim = useSim();
 
 function client(opts = {}) {
   return new Swas.default(new $OpenApiUtil.Config({
     accessKeyId: 'testid', accessKeySecret: 'testsecret', regionId: 'cn-hangzhou',
-    endpoint: `127.0.0.1:${port}`, protocol: 'http', ...opts,
+    endpoint: `127.0.0.1:${sim.port}`, protocol: 'http', ...opts,
   }));
 }
 
@@ -177,7 +158,7 @@ test('an unknown key, an unknown STS token, PageSize 51', async () => {
 // Requests signed by the SDK's own OpenApiUtil, sent raw so they can be tampered with.
 function signedV3({ query = { RegionId: 'cn-hangzhou', PageSize: '50' }, date, nonce, extraHeaders = {} } = {}) {
   const headers = {
-    host: `127.0.0.1:${port}`,
+    host: `127.0.0.1:${sim.port}`,
     'x-acs-action': 'DescribeCommandInvocations',
     'x-acs-version': '2020-06-01',
     'x-acs-date': date || new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -193,7 +174,7 @@ function signedV3({ query = { RegionId: 'cn-hangzhou', PageSize: '50' }, date, n
 function send({ method = 'POST', query, headers, body = '' }) {
   const qs = new URLSearchParams(query).toString().replace(/\+/g, '%20');
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: `/?${qs}`, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: sim.port, method, path: `/?${qs}`, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       let data = '';
       res.on('data', (d) => { data += d; });
       res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(data) }));
@@ -263,7 +244,7 @@ test('V1 as GET (pop-core style) and as a POST form body are accepted', async ()
 
 test('throttling reaches the SDK as ThrottlingError with retryAfter', async () => {
   const set = (body) => new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/_sim/faults' }, (res) => { res.resume(); res.on('end', resolve); });
+    const req = http.request({ host: '127.0.0.1', port: sim.port, method: 'POST', path: '/_sim/faults' }, (res) => { res.resume(); res.on('end', resolve); });
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -285,9 +266,9 @@ test('a missing RegionId is MissingRegionId, with HostId, and counted under its 
   const res = await send(signedV3({ query: { PageSize: '50' } }));
   assert.strictEqual(res.status, 400);
   assert.strictEqual(res.body.Code, 'MissingRegionId');
-  assert.strictEqual(res.body.HostId, `127.0.0.1:${port}`);
+  assert.strictEqual(res.body.HostId, `127.0.0.1:${sim.port}`);
   const stats = await new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/_sim/stats?truth=0' }, (r) => {
+    http.get({ host: '127.0.0.1', port: sim.port, path: '/_sim/stats?truth=0' }, (r) => {
       let data = '';
       r.on('data', (d) => { data += d; });
       r.on('end', () => resolve(JSON.parse(data)));

@@ -14,17 +14,6 @@ namespace {
 using core::JsonObject;
 using Answer = std::expected<std::string, InventoryError>;
 
-std::string param(const util::Params& params, std::string_view key) {
-  for (const auto& [k, v] : params) {
-    if (k == key) return v;
-  }
-  return {};
-}
-
-std::unexpected<InventoryError> invalid(std::string message) {
-  return std::unexpected(InventoryError{400, "InvalidParameter", std::move(message)});
-}
-
 std::optional<int> number(const std::string& text) {
   if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit))
     return std::nullopt;

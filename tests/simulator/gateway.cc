@@ -22,13 +22,6 @@ namespace {
 constexpr auto kMaxSkew = std::chrono::minutes(15);
 constexpr auto kNonceMemory = std::chrono::minutes(20);
 
-std::string param(const util::Params& params, std::string_view key) {
-  for (const auto& [k, v] : params) {
-    if (k == key) return v;
-  }
-  return {};
-}
-
 bool hasParam(const util::Params& params, std::string_view key) {
   for (const auto& [k, v] : params) {
     if (k == key) return true;

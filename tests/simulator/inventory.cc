@@ -13,17 +13,6 @@ namespace {
 
 using core::JsonObject;
 
-std::string param(const util::Params& params, std::string_view key) {
-  for (const auto& [k, v] : params) {
-    if (k == key) return v;
-  }
-  return {};
-}
-
-std::unexpected<InventoryError> invalid(std::string message) {
-  return std::unexpected(InventoryError{400, "InvalidParameter", std::move(message)});
-}
-
 // PageNumber and PageSize as the API checks them.
 struct Paging {
   int number = 1;
@@ -48,6 +37,17 @@ std::expected<Paging, InventoryError> paging(const util::Params& params, int max
 }
 
 }  // namespace
+
+std::string param(const util::Params& params, std::string_view key) {
+  for (const auto& [k, v] : params) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+std::unexpected<InventoryError> invalid(std::string message) {
+  return std::unexpected(InventoryError{400, "InvalidParameter", std::move(message)});
+}
 
 std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceIdsParam(
     const util::Params& params, size_t max) {

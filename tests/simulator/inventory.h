@@ -20,6 +20,10 @@ struct InventoryError {
   std::string message;
 };
 
+// A request parameter's value ("" when absent), and the API's answer to a bad parameter.
+std::string param(const util::Params& params, std::string_view key);
+std::unexpected<InventoryError> invalid(std::string message);
+
 // The InstanceIds parameter: a JSON array of strings, at most `max` (nullopt when absent).
 std::expected<std::optional<std::vector<std::string>>, InventoryError> instanceIdsParam(
     const util::Params& params, size_t max);

@@ -711,11 +711,13 @@ TEST_F(RegionPollerTest, AnEcsWalkFollowsNextTokenUntilNoneComesBack) {
   }
   auto outcome = pollOnce(true);
   EXPECT_TRUE(outcome.ok);
-  EXPECT_EQ(outcome.api_calls, 3);
-  ASSERT_EQ(client_.requests.size(), 3u);
+  EXPECT_EQ(outcome.api_calls, 4) << "three pages, then the Timed listing of a full walk";
+  ASSERT_EQ(client_.requests.size(), 4u);
   EXPECT_EQ(client_.requests[0].next_token, "");
   EXPECT_EQ(client_.requests[1].next_token, "token-0");
   EXPECT_EQ(client_.requests[2].next_token, "token-1");
+  EXPECT_FALSE(client_.requests[2].timed.value_or(false));
+  EXPECT_TRUE(client_.requests[3].timed.value_or(false));
   EXPECT_EQ(observer_.anomalies["paging"], 0);
 }
 
@@ -731,8 +733,41 @@ TEST_F(RegionPollerTest, AnEcsTokenAnsweredBackUnchangedEndsTheWalk) {
   }
   auto outcome = pollOnce(true);
   EXPECT_TRUE(outcome.ok);
-  EXPECT_EQ(outcome.api_calls, 2);
-  EXPECT_EQ(observer_.anomalies["paging"], 1);
+  EXPECT_EQ(outcome.api_calls, 4) << "two pages of each listing (the Timed one too)";
+  EXPECT_EQ(observer_.anomalies["paging"], 2);
+}
+
+// A periodic task's runs are read from its history (issue 26); a read that fails costs only
+// that task's runs (read again at the next Timed pass), never the poll; a NextRebootOnly task
+// has no history to read.
+TEST_F(RegionPollerTest, APeriodicTasksHistoryIsReadAndAFailedReadNeverFailsThePoll) {
+  options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);
+  rebuild();
+  auto timed = [](std::string id, std::string mode) {
+    auto p = page({"2026-11-28T12:00:00Z"});
+    p.invocations[0].invoke_id = std::move(id);
+    p.invocations[0].repeat_mode = std::move(mode);
+    p.invocations[0].invocation_status = "Running";
+    p.invocations[0].instances[0] = {.instance_id = "i1", .invocation_status = "Running"};
+    p.invocations[0].instances[0].repeats = 3;
+    return p;
+  };
+  client_.script = {api::CommandInvocationPage{}, timed("t-p", "Period")};
+  client_.results["t-p/i1"] = std::unexpected(
+      core::Error{.kind = core::ErrorKind::kApi, .code = "Forbidden.RAM", .retryable = false});
+  auto outcome = pollOnce(true);
+  EXPECT_TRUE(outcome.ok) << "a failed history read fails no poll";
+  ASSERT_EQ(client_.results_requests.size(), 1u);
+  EXPECT_TRUE(client_.results_requests[0].include_history);
+  EXPECT_EQ(observer_.anomalies["runs"], 1);
+
+  client_.results.clear();
+  client_.results_requests.clear();
+  client_.script = {api::CommandInvocationPage{}, timed("t-r", "NextRebootOnly")};
+  EXPECT_TRUE(pollOnce(true).ok);
+  EXPECT_TRUE(std::none_of(client_.results_requests.begin(), client_.results_requests.end(),
+                           [](const auto& r) { return r.invoke_id == "t-r"; }))
+      << "NextRebootOnly: no IncludeHistory";
 }
 
 }  // namespace
