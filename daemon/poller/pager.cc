@@ -296,6 +296,7 @@ void Pager::settled(const Pass& pass) {
   for (const auto& [id, task] : pass.tasks) {
     if (task.has_history) tasks_.insert_or_assign(id, task);
   }
+  if (pass.timed_listed && stored_runs_) stored_runs_->clear();  // last_run_ knows the listed
   if (pass.timed_listed) {  // tasks that left the Timed listing were read a last time
     std::erase_if(last_run_, [&](const auto& e) {
       return !pass.latest_runs.contains(e.first) && !pass.unread_runs.contains(e.first);

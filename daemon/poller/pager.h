@@ -102,6 +102,9 @@ class Pager {
   // ECS: polls since the last Timed listing, and each (task, instance)'s latest run read.
   int polls_since_timed_ = kTimedListingEvery;
   std::map<std::pair<std::string, std::string>, int64_t> last_run_;
+  // The newest stored run of each (task, instance), read from the state at the first Timed
+  // pass: after a restart a listed pair reads only the runs since, not its whole history.
+  std::optional<std::map<std::pair<std::string, std::string>, int64_t>> stored_runs_;
   std::map<std::string, core::Invocation> tasks_;  // of last_run_'s pairs
 };
 

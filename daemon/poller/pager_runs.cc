@@ -49,6 +49,17 @@ awaitable<core::Done> Pager::followRuns(Pass& pass) {
   if (options_.scope.product() != core::Product::kEcs) co_return core::Done{};
   if (watched_ && watched_->empty()) co_return core::Done{};
   if (!pass.full && ++polls_since_timed_ < kTimedListingEvery) co_return core::Done{};
+  if (!stored_runs_) {
+    stored_runs_.emplace();
+    for (const auto& [key, stored] : settler_.region().snapshot()) {
+      auto [task, run] = core::splitRunKey(key);
+      if (!run) continue;
+      for (const auto& [instance, state] : stored.instances) {
+        int64_t& last = (*stored_runs_)[{std::string(task), instance}];
+        last = std::max(last, *run);
+      }
+    }
+  }
   auto request = baseRequest();
   request.timed = true;
   Walk to_end;
@@ -60,9 +71,13 @@ awaitable<core::Done> Pager::followRuns(Pass& pass) {
   std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> reads;
   for (const auto& [pair, run] : pass.latest_runs) {
     auto it = last_run_.find(pair);
-    if (it == last_run_.end() || it->second != run) {
-      reads.push_back({pair, it == last_run_.end() ? 0 : it->second});
+    std::optional<int64_t> known;
+    if (it != last_run_.end()) {
+      known = it->second;
+    } else if (auto s = stored_runs_->find(pair); s != stored_runs_->end()) {
+      known = s->second;
     }
+    if (known != run) reads.push_back({pair, known.value_or(0)});
   }
   for (const auto& [pair, run] : last_run_) {
     if (!pass.latest_runs.contains(pair)) reads.push_back({pair, run});
