@@ -2,6 +2,8 @@
 # The layering rule as a test: each module of daemon/ may include only the modules listed for
 # it. poller never sees metrics, alerting, config or app; nothing below app sees config.
 # alerting and config use util (hashing, HMAC, the environment, secret files) instead of api.
+# systemd (the notify protocol) and hints (ECS's event push, which only makes pollers poll) are
+# features of their own, below app.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 declare -A allowed=(
@@ -16,7 +18,9 @@ declare -A allowed=(
   [alerting]="core http state util"
   [config]="core http util"
   [ops]="core util state"
-  [app]="core util http state api poller inventory metrics alerting ops config"
+  [systemd]="util"
+  [hints]="core util http poller"
+  [app]="core util http state api poller inventory metrics alerting ops config systemd hints"
 )
 failed=0
 for module in "${!allowed[@]}"; do

@@ -40,30 +40,35 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
     ops::Page page = d.page->render();
     return metrics::Endpoint::Page{page.status, std::move(page.html)};
   });
-  // Relayed notifications are parsed on the endpoint's thread (a 4 MiB payload must not hold
-  // up polls and deliveries) and stored on the loop; the reply goes back to the endpoint's
-  // thread. The loop runs only while the endpoint lives (both are Impl's; the loop's pending
-  // work is destroyed, not run, after it).
-  d.endpoint.setPost(
-      std::string(alerting::kRelayPrefix),
-      [&d](http::ServerRequest request, metrics::Endpoint::Reply reply) {
-        if (!d.relay.admits(request)) {
-          reply(d.relay.refusal());
-          return;
-        }
-        alerting::RelayPayload payload = alerting::parseRelayPayload(request);
-        asio::post(d.io, [&d, request = std::move(request), payload = std::move(payload),
-                          reply = std::move(reply)] {
-          if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
-            reply(http::ServerResponse{
-                503, {{"Content-Type", "text/plain; charset=utf-8"}}, "stopping; retry\n"});
-            return;
-          }
-          reply(d.relay.handle(request, payload));
+  // Relayed notifications and events are parsed on the endpoint's thread (a 4 MiB payload must
+  // not hold up polls and deliveries) and handled on the loop; the reply goes back to the
+  // endpoint's thread. Only a head bearing the door's token (admits) may bring a large body:
+  // anyone else's is refused unread. The loop runs only while the endpoint lives (both are
+  // Impl's; the loop's pending work is destroyed, not run, after it).
+  auto route = [&d](std::string_view prefix, auto& door, auto parse, auto handle) {
+    d.endpoint.setPost(
+        std::string(prefix),
+        [&d, &door, parse, handle](http::ServerRequest request, metrics::Endpoint::Reply reply) {
+          if (!door.admits(request)) return reply(door.refusal());
+          auto parsed = parse(request);
+          asio::post(d.io, [&d, handle, request = std::move(request), parsed = std::move(parsed),
+                            reply = std::move(reply)] {
+            if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
+              return reply(http::ServerResponse{
+                  503, {{"Content-Type", "text/plain; charset=utf-8"}}, "stopping; retry\n"});
+            }
+            reply(handle(request, parsed));
+          });
+        },
+        [&door](const http::ServerRequest& head) { return door.admits(head); });
+  };
+  route(
+      alerting::kRelayPrefix, d.relay, alerting::parseRelayPayload,
+      [&d](const auto& request, const auto& payload) { return d.relay.handle(request, payload); });
+  route(hints::kEventPath, d.events, hints::parseEvents,
+        [&d](const auto& request, const auto& events) {
+          return d.events.handle(request, events, d.rt->pollers());
         });
-      },
-      // Only a head bearing the token may bring a large body: anyone else's is refused unread.
-      [&d](const http::ServerRequest& head) { return d.relay.admits(head); });
   auto rt = buildRuntime(d.initial, d.deps());
   if (!rt) return std::unexpected(rt.error());
   d.adopt(std::move(*rt));

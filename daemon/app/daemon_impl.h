@@ -16,12 +16,14 @@
 #include "daemon/alerting/receivers/chat_receiver.h"
 #include "daemon/alerting/relay/relay.h"
 #include "daemon/app/daemon.h"
-#include "daemon/app/notifier.h"
 #include "daemon/app/options.h"
 #include "daemon/app/runtime.h"
+#include "daemon/hints/event_door.h"
 #include "daemon/metrics/endpoint.h"
+#include "daemon/metrics/hint_metrics.h"
 #include "daemon/ops/status_page.h"
 #include "daemon/ops/status_recorder.h"
+#include "daemon/systemd/notifier.h"
 
 namespace swas::app {
 namespace asio = boost::asio;
@@ -87,9 +89,11 @@ struct Daemon::Impl {
   std::unique_ptr<ops::StatusPage> page;   // before the endpoint: its thread renders the page
   std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
   alerting::Relay relay{metrics, clock};   // its token read by the endpoint's thread too
+  metrics::HintMetrics hint_metrics{registry};
+  hints::EventDoor events{hint_metrics};  // ECS's event hints; its token read there too
   metrics::Endpoint endpoint;
   ops::DeliveryTracker deliveries;  // between the dispatchers and the metrics
-  Notifier notifier;
+  systemd::Notifier notifier;
   config::Config initial;  // until init() builds the first runtime
   std::string log_level_override;
   core::TransitionSink* external_sink = nullptr;
@@ -105,7 +109,8 @@ struct Daemon::Impl {
     for (const auto& r : rt->config().alerts.receivers) {
       if (alerting::isChatType(r.type)) targets.push_back({r.name, r.send_resolved});
     }
-    relay.configure({.token = rt->relayToken(),
+    events.configure(rt->tokens().event);
+    relay.configure({.token = rt->tokens().relay,
                      .targets = std::move(targets),
                      .store = store.get(),
                      .queued = [this] {

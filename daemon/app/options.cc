@@ -22,6 +22,7 @@ poller::RegionOptions regionOptions(const config::Config& c, const config::Accou
   o.command_name = r.command_name;
   o.interval = c.intervalOf(r);
   o.jitter = c.poll.jitter;
+  o.hint_gap = c.poll.hint_gap;
   o.page_size = c.poll.page_size;
   o.full_scan_every = std::chrono::duration_cast<std::chrono::seconds>(c.poll.full_scan_every);
   o.initial_lookback = std::chrono::duration_cast<std::chrono::seconds>(c.poll.initial_lookback);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <tuple>
 
 #include "daemon/app/options.h"
 #include "daemon/app/runtime_impl.h"
@@ -18,7 +19,7 @@ Runtime::~Runtime() { stop(); }
 
 const config::Config& Runtime::config() const { return impl_->config; }
 
-const std::string& Runtime::relayToken() const { return impl_->relay_token; }
+const HttpTokens& Runtime::tokens() const { return impl_->tokens; }
 
 void Runtime::start() {
   Impl& r = *impl_;
@@ -106,10 +107,17 @@ std::string Runtime::summary() const {
 
 namespace {
 
-// http.relay_token_file's token; empty when the relay is off.
-std::expected<std::string, std::string> relayToken(const config::Config& config) {
-  if (config.http.relay_token_file.empty()) return "";
-  return util::readSecretFile(config.http.relay_token_file, "http.relay_token_file");
+std::expected<HttpTokens, std::string> readTokens(const config::HttpSettings& http) {
+  HttpTokens tokens;
+  for (auto [path, key, token] :
+       {std::tuple{&http.relay_token_file, "http.relay_token_file", &tokens.relay},
+        std::tuple{&http.event_token_file, "http.event_token_file", &tokens.event}}) {
+    if (path->empty()) continue;
+    auto read = util::readSecretFile(*path, key);
+    if (!read) return std::unexpected(read.error());
+    *token = std::move(*read);
+  }
+  return tokens;
 }
 
 }  // namespace
@@ -118,9 +126,9 @@ std::expected<PreparedRuntime, std::string> prepareRuntime(const config::Config&
                                                            const RuntimeDeps& deps) {
   PreparedRuntime prepared;
   prepared.config = config;
-  auto token = relayToken(config);
-  if (!token) return std::unexpected(token.error());
-  prepared.relay_token = std::move(*token);
+  auto tokens = readTokens(config.http);
+  if (!tokens) return std::unexpected(tokens.error());
+  prepared.tokens = std::move(*tokens);
   for (const auto& a : config.accounts) {
     auto credentials = api::makeCredentialsProvider(a.credentials, deps.env, deps.http, deps.clock);
     if (!credentials) {
@@ -155,7 +163,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRunt
   Impl* rt = built->impl_.get();
   rt->config = std::move(prepared.config);
   const config::Config& config = rt->config;
-  rt->relay_token = std::move(prepared.relay_token);
+  rt->tokens = std::move(prepared.tokens);
   rt->accounts = std::move(prepared.accounts);
   // Each failed credential refresh is counted as it happens.
   for (auto& a : rt->accounts) {

@@ -52,14 +52,21 @@ struct RuntimeAccount {
   }
 };
 
+// http.relay_token_file's and http.event_token_file's tokens; empty: that door is off.
+struct HttpTokens {
+  std::string relay;
+  std::string event;
+};
+
 // What a configuration needs from outside the state file: each account's credentials and API
-// client, the receivers (secret files, templates) and the relay's token. Read before anything
-// of the running runtime is stopped, so a reload that cannot read them leaves it untouched.
+// client, the receivers (secret files, templates) and the tokens of the relay and the events. Read
+// before anything of the running runtime is stopped, so a reload that cannot read them leaves it
+// untouched.
 struct PreparedRuntime {
   config::Config config;
   std::vector<RuntimeAccount> accounts;
   std::vector<std::unique_ptr<alerting::Receiver>> receivers;
-  std::string relay_token;
+  HttpTokens tokens;
 };
 std::expected<PreparedRuntime, std::string> prepareRuntime(const config::Config& config,
                                                            const RuntimeDeps& deps);
@@ -75,8 +82,7 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   const config::Config& config() const;
-  // http.relay_token_file's token; empty: the relay is off.
-  const std::string& relayToken() const;
+  const HttpTokens& tokens() const;
 
   void start();
   void stop();

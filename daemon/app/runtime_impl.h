@@ -62,7 +62,7 @@ struct Runtime::Impl {
   std::vector<std::unique_ptr<poller::RegionPoller>> retired_pollers;
   std::vector<std::unique_ptr<inventory::Refresher>> retired_refreshers;
   std::function<void()> on_regions_changed;
-  std::string relay_token;
+  HttpTokens tokens;
   bool started = false;
 
   // A poller and an inventory refresher for `region` of `account` (started when the runtime

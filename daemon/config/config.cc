@@ -17,7 +17,8 @@
 namespace swas::config {
 namespace {
 
-// Bearer tokens (http.relay_token_file) are at least this long, as the contract says.
+// Bearer tokens (http.relay_token_file, http.event_token_file) are at least this long, as the
+// contract says.
 constexpr size_t kMinTokenBytes = 16;
 
 void parseApi(Parser& p, const YAML::Node& node, ApiSettings& a) {
@@ -47,13 +48,20 @@ void parseApi(Parser& p, const YAML::Node& node, ApiSettings& a) {
 
 void parsePoll(Parser& p, const YAML::Node& node, PollSettings& s) {
   if (!p.isMap(node, "poll")) return;
-  p.checkKeys(node, {"interval", "jitter", "page_size", "full_scan_every", "initial_lookback"},
-              "poll");
+  p.checkKeys(
+      node, {"interval", "jitter", "page_size", "full_scan_every", "initial_lookback", "hint_gap"},
+      "poll");
   p.dur(node, "interval", s.interval);
   p.number(node, "jitter", s.jitter, 0, 1);
   p.integer(node, "page_size", s.page_size, 1, 50);
   p.dur(node, "full_scan_every", s.full_scan_every);
   p.dur(node, "initial_lookback", s.initial_lookback, false);
+  p.dur(node, "hint_gap", s.hint_gap);
+  if (node["hint_gap"] && s.hint_gap < std::chrono::milliseconds(200)) {
+    p.problem(node["hint_gap"],
+              "poll.hint_gap must be at least 200ms: every hinted poll is an "
+              "API call, and events come in bursts");
+  }
 }
 
 // instance_tags {key: value} and instance_names [glob]; an ID list means nothing on `all`.
@@ -364,10 +372,11 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
     p.dur(s, "retention", c.state.retention);
   }
   if (const auto h = root["http"]; h && p.isMap(h, "http")) {
-    p.checkKeys(h, {"listen", "status_page", "relay_token_file"}, "http");
+    p.checkKeys(h, {"listen", "status_page", "relay_token_file", "event_token_file"}, "http");
     p.str(h, "listen", c.http.listen);
     p.boolean(h, "status_page", c.http.status_page);
     parseToken(p, h, "relay_token_file", c.http.relay_token_file);
+    parseToken(p, h, "event_token_file", c.http.event_token_file);
     if (auto address = http::parseListenAddress(c.http.listen); h["listen"] && !address) {
       p.problem(h["listen"], "http.listen: " + address.error());
     }

@@ -38,6 +38,8 @@ struct PollSettings {
   int page_size = core::defaults::kPageSize;
   Duration full_scan_every = core::defaults::kFullScanEvery;
   Duration initial_lookback = core::defaults::kInitialLookback;
+  // The shortest time between two polls of a region that events hinted at.
+  Duration hint_gap = core::defaults::kHintGap;
 };
 
 // `region_id: all`: every region ListRegions returns (alone in the list).
@@ -74,6 +76,9 @@ struct HttpSettings {
   // Set: POST /api/alertmanager/webhook/<receiver> relays Alertmanager's notifications to a
   // chat receiver, for requests bearing this file's token.
   std::string relay_token_file;
+  // Set: POST /api/eventbridge/cloud-assistant takes ECS's TaskCompleted events bearing this
+  // file's token, each a hint that makes the pollers of its region poll at once.
+  std::string event_token_file;
   // GET / serves the status page (which shows command Output); false answers 404.
   bool status_page = true;
 };

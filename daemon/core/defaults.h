@@ -20,6 +20,8 @@ inline constexpr int kMaxInFlight = 4;
 // poll
 inline constexpr std::chrono::milliseconds kPollInterval = 30s;
 inline constexpr double kJitter = 0.1;
+// At most one poll per this per region at an event's hint (http.event_token_file).
+inline constexpr std::chrono::milliseconds kHintGap = 1s;
 inline constexpr int kPageSize = 50;
 inline constexpr std::chrono::milliseconds kFullScanEvery = 1h;
 inline constexpr std::chrono::milliseconds kInitialLookback = 1h;

@@ -127,12 +127,24 @@ struct Endpoint::Impl {
     return response;
   }
 
-  // POSTs under the prefix whose head the check admits may be large.
-  bool mayBeLarge(const http::ServerRequest& head) const {
-    std::string_view path = head.target;
+  struct Route {
+    std::string prefix;
+    PostHandler handler;
+    HeadCheck large;
+  };
+  // The route a path is under, if any.
+  const Route* routeOf(std::string_view path) const {
     path = path.substr(0, path.find('?'));
-    return post_handler && post_large && head.method == "POST" && path.starts_with(post_prefix) &&
-           post_large(head);
+    for (const auto& route : routes) {
+      if (path.starts_with(route.prefix)) return &route;
+    }
+    return nullptr;
+  }
+
+  // POSTs under a route whose head its check admits may be large.
+  bool mayBeLarge(const http::ServerRequest& head) const {
+    const Route* route = routeOf(head.target);
+    return route && route->large && head.method == "POST" && route->large(head);
   }
 
   void handle(http::ServerRequest request, http::Responder respond) {
@@ -143,9 +155,10 @@ struct Endpoint::Impl {
       return response;
     };
     constexpr std::string_view kPlain = "text/plain; charset=utf-8";
-    bool posted_path = post_handler && path.starts_with(post_prefix);
+    const Route* route = routeOf(path);
+    bool posted_path = route != nullptr;
     if (posted_path && request.method == "POST") {
-      post_handler(std::move(request), park(std::move(respond)));
+      route->handler(std::move(request), park(std::move(respond)));
       return;
     }
     if (request.method != "GET" || posted_path) {
@@ -183,9 +196,7 @@ struct Endpoint::Impl {
   prometheus::Registry& registry;
   const Health& health;
   std::function<Page()> page;
-  std::string post_prefix;
-  PostHandler post_handler;
-  HeadCheck post_large;
+  std::vector<Route> routes;                    // the POST paths
   std::map<uint64_t, http::Responder> waiting;  // answers awaited from elsewhere (this thread's)
   uint64_t last_parked = 0;
   std::mutex reply_mutex;  // replies come from other threads; none is posted once stopped
@@ -209,9 +220,7 @@ Endpoint::~Endpoint() { stop(); }
 void Endpoint::setPage(std::function<Page()> page) { impl_->page = std::move(page); }
 
 void Endpoint::setPost(std::string prefix, PostHandler handler, HeadCheck large_body) {
-  impl_->post_prefix = std::move(prefix);
-  impl_->post_handler = std::move(handler);
-  impl_->post_large = std::move(large_body);
+  impl_->routes.push_back({std::move(prefix), std::move(handler), std::move(large_body)});
 }
 
 std::expected<std::string, std::string> Endpoint::start(const std::string& listen) {

@@ -32,6 +32,11 @@ void Pager::setWatched(std::optional<std::set<std::string>> watched) {
   awaiting_watched_ = false;
 }
 
+bool Pager::watches(const std::string& instance_id) const {
+  const auto& watched = pending_watched_ ? *pending_watched_ : watched_;
+  return !watched || watched->contains(instance_id);
+}
+
 void Pager::applyPendingWatched() {
   if (!pending_watched_) return;
   std::optional<std::set<std::string>> watched = std::move(*pending_watched_);
@@ -50,10 +55,11 @@ void Pager::applyPendingWatched() {
   watched_ = std::move(watched);
 }
 
-Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall) {
+Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall, bool timed) {
   applyPendingWatched();
   Pass pass;
   pass.wall = wall;
+  pass.timed_wanted = timed;
   pass.full = force_full || !cold_.empty() ||
               fullWalkDue(settler_.cursor(), wall, options_.full_scan_every, order_newest_first_);
   pass.diff_options.cold_start = !settler_.cursor().known;

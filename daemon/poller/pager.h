@@ -27,8 +27,9 @@ class Pager {
   Pager(boost::asio::io_context& io, RequestGate& gate, Settler& settler, AnomalyLog& anomalies,
         core::PollObserver& observer, const RegionOptions& options);
 
-  // A new poll's pass at wall-clock `wall`: a full walk when forced or due.
-  Pass begin(bool force_full, std::chrono::system_clock::time_point wall);
+  // A new poll's pass at wall-clock `wall`: a full walk when forced or due; ECS's Timed listing
+  // when `timed` (an event hinted at a periodic task's run) or due.
+  Pass begin(bool force_full, std::chrono::system_clock::time_point wall, bool timed = false);
   // Walks the region's list, or each watched instance's. nullopt on success.
   boost::asio::awaitable<core::Done> walkLists(Pass& pass);
   // ECS (pager_runs.cc): every kTimedListingEvery polls and on full walks, lists the repeating
@@ -45,6 +46,8 @@ class Pager {
   // The instances to track from the next pass on (nullopt: every one). Instances added are
   // walked in full once, with initial_lookback as on a cold start.
   void setWatched(std::optional<std::set<std::string>> watched);
+  // `instance_id` is in the watched set (the latest given), or every instance is watched.
+  bool watches(const std::string& instance_id) const;
   // RegionOptions::await_watched, until the first setWatched().
   bool awaitingWatched() const { return awaiting_watched_; }
 

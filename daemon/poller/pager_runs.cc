@@ -48,7 +48,9 @@ const core::Invocation* Pager::taskOf(const std::string& invoke_id, const Pass& 
 awaitable<core::Done> Pager::followRuns(Pass& pass) {
   if (options_.scope.product() != core::Product::kEcs) co_return core::Done{};
   if (watched_ && watched_->empty()) co_return core::Done{};
-  if (!pass.full && ++polls_since_timed_ < kTimedListingEvery) co_return core::Done{};
+  if (!pass.full && !pass.timed_wanted && ++polls_since_timed_ < kTimedListingEvery) {
+    co_return core::Done{};
+  }
   if (!stored_runs_) {
     stored_runs_.emplace();
     for (const auto& [key, stored] : settler_.region().snapshot()) {

@@ -29,6 +29,9 @@ struct RegionOptions {
   std::string command_name;
   Duration interval = core::defaults::kPollInterval;
   double jitter = core::defaults::kJitter;
+  // The shortest time between two polls an event hinted at (RegionPoller::hint), stretched by
+  // throttling as the interval is.
+  Duration hint_gap = core::defaults::kHintGap;
   int page_size = core::defaults::kPageSize;
   // A full walk is diffed and committed every this many invocations, so its memory does not
   // grow with the region (one chunk at a time, not every page of it).

@@ -66,6 +66,11 @@ struct RegionPoller::Impl {
   asio::steady_timer schedule_timer;
 
   double stretch = 1.0;
+  Clock::time_point due;           // the next scheduled poll
+  Clock::time_point last_started;  // of the last scheduled or hinted poll
+  bool hinted = false;             // a hinted poll is pending
+  bool hint_timed = false;         // ... and lists Timed=true
+  bool wake = false;               // poll at once (the first watched set)
   bool stopping = false;
   bool busy = false;
   bool completed_one = false;
@@ -75,14 +80,14 @@ struct RegionPoller::Impl {
   std::optional<std::chrono::system_clock::time_point> last_success;
   std::optional<std::chrono::system_clock::time_point> last_success_started;
 
-  awaitable<PollOutcome> poll(bool force_full) {
+  awaitable<PollOutcome> poll(bool force_full, bool timed = false) {
     if (pager.awaitingWatched()) {
       // Not a failure of the API, not a success either: the region is not watched yet.
       down_reason = "waiting for the first inventory to resolve instance_tags/instance_names";
       co_return PollOutcome{.error = {.kind = core::ErrorKind::kCancelled, .message = down_reason}};
     }
     auto started = clock.steadyNow();
-    Pass pass = pager.begin(force_full, clock.now());
+    Pass pass = pager.begin(force_full, clock.now(), timed);
     if (auto ok = co_await pager.walkLists(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.followRuns(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.fetchUnfinished(pass); !ok) co_return finish(pass, ok, started);
@@ -142,7 +147,9 @@ struct RegionPoller::Impl {
     auto base = clock.steadyNow();
     while (!stopping) {
       busy = true;
-      PollOutcome outcome = co_await poll(false);
+      last_started = clock.steadyNow();
+      hinted = false;
+      PollOutcome outcome = co_await poll(false, std::exchange(hint_timed, false));
       busy = false;
       if (stopping) break;
       stretch = nextStretch(stretch, outcome.throttled);
@@ -150,8 +157,24 @@ struct RegionPoller::Impl {
                            random.uniform());
       if (tick.skipped > 0) observer.onSkippedTicks(options.scope.key(), tick.skipped);
       base = tick.base;
+      due = tick.at;
+      co_await sleep();
+    }
+  }
+
+  // Until the next poll is due: its tick, or hint_gap after the last poll began once hinted,
+  // or at once when woken (the first watched set). The timer is cancelled to look again.
+  awaitable<void> sleep() {
+    while (!stopping && !std::exchange(wake, false)) {
+      auto at = due;
+      if (hinted) {
+        auto gap = std::chrono::duration_cast<Clock::duration>(options.hint_gap * stretch);
+        at = std::min(at, last_started + gap);
+      }
+      auto now = clock.steadyNow();
+      if (at <= now) break;
       // A wait of the injected clock's time, so a fake clock drives the schedule in tests.
-      schedule_timer.expires_after(tick.at - clock.steadyNow());
+      schedule_timer.expires_after(at - now);
       boost::system::error_code ec;
       co_await schedule_timer.async_wait(asio::redirect_error(use_awaitable, ec));
     }
@@ -196,7 +219,23 @@ void RegionPoller::setWatched(std::optional<std::set<std::string>> watched) {
   bool was_waiting = impl_->pager.awaitingWatched();
   impl_->pager.setWatched(std::move(watched));
   // The first watched set: poll now, not an interval later.
-  if (was_waiting) impl_->schedule_timer.cancel();
+  if (was_waiting) {
+    impl_->wake = true;
+    impl_->schedule_timer.cancel();
+  }
+}
+
+bool RegionPoller::hint(bool timed) {
+  Impl& d = *impl_;
+  d.hint_timed = d.hint_timed || timed;
+  bool fresh = !std::exchange(d.hinted, true);
+  // Asleep: look again at when the next poll is due. Polling: the loop looks once it is done.
+  if (!d.busy) d.schedule_timer.cancel();
+  return fresh;
+}
+
+bool RegionPoller::watches(const std::string& instance_id) const {
+  return impl_->pager.watches(instance_id);
 }
 
 std::shared_ptr<api::CallGate> RegionPoller::gate() const { return impl_->call_gate; }

@@ -64,6 +64,13 @@ class RegionPoller {
   // One poll now (full walk when `force_full`); `done` runs on the loop.
   void pollOnce(bool force_full, std::function<void(PollOutcome)> done);
 
+  // An event (hints/) says an execution in the region ended: poll soon, with the Timed listing
+  // when `timed` (a periodic task's run), but never sooner than hint_gap (stretched by
+  // throttling) after the last poll began; a poll in flight is followed by one more. The poll
+  // is the truth, whatever the event said. False when a hinted poll was pending already.
+  bool hint(bool timed);
+  // `instance_id` is tracked (every one is without a watched set).
+  bool watches(const std::string& instance_id) const;
   // The instances to track from the next poll on (nullopt: every one); see Pager::setWatched.
   void setWatched(std::optional<std::set<std::string>> watched);
   // The region's call gate (token bucket, in-flight cap, retries), for the region's other calls.

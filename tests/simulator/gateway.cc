@@ -68,6 +68,7 @@ Gateway::Gateway(asio::io_context& io, Scenario scenario)
       scenario_(std::move(scenario)),
       clock_(scenario_.manual_clock),
       world_(scenario_, clock_.epoch()),
+      events_(io, world_, clock_, scenario_.manual_clock),
       inventory_(profilesOf(scenario_, world_)),
       ecs_(world_, inventory_, clock_.epoch()),
       faults_(scenario_.faults),
@@ -653,6 +654,8 @@ std::string Gateway::stats(bool with_truth, double since) const {
   root.key("now");
   body += std::to_string(clock_.now().count());
   root.num("truth_count", static_cast<long long>(world_.truth().size()));
+  root.num("events_sent", static_cast<long long>(events_.sent()));
+  root.num("events_failed", static_cast<long long>(events_.failed()));
   root.key("vanished");
   body.push_back('[');
   for (const auto& id : vanished_) {
@@ -704,6 +707,17 @@ void Gateway::handleAdmin(const http::ServerRequest& request, const http::Respon
       if (seconds.empty()) throw std::runtime_error("use POST /_sim/advance?seconds=N");
       clock_.advance(Seconds(std::stod(seconds)));
       world_.advanceTo(clock_.now());
+      events_.flush();
+      respond(json(200, "{\"ok\":true}"));
+    } else if (path == "/_sim/events" && request.method == "POST") {
+      // EventBridge: TaskCompleted events of the ECS world from now on to ?url= with ?token=
+      // (as a bearer token, or in the URL with &token_in=query).
+      auto query = util::parseQuery(request.target.substr(request.target.find('?') + 1));
+      if (!query || param(*query, "url").empty()) {
+        throw std::runtime_error("use POST /_sim/events?url=URL&token=TOKEN[&token_in=query]");
+      }
+      events_.start(
+          {param(*query, "url"), param(*query, "token"), param(*query, "token_in") == "query"});
       respond(json(200, "{\"ok\":true}"));
     } else if (path == "/_sim/revoke" && request.method == "POST") {
       // The AccessKey is deleted: its calls answer InvalidAccessKeyId.NotFound from now on.

@@ -14,6 +14,7 @@
 #include "daemon/http/http_server.h"
 #include "daemon/util/percent_encoding.h"
 #include "tests/simulator/ecs.h"
+#include "tests/simulator/event_sender.h"
 #include "tests/simulator/inventory.h"
 #include "tests/simulator/scenario.h"
 #include "tests/simulator/world.h"
@@ -102,6 +103,7 @@ class Gateway {
   Scenario scenario_;
   SimClock clock_;
   World world_;
+  EventSender events_;
   Inventory inventory_;
   EcsApi ecs_;
   Faults faults_;

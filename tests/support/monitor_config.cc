@@ -45,6 +45,7 @@ std::string MonitorConfig::yaml() const {
   out += section("state", state, "  path: " + state_path + "\n");
   out += "http:\n  listen: " + listen + "\n";
   if (!relay_token_file.empty()) out += "  relay_token_file: " + relay_token_file + "\n";
+  if (!event_token_file.empty()) out += "  event_token_file: " + event_token_file + "\n";
   std::vector<Receiver> all;
   if (!webhook_url.empty()) all.push_back({"ops", "webhook", webhook_url, receiver_extra});
   all.insert(all.end(), receivers.begin(), receivers.end());

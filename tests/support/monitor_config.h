@@ -35,6 +35,7 @@ struct MonitorConfig {
   std::map<std::string, std::string> state;         // besides the path
   std::string listen = "127.0.0.1:0";
   std::string relay_token_file;  // http.relay_token_file, when set
+  std::string event_token_file;  // http.event_token_file, when set
   // alerts.retry, when there is a receiver.
   std::map<std::string, std::string> retry = {{"initial_backoff", "50ms"},
                                               {"max_backoff", "300ms"}};

@@ -6,6 +6,7 @@
 
 #include "daemon/alerting/relay/payload.h"
 #include "daemon/core/time.h"
+#include "daemon/util/bearer.h"
 
 namespace swas::alerting {
 namespace {
@@ -14,22 +15,6 @@ constexpr const char* kRelayOff = "the relay is off (http.relay_token_file)";
 constexpr const char* kTokenRequired = "a bearer token is required (http.relay_token_file's)";
 
 }  // namespace
-
-bool bearerMatches(std::string_view authorization, std::string_view token) {
-  constexpr std::string_view kScheme = "Bearer ";
-  if (token.empty() || authorization.size() < kScheme.size()) return false;
-  std::string scheme(authorization.substr(0, kScheme.size()));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (scheme != "bearer ") return false;
-  std::string_view given = authorization.substr(kScheme.size());
-  // Every byte compared whatever differs, so the time taken says nothing of the token.
-  unsigned char diff = given.size() == token.size() ? 0 : 1;
-  for (size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));
-  }
-  return diff == 0;
-}
 
 RelayPayload parseRelayPayload(const http::ServerRequest& request) {
   return parseAlertmanagerWebhook(request.body);
@@ -50,7 +35,7 @@ void Relay::configure(Settings settings) {
 
 bool Relay::admits(const http::ServerRequest& head) const {
   std::lock_guard lock(mutex_);
-  return !token_.empty() && bearerMatches(head.header("authorization"), token_);
+  return !token_.empty() && util::bearerMatches(head.header("authorization"), token_);
 }
 
 http::ServerResponse Relay::refusal() const {

@@ -41,9 +41,6 @@ struct RelayTarget {
 using RelayPayload = std::expected<std::vector<core::Alert>, std::string>;
 RelayPayload parseRelayPayload(const http::ServerRequest& request);
 
-// The token in `Authorization: Bearer <token>` equals `token` (compared in constant time).
-bool bearerMatches(std::string_view authorization, std::string_view token);
-
 class Relay {
  public:
   Relay(core::RelayObserver& observer, const core::Clock& clock);

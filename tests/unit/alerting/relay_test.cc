@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "daemon/util/bearer.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
 
@@ -130,13 +131,13 @@ TEST_F(RelayTest, WithoutAStoreAlertmanagerIsToldToRetry) {
 }
 
 TEST(Bearer, MatchesOnlyTheWholeTokenWithTheScheme) {
-  EXPECT_TRUE(bearerMatches("Bearer abc", "abc"));
-  EXPECT_TRUE(bearerMatches("bearer abc", "abc"));
-  EXPECT_FALSE(bearerMatches("Bearer ab", "abc"));
-  EXPECT_FALSE(bearerMatches("Bearer abcd", "abc"));
-  EXPECT_FALSE(bearerMatches("Basic abc", "abc"));
-  EXPECT_FALSE(bearerMatches("Bearer ", ""));
-  EXPECT_FALSE(bearerMatches("", "abc"));
+  EXPECT_TRUE(util::bearerMatches("Bearer abc", "abc"));
+  EXPECT_TRUE(util::bearerMatches("bearer abc", "abc"));
+  EXPECT_FALSE(util::bearerMatches("Bearer ab", "abc"));
+  EXPECT_FALSE(util::bearerMatches("Bearer abcd", "abc"));
+  EXPECT_FALSE(util::bearerMatches("Basic abc", "abc"));
+  EXPECT_FALSE(util::bearerMatches("Bearer ", ""));
+  EXPECT_FALSE(util::bearerMatches("", "abc"));
 }
 
 }  // namespace

@@ -158,6 +158,36 @@ TEST(ConfigExposure, ARelayTokenShorterThan16BytesIsRefused) {
   EXPECT_TRUE(ok->warnings.empty());
 }
 
+// Issue 26: the event hints' token follows the relay's rules, and hinted polls may not come
+// closer than 200 ms (each is an API call).
+TEST(ConfigExposure, TheEventTokenAndTheHintGapAreChecked) {
+  auto events = [](const std::string& path, const std::string& gap) {
+    return parseConfig(std::string(kRegion) + "poll:\n  hint_gap: " + gap +
+                           "\nhttp:\n  event_token_file: " + path + "\n",
+                       "cfg.yaml", env());
+  };
+  std::string short_token = writeFile("short_event_token", "short-token-15b\n");
+  auto refused = events(short_token, "1s");
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().size(), 1u) << joined(refused.error());
+  EXPECT_TRUE(refused.error()[0].starts_with("cfg.yaml:5:21: http.event_token_file: the token in " +
+                                             short_token + " is shorter than 16 bytes"))
+      << refused.error()[0];
+  std::string token = writeFile("event_token", "0123456789abcdef\n");
+  auto ok = events(token, "500ms");
+  ASSERT_TRUE(ok) << joined(ok.error());
+  EXPECT_EQ(ok->http.event_token_file, token);
+  EXPECT_EQ(ok->poll.hint_gap, std::chrono::milliseconds(500));
+  auto close = events(token, "100ms");
+  ASSERT_FALSE(close);
+  EXPECT_TRUE(close.error()[0].starts_with("cfg.yaml:3:13: poll.hint_gap must be at least 200ms"))
+      << close.error()[0];
+  auto defaults = parseConfig(kRegion, "cfg.yaml", env());
+  ASSERT_TRUE(defaults);
+  EXPECT_TRUE(defaults->http.event_token_file.empty()) << "off unless set";
+  EXPECT_EQ(defaults->poll.hint_gap, std::chrono::seconds(1));
+}
+
 // Defect 8: `url: "file:///etc/passwd"` passed --check-config, and test-alert printed the file.
 TEST(ConfigExposure, ReceiverUrlsAreHttpOrHttpsOnly) {
   std::string file_url = writeFile("file_url", "file:///etc/passwd\n");

@@ -26,6 +26,13 @@ class EndpointPost : public ::testing::Test {
           replies_.push_back(std::move(reply));
         },
         [](const http::ServerRequest& head) { return head.header("authorization") == "Bearer t"; });
+    // A second route (the event hints'), answered at once, with a token of its own.
+    endpoint_.setPost(
+        "/api/events",
+        [](http::ServerRequest request, Endpoint::Reply reply) {
+          reply(http::ServerResponse{202, {}, "events " + std::to_string(request.body.size())});
+        },
+        [](const http::ServerRequest& head) { return head.header("authorization") == "Bearer e"; });
     auto bound = endpoint_.start("127.0.0.1:0");
     ASSERT_TRUE(bound) << bound.error();
     url_ = "http://" + *bound;
@@ -121,6 +128,25 @@ TEST_F(EndpointPost, OnlyPostsUnderThePrefixWithTheRightHeadMayBeLarge) {
   ASSERT_TRUE(too_large);
   EXPECT_EQ(too_large->status, 413);
   EXPECT_EQ(waiting(), 1u);
+}
+
+// Each route has its own handler and its own say over large bodies (issue 26: the relay and the
+// event hints, each with its own token).
+TEST_F(EndpointPost, EachRouteHasItsHandlerAndDecidesItsOwnLargeBodies) {
+  std::string large(100 * 1024, 'x');
+  auto events =
+      testing::fetch("POST", url_ + "/api/events?token=x", large, {{"Authorization", "Bearer e"}});
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->status, 202);
+  EXPECT_EQ(events->body, "events 102400");
+  auto other_token =
+      testing::fetch("POST", url_ + "/api/events", large, {{"Authorization", "Bearer t"}});
+  ASSERT_TRUE(other_token);
+  EXPECT_EQ(other_token->status, 413) << "the relay's token opens only the relay";
+  auto get = testing::fetch("GET", url_ + "/api/events");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  EXPECT_EQ(waiting(), 0u) << "nothing reached the relay's handler";
 }
 
 }  // namespace

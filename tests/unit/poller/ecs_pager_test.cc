@@ -35,6 +35,31 @@ TEST_F(RegionPollerTest, AnEcsWalkFollowsNextTokenUntilNoneComesBack) {
   EXPECT_EQ(observer_.anomalies["paging"], 0);
 }
 
+// An event about a periodic task's run (issue 26) makes the next poll list Timed=true at
+// once, not at the 10th poll; a hint about a Once task does not.
+TEST_F(RegionPollerTest, AHintAboutARunListsTimedAtOnce) {
+  options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);
+  options_.interval = std::chrono::hours(2);
+  options_.jitter = 0;
+  rebuild();
+  auto timedCalls = [&] {
+    return std::ranges::count_if(client_.requests,
+                                 [](const auto& r) { return r.timed.value_or(false); });
+  };
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 1; }));
+  EXPECT_EQ(timedCalls(), 1) << "the cold start's full walk lists Timed=true";
+  for (bool timed : {false, true}) {
+    clock_.advance(options_.hint_gap);
+    EXPECT_TRUE(poller_->hint(timed));
+    int polls = observer_.polls["ok"];
+    ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == polls + 1; }));
+  }
+  poller_->stop();
+  EXPECT_EQ(timedCalls(), 2) << "the Once hint's poll did not list Timed; the run's did";
+  EXPECT_EQ(client_.requests.size(), 5u) << "2 (cold start) + 1 + 2";
+}
+
 // A token answered back unchanged would walk for ever: the walk stops, counted.
 TEST_F(RegionPollerTest, AnEcsTokenAnsweredBackUnchangedEndsTheWalk) {
   options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);

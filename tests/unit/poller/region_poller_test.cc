@@ -239,6 +239,46 @@ TEST_F(RegionPollerTest, TheFirstWatchedSetIsPolledAtOnce) {
   poller_->stop();
 }
 
+// An event's hint (issue 26) polls soon, not an interval later, but never sooner than hint_gap
+// after the last poll began, and any number of hints meanwhile make that one poll.
+TEST_F(RegionPollerTest, HintedPollsKeepTheGapAndCoalesce) {
+  options_.interval = std::chrono::hours(2);
+  options_.hint_gap = std::chrono::hours(1);  // of the fake clock
+  options_.jitter = 0;
+  rebuild();
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 1; }));
+  EXPECT_TRUE(poller_->hint(false));
+  EXPECT_FALSE(poller_->hint(false)) << "coalesced into the pending one";
+  io_.poll();
+  EXPECT_EQ(client_.requests.size(), 1u) << "within the gap: no poll yet";
+  clock_.advance(std::chrono::hours(1));
+  EXPECT_FALSE(poller_->hint(false));  // still pending; it looks at the time again
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 2; }));
+  io_.poll();
+  EXPECT_EQ(client_.requests.size(), 2u) << "three hints, one poll";
+  EXPECT_TRUE(poller_->hint(false)) << "the next hint is a new one";
+  poller_->stop();
+}
+
+// A hint that comes while a poll is under way (its list may already be read) is followed by
+// one more poll once the gap has passed.
+TEST_F(RegionPollerTest, AHintDuringAPollIsFollowedByOneMore) {
+  options_.interval = std::chrono::hours(2);
+  options_.jitter = 0;
+  rebuild();
+  client_.on_request = [&] {
+    if (client_.requests.size() == 1) {  // the first poll is under way
+      EXPECT_TRUE(poller_->hint(false));
+      clock_.advance(options_.hint_gap);
+    }
+  };
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 2; }));
+  poller_->stop();
+  EXPECT_EQ(client_.requests.size(), 2u);
+}
+
 // Review finding: the region's newest can come from a list walked later in the same poll.
 // Each list's early stop is bounded by what that list itself showed, so an invocation created
 // on instance a while instance b's list was walked is still found on a's list.

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "daemon/api/credentials.h"
+#include "daemon/util/env.h"
 
-namespace swas::app {
+namespace swas::systemd {
 
 class Notifier {
  public:
@@ -35,4 +35,4 @@ class Notifier {
   std::optional<std::chrono::microseconds> watchdog_every_;
 };
 
-}  // namespace swas::app
+}  // namespace swas::systemd

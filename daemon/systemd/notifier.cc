@@ -1,4 +1,4 @@
-#include "daemon/app/notifier.h"
+#include "daemon/systemd/notifier.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-namespace swas::app {
+namespace swas::systemd {
 
 Notifier::Notifier(const util::EnvLookup& env) {
   std::string path = env("NOTIFY_SOCKET").value_or("");
@@ -67,4 +67,4 @@ void Notifier::stopping() { send("STOPPING=1\nSTATUS=stopping"); }
 
 void Notifier::watchdog() { send("WATCHDOG=1"); }
 
-}  // namespace swas::app
+}  // namespace swas::systemd
