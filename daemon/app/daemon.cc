@@ -51,12 +51,10 @@ std::expected<void, std::string> Daemon::init(core::TransitionSink& sink) {
         [&d, &door, parse, handle](http::ServerRequest request, metrics::Endpoint::Reply reply) {
           if (!door.admits(request)) return reply(door.refusal());
           auto parsed = parse(request);
-          asio::post(d.io, [&d, handle, request = std::move(request), parsed = std::move(parsed),
-                            reply = std::move(reply)] {
-            if (!d.rt || d.stopping) {  // a reload that could build nothing, or on the way out
-              return reply(http::ServerResponse{
-                  503, {{"Content-Type", "text/plain; charset=utf-8"}}, "stopping; retry\n"});
-            }
+          asio::post(d.io, [&d, &door, handle, request = std::move(request),
+                            parsed = std::move(parsed), reply = std::move(reply)] {
+            // A reload that could build nothing, or on the way out.
+            if (!d.rt || d.stopping) return reply(door.unavailable());
             reply(handle(request, parsed));
           });
         },

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "daemon/util/bearer.h"
@@ -26,14 +27,21 @@ std::string queryToken(std::string_view target) {
   return "";
 }
 
-// SWAS and ECS instance IDs differ in shape: ECS's begin with "i-" (the SWAS one is a
-// 32-character hex string). Whether SWAS instances send the event is UNCONFIRMED: an event that
-// names a SWAS-shaped instance polls the SWAS pollers, one that names none polls both.
+// SWAS's instance IDs are 32 hexadecimal characters; ECS's are not (i-..., and mi-... for
+// managed instances).
+bool swasShaped(std::string_view id) {
+  return id.size() == 32 && std::ranges::all_of(id, [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Whether SWAS instances send the event is UNCONFIRMED: an event that names a SWAS-shaped
+// instance polls the SWAS pollers, one that names none polls both products'.
 bool concerns(const Hint& hint, const poller::RegionPoller& poller) {
   const core::Scope& scope = poller.scope();
   if (scope.regionId() != hint.region_id) return false;
   if (hint.instance_id.empty()) return true;
-  bool ecs = hint.instance_id.starts_with("i-");
+  bool ecs = !swasShaped(hint.instance_id);
   return (scope.product() == core::Product::kEcs) == ecs && poller.watches(hint.instance_id);
 }
 
@@ -58,6 +66,10 @@ http::ServerResponse EventDoor::refusal() const {
     off = token_.empty();
   }
   return off ? answer(404, kDoorOff) : answer(401, kTokenRequired);
+}
+
+http::ServerResponse EventDoor::unavailable() const {
+  return answer(503, "no configuration is running (a reload, or stopping); retry");
 }
 
 http::ServerResponse EventDoor::answer(int status, std::string body) const {

@@ -35,6 +35,8 @@ class EventDoor {
   bool admits(const http::ServerRequest& head) const;
   // Any thread. The answer to a request it does not admit (404 when off, else 401), counted.
   http::ServerResponse refusal() const;
+  // Any thread. The answer while no runtime can take hints (a reload, or stopping), counted.
+  http::ServerResponse unavailable() const;
 
   // The event loop. The answer to one request: a refusal without the token, 404 for another
   // path under the prefix, 400 for a body that is not CloudEvents, else 202 once each hint

@@ -54,7 +54,7 @@ std::optional<simdjson::dom::object> objectOf(simdjson::simdjson_result<simdjson
 }
 
 void take(const Attributes& attributes, std::optional<simdjson::dom::object> data, Events& out) {
-  if (!attributes.type.empty() && attributes.type != kTaskCompleted) {
+  if (attributes.type != kTaskCompleted) {  // another event a rule let through, or none
     ++out.ignored;
     return;
   }
@@ -100,6 +100,9 @@ ParsedEvents parseEvents(const http::ServerRequest& request) {
   }
   simdjson::dom::array batch;
   if (!root.get(batch)) {
+    if (batch.size() > kMaxEvents) {
+      return Failure("more than " + std::to_string(kMaxEvents) + " events in one request");
+    }
     for (auto element : batch) takeEnvelope(element, out);
   } else if (root.is_object()) {
     takeEnvelope(root, out);

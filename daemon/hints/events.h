@@ -17,6 +17,9 @@ namespace swas::hints {
 
 inline constexpr std::string_view kEventPath = "/api/eventbridge/cloud-assistant";
 inline constexpr std::string_view kTaskCompleted = "ecs:CloudAssistant:TaskCompleted";
+// The most events one request may carry (EventBridge's batches are far smaller): the hints are
+// routed on the event loop.
+inline constexpr size_t kMaxEvents = 1000;
 
 // What one event says, as far as the daemon listens: where an execution ended.
 struct Hint {
@@ -29,7 +32,8 @@ struct Hint {
 
 struct Events {
   std::vector<Hint> hints;
-  // Events of other types, or without a usable region (or with an instance ID no API gives).
+  // Events of other types (or of none), or without a usable region (or with an instance ID no
+  // API gives).
   size_t ignored = 0;
 };
 

@@ -132,11 +132,13 @@ struct Endpoint::Impl {
     PostHandler handler;
     HeadCheck large;
   };
-  // The route a path is under, if any.
+  // The route a path is under (a prefix that ends in '/'), or is (any other, with or without
+  // a trailing '/'), if any.
   const Route* routeOf(std::string_view path) const {
     path = path.substr(0, path.find('?'));
     for (const auto& route : routes) {
-      if (path.starts_with(route.prefix)) return &route;
+      bool under = route.prefix.ends_with('/') && path.starts_with(route.prefix);
+      if (under || path == route.prefix || path == route.prefix + "/") return &route;
     }
     return nullptr;
   }

@@ -90,9 +90,10 @@ class Endpoint {
   // max_large_body_bytes), from its head alone: called on the endpoint's thread before any of
   // the body is read (the relay's token check). Without one, none may.
   using HeadCheck = std::function<bool(const http::ServerRequest&)>;
-  // POSTs to paths under `prefix` go to `handler`, called on the endpoint's thread; it answers
-  // through the reply, at once or later. One call per prefix (the relay's, the event hints');
-  // no prefix is under another. Set before start().
+  // POSTs to paths under `prefix` when it ends in '/' (else to that path alone, with or without
+  // a trailing '/') go to `handler`, called on the endpoint's thread; it answers through the
+  // reply, at once or later. One call per prefix (the relay's, the event hints'); no prefix is
+  // under another. Set before start().
   void setPost(std::string prefix, PostHandler handler, HeadCheck large_body = {});
 
   // Binds `listen` ("HOST:PORT", port 0 = any free port) and serves on a thread of its own.

@@ -18,12 +18,12 @@ struct HintMetrics::Impl {
                      .Register(r)),
         hints(prometheus::BuildCounter()
                   .Name("swas_event_hints_total")
-                  .Help("Events of accepted requests by outcome: poll (a poller polls soon), "
-                        "coalesced (a hinted poll was pending), unwatched (nothing of that "
-                        "region, product or instance is polled), ignored (another type, or no "
-                        "usable region).")
+                  .Help("What accepted events did: poll (a poller told to poll soon) and "
+                        "coalesced (a poller whose hinted poll was pending), per poller told; "
+                        "unwatched (nothing of that region, product or instance is polled) and "
+                        "ignored (another type, or no usable region), per event.")
                   .Register(r)) {
-    for (auto code : {"202", "400", "401", "404"}) requests.Add({{"code", code}});
+    for (auto code : {"202", "400", "401", "404", "503"}) requests.Add({{"code", code}});
     for (auto outcome : {"poll", "coalesced", "unwatched", "ignored"}) {
       hints.Add({{"outcome", outcome}});
     }

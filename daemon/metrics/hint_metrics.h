@@ -1,9 +1,10 @@
 #pragma once
 
 // The event hints' metrics: swas_event_requests_total{code} (each POST to the event path, by
-// the status answered) and swas_event_hints_total{outcome} (what became of their events: poll,
-// coalesced into a hinted poll already pending, unwatched (no poller of that region and
-// product, or an instance not watched), ignored (another type, or no usable region)).
+// the status answered) and swas_event_hints_total{outcome} (what their events did: per poller
+// told, poll or coalesced into a hinted poll already pending; per event, unwatched (no poller of
+// that region and product, or an instance not watched) or ignored (another type, or no usable
+// region)).
 
 #include <memory>
 

@@ -55,10 +55,12 @@ void Pager::applyPendingWatched() {
   watched_ = std::move(watched);
 }
 
-Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall, bool timed) {
+Pass Pager::begin(bool force_full, std::chrono::system_clock::time_point wall, bool hinted,
+                  bool timed) {
   applyPendingWatched();
   Pass pass;
   pass.wall = wall;
+  pass.hinted = hinted;
   pass.timed_wanted = timed;
   pass.full = force_full || !cold_.empty() ||
               fullWalkDue(settler_.cursor(), wall, options_.full_scan_every, order_newest_first_);

@@ -27,9 +27,11 @@ class Pager {
   Pager(boost::asio::io_context& io, RequestGate& gate, Settler& settler, AnomalyLog& anomalies,
         core::PollObserver& observer, const RegionOptions& options);
 
-  // A new poll's pass at wall-clock `wall`: a full walk when forced or due; ECS's Timed listing
-  // when `timed` (an event hinted at a periodic task's run) or due.
-  Pass begin(bool force_full, std::chrono::system_clock::time_point wall, bool timed = false);
+  // A new poll's pass at wall-clock `wall`: a full walk when forced or due. ECS's Timed listing
+  // when due (every kTimedListingEvery polls not `hinted` at by an event), or when `timed` (an
+  // event hinted at a periodic task's run).
+  Pass begin(bool force_full, std::chrono::system_clock::time_point wall, bool hinted = false,
+             bool timed = false);
   // Walks the region's list, or each watched instance's. nullopt on success.
   boost::asio::awaitable<core::Done> walkLists(Pass& pass);
   // ECS (pager_runs.cc): every kTimedListingEvery polls and on full walks, lists the repeating

@@ -48,9 +48,11 @@ const core::Invocation* Pager::taskOf(const std::string& invoke_id, const Pass& 
 awaitable<core::Done> Pager::followRuns(Pass& pass) {
   if (options_.scope.product() != core::Product::kEcs) co_return core::Done{};
   if (watched_ && watched_->empty()) co_return core::Done{};
-  if (!pass.full && !pass.timed_wanted && ++polls_since_timed_ < kTimedListingEvery) {
-    co_return core::Done{};
-  }
+  // Hinted polls leave the cadence alone: a stream of events must not turn it into a Timed
+  // listing every few seconds.
+  bool due = pass.full || pass.timed_wanted ||
+             (!pass.hinted && ++polls_since_timed_ >= kTimedListingEvery);
+  if (!due) co_return core::Done{};
   if (!stored_runs_) {
     stored_runs_.emplace();
     for (const auto& [key, stored] : settler_.region().snapshot()) {

@@ -66,11 +66,11 @@ struct RegionPoller::Impl {
   asio::steady_timer schedule_timer;
 
   double stretch = 1.0;
-  Clock::time_point due;           // the next scheduled poll
-  Clock::time_point last_started;  // of the last scheduled or hinted poll
-  bool hinted = false;             // a hinted poll is pending
-  bool hint_timed = false;         // ... and lists Timed=true
-  bool wake = false;               // poll at once (the first watched set)
+  Clock::time_point due;         // the next scheduled poll
+  Clock::time_point last_ended;  // the last poll, scheduled or hinted
+  bool hinted = false;           // a hinted poll is pending
+  bool hint_timed = false;       // ... and lists Timed=true
+  bool wake = false;             // poll at once (the first watched set)
   bool stopping = false;
   bool busy = false;
   bool completed_one = false;
@@ -80,14 +80,14 @@ struct RegionPoller::Impl {
   std::optional<std::chrono::system_clock::time_point> last_success;
   std::optional<std::chrono::system_clock::time_point> last_success_started;
 
-  awaitable<PollOutcome> poll(bool force_full, bool timed = false) {
+  awaitable<PollOutcome> poll(bool force_full, bool hinted_poll = false, bool timed = false) {
     if (pager.awaitingWatched()) {
       // Not a failure of the API, not a success either: the region is not watched yet.
       down_reason = "waiting for the first inventory to resolve instance_tags/instance_names";
       co_return PollOutcome{.error = {.kind = core::ErrorKind::kCancelled, .message = down_reason}};
     }
     auto started = clock.steadyNow();
-    Pass pass = pager.begin(force_full, clock.now(), timed);
+    Pass pass = pager.begin(force_full, clock.now(), hinted_poll, timed);
     if (auto ok = co_await pager.walkLists(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.followRuns(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.fetchUnfinished(pass); !ok) co_return finish(pass, ok, started);
@@ -143,33 +143,49 @@ struct RegionPoller::Impl {
     }
   }
 
+  // The schedule, and the polls events hinted at in between. Only a scheduled poll (due, or
+  // woken) moves the schedule on and eases the throttling stretch: hinted polls neither push
+  // the next scheduled poll away nor undo a backoff.
   awaitable<void> run() {
     auto base = clock.steadyNow();
+    due = base;
+    bool woken = false;
     while (!stopping) {
+      // A hinted poll that comes within a gap of the scheduled one is that one.
+      bool scheduled = woken || clock.steadyNow() + options.hint_gap >= due;
+      bool timed = std::exchange(hint_timed, false);
       busy = true;
-      last_started = clock.steadyNow();
       hinted = false;
-      PollOutcome outcome = co_await poll(false, std::exchange(hint_timed, false));
+      PollOutcome outcome = co_await poll(false, !scheduled, timed);
       busy = false;
+      last_ended = clock.steadyNow();
       if (stopping) break;
+      if (!outcome.ok && timed) hint_timed = true;  // the Timed listing asked for is still owed
+      if (!scheduled) {
+        if (outcome.throttled) stretch = nextStretch(stretch, true);
+        woken = co_await sleep();
+        continue;
+      }
       stretch = nextStretch(stretch, outcome.throttled);
-      Tick tick = nextTick(base, clock.steadyNow(), options.interval, stretch, options.jitter,
-                           random.uniform());
+      Tick tick =
+          nextTick(base, last_ended, options.interval, stretch, options.jitter, random.uniform());
       if (tick.skipped > 0) observer.onSkippedTicks(options.scope.key(), tick.skipped);
       base = tick.base;
       due = tick.at;
-      co_await sleep();
+      woken = co_await sleep();
     }
   }
 
-  // Until the next poll is due: its tick, or hint_gap after the last poll began once hinted,
-  // or at once when woken (the first watched set). The timer is cancelled to look again.
-  awaitable<void> sleep() {
-    while (!stopping && !std::exchange(wake, false)) {
+  // Until the next poll is due: its tick; once hinted, hint_gap after the last poll ended
+  // (stretched by throttling; a whole interval while the region is down); at once when woken
+  // (the first watched set: true). The timer is cancelled to look again.
+  awaitable<bool> sleep() {
+    while (!stopping) {
+      if (std::exchange(wake, false)) co_return true;
       auto at = due;
       if (hinted) {
-        auto gap = std::chrono::duration_cast<Clock::duration>(options.hint_gap * stretch);
-        at = std::min(at, last_started + gap);
+        auto gap = is_up ? options.hint_gap : options.interval;
+        at = std::min(at, last_ended + std::chrono::duration_cast<Clock::duration>(gap * stretch));
       }
       auto now = clock.steadyNow();
       if (at <= now) break;
@@ -177,7 +193,9 @@ struct RegionPoller::Impl {
       schedule_timer.expires_after(at - now);
       boost::system::error_code ec;
       co_await schedule_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!ec) break;  // the wait ran its course; cancelled, it looks again
     }
+    co_return false;
   }
 };
 
@@ -227,6 +245,7 @@ void RegionPoller::setWatched(std::optional<std::set<std::string>> watched) {
 
 bool RegionPoller::hint(bool timed) {
   Impl& d = *impl_;
+  if (d.stopping) return false;  // a reload's retired poller: the next runtime polls at start
   d.hint_timed = d.hint_timed || timed;
   bool fresh = !std::exchange(d.hinted, true);
   // Asleep: look again at when the next poll is due. Polling: the loop looks once it is done.

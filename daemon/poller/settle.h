@@ -40,6 +40,7 @@ struct Pass {
   // the tasks it saw (InvokeId -> the task without its instances), and each (task, instance)'s
   // latest run.
   bool timed_listed = false;
+  bool hinted = false;        // an event's hint, between scheduled polls: not in the cadence
   bool timed_wanted = false;  // an event hinted at a run: list Timed=true whatever the cadence
   std::map<std::string, core::Invocation> tasks;
   std::map<std::pair<std::string, std::string>, int64_t> latest_runs;

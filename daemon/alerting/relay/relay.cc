@@ -47,6 +47,8 @@ http::ServerResponse Relay::refusal() const {
   return off ? answer(404, kRelayOff) : answer(401, kTokenRequired);
 }
 
+http::ServerResponse Relay::unavailable() const { return answer(503, "stopping; retry"); }
+
 http::ServerResponse Relay::answer(int status, std::string body) const {
   observer_.onRelayRequest(status);
   http::ServerResponse response{status, {{"Content-Type", "text/plain; charset=utf-8"}}, {}};

@@ -60,6 +60,9 @@ class Relay {
   // Any thread. The answer to a request it does not admit (404 when the relay is off, else
   // 401), counted.
   http::ServerResponse refusal() const;
+  // Any thread. The answer while no runtime can take notifications (a reload that could build
+  // nothing, or stopping), counted: Alertmanager retries.
+  http::ServerResponse unavailable() const;
 
   // The event loop. The answer to one request: a refusal without the token, 404 for a name that
   // is not a chat receiver, 400 for a payload that is not Alertmanager's, 503 without a store

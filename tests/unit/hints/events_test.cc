@@ -81,6 +81,28 @@ TEST(Events, WhatIsNoPlaceToPollIsIgnored) {
   EXPECT_EQ(parsed->ignored, 4u);
 }
 
+// Review finding: an event without a type was taken for TaskCompleted (an EventBridge rule
+// pointed here by mistake made polls); and a batch is bounded (its hints are routed on the
+// event loop).
+TEST(Events, OnlyTaskCompletedCountsAndABatchIsBounded) {
+  auto untyped = parse(R"({"aliyunregionid":"cn-hangzhou","data":{"instanceId":"i-a"}})");
+  ASSERT_TRUE(untyped);
+  EXPECT_TRUE(untyped->hints.empty());
+  EXPECT_EQ(untyped->ignored, 1u);
+  auto binary = parse(R"({"instanceId":"i-a"})",
+                      {{"ce-specversion", "1.0"}, {"ce-aliyunregionid", "cn-hangzhou"}});
+  ASSERT_TRUE(binary);
+  EXPECT_EQ(binary->ignored, 1u) << "binary mode without ce-type";
+  std::vector<std::string> many(kMaxEvents, event());
+  auto full = parse(batch(many));
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->hints.size(), kMaxEvents);
+  many.push_back(event());
+  auto over = parse(batch(many));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error(), "more than 1000 events in one request");
+}
+
 TEST(Events, BinaryModeTakesTheAttributesFromTheHeaders) {
   auto parsed = parse(R"({"instanceId":"i-bin","repeatMode":"Once"})",
                       {{"ce-specversion", "1.0"},

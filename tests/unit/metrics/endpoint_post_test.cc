@@ -146,6 +146,15 @@ TEST_F(EndpointPost, EachRouteHasItsHandlerAndDecidesItsOwnLargeBodies) {
   auto get = testing::fetch("GET", url_ + "/api/events");
   ASSERT_TRUE(get);
   EXPECT_EQ(get->status, 405);
+  // A route without a trailing '/' is that path alone: nothing beside it is taken in.
+  for (std::string beside : {"/api/eventsX", "/api/events/x"}) {
+    auto other = testing::fetch("POST", url_ + beside, "{}", {{"Authorization", "Bearer e"}});
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 405) << beside << ": only GET there";
+  }
+  auto slash = testing::fetch("POST", url_ + "/api/events/", "{}", {{"Authorization", "Bearer e"}});
+  ASSERT_TRUE(slash);
+  EXPECT_EQ(slash->status, 202);
   EXPECT_EQ(waiting(), 0u) << "nothing reached the relay's handler";
 }
 

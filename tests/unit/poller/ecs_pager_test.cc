@@ -60,6 +60,27 @@ TEST_F(RegionPollerTest, AHintAboutARunListsTimedAtOnce) {
   EXPECT_EQ(client_.requests.size(), 5u) << "2 (cold start) + 1 + 2";
 }
 
+// Review finding: hinted polls counted toward the Timed cadence, so a stream of events made a
+// Timed listing every few seconds. Only scheduled polls count.
+TEST_F(RegionPollerTest, HintedPollsLeaveTheTimedCadenceAlone) {
+  options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);
+  options_.interval = std::chrono::hours(2);
+  options_.jitter = 0;
+  rebuild();
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 1; }));
+  for (int i = 1; i <= 12; ++i) {
+    clock_.advance(options_.hint_gap);
+    EXPECT_TRUE(poller_->hint(false));
+    ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == i + 1; }));
+  }
+  poller_->stop();
+  EXPECT_EQ(std::ranges::count_if(client_.requests,
+                                  [](const auto& r) { return r.timed.value_or(false); }),
+            1)
+      << "the cold start's only: 12 hinted polls are not 10 polls of the cadence";
+}
+
 // A token answered back unchanged would walk for ever: the walk stops, counted.
 TEST_F(RegionPollerTest, AnEcsTokenAnsweredBackUnchangedEndsTheWalk) {
   options_.scope = core::Scope("", "cn-hangzhou", core::Product::kEcs);

@@ -261,6 +261,32 @@ TEST_F(RegionPollerTest, HintedPollsKeepTheGapAndCoalesce) {
   poller_->stop();
 }
 
+// Review finding: each hinted poll moved the schedule on by an interval, so a stream of events
+// pushed the next scheduled poll hours away (and a lost stream left the region unpolled). Hinted
+// polls leave the schedule alone: the scheduled poll comes at its tick, counting the ticks it
+// finds behind it, as if no hint had come.
+TEST_F(RegionPollerTest, HintedPollsLeaveTheScheduleAlone) {
+  options_.interval = std::chrono::minutes(10);
+  options_.hint_gap = std::chrono::seconds(1);
+  options_.jitter = 0;
+  rebuild();
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 1; }));
+  for (int minute = 1; minute <= 5; ++minute) {
+    clock_.advance(std::chrono::minutes(1));
+    EXPECT_TRUE(poller_->hint(false));
+    ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == minute + 1; }));
+  }
+  EXPECT_EQ(observer_.skipped_ticks, 0);
+  // 35 minutes in: the poll that comes is the scheduled one of minute 10, late, with the ticks
+  // of minutes 20 and 30 behind it (the hints had pushed the schedule to minute 60 before).
+  clock_.advance(std::chrono::minutes(30));
+  EXPECT_TRUE(poller_->hint(false));
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 7; }));
+  poller_->stop();
+  EXPECT_EQ(observer_.skipped_ticks, 2);
+}
+
 // A hint that comes while a poll is under way (its list may already be read) is followed by
 // one more poll once the gap has passed.
 TEST_F(RegionPollerTest, AHintDuringAPollIsFollowedByOneMore) {
