@@ -3,6 +3,7 @@
 // One instance as the account's inventory describes it (ListInstances and
 // DescribeCloudAssistantStatus): kept in the state file so a restart has names at once.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ struct InstanceRecord {
   std::string status;  // Running, Stopped, ...
   std::vector<std::pair<std::string, std::string>> tags;
   std::optional<bool> agent_online;  // unknown until DescribeCloudAssistantStatus said
+  // ECS's DescribeCloudAssistantStatus only: the agent's last heartbeat, as the API wrote it,
+  // and the tasks it is running.
+  std::string agent_heartbeat;
+  std::optional<int64_t> agent_active_tasks;
   bool operator==(const InstanceRecord&) const = default;
 };
 

@@ -8,15 +8,17 @@ namespace swas::inventory {
 
 std::vector<Instance> mergeInventory(const std::vector<api::InstanceInfo>& listed,
                                      const std::vector<api::AgentStatus>& agents) {
-  std::map<std::string, bool> online;
-  for (const auto& a : agents) online[a.instance_id] = a.online;
+  std::map<std::string, const api::AgentStatus*> by_id;
+  for (const auto& a : agents) by_id[a.instance_id] = &a;
   std::vector<Instance> out;
   out.reserve(listed.size());
   for (const auto& i : listed) {
     Instance instance{i.instance_id, i.instance_name, i.public_ip, i.private_ip,
                       i.status,      i.tags,          std::nullopt};
-    if (auto it = online.find(i.instance_id); it != online.end()) {
-      instance.agent_online = it->second;
+    if (auto it = by_id.find(i.instance_id); it != by_id.end()) {
+      instance.agent_online = it->second->online;
+      instance.agent_heartbeat = it->second->last_heartbeat;
+      instance.agent_active_tasks = it->second->active_tasks;
     }
     out.push_back(std::move(instance));
   }

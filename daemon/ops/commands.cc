@@ -17,6 +17,46 @@ namespace {
 
 int64_t unixNow() { return core::unixSeconds(std::chrono::system_clock::now()); }
 
+// The agents offline on Running instances, with ECS's last heartbeat.
+void agentsJson(const state::StatusReport& s, std::string& line, core::JsonObject& o) {
+  o.key("agents_offline");
+  line += '[';
+  for (size_t i = 0; i < s.agents_offline.size(); ++i) {
+    const auto& a = s.agents_offline[i];
+    core::Scope scope = core::Scope::fromKey(a.scope);
+    if (i) line += ',';
+    core::JsonObject ao(line);
+    ao.str("account", scope.accountName()).str("region_id", scope.regionId());
+    ao.str("product", core::productName(scope.product())).str("instance_id", a.instance_id);
+    ao.str("instance_name", a.instance_name).str("last_heartbeat", a.last_heartbeat);
+    ao.close();
+  }
+  line += ']';
+}
+
+// The offline agents' table, when there are any.
+void agentsTable(const state::StatusReport& s, bool color, std::ostream& out) {
+  if (s.agents_offline.empty()) return;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> colors;
+  for (const auto& a : s.agents_offline) {
+    rows.push_back({core::Scope::fromKey(a.scope).shownRegion(),
+                    instanceLabel(a.instance_name, a.instance_id),
+                    a.last_heartbeat.empty() ? "not reported" : a.last_heartbeat});
+    colors.push_back(color ? "\033[31m" : "");
+  }
+  out << "\n";
+  printTable(out, {"REGION", "AGENT OFFLINE ON", "LAST HEARTBEAT"}, rows, colors);
+}
+
+// "12 online, 1 offline, 3 tasks": the region's agents (tasks: ECS's ActiveTaskCount).
+std::string agentsSummary(const state::StatusReport::Region& r) {
+  std::string text = std::to_string(r.agents_online) + " online";
+  if (r.agents_offline > 0) text += ", " + std::to_string(r.agents_offline) + " offline";
+  if (r.active_tasks) text += ", " + std::to_string(*r.active_tasks) + " tasks";
+  return text;
+}
+
 void statusJson(const state::StatusReport& s, std::ostream& out) {
   std::string line;
   core::JsonObject o(line);
@@ -43,9 +83,19 @@ void statusJson(const state::StatusReport& s, std::ostream& out) {
     core::JsonObject by(line);
     for (const auto& [status, n] : r.invocations) by.num(status, n);
     by.close();
+    ro.key("agents");
+    core::JsonObject agents(line);
+    agents.num("online", r.agents_online).num("offline", r.agents_offline);
+    if (r.active_tasks) {
+      agents.num("active_tasks", *r.active_tasks);
+    } else {
+      agents.null("active_tasks");
+    }
+    agents.close();
     ro.close();
   }
   line += ']';
+  agentsJson(s, line, o);
   o.num("firing", s.firing);
   o.key("receivers");
   line += '[';
@@ -178,13 +228,14 @@ int showStatus(state::StateReader& reader, View view, std::ostream& out, std::os
                     core::Scope::fromKey(r.scope).shownRegion(), r.up ? "up" : "down",
                     r.last_success ? ago(*r.last_success, now) : "never",
                     std::to_string(r.calls_last_hour), std::to_string(r.throttled_last_hour),
-                    trackedSummary(r.invocations), r.reason});
+                    trackedSummary(r.invocations), agentsSummary(r), r.reason});
     colors.push_back(color && !r.up ? "\033[31m" : "");
   }
-  printTable(
-      out,
-      {"ACCOUNT", "REGION", "STATE", "LAST POLL", "CALLS/1H", "THROTTLED/1H", "TRACKED", "WHY"},
-      rows, colors);
+  printTable(out,
+             {"ACCOUNT", "REGION", "STATE", "LAST POLL", "CALLS/1H", "THROTTLED/1H", "TRACKED",
+              "AGENTS", "WHY"},
+             rows, colors);
+  agentsTable(*report, color, out);
   out << "\n" << report->firing << " alert(s) firing\n\n";
   rows.clear();
   colors.clear();

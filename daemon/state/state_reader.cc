@@ -160,6 +160,34 @@ std::string StateReader::historyPlanForTest(const HistoryFilter& f) {
   return plan;
 }
 
+bool StateReader::readAgents(StatusReport& report) {
+  sql::Query counts = impl_->db.prepare(
+      "SELECT region_id, coalesce(sum(agent_online = 1), 0), "
+      "coalesce(sum(agent_online = 0 AND status = 'Running'), 0), sum(agent_active_tasks) "
+      "FROM instances GROUP BY region_id");
+  sql::Query offline = impl_->db.prepare(
+      "SELECT region_id, instance_id, name, agent_heartbeat FROM instances "
+      "WHERE agent_online = 0 AND status = 'Running' ORDER BY region_id, instance_id LIMIT ?1");
+  if (!counts || !offline) return false;
+  int rc;
+  while ((rc = counts.step()) == SQLITE_ROW) {
+    std::string region = counts.columnText(0);
+    for (auto& r : report.regions) {
+      if (r.scope != region) continue;
+      r.agents_online = counts.columnInt(1);
+      r.agents_offline = counts.columnInt(2);
+      r.active_tasks = counts.columnOptional(3);
+    }
+  }
+  if (rc != SQLITE_DONE) return false;
+  offline.integer(1, StatusReport::kOfflineAgentsShown);
+  while ((rc = offline.step()) == SQLITE_ROW) {
+    report.agents_offline.push_back({offline.columnText(0), offline.columnText(1),
+                                     offline.columnText(2), offline.columnText(3)});
+  }
+  return rc == SQLITE_DONE;
+}
+
 std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   auto fail = [&] { return std::unexpected(impl_->db.error("read the status")); };
   sql::Query regions = impl_->db.prepare(
@@ -200,6 +228,7 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
   if (rc != SQLITE_DONE) return fail();
   if (firing.step() != SQLITE_ROW) return fail();
   report.firing = firing.columnInt(0);
+  if (!readAgents(report)) return fail();
   sql::Query recorded =
       impl_->db.prepare("SELECT value FROM meta WHERE key = 'status_recorded_at'");
   if (!recorded) return fail();

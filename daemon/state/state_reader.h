@@ -54,8 +54,22 @@ struct StatusReport {
     int64_t calls_last_hour = 0;
     int64_t throttled_last_hour = 0;
     std::map<std::string, int64_t> invocations;  // tracked, by overall status
+    // The Cloud Assistant agents of the inventory: online, and offline on a Running instance;
+    // the tasks they run (ECS only: nullopt when no agent said).
+    int64_t agents_online = 0;
+    int64_t agents_offline = 0;
+    std::optional<int64_t> active_tasks;
   };
   std::vector<Region> regions;
+  // Agents offline on Running instances, by region and instance, at most kOfflineAgentsShown.
+  struct OfflineAgent {
+    std::string scope;
+    std::string instance_id;
+    std::string instance_name;
+    std::string last_heartbeat;  // ECS's LastHeartbeatTime; "" for SWAS
+  };
+  static constexpr int64_t kOfflineAgentsShown = 20;
+  std::vector<OfflineAgent> agents_offline;
   int64_t firing = 0;
   struct Receiver {
     std::string name;
@@ -121,6 +135,8 @@ class StateReader {
  private:
   struct Impl;
   explicit StateReader(std::unique_ptr<Impl> impl);
+  // The agents' counts and the offline ones, into `report` (its regions read already).
+  bool readAgents(StatusReport& report);
   std::unique_ptr<Impl> impl_;
 };
 

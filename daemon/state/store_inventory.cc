@@ -14,7 +14,8 @@ std::expected<void, core::Error> Store::replaceInstances(
   sql::Query clear_tags = impl_->db.prepare("DELETE FROM instance_tags WHERE region_id=?");
   sql::Query add = impl_->db.prepare(
       "INSERT OR REPLACE INTO instances(region_id, instance_id, name, public_ip, private_ip, "
-      "status, agent_online, refreshed_at) VALUES(?,?,?,?,?,?,?,?)");
+      "status, agent_online, refreshed_at, agent_heartbeat, agent_active_tasks) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?)");
   sql::Query tag = impl_->db.prepare(
       "INSERT OR REPLACE INTO instance_tags(region_id, instance_id, position, key, value) "
       "VALUES(?,?,?,?,?)");
@@ -26,6 +27,7 @@ std::expected<void, core::Error> Store::replaceInstances(
     if (r.agent_online) agent = *r.agent_online ? 1 : 0;
     add.text(1, region_id).text(2, r.instance_id).text(3, r.name).text(4, r.public_ip);
     add.text(5, r.private_ip).text(6, r.status).optional(7, agent).integer(8, refreshed_at);
+    add.text(9, r.agent_heartbeat).optional(10, r.agent_active_tasks);
     ok = add.run();
     for (size_t t = 0; ok && t < r.tags.size(); ++t) {
       tag.text(1, region_id).text(2, r.instance_id).integer(3, static_cast<int64_t>(t));
@@ -39,8 +41,8 @@ std::expected<void, core::Error> Store::replaceInstances(
 std::expected<std::vector<core::InstanceRecord>, core::Error> Store::instances(
     const std::string& region_id) {
   sql::Query s = impl_->db.prepare(
-      "SELECT instance_id, name, public_ip, private_ip, status, agent_online FROM instances "
-      "WHERE region_id=? ORDER BY instance_id");
+      "SELECT instance_id, name, public_ip, private_ip, status, agent_online, agent_heartbeat, "
+      "agent_active_tasks FROM instances WHERE region_id=? ORDER BY instance_id");
   sql::Query t = impl_->db.prepare(
       "SELECT instance_id, key, value FROM instance_tags WHERE region_id=? "
       "ORDER BY instance_id, position");
@@ -53,6 +55,8 @@ std::expected<std::vector<core::InstanceRecord>, core::Error> Store::instances(
                            s.columnText(3), s.columnText(4), {},
                            std::nullopt};
     if (auto agent = s.columnOptional(5)) r.agent_online = *agent != 0;
+    r.agent_heartbeat = s.columnText(6);
+    r.agent_active_tasks = s.columnOptional(7);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return std::unexpected(impl_->db.error("read the inventory"));

@@ -128,6 +128,23 @@ ALTER TABLE alerts ADD COLUMN relayed_at INTEGER;
 CREATE INDEX IF NOT EXISTS transitions_failures ON transitions(id)
   WHERE to_status IN ('Failed', 'Timeout', 'Error', 'Invalid', 'Aborted') OR error_code != '';
 )sql",
+    // 8: what ECS's DescribeCloudAssistantStatus adds of an agent, for `status`: its last
+    // heartbeat and the tasks it runs (SWAS's answer has neither: '' and NULL). The table is
+    // copied, not altered, so the step holds whatever shape an older file's table has.
+    R"sql(
+CREATE TABLE instances_v8(
+  region_id TEXT NOT NULL, instance_id TEXT NOT NULL,
+  name TEXT NOT NULL, public_ip TEXT NOT NULL, private_ip TEXT NOT NULL, status TEXT NOT NULL,
+  agent_online INTEGER, refreshed_at INTEGER NOT NULL,
+  agent_heartbeat TEXT NOT NULL DEFAULT '', agent_active_tasks INTEGER,
+  PRIMARY KEY(region_id, instance_id));
+INSERT INTO instances_v8(region_id, instance_id, name, public_ip, private_ip, status,
+  agent_online, refreshed_at)
+  SELECT region_id, instance_id, name, public_ip, private_ip, status, agent_online, refreshed_at
+  FROM instances;
+DROP TABLE instances;
+ALTER TABLE instances_v8 RENAME TO instances;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -27,6 +27,17 @@ TEST(Inventory, MergeKeepsAnUnmentionedAgentUnknown) {
   EXPECT_FALSE(merged[1].agent_online.has_value());
 }
 
+// Issue 26: ECS's agent status carries its last heartbeat and its running tasks, for `status`.
+TEST(Inventory, MergeKeepsEcsHeartbeatsAndTaskCounts) {
+  std::vector<api::InstanceInfo> listed = {{.instance_id = "i-1"}, {.instance_id = "i-2"}};
+  auto merged = mergeInventory(listed, {{"i-1", false, "2026-12-06T08:00:00Z", 4}});
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].agent_heartbeat, "2026-12-06T08:00:00Z");
+  EXPECT_EQ(merged[0].agent_active_tasks, 4);
+  EXPECT_EQ(merged[1].agent_heartbeat, "");
+  EXPECT_FALSE(merged[1].agent_active_tasks);
+}
+
 TEST(Inventory, WatchedSetFollowsTagsAndNamesAsTheyChange) {
   std::vector<Instance> fleet = {instance("i-1", "web-1", {{"env", "prod"}, {"team", "web"}}),
                                  instance("i-2", "web-2", {{"env", "staging"}}),

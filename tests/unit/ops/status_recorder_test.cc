@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 #include "daemon/core/time.h"
+#include "daemon/ops/commands.h"
 #include "daemon/state/state_reader.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/sim_process.h"
@@ -104,6 +106,65 @@ TEST_F(StatusRecorderTest, RecordsOnceEveryFiveSecondsWithTheReceiversOutcomes) 
   recorder_->maybeRecord({{.scope = "cn-hangzhou", .up = true, .gate = &gate, .calls = 4}},
                          {"ops"});
   EXPECT_EQ(read().regions[0].calls_last_hour, 4);
+}
+
+// Issue 26: `status` shows each region's Cloud Assistant agents, and ECS's extra fields
+// (LastHeartbeatTime of the offline ones, ActiveTaskCount), from the inventory in the state.
+TEST_F(StatusRecorderTest, StatusShowsTheAgentsWithEcsHeartbeatsAndTasks) {
+  int gate = 0;
+  recorder_->maybeRecord({{.scope = "ecs:cn-hangzhou", .up = true, .gate = &gate, .calls = 1},
+                          {.scope = "cn-hangzhou", .up = true, .gate = &gate, .calls = 1}},
+                         {});
+  auto agent = [](std::string id, std::string status, std::optional<bool> online,
+                  std::string heartbeat, std::optional<int64_t> tasks) {
+    core::InstanceRecord r{.instance_id = std::move(id), .status = std::move(status)};
+    r.name = "web-" + r.instance_id;
+    r.agent_online = online;
+    r.agent_heartbeat = std::move(heartbeat);
+    r.agent_active_tasks = tasks;
+    return r;
+  };
+  ASSERT_TRUE(store_->replaceInstances(
+      "ecs:cn-hangzhou",
+      {agent("i-1", "Running", true, "2026-12-06T10:00:00Z", 2),
+       agent("i-2", "Running", true, "2026-12-06T10:00:01Z", 1),
+       agent("i-3", "Running", false, "2026-12-06T08:00:00Z", 0),
+       agent("i-4", "Stopped", false, "2026-12-01T08:00:00Z", std::nullopt)},
+      100));
+  ASSERT_TRUE(store_->replaceInstances(
+      "cn-hangzhou", {agent("ace0706b2ac4454d984295a942110001", "Running", true, "", {})}, 100));
+  auto report = read();
+  ASSERT_EQ(report.regions.size(), 2u);
+  const auto& swas =
+      report.regions[0].scope == "cn-hangzhou" ? report.regions[0] : report.regions[1];
+  const auto& ecs =
+      report.regions[0].scope == "cn-hangzhou" ? report.regions[1] : report.regions[0];
+  EXPECT_EQ(ecs.agents_online, 2);
+  EXPECT_EQ(ecs.agents_offline, 1) << "a stopped instance's agent is not missed";
+  EXPECT_EQ(ecs.active_tasks, 3);
+  EXPECT_EQ(swas.agents_online, 1);
+  EXPECT_FALSE(swas.active_tasks) << "SWAS's answer has no task count";
+  ASSERT_EQ(report.agents_offline.size(), 1u);
+  EXPECT_EQ(report.agents_offline[0].instance_id, "i-3");
+  EXPECT_EQ(report.agents_offline[0].last_heartbeat, "2026-12-06T08:00:00Z");
+
+  auto reader = state::StateReader::open(path_, state::StateReader::Beside::kTheWriter);
+  ASSERT_TRUE(reader);
+  std::ostringstream text, json, err;
+  ASSERT_EQ(showStatus(**reader, {.table = true}, text, err), 0) << err.str();
+  EXPECT_NE(text.str().find("2 online, 1 offline, 3 tasks"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("AGENT OFFLINE ON"), std::string::npos);
+  EXPECT_NE(text.str().find("web-i-3 (i-3)"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("2026-12-06T08:00:00Z"), std::string::npos);
+  ASSERT_EQ(showStatus(**reader, {.table = false}, json, err), 0);
+  EXPECT_NE(json.str().find(R"("agents":{"online":2,"offline":1,"active_tasks":3})"),
+            std::string::npos)
+      << json.str();
+  EXPECT_NE(json.str().find(R"("agents":{"online":1,"offline":0,"active_tasks":null})"),
+            std::string::npos);
+  EXPECT_NE(json.str().find(R"("instance_id":"i-3","instance_name":"web-i-3","last_heartbeat":)"
+                            R"("2026-12-06T08:00:00Z")"),
+            std::string::npos);
 }
 
 }  // namespace
