@@ -41,6 +41,17 @@ echo "inventory: 10 regions x 500 instances, refreshed every 10 s for 100 s..." 
 echo "accounts: 20 accounts x 5 regions x 1,000 invocations, 10 s polls, 120 s..." >&2
 ./build/tests/bench/e2e_bench --accounts 20 --regions 5 --retained 1000 --instances 3 --rate 1 \
   --interval 10 --seconds 120 >"$work/accounts.json"
+echo "ECS: 2 regions x 1,000 invocations, 1 s polls, ${seconds} s..." >&2
+./build/tests/bench/e2e_bench --product ecs --regions 2 --retained 1000 --instances 3 --rate 1 \
+  --seconds "$seconds" >"$work/ecs.json"
+echo "ECS: detection latency at 30 s polls, without and with event hints, ${seconds} s each..." >&2
+./build/tests/bench/e2e_bench --product ecs --regions 2 --retained 1000 --instances 3 --rate 1 \
+  --interval 30 --seconds "$seconds" >"$work/ecs30.json"
+./build/tests/bench/e2e_bench --product ecs --regions 2 --retained 1000 --instances 3 --rate 1 \
+  --interval 30 --seconds "$seconds" --hints 1 >"$work/ecs_hints.json"
+echo "SWAS and ECS together: 10 regions x 3,000 invocations for each product, 60 s..." >&2
+./build/tests/bench/e2e_bench --product both --regions 10 --retained 3000 --instances 3 --rate 1 \
+  --seconds 60 >"$work/both.json"
 echo "burst..." >&2
 ./build/tests/bench/burst_bench >"$work/burst.json"
 echo "chat burst..." >&2
@@ -59,6 +70,7 @@ ours, raw = parse["BM_ParsePage"], parse["BM_RawOnDemandIteration"]
 state = {b["name"].split("/")[1]: b for b in load("state")["benchmarks"]}
 e2e, scale, burst, scrape = load("e2e"), load("scale"), load("burst"), load("scrape")
 chat, inventory, accounts, soak = load("chat"), load("inventory"), load("accounts"), load("soak")
+ecs, ecs30, ecs_hints, both = load("ecs"), load("ecs30"), load("ecs_hints"), load("both")
 ratio = ours["real_time"] / raw["real_time"]
 ok = lambda good: "met" if good else "**missed**"
 def latency(run):
@@ -99,6 +111,19 @@ rows = [
   ("Accounts: the cold start (every scope's first full walk, 100 at once)",
    f"{accounts['full_walk_seconds']:.1f} s, {accounts['cold_start_calls']:,.0f} calls answered "
    f"({accounts['cold_start_calls'] / (accounts['accounts'] * accounts['regions']):.1f} per scope; a walk is {accounts['full_walk_calls']})", "", ""),
+  (f"ECS end to end: API calls per region per poll, as the simulator answered them ({ecs['regions']} regions x {ecs['retained']:,} invocations x {ecs['instances']} instances, 1 s polls, {seconds} s; the Timed listing every 10th poll included)",
+   f"{ecs['sim_calls_per_region_per_poll']:.2f} (the daemon counted {ecs['calls_per_region_per_poll']:.2f})",
+   "<= 1.1", ok(0 <= ecs['sim_calls_per_region_per_poll'] <= 1.1)),
+  (f"ECS: detection latency at {ecs30['interval']} s polls, without event hints",
+   latency(ecs30), f"p99 <= {ecs30['interval'] + 2} s (interval + 2 s), none missed",
+   ok(0 <= ecs30['latency_p99_ms'] <= (ecs30['interval'] + 2) * 1000 and ecs30['alerts_missed'] == 0)),
+  (f"ECS: detection latency at {ecs_hints['interval']} s polls, with EventBridge's TaskCompleted hints (every finished execution pushed)",
+   latency(ecs_hints) + f"; {ecs_hints['hinted_polls'] / ecs_hints['regions'] / (ecs_hints['seconds'] / 60):.1f} "
+   f"hinted polls per region per minute, {ecs_hints['sim_calls_per_region_per_poll']:.2f} calls per poll",
+   "p99 <= 2 s, none missed", ok(0 <= ecs_hints['latency_p99_ms'] <= 2000 and ecs_hints['alerts_missed'] == 0)),
+  (f"SWAS and ECS together: {both['regions']} regions x {both['retained']:,} invocations for each product, 1 s polls",
+   f"peak RSS {both['peak_rss_mib']:.1f} MiB ({both['tracked_pairs']:,.0f} pairs); "
+   f"{both['sim_calls_per_region_per_poll']:.2f} calls per region per poll", "", ""),
   ("Burst: 10,000 failures in one poll, until the last notification",
    f"{burst['seconds']:.2f} s, {burst['messages']} messages of <= {burst['largest_message']}", "<= 30 s", ok(burst['seconds'] <= 30)),
   ("Scrape during a 20,000-invocation full walk",

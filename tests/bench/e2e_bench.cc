@@ -16,8 +16,14 @@
 // With --accounts N, the daemon polls the regions of N accounts (accounts: acct-0.., each every
 // region, all on the one simulator: N times the regions' pollers, states and series).
 //
+// --product ecs watches the regions' ECS instances instead (DescribeInvocations, NextToken
+// paging, the Timed listing every 10th poll), --product both each region for both products.
+// --hints 1 (ECS) has the simulator's EventBridge push every finished execution to the daemon's
+// event hints (http.event_token_file), as ecs:CloudAssistant:TaskCompleted.
+//
 //   e2e_bench [--regions N] [--retained N] [--instances N] [--per-invocation N] [--rate PER_S]
 //             [--seconds N] [--refresh SECONDS] [--accounts N] [--interval SECONDS]
+//             [--product swas|ecs|both] [--hints 0|1]
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -56,6 +62,9 @@ struct Options {
   int refresh = 0;   // inventory.refresh in seconds; 0: the default (5 min)
   int accounts = 0;  // 0: the single-account form
   int interval = 1;  // poll.interval in seconds
+  bool swas = true;
+  bool ecs = false;
+  bool hints = false;
 };
 
 // utime + stime of a process, in seconds.
@@ -108,6 +117,12 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string arg = argv[i];
+    if (arg == "--product") {
+      std::string product = argv[i + 1];
+      o.swas = product != "ecs";
+      o.ecs = product != "swas";
+      continue;
+    }
     double value = std::stod(argv[i + 1]);
     if (arg == "--regions")
       o.regions = static_cast<int>(value);
@@ -127,6 +142,8 @@ int main(int argc, char** argv) {
       o.accounts = static_cast<int>(value);
     else if (arg == "--interval")
       o.interval = static_cast<int>(value);
+    else if (arg == "--hints")
+      o.hints = value != 0;
     else {
       std::cerr << "unknown argument " << arg << "\n";
       return 2;
@@ -135,12 +152,18 @@ int main(int argc, char** argv) {
   auto dir =
       std::filesystem::temp_directory_path() / ("swas-e2e-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  std::string regions_list;
-  std::vector<std::string> region_ids;
+  std::string regions_list;             // the simulator's: ECS's world is written "ecs:REGION"
+  std::vector<std::string> region_ids;  // the configuration's entries
   for (int r = 0; r < o.regions; ++r) {
     std::string id = "bench-region-" + std::to_string(r);
-    regions_list += (r ? ", " : "") + id;
-    region_ids.push_back(id);
+    if (o.swas) {
+      regions_list += (regions_list.empty() ? "" : ", ") + id;
+      region_ids.push_back(id);
+    }
+    if (o.ecs) {
+      regions_list += (regions_list.empty() ? "ecs:" : ", ecs:") + id;
+      region_ids.push_back(id + "\n    product: ecs");
+    }
   }
   t::Recorder receiver;
   // One key pair per account (two accounts of one identity are refused), all the simulator's.
@@ -178,6 +201,8 @@ int main(int argc, char** argv) {
     }
   }
   settings.retry.clear();
+  const std::string token = "bench-event-token-0123456789";
+  if (o.hints) settings.event_token_file = t::writeTempFile("e2e-bench/event_token", token);
   settings.log_level = "warn";
   if (o.refresh > 0) {
     settings.extra = "inventory:\n  refresh: " + std::to_string(o.refresh) + "s\n";
@@ -201,6 +226,10 @@ int main(int argc, char** argv) {
     std::cerr << "the daemon never became ready\n";
     return 1;
   }
+  if (o.hints) {
+    t::fetchOk("POST", sim.url() + "/_sim/events?token=" + token + "&url=" + daemon.url() +
+                           "/api/eventbridge/cloud-assistant");
+  }
   std::string before = t::fetchOk("GET", daemon.url() + "/metrics");
   // The simulator's clock at the start of the window (its ground truth is kept from there on).
   double window_sim_start = 0;
@@ -209,14 +238,17 @@ int main(int argc, char** argv) {
     window_sim_start =
         p.parse(t::fetchOk("GET", sim.url() + "/_sim/stats?truth=0"))["now"].get_double().value();
   }
-  double sim_calls_before = simCalls(sim, "DescribeCommandInvocations");
+  auto simListCalls = [&] {
+    return simCalls(sim, "DescribeCommandInvocations") + simCalls(sim, "DescribeInvocations");
+  };
+  double sim_calls_before = simListCalls();
   double cpu_before = cpuSeconds(pid);
   size_t requests_before = receiver.requests().size();
   auto window_start = std::chrono::system_clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   std::string after = t::fetchOk("GET", daemon.url() + "/metrics");
   double cpu = cpuSeconds(pid) - cpu_before;
-  double sim_calls = simCalls(sim, "DescribeCommandInvocations") - sim_calls_before;
+  double sim_calls = simListCalls() - sim_calls_before;
   double rss = peakRssMib(pid);
 
   auto callsOf = [&](const char* action) {
@@ -224,8 +256,10 @@ int main(int argc, char** argv) {
     return t::sumOf(after, "swas_api_requests_total", m) -
            t::sumOf(before, "swas_api_requests_total", m);
   };
-  double calls = callsOf("DescribeCommandInvocations");
+  double calls = callsOf("DescribeCommandInvocations") + callsOf("DescribeInvocations");
   double inventory_calls = callsOf("ListInstances") + callsOf("DescribeCloudAssistantStatus");
+  double hinted_polls = t::sumOf(after, "swas_event_hints_total", {"outcome=\"poll\""}) -
+                        t::sumOf(before, "swas_event_hints_total", {"outcome=\"poll\""});
   // Per hour at the default refresh: the calls of one refresh of every region (a refresh is
   // ceil(instances / 100) ListInstances pages), times 12 refreshes.
   double listings = callsOf("ListInstances") / ((o.instances + 99) / 100);
@@ -242,7 +276,8 @@ int main(int argc, char** argv) {
 
   // Detection latency: every alerting change the simulator made in the window (its ground
   // truth) to the receiver's receipt. Alerts still in flight when the window closes are waited
-  // for (30 s more at most) and counted; one never received is missed, not left out.
+  // for (30 s, or two intervals, more at most) and counted; one never received is missed, not left
+  // out.
   auto window_close = std::chrono::system_clock::now();
   std::string stats =
       t::fetchOk("GET", sim.url() + "/_sim/stats?since=" + std::to_string(window_sim_start));
@@ -263,7 +298,8 @@ int main(int argc, char** argv) {
     auto at = simTime(e["time"].get_double().value());
     std::string_view to = e["to"].get_string().value();
     if (at < window_start || at > window_close || !alerting.contains(to)) continue;
-    expected[std::string(e["invoke_id"].get_string().value()) + "/" +
+    expected[std::string(e["region_id"].get_string().value()) + "/" +
+             std::string(e["invoke_id"].get_string().value()) + "/" +
              std::string(e["instance_id"].get_string().value()) + "/" + std::string(to)] = at;
   }
   std::map<std::string, std::chrono::system_clock::time_point> received;  // first receipt
@@ -277,7 +313,11 @@ int main(int argc, char** argv) {
       for (simdjson::dom::element a : body["alerts"].get_array()) {
         if (std::string_view(a["status"].get_string().value()) != "firing") continue;
         auto labels = a["labels"];
-        std::string key = std::string(labels["invoke_id"].get_string().value()) + "/" +
+        std::string_view product;
+        if (labels["product"].get(product)) product = "";
+        std::string key = (product == "ecs" ? "ecs:" : "") +
+                          std::string(labels["region_id"].get_string().value()) + "/" +
+                          std::string(labels["invoke_id"].get_string().value()) + "/" +
                           std::string(labels["instance_id"].get_string().value()) + "/" +
                           std::string(labels["invocation_status"].get_string().value());
         received.emplace(key, requests[scanned].received_at);
@@ -286,7 +326,7 @@ int main(int argc, char** argv) {
     return std::all_of(expected.begin(), expected.end(),
                        [&](const auto& e) { return received.contains(e.first); });
   };
-  t::eventually(allReceived, std::chrono::seconds(30));
+  t::eventually(allReceived, std::chrono::seconds(std::max(30, 2 * o.interval + 5)));
   std::vector<double> latency_ms;
   size_t in_flight = 0, missed = 0;
   for (const auto& [key, at] : expected) {
@@ -308,13 +348,14 @@ int main(int argc, char** argv) {
       "\"inventory_calls\":%.0f,\"inventory_calls_per_hour_default\":%.0f,\"accounts\":%d,"
       "\"interval\":%d,\"cpu_percent\":%.1f,\"sim_calls_per_region_per_poll\":%.2f,"
       "\"full_walks\":%.0f,\"paging_fallbacks\":%.0f,\"alerts_in_flight_at_close\":%zu,"
-      "\"alerts_missed\":%zu,\"cold_start_calls\":%.0f}\n",
+      "\"alerts_missed\":%zu,\"cold_start_calls\":%.0f,\"hinted_polls\":%.0f,"
+      "\"polls\":%.0f}\n",
       o.regions, o.retained, o.instances, tracked, o.seconds, full_walk,
       polls > 0 ? calls / polls : -1, pages_per_walk + 1, changes,
       changes > 0 ? cpu / changes * 1000 : -1, rss, latency_ms.size(), percentile(latency_ms, 0.5),
       percentile(latency_ms, 0.99), inventory_calls, inventory_per_hour, o.accounts, o.interval,
       cpu / o.seconds * 100, polls > 0 ? sim_calls / polls : -1, full_walks, fallbacks, in_flight,
-      missed, sim_calls_before);
+      missed, sim_calls_before, hinted_polls, polls);
   if (const char* log = std::getenv("SWAS_BENCH_LOG")) std::ofstream(log) << daemon.stderrText();
   std::filesystem::remove_all(dir);
   return 0;
