@@ -13,8 +13,9 @@
 namespace swas::poller {
 
 // Every Nth poll of an ECS region also lists the repeating tasks not stopped yet (Timed=true),
-// so the steady state costs 1 + 1/N DescribeInvocations per poll; a full walk always does.
-inline constexpr int kTimedListingEvery = 10;
+// so the steady state costs 1 + 1/N DescribeInvocations per poll (1.08: under the 1.1 the
+// daemon promises, with room for a poll's unfinished fetch); a full walk always does.
+inline constexpr int kTimedListingEvery = 12;
 
 // The runs of a repeating task, one invocation per run number with the instances on it (an
 // instance not started yet, on run 0, or Scheduled or Pending, gives none); its overall status

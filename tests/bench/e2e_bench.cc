@@ -17,7 +17,7 @@
 // region, all on the one simulator: N times the regions' pollers, states and series).
 //
 // --product ecs watches the regions' ECS instances instead (DescribeInvocations, NextToken
-// paging, the Timed listing every 10th poll), --product both each region for both products.
+// paging, the Timed listing every 12th poll), --product both each region for both products.
 // --hints 1 (ECS) has the simulator's EventBridge push every finished execution to the daemon's
 // event hints (http.event_token_file), as ecs:CloudAssistant:TaskCompleted.
 //

@@ -243,7 +243,7 @@ TEST(Ecs, EachRunOfAPeriodicTaskIsItsOwnOccurrence) {
       2);
 
   // The steady state, with the task still listed by Timed=true: at most 1.1 DescribeInvocations
-  // per poll (the Timed listing every 10th).
+  // per poll (the Timed listing every 12th).
   auto calls = [&] {
     return sumOf(metrics(), "swas_api_requests_total", {"action=\"DescribeInvocations\""});
   };

@@ -95,7 +95,11 @@ World::World(const Scenario& scenario, std::chrono::system_clock::time_point epo
       regions_[region_id];
       GeneratedRegion& g = generated_[region_id];
       g.rng.seed(generator_.seed ^ std::hash<std::string>{}(region_id));
-      for (int i = 0; i < generator_.instances; ++i) g.instances.push_back(hexId(g.rng, 32));
+      // The products' ID shapes: SWAS's 32 hex digits, ECS's "i-" and 20 more.
+      bool ecs = region_id.starts_with(kEcsPrefix);
+      for (int i = 0; i < generator_.instances; ++i) {
+        g.instances.push_back(ecs ? "i-" + hexId(g.rng, 20) : hexId(g.rng, 32));
+      }
       double spacing = generator_.rate > 0 ? 1.0 / generator_.rate : 60.0;
       // Retained history ends before the longest execution so that all of it is finished at 0.
       Seconds history_end = -(generator_.pending + generator_.duration_max + Seconds(1));
