@@ -94,7 +94,7 @@ Dashboard readDashboard(const std::string& path,
     }
     d.variable_queries.push_back(text(v, "definition"));
   }
-  for (std::string name : {"datasource", "account", "region"}) {
+  for (std::string name : {"datasource", "account", "product", "region"}) {
     if (!variables.contains(name)) d.problems.push_back("no template variable " + name);
   }
   simdjson::dom::array panels;

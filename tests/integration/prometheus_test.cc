@@ -280,21 +280,24 @@ std::vector<std::string> labelValues(const PrometheusProcess& prometheus, std::s
 void checkDashboard(const PrometheusProcess& prometheus, uint64_t failing) {
   auto get = [&](const std::string& path) { return prometheus.get(path); };
   std::string path = std::string(SWAS_SOURCE_DIR) + "/deploy/grafana/swas-invocation-monitor.json";
-  std::map<std::string, std::string> chosen = {{"account", "test"},
-                                               {"region", "(ap-southeast-1|cn-hangzhou)"},
-                                               {"__rate_interval", "1m"},
-                                               {"__range", "1h"},
-                                               {"__interval", "15s"}};
+  std::map<std::string, std::string> chosen = {
+      {"account", "test"},       {"product", ".*"}, {"region", "(ap-southeast-1|cn-hangzhou)"},
+      {"__rate_interval", "1m"}, {"__range", "1h"}, {"__interval", "15s"}};
   auto all = chosen;
   all["account"] = all["region"] = ".*";  // Grafana's "All" with allValue .*
   auto dashboard = testing::readDashboard(path, chosen);
   for (const auto& problem : dashboard.problems) ADD_FAILURE() << "dashboard: " << problem;
   EXPECT_GE(dashboard.queries.size(), 15u);
-  ASSERT_EQ(dashboard.variable_queries.size(), 2u);
+  ASSERT_EQ(dashboard.variable_queries.size(), 3u);
   EXPECT_EQ(labelValues(prometheus, dashboard.variable_queries[0]),
             (std::vector<std::string>{"test"}));
-  std::string regions = dashboard.variable_queries[1];
+  std::string products = dashboard.variable_queries[1];
+  products.replace(products.find("$account"), 8, "test");
+  EXPECT_EQ(labelValues(prometheus, products), (std::vector<std::string>{}))
+      << "SWAS alone: no product label (issue 26)";
+  std::string regions = dashboard.variable_queries[2];
   regions.replace(regions.find("$account"), 8, "test");
+  regions.replace(regions.find("$product"), 8, ".*");
   EXPECT_EQ(labelValues(prometheus, regions),
             (std::vector<std::string>{"ap-southeast-1", "cn-hangzhou"}));
   for (const auto& d : {dashboard, testing::readDashboard(path, all)}) {
