@@ -20,7 +20,8 @@ declare -A allowed=(
   [ops]="core util state"
   [systemd]="util"
   [hints]="core util http poller"
-  [app]="core util http state api poller inventory metrics alerting ops config systemd hints"
+  [cluster]=""
+  [app]="core util http state api poller inventory metrics alerting ops config systemd hints cluster"
 )
 failed=0
 for module in "${!allowed[@]}"; do
