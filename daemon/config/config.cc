@@ -359,13 +359,14 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
   }
   p.checkKeys(root,
               {"credentials", "api", "poll", "product", "regions", "accounts", "inventory", "state",
-               "http", "alerts", "log"},
+               "http", "alerts", "log", "cluster"},
               "the configuration");
   if (root["credentials"]) parseCredentials(p, root["credentials"], c.credentials);
   if (root["api"]) parseApi(p, root["api"], c.api);
   if (root["poll"]) parsePoll(p, root["poll"], c.poll);
   parseWhatToPoll(p, root, c);
   if (root["inventory"]) parseInventory(p, root["inventory"], c.inventory);
+  if (root["cluster"]) parseCluster(p, root["cluster"], c.cluster);
   if (const auto s = root["state"]; s && p.isMap(s, "state")) {
     p.checkKeys(s, {"path", "retention"}, "state");
     p.str(s, "path", c.state.path);

@@ -71,6 +71,14 @@ struct StateSettings {
   Duration retention = core::defaults::kRetention;
 };
 
+// cluster: N replicas share the (account, region) keys; each polls only those it owns
+// (cluster::owns). shard may come from the environment ("${POD_INDEX}").
+struct ClusterSettings {
+  int shards = 1;
+  int shard = 0;
+  int replicas = 1;  // owners per key (2 for HA), at most shards
+};
+
 struct HttpSettings {
   std::string listen = "127.0.0.1:9786";
   // Set: POST /api/alertmanager/webhook/<receiver> relays Alertmanager's notifications to a
@@ -171,6 +179,7 @@ struct Config {
   InventorySettings inventory;
   StateSettings state;
   HttpSettings http;
+  ClusterSettings cluster;
   AlertSettings alerts;
   LogSettings log;
   // Not errors, but worth an operator's attention: "FILE:LINE:COL: message".

@@ -125,6 +125,8 @@ void checkDistinctAccounts(Parser& p, const std::vector<AccountIdentity>& accoun
 
 // alerts.receivers (receivers.cc).
 void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out);
+// cluster: {shards, shard, replicas} (cluster.cc).
+void parseCluster(Parser& p, const YAML::Node& node, ClusterSettings& c);
 // An IANA time zone name the system's tz database has.
 bool knownTimeZone(const std::string& name);
 

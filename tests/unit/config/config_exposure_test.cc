@@ -188,6 +188,36 @@ TEST(ConfigExposure, TheEventTokenAndTheHintGapAreChecked) {
   EXPECT_EQ(defaults->poll.hint_gap, std::chrono::seconds(1));
 }
 
+// Issue 27: cluster: {shards, shard, replicas}, the shard from the environment (a StatefulSet's
+// pod index), each problem at its place.
+TEST(ConfigExposure, TheClusterIsCheckedAndItsShardMayComeFromTheEnvironment) {
+  auto cluster = [](const std::string& body, std::map<std::string, std::string> vars = {}) {
+    return parseConfig(std::string(kRegion) + "cluster:\n" + body, "cfg.yaml", env(vars));
+  };
+  auto ok =
+      cluster("  shards: 3\n  shard: \"${POD_INDEX}\"\n  replicas: 2\n", {{"POD_INDEX", "2"}});
+  ASSERT_TRUE(ok) << joined(ok.error());
+  EXPECT_EQ(ok->cluster.shards, 3);
+  EXPECT_EQ(ok->cluster.shard, 2);
+  EXPECT_EQ(ok->cluster.replicas, 2);
+  auto defaults = parseConfig(kRegion, "cfg.yaml", env());
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->cluster.shards, 1);
+  EXPECT_EQ(defaults->cluster.replicas, 1);
+  auto beyond = cluster("  shards: 3\n  shard: 3\n");
+  ASSERT_FALSE(beyond);
+  EXPECT_EQ(beyond.error()[0],
+            "cfg.yaml:4:10: cluster.shard 3 is not below cluster.shards (3): replicas are "
+            "numbered 0..2");
+  auto owners = cluster("  shards: 2\n  replicas: 3\n");
+  ASSERT_FALSE(owners);
+  EXPECT_TRUE(owners.error()[0].starts_with("cfg.yaml:4:13: cluster.replicas (3) must be at most"))
+      << owners.error()[0];
+  auto unknown = cluster("  shard_count: 2\n");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error()[0].find("shard_count"), std::string::npos) << unknown.error()[0];
+}
+
 // Defect 8: `url: "file:///etc/passwd"` passed --check-config, and test-alert printed the file.
 TEST(ConfigExposure, ReceiverUrlsAreHttpOrHttpsOnly) {
   std::string file_url = writeFile("file_url", "file:///etc/passwd\n");
