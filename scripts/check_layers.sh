@@ -20,7 +20,7 @@ declare -A allowed=(
   [ops]="core util state"
   [systemd]="util"
   [hints]="core util http poller"
-  [cluster]=""
+  [cluster]="core http"
   [app]="core util http state api poller inventory metrics alerting ops config systemd hints cluster"
 )
 failed=0

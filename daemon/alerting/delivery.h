@@ -9,6 +9,7 @@
 
 #include "daemon/alerting/robot_pacers.h"
 #include "daemon/core/defaults.h"
+#include "daemon/core/send_turn.h"
 #include "daemon/state/store.h"
 
 namespace swas::alerting {
@@ -30,6 +31,9 @@ struct DeliveryOptions {
   // Resolved alerts are kept this long.
   std::chrono::seconds retention =
       std::chrono::duration_cast<std::chrono::seconds>(core::defaults::kRetention);
+  // Set when replicas share keys: whose turn it is to send the daemon's own notifications to
+  // receivers that do not deduplicate (all but Alertmanager's). Outlives the dispatcher.
+  const core::SendTurn* send_turn = nullptr;
 };
 
 // Delivery outcomes the outbox could not record yet (its disk full, say). The daemon keeps them

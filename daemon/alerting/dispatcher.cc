@@ -33,23 +33,58 @@ std::function<void(const core::Alert&)> unroutedLogger(core::AlertObserver& obse
   };
 }
 
+// One receiver's delivery: its outbox, the pacer of its robot, its timer.
+struct Worker {
+  Worker(asio::io_context& io, std::unique_ptr<Receiver> r, Pacer& p, ReceiverOutbox o)
+      : receiver(std::move(r)), timer(io), pacer(p), outbox(std::move(o)) {}
+  std::shared_ptr<Receiver> receiver;
+  asio::steady_timer timer;  // gather window, backoff or pacing
+  Pacer& pacer;              // the robot's (chat receivers), shared, kept across reloads
+  ReceiverOutbox outbox;
+  bool busy = false;
+  std::string last_error;
+  std::shared_ptr<FiringSetResender> resender;  // Alertmanager receivers
+  const std::string& name() const { return receiver->config().name; }
+};
+
+// Replicas sharing keys: of the daemon's own notifications not yet in a message, takes out of
+// `rows` those an earlier owner of their key sent (removed from the outbox, counted as "peer")
+// and those not decided yet (asked again later). How many went to peers, and whether any waits.
+struct Turns {
+  size_t to_peers = 0;
+  bool waiting = false;
+};
+Turns takeTurns(const core::SendTurn& turn, Worker& w, core::AlertObserver& observer,
+                Pending& rows) {
+  Pending peers;
+  Turns out;
+  std::erase_if(rows, [&](const state::PendingNotification& r) {
+    if (r.message_id || r.relayed) return false;
+    switch (turn.turn(r.alert.scope, r.notification.created_ms)) {
+      case core::Turn::kMine:
+        return false;
+      case core::Turn::kPeers:
+        peers.push_back(r);
+        return true;
+      case core::Turn::kWait:
+        out.waiting = true;
+        return true;
+    }
+    return false;
+  });
+  out.to_peers = peers.size();
+  if (peers.empty()) return out;
+  w.outbox.settle(peers, {state::NotificationUpdate::kRemove});
+  observer.onNotifications(w.name(), core::kPeer, static_cast<int>(peers.size()));
+  spdlog::debug("alerts: receiver={} left {} notification(s) to an earlier owner", w.name(),
+                peers.size());
+  return out;
+}
+
 }  // namespace
 using std::chrono::milliseconds;
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  struct Worker {
-    Worker(asio::io_context& io, std::unique_ptr<Receiver> r, Pacer& p, ReceiverOutbox o)
-        : receiver(std::move(r)), timer(io), pacer(p), outbox(std::move(o)) {}
-    std::shared_ptr<Receiver> receiver;
-    asio::steady_timer timer;  // gather window, backoff or pacing
-    Pacer& pacer;              // the robot's (chat receivers), shared, kept across reloads
-    ReceiverOutbox outbox;
-    bool busy = false;
-    std::string last_error;
-    std::shared_ptr<FiringSetResender> resender;  // Alertmanager receivers
-    const std::string& name() const { return receiver->config().name; }
-  };
-
   Impl(asio::io_context& i, http::HttpClient& h, state::Store& s, Lifecycle& l,
        core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts)
       : io(i), http(h), store(s), lifecycle(l), observer(o), clock(c), random(r), options(opts) {}
@@ -98,6 +133,17 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     if (rows->empty()) return;
     int64_t now_ms = core::unixMillis(clock.now());
     if (dropExpired(w, *rows, now_ms)) return;
+    if (options.send_turn && !w.receiver->resendsFiringSet()) {
+      Turns turns = takeTurns(*options.send_turn, w, observer, *rows);
+      if (turns.to_peers > 0) {
+        if (record(w)) asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
+        return;
+      }
+      if (rows->empty()) {
+        if (turns.waiting && !draining) wait(w, milliseconds(1'000));
+        return;
+      }
+    }
     auto message = compose(w, *rows, now_ms);
     if (!message) return;
     if (!draining && rows->front().next_attempt_at > now_ms) {
@@ -243,7 +289,7 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
   for (auto& r : receivers) {
     Pacer& pacer = unrecorded.pacers.of(r->config().url);
     ReceiverOutbox outbox(r->config().name, store, observer, random, impl_->options, unrecorded);
-    auto w = std::make_unique<Impl::Worker>(io, std::move(r), pacer, std::move(outbox));
+    auto w = std::make_unique<Worker>(io, std::move(r), pacer, std::move(outbox));
     if (w->receiver->resendsFiringSet()) {
       w->resender = std::make_shared<FiringSetResender>(
           io, http, store, observer, clock, w->receiver, options.resend_every,

@@ -21,6 +21,7 @@
 #include "daemon/hints/event_door.h"
 #include "daemon/metrics/endpoint.h"
 #include "daemon/metrics/hint_metrics.h"
+#include "daemon/metrics/shard_metrics.h"
 #include "daemon/ops/status_page.h"
 #include "daemon/ops/status_recorder.h"
 #include "daemon/systemd/notifier.h"
@@ -75,6 +76,8 @@ struct Daemon::Impl {
     for (const auto& u : rt->undiscovered()) regions.push_back(u.key);
     metrics.follow(regions, receivers);
     health.follow(regions, 3 * shortestInterval(config));
+    shard_metrics.publish({config.cluster.shards, config.cluster.shard, config.cluster.replicas,
+                           rt->regionIds().size(), rt->knownScopes()});
   }
 
   std::string config_path;
@@ -90,6 +93,7 @@ struct Daemon::Impl {
   std::atomic<bool> status_page_on{true};  // http.status_page, read by the page's thread
   alerting::Relay relay{metrics, clock};   // its token read by the endpoint's thread too
   metrics::HintMetrics hint_metrics{registry};
+  metrics::ShardMetrics shard_metrics{registry};
   hints::EventDoor events{hint_metrics};  // ECS's event hints; its token read there too
   metrics::Endpoint endpoint;
   ops::DeliveryTracker deliveries;  // between the dispatchers and the metrics

@@ -82,6 +82,23 @@ config::Duration shortestInterval(const config::Config& c) {
   return shortest;
 }
 
+cluster::Sharding shardingOf(const config::Config& c) {
+  return {c.cluster.shards, c.cluster.shard, c.cluster.replicas};
+}
+
+cluster::PeerWatchOptions peerWatchOptions(const config::Config& c) {
+  using std::chrono::milliseconds;
+  config::Duration longest = c.poll.interval;
+  for (const auto& a : c.accounts) {
+    for (const auto& r : a.regions) longest = std::max(longest, c.intervalOf(r));
+  }
+  auto probe_every = std::chrono::duration_cast<milliseconds>(c.cluster.probe_interval);
+  return {.sharding = shardingOf(c),
+          .peers = c.cluster.peers,
+          .probe_every = probe_every,
+          .hold = std::chrono::duration_cast<milliseconds>(longest) + 2 * probe_every};
+}
+
 alerting::DeliveryOptions deliveryOptions(const config::Config& c) {
   alerting::DeliveryOptions o;
   o.initial_backoff = c.alerts.retry.initial_backoff;

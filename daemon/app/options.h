@@ -12,6 +12,7 @@
 #include "daemon/alerting/receivers.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/api/swas_client.h"
+#include "daemon/cluster/peer_watch.h"
 #include "daemon/config/config.h"
 #include "daemon/inventory/instances.h"
 #include "daemon/inventory/refresher.h"
@@ -46,5 +47,9 @@ std::expected<std::vector<std::unique_ptr<alerting::Receiver>>, std::string> mak
 std::vector<std::string> renderSamples(const std::vector<std::unique_ptr<alerting::Receiver>>& r);
 alerting::LifecycleOptions lifecycleOptions(const config::Config& c);
 alerting::DeliveryOptions deliveryOptions(const config::Config& c);
+cluster::Sharding shardingOf(const config::Config& c);
+// The peers' probes, with a notification's hold: the longest poll interval (an earlier owner
+// that is up polls the same failure within it) and two probes more.
+cluster::PeerWatchOptions peerWatchOptions(const config::Config& c);
 
 }  // namespace swas::app

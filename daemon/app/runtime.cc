@@ -24,6 +24,7 @@ const HttpTokens& Runtime::tokens() const { return impl_->tokens; }
 void Runtime::start() {
   Impl& r = *impl_;
   r.started = true;
+  if (r.peers) r.peers->start();
   r.dispatcher->start();
   for (auto& p : r.pollers) p->start();
   for (auto& f : r.refreshers) f->start();
@@ -41,6 +42,7 @@ void Runtime::stopPolling() {
 void Runtime::stop() {
   stopPolling();
   if (impl_->dispatcher) impl_->dispatcher->stop();
+  if (impl_->peers) impl_->peers->stop();
 }
 
 void Runtime::drain() { impl_->dispatcher->drain(); }
@@ -79,6 +81,8 @@ void Runtime::tend() {
 }
 
 std::vector<std::string> Runtime::regionIds() const { return impl_->regionIds(); }
+
+size_t Runtime::knownScopes() const { return impl_->known_keys.size(); }
 
 const std::vector<std::unique_ptr<poller::RegionPoller>>& Runtime::pollers() const {
   return impl_->pollers;
@@ -184,9 +188,15 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRunt
       deps.store, rt->directory, *rt->lifecycle, deps.metrics, deps.clock,
       // Rounded up: 500ms must not read as 0 (off).
       std::chrono::ceil<std::chrono::seconds>(config.inventory.cloud_assistant_down_after));
+  alerting::DeliveryOptions delivery = deliveryOptions(config);
+  if (config.cluster.replicas > 1 && !config.cluster.peers.empty()) {
+    rt->peers = std::make_unique<cluster::PeerWatch>(deps.io, deps.http, deps.clock,
+                                                     peerWatchOptions(config));
+    delivery.send_turn = rt->peers.get();
+  }
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(
       deps.io, deps.http, deps.store, *rt->lifecycle, deps.deliveries, deps.clock, deps.random,
-      std::move(prepared.receivers), deliveryOptions(config), deps.unrecorded);
+      std::move(prepared.receivers), delivery, deps.unrecorded);
   rt->sink = std::make_unique<FanoutSink>(
       std::vector<core::TransitionSink*>{&deps.metrics, &deps.external_sink});
   for (size_t i = 0; i < config.accounts.size(); ++i) {

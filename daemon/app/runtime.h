@@ -103,6 +103,8 @@ class Runtime {
 
   // The regions polled now, by key.
   std::vector<std::string> regionIds() const;
+  // The keys known (configured, or listed by ListRegions), owned by this replica or not.
+  size_t knownScopes() const;
   const std::vector<std::unique_ptr<poller::RegionPoller>>& pollers() const;
   // Each account with region_id: all that polls no region yet, as a scope of its own
   // ("staging/all", or "all"), with why: down in swas_region_up, /readyz and `status`, so one

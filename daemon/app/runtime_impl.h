@@ -14,6 +14,7 @@
 #include "daemon/alerting/dispatcher.h"
 #include "daemon/alerting/rules.h"
 #include "daemon/app/runtime.h"
+#include "daemon/cluster/peer_watch.h"
 #include "daemon/inventory/directory.h"
 #include "daemon/inventory/inventory.h"
 #include "daemon/inventory/refresher.h"
@@ -42,6 +43,9 @@ struct Runtime::Impl {
   inventory::Directory directory;  // filled by the inventory, read by the lifecycle
   std::unique_ptr<alerting::Lifecycle> lifecycle;
   std::unique_ptr<inventory::InstanceInventory> inventory;  // plans its agent alerts with it
+  // With replicas sharing keys (cluster.replicas > 1, peers listed): who of a key's owners is
+  // up, asked by the dispatcher before sending straight. Outlives the dispatcher.
+  std::unique_ptr<cluster::PeerWatch> peers;
   std::unique_ptr<alerting::Dispatcher> dispatcher;
   std::unique_ptr<FanoutSink> sink;
   std::vector<std::unique_ptr<poller::RegionPoller>> pollers;
@@ -61,6 +65,8 @@ struct Runtime::Impl {
   // The pollers and refreshers of regions no longer listed, kept until their last call ends.
   std::vector<std::unique_ptr<poller::RegionPoller>> retired_pollers;
   std::vector<std::unique_ptr<inventory::Refresher>> retired_refreshers;
+  // Every key this runtime knows of (configured, or listed by ListRegions), owned or not.
+  std::set<std::string> known_keys;
   std::function<void()> on_regions_changed;
   HttpTokens tokens;
   bool started = false;
@@ -83,7 +89,9 @@ struct Runtime::Impl {
   std::vector<std::string> regionIds() const;
   // The regions (bare IDs) polled for accounts[account] and `product`.
   std::vector<std::string> regionsOf(size_t account, core::Product product) const;
-  // An account with region_id: all polls no region yet.
+  // Any key of accounts[account] and `product` is known (polled here or by another replica).
+  bool knowsRegionsOf(size_t account, core::Product product) const;
+  // An account with region_id: all knows no region yet.
   bool discoveringNothing() const;
   std::vector<Undiscovered> undiscovered() const;
 };

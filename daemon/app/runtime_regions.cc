@@ -21,6 +21,8 @@ std::expected<void, std::string> Runtime::Impl::addRegion(const RuntimeAccount& 
                                                           const config::AccountSettings& settings,
                                                           const config::RegionSettings& region) {
   const std::string key = config::scopeOf(settings, region).key();
+  known_keys.insert(key);
+  if (!cluster::owns(key, shardingOf(config))) return {};  // another replica's
   poller::RegionOptions options = regionOptions(config, settings, region);
   auto watched = inventory->addRegion(key, watchRule(region));
   if (watched.instances) options.watched_instances = std::move(watched.instances);
@@ -85,10 +87,17 @@ std::vector<std::string> Runtime::Impl::regionsOf(size_t account, core::Product 
   return out;
 }
 
+bool Runtime::Impl::knowsRegionsOf(size_t account, core::Product product) const {
+  return std::any_of(known_keys.begin(), known_keys.end(), [&](const std::string& key) {
+    core::Scope scope = core::Scope::fromKey(key);
+    return scope.account() == accounts[account].name && scope.product() == product;
+  });
+}
+
 std::vector<Runtime::Undiscovered> Runtime::Impl::undiscovered() const {
   std::vector<Undiscovered> out;
   for (const auto& d : discoveries) {
-    if (!regionsOf(d.account, d.product).empty()) continue;
+    if (knowsRegionsOf(d.account, d.product)) continue;
     const std::string& error = d.lister->lastError();
     std::string action(api::regionsAction(d.product));
     out.push_back(
@@ -101,7 +110,7 @@ std::vector<Runtime::Undiscovered> Runtime::Impl::undiscovered() const {
 
 bool Runtime::Impl::discoveringNothing() const {
   return std::any_of(discoveries.begin(), discoveries.end(),
-                     [&](const Discovery& d) { return regionsOf(d.account, d.product).empty(); });
+                     [&](const Discovery& d) { return !knowsRegionsOf(d.account, d.product); });
 }
 
 void Runtime::Impl::applyListedRegions(Discovery& discovery,
@@ -110,7 +119,17 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
   const config::AccountSettings& settings = config.accounts[discovery.account];
   std::string whose = account.name.empty() ? "" : " (account " + account.name + ")";
   std::vector<std::string> mine = regionsOf(discovery.account, discovery.product);
-  inventory::RegionChanges changes = inventory::diffRegions({mine.begin(), mine.end()}, listed);
+  std::erase_if(known_keys, [&](const std::string& key) {
+    core::Scope scope = core::Scope::fromKey(key);
+    return scope.account() == account.name && scope.product() == discovery.product;
+  });
+  std::vector<std::string> owned;  // of those listed, this replica's
+  for (const auto& id : listed) {
+    std::string key = core::Scope(account.name, id, discovery.product).key();
+    known_keys.insert(key);
+    if (cluster::owns(key, shardingOf(config))) owned.push_back(id);
+  }
+  inventory::RegionChanges changes = inventory::diffRegions({mine.begin(), mine.end()}, owned);
   bool changed = false;
   config::RegionSettings each = settings.discovery(discovery.product);
   for (const auto& id : changes.added) {

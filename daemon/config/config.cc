@@ -383,6 +383,7 @@ std::expected<Config, Problems> parseConfig(const std::string& text, const std::
     }
   }
   if (root["alerts"]) parseAlerts(p, root["alerts"], c.alerts);
+  if (root["cluster"] && root["cluster"].IsMap()) checkClusterReceivers(p, root, c);
   if (const auto l = root["log"]; l && p.isMap(l, "log")) {
     p.checkKeys(l, {"level", "format"}, "log");
     p.str(l, "level", c.log.level);

@@ -77,6 +77,11 @@ struct ClusterSettings {
   int shards = 1;
   int shard = 0;
   int replicas = 1;  // owners per key (2 for HA), at most shards
+  // Every replica's base URL, by shard ("http://swas-invocation-monitor-0.<service>:9786"):
+  // with replicas > 1, each probes the others' /healthz, so only the first live owner of a key
+  // sends straight to receivers that do not deduplicate (every type but alertmanager).
+  std::vector<std::string> peers;
+  Duration probe_interval = std::chrono::seconds(5);
 };
 
 struct HttpSettings {

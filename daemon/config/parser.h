@@ -127,6 +127,9 @@ void checkDistinctAccounts(Parser& p, const std::vector<AccountIdentity>& accoun
 void parseReceivers(Parser& p, const YAML::Node& receivers, std::vector<ReceiverSettings>& out);
 // cluster: {shards, shard, replicas} (cluster.cc).
 void parseCluster(Parser& p, const YAML::Node& node, ClusterSettings& c);
+// replicas > 1 without peers: no receiver may be sent to straight (only the first live owner
+// may, and without peers none knows which that is).
+void checkClusterReceivers(Parser& p, const YAML::Node& root, const Config& c);
 // An IANA time zone name the system's tz database has.
 bool knownTimeZone(const std::string& name);
 

@@ -89,6 +89,8 @@ class AgentAlertPlanner {
 inline constexpr std::string_view kDelivered = "delivered";
 inline constexpr std::string_view kFailed = "failed";
 inline constexpr std::string_view kDropped = "dropped";
+// Left to an earlier owner of its key, which was up to send it (cluster.replicas > 1).
+inline constexpr std::string_view kPeer = "peer";
 
 // What alert delivery reports, for metrics. Outcomes: "delivered", "failed" (will retry),
 // "dropped" (gave up or rejected); `count` notifications at once.

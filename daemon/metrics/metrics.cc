@@ -308,7 +308,7 @@ void Metrics::follow(const std::vector<std::string>& regions,
     it = m.regions.erase(it);
   }
   for (const auto& receiver : receivers) {
-    for (auto outcome : {core::kDelivered, core::kFailed, core::kDropped}) {
+    for (auto outcome : {core::kDelivered, core::kFailed, core::kDropped, core::kPeer}) {
       m.notifications.Add({{"receiver", receiver}, {"outcome", std::string(outcome)}});
     }
     m.queue_length.Add({{"receiver", receiver}});

@@ -75,6 +75,7 @@ struct PendingNotification {
   std::optional<int64_t> message_id;  // set once it went out in a message: retries keep it
   int attempts = 0;
   int64_t next_attempt_at = 0;  // Unix seconds
+  bool relayed = false;         // an alert Alertmanager relayed, not the daemon's own
 };
 
 // A page of Store::alerts, in (starts_at, fingerprint) order: those after the given key.

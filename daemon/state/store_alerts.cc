@@ -91,10 +91,11 @@ std::expected<std::vector<core::Alert>, core::Error> Store::alerts(int64_t resol
 
 std::expected<std::vector<PendingNotification>, core::Error> Store::pendingNotifications(
     const std::string& receiver, size_t limit) {
-  static const std::string kSql = std::string("SELECT o.id, o.resolved, o.created_ms, ") +
-                                  "o.message_id, o.attempts, o.next_attempt_at, " + kAlertColumns +
-                                  " FROM outbox o JOIN alerts a USING(fingerprint) WHERE "
-                                  "o.receiver=? ORDER BY o.id LIMIT ?";
+  static const std::string kSql =
+      std::string("SELECT o.id, o.resolved, o.created_ms, ") +
+      "o.message_id, o.attempts, o.next_attempt_at, a.source='relay', " + kAlertColumns +
+      " FROM outbox o JOIN alerts a USING(fingerprint) WHERE "
+      "o.receiver=? ORDER BY o.id LIMIT ?";
   sql::Query s = impl_->db.prepare(kSql.c_str());
   if (!s) return std::unexpected(impl_->db.error("prepare outbox"));
   s.text(1, receiver).integer(2, static_cast<int64_t>(limit));
@@ -103,7 +104,8 @@ std::expected<std::vector<PendingNotification>, core::Error> Store::pendingNotif
   while ((rc = s.step()) == SQLITE_ROW) {
     PendingNotification p;
     p.id = s.columnInt(0);
-    p.alert = readAlert(s, 6);
+    p.relayed = s.columnInt(6) != 0;
+    p.alert = readAlert(s, 7);
     p.notification = {receiver, p.alert.fingerprint, s.columnInt(1) != 0, s.columnInt(2)};
     p.message_id = s.columnOptional(3);
     p.attempts = static_cast<int>(s.columnInt(4));

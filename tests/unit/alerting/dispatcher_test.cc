@@ -80,14 +80,14 @@ class DispatcherTest : public ::testing::Test {
   }
 
   // `n` new alerts, each with a notification for "ops", committed now.
-  void raise(int n) {
+  void raise(int n, const std::string& scope = "cn-hangzhou") {
     core::AlertWrites w;
     int64_t now = duration_cast<seconds>(clock_.now().time_since_epoch()).count();
     int64_t now_ms = duration_cast<milliseconds>(clock_.now().time_since_epoch()).count();
     for (int i = 0; i < n; ++i) {
       core::Alert a;
       a.fingerprint = std::to_string(next_++);
-      a.scope = "cn-hangzhou";
+      a.scope = scope;
       a.invoke_id = "t-" + a.fingerprint;
       a.instance_id = "i-1";
       a.labels_json = "{}";
@@ -136,6 +136,52 @@ TEST_F(DispatcherTest, BatchesUpToTheLimitTheRestInFollowingMessages) {
   EXPECT_NE(http_.requests[0].body.find("\"truncatedAlerts\":0"), std::string::npos);
   EXPECT_EQ(observer_.counts["delivered"], 120);
   EXPECT_EQ(observer_.queue, 0);
+}
+
+// Whose turn a key is, by scope (kMine unless told).
+class ScriptedTurn final : public core::SendTurn {
+ public:
+  core::Turn turn(const std::string& scope, int64_t) const override {
+    auto it = turns.find(scope);
+    return it == turns.end() ? core::Turn::kMine : it->second;
+  }
+  std::map<std::string, core::Turn> turns;
+};
+
+// Issue 27: with replicas sharing keys, a receiver that does not deduplicate gets a key's
+// notification from its first live owner only: this replica drops what an earlier owner sent
+// (counted as "peer"), holds what is not decided yet, and sends its own; Alertmanager's
+// receivers, which deduplicate, get everything.
+TEST_F(DispatcherTest, StraightReceiversAreSentToOnlyOnThisReplicasTurn) {
+  ScriptedTurn turns;
+  turns.turns = {{"cn-beijing", core::Turn::kPeers}, {"cn-shanghai", core::Turn::kWait}};
+  options_.send_turn = &turns;
+  raise(1, "cn-beijing");
+  raise(1, "cn-shanghai");
+  raise(1, "cn-hangzhou");
+  auto d = dispatcher();
+  d->start();
+  ASSERT_TRUE(testing::waitFor(
+      io_, [&] { return observer_.counts["peer"] == 1 && observer_.counts["delivered"] == 1; }));
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(alertsIn(http_.requests[0]), 1u);
+  EXPECT_NE(http_.requests[0].body.find("\"1002\""), std::string::npos);  // cn-hangzhou's
+  EXPECT_EQ(store_->outboxCounts()->at("ops"), 1);                        // cn-shanghai's waits
+  turns.turns["cn-shanghai"] = core::Turn::kMine;  // its earlier owner was seen down
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  ASSERT_EQ(http_.requests.size(), 2u);
+  EXPECT_NE(http_.requests[1].body.find("\"1001\""), std::string::npos);
+  EXPECT_EQ(observer_.counts["peer"], 1);
+  d->stop();
+
+  turns.turns["cn-hangzhou"] = core::Turn::kPeers;
+  raise(2, "cn-hangzhou");
+  auto am = dispatcher(50, "alertmanager");
+  am->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  EXPECT_EQ(observer_.counts["delivered"], 4);
+  EXPECT_EQ(observer_.counts["peer"], 1);
+  am->stop();
 }
 
 TEST_F(DispatcherTest, AChatReceiverHeldBackByItsPacerJoinsNewAlertsIntoOneMessage) {

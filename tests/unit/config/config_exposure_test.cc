@@ -216,6 +216,38 @@ TEST(ConfigExposure, TheClusterIsCheckedAndItsShardMayComeFromTheEnvironment) {
   auto unknown = cluster("  shard_count: 2\n");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error()[0].find("shard_count"), std::string::npos) << unknown.error()[0];
+  auto peers = cluster("  shards: 3\n  peers: [\"http://a:9786\", \"ftp://b\"]\n");
+  ASSERT_FALSE(peers);
+  EXPECT_EQ(peers.error()[0],
+            "cfg.yaml:4:10: cluster.peers lists 2 URL(s); it needs one per shard (3), in shard "
+            "order");
+  EXPECT_EQ(peers.error()[1], "cfg.yaml:4:28: cluster.peers: not an http:// or https:// URL");
+}
+
+// Issue 27: with two owners per key, a receiver sent to straight needs the peers, or both
+// owners would send it; Alertmanager's (which deduplicates) and relay_only ones do not.
+TEST(ConfigExposure, TwoOwnersPerKeyNeedThePeersToSendStraight) {
+  auto with = [](const std::string& cluster, const std::string& receiver) {
+    return parseConfig(std::string(kRegion) + "cluster:\n" + cluster +
+                           "alerts:\n  receivers:\n    - name: r\n      url: "
+                           "\"http://hooks.example/x\"\n" +
+                           receiver,
+                       "cfg.yaml", env());
+  };
+  const std::string pair = "  shards: 2\n  shard: 1\n  replicas: 2\n";
+  auto webhook = with(pair, "      type: webhook\n");
+  ASSERT_FALSE(webhook);
+  EXPECT_EQ(webhook.error()[0],
+            "cfg.yaml:5:13: cluster.replicas is 2 and receiver r (webhook) is sent to straight: "
+            "list cluster.peers (every replica's URL, by shard) so only the first live owner of "
+            "a key sends to it, or make it relay_only");
+  EXPECT_TRUE(with(pair, "      type: alertmanager\n"));
+  EXPECT_TRUE(with(pair, "      type: dingtalk\n      relay_only: true\n"));
+  auto listed = with(pair + "  peers: [\"http://m-0.m:9786\", \"http://m-1.m:9786\"]\n",
+                     "      type: webhook\n");
+  ASSERT_TRUE(listed) << joined(listed.error());
+  EXPECT_EQ(listed->cluster.peers.size(), 2u);
+  EXPECT_EQ(listed->cluster.probe_interval, std::chrono::seconds(5));
 }
 
 // Defect 8: `url: "file:///etc/passwd"` passed --check-config, and test-alert printed the file.
