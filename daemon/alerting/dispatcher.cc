@@ -60,7 +60,9 @@ Turns takeTurns(const core::SendTurn& turn, Worker& w, core::AlertObserver& obse
   Turns out;
   std::erase_if(rows, [&](const state::PendingNotification& r) {
     if (r.message_id || r.relayed) return false;
-    switch (turn.turn(r.alert.scope, r.notification.created_ms)) {
+    int64_t happened =
+        r.notification.resolved ? r.alert.ends_at.value_or(r.alert.starts_at) : r.alert.starts_at;
+    switch (turn.turn(r.alert.scope, happened * 1000, r.notification.created_ms)) {
       case core::Turn::kMine:
         return false;
       case core::Turn::kPeers:

@@ -46,7 +46,8 @@ struct Daemon::Impl {
         initial(std::move(c)) {}
 
   RuntimeDeps deps() {
-    return {io, clock, *random, http, env, *store, metrics, deliveries, unrecorded, *external_sink};
+    return {io,         clock,          *random,           http, env, *store, metrics, deliveries,
+            unrecorded, *external_sink, health.startedMs()};
   }
 
   // What the /metrics listener had to close or refuse since the last look, as counters.

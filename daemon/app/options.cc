@@ -47,7 +47,8 @@ metrics::MetricsOptions metricsOptions(const config::Config& c) {
   // With region_id: all the regions come from ListRegions (Daemon::Impl::follow).
   for (const auto& a : c.accounts) {
     for (const auto& r : a.regions) {
-      if (!r.discovers()) o.regions.push_back(config::scopeOf(a, r).key());
+      std::string key = config::scopeOf(a, r).key();
+      if (!r.discovers() && cluster::owns(key, shardingOf(c))) o.regions.push_back(key);
     }
   }
   for (const auto& r : c.alerts.receivers) o.receivers.push_back(r.name);

@@ -190,8 +190,9 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRunt
       std::chrono::ceil<std::chrono::seconds>(config.inventory.cloud_assistant_down_after));
   alerting::DeliveryOptions delivery = deliveryOptions(config);
   if (config.cluster.replicas > 1 && !config.cluster.peers.empty()) {
-    rt->peers = std::make_unique<cluster::PeerWatch>(deps.io, deps.http, deps.clock,
-                                                     peerWatchOptions(config));
+    cluster::PeerWatchOptions watch = peerWatchOptions(config);
+    watch.started_ms = deps.started_ms;
+    rt->peers = std::make_unique<cluster::PeerWatch>(deps.io, deps.http, deps.clock, watch);
     delivery.send_turn = rt->peers.get();
   }
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(

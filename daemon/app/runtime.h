@@ -38,6 +38,8 @@ struct RuntimeDeps {
   core::AlertObserver& deliveries;  // the dispatcher's observer (metrics, and `status`)
   alerting::UnrecordedOutcomes& unrecorded;
   core::TransitionSink& external_sink;
+  // When this process started (Unix ms), as its /healthz tells its peers (cluster.peers).
+  int64_t started_ms = 0;
 };
 
 // One account's credentials and API client (its own signing key, endpoint and timeouts); rate

@@ -5,19 +5,35 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <charconv>
 #include <limits>
 
 #include "daemon/core/time.h"
 
 namespace swas::cluster {
 namespace asio = boost::asio;
+namespace {
+
+// Since when the peer that answered is up, from its header; long ago when it says nothing.
+int64_t startedOf(const http::HttpResponse& response) {
+  std::string_view text = response.header(kStartedHeader);
+  int64_t ms = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return std::numeric_limits<int64_t>::min();
+  }
+  return ms;
+}
+
+}  // namespace
 
 struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
   struct Peer {
     std::string url;
-    int64_t up_ms = std::numeric_limits<int64_t>::min();      // its last 200 from /healthz
-    int64_t probed_ms = std::numeric_limits<int64_t>::min();  // its last answer or failure
-    int failures = 0;                                         // in a row
+    int64_t up_ms = std::numeric_limits<int64_t>::min();       // its last 200 from /healthz
+    int64_t started_ms = std::numeric_limits<int64_t>::min();  // as that 200 said (or long ago)
+    int64_t probed_ms = std::numeric_limits<int64_t>::min();   // its last answer or failure
+    int failures = 0;                                          // in a row
     bool in_flight = false;
     bool reported_down = false;
   };
@@ -49,6 +65,7 @@ struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
     p.probed_ms = core::unixMillis(clock.now());
     if (result && result->status == 200) {
       p.up_ms = p.probed_ms;
+      p.started_ms = startedOf(*result);
       p.failures = 0;
       if (p.reported_down) {
         spdlog::info("cluster: shard {} ({}) answers /healthz again", i, http::urlForLog(p.url));
@@ -77,15 +94,49 @@ struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
     });
   }
 
-  core::Turn turn(const std::string& scope, int64_t queued_ms) const {
-    int64_t deadline = queued_ms + options.hold.count();
-    for (int owner : ownersOf(scope, options.sharding)) {
+  enum class Seen { kUp, kDown, kUnknown };
+  // Whether `p` was there for a notification: a run of it started by `started_by` (what
+  // happened plus the hold), and answering after `seen_after` (when this replica queued it
+  // plus the hold: it had polled it by then). There not: failing after `seen_after`, or
+  // answering from a run started later.
+  static Seen there(const Peer& p, int64_t started_by, int64_t seen_after) {
+    if (p.up_ms >= seen_after) return p.started_ms <= started_by ? Seen::kUp : Seen::kDown;
+    if (p.failures >= kDownAfterFailures && p.probed_ms >= seen_after) return Seen::kDown;
+    return Seen::kUnknown;
+  }
+
+  core::Turn turn(const std::string& scope, int64_t happened_ms, int64_t queued_ms) const {
+    const int64_t hold = options.hold.count();
+    const int64_t started_by = happened_ms + hold;
+    const int64_t seen_after = queued_ms + hold;
+    const std::vector<int> owners = ownersOf(scope, options.sharding);
+    const auto peer = [&](int owner) -> const Peer* {
+      return static_cast<size_t>(owner) < peers.size() ? &peers[owner] : nullptr;
+    };
+    // The first owner that was there. This replica was if this run started by then, or it
+    // queued it by then (its run before did, and the outbox kept it).
+    for (int owner : owners) {
+      if (owner == options.sharding.shard) {
+        if (options.started_ms <= started_by || queued_ms <= started_by) return core::Turn::kMine;
+        continue;
+      }
+      const Peer* p = peer(owner);
+      if (!p) continue;
+      switch (there(*p, started_by, seen_after)) {
+        case Seen::kUp:
+          return core::Turn::kPeers;
+        case Seen::kDown:
+          continue;
+        case Seen::kUnknown:
+          return core::Turn::kWait;
+      }
+    }
+    // None was (all started later): the first owner up now.
+    for (int owner : owners) {
       if (owner == options.sharding.shard) return core::Turn::kMine;
-      if (static_cast<size_t>(owner) >= peers.size()) continue;
-      const Peer& p = peers[owner];
-      if (p.up_ms >= deadline) return core::Turn::kPeers;
-      bool down_since = p.failures >= kDownAfterFailures && p.probed_ms >= deadline;
-      if (!down_since) return core::Turn::kWait;
+      const Peer* p = peer(owner);
+      if (!p || p->failures >= kDownAfterFailures) continue;
+      return p->failures == 0 && p->up_ms >= seen_after ? core::Turn::kPeers : core::Turn::kWait;
     }
     return core::Turn::kMine;  // not an owner (polled before a re-shard): it found it, it sends
   }
@@ -121,8 +172,8 @@ void PeerWatch::probe() { impl_->probe(); }
 
 int PeerWatch::answered() const { return impl_->answered; }
 
-core::Turn PeerWatch::turn(const std::string& scope, int64_t queued_ms) const {
-  return impl_->turn(scope, queued_ms);
+core::Turn PeerWatch::turn(const std::string& scope, int64_t happened_ms, int64_t queued_ms) const {
+  return impl_->turn(scope, happened_ms, queued_ms);
 }
 
 }  // namespace swas::cluster

@@ -1,12 +1,15 @@
 #pragma once
 
-// Who of a key's owners is up, for the notifications that go straight to receivers which do not
-// deduplicate (cluster.replicas > 1): each replica probes the others' /healthz, and a
-// notification is sent by the first owner that is up. A later owner sends what it queued only
-// when every earlier one was seen down after `hold` (a poll interval and a margin: long enough
-// for an earlier owner that is up to have polled the same failure and queued it itself), and
-// drops it when an earlier owner answered after then (that owner sent it, or will: its outbox
-// is on disk).
+// Who of a key's owners sends a notification straight to receivers which do not deduplicate
+// (cluster.replicas > 1): each replica probes the others' /healthz (whose X-Swas-Started-At
+// says since when each runs). The sender is the first owner, in the key's order, that was
+// there for it: running by a hold after what it tells of happened (the hold: the longest poll
+// interval and two probes), and still answering a hold after this replica queued it (it had
+// polled it by then). If none was (all started later), the first owner up now. So a later
+// owner sends what an earlier one missed while it was down, and an owner back from an outage
+// (or new, with a fresh state) leaves what it finds of that time to the owner that was there.
+// Every owner decides from the same facts, so one sends; until the facts are in (no probe a
+// hold after), the answer is to wait.
 
 #include <chrono>
 #include <cstdint>
@@ -28,13 +31,16 @@ namespace swas::cluster {
 struct PeerWatchOptions {
   Sharding sharding;
   std::vector<std::string> peers;  // every replica's base URL, by shard (its own is not probed)
+  int64_t started_ms = 0;          // when this replica started (Unix ms)
   std::chrono::milliseconds probe_every{5'000};
   std::chrono::milliseconds hold{40'000};
 };
 
-// Two probes in a row that failed, the last after a notification's hold, make an owner down
-// for it: one lost probe is not a death.
+// Two probes in a row that failed, the last after a notification's deadline, make an owner
+// down for it: one lost probe is not a death.
 inline constexpr int kDownAfterFailures = 2;
+// The header of /healthz saying since when a replica is up (Unix ms).
+inline constexpr const char* kStartedHeader = "X-Swas-Started-At";
 
 class PeerWatch final : public core::SendTurn {
  public:
@@ -52,7 +58,7 @@ class PeerWatch final : public core::SendTurn {
   // Probes answered since the start (tests wait for them).
   int answered() const;
 
-  core::Turn turn(const std::string& scope, int64_t queued_ms) const override;
+  core::Turn turn(const std::string& scope, int64_t happened_ms, int64_t queued_ms) const override;
 
  private:
   struct Impl;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <thread>
 
+#include "daemon/core/time.h"
 #include "daemon/http/http_server.h"
 #include "daemon/metrics/metrics.h"
 
@@ -13,7 +14,10 @@ namespace swas::metrics {
 namespace asio = boost::asio;
 
 Health::Health(const core::Clock& clock, std::chrono::steady_clock::duration stuck_after)
-    : clock_(clock), stuck_after_(stuck_after), last_beat_(clock.steadyNow()) {}
+    : clock_(clock),
+      started_ms_(core::unixMillis(clock.now())),
+      stuck_after_(stuck_after),
+      last_beat_(clock.steadyNow()) {}
 
 void Health::beat() {
   auto now = clock_.steadyNow();
@@ -176,6 +180,7 @@ struct Endpoint::Impl {
     } else if (path == "/healthz") {
       auto answer = health.live();
       response = text(answer.status, std::move(answer.body), kPlain);
+      response.headers.emplace_back("X-Swas-Started-At", std::to_string(health.startedMs()));
     } else if (path == "/readyz") {
       auto answer = health.ready();
       response = text(answer.status, std::move(answer.body), kPlain);

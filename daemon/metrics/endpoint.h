@@ -50,6 +50,9 @@ class Health {
 
   // 200 while the loop beats, 503 once it has been stuck for stuck_after.
   Answer live() const;
+  // When this process started (Unix ms): /healthz says it in X-Swas-Started-At, for the peers
+  // of a cluster (cluster::PeerWatch).
+  int64_t startedMs() const { return started_ms_; }
   // 200 once every region has completed one poll, else 503 with a line per region not ready.
   Answer ready() const;
 
@@ -59,6 +62,7 @@ class Health {
     std::string reason = "no poll has completed yet";
   };
   const core::Clock& clock_;
+  const int64_t started_ms_;
   std::chrono::steady_clock::duration stuck_after_;
   mutable std::mutex mutex_;
   std::chrono::steady_clock::time_point last_beat_;

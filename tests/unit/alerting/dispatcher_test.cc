@@ -141,7 +141,7 @@ TEST_F(DispatcherTest, BatchesUpToTheLimitTheRestInFollowingMessages) {
 // Whose turn a key is, by scope (kMine unless told).
 class ScriptedTurn final : public core::SendTurn {
  public:
-  core::Turn turn(const std::string& scope, int64_t) const override {
+  core::Turn turn(const std::string& scope, int64_t, int64_t) const override {
     auto it = turns.find(scope);
     return it == turns.end() ? core::Turn::kMine : it->second;
   }
