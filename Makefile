@@ -11,14 +11,16 @@ APT_PACKAGES := build-essential cmake pkg-config ccache git openssl curl \
   prometheus-cpp-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
   libsqlite3-dev sqlite3 libsystemd-dev prometheus prometheus-alertmanager python3 \
   systemd lintian dpkg-dev clang-16 libclang-rt-16-dev clang-tidy-16 \
-  libmstch-dev libhowardhinnant-date-dev tzdata chromium fonts-liberation
+  libmstch-dev libhowardhinnant-date-dev tzdata chromium fonts-liberation \
+  mmdebstrap umoci skopeo runc yamllint
 
 CMAKE_COMMON := -DSWAS_WERROR=ON
 CONFORMANCE := tests/conformance
 BROWSER := tests/browser
+DEPLOY_CHECKS := tests/deploy
 
 .PHONY: all deps node-deps build build-asan build-fuzz test test-release test-asan test-package \
-  test-fuzz fuzz package demo bench soak torture clean
+  test-fuzz fuzz package image test-image demo bench soak torture clean
 
 all: build
 
@@ -33,9 +35,10 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# The official SDK (conformance) and playwright-core (the status page in chromium).
+# The official SDK (conformance), playwright-core (the status page in chromium), and the
+# Kubernetes, prometheus-operator and compose schemas (deploy_manifests).
 node-deps: deps
-	@for dir in $(CONFORMANCE) $(BROWSER); do \
+	@for dir in $(CONFORMANCE) $(BROWSER) $(DEPLOY_CHECKS); do \
 	  if [ ! -f $$dir/node_modules/.package-lock.json ] || \
 	      [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
 	    (cd $$dir && npm ci --no-audit --no-fund) || exit 1; \
@@ -71,6 +74,20 @@ package: deps
 test-package: package
 	scripts/check_package.sh build-pkg/package/*.deb
 
+# The OCI image from the Debian package, without a base image (scripts/build_image.sh): the
+# layout and the docker/podman archives under build-image/. swas-sim and the demo scenario ride
+# along for the compose stack's demo. Debian's packages are cached in /var/cache.
+image: package build
+	rm -rf build-image/extra
+	install -D -m 0755 -s build/swas-sim build-image/extra/usr/lib/swas-invocation-monitor/swas-sim
+	install -D -m 0644 config/demo-scenario.yaml \
+	  build-image/extra/usr/share/swas-invocation-monitor/demo-scenario.yaml
+	scripts/build_image.sh build-pkg/package/*.deb build-image/extra build-image
+
+# The image run with runc (as root): --check-config, --once against swas-sim, /healthz.
+test-image: image
+	scripts/check_image.sh build-image build/swas-sim
+
 # libFuzzer targets with clang-16 (address and undefined sanitizers); see tests/fuzz.
 build-fuzz: deps
 	CXX=clang++-16 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWAS_FUZZ=ON \
@@ -85,7 +102,7 @@ test-fuzz: build-fuzz
 fuzz: build-fuzz
 	scripts/fuzz.sh $${FUZZ_SECONDS:-600}
 
-test: test-release test-asan test-fuzz test-package
+test: test-release test-asan test-fuzz test-package test-image
 
 demo: build
 	@scripts/demo.sh
