@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "daemon/alerting/robot_pacers.h"
@@ -34,6 +36,9 @@ struct DeliveryOptions {
   // Set when replicas share keys: whose turn it is to send the daemon's own notifications to
   // receivers that do not deduplicate (all but Alertmanager's). Outlives the dispatcher.
   const core::SendTurn* send_turn = nullptr;
+  // Sharded (cluster.shards > 1): the keys this replica owns; Alertmanager receivers' firing
+  // set re-sends only theirs. Empty: every key.
+  std::function<bool(const std::string& scope)> owned;
 };
 
 // Delivery outcomes the outbox could not record yet (its disk full, say). The daemon keeps them

@@ -125,7 +125,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       if (!draining) wait(w, hold);
       return;
     }
-    auto rows = w.outbox.read(w.receiver->maxPerMessage());
+    // Sharing keys, rows another owner may send are read past (up to 10 messages' worth).
+    bool turns = options.send_turn && !w.receiver->resendsFiringSet();
+    auto rows = w.outbox.read(w.receiver->maxPerMessage() * (turns ? 10 : 1));
     if (!rows) return backOff(w);
     if (draining) {  // one attempt per message
       std::erase_if(*rows, [&](const state::PendingNotification& r) {
@@ -135,14 +137,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     if (rows->empty()) return;
     int64_t now_ms = core::unixMillis(clock.now());
     if (dropExpired(w, *rows, now_ms)) return;
-    if (options.send_turn && !w.receiver->resendsFiringSet()) {
-      Turns turns = takeTurns(*options.send_turn, w, observer, *rows);
-      if (turns.to_peers > 0) {
+    if (turns) {
+      Turns taken = takeTurns(*options.send_turn, w, observer, *rows);
+      if (taken.to_peers > 0) {
         if (record(w)) asio::post(io, [self = shared_from_this(), &w] { self->pump(w); });
         return;
       }
       if (rows->empty()) {
-        if (turns.waiting && !draining) wait(w, milliseconds(1'000));
+        if (taken.waiting && !draining) wait(w, options.send_turn->recheckEvery());
         return;
       }
     }
@@ -296,6 +298,7 @@ Dispatcher::Dispatcher(asio::io_context& io, http::HttpClient& http, state::Stor
       w->resender = std::make_shared<FiringSetResender>(
           io, http, store, observer, clock, w->receiver, options.resend_every,
           options.resolved_resend, options.resend_fresh_wait);
+      if (options.owned) w->resender->onlyScopes(options.owned);
     }
     impl_->workers.push_back(std::move(w));
   }

@@ -98,9 +98,10 @@ bool FiringSetResender::nextPage(Round& r) {
     if (r.batch.empty()) return false;
     r.page.after_starts_at = r.batch.back().starts_at;
     r.page.after_fingerprint = r.batch.back().fingerprint;
-    // Only the alerts this receiver's `match` takes.
-    std::erase_if(r.batch,
-                  [&](const core::Alert& a) { return !matches(receiver_->config().match, a); });
+    // Only the alerts this receiver's `match` takes, of keys this replica owns.
+    std::erase_if(r.batch, [&](const core::Alert& a) {
+      return !matches(receiver_->config().match, a) || (owned_ && !owned_(a.scope));
+    });
     if (!r.batch.empty()) return true;
   }
   return false;

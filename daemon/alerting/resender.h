@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,11 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
   bool idle() const { return in_flight_ == 0; }
   // The alert state is as fresh as `as_of` (every region completed a poll since).
   void stateFresh(std::chrono::system_clock::time_point as_of);
+  // Sharded: only alerts of the keys this replica owns are re-sent (a key's new owner speaks
+  // for it after a re-shard, the one it left does not keep it firing).
+  void onlyScopes(std::function<bool(const std::string& scope)> owned) {
+    owned_ = std::move(owned);
+  }
 
  private:
   struct Round {
@@ -71,6 +77,7 @@ class FiringSetResender : public std::enable_shared_from_this<FiringSetResender>
   std::chrono::milliseconds every_;
   std::chrono::milliseconds resolved_for_;
   std::chrono::milliseconds fresh_wait_;
+  std::function<bool(const std::string&)> owned_;  // empty: every key
   std::chrono::system_clock::time_point fresh_as_of_{};
   std::optional<std::chrono::system_clock::time_point> due_since_;  // for the freshness test
   std::chrono::steady_clock::time_point due_steady_;  // for the wait: wall clock steps skip it

@@ -122,6 +122,7 @@ struct Daemon::Impl {
                        if (rt) rt->deliverStored();
                      }});
     status_page_on = rt->config().http.status_page;
+    health.setLayout(rt->config().cluster.peers.empty() ? "" : clusterLayout(rt->config()));
     rt->onRegionsChanged([this] { follow(); });
     follow();
   }

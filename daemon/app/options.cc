@@ -1,5 +1,6 @@
 #include "daemon/app/options.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -87,17 +88,35 @@ cluster::Sharding shardingOf(const config::Config& c) {
   return {c.cluster.shards, c.cluster.shard, c.cluster.replicas};
 }
 
-cluster::PeerWatchOptions peerWatchOptions(const config::Config& c) {
+std::chrono::milliseconds peerHold(const config::Config& c) {
   using std::chrono::milliseconds;
   config::Duration longest = c.poll.interval;
   for (const auto& a : c.accounts) {
     for (const auto& r : a.regions) longest = std::max(longest, c.intervalOf(r));
   }
-  auto probe_every = std::chrono::duration_cast<milliseconds>(c.cluster.probe_interval);
+  // An owner that is up has what the others have by then: an execution within 12 polls (ECS's
+  // Timed listing; also a poll stretched by throttling, up to 8), an agent or a region within
+  // an inventory refresh; and two probes tell it answered after.
+  config::Duration hold =
+      std::max(12 * longest, c.inventory.refresh) + 2 * c.cluster.probe_interval;
+  return std::chrono::duration_cast<milliseconds>(hold);
+}
+
+cluster::PeerWatchOptions peerWatchOptions(const config::Config& c) {
   return {.sharding = shardingOf(c),
           .peers = c.cluster.peers,
-          .probe_every = probe_every,
-          .hold = std::chrono::duration_cast<milliseconds>(longest) + 2 * probe_every};
+          .probe_every =
+              std::chrono::duration_cast<std::chrono::milliseconds>(c.cluster.probe_interval),
+          .hold = peerHold(c),
+          .layout = clusterLayout(c)};
+}
+
+std::string clusterLayout(const config::Config& c) {
+  std::vector<std::string> keys;
+  for (const auto& a : c.accounts) {
+    for (const auto& r : a.regions) keys.push_back(config::scopeOf(a, r).key());
+  }
+  return cluster::layoutTag(shardingOf(c), c.cluster.peers, peerHold(c).count(), std::move(keys));
 }
 
 alerting::DeliveryOptions deliveryOptions(const config::Config& c) {

@@ -48,8 +48,12 @@ std::vector<std::string> renderSamples(const std::vector<std::unique_ptr<alertin
 alerting::LifecycleOptions lifecycleOptions(const config::Config& c);
 alerting::DeliveryOptions deliveryOptions(const config::Config& c);
 cluster::Sharding shardingOf(const config::Config& c);
-// The peers' probes, with a notification's hold: the longest poll interval (an earlier owner
-// that is up polls the same failure within it) and two probes more.
+// How long after a replica that is up has what another found (cluster::PeerWatch's hold): 12 of
+// the longest poll interval or an inventory refresh, and two probes.
+std::chrono::milliseconds peerHold(const config::Config& c);
+// What every replica of a cluster must agree on (shards, replicas, peers, the hold, the keys
+// configured), as 16 hex digits: /healthz says it in X-Swas-Cluster.
+std::string clusterLayout(const config::Config& c);
 cluster::PeerWatchOptions peerWatchOptions(const config::Config& c);
 
 }  // namespace swas::app

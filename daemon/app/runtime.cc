@@ -189,6 +189,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRunt
       // Rounded up: 500ms must not read as 0 (off).
       std::chrono::ceil<std::chrono::seconds>(config.inventory.cloud_assistant_down_after));
   alerting::DeliveryOptions delivery = deliveryOptions(config);
+  if (config.cluster.shards > 1) delivery.owned = cluster::ownedBy(shardingOf(config));
   if (config.cluster.replicas > 1 && !config.cluster.peers.empty()) {
     cluster::PeerWatchOptions watch = peerWatchOptions(config);
     watch.started_ms = deps.started_ms;
@@ -209,9 +210,9 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::build(PreparedRunt
   }
   // SwasCloudAssistantDown of regions this configuration no longer polls would fire for ever.
   // With region_id: all and no region known yet, nothing is known to be gone.
-  std::vector<std::string> polled = rt->regionIds();
+  // Another replica's (a key known but not owned here) are its to resolve.
   if (!rt->discoveringNothing() || config.inventory.cloud_assistant_down_after.count() <= 0) {
-    rt->inventory->resolveAgentAlerts({polled.begin(), polled.end()});
+    rt->inventory->resolveAgentAlerts(rt->known_keys);
     rt->agent_alerts_checked = true;
   }
   return built;

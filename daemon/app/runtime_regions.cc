@@ -119,6 +119,7 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
   const config::AccountSettings& settings = config.accounts[discovery.account];
   std::string whose = account.name.empty() ? "" : " (account " + account.name + ")";
   std::vector<std::string> mine = regionsOf(discovery.account, discovery.product);
+  const std::set<std::string> known_before = known_keys;
   std::erase_if(known_keys, [&](const std::string& key) {
     core::Scope scope = core::Scope::fromKey(key);
     return scope.account() == account.name && scope.product() == discovery.product;
@@ -130,7 +131,7 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
     if (cluster::owns(key, shardingOf(config))) owned.push_back(id);
   }
   inventory::RegionChanges changes = inventory::diffRegions({mine.begin(), mine.end()}, owned);
-  bool changed = false;
+  bool changed = known_keys != known_before;  // swas_owned_scopes_expected follows
   config::RegionSettings each = settings.discovery(discovery.product);
   for (const auto& id : changes.added) {
     std::string key = core::Scope(account.name, id, discovery.product).key();
@@ -167,8 +168,7 @@ void Runtime::Impl::applyListedRegions(Discovery& discovery,
   // of region_id: all to know its regions; now they do.
   if (!agent_alerts_checked && !discoveringNothing()) {
     agent_alerts_checked = true;
-    std::vector<std::string> polled = regionIds();
-    inventory->resolveAgentAlerts({polled.begin(), polled.end()});
+    inventory->resolveAgentAlerts(known_keys);  // another replica's are its to resolve
   }
   if (changed && on_regions_changed) on_regions_changed();
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <limits>
+#include <optional>
 
 #include "daemon/core/time.h"
 
@@ -14,14 +15,12 @@ namespace swas::cluster {
 namespace asio = boost::asio;
 namespace {
 
-// Since when the peer that answered is up, from its header; long ago when it says nothing.
-int64_t startedOf(const http::HttpResponse& response) {
+// Since when the peer that answered runs, from its header; nullopt when it says nothing.
+std::optional<int64_t> startedOf(const http::HttpResponse& response) {
   std::string_view text = response.header(kStartedHeader);
   int64_t ms = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return std::numeric_limits<int64_t>::min();
-  }
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return ms;
 }
 
@@ -31,7 +30,7 @@ struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
   struct Peer {
     std::string url;
     int64_t up_ms = std::numeric_limits<int64_t>::min();       // its last 200 from /healthz
-    int64_t started_ms = std::numeric_limits<int64_t>::min();  // as that 200 said (or long ago)
+    int64_t started_ms = std::numeric_limits<int64_t>::min();  // as that 200 said
     int64_t probed_ms = std::numeric_limits<int64_t>::min();   // its last answer or failure
     int failures = 0;                                          // in a row
     bool in_flight = false;
@@ -63,9 +62,24 @@ struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
     p.in_flight = false;
     ++answered;
     p.probed_ms = core::unixMillis(clock.now());
+    std::string mismatch;
     if (result && result->status == 200) {
+      std::string_view tag = result->header(kClusterHeader);
+      if (tag != options.layout) {
+        mismatch = "its cluster layout " + std::string(tag.empty() ? "unknown" : tag) +
+                   " is not this one's " + options.layout +
+                   " (another shards, replicas, peers, hold or set of keys)";
+      }
+    }
+    if (result && result->status == 200 && mismatch.empty()) {
+      // A peer that does not say (a proxy took the header away) runs, as far as is known, since
+      // the first answer after a failure: not taken to have been there for anything before.
+      if (auto said = startedOf(*result)) {
+        p.started_ms = *said;
+      } else if (p.failures > 0 || p.up_ms == std::numeric_limits<int64_t>::min()) {
+        p.started_ms = p.probed_ms;
+      }
       p.up_ms = p.probed_ms;
-      p.started_ms = startedOf(*result);
       p.failures = 0;
       if (p.reported_down) {
         spdlog::info("cluster: shard {} ({}) answers /healthz again", i, http::urlForLog(p.url));
@@ -76,7 +90,9 @@ struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
     ++p.failures;
     if (p.failures >= kDownAfterFailures && !p.reported_down) {
       p.reported_down = true;
-      std::string why = result ? "HTTP " + std::to_string(result->status) : result.error().message;
+      std::string why = !mismatch.empty() ? mismatch
+                        : result          ? "HTTP " + std::to_string(result->status)
+                                          : result.error().message;
       spdlog::warn(
           "cluster: shard {} ({}) is down ({}): the next owner of its keys sends what it would "
           "have sent straight to receivers",
@@ -114,10 +130,14 @@ struct PeerWatch::Impl : std::enable_shared_from_this<PeerWatch::Impl> {
       return static_cast<size_t>(owner) < peers.size() ? &peers[owner] : nullptr;
     };
     // The first owner that was there. This replica was if this run started by then, or it
-    // queued it by then (its run before did, and the outbox kept it).
+    // queued it by then, or a run before this one queued it (the outbox kept it: what a run
+    // queued was its to send, and a peer may have dropped it seeing that run up).
     for (int owner : owners) {
       if (owner == options.sharding.shard) {
-        if (options.started_ms <= started_by || queued_ms <= started_by) return core::Turn::kMine;
+        if (options.started_ms <= started_by || queued_ms <= started_by ||
+            queued_ms < options.started_ms) {
+          return core::Turn::kMine;
+        }
         continue;
       }
       const Peer* p = peer(owner);
@@ -171,6 +191,8 @@ void PeerWatch::stop() {
 void PeerWatch::probe() { impl_->probe(); }
 
 int PeerWatch::answered() const { return impl_->answered; }
+
+std::chrono::milliseconds PeerWatch::recheckEvery() const { return impl_->options.probe_every; }
 
 core::Turn PeerWatch::turn(const std::string& scope, int64_t happened_ms, int64_t queued_ms) const {
   return impl_->turn(scope, happened_ms, queued_ms);

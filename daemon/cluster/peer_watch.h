@@ -34,13 +34,17 @@ struct PeerWatchOptions {
   int64_t started_ms = 0;          // when this replica started (Unix ms)
   std::chrono::milliseconds probe_every{5'000};
   std::chrono::milliseconds hold{40'000};
+  // What every replica of the cluster must agree on (shards, replicas, peers, hold, the keys
+  // configured), as a tag: a peer answering with another is taken as down.
+  std::string layout;
 };
 
 // Two probes in a row that failed, the last after a notification's deadline, make an owner
 // down for it: one lost probe is not a death.
 inline constexpr int kDownAfterFailures = 2;
-// The header of /healthz saying since when a replica is up (Unix ms).
+// The headers of /healthz saying since when a replica runs (Unix ms), and its cluster layout.
 inline constexpr const char* kStartedHeader = "X-Swas-Started-At";
+inline constexpr const char* kClusterHeader = "X-Swas-Cluster";
 
 class PeerWatch final : public core::SendTurn {
  public:
@@ -59,6 +63,8 @@ class PeerWatch final : public core::SendTurn {
   int answered() const;
 
   core::Turn turn(const std::string& scope, int64_t happened_ms, int64_t queued_ms) const override;
+  // A probe's period: only a probe changes an answer.
+  std::chrono::milliseconds recheckEvery() const override;
 
  private:
   struct Impl;

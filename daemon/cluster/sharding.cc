@@ -1,5 +1,8 @@
 #include "daemon/cluster/sharding.h"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace swas::cluster {
 
 uint64_t keyHash(std::string_view key) {
@@ -31,6 +34,24 @@ bool owns(std::string_view key, const Sharding& sharding) {
     if (owner == sharding.shard) return true;
   }
   return false;
+}
+
+std::function<bool(const std::string& key)> ownedBy(const Sharding& sharding) {
+  return [sharding](const std::string& key) { return owns(key, sharding); };
+}
+
+std::string layoutTag(const Sharding& sharding, const std::vector<std::string>& peers,
+                      int64_t hold_ms, std::vector<std::string> keys) {
+  // Appended piece by piece (GCC 12 warns of a false overlap in a chain of +).
+  std::string text = std::to_string(sharding.shards);
+  text.append("/").append(std::to_string(sharding.replicas));
+  for (const auto& peer : peers) text.append(" ").append(peer);
+  text.append(" ").append(std::to_string(hold_ms));
+  std::sort(keys.begin(), keys.end());
+  for (const auto& key : keys) text.append(" ").append(key);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(keyHash(text)));
+  return hex;
 }
 
 }  // namespace swas::cluster

@@ -6,6 +6,8 @@
 // never move a key from one replica to another, or every replica's state would be cold again.
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,5 +27,13 @@ std::vector<int> ownersOf(std::string_view key, const Sharding& sharding);
 
 // This replica (sharding.shard) owns `key`.
 bool owns(std::string_view key, const Sharding& sharding);
+
+// owns() as a function of the key, for who filters by it.
+std::function<bool(const std::string& key)> ownedBy(const Sharding& sharding);
+
+// What every replica of a cluster must agree on (shards, replicas, the peers, the hold in ms and
+// the keys configured, in any order), as 16 hex digits; the shard itself is left out.
+std::string layoutTag(const Sharding& sharding, const std::vector<std::string>& peers,
+                      int64_t hold_ms, std::vector<std::string> keys);
 
 }  // namespace swas::cluster

@@ -6,6 +6,7 @@
 // happened (it had polled it by then), else the first owner up now. Implemented by
 // cluster::PeerWatch; the dispatcher asks it before a notification's first attempt.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -23,6 +24,8 @@ class SendTurn {
   // For a notification of `scope` (core::Scope::key()) telling of what happened at
   // `happened_ms` (an execution's end, a resolution), queued here at `queued_ms` (Unix ms).
   virtual Turn turn(const std::string& scope, int64_t happened_ms, int64_t queued_ms) const = 0;
+  // How often a kWait may change: ask again after this.
+  virtual std::chrono::milliseconds recheckEvery() const = 0;
 };
 
 }  // namespace swas::core

@@ -68,6 +68,16 @@ void Health::follow(const std::vector<std::string>& regions,
   for (const auto& id : regions) regions_.try_emplace(id);
 }
 
+void Health::setLayout(std::string layout) {
+  std::lock_guard lock(mutex_);
+  layout_ = std::move(layout);
+}
+
+std::string Health::layout() const {
+  std::lock_guard lock(mutex_);
+  return layout_;
+}
+
 Health::Answer Health::live() const {
   auto now = clock_.steadyNow();
   std::lock_guard lock(mutex_);
@@ -181,6 +191,9 @@ struct Endpoint::Impl {
       auto answer = health.live();
       response = text(answer.status, std::move(answer.body), kPlain);
       response.headers.emplace_back("X-Swas-Started-At", std::to_string(health.startedMs()));
+      if (auto layout = health.layout(); !layout.empty()) {
+        response.headers.emplace_back("X-Swas-Cluster", std::move(layout));
+      }
     } else if (path == "/readyz") {
       auto answer = health.ready();
       response = text(answer.status, std::move(answer.body), kPlain);

@@ -53,6 +53,9 @@ class Health {
   // When this process started (Unix ms): /healthz says it in X-Swas-Started-At, for the peers
   // of a cluster (cluster::PeerWatch).
   int64_t startedMs() const { return started_ms_; }
+  // The cluster layout this replica runs with (X-Swas-Cluster of /healthz); "" when alone.
+  void setLayout(std::string layout);
+  std::string layout() const;
   // 200 once every region has completed one poll, else 503 with a line per region not ready.
   Answer ready() const;
 
@@ -68,6 +71,7 @@ class Health {
   std::chrono::steady_clock::time_point last_beat_;
   std::map<std::string, Region> regions_;
   std::map<std::string, std::string> problems_;
+  std::string layout_;
 };
 
 class Endpoint {

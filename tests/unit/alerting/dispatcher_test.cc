@@ -145,6 +145,7 @@ class ScriptedTurn final : public core::SendTurn {
     auto it = turns.find(scope);
     return it == turns.end() ? core::Turn::kMine : it->second;
   }
+  std::chrono::milliseconds recheckEvery() const override { return std::chrono::milliseconds(50); }
   std::map<std::string, core::Turn> turns;
 };
 

@@ -152,6 +152,49 @@ TEST_F(PeerWatchTest, WhenNoOwnerWasUpAtTheDeadlineTheFirstOwnerUpNowSendsAndOnl
   EXPECT_EQ(one->turn(key, happened, queued), core::Turn::kPeers);
 }
 
+// Queued by this replica's run before (the outbox kept it, its receiver down), found late (a
+// backlog): the peer saw that run up and dropped it, so it is this run's to send.
+TEST_F(PeerWatchTest, WhatARunBeforeQueuedIsThisRunsToSend) {
+  auto me = watch(0, now());  // just restarted
+  std::string first = keyOwnedBy({0, 1}, layout_);
+  int64_t happened = now() - 600'000;
+  int64_t queued = happened + 300'000;  // well after the hold: the API was out, say
+  up(one_, hour_ago_);
+  me->probe();
+  EXPECT_EQ(me->turn(first, happened, queued), core::Turn::kMine);
+}
+
+// A peer with another layout (another shards, peers or keys: a rollout half done) is not
+// trusted to have anything: taken as down, so this replica sends what would be its.
+TEST_F(PeerWatchTest, APeerWithAnotherLayoutIsTakenAsDown) {
+  auto me = std::make_unique<PeerWatch>(
+      io_, http_, clock_,
+      PeerWatchOptions{{3, 1, 2}, {zero_, one_, two_}, hour_ago_, 5s, 40s, "0123456789abcdef"});
+  std::string second = keyOwnedBy({0, 1}, layout_);
+  up(zero_, hour_ago_);  // says no layout
+  int64_t happened = now();
+  clock_.advance(41s);
+  me->probe();
+  clock_.advance(5s);
+  me->probe();
+  EXPECT_EQ(me->turn(second, happened, happened), core::Turn::kMine);
+}
+
+// A peer whose answers lose X-Swas-Started-At (a proxy) runs, as far as is known, since its
+// first answer: not there for what happened before.
+TEST_F(PeerWatchTest, APeerThatDoesNotSaySinceWhenItRunsRunsSinceItsFirstAnswer) {
+  auto me = watch(1, hour_ago_);
+  std::string second = keyOwnedBy({0, 1}, layout_);
+  http_.status[zero_ + "/healthz"] = 200;
+  int64_t happened = now() - 600'000;
+  int64_t queued = now();
+  me->probe();
+  clock_.advance(41s);
+  me->probe();
+  EXPECT_EQ(me->turn(second, happened, queued), core::Turn::kMine);
+  EXPECT_EQ(me->turn(second, now() - 1'000, now() - 1'000), core::Turn::kWait);
+}
+
 // An execution that shows in the API later than it ended (its end before the first owner
 // went): the first owner never saw it, though it ran when it ended.
 TEST_F(PeerWatchTest, AFirstOwnerGoneBeforeItCouldSeeItLeavesItToTheNext) {

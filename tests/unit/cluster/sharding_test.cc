@@ -68,3 +68,23 @@ TEST(Sharding, TheHashIsStableAcrossVersions) {
 
 }  // namespace
 }  // namespace swas::cluster
+
+namespace swas::cluster {
+namespace {
+
+// The layout every replica must agree on: the same from any shard and in any order of keys,
+// another with any other shards, replicas, peers, hold or keys.
+TEST(Sharding, TheLayoutTagIsTheSameOnEveryReplicaAndChangesWithAnythingTheyMustAgreeOn) {
+  const std::vector<std::string> peers = {"http://m-0.m:9786", "http://m-1.m:9786"};
+  std::string tag = layoutTag({2, 0, 2}, peers, 370'000, {"a/cn-hangzhou", "b/cn-beijing"});
+  EXPECT_EQ(tag.size(), 16u);
+  EXPECT_EQ(layoutTag({2, 1, 2}, peers, 370'000, {"b/cn-beijing", "a/cn-hangzhou"}), tag);
+  EXPECT_NE(layoutTag({2, 0, 1}, peers, 370'000, {"a/cn-hangzhou", "b/cn-beijing"}), tag);
+  EXPECT_NE(layoutTag({2, 0, 2}, {peers[1], peers[0]}, 370'000, {"a/cn-hangzhou", "b/cn-beijing"}),
+            tag);
+  EXPECT_NE(layoutTag({2, 0, 2}, peers, 40'000, {"a/cn-hangzhou", "b/cn-beijing"}), tag);
+  EXPECT_NE(layoutTag({2, 0, 2}, peers, 370'000, {"a/cn-hangzhou"}), tag);
+}
+
+}  // namespace
+}  // namespace swas::cluster
