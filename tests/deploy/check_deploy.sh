@@ -8,6 +8,9 @@
 #   - the compose file validates against the compose specification's schema, its Prometheus and
 #     Alertmanager configurations pass promtool and amtool;
 #   - yamllint finds nothing in deploy/;
+#   - the objects agree (selectors of the Service, the PodDisruptionBudget and the
+#     ServiceMonitor find the pods; cluster.shards is the replica count, cluster.peers the pods'
+#     names; nothing the daemon writes is on the read-only root), which no schema sees;
 #   - the images named are this version's;
 #   - and a broken manifest and a broken compose file are refused.
 #
@@ -44,29 +47,66 @@ for overlay in single ha sharded; do
   kubectl kustomize "$root/deploy/kubernetes/overlays/$overlay" >"$out" ||
     fail "kubectl kustomize deploy/kubernetes/overlays/$overlay failed"
   node "$here/validate_kubernetes.mjs" "$out"
-  python3 - "$out" "$work/$overlay" "$version" <<'PY'
+  # What the schemas cannot see: the objects agree with each other and with the configuration.
+  python3 - "$out" "$work/$overlay" "$version" <<'PY' || fail "$overlay: the objects do not agree"
 import sys, yaml
 path, prefix, version = sys.argv[1], sys.argv[2], sys.argv[3]
 docs = [d for d in yaml.safe_load_all(open(path)) if d]
 by_kind = {d["kind"]: d for d in docs}
-yaml.safe_dump(by_kind["PrometheusRule"]["spec"], open(prefix + ".rules.yml", "w"))
+problems = []
+def check(ok, message):
+    if not ok:
+        problems.append(message)
+sts, svc = by_kind["StatefulSet"], by_kind["Service"]
+pod = sts["spec"]["template"]
+pod_labels = pod["metadata"]["labels"]
+def selects(selector, labels):
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+check(selects(sts["spec"]["selector"]["matchLabels"], pod_labels), "StatefulSet: its selector misses its pods")
+check(selects(svc["spec"]["selector"], pod_labels), "Service: its selector misses the pods")
+check(selects(by_kind["PodDisruptionBudget"]["spec"].get("selector", {}).get("matchLabels"), pod_labels),
+      "PodDisruptionBudget: its selector misses the pods (it would protect none)")
+monitor = by_kind["ServiceMonitor"]["spec"]
+check(selects(monitor["selector"]["matchLabels"], svc["metadata"]["labels"]), "ServiceMonitor: misses the Service")
+ports = {p["name"] for p in svc["spec"]["ports"]}
+check(all(e["port"] in ports for e in monitor["endpoints"]), "ServiceMonitor: a port the Service has not")
+check(sts["spec"]["serviceName"] == svc["metadata"]["name"], "StatefulSet: serviceName is not the Service")
+container = pod["spec"]["containers"][0]
+image = container["image"]
+check(image.rsplit(":", 1)[-1] == version, f"the image {image} is not version {version}")
+mounts = {m["mountPath"] for m in container["volumeMounts"]}
+for needed in ("/etc/swas-invocation-monitor", "/var/lib/swas-invocation-monitor", "/tmp"):
+    check(needed in mounts, f"nothing mounted at {needed} (the root is read-only)")
+check(container["securityContext"].get("readOnlyRootFilesystem") is True, "the root is not read-only")
+config = yaml.safe_load(by_kind["ConfigMap"]["data"]["config.yaml"])
+cluster = config.get("cluster", {})
+replicas = sts["spec"].get("replicas", 1)
+check(cluster.get("shards", 1) == replicas, f"cluster.shards {cluster.get('shards', 1)} is not the {replicas} replicas")
+name, service = sts["metadata"]["name"], svc["metadata"]["name"]
+for i, peer in enumerate(cluster.get("peers", [])):
+    check(peer.startswith(f"http://{name}-{i}.{service}:"), f"cluster.peers[{i}] {peer} is not pod {i}'s name")
+open(prefix + ".rules.yml", "w").write(yaml.safe_dump(by_kind["PrometheusRule"]["spec"]))
 open(prefix + ".config.yaml", "w").write(by_kind["ConfigMap"]["data"]["config.yaml"])
-image = by_kind["StatefulSet"]["spec"]["template"]["spec"]["containers"][0]["image"]
-if image != "swas-invocation-monitor:" + version:
-    sys.exit(f"{path}: the image is {image}, not swas-invocation-monitor:{version}")
+open(prefix + ".replicas", "w").write(str(replicas))
+for p in problems:
+    print(f"{path}: {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
 PY
   promtool check rules "$work/$overlay.rules.yml" >/dev/null ||
     fail "$overlay: promtool check rules refused the PrometheusRule"
-  POD_INDEX=1 CREDENTIALS_DIRECTORY="$work/secrets" "$daemon" --config "$work/$overlay.config.yaml" \
-    --check-config >"$work/$overlay.check" 2>&1 ||
-    fail "$overlay: the configuration does not pass --check-config: $(cat "$work/$overlay.check")"
+  for ((index = 0; index < $(cat "$work/$overlay.replicas"); ++index)); do
+    POD_INDEX=$index CREDENTIALS_DIRECTORY="$work/secrets" "$daemon" \
+      --config "$work/$overlay.config.yaml" --check-config >"$work/$overlay.check" 2>&1 ||
+      fail "$overlay: pod $index's configuration does not pass --check-config: $(cat "$work/$overlay.check")"
+  done
   echo "check_deploy: $overlay: rendered, schemas, rules and configuration OK"
 done
 
 compose="$root/deploy/compose"
 node "$here/validate_compose.mjs" "$compose/compose.yaml"
-grep -q "image: swas-invocation-monitor:$version$" "$compose/compose.yaml" ||
-  fail "compose.yaml does not run swas-invocation-monitor:$version"
+if grep 'image: swas-invocation-monitor' "$compose/compose.yaml" | grep -vq ":$version$"; then
+  fail "compose.yaml runs a swas-invocation-monitor image other than $version"
+fi
 cp "$compose/prometheus.yml" "$root/deploy/prometheus/alerts.yml" "$work/"
 promtool check config "$work/prometheus.yml" >/dev/null || fail "compose: promtool check config"
 amtool check-config "$compose/alertmanager.yml" >/dev/null || fail "compose: amtool check-config"

@@ -1,6 +1,7 @@
 // Every object of the given multi-document YAML files (kubectl kustomize's output) validated
 // against its Kubernetes or prometheus-operator schema (kubernetes-models): a kind without a
-// schema, a wrong type, a missing required field or an unknown one fails. Exit 1 on the first
+// schema, a wrong type, a missing required field or a value outside an enumeration fails (a
+// misspelt optional field does not: the models' schemas allow other properties). Exit 1 on the first
 // file with a problem, each problem printed as FILE: KIND/NAME: message.
 //   node validate_kubernetes.mjs FILE...
 import { readFileSync } from "node:fs";

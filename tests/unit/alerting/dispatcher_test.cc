@@ -175,12 +175,28 @@ TEST_F(DispatcherTest, StraightReceiversAreSentToOnlyOnThisReplicasTurn) {
   EXPECT_EQ(observer_.counts["peer"], 1);
   d->stop();
 
+  // What Alertmanager relayed is not the daemon's own: no owner's turn to judge, it goes.
+  core::Alert relayed;
+  relayed.fingerprint = "00000000000000aa";
+  relayed.scope = "cn-beijing";
+  relayed.labels_json = "{}";
+  relayed.annotations_json = "{}";
+  relayed.starts_at = 1;
+  int64_t now_ms = duration_cast<milliseconds>(clock_.now().time_since_epoch()).count();
+  ASSERT_TRUE(store_->relayAlerts("ops", {relayed}, true, now_ms));
+  auto again = dispatcher();
+  again->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
+  ASSERT_EQ(http_.requests.size(), 3u);
+  EXPECT_NE(http_.requests[2].body.find("00000000000000aa"), std::string::npos);
+  again->stop();
+
   turns.turns["cn-hangzhou"] = core::Turn::kPeers;
   raise(2, "cn-hangzhou");
   auto am = dispatcher(50, "alertmanager");
   am->start();
   ASSERT_TRUE(testing::waitFor(io_, [&] { return drained(); }));
-  EXPECT_EQ(observer_.counts["delivered"], 4);
+  EXPECT_EQ(observer_.counts["delivered"], 5);
   EXPECT_EQ(observer_.counts["peer"], 1);
   am->stop();
 }
