@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "daemon/api/oidc_credentials.h"
 #include "daemon/api/response_parser.h"
 #include "daemon/core/time.h"
 #include "daemon/util/credentials_file.h"
@@ -31,28 +32,53 @@ bool truthy(const std::optional<std::string>& value) {
 
 }  // namespace
 
-EcsRamRoleProvider::EcsRamRoleProvider(http::HttpClient& http, const core::Clock& clock,
-                                       Options options)
-    : http_(http), clock_(clock), options_(std::move(options)), role_name_(options_.role_name) {}
-
-EcsRamRoleProvider::~EcsRamRoleProvider() { *alive_ = false; }
-
-void EcsRamRoleProvider::get(CredentialsCallback callback) {
+void RefreshingCredentialsProvider::get(CredentialsCallback callback) {
   auto now = clock_.now();
-  bool fresh = current_ && now < expiration_ - options_.refresh_before;
+  bool fresh = current_ && now < expiration_ - timing_.refresh_before;
   bool usable = current_ && now < expiration_;
   if (fresh || (usable && now < next_attempt_)) {
     callback(*current_);
     return;
   }
   waiting_.push_back(std::move(callback));
-  if (!fetching_) fetch();
+  if (!fetching_) {
+    fetching_ = true;
+    fetch();
+  }
 }
 
-void EcsRamRoleProvider::fetch() {
-  fetching_ = true;
-  fetchToken();
+void RefreshingCredentialsProvider::complete(Fetched result) {
+  fetching_ = false;
+  auto now = clock_.now();
+  std::optional<core::Error> failure;
+  if (result) {
+    current_ = std::move(result->first);
+    expiration_ = result->second;
+  } else {
+    ++refresh_failures_;
+    refreshFailed();
+    next_attempt_ = now + timing_.retry_holdoff;
+    failure = std::move(result.error());
+  }
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& callback : waiting) {
+    if (!failure || (current_ && now < expiration_)) {
+      callback(*current_);  // a failed refresh keeps the old credentials while they last
+    } else {
+      callback(std::unexpected(*failure));
+    }
+  }
 }
+
+EcsRamRoleProvider::EcsRamRoleProvider(http::HttpClient& http, const core::Clock& clock,
+                                       Options options)
+    : RefreshingCredentialsProvider(clock, options.timing),
+      http_(http),
+      options_(std::move(options)),
+      role_name_(options_.role_name) {}
+
+void EcsRamRoleProvider::fetch() { fetchToken(); }
 
 http::HttpRequest EcsRamRoleProvider::metadataRequest(std::string method, std::string path,
                                                       const std::string& token) const {
@@ -67,7 +93,7 @@ http::HttpRequest EcsRamRoleProvider::metadataRequest(std::string method, std::s
 void EcsRamRoleProvider::fetchToken() {
   http::HttpRequest request = metadataRequest("PUT", "/latest/api/token", "");
   request.headers.emplace_back("X-aliyun-ecs-metadata-token-ttl-seconds", "21600");
-  std::weak_ptr<bool> alive = alive_;
+  std::weak_ptr<bool> alive = this->alive();
   http_.send(std::move(request), [this, alive](http::HttpResult result) {
     if (alive.expired()) return;
     if (result && result->status / 100 == 2 && !result->body.empty()) {
@@ -87,7 +113,7 @@ void EcsRamRoleProvider::fetchRole(std::string token) {
     fetchCredentials(std::move(token));
     return;
   }
-  std::weak_ptr<bool> alive = alive_;
+  std::weak_ptr<bool> alive = this->alive();
   http_.send(
       metadataRequest("GET", "/latest/meta-data/ram/security-credentials/", token),
       [this, alive, token](http::HttpResult result) {
@@ -110,7 +136,7 @@ void EcsRamRoleProvider::fetchRole(std::string token) {
 }
 
 void EcsRamRoleProvider::fetchCredentials(std::string token) {
-  std::weak_ptr<bool> alive = alive_;
+  std::weak_ptr<bool> alive = this->alive();
   http_.send(
       metadataRequest("GET", "/latest/meta-data/ram/security-credentials/" + role_name_, token),
       [this, alive](http::HttpResult result) {
@@ -142,32 +168,6 @@ void EcsRamRoleProvider::fetchCredentials(std::string token) {
       });
 }
 
-void EcsRamRoleProvider::complete(
-    std::expected<std::pair<Credentials, std::chrono::system_clock::time_point>, core::Error>
-        result) {
-  fetching_ = false;
-  auto now = clock_.now();
-  std::optional<core::Error> failure;
-  if (result) {
-    current_ = std::move(result->first);
-    expiration_ = result->second;
-  } else {
-    ++refresh_failures_;
-    refreshFailed();
-    next_attempt_ = now + options_.retry_holdoff;
-    failure = std::move(result.error());
-  }
-  auto waiting = std::move(waiting_);
-  waiting_.clear();
-  for (auto& callback : waiting) {
-    if (!failure || (current_ && now < expiration_)) {
-      callback(*current_);  // a failed refresh keeps the old credentials while they last
-    } else {
-      callback(std::unexpected(*failure));
-    }
-  }
-}
-
 namespace {
 
 using Made = std::expected<std::unique_ptr<CredentialsProvider>, std::string>;
@@ -192,8 +192,24 @@ struct Chain {
     return std::make_unique<EcsRamRoleProvider>(http, clock, std::move(options));
   }
 
+  std::unique_ptr<CredentialsProvider> oidc(std::string role_arn, std::string provider_arn,
+                                            std::string token_file,
+                                            std::optional<std::string> session) const {
+    OidcRoleProvider::Options options;
+    options.role_arn = std::move(role_arn);
+    options.provider_arn = std::move(provider_arn);
+    options.token_file = std::move(token_file);
+    if (session && !session->empty()) options.session_name = std::move(*session);
+    options.sts_endpoint = settings.sts_endpoint.empty() ? stsEndpoint(env) : settings.sts_endpoint;
+    return std::make_unique<OidcRoleProvider>(http, clock, std::move(options));
+  }
+
   std::optional<Made> fromConfig() const {
     if (!settings.ecs_ram_role.empty()) return ecs(settings.ecs_ram_role);
+    if (!settings.oidc_role_arn.empty()) {
+      return oidc(settings.oidc_role_arn, settings.oidc_provider_arn, settings.oidc_token_file,
+                  settings.role_session_name);
+    }
     bool has_secret =
         !settings.access_key_secret.empty() || !settings.access_key_secret_file.empty();
     if (settings.access_key_id.empty() && !has_secret) return std::nullopt;
@@ -222,6 +238,19 @@ struct Chain {
     }
     return staticProvider({*id, *secret, env("ALIBABA_CLOUD_SECURITY_TOKEN").value_or("")},
                           "environment");
+  }
+
+  // ACK's RRSA: only with all three variables, as the SDK.
+  std::optional<Made> fromOidcEnvironment() const {
+    auto role = env("ALIBABA_CLOUD_ROLE_ARN");
+    auto provider = env("ALIBABA_CLOUD_OIDC_PROVIDER_ARN");
+    auto token = env("ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+    if (!role || !provider || !token || role->empty() || provider->empty() || token->empty()) {
+      return std::nullopt;
+    }
+    auto session = env("ALIBABA_CLOUD_ROLE_SESSION_NAME");
+    if (!session || session->empty()) session = settings.role_session_name;
+    return oidc(*role, *provider, *token, session);
   }
 
   // `configured`: credentials.profile, which must be there.
@@ -270,6 +299,7 @@ std::expected<std::unique_ptr<CredentialsProvider>, std::string> makeCredentials
     return std::unexpected("credentials.profile " + settings.profile + ": not found");
   }
   if (auto made = chain.fromEnvironment()) return std::move(*made);
+  if (auto made = chain.fromOidcEnvironment()) return std::move(*made);
   if (auto made = chain.fromFile()) return std::move(*made);
   return chain.fromEcsRamRole();
 }

@@ -57,42 +57,34 @@ class StaticCredentialsProvider final : public CredentialsProvider {
   std::string source_;
 };
 
-// STS credentials of an ECS RAM role from the instance metadata service: IMDSv2 token first,
-// IMDSv1 when that fails (unless disabled), role discovery when no role is named. Refreshes
-// 15 minutes before Expiration; a failed refresh keeps the old credentials until they expire,
-// is counted, and is not retried for `retry_holdoff`.
-class EcsRamRoleProvider final : public CredentialsProvider {
+// Temporary credentials, fetched when first asked for and again 15 minutes before they expire;
+// a failed refresh keeps the old credentials until they expire, is counted, and is not retried
+// for `retry_holdoff`. Callers asking meanwhile wait for the one fetch under way.
+class RefreshingCredentialsProvider : public CredentialsProvider {
  public:
-  struct Options {
-    std::string metadata_endpoint = "http://100.100.100.200";
-    std::string role_name;  // empty: discover
-    bool imdsv1_disabled = false;
-    std::chrono::milliseconds timeout{2'000};
+  struct Timing {
     std::chrono::seconds refresh_before{15 * 60};
     std::chrono::seconds retry_holdoff{60};
   };
-  EcsRamRoleProvider(http::HttpClient& http, const core::Clock& clock, Options options);
-  ~EcsRamRoleProvider() override;
-  void get(CredentialsCallback callback) override;
-  std::string source() const override { return "ecs_ram_role"; }
+  RefreshingCredentialsProvider(const core::Clock& clock, Timing timing)
+      : clock_(clock), timing_(timing) {}
+  ~RefreshingCredentialsProvider() override { *alive_ = false; }
+  void get(CredentialsCallback callback) final;
+  uint64_t refreshFailures() const final { return refresh_failures_; }
 
-  uint64_t refreshFailures() const override { return refresh_failures_; }
+ protected:
+  using Fetched =
+      std::expected<std::pair<Credentials, std::chrono::system_clock::time_point>, core::Error>;
+  // Starts one fetch, which ends with complete() (later, on the loop: callbacks of a destroyed
+  // provider check alive()).
+  virtual void fetch() = 0;
+  void complete(Fetched result);
+  std::weak_ptr<bool> alive() const { return alive_; }
+  const core::Clock& clock() const { return clock_; }
 
  private:
-  void fetch();
-  void fetchToken();
-  void fetchRole(std::string token);
-  void fetchCredentials(std::string token);
-  void complete(
-      std::expected<std::pair<Credentials, std::chrono::system_clock::time_point>, core::Error>
-          result);
-  http::HttpRequest metadataRequest(std::string method, std::string path,
-                                    const std::string& token) const;
-
-  http::HttpClient& http_;
   const core::Clock& clock_;
-  Options options_;
-  std::string role_name_;
+  Timing timing_;
   std::optional<Credentials> current_;
   std::chrono::system_clock::time_point expiration_{};
   std::chrono::system_clock::time_point next_attempt_{};
@@ -102,13 +94,41 @@ class EcsRamRoleProvider final : public CredentialsProvider {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// STS credentials of an ECS RAM role from the instance metadata service: IMDSv2 token first,
+// IMDSv1 when that fails (unless disabled), role discovery when no role is named.
+class EcsRamRoleProvider final : public RefreshingCredentialsProvider {
+ public:
+  struct Options {
+    std::string metadata_endpoint = "http://100.100.100.200";
+    std::string role_name;  // empty: discover
+    bool imdsv1_disabled = false;
+    std::chrono::milliseconds timeout{2'000};
+    Timing timing;
+  };
+  EcsRamRoleProvider(http::HttpClient& http, const core::Clock& clock, Options options);
+  std::string source() const override { return "ecs_ram_role"; }
+
+ private:
+  void fetch() override;
+  void fetchToken();
+  void fetchRole(std::string token);
+  void fetchCredentials(std::string token);
+  http::HttpRequest metadataRequest(std::string method, std::string path,
+                                    const std::string& token) const;
+
+  http::HttpClient& http_;
+  Options options_;
+  std::string role_name_;
+};
+
 // One profile's `key = value` lines of a credentials file (INI), or nullopt without that
 // [profile] section. Comments (# ;) and lines without '=' are skipped.
 using IniSection = std::vector<std::pair<std::string, std::string>>;
 std::optional<IniSection> parseIniSection(std::string_view text, const std::string& profile);
 
 // The contract's order: the config's own keys; else the default chain of environment variables
-// (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN), the credentials file
+// (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN), ACK's RRSA (ALIBABA_CLOUD_ROLE_ARN,
+// _OIDC_PROVIDER_ARN and _OIDC_TOKEN_FILE, all three), the credentials file
 // (~/.alibabacloud/credentials or ALIBABA_CLOUD_CREDENTIALS_FILE, profile ALIBABA_CLOUD_PROFILE
 // or "default"), then the ECS RAM role. A half-configured source is an error, not a fall-through.
 // Error texts never contain secrets.

@@ -281,6 +281,27 @@ std::expected<MetadataCredentials, core::Error> parseMetadataCredentials(std::st
   });
 }
 
+std::expected<MetadataCredentials, core::Error> parseStsCredentials(std::string_view body) {
+  return parseDocument<MetadataCredentials>(body, [](od::value root) {
+    MetadataCredentials out;
+    ParseAnomalies a;
+    forEachField(root, "response", [&](std::string_view key, od::value v) {
+      if (key != "Credentials") return;
+      forEachField(v, "Credentials", [&](std::string_view field, od::value c) {
+        if (field == "AccessKeyId")
+          out.access_key_id = readString(c, field, a);
+        else if (field == "AccessKeySecret")
+          out.access_key_secret = readString(c, field, a);
+        else if (field == "SecurityToken")
+          out.security_token = readString(c, field, a);
+        else if (field == "Expiration")
+          out.expiration = readString(c, field, a);
+      });
+    });
+    return out;
+  });
+}
+
 std::string extractRequestId(std::string_view body) {
   auto parsed = parseDocument<std::string>(body, [](od::value root) {
     std::string id;

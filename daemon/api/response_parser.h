@@ -53,6 +53,9 @@ struct MetadataCredentials {
   std::string expiration;
 };
 std::expected<MetadataCredentials, core::Error> parseMetadataCredentials(std::string_view body);
+// STS AssumeRoleWithOIDC: {"Credentials": {AccessKeyId, AccessKeySecret, SecurityToken,
+// Expiration}, ...}; `code` is left empty.
+std::expected<MetadataCredentials, core::Error> parseStsCredentials(std::string_view body);
 
 // The RequestId of any JSON object body, or "" (for errors raised after a 2xx).
 std::string extractRequestId(std::string_view body);

@@ -53,13 +53,36 @@ std::string resolveProfile(Parser& p, const YAML::Node& node, const core::Creden
   return keyIdentity((*profile)->access_key_id);
 }
 
+// A RAM role assumed with an OIDC token (ACK's RRSA): the three keys together, alone.
+std::string parseOidc(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
+  p.str(node, "oidc_role_arn", c.oidc_role_arn);
+  p.str(node, "oidc_provider_arn", c.oidc_provider_arn);
+  p.readableFile(node, "oidc_token_file", c.oidc_token_file);
+  for (const char* key : {"oidc_role_arn", "oidc_provider_arn", "oidc_token_file"}) {
+    if (!node[key]) {
+      p.problem(node, std::string("credentials: ") + key +
+                          " is missing (a role assumed with an OIDC token needs oidc_role_arn, "
+                          "oidc_provider_arn and oidc_token_file)");
+      return "";
+    }
+  }
+  if (node["access_key_id"] || node["ecs_ram_role"] || node["profile"]) {
+    p.problem(node["oidc_role_arn"],
+              "credentials: oidc_role_arn is a source of its own; give it without "
+              "access_key_id, ecs_ram_role and profile");
+    return "";
+  }
+  return "oidc:" + c.oidc_role_arn;
+}
+
 }  // namespace
 
 std::string parseCredentials(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
   if (!p.isMap(node, "credentials")) return "";
   p.checkKeys(node,
               {"access_key_id", "access_key_secret", "access_key_secret_file", "security_token",
-               "ecs_ram_role", "metadata_endpoint", "profile"},
+               "ecs_ram_role", "metadata_endpoint", "profile", "oidc_role_arn", "oidc_provider_arn",
+               "oidc_token_file", "role_session_name", "sts_endpoint"},
               "credentials");
   p.str(node, "access_key_id", c.access_key_id);
   p.str(node, "access_key_secret", c.access_key_secret);
@@ -70,6 +93,12 @@ std::string parseCredentials(Parser& p, const YAML::Node& node, core::Credential
   p.str(node, "ecs_ram_role", c.ecs_ram_role);
   p.str(node, "metadata_endpoint", c.metadata_endpoint);
   p.str(node, "profile", c.profile);
+  // Also for the default chain's RRSA (the variables ACK's webhook sets).
+  p.str(node, "role_session_name", c.role_session_name);
+  p.str(node, "sts_endpoint", c.sts_endpoint);
+  if (node["sts_endpoint"] && !util::isHttpUrl(c.sts_endpoint)) {
+    p.problem(node["sts_endpoint"], "credentials.sts_endpoint must be an http:// or https:// URL");
+  }
   if (node["metadata_endpoint"] && !util::isHttpUrl(c.metadata_endpoint)) {
     p.problem(node["metadata_endpoint"],
               "credentials.metadata_endpoint must be an http:// or https:// URL");
@@ -85,6 +114,9 @@ std::string parseCredentials(Parser& p, const YAML::Node& node, core::Credential
     return "";
   }
   if (!c.ecs_ram_role.empty()) return roleIdentity(c.ecs_ram_role, c.metadata_endpoint);
+  if (node["oidc_role_arn"] || node["oidc_provider_arn"] || node["oidc_token_file"]) {
+    return parseOidc(p, node, c);
+  }
   if (!c.profile.empty()) return resolveProfile(p, node["profile"], c);
   // Half a key pair is an error at start (the chain never falls through it): say so now. By
   // the keys given, so that an unset ${VAR} is reported once, as itself.
@@ -106,11 +138,13 @@ void checkDistinctAccounts(Parser& p, const std::vector<AccountIdentity>& accoun
     if (accounts[i].identity.empty()) continue;
     for (size_t j = 0; j < i; ++j) {
       if (accounts[j].identity != accounts[i].identity) continue;
-      bool role = accounts[i].identity.starts_with("role:");
+      const std::string& identity = accounts[i].identity;
+      std::string same = identity.starts_with("role:")   ? "the same ECS RAM role"
+                         : identity.starts_with("oidc:") ? "the same RAM role, by OIDC"
+                                                         : "the same AccessKey ID";
       p.problem(accounts[i].node,
                 "account " + accounts[i].account + ": its credentials are account " +
-                    accounts[j].account + "'s (" +
-                    (role ? "the same ECS RAM role" : "the same AccessKey ID") +
+                    accounts[j].account + "'s (" + same +
                     "): one cloud account polled twice alerts twice, under two account labels; "
                     "give each account its own credentials, or list the regions under one");
       break;

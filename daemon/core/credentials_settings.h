@@ -16,6 +16,12 @@ struct CredentialsSettings {
   // ~/.alibabacloud/credentials): this account's, whatever ALIBABA_CLOUD_PROFILE says.
   std::string profile;
   std::string metadata_endpoint = "http://100.100.100.200";
+  // A RAM role assumed with an OIDC token (ACK's RRSA): all three, or none.
+  std::string oidc_role_arn;
+  std::string oidc_provider_arn;
+  std::string oidc_token_file;
+  std::string role_session_name;  // "" : swas-invocation-monitor
+  std::string sts_endpoint;       // "" : ALIBABA_CLOUD_STS_REGION's, else sts.aliyuncs.com
 };
 
 }  // namespace swas::core

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tests/support/answering_server.h"
+#include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/sim_process.h"
 
@@ -166,6 +167,61 @@ TEST_F(OnceTest, CredentialsThatCannotBeHadEndTheRunAtOnce) {
   EXPECT_NE(err_.find("swas-invocation-monitor: credentials: "), std::string::npos) << err_;
   EXPECT_EQ(err_.find("region cn-hangzhou"), std::string::npos)
       << "nothing polled without credentials: " << err_;
+}
+
+// ACK's RRSA (issue 27): with the three variables its webhook gives a pod, the daemon assumes
+// the role at STS (swas-sim's) with the pod's token file and polls with the credentials STS
+// issued; a token STS refuses ends --once with STS's words, never the token.
+TEST_F(OnceTest, RrsaAssumesTheRoleWithThePodsTokenAndPollsWithIt) {
+  std::string test = testing::testName();
+  testing::SimProcess sts(testing::writeTempFile("once/" + test + "/scenario.yaml", R"(clock: manual
+oidc:
+  role_arn: "acs:ram::1:role/monitor"
+  provider_arn: "acs:ram::1:oidc-provider/ack-rrsa-c1"
+  token: eyJ.pod-token.sig
+regions:
+  - region_id: cn-hangzhou
+    instances: [i-a]
+    invocations:
+      - invoke_id: t-rrsa
+        command_id: c-deploy
+        command_name: deploy-app
+        created_at: 0s
+        instances:
+          - instance_id: i-a
+            timeline: [{at: 0s, status: Failed, exit_code: 1, error_code: ExitCodeNonzero}]
+)"));
+  testing::MonitorConfig settings{.sim_url = sts.url(), .state_path = dir_ + "/state.db"};
+  settings.api.clear();
+  settings.poll.clear();
+  std::string text = settings.yaml();
+  std::string keys = "credentials:\n  access_key_id: testid\n  access_key_secret: testsecret\n";
+  ASSERT_NE(text.find(keys), std::string::npos) << text;
+  text.replace(text.find(keys), keys.size(),
+               "credentials:\n  sts_endpoint: \"" + sts.url() + "\"\n");
+  std::string path = testing::writeTempFile("once/" + test + "/config.yaml", text);
+  auto once = [&](const std::string& token) {
+    std::string token_file = testing::writeTempFile("once/" + test + "/token", token);
+    Process p({"/usr/bin/env", "-u", "ALIBABA_CLOUD_ACCESS_KEY_ID",
+               "ALIBABA_CLOUD_ROLE_ARN=acs:ram::1:role/monitor",
+               "ALIBABA_CLOUD_OIDC_PROVIDER_ARN=acs:ram::1:oidc-provider/ack-rrsa-c1",
+               "ALIBABA_CLOUD_OIDC_TOKEN_FILE=" + token_file, SWAS_DAEMON_PATH, "--config", path,
+               "--once"},
+              dir_ + "/out", dir_ + "/err");
+    int code = p.wait();
+    out_ = readFile(dir_ + "/out");
+    err_ = readFile(dir_ + "/err");
+    return code;
+  };
+  EXPECT_EQ(once("eyJ.pod-token.sig\n"), 0) << err_;
+  EXPECT_NE(out_.find("\"t-rrsa\""), std::string::npos) << out_ << err_;
+  EXPECT_NE(out_.find("\"Failed\""), std::string::npos) << out_;
+  std::string stats = testing::fetchOk("GET", sts.url() + "/_sim/stats");
+  EXPECT_NE(stats.find("AssumeRoleWithOIDC"), std::string::npos) << stats;
+
+  EXPECT_EQ(once("eyJ.stolen-or-stale.sig\n"), 1);
+  EXPECT_NE(err_.find("AuthenticationFail.OIDCToken.Invalid"), std::string::npos) << err_;
+  EXPECT_EQ(err_.find("stolen-or-stale"), std::string::npos) << "the token is never shown";
 }
 
 // The API's error text reaches the operator's terminal through the filter: a Message holding a

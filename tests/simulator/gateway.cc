@@ -148,6 +148,8 @@ void Gateway::handle(http::ServerRequest request, http::Responder respond) {
     handleAdmin(request, respond);
   } else if (target.starts_with("/latest/")) {
     handleMetadata(request, respond);
+  } else if (target.find("Action=AssumeRoleWithOIDC") != std::string_view::npos) {
+    handleSts(request, respond);
   } else {
     handleApi(std::move(request), std::move(respond));
   }

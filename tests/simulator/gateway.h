@@ -68,6 +68,8 @@ class Gateway {
   void handleApi(http::ServerRequest request, http::Responder respond);
   void handleAdmin(const http::ServerRequest& request, const http::Responder& respond);
   void handleMetadata(const http::ServerRequest& request, const http::Responder& respond);
+  // STS AssumeRoleWithOIDC (sts.cc): unsigned; the token is the proof.
+  void handleSts(const http::ServerRequest& request, const http::Responder& respond);
   std::expected<Caller, Rejection> authenticate(const http::ServerRequest& request,
                                                 const util::Params& query,
                                                 const util::Params& form);

@@ -239,6 +239,13 @@ Scenario parseScenario(const std::string& yaml_text, const std::string& name) {
       s.metadata.disable_token = r.flag(m, "disable_token", false);
       s.metadata.fail = r.flag(m, "fail", false);
     }
+    if (const auto o = root["oidc"]) {
+      s.oidc = Oidc{r.str(o, "role_arn", ""), r.str(o, "provider_arn", ""), r.str(o, "token", "")};
+      s.oidc->credentials_ttl = r.dur(o, "credentials_ttl", s.oidc->credentials_ttl);
+      if (s.oidc->role_arn.empty() || s.oidc->provider_arn.empty() || s.oidc->token.empty()) {
+        fail(name, o, "oidc needs role_arn, provider_arn and token");
+      }
+    }
     s.manual_clock = r.str(root, "clock", "real") == "manual";
     s.seed = static_cast<uint64_t>(r.num(root, "seed", 1));
   } catch (const YAML::Exception& e) {

@@ -155,6 +155,14 @@ struct Metadata {
   bool fail = false;           // credentials endpoint answers 500
 };
 
+// STS AssumeRoleWithOIDC (ACK's RRSA): the role it lets assume, with which provider and token.
+struct Oidc {
+  std::string role_arn;
+  std::string provider_arn;
+  std::string token;
+  Seconds credentials_ttl{3600};
+};
+
 struct Scenario {
   std::vector<Account> accounts = {{"testid", "testsecret"}};
   std::vector<StsToken> sts_tokens;
@@ -163,6 +171,7 @@ struct Scenario {
   Generator generator;
   Faults faults;
   Metadata metadata;
+  std::optional<Oidc> oidc;
   bool manual_clock = false;  // sim time moves only through POST /_sim/advance
   uint64_t seed = 1;
 };

@@ -224,6 +224,42 @@ TEST(ConfigExposure, TheClusterIsCheckedAndItsShardMayComeFromTheEnvironment) {
   EXPECT_EQ(peers.error()[1], "cfg.yaml:4:28: cluster.peers: not an http:// or https:// URL");
 }
 
+// Issue 27: ACK's RRSA in the configuration: the three keys together and alone, the token file
+// readable at load, STS's endpoint a URL; one role is one identity across accounts.
+TEST(ConfigExposure, ARoleAssumedWithAnOidcTokenIsCheckedAtLoad) {
+  std::string token = writeFile("oidc_token", "eyJ.token.sig\n");
+  auto with = [](const std::string& credentials) {
+    return parseConfig(std::string(kRegion) + "credentials:\n" + credentials, "cfg.yaml", env());
+  };
+  const std::string role = "  oidc_role_arn: acs:ram::1:role/monitor\n";
+  const std::string provider = "  oidc_provider_arn: acs:ram::1:oidc-provider/ack-rrsa-c1\n";
+  auto ok = with(role + provider + "  oidc_token_file: " + token +
+                 "\n  role_session_name: pod-0\n  sts_endpoint: "
+                 "\"https://sts-vpc.cn-hangzhou.aliyuncs.com\"\n");
+  ASSERT_TRUE(ok) << joined(ok.error());
+  EXPECT_EQ(ok->credentials.oidc_role_arn, "acs:ram::1:role/monitor");
+  EXPECT_EQ(ok->credentials.oidc_token_file, token);
+  EXPECT_EQ(ok->credentials.role_session_name, "pod-0");
+  auto half = with(role + "  oidc_token_file: " + token + "\n");
+  ASSERT_FALSE(half);
+  EXPECT_TRUE(has(half.error(), "cfg.yaml:3:3: credentials: oidc_provider_arn is missing"))
+      << joined(half.error());
+  auto unreadable = with(role + provider + "  oidc_token_file: /nonexistent/token\n");
+  ASSERT_FALSE(unreadable);
+  EXPECT_TRUE(has(unreadable.error(), "cfg.yaml:5:20: oidc_token_file: cannot read"))
+      << joined(unreadable.error());
+  auto mixed = with(role + provider + "  oidc_token_file: " + token + "\n  access_key_id: x\n");
+  ASSERT_FALSE(mixed);
+  EXPECT_TRUE(
+      has(mixed.error(), "cfg.yaml:3:18: credentials: oidc_role_arn is a source of its own"))
+      << joined(mixed.error());
+  auto endpoint = with(role + provider + "  oidc_token_file: " + token +
+                       "\n  sts_endpoint: sts.aliyuncs.com\n");
+  ASSERT_FALSE(endpoint);
+  EXPECT_TRUE(has(endpoint.error(), "cfg.yaml:6:17: credentials.sts_endpoint must be"))
+      << joined(endpoint.error());
+}
+
 // Issue 27: with two owners per key, a receiver sent to straight needs the peers, or both
 // owners would send it; Alertmanager's (which deduplicates) and relay_only ones do not.
 TEST(ConfigExposure, TwoOwnersPerKeyNeedThePeersToSendStraight) {
