@@ -40,6 +40,12 @@ void RefreshingCredentialsProvider::get(CredentialsCallback callback) {
     callback(*current_);
     return;
   }
+  // None to serve, and the last fetch failed within the holdoff: its error, without asking the
+  // source again (every region's every retry would, and STS is rate-limited).
+  if (!usable && last_error_ && now < next_attempt_) {
+    callback(std::unexpected(*last_error_));
+    return;
+  }
   waiting_.push_back(std::move(callback));
   if (!fetching_) {
     fetching_ = true;
@@ -54,11 +60,13 @@ void RefreshingCredentialsProvider::complete(Fetched result) {
   if (result) {
     current_ = std::move(result->first);
     expiration_ = result->second;
+    last_error_.reset();
   } else {
     ++refresh_failures_;
     refreshFailed();
     next_attempt_ = now + timing_.retry_holdoff;
     failure = std::move(result.error());
+    last_error_ = failure;
   }
   auto waiting = std::move(waiting_);
   waiting_.clear();
@@ -248,8 +256,9 @@ struct Chain {
     if (!role || !provider || !token || role->empty() || provider->empty() || token->empty()) {
       return std::nullopt;
     }
-    auto session = env("ALIBABA_CLOUD_ROLE_SESSION_NAME");
-    if (!session || session->empty()) session = settings.role_session_name;
+    // The configuration's session name first, as its sts_endpoint.
+    std::optional<std::string> session = settings.role_session_name;
+    if (session->empty()) session = env("ALIBABA_CLOUD_ROLE_SESSION_NAME");
     return oidc(*role, *provider, *token, session);
   }
 

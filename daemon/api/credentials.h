@@ -58,8 +58,8 @@ class StaticCredentialsProvider final : public CredentialsProvider {
 };
 
 // Temporary credentials, fetched when first asked for and again 15 minutes before they expire;
-// a failed refresh keeps the old credentials until they expire, is counted, and is not retried
-// for `retry_holdoff`. Callers asking meanwhile wait for the one fetch under way.
+// a failed fetch is counted and not retried for `retry_holdoff`: the old credentials serve
+// meanwhile while they last, else its error. Callers asking during a fetch wait for it.
 class RefreshingCredentialsProvider : public CredentialsProvider {
  public:
   struct Timing {
@@ -88,6 +88,7 @@ class RefreshingCredentialsProvider : public CredentialsProvider {
   std::optional<Credentials> current_;
   std::chrono::system_clock::time_point expiration_{};
   std::chrono::system_clock::time_point next_attempt_{};
+  std::optional<core::Error> last_error_;  // of the last fetch, while it failed
   bool fetching_ = false;
   std::vector<CredentialsCallback> waiting_;
   uint64_t refresh_failures_ = 0;

@@ -25,11 +25,17 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& fields)
   return out;
 }
 
-// What STS said when it refused: its Code and Message, else the status.
-std::string refusal(const http::HttpResult& result) {
+// What STS said when it refused: its Code and Message, else the status; the token, should an
+// answer quote it, is starred out.
+std::string refusal(const http::HttpResult& result, const std::string& token) {
   if (!result) return core::describe(result.error());
-  if (auto error = parseErrorBody(result->body)) return error->code + ": " + error->message;
-  return "HTTP " + std::to_string(result->status);
+  std::string text = "HTTP " + std::to_string(result->status);
+  if (auto error = parseErrorBody(result->body)) text = error->code + ": " + error->message;
+  for (auto at = text.find(token); !token.empty() && at != std::string::npos;
+       at = text.find(token, at)) {
+    text.replace(at, token.size(), "***");
+  }
+  return text;
 }
 
 }  // namespace
@@ -63,11 +69,11 @@ void OidcRoleProvider::fetch() {
                        {"RoleSessionName", options_.session_name}});
   request.timeout = options_.timeout;
   std::weak_ptr<bool> alive = this->alive();
-  http_.send(std::move(request), [this, alive](http::HttpResult result) {
+  http_.send(std::move(request), [this, alive, token = *token](http::HttpResult result) {
     if (alive.expired()) return;
     const std::string role = "OIDC (RRSA): AssumeRoleWithOIDC of " + options_.role_arn;
     if (!result || result->status != 200) {
-      complete(std::unexpected(credentialsError(role + " failed: " + refusal(result))));
+      complete(std::unexpected(credentialsError(role + " failed: " + refusal(result, token))));
       return;
     }
     auto parsed = parseStsCredentials(result->body);

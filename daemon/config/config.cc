@@ -182,18 +182,20 @@ void parseAccounts(Parser& p, const YAML::Node& node, const ApiSettings& api, co
     if (const auto credentials = item["credentials"]; !credentials) {
       p.problem(item, "account " + a.name +
                           ": credentials is required with accounts: (access_key_id with "
-                          "access_key_secret or access_key_secret_file, ecs_ram_role, or profile)");
+                          "access_key_secret or access_key_secret_file, ecs_ram_role, "
+                          "oidc_role_arn, or profile)");
     } else {
       std::string identity = parseCredentials(p, credentials, a.credentials);
       bool names_source = false;
       for (const char* key : {"access_key_id", "access_key_secret", "access_key_secret_file",
-                              "ecs_ram_role", "profile"}) {
+                              "ecs_ram_role", "profile", "oidc_role_arn"}) {
         names_source = names_source || (credentials.IsMap() && credentials[key]);
       }
       if (credentials.IsMap() && !names_source) {
         p.problem(credentials, "account " + a.name +
-                                   ": credentials names no source (access_key_id, ecs_ram_role "
-                                   "or profile); the default chain is for the single form only");
+                                   ": credentials names no source (access_key_id, ecs_ram_role, "
+                                   "oidc_role_arn or profile); the default chain is for the "
+                                   "single form only");
       }
       identities.push_back({a.name, std::move(identity), credentials});
     }

@@ -58,21 +58,41 @@ std::string parseOidc(Parser& p, const YAML::Node& node, core::CredentialsSettin
   p.str(node, "oidc_role_arn", c.oidc_role_arn);
   p.str(node, "oidc_provider_arn", c.oidc_provider_arn);
   p.readableFile(node, "oidc_token_file", c.oidc_token_file);
-  for (const char* key : {"oidc_role_arn", "oidc_provider_arn", "oidc_token_file"}) {
-    if (!node[key]) {
-      p.problem(node, std::string("credentials: ") + key +
-                          " is missing (a role assumed with an OIDC token needs oidc_role_arn, "
-                          "oidc_provider_arn and oidc_token_file)");
+  for (const auto* value : {&c.oidc_role_arn, &c.oidc_provider_arn, &c.oidc_token_file}) {
+    if (value->empty()) {
+      p.problem(node,
+                "credentials: a role assumed with an OIDC token needs oidc_role_arn, "
+                "oidc_provider_arn and oidc_token_file, none of them empty");
       return "";
     }
   }
-  if (node["access_key_id"] || node["ecs_ram_role"] || node["profile"]) {
-    p.problem(node["oidc_role_arn"],
-              "credentials: oidc_role_arn is a source of its own; give it without "
-              "access_key_id, ecs_ram_role and profile");
-    return "";
+  for (const char* other : {"access_key_id", "access_key_secret", "access_key_secret_file",
+                            "security_token", "ecs_ram_role", "profile"}) {
+    if (node[other]) {
+      p.problem(node["oidc_role_arn"], std::string("credentials: oidc_role_arn is a source of its "
+                                                   "own; give it without ") +
+                                           other);
+      return "";
+    }
   }
   return "oidc:" + c.oidc_role_arn;
+}
+
+// STS's endpoint and the session name: also for the default chain's RRSA (the variables ACK's
+// webhook sets), so without oidc_role_arn too.
+void parseSts(Parser& p, const YAML::Node& node, core::CredentialsSettings& c) {
+  p.str(node, "role_session_name", c.role_session_name);
+  p.str(node, "sts_endpoint", c.sts_endpoint);
+  if (!c.sts_endpoint.empty() && !util::isHttpUrl(c.sts_endpoint)) {
+    p.problem(node["sts_endpoint"], "credentials.sts_endpoint must be an http:// or https:// URL");
+  } else if (c.sts_endpoint.starts_with("http://") &&
+             !c.sts_endpoint.starts_with("http://127.0.0.1") &&
+             !c.sts_endpoint.starts_with("http://localhost") &&
+             !c.sts_endpoint.starts_with("http://[::1]")) {
+    p.warning(node["sts_endpoint"],
+              "credentials.sts_endpoint is plain http: the OIDC token crosses the network in "
+              "clear text");
+  }
 }
 
 }  // namespace
@@ -93,12 +113,7 @@ std::string parseCredentials(Parser& p, const YAML::Node& node, core::Credential
   p.str(node, "ecs_ram_role", c.ecs_ram_role);
   p.str(node, "metadata_endpoint", c.metadata_endpoint);
   p.str(node, "profile", c.profile);
-  // Also for the default chain's RRSA (the variables ACK's webhook sets).
-  p.str(node, "role_session_name", c.role_session_name);
-  p.str(node, "sts_endpoint", c.sts_endpoint);
-  if (node["sts_endpoint"] && !util::isHttpUrl(c.sts_endpoint)) {
-    p.problem(node["sts_endpoint"], "credentials.sts_endpoint must be an http:// or https:// URL");
-  }
+  parseSts(p, node, c);
   if (node["metadata_endpoint"] && !util::isHttpUrl(c.metadata_endpoint)) {
     p.problem(node["metadata_endpoint"],
               "credentials.metadata_endpoint must be an http:// or https:// URL");
@@ -113,10 +128,10 @@ std::string parseCredentials(Parser& p, const YAML::Node& node, core::Credential
     p.problem(node, "credentials: give access_key_secret or access_key_secret_file, not both");
     return "";
   }
-  if (!c.ecs_ram_role.empty()) return roleIdentity(c.ecs_ram_role, c.metadata_endpoint);
   if (node["oidc_role_arn"] || node["oidc_provider_arn"] || node["oidc_token_file"]) {
     return parseOidc(p, node, c);
   }
+  if (!c.ecs_ram_role.empty()) return roleIdentity(c.ecs_ram_role, c.metadata_endpoint);
   if (!c.profile.empty()) return resolveProfile(p, node["profile"], c);
   // Half a key pair is an error at start (the chain never falls through it): say so now. By
   // the keys given, so that an unset ${VAR} is reported once, as itself.

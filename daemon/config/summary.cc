@@ -52,9 +52,10 @@ std::string regionsText(const Config& c, const std::vector<RegionSettings>& regi
 std::string credentialsText(const core::CredentialsSettings& k) {
   return !k.access_key_secret_file.empty() ? "an AccessKey from the configuration, secret in a file"
          : !k.access_key_secret.empty()    ? "an AccessKey in the configuration"
-         : !k.ecs_ram_role.empty()
-             ? "the ECS RAM role " + k.ecs_ram_role
-             : "the default chain (environment, credentials file, ECS RAM role)";
+         : !k.ecs_ram_role.empty()         ? "the ECS RAM role " + k.ecs_ram_role
+         : !k.oidc_role_arn.empty()        ? "the RAM role " + k.oidc_role_arn + " by OIDC token"
+                                    : "the default chain (environment, RRSA, credentials file, "
+                                      "ECS RAM role)";
 }
 
 }  // namespace

@@ -26,7 +26,10 @@ fail() {
   exit 1
 }
 
-command -v kubectl >/dev/null || fail "kubectl (with kustomize v5) is needed: not installed"
+command -v kubectl >/dev/null || fail "kubectl 1.27 or later (kustomize v5) is needed: not installed"
+kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\).*/\1/p')
+[ "${kustomize:-0}" -ge 5 ] ||
+  fail "kubectl's kustomize is not v5 (kubectl 1.27 or later is needed; Debian 12's is 1.20)"
 [ -d "$here/node_modules" ] || fail "run make node-deps (npm ci in tests/deploy)"
 version=$(sed -n 's/^project(swas_invocation_monitor VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 

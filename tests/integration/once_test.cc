@@ -202,7 +202,8 @@ regions:
   std::string path = testing::writeTempFile("once/" + test + "/config.yaml", text);
   auto once = [&](const std::string& token) {
     std::string token_file = testing::writeTempFile("once/" + test + "/token", token);
-    Process p({"/usr/bin/env", "-u", "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    Process p({"/usr/bin/env", "-u", "ALIBABA_CLOUD_ACCESS_KEY_ID", "-u",
+               "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "-u", "ALIBABA_CLOUD_SECURITY_TOKEN",
                "ALIBABA_CLOUD_ROLE_ARN=acs:ram::1:role/monitor",
                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN=acs:ram::1:oidc-provider/ack-rrsa-c1",
                "ALIBABA_CLOUD_OIDC_TOKEN_FILE=" + token_file, SWAS_DAEMON_PATH, "--config", path,
@@ -221,6 +222,7 @@ regions:
 
   EXPECT_EQ(once("eyJ.stolen-or-stale.sig\n"), 1);
   EXPECT_NE(err_.find("AuthenticationFail.OIDCToken.Invalid"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("the OIDC token *** is not valid"), std::string::npos) << err_;
   EXPECT_EQ(err_.find("stolen-or-stale"), std::string::npos) << "the token is never shown";
 }
 

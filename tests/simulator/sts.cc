@@ -49,7 +49,9 @@ void Gateway::handleSts(const http::ServerRequest& request, const http::Responde
     return refuse(404, "EntityNotExist.OIDCProvider", "the OIDC provider does not exist");
   }
   if (param(form, "OIDCToken") != oidc->token) {
-    return refuse(400, "AuthenticationFail.OIDCToken.Invalid", "the OIDC token is not valid");
+    // Quoted back, as a careless server might: the daemon must not repeat it.
+    return refuse(400, "AuthenticationFail.OIDCToken.Invalid",
+                  "the OIDC token " + param(form, "OIDCToken") + " is not valid");
   }
   if (param(form, "RoleArn") != oidc->role_arn) {
     return refuse(404, "EntityNotExist.Role", "the role does not exist");

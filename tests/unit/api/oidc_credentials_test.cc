@@ -137,6 +137,47 @@ TEST_F(OidcTest, ARefusalSaysWhyAndNeverShowsTheToken) {
   EXPECT_EQ(kept.refreshFailures(), 1u);
 }
 
+// A refusal that quotes the token has it starred out; with nothing to serve, a failed fetch is
+// not tried again within the holdoff (STS is rate-limited; every region would ask).
+TEST_F(OidcTest, ARefusalQuotingTheTokenIsStarredAndNotRetriedWithinTheHoldoff) {
+  OidcRoleProvider provider(http_, clock_, options());
+  http_.script.push_back(
+      {400,
+       {},
+       R"({"Code":"AuthenticationFail.OIDCToken.Invalid","Message":"eyJhbGciOi.first.sig is bad"})"});
+  auto got = get(provider);
+  ASSERT_TRUE(got && !*got);
+  EXPECT_NE(got->error().message.find("*** is bad"), std::string::npos) << got->error().message;
+  EXPECT_EQ(got->error().message.find("eyJhbGciOi"), std::string::npos);
+  clock_.advance(seconds(30));
+  auto again = get(provider);
+  ASSERT_TRUE(again && !*again);
+  EXPECT_EQ(http_.requests.size(), 1u) << "within the holdoff: the same error, STS not asked";
+  clock_.advance(seconds(31));
+  http_.script.push_back({200, {}, stsAnswer(clock_.now() + hours(1))});
+  auto later = get(provider);
+  ASSERT_TRUE(later && *later);
+  EXPECT_EQ(http_.requests.size(), 2u);
+}
+
+// The configuration's STS endpoint and session name come before the environment's.
+TEST_F(OidcTest, TheConfiguredEndpointAndSessionNameComeFirst) {
+  std::map<std::string, std::string> rrsa = {
+      {"ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/monitor"},
+      {"ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/ack-rrsa-c1"},
+      {"ALIBABA_CLOUD_OIDC_TOKEN_FILE", token_file_},
+      {"ALIBABA_CLOUD_ROLE_SESSION_NAME", "from-env"},
+      {"ALIBABA_CLOUD_STS_REGION", "cn-hangzhou"}};
+  core::CredentialsSettings settings{.role_session_name = "from-config",
+                                     .sts_endpoint = "http://127.0.0.1:9/"};
+  auto made = makeCredentialsProvider(settings, envOf(rrsa), http_, clock_);
+  ASSERT_TRUE(made) << made.error();
+  http_.script.push_back({200, {}, stsAnswer(clock_.now() + hours(1))});
+  ASSERT_TRUE(*get(**made));
+  EXPECT_TRUE(http_.requests[0].url.starts_with("http://127.0.0.1:9/?")) << http_.requests[0].url;
+  EXPECT_EQ(param(http_.requests[0].body, "RoleSessionName"), "from-config");
+}
+
 TEST_F(OidcTest, AnUnreadableTokenFileIsACredentialsError) {
   auto o = options();
   o.token_file = "/nonexistent/token";

@@ -242,7 +242,10 @@ TEST(ConfigExposure, ARoleAssumedWithAnOidcTokenIsCheckedAtLoad) {
   EXPECT_EQ(ok->credentials.role_session_name, "pod-0");
   auto half = with(role + "  oidc_token_file: " + token + "\n");
   ASSERT_FALSE(half);
-  EXPECT_TRUE(has(half.error(), "cfg.yaml:3:3: credentials: oidc_provider_arn is missing"))
+  EXPECT_TRUE(
+      has(half.error(),
+          "cfg.yaml:3:3: credentials: a role assumed with an OIDC token needs oidc_role_arn, "
+          "oidc_provider_arn and oidc_token_file"))
       << joined(half.error());
   auto unreadable = with(role + provider + "  oidc_token_file: /nonexistent/token\n");
   ASSERT_FALSE(unreadable);
@@ -258,6 +261,33 @@ TEST(ConfigExposure, ARoleAssumedWithAnOidcTokenIsCheckedAtLoad) {
   ASSERT_FALSE(endpoint);
   EXPECT_TRUE(has(endpoint.error(), "cfg.yaml:6:17: credentials.sts_endpoint must be"))
       << joined(endpoint.error());
+  // Empty (an unset-to-empty ${VAR}, say): not a silent fall to another source.
+  auto empty = with("  oidc_role_arn: \"\"\n" + provider + "  oidc_token_file: " + token + "\n");
+  ASSERT_FALSE(empty);
+  EXPECT_TRUE(has(empty.error(), "cfg.yaml:3:3: credentials: a role assumed with an OIDC token"))
+      << joined(empty.error());
+  auto with_role =
+      with(role + provider + "  oidc_token_file: " + token + "\n  ecs_ram_role: SwasMonitorRole\n");
+  ASSERT_FALSE(with_role);
+  EXPECT_TRUE(has(with_role.error(),
+                  "cfg.yaml:3:18: credentials: oidc_role_arn is a source of "
+                  "its own; give it without ecs_ram_role"))
+      << joined(with_role.error());
+  // Per account, and one role is one identity across accounts.
+  std::string oidc =
+      "      oidc_role_arn: acs:ram::1:role/monitor\n      oidc_provider_arn: "
+      "acs:ram::1:oidc-provider/p\n      oidc_token_file: " +
+      token + "\n";
+  auto accounts =
+      parseConfig("accounts:\n  - name: a\n    credentials:\n" + oidc +
+                      "    regions: [{region_id: cn-hangzhou}]\n  - name: b\n    credentials:\n" +
+                      oidc + "    regions: [{region_id: cn-beijing}]\n",
+                  "cfg.yaml", env());
+  ASSERT_FALSE(accounts);
+  EXPECT_TRUE(has(accounts.error(),
+                  "cfg.yaml:10:7: account b: its credentials are account a's "
+                  "(the same RAM role, by OIDC)"))
+      << joined(accounts.error());
 }
 
 // Issue 27: with two owners per key, a receiver sent to straight needs the peers, or both

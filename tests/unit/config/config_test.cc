@@ -214,7 +214,8 @@ accounts:
   EXPECT_TRUE(has("cfg.yaml:9:5: account c: regions is required"));
   EXPECT_TRUE(
       has("cfg.yaml:9:5: account c: credentials is required with accounts: (access_key_id "
-          "with access_key_secret or access_key_secret_file, ecs_ram_role, or profile)"));
+          "with access_key_secret or access_key_secret_file, ecs_ram_role, oidc_role_arn, or "
+          "profile)"));
   for (const auto& p : bad.error()) std::cout << p << "\n";
   EXPECT_EQ(bad.error().size(), 10u)
       << "region_id: all is an account's too; and each of the five lacks credentials";
