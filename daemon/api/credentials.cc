@@ -9,12 +9,12 @@
 #include "daemon/util/credentials_file.h"
 
 namespace swas::api {
-namespace {
-
 core::Error credentialsError(std::string message) {
   return core::Error{
       .kind = core::ErrorKind::kCredentials, .message = std::move(message), .retryable = true};
 }
+
+namespace {
 
 using util::trimmed;
 

@@ -21,6 +21,9 @@ namespace swas::api {
 using CredentialsResult = std::expected<Credentials, core::Error>;
 using CredentialsCallback = std::function<void(CredentialsResult)>;
 
+// A source's failure: kCredentials, retryable (a refresh may work later).
+core::Error credentialsError(std::string message);
+
 class CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;

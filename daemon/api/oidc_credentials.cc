@@ -11,20 +11,6 @@
 namespace swas::api {
 namespace {
 
-core::Error credentialsError(std::string message) {
-  return core::Error{
-      .kind = core::ErrorKind::kCredentials, .message = std::move(message), .retryable = true};
-}
-
-std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [key, value] : fields) {
-    if (!out.empty()) out += '&';
-    out.append(util::percentEncode(key)).append("=").append(util::percentEncode(value));
-  }
-  return out;
-}
-
 // What STS said when it refused: its Code and Message, else the status; the token, should an
 // answer quote it, is starred out.
 std::string refusal(const http::HttpResult& result, const std::string& token) {
@@ -57,16 +43,16 @@ void OidcRoleProvider::fetch() {
   std::string endpoint = options_.sts_endpoint;
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   request.url = endpoint + "/?" +
-                form({{"Action", "AssumeRoleWithOIDC"},
-                      {"Format", "JSON"},
-                      {"Version", "2015-04-01"},
-                      {"Timestamp", core::formatIso8601(clock().now())}});
+                util::encodeQuery({{"Action", "AssumeRoleWithOIDC"},
+                                   {"Format", "JSON"},
+                                   {"Version", "2015-04-01"},
+                                   {"Timestamp", core::formatIso8601(clock().now())}});
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  request.body = form({{"DurationSeconds", std::to_string(options_.duration.count())},
-                       {"OIDCProviderArn", options_.provider_arn},
-                       {"OIDCToken", *token},
-                       {"RoleArn", options_.role_arn},
-                       {"RoleSessionName", options_.session_name}});
+  request.body = util::encodeQuery({{"DurationSeconds", std::to_string(options_.duration.count())},
+                                    {"OIDCProviderArn", options_.provider_arn},
+                                    {"OIDCToken", *token},
+                                    {"RoleArn", options_.role_arn},
+                                    {"RoleSessionName", options_.session_name}});
   request.timeout = options_.timeout;
   std::weak_ptr<bool> alive = this->alive();
   http_.send(std::move(request), [this, alive, token = *token](http::HttpResult result) {
