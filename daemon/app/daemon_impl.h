@@ -21,6 +21,7 @@
 #include "daemon/hints/event_door.h"
 #include "daemon/metrics/endpoint.h"
 #include "daemon/metrics/hint_metrics.h"
+#include "daemon/metrics/server_stats.h"
 #include "daemon/metrics/shard_metrics.h"
 #include "daemon/ops/status_page.h"
 #include "daemon/ops/status_recorder.h"
@@ -48,23 +49,6 @@ struct Daemon::Impl {
   RuntimeDeps deps() {
     return {io,         clock,          *random,           http, env, *store, metrics, deliveries,
             unrecorded, *external_sink, health.startedMs()};
-  }
-
-  // What the /metrics listener had to close or refuse since the last look, as counters.
-  void exportServerStats() {
-    http::ServerStats now = endpoint.serverStats();
-    auto add = [&](std::string_view reason, uint64_t value, uint64_t& seen) {
-      if (value > seen) metrics.onHttpConnectionsClosed(reason, value - seen);
-      seen = value;
-    };
-    add("evicted", now.evicted, server_seen.evicted);
-    add("stalled", now.stalled, server_seen.stalled);
-    add("refused", now.refused, server_seen.refused);
-    add("peer_limit", now.peer_limit, server_seen.peer_limit);
-    add("busy", now.busy, server_seen.busy);
-    add("timed_out", now.timed_out, server_seen.timed_out);
-    add("too_large", now.too_large, server_seen.too_large);
-    add("accept_error", now.accept_errors, server_seen.accept_errors);
   }
 
   // The parts that outlive runtimes follow the runtime's regions (the configuration's, or those
@@ -105,7 +89,7 @@ struct Daemon::Impl {
   std::unique_ptr<state::Store> store;
   std::optional<ops::StatusRecorder> status_recorder;  // once the store is open
   alerting::UnrecordedOutcomes unrecorded;             // outlives runtimes, like the store
-  http::ServerStats server_seen;  // of the endpoint's listener, already exported
+  metrics::ServerStatsExport server_stats{metrics};    // of the endpoint's listener
   std::unique_ptr<Runtime> rt;
   // Makes `built` the runtime; the parts that outlive it follow its regions from then on.
   void adopt(std::unique_ptr<Runtime> built) {
@@ -130,6 +114,7 @@ struct Daemon::Impl {
   // The run loop: the heartbeat, SIGHUP reloads and a graceful stop (daemon_loop.cc).
   int run();
   void beat();
+  void refresh();
   void recordStatus(const std::vector<Runtime::Undiscovered>& undiscovered);
   config::Duration beatEvery();
   void whenIdle(std::function<void()> then);
@@ -143,6 +128,7 @@ struct Daemon::Impl {
   std::optional<asio::signal_set> stop_signals, hangup;
   bool stopping = false;
   bool reloading = false;
+  bool refresh_posted = false;
   std::string last_status;
 };
 

@@ -32,6 +32,10 @@ int Daemon::Impl::run() {
   heartbeat.emplace(io);
   deadline.emplace(io);
   idle_check.emplace(io);
+  // After the poll's own handler has updated the poller (posted, not called from within it).
+  metrics.onEachPoll([this] {
+    if (!std::exchange(refresh_posted, true)) asio::post(io, [this] { refresh(); });
+  });
   beat();
   waitForHangup();
   waitForStop();
@@ -53,21 +57,32 @@ int Daemon::Impl::run() {
   return 0;
 }
 
-// Often enough for the watchdog and for readiness to follow the shortest poll interval.
+// Each poll refreshes what follows it (refresh()); the beat is for the rest: the watchdog,
+// liveness (stuck after three intervals), a region's inventory wait, ListRegions, retired pollers.
 config::Duration Daemon::Impl::beatEvery() {
-  auto every = std::clamp<config::Duration>(shortestInterval(rt->config()) / 4,
-                                            std::chrono::milliseconds(10), std::chrono::seconds(1));
+  auto every = std::clamp<config::Duration>(
+      shortestInterval(rt->config()), std::chrono::milliseconds(10), std::chrono::seconds(10));
   if (auto wd = notifier.watchdogEvery()) {
     every = std::min(every, std::chrono::duration_cast<config::Duration>(*wd));
   }
   return every;
 }
 
-// Proves the loop turns (/healthz, the systemd watchdog) and publishes each region's readiness,
-// the state's health, the counters read from other parts, and the status line.
+// Proves the loop turns (the systemd watchdog; /healthz through refresh()), then refreshes.
 void Daemon::Impl::beat() {
-  health.beat();
   notifier.watchdog();
+  refresh();
+  heartbeat->expires_after(beatEvery());
+  heartbeat->async_wait([this](boost::system::error_code ec) {
+    if (!ec) beat();
+  });
+}
+
+// Publishes each region's readiness, the state's health, the counters read from other parts
+// and the status line: after every poll (once for polls that end together) and every beat.
+void Daemon::Impl::refresh() {
+  refresh_posted = false;
+  health.beat();
   for (const auto& p : rt->pollers()) {
     health.setRegion(p->scope().key(), p->completedOnePoll(), p->notUpReason());
   }
@@ -76,15 +91,11 @@ void Daemon::Impl::beat() {
   for (const auto& u : undiscovered) health.setRegion(u.key, false, u.reason);
   rt->tend();
   recordStatus(undiscovered);
-  exportServerStats();
+  server_stats.update(endpoint.serverStats());
   if (std::string status = rt->summary(); status != last_status) {
     notifier.status(status);
     last_status = status;
   }
-  heartbeat->expires_after(beatEvery());
-  heartbeat->async_wait([this](boost::system::error_code ec) {
-    if (!ec) beat();
-  });
 }
 
 // What `status` and the status page show of the regions (every 5 s).

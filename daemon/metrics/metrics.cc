@@ -342,6 +342,7 @@ void Metrics::onPollFinished(const std::string& region_id, bool ok, double secon
     auto now = impl_->clock.now().time_since_epoch();
     r.last_success->Set(std::chrono::duration<double>(now).count());
   }
+  if (poll_listener_) poll_listener_();
 }
 
 void Metrics::onTrackedCounts(const std::string& region_id, const core::TrackedCounts& counts) {

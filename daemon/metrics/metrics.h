@@ -4,6 +4,7 @@
 // from the daemon's own polling and alerting; a scrape only reads them.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,8 +78,12 @@ class Metrics final : public core::PollObserver,
   // Connections the /metrics listener closed or refused, since the last call, by reason:
   // evicted, refused, timed_out, too_large, accept_error.
   void onHttpConnectionsClosed(std::string_view reason, uint64_t count);
+  // Called after each poll's figures are recorded, on the poller's loop: what follows the polls
+  // (health, readiness, the status) is refreshed then instead of by a timer.
+  void onEachPoll(std::function<void()> listener) { poll_listener_ = std::move(listener); }
 
  private:
+  std::function<void()> poll_listener_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<InventoryMetrics> inventory_;

@@ -38,10 +38,10 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "tests/bench/proc_stats.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
 #include "tests/support/recorder.h"
@@ -66,32 +66,6 @@ struct Options {
   bool ecs = false;
   bool hints = false;
 };
-
-// utime + stime of a process, in seconds.
-double cpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int i = 3; fields >> field; ++i) {
-    if (i == 14) utime = std::stoll(field);
-    if (i == 15) {
-      stime = std::stoll(field);
-      break;
-    }
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// VmHWM (peak resident set) of a process, in MiB.
-double peakRssMib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return -1;
-}
 
 // The calls the simulator answered for `action`, whatever their outcome: what the API saw.
 double simCalls(const t::SimProcess& sim, const char* action) {
@@ -242,14 +216,14 @@ int main(int argc, char** argv) {
     return simCalls(sim, "DescribeCommandInvocations") + simCalls(sim, "DescribeInvocations");
   };
   double sim_calls_before = simListCalls();
-  double cpu_before = cpuSeconds(pid);
+  double cpu_before = t::cpuSeconds(pid);
   size_t requests_before = receiver.requests().size();
   auto window_start = std::chrono::system_clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   std::string after = t::fetchOk("GET", daemon.url() + "/metrics");
-  double cpu = cpuSeconds(pid) - cpu_before;
+  double cpu = t::cpuSeconds(pid) - cpu_before;
   double sim_calls = simListCalls() - sim_calls_before;
-  double rss = peakRssMib(pid);
+  double rss = t::peakRssMib(pid);
 
   auto callsOf = [&](const char* action) {
     std::vector<std::string> m = {std::string("action=\"") + action + "\""};
