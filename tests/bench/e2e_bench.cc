@@ -41,9 +41,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/bench/proc_stats.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
+#include "tests/support/proc_stats.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 

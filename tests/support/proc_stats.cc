@@ -1,4 +1,4 @@
-#include "tests/bench/proc_stats.h"
+#include "tests/support/proc_stats.h"
 
 #include <unistd.h>
 

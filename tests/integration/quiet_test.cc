@@ -1,0 +1,61 @@
+// The daemon's own cost between polls, seen from outside: at a 30 s interval with nothing
+// running it is ready as soon as its first poll ends (readiness follows the polls, not a timer)
+// and then sleeps: no thread wakes more than a few times in 6 s (the beat is every 10 s at most;
+// it was 4 a second at 1 s polls and once a second at 30 s).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/http_fetch.h"
+#include "tests/support/monitor_config.h"
+#include "tests/support/proc_stats.h"
+#include "tests/support/sim_process.h"
+
+namespace swas {
+namespace {
+
+using testing::eventually;
+
+TEST(Quiet, AnIdleDaemonSleepsBetweenPolls) {
+  std::string dir = testing::freshTestDir();
+  // Twenty invocations, a minute apart, all long finished: nothing running.
+  testing::SimProcess sim(testing::writeTempFile(std::string(testing::testName()) + "/sim.yaml",
+                                                 R"(generator:
+  seed: 5
+  regions: [cn-hangzhou]
+  instances: 2
+  retained: 20
+  rate: 0
+  duration_min: 0.1s
+  duration_max: 0.3s
+)"));
+  testing::MonitorConfig settings{.sim_url = sim.url(), .state_path = dir + "/state.db"};
+  settings.poll = {{"interval", "30s"}, {"jitter", "0"}, {"initial_lookback", "1h"}};
+  testing::MonitorProcess daemon(
+      SWAS_DAEMON_PATH, settings.write(std::string(testing::testName()) + "/config.yaml"), dir);
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  // Ready once the first poll ended: within a few seconds, not at the next poll 30 s on.
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = testing::fetch("GET", daemon.url() + "/readyz");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(20)))
+      << daemon.stderrText();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  // Settled: the first poll's commit and the answers to the probes above are done.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  pid_t pid = daemon.process().pid();
+  double before = testing::contextSwitches(pid);
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  double woke = testing::contextSwitches(pid) - before;
+  // At most one beat (and its status write) falls in the window; 1 Hz beats made 6 or more.
+  EXPECT_LE(woke, 3) << "the idle daemon woke " << woke << " times in 6 s";
+  // And it still answers.
+  EXPECT_EQ(testing::fetchOk("GET", daemon.url() + "/healthz"), "ok\n");
+}
+
+}  // namespace
+}  // namespace swas
