@@ -119,7 +119,7 @@ core::Invocation vanishedMarker(const std::string& region_id, const std::string&
     bool done = core::isTerminalInstanceStatus(state.status);
     gone.instances.push_back(
         core::InstanceState{.instance_id = instance_id,
-                            .status = done ? state.status : std::string(core::kVanished),
+                            .status = done ? state.status.str() : std::string(core::kVanished),
                             .error_code = state.error_code});
   }
   return gone;

@@ -21,7 +21,7 @@ core::Transition transition(const core::Invocation& inv, const core::InstanceSta
                           inst.instance_id,
                           inv.command_id,
                           inv.command_name,
-                          was ? was->status : std::string(core::kNone),
+                          was ? was->status.str() : std::string(core::kNone),
                           inst.status,
                           inst.error_code,
                           occurrence ? inst.error_info : std::string(),
@@ -97,7 +97,7 @@ DiffResult diff(const RegionSnapshot& stored, std::vector<core::Invocation> fetc
         changed = true;  // recorded, not a transition
       }
     }
-    std::string overall_before = before ? before->overall_status : std::string(core::kNone);
+    std::string overall_before = before ? before->overall_status.str() : std::string(core::kNone);
     if (overall_before != inv.overall_status) {
       result.overall_changes.push_back(
           {inv.scope, inv.invoke_id, overall_before, inv.overall_status});

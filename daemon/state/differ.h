@@ -2,6 +2,7 @@
 
 // diff(stored, fetched): the pure heart of the poller (osquery's DiffResults). No I/O.
 
+#include <boost/container/flat_map.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -11,21 +12,28 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/core/interned.h"
 #include "daemon/core/invocation.h"
 #include "daemon/core/poll_observer.h"
 
 namespace swas::state {
 
+// What every poll compares against, kept in memory for each tracked pair: statuses, error
+// codes and instance ids interned (a pointer each), an invocation's instances in one sorted
+// array. About 200 bytes an invocation, where string copies in maps took 530.
 struct StoredInstance {
-  std::string status;
-  std::string error_code;
+  core::Interned status;
+  core::Interned error_code;
 };
 
+using StoredInstances =
+    boost::container::flat_map<core::Interned, StoredInstance, core::Interned::Less>;
+
 struct StoredInvocation {
-  std::string overall_status;
+  core::Interned overall_status;
   std::string creation_time;
   bool finished = false;
-  std::map<std::string, StoredInstance> instances;  // by instance id
+  StoredInstances instances;  // by instance id
 };
 
 // What the store knows of one region, by invoke id.

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,18 +97,21 @@ class Connection {
   }
   // Finalizes every cached statement (before a migration drops tables).
   void forget() { statements_.clear(); }
-  // A guard over the cached statement for `sql`; empty (false) if it does not compile.
+  // A guard over the cached statement for `sql`; empty (false) if it does not compile. The
+  // lookup allocates nothing: a poll prepares a dozen statements.
   Query prepare(const char* sql) {
-    auto& stmt = statements_[sql];
-    if (!stmt) {
+    auto it = statements_.find(std::string_view(sql));
+    if (it == statements_.end()) {
       sqlite3_stmt* raw = nullptr;
-      if (sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr) != SQLITE_OK) {
-        statements_.erase(sql);
-        return Query(nullptr);
-      }
-      stmt.reset(raw);
+      if (sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr) != SQLITE_OK) return Query(nullptr);
+      it = statements_.emplace(sql, Stmt(raw)).first;
     }
-    return Query(stmt.get());
+    return Query(it->second.get());
+  }
+  // A statement without rows, cached (BEGIN, COMMIT, ROLLBACK: once a poll, not parsed again).
+  bool run(const char* sql) {
+    Query q = prepare(sql);
+    return q && q.run();
   }
   bool exec(const char* sql) {
     return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
@@ -119,22 +123,26 @@ class Connection {
   }
 
  private:
-  std::unordered_map<std::string, Stmt> statements_;
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, Stmt, TextHash, std::equal_to<>> statements_;
   Db db_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed.
 class Transaction {
  public:
-  explicit Transaction(Connection& c) : c_(c), open_(c.exec("BEGIN IMMEDIATE")) {}
+  explicit Transaction(Connection& c) : c_(c), open_(c.run("BEGIN IMMEDIATE")) {}
   ~Transaction() {
-    if (open_) c_.exec("ROLLBACK");
+    if (open_) c_.run("ROLLBACK");
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   bool began() const { return open_; }
   bool commit() {
-    if (!open_ || !c_.exec("COMMIT")) return false;
+    if (!open_ || !c_.run("COMMIT")) return false;
     open_ = false;
     return true;
   }

@@ -249,10 +249,10 @@ std::expected<StatusReport, core::Error> StateReader::status(int64_t now) {
 
 std::expected<Overview, core::Error> StateReader::overview(const OverviewQuery& query) {
   // One snapshot: the counts, the alerts and the failures agree with each other.
-  if (!impl_->db.exec("BEGIN")) return std::unexpected(impl_->db.error("read the state"));
+  if (!impl_->db.run("BEGIN")) return std::unexpected(impl_->db.error("read the state"));
   struct End {
     sql::Connection& db;
-    ~End() { db.exec("ROLLBACK"); }  // a read: nothing to keep, and no snapshot left open
+    ~End() { db.run("ROLLBACK"); }  // a read: nothing to keep, and no snapshot left open
   } end{impl_->db};
   Overview o;
   auto status_read = status(query.now);
