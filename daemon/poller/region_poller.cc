@@ -1,11 +1,13 @@
 #include "daemon/poller/region_poller.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -116,6 +118,9 @@ struct RegionPoller::Impl {
                             outcome.full_walk, outcome.api_calls);
     noteUpOrDown(outcome);
     if (outcome.ok) last_success_started = pass.wall;
+    // A full walk's pages, diffs and chunks are freed with its frame; glibc keeps freed memory
+    // for reuse, so hand it back to the system (once the frame is gone: posted).
+    if (pass.full) asio::post(io, [] { malloc_trim(0); });
     return outcome;
   }
 
