@@ -107,7 +107,7 @@ test: test-release test-asan test-fuzz test-package test-image
 demo: build
 	@scripts/demo.sh
 
-bench: build
+bench: build node-deps
 	@scripts/bench.sh
 
 # Resource flatness over 30 minutes (SOAK_SECONDS), figures into tests/bench/results.md.

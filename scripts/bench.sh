@@ -52,6 +52,9 @@ echo "ECS: detection latency at 30 s polls, without and with event hints, ${seco
 echo "SWAS and ECS together: 10 regions x 3,000 invocations for each product, 60 s..." >&2
 ./build/tests/bench/e2e_bench --product both --regions 10 --retained 3000 --instances 3 --rate 1 \
   --seconds 60 >"$work/both.json"
+echo "beside an official-SDK script: 1 region x 3,000 invocations, 1 s polls, ${seconds} s; idle at 30 s, ${seconds} s..." >&2
+./build/tests/bench/sdk_compare_bench --retained 3000 --seconds "$seconds" \
+  --idle-seconds "$seconds" >"$work/sdk.json"
 echo "burst..." >&2
 ./build/tests/bench/burst_bench >"$work/burst.json"
 echo "chat burst..." >&2
@@ -71,6 +74,9 @@ state = {b["name"].split("/")[1]: b for b in load("state")["benchmarks"]}
 e2e, scale, burst, scrape = load("e2e"), load("scale"), load("burst"), load("scrape")
 chat, inventory, accounts, soak = load("chat"), load("inventory"), load("accounts"), load("soak")
 ecs, ecs30, ecs_hints, both = load("ecs"), load("ecs30"), load("ecs_hints"), load("both")
+sdk = load("sdk")
+daemon, sdk_all, sdk_page1 = sdk["daemon"], sdk["sdk_all"], sdk["sdk_page1"]
+times = lambda theirs, ours: theirs / ours if ours > 0 else 0
 ratio = ours["real_time"] / raw["real_time"]
 ok = lambda good: "met" if good else "**missed**"
 def latency(run):
@@ -97,7 +103,22 @@ rows = [
   ("End to end: detection latency, simulator change to webhook receipt, every alerting change of the window",
    latency(e2e), "p99 <= 2 s (interval + 1 s), none missed",
    ok(0 <= e2e['latency_p99_ms'] <= 2000 and e2e['alerts_missed'] == 0)),
-  (f"Scale: one region, {scale['tracked_pairs']:,.0f} pairs: peak RSS", f"{scale['peak_rss_mib']:.1f} MiB", "<= 64 MiB at 100,000", ok(scale['peak_rss_mib'] <= 64)),
+  (f"Beside an official-SDK script, all at once ({sdk['retained']:,} invocations x 3 instances, one new a second, 1 s polls, {sdk['seconds']} s): CPU per poll",
+   f"the daemon {daemon['cpu_ms_per_poll']:.2f} ms; the script listing every page (it sees every end, as the daemon does) "
+   f"{sdk_all['cpu_ms_per_poll']:.1f} ms, {times(sdk_all['cpu_ms_per_poll'], daemon['cpu_ms_per_poll']):.0f}x the daemon's; "
+   f"listing the newest page only {sdk_page1['cpu_ms_per_poll']:.2f} ms, {times(sdk_page1['cpu_ms_per_poll'], daemon['cpu_ms_per_poll']):.1f}x",
+   ">= 60x less than the script listing every page",
+   ok(times(sdk_all['cpu_ms_per_poll'], daemon['cpu_ms_per_poll']) >= 60)),
+  ("Beside the official-SDK script: peak RSS (the daemon's includes its cold walk of every invocation)",
+   f"the daemon {daemon['peak_rss_mib']:.1f} MiB; the script listing every page {sdk_all['peak_rss_mib']:.1f} MiB, "
+   f"{times(sdk_all['peak_rss_mib'], daemon['peak_rss_mib']):.1f}x the daemon's; newest page only {sdk_page1['peak_rss_mib']:.1f} MiB, "
+   f"{times(sdk_page1['peak_rss_mib'], daemon['peak_rss_mib']):.1f}x",
+   ">= 6x less than the script listing every page",
+   ok(times(sdk_all['peak_rss_mib'], daemon['peak_rss_mib']) >= 6)),
+  (f"Idle: 30 s polls, every invocation long finished, {sdk['idle_seconds']} s",
+   f"the daemon {daemon['idle_cpu_ms_per_min']:.1f} ms CPU and {daemon['idle_wakeups_per_min']:.0f} wakeups a minute, RSS {daemon['idle_rss_mib']:.1f} MiB; "
+   f"the SDK script {sdk_page1['idle_cpu_ms_per_min']:.0f} ms and {sdk_page1['idle_wakeups_per_min']:.0f} wakeups a minute, RSS {sdk_page1['idle_rss_mib']:.1f} MiB", "", ""),
+  (f"Scale: one region, {scale['tracked_pairs']:,.0f} pairs: peak RSS", f"{scale['peak_rss_mib']:.1f} MiB", "<= 40 MiB at 100,000", ok(scale['peak_rss_mib'] <= 40)),
   ("Scale: cold-start full walk", f"{scale['full_walk_seconds']:.1f} s ({scale['cold_start_calls']:,.0f} calls answered)", "", ""),
   (f"Inventory: calls per hour at {inventory['regions']} regions x {inventory['instances']} instances, default refresh (5 min)",
    f"{inventory['inventory_calls_per_hour_default']:,.0f} (computed: {inventory['inventory_calls']:,.0f} calls in {inventory['seconds']} s at a 10 s refresh, "
