@@ -9,7 +9,7 @@
 namespace swas::alerting {
 namespace {
 
-constexpr size_t kBatchRead = 1000;  // dropping an unconfigured receiver's notifications
+constexpr size_t kBatchRead = 1000;
 constexpr std::string_view kReadOutbox = "read the outbox";
 
 }  // namespace
@@ -31,9 +31,7 @@ ReceiverOutbox::ReceiverOutbox(std::string receiver, state::Store& store,
       unrecorded_(unrecorded) {}
 
 std::optional<Pending> ReceiverOutbox::read(size_t max) {
-  // A message's worth, not a thousand rows each time: a burst's backlog was read (and its
-  // labels parsed) again for every message sent, and held a megabyte at a time.
-  auto rows = store_.pendingNotifications(receiver_, std::max<size_t>(max, 1));
+  auto rows = store_.pendingNotifications(receiver_, std::max(kBatchRead, max));
   if (!rows) {
     failed(kReadOutbox, rows.error());
     return std::nullopt;
