@@ -26,6 +26,7 @@
 #include "daemon/ops/status_page.h"
 #include "daemon/ops/status_recorder.h"
 #include "daemon/systemd/notifier.h"
+#include "daemon/util/throttle.h"
 
 namespace swas::app {
 namespace asio = boost::asio;
@@ -128,7 +129,8 @@ struct Daemon::Impl {
   std::optional<asio::signal_set> stop_signals, hangup;
   bool stopping = false;
   bool reloading = false;
-  bool refresh_posted = false;
+  // After polls, at most every 250 ms (polls ending closer share one); outlives the loop's runs.
+  util::Throttle refresh_soon{io, std::chrono::milliseconds(250), [this] { refresh(); }};
   std::string last_status;
 };
 

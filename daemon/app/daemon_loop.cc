@@ -33,13 +33,12 @@ int Daemon::Impl::run() {
   deadline.emplace(io);
   idle_check.emplace(io);
   // After the poll's own handler has updated the poller (posted, not called from within it).
-  metrics.onEachPoll([this] {
-    if (!std::exchange(refresh_posted, true)) asio::post(io, [this] { refresh(); });
-  });
+  metrics.onEachPoll([this] { refresh_soon(); });
   beat();
   waitForHangup();
   waitForStop();
   io.run();
+  metrics.onEachPoll(nullptr);
   // The loop's own waits end with it: nothing of run() fires during ~Daemon's unwinding, and
   // the signals get their default action back.
   heartbeat.reset();
@@ -57,11 +56,11 @@ int Daemon::Impl::run() {
   return 0;
 }
 
-// Each poll refreshes what follows it (refresh()); the beat is for the rest: the watchdog,
-// liveness (stuck after three intervals), a region's inventory wait, ListRegions, retired pollers.
+// Each poll refreshes what follows it; the beat does the rest: the watchdog, liveness (stuck after
+// three intervals: a beat every half), inventory waits, ListRegions, retired pollers.
 config::Duration Daemon::Impl::beatEvery() {
   auto every = std::clamp<config::Duration>(
-      shortestInterval(rt->config()), std::chrono::milliseconds(10), std::chrono::seconds(10));
+      shortestInterval(rt->config()) / 2, std::chrono::milliseconds(10), std::chrono::seconds(10));
   if (auto wd = notifier.watchdogEvery()) {
     every = std::min(every, std::chrono::duration_cast<config::Duration>(*wd));
   }
@@ -81,7 +80,7 @@ void Daemon::Impl::beat() {
 // Publishes each region's readiness, the state's health, the counters read from other parts
 // and the status line: after every poll (once for polls that end together) and every beat.
 void Daemon::Impl::refresh() {
-  refresh_posted = false;
+  if (!rt || stopping) return;  // posted before the runtime failed, or the stop
   health.beat();
   for (const auto& p : rt->pollers()) {
     health.setRegion(p->scope().key(), p->completedOnePoll(), p->notUpReason());
@@ -125,11 +124,8 @@ void Daemon::Impl::whenIdle(std::function<void()> then) {
   idle_check->expires_after(std::chrono::milliseconds(20));
   idle_check->async_wait([this, then = std::move(then)](boost::system::error_code ec) mutable {
     if (ec) return;
-    if (rt->busy()) {
-      whenIdle(std::move(then));
-    } else {
-      then();
-    }
+    if (rt->busy()) return whenIdle(std::move(then));
+    then();
   });
 }
 
@@ -217,6 +213,7 @@ void Daemon::Impl::apply(PreparedRuntime next) {
     spdlog::set_level(spdlog::level::from_str(rt->config().log.level));
   setLogFormat(rt->config().log.format);
   rt->start();
+  beat();  // at the new interval: liveness follows it at once
   spdlog::info("reloaded {}: {}", config_path, rt->summary());
   notifier.ready(rt->summary());
 }

@@ -153,9 +153,13 @@ awaitable<void> Pager::fetchOrphanRuns(std::vector<std::string> run_keys, Pass& 
         auto stored = settler_.region().snapshot().find(key);
         if (stored == settler_.region().snapshot().end()) continue;
         int64_t run = core::splitRunKey(key).run.value_or(0);
+        // Copied first: nothing of the snapshot is held across a wait.
+        std::vector<std::string> unfinished;
         for (const auto& [instance, state] : stored->second.instances) {
-          if (!core::isTerminalInstanceStatus(state.status))
-            co_await readRuns({task_id, instance}, run, *task, pass);
+          if (!core::isTerminalInstanceStatus(state.status)) unfinished.push_back(instance.str());
+        }
+        for (const auto& instance : unfinished) {
+          co_await readRuns({task_id, instance}, run, *task, pass);
         }
       }
     } else if (task == nullptr) {

@@ -120,7 +120,7 @@ struct RegionPoller::Impl {
     if (outcome.ok) last_success_started = pass.wall;
     // A full walk's pages, diffs and chunks are freed with its frame; glibc keeps freed memory
     // for reuse, so hand it back to the system (once the frame is gone: posted).
-    if (pass.full) asio::post(io, [] { malloc_trim(0); });
+    if (pass.full && outcome.ok) asio::post(io, [] { malloc_trim(0); });
     return outcome;
   }
 

@@ -109,6 +109,7 @@ class Connection {
     return Query(it->second.get());
   }
   // A statement without rows, cached (BEGIN, COMMIT, ROLLBACK: once a poll, not parsed again).
+  // Not for PRAGMAs: some act when compiled, so a cached one would do nothing the next time.
   bool run(const char* sql) {
     Query q = prepare(sql);
     return q && q.run();

@@ -26,10 +26,10 @@ bool forgetOthers(sql::Connection& db, const char* table, const char* column,
 std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
   // Losing the last few seconds of status to a power cut costs nothing: no fsync for these
   // commits (WAL with synchronous=NORMAL still never corrupts), FULL again for everything else.
-  impl_->db.run("PRAGMA synchronous=NORMAL");
+  impl_->db.exec("PRAGMA synchronous=NORMAL");
   struct Restore {
     sql::Connection& db;
-    ~Restore() { db.run("PRAGMA synchronous=FULL"); }
+    ~Restore() { db.exec("PRAGMA synchronous=FULL"); }
   } restore{impl_->db};
   sql::Transaction tx(impl_->db);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));

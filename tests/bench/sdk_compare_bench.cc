@@ -67,22 +67,31 @@ struct Script {
                                      std::to_string(interval_s * 1000), pages},
             out, err)) {}
 
-  // Its polls so far (signals it and waits for the line).
-  double polls() {
+  // Its counters so far (signals it and waits for their line); -1 each when it never answered.
+  struct Counts {
+    double polls = -1, calls = -1, errors = -1;
+  };
+  Counts counts() {
     size_t lines = std::ranges::count(t::readFile(err), '\n');
     process->signal(SIGUSR2);
     std::string text;
-    t::eventually([&] {
+    bool answered = t::eventually([&] {
       text = t::readFile(err);
       return static_cast<size_t>(std::ranges::count(text, '\n')) > lines;
     });
-    size_t end = text.rfind('\n');
-    size_t start = text.rfind('\n', end - 1);
+    Counts c;
+    size_t start = text.rfind("\n{");  // its own lines, not a warning Node printed
+    if (!answered || start == std::string::npos) return c;
     simdjson::dom::parser p;
-    return p.parse(text.substr(start == std::string::npos ? 0 : start + 1, end))["polls"]
-        .get_double()
-        .value_unsafe();
+    simdjson::dom::element line;
+    if (p.parse(text.substr(start + 1, text.find('\n', start + 1) - start - 1)).get(line)) return c;
+    for (auto [key, field] :
+         {std::pair{"polls", &c.polls}, {"calls", &c.calls}, {"errors", &c.errors}}) {
+      if (line[key].get_double().get(*field)) *field = -1;
+    }
+    return c;
   }
+  double polls() { return counts().polls; }
 };
 
 // The simulator, the daemon and the scripts, polling every `interval_s`.
@@ -155,16 +164,19 @@ struct Setup {
     auto polls = [&](size_t i) {
       return i == 0 ? daemonPolls(daemon->url()) : scripts[i - 1].polls();
     };
+    // The counts are asked outside the window (a scrape or a signal wakes the process).
     std::vector<Spent> spent(pids.size());
+    for (size_t i = 0; i < pids.size(); ++i) spent[i].polls = -polls(i);
     for (size_t i = 0; i < pids.size(); ++i) {
-      spent[i] = {-t::cpuSecondsPrecise(pids[i]), -t::contextSwitches(pids[i]), -polls(i)};
+      spent[i].cpu = -t::cpuSecondsPrecise(pids[i]);
+      spent[i].switches = -t::contextSwitches(pids[i]);
     }
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     for (size_t i = 0; i < pids.size(); ++i) {
       spent[i].cpu += t::cpuSecondsPrecise(pids[i]);
       spent[i].switches += t::contextSwitches(pids[i]);
-      spent[i].polls += polls(i);
     }
+    for (size_t i = 0; i < pids.size(); ++i) spent[i].polls += polls(i);
     return spent;
   }
 
@@ -193,11 +205,13 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path() / ("swas-sdk-compare-" + std::to_string(getpid()));
   std::vector<Spent> busy, idle;
   std::vector<double> busy_rss, idle_rss;
+  std::vector<Script::Counts> totals = {{}};  // each script's whole run (none for the daemon)
   {
     Setup s(dir, "busy", 1, o.retained, 1);
     if (!s.start(1)) return 1;
     busy = s.measure(o.seconds);
     busy_rss = s.memory(t::peakRssMib);
+    for (auto& script : s.scripts) totals.push_back(script.counts());
   }
   {
     // rate 0: the retained invocations are a minute apart, all long finished.
@@ -213,9 +227,11 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < busy.size(); ++i) {
     std::printf(
         ",\"%s\":{\"cpu_ms_per_poll\":%.3f,\"polls\":%.0f,\"peak_rss_mib\":%.1f,"
-        "\"idle_cpu_ms_per_min\":%.2f,\"idle_wakeups_per_min\":%.1f,\"idle_rss_mib\":%.1f}",
+        "\"idle_cpu_ms_per_min\":%.2f,\"idle_wakeups_per_min\":%.1f,\"idle_rss_mib\":%.1f,"
+        "\"calls_per_poll\":%.2f,\"errors\":%.0f}",
         names[i], busy[i].polls > 0 ? busy[i].cpu / busy[i].polls * 1000 : -1, busy[i].polls,
-        busy_rss[i], idle[i].cpu * 1000 / minutes, idle[i].switches / minutes, idle_rss[i]);
+        busy_rss[i], idle[i].cpu * 1000 / minutes, idle[i].switches / minutes, idle_rss[i],
+        totals[i].polls > 0 ? totals[i].calls / totals[i].polls : -1, totals[i].errors);
   }
   std::printf("}\n");
   std::filesystem::remove_all(dir);

@@ -1,6 +1,6 @@
 // The daemon's own cost between polls, seen from outside: at a 30 s interval with nothing
 // running it is ready as soon as its first poll ends (readiness follows the polls, not a timer)
-// and then sleeps: no thread wakes more than a few times in 6 s (the beat is every 10 s at most;
+// and then sleeps: no thread wakes more than 4 times in 6 s (the beat is every 10 s at most;
 // it was 4 a second at 1 s polls and once a second at 30 s). And GnuTLS, which it never uses,
 // does not initialize itself in it.
 #include <gtest/gtest.h>
@@ -39,16 +39,14 @@ TEST(Quiet, AnIdleDaemonSleepsBetweenPolls) {
   testing::MonitorProcess daemon(
       SWAS_DAEMON_PATH, settings.write(std::string(testing::testName()) + "/config.yaml"), dir);
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
-  // Ready once the first poll ended: within a few seconds, not at the next poll 30 s on.
-  auto started = std::chrono::steady_clock::now();
+  // Ready once the first poll ended (its refresh), not at the next beat 10 s on.
   ASSERT_TRUE(eventually(
       [&] {
         auto r = testing::fetch("GET", daemon.url() + "/readyz");
         return r && r->status == 200;
       },
-      std::chrono::seconds(20)))
+      std::chrono::seconds(5)))
       << daemon.stderrText();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
   // Settled: the first poll's commit and the answers to the probes above are done.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   pid_t pid = daemon.process().pid();
@@ -56,7 +54,7 @@ TEST(Quiet, AnIdleDaemonSleepsBetweenPolls) {
   std::this_thread::sleep_for(std::chrono::seconds(6));
   double woke = testing::contextSwitches(pid) - before;
   // At most one beat (and its status write) falls in the window; 1 Hz beats made 6 or more.
-  EXPECT_LE(woke, 3) << "the idle daemon woke " << woke << " times in 6 s";
+  EXPECT_LE(woke, 4) << "the idle daemon woke " << woke << " times in 6 s";
   // And it still answers.
   EXPECT_EQ(testing::fetchOk("GET", daemon.url() + "/healthz"), "ok\n");
 }
