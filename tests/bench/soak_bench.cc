@@ -26,6 +26,7 @@
 
 #include "tests/support/http_fetch.h"
 #include "tests/support/monitor_config.h"
+#include "tests/support/proc_stats.h"
 #include "tests/support/recorder.h"
 #include "tests/support/sim_process.h"
 
@@ -41,14 +42,6 @@ struct Sample {
   double wal_mib = 0;
   double state_mib = 0;
 };
-
-double statusMib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(field + ":")) return std::stod(line.substr(field.size() + 1)) / 1024.0;
-  }
-  return -1;
-}
 
 int openFds(pid_t pid) {
   int n = 0;
@@ -124,7 +117,7 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   auto sample = [&](pid_t pid) {
-    return Sample{elapsed(), statusMib(pid, "VmRSS"), openFds(pid), fileMib(dir + "/state.db-wal"),
+    return Sample{elapsed(), t::rssMib(pid), openFds(pid), fileMib(dir + "/state.db-wal"),
                   fileMib(dir + "/state.db")};
   };
   double max_wal = 0;
