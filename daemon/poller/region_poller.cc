@@ -94,7 +94,7 @@ struct RegionPoller::Impl {
     if (auto ok = co_await pager.followRuns(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.fetchUnfinished(pass); !ok) co_return finish(pass, ok, started);
     pager.noteOrder(pass);
-    // A failed settle keeps what a full walk's earlier chunks settled: durable and reported.
+    // A failed settle keeps what a full walk's earlier chunks settled: committed and reported.
     if (auto settled = settler.settle(pass, true); !settled) {
       co_return finish(pass, settled, started);
     }

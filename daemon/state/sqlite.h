@@ -90,7 +90,10 @@ class Query {
 class Connection {
  public:
   sqlite3* get() const { return db_.get(); }
-  void reset(sqlite3* db) { db_.reset(db); }
+  void reset(sqlite3* db) {
+    db_.reset(db);
+    synced_ = true;
+  }
   void close() {
     forget();
     db_.reset();
@@ -117,6 +120,16 @@ class Connection {
   bool exec(const char* sql) {
     return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
   }
+  // Whether commits wait for the disk (synchronous=FULL, as opened) or only reach the WAL
+  // (NORMAL: a power cut may take them back, a crash never). Set outside a transaction; SQLite
+  // applies it when the PRAGMA runs. Remembered only once it took.
+  bool synced() const { return synced_; }
+  bool setSynced(bool synced) {
+    if (synced == synced_) return true;
+    if (!exec(synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) return false;
+    synced_ = synced;
+    return true;
+  }
   core::Error error(const std::string& what) const {
     return core::Error{.kind = core::ErrorKind::kStorage,
                        .code = "state",
@@ -130,14 +143,22 @@ class Connection {
   };
   std::unordered_map<std::string, Stmt, TextHash, std::equal_to<>> statements_;
   Db db_;
+  bool synced_ = true;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed.
+// What a transaction's commit promises: kSynced (the default) is on disk when commit() returns;
+// kUnsynced is in the WAL, for what the daemon can read again from the API (a power cut may take
+// it back; a crash or kill -9 never does). The next synced commit syncs the whole WAL.
+enum class Sync { kSynced, kUnsynced };
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed. The connection is
+// synced again afterwards; should that fail, the next synced transaction sets it before BEGIN.
 class Transaction {
  public:
-  explicit Transaction(Connection& c) : c_(c), open_(c.run("BEGIN IMMEDIATE")) {}
+  explicit Transaction(Connection& c, Sync sync = Sync::kSynced) : c_(c), open_(begin(c, sync)) {}
   ~Transaction() {
     if (open_) c_.run("ROLLBACK");
+    c_.setSynced(true);
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -149,6 +170,13 @@ class Transaction {
   }
 
  private:
+  // A synced transaction that cannot make the connection synced does not begin; an unsynced one
+  // that cannot relax it begins synced.
+  static bool begin(Connection& c, Sync sync) {
+    bool synced = c.setSynced(sync == Sync::kSynced);
+    if (!synced && sync == Sync::kSynced) return false;
+    return c.run("BEGIN IMMEDIATE");
+  }
   Connection& c_;
   bool open_;
 };

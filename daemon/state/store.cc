@@ -1,5 +1,7 @@
 #include "daemon/state/store.h"
 
+#include <algorithm>
+
 #include "daemon/core/time.h"
 #include "daemon/state/store_impl.h"
 
@@ -159,7 +161,13 @@ bool writeCursor(sql::Connection& db, const PollCommit& poll, int64_t now) {
 }  // namespace
 
 std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
-  sql::Transaction tx(impl_->db);
+  // Synced when it promises something: alert writes (the dispatcher may send them next), or a
+  // transition it decided not to alert (a cold start's or a newly watched instance's baseline:
+  // taken back by a power cut, a later walk would see those failures as new and alert them).
+  // Otherwise it is what the API tells again after a power cut: invocations, transitions, cursor.
+  bool promises = !poll.alerts.empty() ||
+                  std::ranges::any_of(poll.transitions, [](const auto& t) { return !t.alertable; });
+  sql::Transaction tx(impl_->db, promises ? sql::Sync::kSynced : sql::Sync::kUnsynced);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   int64_t now = core::unixSeconds(poll.now);
   if (!writeInvocations(impl_->db, poll, now)) {

@@ -109,7 +109,9 @@ class Store {
   };
   std::expected<Command, core::Error> invocationCommand(const std::string& region_id,
                                                         const std::string& invoke_id);
-  // Writes the changed invocations, the transitions, the alerts and the cursor atomically.
+  // Writes the changed invocations, the transitions, the alerts and the cursor atomically. Synced
+  // when it holds alert writes or a transition not to alert (a baseline); otherwise in the WAL
+  // only (a power cut may take it back, and the API tells it again).
   std::expected<void, core::Error> commit(const PollCommit& poll);
   // Forgets the region's finished invocations created before `cutoff`, and its journal entries
   // older than that.

@@ -24,14 +24,8 @@ bool forgetOthers(sql::Connection& db, const char* table, const char* column,
 }  // namespace
 
 std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
-  // Losing the last few seconds of status to a power cut costs nothing: no fsync for these
-  // commits (WAL with synchronous=NORMAL still never corrupts), FULL again for everything else.
-  impl_->db.exec("PRAGMA synchronous=NORMAL");
-  struct Restore {
-    sql::Connection& db;
-    ~Restore() { db.exec("PRAGMA synchronous=FULL"); }
-  } restore{impl_->db};
-  sql::Transaction tx(impl_->db);
+  // Losing the last few seconds of status to a power cut costs nothing.
+  sql::Transaction tx(impl_->db, sql::Sync::kUnsynced);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   sql::Query region = impl_->db.prepare(
       "INSERT OR REPLACE INTO region_status(region_id, up, reason, last_success, updated_at) "

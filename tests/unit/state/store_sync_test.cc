@@ -1,0 +1,197 @@
+// Which commits reach the disk before they return: the WAL is synced for every commit that
+// promises something (alerts fired, resolved or queued; failures it decided not to alert), and
+// not for a poll that only moved invocations along, nor for the status row. Counted by a VFS in
+// front of SQLite's own, which forwards every call and counts the WAL's xSync.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+
+#include "daemon/state/store.h"
+#include "tests/support/sim_process.h"
+
+namespace swas::state {
+namespace {
+
+using namespace std::chrono;
+
+std::atomic<int> wal_syncs{0};
+
+// Our file, with SQLite's own right behind it.
+struct CountingFile {
+  sqlite3_file base;
+  bool wal;
+  sqlite3_file* real() { return reinterpret_cast<sqlite3_file*>(this + 1); }
+};
+
+CountingFile* self(sqlite3_file* f) { return reinterpret_cast<CountingFile*>(f); }
+sqlite3_file* real(sqlite3_file* f) { return self(f)->real(); }
+
+int fClose(sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); }
+int fRead(sqlite3_file* f, void* b, int n, sqlite3_int64 o) {
+  return real(f)->pMethods->xRead(real(f), b, n, o);
+}
+int fWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
+  return real(f)->pMethods->xWrite(real(f), b, n, o);
+}
+int fTruncate(sqlite3_file* f, sqlite3_int64 n) { return real(f)->pMethods->xTruncate(real(f), n); }
+int fSync(sqlite3_file* f, int flags) {
+  if (self(f)->wal) ++wal_syncs;
+  return real(f)->pMethods->xSync(real(f), flags);
+}
+int fSize(sqlite3_file* f, sqlite3_int64* n) { return real(f)->pMethods->xFileSize(real(f), n); }
+int fLock(sqlite3_file* f, int l) { return real(f)->pMethods->xLock(real(f), l); }
+int fUnlock(sqlite3_file* f, int l) { return real(f)->pMethods->xUnlock(real(f), l); }
+int fCheck(sqlite3_file* f, int* out) {
+  return real(f)->pMethods->xCheckReservedLock(real(f), out);
+}
+int fControl(sqlite3_file* f, int op, void* arg) {
+  return real(f)->pMethods->xFileControl(real(f), op, arg);
+}
+int fSector(sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); }
+int fDevice(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); }
+int fShmMap(sqlite3_file* f, int i, int n, int w, void volatile** p) {
+  return real(f)->pMethods->xShmMap(real(f), i, n, w, p);
+}
+int fShmLock(sqlite3_file* f, int o, int n, int flags) {
+  return real(f)->pMethods->xShmLock(real(f), o, n, flags);
+}
+void fShmBarrier(sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); }
+int fShmUnmap(sqlite3_file* f, int del) { return real(f)->pMethods->xShmUnmap(real(f), del); }
+int fFetch(sqlite3_file* f, sqlite3_int64 o, int n, void** p) {
+  return real(f)->pMethods->xFetch(real(f), o, n, p);
+}
+int fUnfetch(sqlite3_file* f, sqlite3_int64 o, void* p) {
+  return real(f)->pMethods->xUnfetch(real(f), o, p);
+}
+
+const sqlite3_io_methods kMethods = {
+    3,        fClose,  fRead,   fWrite,  fTruncate, fSync,       fSize,     fLock,  fUnlock, fCheck,
+    fControl, fSector, fDevice, fShmMap, fShmLock,  fShmBarrier, fShmUnmap, fFetch, fUnfetch};
+
+sqlite3_vfs* os = nullptr;  // SQLite's own
+sqlite3_vfs counting;
+
+int vOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out) {
+  auto* file = self(f);
+  std::memset(file, 0, sizeof(CountingFile));
+  int rc = os->xOpen(os, name, file->real(), flags, out);
+  if (file->real()->pMethods == nullptr) return rc;  // nothing to close
+  file->wal = (flags & SQLITE_OPEN_WAL) != 0;
+  file->base.pMethods = &kMethods;
+  return rc;
+}
+
+// Registers the counting VFS as the default while it lives.
+class CountingVfs {
+ public:
+  CountingVfs() {
+    os = sqlite3_vfs_find(nullptr);
+    counting = *os;
+    counting.zName = "swas-counting";
+    counting.szOsFile = static_cast<int>(sizeof(CountingFile)) + os->szOsFile;
+    counting.xOpen = vOpen;
+    counting.pNext = nullptr;
+    sqlite3_vfs_register(&counting, 1);
+  }
+  ~CountingVfs() {
+    sqlite3_vfs_unregister(&counting);
+    sqlite3_vfs_register(os, 1);
+  }
+};
+
+const system_clock::time_point kNow = sys_days(year(2026) / 11 / 28) + hours(13);
+
+core::Invocation running(std::string id, std::string status) {
+  core::Invocation v{"cn-hangzhou",    std::move(id),         "c-1",  "deploy",
+                     "RunShellScript", "2026-11-28T12:00:00", status, {}};
+  v.instances.push_back(core::InstanceState{.instance_id = "i1", .status = std::move(status)});
+  return v;
+}
+
+core::Alert alert(std::string fp) {
+  core::Alert a;
+  a.fingerprint = std::move(fp);
+  a.scope = "cn-hangzhou";
+  a.invoke_id = "t-" + a.fingerprint;
+  a.instance_id = "i1";
+  a.command_key = "id:c-1";
+  a.creation_time = "2026-11-28T12:00:00";
+  a.labels_json = R"({"alertname":"SwasInvocationFailed"})";
+  a.annotations_json = "{}";
+  a.starts_at = 1'796'000'000;
+  return a;
+}
+
+// How many times the WAL was synced while `step` ran, which must succeed.
+template <typename Step>
+int syncsDuring(Step step) {
+  int before = wal_syncs.load();
+  EXPECT_TRUE(step());
+  return wal_syncs.load() - before;
+}
+
+TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
+  CountingVfs vfs;
+  std::string path = testing::writeTempFile("store/sync.db", "");
+  std::filesystem::remove(path);
+  {
+    auto opened = Store::open(path);
+    ASSERT_TRUE(opened) << opened.error();
+    Store& store = **opened;
+    // A poll that only records what the API says: no fsync (the API can tell it again).
+    PollCommit quiet{"cn-hangzhou",
+                     {running("t-1", "Running")},
+                     {core::Transition{.scope = "cn-hangzhou",
+                                       .invoke_id = "t-1",
+                                       .instance_id = "i1",
+                                       .from = "none",
+                                       .to = "Running"}},
+                     {true, kNow, "2026-11-28T12:00:00"},
+                     kNow};
+    EXPECT_EQ(syncsDuring([&] { return store.commit(quiet).has_value(); }), 0);
+    // A poll that fires an alert and queues its notification: synced before it returns, so
+    // nothing is sent that a power cut could take back (and the earlier commit with it).
+    PollCommit failing = quiet;
+    failing.changed = {running("t-1", "Failed")};
+    failing.transitions.front().from = "Running";
+    failing.transitions.front().to = "Failed";
+    failing.alerts.fired = {alert("a")};
+    failing.alerts.notifications = {{"ops", "a", false, 100}};
+    EXPECT_GE(syncsDuring([&] { return store.commit(failing).has_value(); }), 1);
+    // The status row is not synced, and whatever follows it is again.
+    StatusSnapshot status;
+    status.now = 1'796'000'000;
+    status.regions.push_back({.scope = "cn-hangzhou", .up = true});
+    EXPECT_EQ(syncsDuring([&] { return store.recordStatus(status).has_value(); }), 0);
+    EXPECT_EQ(syncsDuring([&] { return store.commit(quiet).has_value(); }), 0);
+    core::AlertWrites resolve;
+    resolve.resolved = {{"a", 1'796'000'100}};
+    EXPECT_GE(syncsDuring([&] { return store.commitAlerts(resolve).has_value(); }), 1);
+    PollCommit resolving = quiet;
+    resolving.alerts.resolved = {{"a", 1'796'000'200}};
+    EXPECT_GE(syncsDuring([&] { return store.commit(resolving).has_value(); }), 1);
+    // A baseline (a cold start's, or a newly watched instance's walk) decided not to alert old
+    // failures: taken back by a power cut, a later walk would alert them. Synced.
+    PollCommit baseline = quiet;
+    baseline.changed = {running("t-2", "Failed")};
+    baseline.transitions = {core::Transition{.scope = "cn-hangzhou",
+                                             .invoke_id = "t-2",
+                                             .instance_id = "i1",
+                                             .from = "none",
+                                             .to = "Failed",
+                                             .alertable = false}};
+    EXPECT_GE(syncsDuring([&] { return store.commit(baseline).has_value(); }), 1);
+  }
+  // What was not synced is in the file all the same: a process that dies loses nothing.
+  auto reopened = Store::open(path);
+  ASSERT_TRUE(reopened) << reopened.error();
+  auto snapshot = (*reopened)->loadRegion("cn-hangzhou");
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->at("t-1").instances.at("i1").status, "Running");
+}
+
+}  // namespace
+}  // namespace swas::state
