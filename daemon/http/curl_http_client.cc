@@ -7,8 +7,10 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace swas::http {
 namespace asio = boost::asio;
@@ -245,14 +247,27 @@ struct CurlHttpClient::Impl {
     return 0;
   }
 
+  // libcurl's one timeout: none (-1), now (0: run it from the loop, no timer to arm) or in
+  // timeout_ms. A new one replaces the old; `timer_generation` tells a posted run it was.
   static int onTimer(CURLM*, long timeout_ms, void* userp) {
     auto* self = static_cast<Impl*>(userp);
-    self->timer.cancel();
+    ++self->timer_generation;
+    if (std::exchange(self->timer_armed, false)) self->timer.cancel();
     if (timeout_ms < 0) return 0;
-    self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
     std::weak_ptr<bool> alive = self->alive;
-    self->timer.async_wait([self, alive](boost::system::error_code ec) {
-      if (ec || alive.expired()) return;
+    if (timeout_ms == 0) {
+      asio::post(self->io, [self, alive, generation = self->timer_generation] {
+        if (alive.expired() || generation != self->timer_generation) return;
+        self->socketAction(CURL_SOCKET_TIMEOUT, 0);
+      });
+      return 0;
+    }
+    self->timer_armed = true;
+    self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->timer.async_wait([self, alive, generation = self->timer_generation](auto ec) {
+      // An expiry already queued when a newer timeout replaced it is not that one.
+      if (ec || alive.expired() || generation != self->timer_generation) return;
+      self->timer_armed = false;
       self->socketAction(CURL_SOCKET_TIMEOUT, 0);
     });
     return 0;
@@ -367,6 +382,8 @@ struct CurlHttpClient::Impl {
   CurlHttpClientOptions options;
   std::unique_ptr<CURLM, MultiDeleter> multi;
   asio::steady_timer timer;
+  bool timer_armed = false;
+  uint64_t timer_generation = 0;
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
   std::shared_ptr<bool> alive;
