@@ -11,6 +11,7 @@
 
 #include "daemon/state/store.h"
 #include "tests/support/sim_process.h"
+#include "tests/unit/state/store_fixtures.h"
 
 namespace swas::state {
 namespace {
@@ -111,19 +112,7 @@ core::Invocation running(std::string id, std::string status) {
   return v;
 }
 
-core::Alert alert(std::string fp) {
-  core::Alert a;
-  a.fingerprint = std::move(fp);
-  a.scope = "cn-hangzhou";
-  a.invoke_id = "t-" + a.fingerprint;
-  a.instance_id = "i1";
-  a.command_key = "id:c-1";
-  a.creation_time = "2026-11-28T12:00:00";
-  a.labels_json = R"({"alertname":"SwasInvocationFailed"})";
-  a.annotations_json = "{}";
-  a.starts_at = 1'796'000'000;
-  return a;
-}
+using fixtures::alert;
 
 // How many times the WAL was synced while `step` ran, which must succeed.
 template <typename Step>
@@ -144,11 +133,7 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     // A poll that only records what the API says: no fsync (the API can tell it again).
     PollCommit quiet{"cn-hangzhou",
                      {running("t-1", "Running")},
-                     {core::Transition{.scope = "cn-hangzhou",
-                                       .invoke_id = "t-1",
-                                       .instance_id = "i1",
-                                       .from = "none",
-                                       .to = "Running"}},
+                     {fixtures::transition("t-1", "none", "Running")},
                      {true, kNow, "2026-11-28T12:00:00"},
                      kNow};
     EXPECT_EQ(syncsDuring([&] { return store.commit(quiet).has_value(); }), 0);
@@ -156,8 +141,7 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     // nothing is sent that a power cut could take back (and the earlier commit with it).
     PollCommit failing = quiet;
     failing.changed = {running("t-1", "Failed")};
-    failing.transitions.front().from = "Running";
-    failing.transitions.front().to = "Failed";
+    failing.transitions = {fixtures::transition("t-1", "Running", "Failed")};
     failing.alerts.fired = {alert("a")};
     failing.alerts.notifications = {{"ops", "a", false, 100}};
     EXPECT_GE(syncsDuring([&] { return store.commit(failing).has_value(); }), 1);
@@ -177,12 +161,7 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     // failures: taken back by a power cut, a later walk would alert them. Synced.
     PollCommit baseline = quiet;
     baseline.changed = {running("t-2", "Failed")};
-    baseline.transitions = {core::Transition{.scope = "cn-hangzhou",
-                                             .invoke_id = "t-2",
-                                             .instance_id = "i1",
-                                             .from = "none",
-                                             .to = "Failed",
-                                             .alertable = false}};
+    baseline.transitions = {fixtures::transition("t-2", "none", "Failed", false)};
     EXPECT_GE(syncsDuring([&] { return store.commit(baseline).has_value(); }), 1);
   }
   // What was not synced is in the file all the same: a process that dies loses nothing.

@@ -12,6 +12,7 @@
 
 #include "daemon/state/state_reader.h"
 #include "tests/support/sim_process.h"
+#include "tests/unit/state/store_fixtures.h"
 
 namespace swas::state {
 namespace {
@@ -46,11 +47,7 @@ TEST(Store, CommitsAndReloadsAcrossReopen) {
     EXPECT_FALSE(cursor->known);
     PollCommit poll{"cn-hangzhou",
                     {inv("t-1", "Running", "Running"), inv("t-2", "Success", "Success")},
-                    {core::Transition{.scope = "cn-hangzhou",
-                                      .invoke_id = "t-1",
-                                      .instance_id = "i1",
-                                      .from = "none",
-                                      .to = "Running"}},
+                    {fixtures::transition("t-1", "none", "Running")},
                     {true, kNow, "2026-11-28T12:00:00"},
                     kNow};
     ASSERT_TRUE((*store)->commit(poll));
@@ -195,19 +192,7 @@ TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
   EXPECT_TRUE(snapshot->contains("t-new-done"));
 }
 
-core::Alert alert(std::string fp, int64_t starts_at = 1'796'000'000) {
-  core::Alert a;
-  a.fingerprint = std::move(fp);
-  a.scope = "cn-hangzhou";
-  a.invoke_id = "t-" + a.fingerprint;
-  a.instance_id = "i1";
-  a.command_key = "id:c-1";
-  a.creation_time = "2026-11-28T12:00:00";
-  a.labels_json = R"({"alertname":"SwasInvocationFailed"})";
-  a.annotations_json = R"({"summary":"s"})";
-  a.starts_at = starts_at;
-  return a;
-}
+using fixtures::alert;
 
 TEST(Store, AlertsAndTheirNotificationsCommitWithThePoll) {
   std::string path = freshPath("alerts.db");
