@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
-#include <utility>
 
 namespace swas::http {
 namespace asio = boost::asio;
@@ -248,11 +247,12 @@ struct CurlHttpClient::Impl {
   }
 
   // libcurl's one timeout: none (-1), now (0: run it from the loop, no timer to arm) or in
-  // timeout_ms. A new one replaces the old; `timer_generation` tells a posted run it was.
+  // timeout_ms. A new one replaces the old; `timer_generation` tells a posted run or an expiry
+  // already queued that it was.
   static int onTimer(CURLM*, long timeout_ms, void* userp) {
     auto* self = static_cast<Impl*>(userp);
     ++self->timer_generation;
-    if (std::exchange(self->timer_armed, false)) self->timer.cancel();
+    self->timer.cancel();
     if (timeout_ms < 0) return 0;
     std::weak_ptr<bool> alive = self->alive;
     if (timeout_ms == 0) {
@@ -262,12 +262,10 @@ struct CurlHttpClient::Impl {
       });
       return 0;
     }
-    self->timer_armed = true;
     self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
     self->timer.async_wait([self, alive, generation = self->timer_generation](auto ec) {
       // An expiry already queued when a newer timeout replaced it is not that one.
       if (ec || alive.expired() || generation != self->timer_generation) return;
-      self->timer_armed = false;
       self->socketAction(CURL_SOCKET_TIMEOUT, 0);
     });
     return 0;
@@ -382,7 +380,6 @@ struct CurlHttpClient::Impl {
   CurlHttpClientOptions options;
   std::unique_ptr<CURLM, MultiDeleter> multi;
   asio::steady_timer timer;
-  bool timer_armed = false;
   uint64_t timer_generation = 0;
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;

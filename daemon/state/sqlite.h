@@ -123,7 +123,6 @@ class Connection {
   // Whether commits wait for the disk (synchronous=FULL, as opened) or only reach the WAL
   // (NORMAL: a power cut may take them back, a crash never). Set outside a transaction; SQLite
   // applies it when the PRAGMA runs. Remembered only once it took.
-  bool synced() const { return synced_; }
   bool setSynced(bool synced) {
     if (synced == synced_) return true;
     if (!exec(synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) return false;
