@@ -124,6 +124,24 @@ TEST(ParsePage, MalformedBodiesAreParseErrors) {
   expectParseError("{\"RequestId\":\"\xff\xfe\"}", "UTF-8");
 }
 
+// The parser reads a copy of the body from one buffer per thread: what an earlier, longer
+// body left in it must never complete a later, shorter one.
+TEST(ParsePage, AShorterBodyAfterALongerOneIsReadAsItIs) {
+  std::string whole =
+      R"({"TotalCount":1,"CommandInvocations":[{"InvokeId":"t-1","InvocationStatus":"Success",)"
+      R"("InvokeInstances":[{"InstanceId":"i","InvocationStatus":"Success"}]}]})";
+  for (size_t bytes : {size_t{0}, size_t{2} << 20}) {  // within and past what the buffer keeps
+    std::string padding(bytes, ' ');
+    ASSERT_TRUE(parseCommandInvocationsPage(whole + padding)) << bytes;
+    expectParseError(std::string_view(whole).substr(0, whole.size() - 4), "");
+    expectParseError(std::string_view(whole).substr(0, whole.size() - 1), "");
+    auto again = parseCommandInvocationsPage(whole);
+    ASSERT_TRUE(again) << again.error().message;
+    ASSERT_EQ(again->invocations.size(), 1u);
+    EXPECT_EQ(again->invocations[0].invoke_id, "t-1");
+  }
+}
+
 TEST(ParsePage, ABodyThatIsNoPageIsStillAnError) {
   expectParseError(R"({"CommandInvocations":"none"})", "CommandInvocations");
 }
