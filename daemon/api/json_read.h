@@ -95,8 +95,8 @@ void forEachField(od::value value, std::string_view what, OnField on_field,
 
 // `body` copied with the parser's padding after it, into one buffer per thread: a copy of a
 // large page made afresh for every parse was given back to the system by glibc (unmapped or
-// trimmed) and faulted in again each time, which halved parse_bench's speed. A buffer grown past 1
-// MiB by an unusually large answer is given back after the parse.
+// trimmed) and faulted in again each time, which halved parse_bench's speed. A buffer grown
+// past 1 MiB by an unusually large answer is given back after the parse.
 class PaddedCopy {
  public:
   explicit PaddedCopy(std::string_view body) : size_(body.size()) {

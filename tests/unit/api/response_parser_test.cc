@@ -136,7 +136,8 @@ std::string pageOf(const std::string& invoke_id, size_t output_bytes) {
 TEST(ParsePage, AShorterBodyAfterALongerOneIsReadAsItIs) {
   // Within what the buffer keeps (1 MiB), and past it (given back after the parse).
   for (size_t longer : {size_t{4096}, size_t{2} << 20}) {
-    ASSERT_TRUE(parseCommandInvocationsPage(pageOf("t-long", longer))) << longer;
+    const std::string long_page = pageOf("t-long", longer);
+    ASSERT_TRUE(parseCommandInvocationsPage(long_page)) << longer;
     auto shorter = parseCommandInvocationsPage(pageOf("t-short", 10));
     ASSERT_TRUE(shorter) << shorter.error().message;
     ASSERT_EQ(shorter->invocations.size(), 1u);
@@ -144,9 +145,8 @@ TEST(ParsePage, AShorterBodyAfterALongerOneIsReadAsItIs) {
     EXPECT_EQ(shorter->invocations[0].instances[0].output, std::string(10, 'x'));
     // A shorter body cut well before the longer one's end (more than the padding) is an error,
     // not completed by the longer one's bytes.
-    ASSERT_TRUE(parseCommandInvocationsPage(pageOf("t-long", longer))) << longer;
-    std::string cut = pageOf("t-long", longer);
-    expectParseError(std::string_view(cut).substr(0, cut.size() / 2), "");
+    ASSERT_TRUE(parseCommandInvocationsPage(long_page)) << longer;
+    expectParseError(std::string_view(long_page).substr(0, long_page.size() / 2), "");
   }
 }
 
