@@ -307,7 +307,19 @@ core::AlertWrites Lifecycle::plan(const std::vector<core::Transition>& transitio
 }
 
 void Lifecycle::committed(const core::AlertWrites& writes) {
-  if (writes.empty()) return;
+  committed(writes, core::Delivery::kNow);
+}
+
+void Lifecycle::committed(const core::AlertWrites& writes, core::Delivery delivery) {
+  if (!writes.empty()) apply(writes);
+  held_ = held_ || !writes.empty();
+  if (delivery == core::Delivery::kNow && held_) {
+    held_ = false;
+    if (on_change_) on_change_();
+  }
+}
+
+void Lifecycle::apply(const core::AlertWrites& writes) {
   if (on_unrouted_ && !writes.fired.empty()) {
     std::set<std::string> routed;
     for (const auto& n : writes.notifications) {
@@ -319,7 +331,6 @@ void Lifecycle::committed(const core::AlertWrites& writes) {
   }
   for (const auto& a : writes.fired) remember(a);
   for (const auto& r : writes.resolved) firing_.erase(r.fingerprint);
-  if (on_change_) on_change_();
 }
 
 core::AlertWrites Lifecycle::expire(std::chrono::system_clock::time_point now) const {

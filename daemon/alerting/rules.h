@@ -83,7 +83,9 @@ class Lifecycle final : public core::AlertPlanner, public core::AgentAlertPlanne
 
   core::AlertWrites plan(const std::vector<core::Transition>& transitions,
                          std::chrono::system_clock::time_point now) override;
+  // Delivers at once (the inventory's and housekeeping's writes).
   void committed(const core::AlertWrites& writes) override;
+  void committed(const core::AlertWrites& writes, core::Delivery delivery) override;
   // Firing alerts older than resolve_timeout, resolved at starts_at + resolve_timeout (not
   // SwasCloudAssistantDown: it lasts as long as the agent is down).
   core::AlertWrites expire(std::chrono::system_clock::time_point now) const;
@@ -113,6 +115,8 @@ class Lifecycle final : public core::AlertPlanner, public core::AgentAlertPlanne
     int64_t ends_at = 0;
   };
 
+  // Fires and resolves what the store made durable (committed() without the delivery).
+  void apply(const core::AlertWrites& writes);
   void remember(const core::Alert& alert);
   // Keeps `t`, a Success, when it is the newest of its command on its instance; returns the key
   // of successes_ it belongs under.
@@ -125,6 +129,7 @@ class Lifecycle final : public core::AlertPlanner, public core::AgentAlertPlanne
   std::map<std::string, core::Alert> firing_;     // by fingerprint
   std::map<std::string, SeenSuccess> successes_;  // by region, instance and command key
   std::function<void()> on_change_;
+  bool held_ = false;  // committed writes whose delivery waits for the next kNow
   std::function<void(const core::Alert&)> on_unrouted_;
 };
 

@@ -54,6 +54,10 @@ struct AlertWrites {
   bool empty() const { return fired.empty() && resolved.empty() && notifications.empty(); }
 };
 
+// When committed notifications go out: now (with any held before), or held for the next commit
+// that delivers (a full walk's chunks: their alerts go out a few pages at a time, not a page's).
+enum class Delivery { kNow, kHeld };
+
 // Turns a poll's transitions into alert writes, which the poller commits in the same
 // transaction as the transitions.
 class AlertPlanner {
@@ -61,8 +65,8 @@ class AlertPlanner {
   virtual ~AlertPlanner() = default;
   virtual AlertWrites plan(const std::vector<Transition>& transitions,
                            std::chrono::system_clock::time_point now) = 0;
-  // The writes are durable: fire, resolve and deliver.
-  virtual void committed(const AlertWrites& writes) = 0;
+  // The writes are durable: fire and resolve, and deliver as `delivery` says.
+  virtual void committed(const AlertWrites& writes, Delivery delivery) = 0;
 };
 
 // SwasCloudAssistantDown's rules, for the inventory that watches the agents: the writes that fire

@@ -39,6 +39,10 @@ struct RegionOptions {
   // the default size), not 250: about 0.5 MiB less again at 3,000, the cold walk's peak. A
   // chunk that alerts nothing and baselines nothing commits without an fdatasync.
   size_t full_walk_chunk = 50;
+  // A full walk's chunks hold their alerts' delivery until this many invocations were settled
+  // (or the poll ends): the cadence of 250-invocation chunks, so an alert-heavy walk (a restart
+  // after a long stop) does not send a message for every page.
+  size_t full_walk_delivery = 250;
   std::chrono::seconds full_scan_every = wholeSeconds(core::defaults::kFullScanEvery);
   std::chrono::seconds initial_lookback = wholeSeconds(core::defaults::kInitialLookback);
   std::chrono::seconds retention = wholeSeconds(core::defaults::kRetention);

@@ -51,7 +51,7 @@ struct RegionPoller::Impl {
         anomalies(o, options.scope.key(), api::invocationsAction(options.scope.product())),
         call_gate(std::make_shared<api::CallGate>(io_context, o, cl, r, gateOptions(options))),
         gate(*call_gate, client, anomalies, api::invocationsAction(options.scope.product())),
-        settler(store, sink, planner, o, options.scope.key()),
+        settler(store, sink, planner, o, options.scope.key(), options.full_walk_delivery),
         pager(io_context, gate, settler, anomalies, o, options),
         schedule_timer(io_context) {}
 
@@ -104,6 +104,7 @@ struct RegionPoller::Impl {
   }
 
   PollOutcome finish(const Pass& pass, const core::Done& done, Clock::time_point started) {
+    if (pass.full) settler.deliverHeld();
     PollOutcome outcome{.ok = done.has_value(),
                         .throttled = pass.calls.throttled,
                         .full_walk = pass.full,

@@ -8,12 +8,13 @@
 namespace swas::poller {
 
 Settler::Settler(state::Store& store, core::TransitionSink& sink, core::AlertPlanner& planner,
-                 core::PollObserver& observer, std::string region_id)
+                 core::PollObserver& observer, std::string region_id, size_t deliver_every)
     : store_(store),
       sink_(sink),
       planner_(planner),
       observer_(observer),
-      region_id_(std::move(region_id)) {}
+      region_id_(std::move(region_id)),
+      deliver_every_(deliver_every) {}
 
 std::expected<void, std::string> Settler::load() {
   auto snapshot = store_.loadRegion(region_id_);
@@ -36,6 +37,7 @@ std::expected<void, core::Error> Settler::settle(Pass& pass, bool last) {
     if (pass.full) next.last_full_scan = pass.wall;
     next.newest_creation = std::max(next.newest_creation, pass.newest_creation);
   }
+  held_ += pass.fetched.size();
   state::DiffResult diff =
       state::diff(region_.snapshot(), std::move(pass.fetched), pass.diff_options);
   pass.fetched.clear();
@@ -44,13 +46,16 @@ std::expected<void, core::Error> Settler::settle(Pass& pass, bool last) {
   state::PollCommit commit{region_id_, std::move(diff.changed), std::move(diff.transitions), next,
                            pass.wall};
   commit.write_cursor = last;
+  commit.cold_start = pass.diff_options.cold_start;
   // Alerts and their notifications go into the same transaction as the transitions.
   commit.alerts = planner_.plan(commit.transitions, pass.wall);
   if (auto committed = store_.commit(commit); !committed) {
     observer_.onStateError("poll_commit");
     return committed;
   }
-  planner_.committed(commit.alerts);
+  bool deliver = !pass.full || last || held_ >= deliver_every_;
+  if (deliver) held_ = 0;
+  planner_.committed(commit.alerts, deliver ? core::Delivery::kNow : core::Delivery::kHeld);
   region_.apply(commit.changed);
   cursor_ = next;
   pass.transitions += commit.transitions.size();
@@ -60,6 +65,11 @@ std::expected<void, core::Error> Settler::settle(Pass& pass, bool last) {
   // The gauges last: a scrape that shows the new state has its transitions counted.
   if (!commit.changed.empty()) observer_.onTrackedCounts(region_id_, region_.counts());
   return {};
+}
+
+void Settler::deliverHeld() {
+  held_ = 0;
+  planner_.committed({}, core::Delivery::kNow);  // the planner wakes delivery if it held any
 }
 
 std::optional<core::Invocation> Settler::vanished(const std::string& invoke_id) {

@@ -51,8 +51,9 @@ struct Pass {
 // One region's tracked state and cursor, and the only way they change.
 class Settler {
  public:
+  // A full walk delivers its chunks' alerts every `deliver_every` invocations settled.
   Settler(state::Store& store, core::TransitionSink& sink, core::AlertPlanner& planner,
-          core::PollObserver& observer, std::string region_id);
+          core::PollObserver& observer, std::string region_id, size_t deliver_every);
 
   // Loads the region's state from the store.
   std::expected<void, std::string> load();
@@ -72,6 +73,9 @@ class Settler {
   // vanishedMarker); nullopt when it is not tracked.
   std::optional<core::Invocation> vanished(const std::string& invoke_id);
 
+  // Delivers what a full walk's chunks held back (the poll ended, settled or not).
+  void deliverHeld();
+
   // Forgets finished invocations created before `cutoff`, in the store and in memory.
   void evictFinishedBefore(std::chrono::system_clock::time_point cutoff);
 
@@ -81,6 +85,8 @@ class Settler {
   core::AlertPlanner& planner_;
   core::PollObserver& observer_;
   std::string region_id_;
+  size_t deliver_every_;
+  size_t held_ = 0;  // invocations settled since the last chunk that delivered
   state::TrackedRegion region_;
   state::RegionCursor cursor_;
 };

@@ -65,6 +65,11 @@ struct PollCommit {
   // False for a chunk of a full walk that is not its last: the stored cursor stays, so a crash
   // mid-walk leaves the region as it was (a cold start stays a cold start).
   bool write_cursor = true;
+  // A cold start's walk (no cursor stored yet). Its baseline, the old failures it decided not to
+  // alert, needs no fdatasync: a power cut that took it back would take back every later
+  // commit with it (the WAL keeps its order), the cursor's too, and the walk would start over
+  // as a cold start, deciding the same again.
+  bool cold_start = false;
 };
 
 // A notification in the outbox, with the alert it is about.

@@ -1,6 +1,7 @@
 #include "daemon/util/crypto.h"
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -28,8 +29,8 @@ struct MacCtxFree {
 using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 
 const EVP_MD* sha256Md() {
-  static const std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, kSha256.name, nullptr));
-  return md.get();
+  static const std::unique_ptr<EVP_MD, MdFree> kMd(EVP_MD_fetch(nullptr, kSha256.name, nullptr));
+  return kMd.get();
 }
 
 MacCtx unkeyed(const char* digest) {
@@ -45,9 +46,9 @@ MacCtx unkeyed(const char* digest) {
 }
 
 const EVP_MAC_CTX* macTemplate(const Digest& d) {
-  static const MacCtx sha1 = unkeyed(kSha1.name);
-  static const MacCtx sha256 = unkeyed(kSha256.name);
-  return (&d == &kSha1 ? sha1 : sha256).get();
+  static const MacCtx kSha1Template = unkeyed(kSha1.name);
+  static const MacCtx kSha256Template = unkeyed(kSha256.name);
+  return (&d == &kSha1 ? kSha1Template : kSha256Template).get();
 }
 
 std::string hmac(const Digest& d, std::string_view key, std::string_view data) {
@@ -64,6 +65,7 @@ std::string hmac(const Digest& d, std::string_view key, std::string_view data) {
       return std::string(reinterpret_cast<char*>(out), len);
     }
   }
+  ERR_clear_error();  // what the failed step queued is not left for the next TLS call to find
   unsigned int len = 0;
   HMAC(&d == &kSha1 ? EVP_sha1() : EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes,
        data.size(), out, &len);
@@ -110,6 +112,7 @@ std::string sha256Hex(std::string_view data) {
   unsigned char out[SHA256_DIGEST_LENGTH];
   const EVP_MD* md = sha256Md();
   if (!md || EVP_Digest(data.data(), data.size(), out, nullptr, md, nullptr) != 1) {
+    ERR_clear_error();
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
   }
   return toHex(std::string_view(reinterpret_cast<char*>(out), sizeof out));

@@ -131,6 +131,26 @@ class LifecycleTest : public ::testing::Test {
   Lifecycle lifecycle_{{{{"ops", true}, {"quiet", false}}, true, hours(24)}};
 };
 
+// A full walk's chunks hold delivery: the firing set grows at once (the next chunk must not
+// fire the same alert again), and delivery is woken once, by the next commit that delivers.
+TEST_F(LifecycleTest, HeldWritesFireAtOnceAndWakeDeliveryWithTheNextThatDelivers) {
+  int wakes = 0;
+  lifecycle_.onChange([&] { ++wakes; });
+  auto writes = lifecycle_.plan({failure("t-1", "i-1")}, kNow);
+  lifecycle_.committed(writes, core::Delivery::kHeld);
+  EXPECT_EQ(lifecycle_.firing(), 1u);
+  EXPECT_EQ(wakes, 0);
+  EXPECT_TRUE(lifecycle_.plan({failure("t-1", "i-1")}, kNow).fired.empty()) << "fires once";
+  lifecycle_.committed({}, core::Delivery::kHeld);
+  EXPECT_EQ(wakes, 0);
+  lifecycle_.committed({}, core::Delivery::kNow);
+  EXPECT_EQ(wakes, 1);
+  lifecycle_.committed({}, core::Delivery::kNow);
+  EXPECT_EQ(wakes, 1) << "nothing held any more";
+  lifecycle_.committed(lifecycle_.plan({failure("t-2", "i-1")}, kNow), core::Delivery::kNow);
+  EXPECT_EQ(wakes, 2);
+}
+
 TEST_F(LifecycleTest, OneAlertPerOccurrenceAndANotificationPerReceiver) {
   auto fired = step({failure("t-1", "i-1"), failure("t-1", "i-2", "Timeout")});
   ASSERT_EQ(fired.fired.size(), 2u);

@@ -29,7 +29,10 @@ class NoAlerts final : public core::AlertPlanner {
                          std::chrono::system_clock::time_point) override {
     return {};
   }
-  void committed(const core::AlertWrites&) override {}
+  void committed(const core::AlertWrites&, core::Delivery delivery) override {
+    deliveries.push_back(delivery);
+  }
+  std::vector<core::Delivery> deliveries;  // each commit's, and each poll end's of a full walk
 };
 
 class NullSink final : public core::TransitionSink {

@@ -454,6 +454,47 @@ TEST_F(RegionPollerTest, FullWalksCommitInChunksAndMoveTheCursorOnlyWithTheLast)
   EXPECT_EQ(cursor->newest_creation, "2026-11-28T12:00:06") << "the newest over every chunk";
 }
 
+// A full walk commits a page at a time for its memory, but its alerts go out a few pages at a
+// time (every full_walk_delivery invocations, and when the poll ends, settled or not): after a
+// long stop, a walk full of failures sends a message per 250 invocations, not per page.
+api::CommandInvocationPage failedPage(int first, int64_t total) {
+  api::CommandInvocationPage p;
+  p.total_count = total;
+  for (int n = first; n > first - 2; --n) {
+    p.invocations.push_back(
+        invocation("t-" + std::to_string(n), "2026-11-28T12:00:0" + std::to_string(n), "Failed"));
+  }
+  return p;
+}
+
+TEST_F(RegionPollerTest, AFullWalkHoldsItsChunksAlertsUntilEnoughAreSettled) {
+  options_.page_size = 2;
+  options_.full_walk_chunk = 2;
+  options_.full_walk_delivery = 6;
+  rebuild();
+  client_.script = {failedPage(8, 8), failedPage(6, 8), failedPage(4, 8), failedPage(2, 8)};
+  auto outcome = pollOnce();
+  ASSERT_TRUE(outcome.ok) << core::describe(outcome.error);
+  using core::Delivery;
+  // Chunks of 2: held, held, the sixth delivers; held again; the last settle (the cursor)
+  // delivers, and the poll's end finds nothing more held.
+  EXPECT_EQ(planner_.deliveries,
+            (std::vector<Delivery>{Delivery::kHeld, Delivery::kHeld, Delivery::kNow,
+                                   Delivery::kHeld, Delivery::kNow, Delivery::kNow}));
+}
+
+TEST_F(RegionPollerTest, AFullWalkThatFailsDeliversWhatItsChunksHeld) {
+  options_.page_size = 2;
+  options_.full_walk_chunk = 2;
+  options_.full_walk_delivery = 6;
+  rebuild();
+  client_.script = {failedPage(8, 8), failedPage(6, 8), apiError("InternalError", false)};
+  EXPECT_FALSE(pollOnce().ok);
+  using core::Delivery;
+  EXPECT_EQ(planner_.deliveries,
+            (std::vector<Delivery>{Delivery::kHeld, Delivery::kHeld, Delivery::kNow}));
+}
+
 api::CommandInvocation running(std::string id, std::string created) {
   api::CommandInvocation inv;
   inv.invoke_id = std::move(id);

@@ -163,6 +163,21 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     baseline.changed = {running("t-2", "Failed")};
     baseline.transitions = {fixtures::transition("t-2", "none", "Failed", false)};
     EXPECT_GE(syncsDuring([&] { return store.commit(baseline).has_value(); }), 1);
+    // A cold start's is not: taken back, the cursor written after it goes too, and the walk
+    // decides the same again. Its chunk that fires an alert is synced, and the WAL with it.
+    PollCommit cold = baseline;
+    cold.cold_start = true;
+    cold.write_cursor = false;
+    cold.changed = {running("t-3", "Failed")};
+    cold.transitions = {fixtures::transition("t-3", "none", "Failed", false)};
+    EXPECT_EQ(syncsDuring([&] { return store.commit(cold).has_value(); }), 0);
+    PollCommit cold_alert = cold;
+    cold_alert.changed = {running("t-4", "Failed")};
+    cold_alert.transitions = {fixtures::transition("t-4", "none", "Failed", false),
+                              fixtures::transition("t-5", "none", "Failed")};
+    cold_alert.alerts.fired = {alert("b")};
+    cold_alert.alerts.notifications = {{"ops", "b", false, 100}};
+    EXPECT_GE(syncsDuring([&] { return store.commit(cold_alert).has_value(); }), 1);
   }
   // What was not synced is in the file all the same: a process that dies loses nothing.
   auto reopened = Store::open(path);

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <memory>
 #include <string>
 
 namespace swas::util {
@@ -43,11 +44,17 @@ TEST(Crypto, HmacSha1OfRfc2202) {
 }
 
 TEST(Crypto, EachCallUsesItsOwnKeyAsTheOneShotHmacDoes) {
-  // Keys empty, short, of the block's size and longer, one after another in both orders: a
-  // context that kept an earlier key would give the earlier key's MAC.
-  const std::string keys[] = {
-      "", "k", "secret-one", std::string(64, 'x'), std::string(200, 'y'), "secret-two", ""};
-  const std::string data[] = {"", "GET\n/\n", std::string(5000, 'd')};
+  // Keys empty, short, of the block's size and longer, with a NUL byte, one after another in both
+  // orders: a context that kept an earlier key would give the earlier key's MAC.
+  const std::string keys[] = {"",
+                              "k",
+                              "secret-one",
+                              std::string(64, 'x'),
+                              std::string(200, 'y'),
+                              std::string("a\0b", 3),
+                              "secret-two",
+                              ""};
+  const std::string data[] = {"", "GET\n/\n", std::string("x\0y", 3), std::string(5000, 'd')};
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < std::size(keys); ++i) {
       const std::string& key = keys[pass == 0 ? i : std::size(keys) - 1 - i];
@@ -58,6 +65,25 @@ TEST(Crypto, EachCallUsesItsOwnKeyAsTheOneShotHmacDoes) {
       }
     }
   }
+}
+
+TEST(Crypto, AnUnkeyedContextCopiesAndTakesAKey) {
+  // The fast path itself, not its fallback (which would give the same MACs): OpenSSL copies an
+  // HMAC context that has a digest and no key yet, and keys the copy.
+  std::unique_ptr<EVP_MAC, void (*)(EVP_MAC*)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                   EVP_MAC_free);
+  ASSERT_TRUE(mac);
+  std::unique_ptr<EVP_MAC_CTX, void (*)(EVP_MAC_CTX*)> model(EVP_MAC_CTX_new(mac.get()),
+                                                             EVP_MAC_CTX_free);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_end()};
+  ASSERT_EQ(EVP_MAC_CTX_set_params(model.get(), params), 1);
+  std::unique_ptr<EVP_MAC_CTX, void (*)(EVP_MAC_CTX*)> copy(EVP_MAC_CTX_dup(model.get()),
+                                                            EVP_MAC_CTX_free);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(EVP_MAC_init(copy.get(), reinterpret_cast<const unsigned char*>("Jefe"), 4, nullptr),
+            1);
 }
 
 }  // namespace
