@@ -63,7 +63,7 @@ class Settler {
   // Diffs pass.fetched against the tracked state and commits the changes, transitions and
   // alerts in one transaction (with the new cursor when `last`), then applies them and hands
   // the transitions to the sink: nothing reaches the sink before it is committed (synced when it
-  // promises an alert or a baseline; see Store::commit). A full walk
+  // promises an alert, a baseline or a cold start's cursor; see Store::commit). A full walk
   // settles in chunks, so it never holds more than one chunk; only its last moves the cursor.
   // On failure nothing is applied: the next poll fetches and diffs it all again (a full disk
   // loses nothing, it only delays).

@@ -161,15 +161,14 @@ bool writeCursor(sql::Connection& db, const PollCommit& poll, int64_t now) {
 }  // namespace
 
 std::expected<void, core::Error> Store::commit(const PollCommit& poll) {
-  // Synced when it promises something: alert writes (the dispatcher may send them next), or a
+  // Synced when it promises something: alert writes (the dispatcher may send them next), a
   // transition it decided not to alert (a newly watched instance's baseline: taken back by a
-  // power cut, a later walk would see those failures as new and alert them; a cold start's
-  // would be decided again, see PollCommit). Otherwise it is what the API tells again after a
-  // power cut: invocations, transitions, cursor.
-  bool promises = !poll.alerts.empty() ||
-                  (!poll.cold_start && std::ranges::any_of(poll.transitions, [](const auto& t) {
-                    return !t.alertable;
-                  }));
+  // power cut, a later walk would see those failures as new and alert them), or the cursor
+  // that ends a cold start (see PollCommit for why its earlier chunks are not). Otherwise it is
+  // what the API tells again after a power cut: invocations, transitions, cursor.
+  bool baseline = std::ranges::any_of(poll.transitions, [](const auto& t) { return !t.alertable; });
+  bool promises = !poll.alerts.empty() || (baseline && !poll.cold_start) ||
+                  (poll.cold_start && poll.write_cursor);
   sql::Transaction tx(impl_->db, promises ? sql::Sync::kSynced : sql::Sync::kUnsynced);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   int64_t now = core::unixSeconds(poll.now);

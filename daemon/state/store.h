@@ -65,10 +65,12 @@ struct PollCommit {
   // False for a chunk of a full walk that is not its last: the stored cursor stays, so a crash
   // mid-walk leaves the region as it was (a cold start stays a cold start).
   bool write_cursor = true;
-  // A cold start's walk (no cursor stored yet). Its baseline, the old failures it decided not to
-  // alert, needs no fdatasync: a power cut that took it back would take back every later
-  // commit with it (the WAL keeps its order), the cursor's too, and the walk would start over
-  // as a cold start, deciding the same again.
+  // A cold start's walk (no cursor stored yet). The chunks before its last need no fdatasync
+  // for their baseline (the old failures it decided not to alert): a power cut that took one
+  // back would take every later commit with it (the WAL keeps its order), the cursor's too, and
+  // the region would start cold again. The last chunk, which writes the cursor, is synced: an
+  // invocation the walk saw young, taken back with it, would be old to a later cold start and
+  // its failure never alerted.
   bool cold_start = false;
 };
 
@@ -115,8 +117,9 @@ class Store {
   std::expected<Command, core::Error> invocationCommand(const std::string& region_id,
                                                         const std::string& invoke_id);
   // Writes the changed invocations, the transitions, the alerts and the cursor atomically. Synced
-  // when it holds alert writes or a transition not to alert (a baseline); otherwise in the WAL
-  // only (a power cut may take it back, and the API tells it again).
+  // when it holds alert writes, a transition not to alert (a baseline, but a cold start's only
+  // with its cursor: see PollCommit) or a cold start's cursor; otherwise in the WAL only (a
+  // power cut may take it back, and the API tells it again).
   std::expected<void, core::Error> commit(const PollCommit& poll);
   // Forgets the region's finished invocations created before `cutoff`, and its journal entries
   // older than that.

@@ -157,14 +157,16 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     PollCommit resolving = quiet;
     resolving.alerts.resolved = {{"a", 1'796'000'200}};
     EXPECT_GE(syncsDuring([&] { return store.commit(resolving).has_value(); }), 1);
-    // A baseline (a cold start's, or a newly watched instance's walk) decided not to alert old
-    // failures: taken back by a power cut, a later walk would alert them. Synced.
+    // A newly watched instance's baseline decided not to alert old failures: taken back by a
+    // power cut, a later walk would alert them. Synced.
     PollCommit baseline = quiet;
     baseline.changed = {running("t-2", "Failed")};
     baseline.transitions = {fixtures::transition("t-2", "none", "Failed", false)};
     EXPECT_GE(syncsDuring([&] { return store.commit(baseline).has_value(); }), 1);
-    // A cold start's is not: taken back, the cursor written after it goes too, and the walk
-    // decides the same again. Its chunk that fires an alert is synced, and the WAL with it.
+    // A cold start's chunk before its last is not: taken back, the cursor written after it goes
+    // too. Its chunk that fires an alert is synced, and the WAL with it; and so is its last,
+    // the cursor, even with no baseline in it (a young invocation taken back with it would be
+    // old to the next cold start, and its failure never alerted).
     PollCommit cold = baseline;
     cold.cold_start = true;
     cold.write_cursor = false;
@@ -178,6 +180,11 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     cold_alert.alerts.fired = {alert("b")};
     cold_alert.alerts.notifications = {{"ops", "b", false, 100}};
     EXPECT_GE(syncsDuring([&] { return store.commit(cold_alert).has_value(); }), 1);
+    PollCommit cold_end = cold;
+    cold_end.write_cursor = true;
+    cold_end.changed = {running("t-6", "Running")};
+    cold_end.transitions = {fixtures::transition("t-6", "none", "Running")};
+    EXPECT_GE(syncsDuring([&] { return store.commit(cold_end).has_value(); }), 1);
   }
   // What was not synced is in the file all the same: a process that dies loses nothing.
   auto reopened = Store::open(path);
