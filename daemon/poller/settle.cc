@@ -37,7 +37,7 @@ std::expected<void, core::Error> Settler::settle(Pass& pass, bool last) {
     if (pass.full) next.last_full_scan = pass.wall;
     next.newest_creation = std::max(next.newest_creation, pass.newest_creation);
   }
-  held_ += pass.fetched.size();
+  pass.held += pass.fetched.size();
   state::DiffResult diff =
       state::diff(region_.snapshot(), std::move(pass.fetched), pass.diff_options);
   pass.fetched.clear();
@@ -53,8 +53,8 @@ std::expected<void, core::Error> Settler::settle(Pass& pass, bool last) {
     observer_.onStateError("poll_commit");
     return committed;
   }
-  bool deliver = !pass.full || last || held_ >= deliver_every_;
-  if (deliver) held_ = 0;
+  bool deliver = !pass.full || last || pass.held >= deliver_every_;
+  if (deliver) pass.held = 0;
   planner_.committed(commit.alerts, deliver ? core::Delivery::kNow : core::Delivery::kHeld);
   region_.apply(commit.changed);
   cursor_ = next;
@@ -68,7 +68,6 @@ std::expected<void, core::Error> Settler::settle(Pass& pass, bool last) {
 }
 
 void Settler::deliverHeld() {
-  held_ = 0;
   planner_.committed({}, core::Delivery::kNow);  // the planner wakes delivery if it held any
 }
 

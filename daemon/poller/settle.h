@@ -36,6 +36,7 @@ struct Pass {
   std::map<std::string, std::set<std::string>> watched_pairs;
   api::CallTally calls;
   size_t transitions = 0;
+  size_t held = 0;  // a full walk's invocations settled since its last chunk that delivered
   // ECS's repeating tasks (runs.h): whether this pass listed those not stopped (Timed=true),
   // the tasks it saw (InvokeId -> the task without its instances), and each (task, instance)'s
   // latest run.
@@ -86,7 +87,6 @@ class Settler {
   core::PollObserver& observer_;
   std::string region_id_;
   size_t deliver_every_;
-  size_t held_ = 0;  // invocations settled since the last chunk that delivered
   state::TrackedRegion region_;
   state::RegionCursor cursor_;
 };

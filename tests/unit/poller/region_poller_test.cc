@@ -483,6 +483,36 @@ TEST_F(RegionPollerTest, AFullWalkHoldsItsChunksAlertsUntilEnoughAreSettled) {
                                    Delivery::kHeld, Delivery::kNow, Delivery::kNow}));
 }
 
+// The hold counts what one full walk settled: steady polls before it that committed nothing do
+// not make its first chunk deliver early.
+TEST_F(RegionPollerTest, AFullWalksHoldCountsOnlyItsOwnChunks) {
+  options_.page_size = 2;
+  options_.full_walk_chunk = 2;
+  options_.full_walk_delivery = 6;
+  rebuild();
+  auto known = page({"2026-11-28T12:00:20", "2026-11-28T12:00:19"});
+  client_.script = {known};
+  ASSERT_TRUE(pollOnce().ok);
+  for (int i = 0; i < 4; ++i) {
+    client_.script = {known};
+    auto steady = pollOnce();
+    ASSERT_TRUE(steady.ok);
+    ASSERT_FALSE(steady.full_walk);
+  }
+  planner_.deliveries.clear();
+  auto failed = [](int first) {
+    auto p = failedPage(first, 6);
+    for (auto& inv : p.invocations) inv.invoke_id = "f" + inv.invoke_id;
+    return p;
+  };
+  client_.script = {failed(8), failed(6), failed(4)};
+  ASSERT_TRUE(pollOnce(true).ok);
+  using core::Delivery;
+  EXPECT_EQ(planner_.deliveries,
+            (std::vector<Delivery>{Delivery::kHeld, Delivery::kHeld, Delivery::kNow, Delivery::kNow,
+                                   Delivery::kNow}));
+}
+
 TEST_F(RegionPollerTest, AFullWalkThatFailsDeliversWhatItsChunksHeld) {
   options_.page_size = 2;
   options_.full_walk_chunk = 2;
