@@ -51,6 +51,8 @@ void Pager::applyPendingWatched() {
     // Lists of instances no longer watched are not walked again; their bounds go.
     std::erase_if(list_newest_,
                   [&](const auto& e) { return !e.first.empty() && !watched->contains(e.first); });
+    std::erase_if(list_needed_,
+                  [&](const auto& e) { return !e.first.empty() && !watched->contains(e.first); });
   }
   watched_ = std::move(watched);
 }
@@ -88,6 +90,7 @@ awaitable<core::Done> Pager::walkLists(Pass& pass) {
   if (!per_instance_) {
     Walk region = listWalk("", pass);
     if (auto ok = co_await walk(baseRequest(), region, pass); !ok) co_return ok;
+    noteNeeded("", region);
     pass.list_newest[""] = region.newest;
     pass.ordered = region.ordered;
     if (pass.full) choose(region.total, pass);
@@ -98,6 +101,7 @@ awaitable<core::Done> Pager::walkLists(Pass& pass) {
     request.instance_id = instance;
     Walk one = listWalk(instance, pass);
     if (auto ok = co_await walk(request, one, pass); !ok) co_return ok;
+    noteNeeded(instance, one);
     pass.list_newest[instance] = one.newest;
     pass.ordered = pass.ordered && one.ordered;
   }
@@ -115,7 +119,20 @@ Pager::Walk Pager::listWalk(const std::string& key, const Pass& pass) const {
   Walk w;
   if (pass.full || !order_newest_first_) return w;
   if (auto it = list_newest_.find(key); it != list_newest_.end()) w.bound = it->second;
+  if (w.bound.empty()) return w;
+  auto needed = list_needed_.find(key);
+  w.first_page =
+      steadyPageSize(needed == list_needed_.end() ? std::nullopt : std::optional(needed->second),
+                     options_.page_size);
   return w;
+}
+
+void Pager::noteNeeded(const std::string& key, const Walk& walked) {
+  if (walked.needed && !walked.bound.empty()) {
+    list_needed_[key] = *walked.needed;
+  } else {
+    list_needed_.erase(key);
+  }
 }
 
 // Walks one list page by page until its end, or until an early stop is allowed (a bound).
@@ -126,6 +143,10 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
   std::vector<std::string> previous_ids, ids;
   const bool by_token = options_.scope.product() == core::Product::kEcs;
   std::set<std::string> tokens;  // every NextToken this walk was given
+  const int page_size = request.page_size;
+  if (walk_state.first_page > 0) request.page_size = walk_state.first_page;
+  const auto no_watched = std::set<std::string>{};
+  const auto& watched = watched_ ? *watched_ : no_watched;
   for (int page = 1;; ++page) {
     request.page_number = page;
     PageResult result = co_await gate_.call(request, pass.calls);
@@ -135,17 +156,28 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
     for (const auto& v : result->invocations) ids.push_back(v.invoke_id);
     auto items = api::toInvocations(options_.scope.key(), request, std::move(result->invocations),
                                     options_.alert_condition);
+    const auto& known = settler_.region().snapshot();
+    bool early = earlyStopAfter(items, known, walk_state.bound, watched);
+    int64_t total = result->total_count.value_or(-1);
+    PageStep step = by_token
+                        ? afterTokenPage(page, ids, previous_ids, next_token, request.next_token)
+                        : afterPage(page, request.page_size, ids, previous_ids, total);
+    if (page == 1 && request.page_size < page_size && !early && !step.last) {
+      // More changed than the small first page held: the walk starts over at the configured
+      // size (one call more, this poll only), and this page is dropped unread.
+      request.page_size = page_size;
+      request.next_token.clear();
+      page = 0;
+      continue;
+    }
+    walk_state.needed = page == 1
+                            ? std::optional(neededDepth(items, known, walk_state.bound, watched))
+                            : std::nullopt;
     walk_state.ordered = walk_state.ordered && newestFirst(items, previous_oldest, previous_ids);
     if (!items.empty()) previous_oldest = items.back().creation_time;
     for (const auto& inv : items)
       walk_state.newest = std::max(walk_state.newest, inv.creation_time);
-    bool early = earlyStopAfter(items, settler_.region().snapshot(), walk_state.bound,
-                                watched_.value_or(std::set<std::string>{}));
-    int64_t total = result->total_count.value_or(-1);
     if (page == 1) walk_state.total = total;
-    PageStep step = by_token
-                        ? afterTokenPage(page, ids, previous_ids, next_token, request.next_token)
-                        : afterPage(page, request.page_size, ids, previous_ids, total);
     if (by_token && !step.last && !tokens.insert(next_token).second) {
       step = {true, "page " + std::to_string(page) +
                         " answered the NextToken of an earlier page; the walk stops there"};
@@ -202,6 +234,8 @@ awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
     return run;
   });
   if (pass.timed_listed && !runs.empty()) co_await fetchOrphanRuns(std::move(runs), pass);
+  // Beyond the first pages the walks read: the next ones read as far as configured again.
+  if (!missing.empty()) list_needed_.clear();
   if (fetchUnfinishedByStatus(missing.size())) {
     for (std::string_view status : kUnfinishedStatuses) {
       auto request = baseRequest();

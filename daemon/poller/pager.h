@@ -61,6 +61,11 @@ class Pager {
     bool ordered = true;
     int64_t total = -1;  // TotalCount of the first page
     std::string newest;  // the newest CreationTime it showed
+    // A bounded walk's first page size (steadyPageSize); 0: the configured page_size.
+    int first_page = 0;
+    // How far its first page of the configured size had to be read (neededDepth); nullopt when
+    // the walk went on past it.
+    std::optional<int> needed;
   };
   boost::asio::awaitable<core::Done> walk(api::DescribeCommandInvocationsRequest request,
                                           Walk& walk_state, Pass& pass);
@@ -82,6 +87,8 @@ class Pager {
   // One more empty answer for `key`; after kVanishAfterMisses in a row it is given up.
   void miss(const std::string& key, const std::string& why, Pass& pass);
   void choose(int64_t region_total, const Pass& pass);
+  // Remembers how far list `key`'s bounded walk had to read (Walk::needed), or forgets it.
+  void noteNeeded(const std::string& key, const Walk& walked);
   void settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass);
   api::DescribeCommandInvocationsRequest baseRequest() const;
 
@@ -104,6 +111,10 @@ class Pager {
   // last successful poll. Per list, because the region's newest may come from another list,
   // walked later, that this one has not shown yet.
   std::map<std::string, std::string> list_newest_;
+  // Per list: how far the last bounded walk had to read (Walk::needed), for the size of the
+  // next one's first page. None known (a full walk, a walk past its first page, an unfinished
+  // invocation beyond it): the configured page_size.
+  std::map<std::string, int> list_needed_;
   // ECS: polls since the last Timed listing, and each (task, instance)'s latest run read.
   int polls_since_timed_ = kTimedListingEvery;
   std::map<std::pair<std::string, std::string>, int64_t> last_run_;

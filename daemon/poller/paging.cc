@@ -25,18 +25,42 @@ bool newestFirst(const std::vector<core::Invocation>& page, const std::string& p
   return true;
 }
 
+namespace {
+
+// `inv` is finished, older than the bound, and known finished (or not watched at all).
+bool settledBelow(const core::Invocation& inv, const state::RegionSnapshot& known,
+                  const std::string& previous_newest, const std::set<std::string>& watched) {
+  if (!inv.finished() || !(inv.creation_time < previous_newest)) return false;
+  bool relevant = watched.empty() ||
+                  std::any_of(inv.instances.begin(), inv.instances.end(),
+                              [&](const auto& i) { return watched.contains(i.instance_id); });
+  if (!relevant) return true;
+  auto it = known.find(inv.invoke_id);
+  return it != known.end() && it->second.finished;
+}
+
+}  // namespace
+
 bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
                     const std::string& previous_newest, const std::set<std::string>& watched) {
   if (previous_newest.empty()) return false;
   return std::any_of(page.begin(), page.end(), [&](const core::Invocation& inv) {
-    if (!inv.finished() || !(inv.creation_time < previous_newest)) return false;
-    bool relevant = watched.empty() ||
-                    std::any_of(inv.instances.begin(), inv.instances.end(),
-                                [&](const auto& i) { return watched.contains(i.instance_id); });
-    if (!relevant) return true;
-    auto it = known.find(inv.invoke_id);
-    return it != known.end() && it->second.finished;
+    return settledBelow(inv, known, previous_newest, watched);
   });
+}
+
+int neededDepth(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
+                const std::string& previous_newest, const std::set<std::string>& watched) {
+  for (size_t n = page.size(); n > 0; --n) {
+    if (previous_newest.empty() || !settledBelow(page[n - 1], known, previous_newest, watched))
+      return static_cast<int>(n);
+  }
+  return 0;
+}
+
+int steadyPageSize(std::optional<int> needed, int page_size) {
+  if (!needed) return page_size;
+  return std::min(page_size, std::max(kSteadyPageMin, 2 * *needed));
 }
 
 std::vector<std::string> unseenUnfinished(const std::set<std::string>& unfinished,

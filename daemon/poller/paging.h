@@ -42,6 +42,19 @@ bool newestFirst(const std::vector<core::Invocation>& page, const std::string& p
 bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
                     const std::string& previous_newest, const std::set<std::string>& watched);
 
+// How far into `page` a bounded walk had to read: 1 + the index of its last invocation that
+// does not allow the early stop above (new, unfinished, or not known finished); 0 when the
+// first already does.
+int neededDepth(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
+                const std::string& previous_newest, const std::set<std::string>& watched);
+
+// The first page of a bounded walk: twice as deep as the list's previous bounded walk had to
+// read (`needed`), at least kSteadyPageMin (the API's default), at most `page_size`; nullopt
+// (not known): `page_size`. Most polls find a few changes at the top of the list, so asking for
+// 50 invocations with every instance's Output would read, parse and drop about 40 of them.
+inline constexpr int kSteadyPageMin = 10;
+int steadyPageSize(std::optional<int> needed, int page_size);
+
 // Unfinished invocations the store knows (`unfinished`, invoke ids) that a walk did not see:
 // they must be fetched directly. Sorted.
 std::vector<std::string> unseenUnfinished(const std::set<std::string>& unfinished,

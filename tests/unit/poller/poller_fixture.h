@@ -87,6 +87,35 @@ inline api::CommandInvocationPage page(std::vector<std::string> creation_times) 
   return p;
 }
 
+inline api::CommandInvocation invocation(std::string id, std::string created, std::string status) {
+  api::CommandInvocation inv;
+  inv.invoke_id = std::move(id);
+  inv.creation_time = std::move(created);
+  inv.invocation_status = status;
+  inv.instances.push_back({.instance_id = "i1", .invocation_status = status});
+  return inv;
+}
+
+// 60 invocations a second apart, newest first, from `newest` (seconds after 12:00:00).
+inline std::vector<api::CommandInvocation> history(int newest, int count) {
+  std::vector<api::CommandInvocation> out;
+  for (int s = newest; s > newest - count; --s) {
+    auto t = std::chrono::sys_days(std::chrono::year(2026) / 11 / 28) + std::chrono::hours(12) +
+             std::chrono::seconds(s);
+    out.push_back(invocation("t-" + std::to_string(s), core::formatCreationTime(t), "Success"));
+  }
+  return out;
+}
+
+inline api::CommandInvocationPage pageOf(const std::vector<api::CommandInvocation>& all, int number,
+                                         int size) {
+  api::CommandInvocationPage p;
+  p.total_count = static_cast<int64_t>(all.size());
+  for (size_t i = (number - 1) * size; i < all.size() && i < size_t(number) * size; ++i)
+    p.invocations.push_back(all[i]);
+  return p;
+}
+
 inline PageResult apiError(std::string code, bool retryable) {
   return std::unexpected(core::Error{.kind = core::ErrorKind::kApi,
                                      .code = std::move(code),
@@ -122,6 +151,16 @@ class RegionPollerTest : public ::testing::Test {
     poller_->pollOnce(full, [&](PollOutcome o) { outcome = std::move(o); });
     EXPECT_TRUE(testing::waitFor(io_, [&] { return outcome.has_value(); }));
     return *outcome;
+  }
+
+  // The region-wide list answers `listing` as the API pages it: each request's page of its
+  // own PageSize (not a script of pages fixed in advance).
+  void serve(std::vector<api::CommandInvocation> listing) {
+    client_.script.clear();
+    client_.on_request = [this, listing = std::move(listing)] {
+      const auto& r = client_.requests.back();
+      client_.script = {pageOf(listing, static_cast<int>(r.page_number), r.page_size)};
+    };
   }
 
   boost::asio::io_context io_;
