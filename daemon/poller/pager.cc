@@ -121,18 +121,34 @@ Pager::Walk Pager::listWalk(const std::string& key, const Pass& pass) const {
   if (auto it = list_newest_.find(key); it != list_newest_.end()) w.bound = it->second;
   if (w.bound.empty()) return w;
   auto needed = list_needed_.find(key);
-  w.first_page =
-      steadyPageSize(needed == list_needed_.end() ? std::nullopt : std::optional(needed->second),
-                     options_.page_size);
+  w.first_page = steadyPageSize(
+      needed == list_needed_.end() ? std::nullopt : std::optional(needed->second.max()),
+      options_.page_size);
   return w;
 }
 
 void Pager::noteNeeded(const std::string& key, const Walk& walked) {
   if (walked.needed && !walked.bound.empty()) {
-    list_needed_[key] = *walked.needed;
+    list_needed_[key].push(*walked.needed);
   } else {
     list_needed_.erase(key);
   }
+}
+
+size_t Pager::missedUnfinished(const std::vector<core::Invocation>& page,
+                               const std::string& instance_id) const {
+  const auto& known = settler_.region().snapshot();
+  size_t missed = 0;
+  for (const auto& id : settler_.region().unfinished()) {
+    if (core::splitRunKey(id).run) continue;
+    if (std::any_of(page.begin(), page.end(), [&](const auto& inv) { return inv.invoke_id == id; }))
+      continue;
+    auto it = known.find(id);
+    if (!instance_id.empty() && (it == known.end() || !it->second.instances.contains(instance_id)))
+      continue;
+    ++missed;
+  }
+  return missed;
 }
 
 // Walks one list page by page until its end, or until an early stop is allowed (a bound).
@@ -162,11 +178,12 @@ awaitable<core::Done> Pager::walk(api::DescribeCommandInvocationsRequest request
     PageStep step = by_token
                         ? afterTokenPage(page, ids, previous_ids, next_token, request.next_token)
                         : afterPage(page, request.page_size, ids, previous_ids, total);
-    if (page == 1 && request.page_size < page_size && !early && !step.last) {
-      // More changed than the small first page held: the walk starts over at the configured
-      // size (one call more, this poll only), and this page is dropped unread.
+    // More changed than the small first page held, or it stopped early without two or more
+    // known unfinished ones (fetched by InvokeId, a call each): the walk starts over at the
+    // configured size (one call more, this poll only), and this page is dropped unread.
+    if (page == 1 && request.page_size < page_size && !step.last &&
+        (!early || missedUnfinished(items, request.instance_id) >= 2)) {
       request.page_size = page_size;
-      request.next_token.clear();
       page = 0;
       continue;
     }

@@ -15,6 +15,7 @@
 
 #include "daemon/core/error.h"
 #include "daemon/core/poll_observer.h"
+#include "daemon/poller/paging.h"
 #include "daemon/poller/region_options.h"
 #include "daemon/poller/request_gate.h"
 #include "daemon/poller/runs.h"
@@ -63,8 +64,8 @@ class Pager {
     std::string newest;  // the newest CreationTime it showed
     // A bounded walk's first page size (steadyPageSize); 0: the configured page_size.
     int first_page = 0;
-    // How far its first page of the configured size had to be read (neededDepth); nullopt when
-    // the walk went on past it.
+    // How far its first page (the one kept: of either size) had to be read (neededDepth);
+    // nullopt when the walk went on past it.
     std::optional<int> needed;
   };
   boost::asio::awaitable<core::Done> walk(api::DescribeCommandInvocationsRequest request,
@@ -89,6 +90,10 @@ class Pager {
   void choose(int64_t region_total, const Pass& pass);
   // Remembers how far list `key`'s bounded walk had to read (Walk::needed), or forgets it.
   void noteNeeded(const std::string& key, const Walk& walked);
+  // Tracked unfinished invocations of list `instance_id` ("" the region's) that `page` does not
+  // hold; runs of repeating tasks aside (they are followed otherwise).
+  size_t missedUnfinished(const std::vector<core::Invocation>& page,
+                          const std::string& instance_id) const;
   void settleFetchById(const std::string& invoke_id, PageResult& result, Pass& pass);
   api::DescribeCommandInvocationsRequest baseRequest() const;
 
@@ -111,10 +116,10 @@ class Pager {
   // last successful poll. Per list, because the region's newest may come from another list,
   // walked later, that this one has not shown yet.
   std::map<std::string, std::string> list_newest_;
-  // Per list: how far the last bounded walk had to read (Walk::needed), for the size of the
+  // Per list: how far its recent bounded walks had to read (Walk::needed), for the size of the
   // next one's first page. None known (a full walk, a walk past its first page, an unfinished
   // invocation beyond it): the configured page_size.
-  std::map<std::string, int> list_needed_;
+  std::map<std::string, RecentNeeds> list_needed_;
   // ECS: polls since the last Timed listing, and each (task, instance)'s latest run read.
   int polls_since_timed_ = kTimedListingEvery;
   std::map<std::pair<std::string, std::string>, int64_t> last_run_;

@@ -58,6 +58,16 @@ int neededDepth(const std::vector<core::Invocation>& page, const state::RegionSn
   return 0;
 }
 
+void RecentNeeds::push(int needed) {
+  values_[next_] = needed;
+  next_ = (next_ + 1) % values_.size();
+  count_ = std::min(count_ + 1, values_.size());
+}
+
+int RecentNeeds::max() const {
+  return count_ == 0 ? 0 : *std::max_element(values_.begin(), values_.begin() + count_);
+}
+
 int steadyPageSize(std::optional<int> needed, int page_size) {
   if (!needed) return page_size;
   return std::min(page_size, std::max(kSteadyPageMin, 2 * *needed));

@@ -5,6 +5,7 @@
 // it walking for ever), how unfinished invocations the walk did not reach are fetched, and
 // whether watched instances are listed one by one.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -48,12 +49,27 @@ bool earlyStopAfter(const std::vector<core::Invocation>& page, const state::Regi
 int neededDepth(const std::vector<core::Invocation>& page, const state::RegionSnapshot& known,
                 const std::string& previous_newest, const std::set<std::string>& watched);
 
-// The first page of a bounded walk: twice as deep as the list's previous bounded walk had to
-// read (`needed`), at least kSteadyPageMin (the API's default), at most `page_size`; nullopt
-// (not known): `page_size`. Most polls find a few changes at the top of the list, so asking for
-// 50 invocations with every instance's Output would read, parse and drop about 40 of them.
+// The first page of a bounded walk: twice as deep as the list's recent bounded walks had to
+// read at most (`needed`), at least kSteadyPageMin (the API's default), at most `page_size`;
+// nullopt (not known): `page_size`. Most polls find a few changes at the top of the list, so
+// asking for 50 invocations with every instance's Output would read, parse and drop about 40.
 inline constexpr int kSteadyPageMin = 10;
 int steadyPageSize(std::optional<int> needed, int page_size);
+
+// The largest of the last kNeededWindow depths a list's bounded walks needed: the first page
+// follows the busiest recent poll, not the last one, so a list that alternates quiet polls and
+// bursts (a cron job's) pays a burst's extra call once, not at every burst.
+inline constexpr size_t kNeededWindow = 20;
+class RecentNeeds {
+ public:
+  void push(int needed);
+  int max() const;
+
+ private:
+  std::array<int, kNeededWindow> values_{};
+  size_t count_ = 0;
+  size_t next_ = 0;
+};
 
 // Unfinished invocations the store knows (`unfinished`, invoke ids) that a walk did not see:
 // they must be fetched directly. Sorted.

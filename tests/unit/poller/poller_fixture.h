@@ -154,12 +154,21 @@ class RegionPollerTest : public ::testing::Test {
   }
 
   // The region-wide list answers `listing` as the API pages it: each request's page of its
-  // own PageSize (not a script of pages fixed in advance).
+  // own PageSize, by PageNumber or (ECS) by the NextToken it answered (not a script of pages
+  // fixed in advance). ECS's Timed listing is empty.
   void serve(std::vector<api::CommandInvocation> listing) {
     client_.script.clear();
     client_.on_request = [this, listing = std::move(listing)] {
       const auto& r = client_.requests.back();
-      client_.script = {pageOf(listing, static_cast<int>(r.page_number), r.page_size)};
+      if (r.timed.value_or(false)) {
+        client_.script = {api::CommandInvocationPage{}};
+        return;
+      }
+      int number = r.next_token.empty() ? r.page_number : std::stoi(r.next_token);
+      auto answer = pageOf(listing, number, r.page_size);
+      if (static_cast<size_t>(number) * r.page_size < listing.size())
+        answer.next_token = std::to_string(number + 1);
+      client_.script = {answer};
     };
   }
 
