@@ -34,7 +34,7 @@ int Daemon::Impl::run() {
   idle_check.emplace(io);
   // After the poll's own handler has updated the poller (posted, not called from within it).
   metrics.onEachPoll([this] { refresh_soon(); });
-  beat();
+  refresh();
   waitForHangup();
   waitForStop();
   io.run();
@@ -56,24 +56,26 @@ int Daemon::Impl::run() {
   return 0;
 }
 
-// Each poll refreshes what follows it; the beat does the rest: the watchdog, liveness (stuck after
-// three intervals: a beat every half), inventory waits, ListRegions, retired pollers.
+// Each poll refreshes what follows it and puts the beat off; the beat does the rest when no poll
+// ended for 1.5 intervals (the watchdog, liveness: stuck after three; inventory waits,
+// ListRegions, retired pollers). Polls on time never wake the loop for it.
 config::Duration Daemon::Impl::beatEvery() {
-  auto every = std::clamp<config::Duration>(
-      shortestInterval(rt->config()) / 2, std::chrono::milliseconds(10), std::chrono::seconds(10));
+  auto every =
+      std::clamp<config::Duration>(shortestInterval(rt->config()) * 3 / 2,
+                                   std::chrono::milliseconds(10), std::chrono::seconds(10));
   if (auto wd = notifier.watchdogEvery()) {
     every = std::min(every, std::chrono::duration_cast<config::Duration>(*wd));
   }
   return every;
 }
 
-// Proves the loop turns (the systemd watchdog; /healthz through refresh()), then refreshes.
+// Proves the loop turns (the systemd watchdog; /healthz through refresh()), and refreshes in
+// beatEvery() unless a poll's refresh puts it off (moving the timer ends the wait before).
 void Daemon::Impl::beat() {
   notifier.watchdog();
-  refresh();
   heartbeat->expires_after(beatEvery());
   heartbeat->async_wait([this](boost::system::error_code ec) {
-    if (!ec) beat();
+    if (!ec) (rt && !stopping) ? refresh() : beat();
   });
 }
 
@@ -81,6 +83,7 @@ void Daemon::Impl::beat() {
 // and the status line: after every poll (once for polls that end together) and every beat.
 void Daemon::Impl::refresh() {
   if (!rt || stopping) return;  // posted before the runtime failed, or the stop
+  beat();
   health.beat();
   for (const auto& p : rt->pollers()) {
     health.setRegion(p->scope().key(), p->completedOnePoll(), p->notUpReason());
@@ -213,7 +216,7 @@ void Daemon::Impl::apply(PreparedRuntime next) {
     spdlog::set_level(spdlog::level::from_str(rt->config().log.level));
   setLogFormat(rt->config().log.format);
   rt->start();
-  beat();  // at the new interval: liveness follows it at once
+  refresh();  // at the new interval: liveness follows it at once
   spdlog::info("reloaded {}: {}", config_path, rt->summary());
   notifier.ready(rt->summary());
 }
