@@ -122,7 +122,7 @@ class Connection {
   }
   // Whether commits wait for the disk (synchronous=FULL, as opened) or only reach the WAL
   // (NORMAL: a power cut may take them back, a crash never). Set outside a transaction; SQLite
-  // applies it when the PRAGMA runs. Remembered only once it took.
+  // applies it when the PRAGMA runs. Remembered only once it took. Transaction sets it.
   bool setSynced(bool synced) {
     if (synced == synced_) return true;
     if (!exec(synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) return false;
@@ -150,14 +150,15 @@ class Connection {
 // it back; a crash or kill -9 never does). The next synced commit syncs the whole WAL.
 enum class Sync { kSynced, kUnsynced };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed. The connection is
-// synced again afterwards; should that fail, the next synced transaction sets it before BEGIN.
+// BEGIN IMMEDIATE on construction, after setting the connection's synchronous level to `sync`
+// when it differs (the level stays for the next: polls in a row that promise nothing parse no
+// PRAGMA); ROLLBACK on destruction unless committed. Every write goes through one, so none
+// runs at a level it did not ask for.
 class Transaction {
  public:
   explicit Transaction(Connection& c, Sync sync = Sync::kSynced) : c_(c), open_(begin(c, sync)) {}
   ~Transaction() {
     if (open_) c_.run("ROLLBACK");
-    c_.setSynced(true);
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

@@ -153,6 +153,8 @@ std::expected<std::map<std::string, int64_t>, core::Error> Store::outboxCounts()
 }
 
 std::expected<size_t, core::Error> Store::evictResolvedAlerts(int64_t ended_before) {
+  sql::Transaction tx(impl_->db);
+  if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   sql::Query s = impl_->db.prepare(
       "DELETE FROM alerts WHERE (CASE source WHEN 'relay' THEN relayed_at < ?1 ELSE ends_at IS "
       "NOT NULL AND ends_at < ?1 END) AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
@@ -161,7 +163,9 @@ std::expected<size_t, core::Error> Store::evictResolvedAlerts(int64_t ended_befo
   if (!s.integer(1, ended_before).run()) {
     return std::unexpected(impl_->db.error("evict alerts"));
   }
-  return static_cast<size_t>(sqlite3_changes(impl_->db.get()));
+  auto evicted = static_cast<size_t>(sqlite3_changes(impl_->db.get()));
+  if (!tx.commit()) return std::unexpected(impl_->db.error("evict alerts"));
+  return evicted;
 }
 
 }  // namespace swas::state

@@ -78,9 +78,10 @@ std::expected<void, core::Error> Store::replaceDiscoveredRegions(
     const std::vector<std::string>& regions) {
   std::string joined;
   for (const auto& r : regions) joined += r + "\n";
+  sql::Transaction tx(impl_->db);
   sql::Query s =
       impl_->db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('discovered_regions', ?)");
-  if (!s || !s.text(1, joined).run()) {
+  if (!tx.began() || !s || !s.text(1, joined).run() || !tx.commit()) {
     return std::unexpected(impl_->db.error("store the discovered regions"));
   }
   return {};

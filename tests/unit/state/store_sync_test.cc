@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "daemon/state/sqlite.h"
 #include "daemon/state/store.h"
 #include "tests/support/sim_process.h"
 #include "tests/unit/state/store_fixtures.h"
@@ -185,6 +186,16 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     cold_end.changed = {running("t-6", "Running")};
     cold_end.transitions = {fixtures::transition("t-6", "none", "Running")};
     EXPECT_GE(syncsDuring([&] { return store.commit(cold_end).has_value(); }), 1);
+    // The level an unsynced commit set stays for the next transaction that wants it, and only
+    // for it: the writes outside the poll's commit are synced after one all the same.
+    EXPECT_EQ(syncsDuring([&] { return store.commit(quiet).has_value(); }), 0);
+    EXPECT_GE(
+        syncsDuring([&] { return store.replaceDiscoveredRegions({"cn-hangzhou"}).has_value(); }),
+        1);
+    EXPECT_EQ(syncsDuring([&] { return store.recordStatus(status).has_value(); }), 0);
+    core::AlertWrites fire;
+    fire.fired = {alert("c")};
+    EXPECT_GE(syncsDuring([&] { return store.commitAlerts(fire).has_value(); }), 1);
   }
   // What was not synced is in the file all the same: a process that dies loses nothing.
   auto reopened = Store::open(path);
@@ -192,6 +203,35 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
   auto snapshot = (*reopened)->loadRegion("cn-hangzhou");
   ASSERT_TRUE(snapshot);
   EXPECT_EQ(snapshot->at("t-1").instances.at("i1").status, "Running");
+}
+
+// Polls in a row that promise nothing set synchronous=NORMAL once, not twice each (a PRAGMA
+// is parsed every time it runs).
+TEST(StoreSync, UnsyncedTransactionsInARowSetTheLevelOnce) {
+  std::string path = testing::writeTempFile("store/pragmas.db", "");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  sql::Connection db;
+  db.reset(raw);
+  ASSERT_TRUE(db.exec("PRAGMA journal_mode=WAL") && db.exec("CREATE TABLE t(x)"));
+  static int pragmas = 0;
+  pragmas = 0;
+  sqlite3_trace_v2(
+      raw, SQLITE_TRACE_STMT,
+      [](unsigned, void*, void*, void* sql) {
+        if (std::strncmp(static_cast<const char*>(sql), "PRAGMA synchronous", 18) == 0) ++pragmas;
+        return 0;
+      },
+      nullptr);
+  auto write = [&](sql::Sync sync) {
+    sql::Transaction tx(db, sync);
+    return tx.began() && db.run("INSERT INTO t VALUES(1)") && tx.commit();
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(write(sql::Sync::kUnsynced));
+  EXPECT_EQ(pragmas, 1);
+  ASSERT_TRUE(write(sql::Sync::kSynced));
+  ASSERT_TRUE(write(sql::Sync::kSynced));
+  EXPECT_EQ(pragmas, 2);
 }
 
 }  // namespace
