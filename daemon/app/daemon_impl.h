@@ -37,7 +37,7 @@ struct Daemon::Impl {
         env(std::move(e)),
         random(core::makeRandom()),
         http(io, {.user_agent = userAgent(), .max_connections_per_host = connectionsPerHost(c)}),
-        health(clock, 3 * shortestInterval(c)),
+        health(clock, metrics::stuckAfter(shortestInterval(c))),
         metrics(registry, clock, metricsOptions(c)),
         // Alertmanager's notifications to the relay are larger than any other request (and
         // only those whose head bears the relay's token may be: init() says which).
@@ -61,7 +61,7 @@ struct Daemon::Impl {
     // An account of region_id: all that knows no region yet is followed as its own scope: down.
     for (const auto& u : rt->undiscovered()) regions.push_back(u.key);
     metrics.follow(regions, receivers);
-    health.follow(regions, 3 * shortestInterval(config));
+    health.follow(regions, metrics::stuckAfter(shortestInterval(config)));
     shard_metrics.publish({config.cluster.shards, config.cluster.shard, config.cluster.replicas,
                            rt->regionIds().size(), rt->knownScopes()});
   }

@@ -57,12 +57,10 @@ int Daemon::Impl::run() {
 }
 
 // Each poll refreshes what follows it and puts the beat off; the beat does the rest when no poll
-// ended for 1.5 intervals (the watchdog, liveness: stuck after three; inventory waits,
-// ListRegions, retired pollers). Polls on time never wake the loop for it.
+// ended for 1.5 intervals, at most 10 s (the watchdog, liveness, inventory waits, ListRegions,
+// retired pollers). Polls on time under 6.7 s never wake the loop for it.
 config::Duration Daemon::Impl::beatEvery() {
-  auto every =
-      std::clamp<config::Duration>(shortestInterval(rt->config()) * 3 / 2,
-                                   std::chrono::milliseconds(10), std::chrono::seconds(10));
+  auto every = metrics::beatEvery(shortestInterval(rt->config()));
   if (auto wd = notifier.watchdogEvery()) {
     every = std::min(every, std::chrono::duration_cast<config::Duration>(*wd));
   }
@@ -75,7 +73,7 @@ void Daemon::Impl::beat() {
   notifier.watchdog();
   heartbeat->expires_after(beatEvery());
   heartbeat->async_wait([this](boost::system::error_code ec) {
-    if (!ec) (rt && !stopping) ? refresh() : beat();
+    if (!ec && rt && !stopping) refresh();  // stopping, or no runtime: apply() arms it again
   });
 }
 

@@ -13,6 +13,15 @@
 namespace swas::metrics {
 namespace asio = boost::asio;
 
+std::chrono::milliseconds beatEvery(std::chrono::milliseconds shortest_interval) {
+  return std::clamp<std::chrono::milliseconds>(
+      shortest_interval * 3 / 2, std::chrono::milliseconds(10), std::chrono::seconds(10));
+}
+
+std::chrono::milliseconds stuckAfter(std::chrono::milliseconds shortest_interval) {
+  return 3 * shortest_interval + beatEvery(shortest_interval);
+}
+
 Health::Health(const core::Clock& clock, std::chrono::steady_clock::duration stuck_after)
     : clock_(clock),
       started_ms_(core::unixMillis(clock.now())),

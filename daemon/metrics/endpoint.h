@@ -23,6 +23,13 @@ class Registry;
 
 namespace swas::metrics {
 
+// The event loop's beat with the shortest poll interval given: each poll's end puts it off, so
+// it comes only when no poll ended for 1.5 intervals (at least 10 ms, at most 10 s).
+std::chrono::milliseconds beatEvery(std::chrono::milliseconds shortest_interval);
+// When the loop counts as stuck: no progress for 3 intervals beyond the longest quiet gap
+// between beats, so a loop beating on time is never called stuck after a shorter stall.
+std::chrono::milliseconds stuckAfter(std::chrono::milliseconds shortest_interval);
+
 // Liveness and readiness, written by the event loop and read by the endpoint's thread.
 class Health {
  public:

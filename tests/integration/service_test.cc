@@ -101,6 +101,29 @@ std::string scrape(const MonitorProcess& daemon) {
   return testing::fetchOk("GET", daemon.url() + "/metrics");
 }
 
+// With no poll ending (an hour's interval), the beat alone keeps the watchdog fed: polls put it
+// off, and nothing else may break its chain.
+TEST(Service, TheWatchdogIsFedWhileNoPollEnds) {
+  std::string dir = testing::freshTestDir();
+  SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
+  std::string yaml = config(sim, dir, "cn-hangzhou");
+  auto at = yaml.find("200ms");
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, 5, "1h");
+  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml", yaml);
+  NotifySocket systemd(dir + "/notify.sock");
+  ::setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
+  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  EXPECT_TRUE(eventually([&] { return systemd.saw("STATUS=1 of 1 region(s) up"); }));
+  size_t fed = systemd.count("WATCHDOG=1");
+  EXPECT_TRUE(eventually([&] { return systemd.count("WATCHDOG=1") >= fed + 10; }))
+      << "every 200 ms (half of WATCHDOG_USEC), with no poll in between";
+}
+
 TEST(Service, NotifiesSystemdAndReloadsOnSighup) {
   std::string dir = testing::freshTestDir();
   SimProcess sim(testing::writeTempFile(std::string(testName()) + "/scenario.yaml", kScenario));
