@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "tests/support/http_fetch.h"
@@ -101,6 +102,16 @@ std::string scrape(const MonitorProcess& daemon) {
   return testing::fetchOk("GET", daemon.url() + "/metrics");
 }
 
+// The daemon started as systemd starts it: NOTIFY_SOCKET in `dir`, WatchdogSec=0.4 s.
+std::unique_ptr<MonitorProcess> underSystemd(const std::string& dir, const std::string& config) {
+  ::setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
+  auto daemon = std::make_unique<MonitorProcess>(SWAS_DAEMON_PATH, config, dir, "");
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  return daemon;
+}
+
 // With no poll ending (an hour's interval), the beat alone keeps the watchdog fed: polls put it
 // off, and nothing else may break its chain.
 TEST(Service, TheWatchdogIsFedWhileNoPollEnds) {
@@ -110,14 +121,10 @@ TEST(Service, TheWatchdogIsFedWhileNoPollEnds) {
   auto at = yaml.find("200ms");
   ASSERT_NE(at, std::string::npos);
   yaml.replace(at, 5, "1h");
-  std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml", yaml);
   NotifySocket systemd(dir + "/notify.sock");
-  ::setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
-  ::setenv("WATCHDOG_USEC", "400000", 1);
-  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
-  ::unsetenv("NOTIFY_SOCKET");
-  ::unsetenv("WATCHDOG_USEC");
-  ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
+  auto daemon =
+      underSystemd(dir, testing::writeTempFile(std::string(testName()) + "/config.yaml", yaml));
+  ASSERT_FALSE(daemon->url().empty()) << daemon->stderrText();
   EXPECT_TRUE(eventually([&] { return systemd.saw("STATUS=1 of 1 region(s) up"); }));
   size_t fed = systemd.count("WATCHDOG=1");
   EXPECT_TRUE(eventually([&] { return systemd.count("WATCHDOG=1") >= fed + 10; }))
@@ -131,11 +138,8 @@ TEST(Service, NotifiesSystemdAndReloadsOnSighup) {
   std::string path = testing::writeTempFile(std::string(testName()) + "/config.yaml",
                                             config(sim, dir, "cn-hangzhou"));
   NotifySocket systemd(dir + "/notify.sock");
-  ::setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
-  ::setenv("WATCHDOG_USEC", "400000", 1);
-  MonitorProcess daemon(SWAS_DAEMON_PATH, path, dir, "");
-  ::unsetenv("NOTIFY_SOCKET");
-  ::unsetenv("WATCHDOG_USEC");
+  auto started = underSystemd(dir, path);
+  MonitorProcess& daemon = *started;
   ASSERT_FALSE(daemon.url().empty()) << daemon.stderrText();
 
   EXPECT_TRUE(eventually([&] { return systemd.saw("READY=1\nSTATUS="); }));
