@@ -138,17 +138,14 @@ void Pager::noteNeeded(const std::string& key, const Walk& walked) {
 size_t Pager::missedUnfinished(const std::vector<core::Invocation>& page,
                                const std::string& instance_id) const {
   const auto& known = settler_.region().snapshot();
-  size_t missed = 0;
-  for (const auto& id : settler_.region().unfinished()) {
-    if (core::splitRunKey(id).run) continue;
-    if (std::any_of(page.begin(), page.end(), [&](const auto& inv) { return inv.invoke_id == id; }))
-      continue;
+  auto missed = unseenUnfinished(settler_.region().unfinished(), page);
+  std::erase_if(missed, [&](const std::string& id) {
+    if (core::splitRunKey(id).run) return true;
     auto it = known.find(id);
-    if (!instance_id.empty() && (it == known.end() || !it->second.instances.contains(instance_id)))
-      continue;
-    ++missed;
-  }
-  return missed;
+    return !instance_id.empty() &&
+           (it == known.end() || !it->second.instances.contains(instance_id));
+  });
+  return missed.size();
 }
 
 // Walks one list page by page until its end, or until an early stop is allowed (a bound).
