@@ -104,7 +104,7 @@ rows = [
    latency(e2e), "p99 <= 2 s (interval + 1 s), none missed",
    ok(0 <= e2e['latency_p99_ms'] <= 2000 and e2e['alerts_missed'] == 0)),
   (f"Beside an official-SDK script, all at once ({sdk['retained']:,} invocations x 3 instances, one new a second, 1 s polls, {sdk['seconds']} s): CPU per poll",
-   f"the daemon {daemon['cpu_ms_per_poll']:.2f} ms (one call); the script listing every page (it sees every end, as the daemon does) "
+   f"the daemon {daemon['cpu_ms_per_poll']:.2f} ms (one call, {daemon.get('wakeups_per_poll', -1):.1f} wakeups); the script listing every page (it sees every end, as the daemon does) "
    f"{sdk_all['cpu_ms_per_poll']:.1f} ms ({sdk_all['calls_per_poll']:.0f} calls, {sdk_all['errors']:.0f} failed), "
    f"{times(sdk_all['cpu_ms_per_poll'], daemon['cpu_ms_per_poll']):.0f}x the daemon's; "
    f"listing the newest page only {sdk_page1['cpu_ms_per_poll']:.2f} ms ({sdk_page1['errors']:.0f} failed), "

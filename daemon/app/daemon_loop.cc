@@ -57,8 +57,8 @@ int Daemon::Impl::run() {
 }
 
 // Each poll refreshes what follows it and puts the beat off; the beat does the rest when no poll
-// ended for 1.5 intervals, at most 10 s (the watchdog, liveness, inventory waits, ListRegions,
-// retired pollers). Polls on time under 6.7 s never wake the loop for it.
+// ended for 3 intervals, at most 10 s (the watchdog, liveness, inventory waits, ListRegions,
+// retired pollers). Polls on time under 3.3 s never wake the loop for it.
 config::Duration Daemon::Impl::beatEvery() {
   auto every = metrics::beatEvery(shortestInterval(rt->config()));
   if (auto wd = notifier.watchdogEvery()) {

@@ -14,8 +14,8 @@ namespace swas::metrics {
 namespace asio = boost::asio;
 
 std::chrono::milliseconds beatEvery(std::chrono::milliseconds shortest_interval) {
-  return std::clamp<std::chrono::milliseconds>(
-      shortest_interval * 3 / 2, std::chrono::milliseconds(10), std::chrono::seconds(10));
+  return std::clamp<std::chrono::milliseconds>(shortest_interval * 3, std::chrono::milliseconds(10),
+                                               std::chrono::seconds(10));
 }
 
 std::chrono::milliseconds stuckAfter(std::chrono::milliseconds shortest_interval) {

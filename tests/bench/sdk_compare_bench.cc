@@ -226,11 +226,13 @@ int main(int argc, char** argv) {
   const char* names[] = {"daemon", "sdk_all", "sdk_page1"};
   for (size_t i = 0; i < busy.size(); ++i) {
     std::printf(
-        ",\"%s\":{\"cpu_ms_per_poll\":%.3f,\"polls\":%.0f,\"peak_rss_mib\":%.1f,"
+        ",\"%s\":{\"cpu_ms_per_poll\":%.3f,\"wakeups_per_poll\":%.2f,\"polls\":%.0f,"
+        "\"peak_rss_mib\":%.1f,"
         "\"idle_cpu_ms_per_min\":%.2f,\"idle_wakeups_per_min\":%.1f,\"idle_rss_mib\":%.1f,"
         "\"calls_per_poll\":%.2f,\"errors\":%.0f}",
-        names[i], busy[i].polls > 0 ? busy[i].cpu / busy[i].polls * 1000 : -1, busy[i].polls,
-        busy_rss[i], idle[i].cpu * 1000 / minutes, idle[i].switches / minutes, idle_rss[i],
+        names[i], busy[i].polls > 0 ? busy[i].cpu / busy[i].polls * 1000 : -1,
+        busy[i].polls > 0 ? busy[i].switches / busy[i].polls : -1, busy[i].polls, busy_rss[i],
+        idle[i].cpu * 1000 / minutes, idle[i].switches / minutes, idle_rss[i],
         totals[i].polls > 0 ? totals[i].calls / totals[i].polls : -1, totals[i].errors);
   }
   std::printf("}\n");
