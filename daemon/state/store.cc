@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/core/time.h"
+#include "daemon/state/journal.h"
 #include "daemon/state/store_impl.h"
 
 namespace swas::state {
@@ -196,15 +197,20 @@ std::expected<size_t, core::Error> Store::evictFinishedBefore(
       "FROM invocations WHERE region_id=?1 AND finished=1 AND creation_time < ?2)");
   sql::Query invs = impl_->db.prepare(
       "DELETE FROM invocations WHERE region_id=?1 AND finished=1 AND creation_time < ?2");
-  sql::Query journal =
-      impl_->db.prepare("DELETE FROM transitions WHERE region_id=?1 AND observed_at < ?2");
-  if (!states || !invs || !journal) return std::unexpected(impl_->db.error("prepare evict"));
+  // The journal up to where the cutoff begins (journal.h), and in it only what is older.
+  auto from = firstObservedFrom(impl_->db, core::unixSeconds(cutoff));
+  sql::Query journal = impl_->db.prepare(
+      "DELETE FROM transitions WHERE id < ?3 AND region_id=?1 AND observed_at < ?2");
+  if (!from || !states || !invs || !journal) {
+    return std::unexpected(impl_->db.error("prepare evict"));
+  }
   if (!states.text(1, region_id).text(2, when).run() ||
       !invs.text(1, region_id).text(2, when).run()) {
     return std::unexpected(impl_->db.error("evict"));
   }
   auto evicted = static_cast<size_t>(sqlite3_changes(impl_->db.get()));
-  if (!journal.text(1, region_id).integer(2, core::unixSeconds(cutoff)).run() || !tx.commit()) {
+  journal.text(1, region_id).integer(2, core::unixSeconds(cutoff)).integer(3, *from);
+  if (!journal.run() || !tx.commit()) {
     return std::unexpected(impl_->db.error("evict"));
   }
   return evicted;

@@ -23,7 +23,7 @@
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {

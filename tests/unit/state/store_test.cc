@@ -341,6 +341,19 @@ TEST(Store, MigratesAVersionOneFile) {
   w.notifications = {{"ops", "a", false, 1}};
   EXPECT_TRUE((*store)->commitAlerts(w));
   EXPECT_EQ((*store)->outboxCounts()->at("ops"), 1);
+  // Schema 9 dropped the indexes a poll's commit wrote for the hourly eviction only.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT count(*) FROM sqlite_master WHERE name IN "
+                               "('invocations_finished', 'transitions_observed')",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
 }
 
 // Every read leaves its statement reset: a statement left mid-step holds a read snapshot for the
