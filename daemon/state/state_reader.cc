@@ -8,7 +8,6 @@
 #include <filesystem>
 
 #include "daemon/core/defaults.h"
-#include "daemon/state/journal.h"
 #include "daemon/state/sqlite.h"
 #include "daemon/state/store.h"
 
@@ -122,14 +121,15 @@ std::expected<std::vector<FiringAlert>, core::Error> StateReader::firingAlerts(F
 namespace {
 
 // history()'s query; failures only: newest first through their own index, never a scan of every
-// transition. ?6 is where ?1 begins in the journal's ids.
+// transition. Otherwise newest first by id until the limit: ids only roughly follow observed_at
+// (journal.h), so --since is a condition, never a range of ids.
 std::string historySql(bool failures_only) {
   return std::string(
              "SELECT t.observed_at, t.region_id, t.invoke_id, t.instance_id, "
              "coalesce(i.name, ''), t.command_name, t.from_status, t.to_status, t.error_code, "
              "t.exit_code FROM transitions t LEFT JOIN instances i "
              "ON i.region_id = t.region_id AND i.instance_id = t.instance_id "
-             "WHERE t.id >= ?6 AND t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR "
+             "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR "
              "i.name = ?2) "
              "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR lower(t.to_status) = "
              "lower(?4))") +
@@ -144,10 +144,6 @@ std::expected<std::vector<HistoryEntry>, core::Error> StateReader::history(const
   if (!q) return std::unexpected(impl_->db.error("read the history"));
   q.integer(1, f.since).text(2, f.instance).text(3, f.command).text(4, f.status);
   q.integer(5, f.limit);
-  // Where --since begins in the journal: a range of ids, not a scan of the whole (journal.h).
-  auto from = firstObservedFrom(impl_->db, f.since);
-  if (!from) return std::unexpected(impl_->db.error("read the history"));
-  q.integer(6, *from);
   std::vector<HistoryEntry> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {

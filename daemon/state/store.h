@@ -23,7 +23,7 @@
 
 namespace swas::state {
 
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 8;
 
 // What the poller remembers of a region between polls and across restarts.
 struct RegionCursor {

@@ -145,15 +145,6 @@ INSERT INTO instances_v8(region_id, instance_id, name, public_ip, private_ip, st
 DROP TABLE instances;
 ALTER TABLE instances_v8 RENAME TO instances;
 )sql",
-    // 9: a steady poll's commit writes 3 pages fewer. These indexes served only the hourly
-    // eviction and `history --since`, and each commit wrote a page of transitions_observed and
-    // two of invocations_finished (an invocation leaves the unfinished for the finished): the
-    // eviction reads the region's invocations by their key, and the journal by its ids, which
-    // follow the order transitions were observed in (journal.h).
-    R"sql(
-DROP INDEX IF EXISTS invocations_finished;
-DROP INDEX IF EXISTS transitions_observed;
-)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -274,6 +265,15 @@ std::expected<void, std::string> migrate(sql::Connection& db, const std::string&
   return {};
 }
 
+// A steady poll's commit wrote 3 of its 8 pages to these indexes, which served only the hourly
+// eviction (now by the region's key, and the journal's ids: journal.h) and `history --since`.
+// Dropped on open rather than by a migration, so the schema version stays and an older build
+// can still open the file. One left (a full disk) costs pages, nothing else; the next open
+// tries again.
+void dropWrittenForNothing(sql::Connection& db) {
+  db.exec("DROP INDEX IF EXISTS invocations_finished; DROP INDEX IF EXISTS transitions_observed");
+}
+
 }  // namespace
 
 std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::string& path) {
@@ -309,6 +309,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::string
     return std::unexpected("cannot configure state file " + path + ": " + sqlite3_errmsg(raw));
   }
   if (auto ok = migrate(impl->db, path, existed); !ok) return std::unexpected(ok.error());
+  dropWrittenForNothing(impl->db);
   return std::unique_ptr<Store>(new Store(path, std::move(impl)));
 }
 

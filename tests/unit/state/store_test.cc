@@ -341,7 +341,7 @@ TEST(Store, MigratesAVersionOneFile) {
   w.notifications = {{"ops", "a", false, 1}};
   EXPECT_TRUE((*store)->commitAlerts(w));
   EXPECT_EQ((*store)->outboxCounts()->at("ops"), 1);
-  // Schema 9 dropped the indexes a poll's commit wrote for the hourly eviction only.
+  // The indexes a poll's commit wrote for the hourly eviction only are dropped on open.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* q = nullptr;
