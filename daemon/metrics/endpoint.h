@@ -26,8 +26,9 @@ namespace swas::metrics {
 // The event loop's beat with the shortest poll interval given: each poll's end puts it off, so
 // it comes only when no poll ended for 3 intervals (at least 10 ms, at most 10 s). Three, not
 // fewer: asio's epoll reactor leaves its timerfd at a cancelled timer's deadline, so a beat put
-// off from before the next poll (polls are up to 2 intervals apart with jitter 1) still woke
-// the loop once mid-poll for nothing.
+// off from before the next poll (polls on time are up to 2 intervals apart with jitter 1) still
+// woke the loop once mid-poll for nothing. Throttled polls (stretched up to 8 intervals) and
+// the 10 s cap bring that wakeup back: a cost, never a missed beat.
 std::chrono::milliseconds beatEvery(std::chrono::milliseconds shortest_interval);
 // When the loop counts as stuck: no progress for 3 intervals beyond the longest quiet gap
 // between beats, so a loop beating on time is never called stuck after a shorter stall.

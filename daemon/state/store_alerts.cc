@@ -130,7 +130,12 @@ std::expected<void, core::Error> Store::updateNotifications(const std::vector<in
       sql = "DELETE FROM outbox WHERE id=?3";
       break;
   }
-  sql::Transaction tx(impl_->db);
+  // Only a message's assignment is synced: its contents and Idempotency-Key are fixed before
+  // its first attempt, so no key ever carries two bodies. An outcome (delivered, deferred,
+  // dropped) taken back by a power cut only sends that message again, under its key; a crash
+  // or kill -9 never takes it back, and the next synced commit makes it durable too.
+  sql::Transaction tx(impl_->db, update.kind == NotificationUpdate::kAssign ? sql::Sync::kSynced
+                                                                            : sql::Sync::kUnsynced);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   sql::Query s = impl_->db.prepare(sql);
   if (!s) return std::unexpected(impl_->db.error("update outbox"));

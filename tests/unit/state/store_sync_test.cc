@@ -1,6 +1,7 @@
 // Which commits reach the disk before they return: the WAL is synced for every commit that
-// promises something (alerts fired, resolved or queued; failures it decided not to alert), and
-// not for a poll that only moved invocations along, nor for the status row. Counted by a VFS in
+// promises something (alerts fired, resolved or queued; failures it decided not to alert; a
+// message fixed before its first attempt), and not for a poll that only moved invocations
+// along, a delivery's outcome, nor the status row. Counted by a VFS in
 // front of SQLite's own, which forwards every call and counts the WAL's xSync.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -198,6 +199,26 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
     core::AlertWrites fire;
     fire.fired = {alert("c")};
     EXPECT_GE(syncsDuring([&] { return store.commitAlerts(fire).has_value(); }), 1);
+    // A message is fixed (synced) before its first attempt; its outcome is not: a power cut
+    // that took it back sends the message again under its Idempotency-Key.
+    auto pending = store.pendingNotifications("ops", 10);
+    ASSERT_TRUE(pending);
+    ASSERT_FALSE(pending->empty());
+    std::vector<int64_t> ids{pending->front().id};
+    EXPECT_GE(
+        syncsDuring([&] {
+          return store.updateNotifications(ids, {NotificationUpdate::kAssign, ids[0]}).has_value();
+        }),
+        1);
+    EXPECT_EQ(
+        syncsDuring([&] {
+          return store.updateNotifications(ids, {NotificationUpdate::kDefer, 0, 5}).has_value();
+        }),
+        0);
+    EXPECT_EQ(syncsDuring([&] {
+                return store.updateNotifications(ids, {NotificationUpdate::kRemove}).has_value();
+              }),
+              0);
   }
   // What was not synced is in the file all the same: a process that dies loses nothing.
   auto reopened = Store::open(path);
