@@ -24,23 +24,27 @@ bool forgetOthers(sql::Connection& db, const char* table, const char* column,
 }  // namespace
 
 std::expected<void, core::Error> Store::recordStatus(const StatusSnapshot& s) {
-  // Losing the last few seconds of status to a power cut costs nothing.
+  // Losing the last few seconds of status to a power cut costs nothing. Rows are updated in
+  // place, not replaced (a REPLACE is a delete and an insert: a page of the key's index too).
   sql::Transaction tx(impl_->db, sql::Sync::kUnsynced);
   if (!tx.began()) return std::unexpected(impl_->db.error("begin"));
   sql::Query region = impl_->db.prepare(
-      "INSERT OR REPLACE INTO region_status(region_id, up, reason, last_success, updated_at) "
-      "VALUES(?,?,?,?,?)");
+      "INSERT INTO region_status(region_id, up, reason, last_success, updated_at) "
+      "VALUES(?,?,?,?,?) ON CONFLICT(region_id) DO UPDATE SET up=excluded.up, "
+      "reason=excluded.reason, last_success=excluded.last_success, updated_at=excluded.updated_at");
   sql::Query calls = impl_->db.prepare(
       "INSERT INTO api_calls(region_id, minute, calls, throttled) VALUES(?,?,?,?) "
       "ON CONFLICT(region_id, minute) DO UPDATE SET calls = calls + excluded.calls, "
       "throttled = throttled + excluded.throttled");
   sql::Query prune = impl_->db.prepare("DELETE FROM api_calls WHERE minute < ?");
   sql::Query receiver = impl_->db.prepare(
-      "INSERT OR REPLACE INTO receiver_status(receiver, outcome, at) VALUES(?,?,?)");
+      "INSERT INTO receiver_status(receiver, outcome, at) VALUES(?,?,?) ON CONFLICT(receiver) DO "
+      "UPDATE SET outcome=excluded.outcome, at=excluded.at");
   sql::Query configured = impl_->db.prepare(
       "INSERT OR IGNORE INTO receiver_status(receiver, outcome, at) VALUES(?, '', 0)");
-  sql::Query recorded =
-      impl_->db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('status_recorded_at', ?)");
+  sql::Query recorded = impl_->db.prepare(
+      "INSERT INTO meta(key, value) VALUES('status_recorded_at', ?) ON "
+      "CONFLICT(key) DO UPDATE SET value=excluded.value");
   bool ok = region && calls && prune && receiver && configured && recorded;
   int64_t minute = s.now / 60;
   std::vector<std::string> regions;
