@@ -272,6 +272,41 @@ std::expected<void, std::string> migrate(sql::Connection& db, const std::string&
 // tries again.
 void dropWrittenForNothing(sql::Connection& db) {
   db.exec("DROP INDEX IF EXISTS invocations_finished; DROP INDEX IF EXISTS transitions_observed");
+  // AUTOINCREMENT wrote sqlite_sequence's page on every commit that journaled a transition. The
+  // ids never needed it: nothing refers to a transition by id, and the eviction takes the oldest,
+  // so the newest id is never freed for reuse. The table is copied once (version 1 made it so);
+  // a copy that fails (a full disk) leaves it as it was, and the next open tries again.
+  bool autoincrement = false;
+  {
+    sql::Query shape = db.prepare(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transitions' AND "
+        "sql LIKE '%AUTOINCREMENT%'");
+    autoincrement = shape && shape.step() == SQLITE_ROW && shape.columnInt(0) > 0;
+  }  // reset before forget() below finalizes it
+  if (!autoincrement) return;
+  db.forget();  // no cached statement may hold the table being dropped
+  if (!db.exec(R"sql(
+BEGIN IMMEDIATE;
+CREATE TABLE transitions_copy(
+  id INTEGER PRIMARY KEY,
+  region_id TEXT NOT NULL, invoke_id TEXT NOT NULL, instance_id TEXT NOT NULL,
+  command_id TEXT NOT NULL, command_name TEXT NOT NULL,
+  from_status TEXT NOT NULL, to_status TEXT NOT NULL, error_code TEXT NOT NULL, exit_code INTEGER,
+  creation_time TEXT NOT NULL, finish_time TEXT NOT NULL, alertable INTEGER NOT NULL,
+  observed_at INTEGER NOT NULL);
+INSERT INTO transitions_copy(id, region_id, invoke_id, instance_id, command_id, command_name,
+  from_status, to_status, error_code, exit_code, creation_time, finish_time, alertable,
+  observed_at)
+  SELECT id, region_id, invoke_id, instance_id, command_id, command_name, from_status, to_status,
+  error_code, exit_code, creation_time, finish_time, alertable, observed_at FROM transitions;
+DROP TABLE transitions;
+ALTER TABLE transitions_copy RENAME TO transitions;
+CREATE INDEX transitions_failures ON transitions(id)
+  WHERE to_status IN ('Failed', 'Timeout', 'Error', 'Invalid', 'Aborted') OR error_code != '';
+COMMIT;
+)sql")) {
+    db.exec("ROLLBACK");
+  }
 }
 
 }  // namespace

@@ -154,5 +154,99 @@ TEST(Journal, HistorySinceListsEveryRowStampedSinceWhateverTheOrder) {
   EXPECT_EQ(ids, (std::vector<std::string>{"t-3", "t-2", "t-0"}));
 }
 
+// What the journal's table says of itself, and its rows' ids.
+struct Shape {
+  std::string sql;
+  std::vector<int64_t> ids;
+  bool failures_index = false;
+};
+Shape shapeOf(const std::string& path) {
+  Shape shape;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto each = [&](const char* sql, auto row) {
+    sqlite3_stmt* q = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &q, nullptr), SQLITE_OK) << sql;
+    while (q && sqlite3_step(q) == SQLITE_ROW) row(q);
+    sqlite3_finalize(q);
+  };
+  each("SELECT sql FROM sqlite_master WHERE name = 'transitions'", [&](sqlite3_stmt* q) {
+    shape.sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  });
+  each("SELECT id FROM transitions ORDER BY id",
+       [&](sqlite3_stmt* q) { shape.ids.push_back(sqlite3_column_int64(q, 0)); });
+  each("SELECT 1 FROM sqlite_master WHERE name = 'transitions_failures'",
+       [&](sqlite3_stmt*) { shape.failures_index = true; });
+  sqlite3_close(db);
+  return shape;
+}
+
+// A journal with rows 5 and 9, as an older build left it (AUTOINCREMENT), and `extra` SQL.
+std::string olderJournal(const std::string& name, const std::string& extra) {
+  std::string path = testing::writeTempFile("journal/" + name, "");
+  std::filesystem::remove(path);
+  {
+    auto store = Store::open(path);
+    EXPECT_TRUE(store) << store.error();
+  }
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql =
+      "DROP TABLE transitions; CREATE TABLE transitions(id INTEGER PRIMARY KEY AUTOINCREMENT, "
+      "region_id TEXT NOT NULL, invoke_id TEXT NOT NULL, instance_id TEXT NOT NULL, command_id "
+      "TEXT NOT NULL, command_name TEXT NOT NULL, from_status TEXT NOT NULL, to_status TEXT NOT "
+      "NULL, error_code TEXT NOT NULL, exit_code INTEGER, creation_time TEXT NOT NULL, "
+      "finish_time TEXT NOT NULL, alertable INTEGER NOT NULL, observed_at INTEGER NOT NULL);"
+      "CREATE INDEX transitions_failures ON transitions(id) WHERE to_status IN ('Failed', "
+      "'Timeout', 'Error', 'Invalid', 'Aborted') OR error_code != '';"
+      "INSERT INTO transitions VALUES(5,'cn-hangzhou','t-5','i1','c','deploy','Running',"
+      "'Failed','',1,'','',1,100),(9,'cn-hangzhou','t-9','i1','c','deploy','Running','Success',"
+      "'',0,'','',1,200);" +
+      extra;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  return path;
+}
+
+// AUTOINCREMENT wrote sqlite_sequence's page on every commit that journaled a transition: the
+// table is copied once without it, its rows and ids and its index of failures kept.
+TEST(Journal, AnOlderJournalIsCopiedOnceWithoutAutoincrement) {
+  std::string path = olderJournal("autoincrement.db", "");
+  ASSERT_NE(shapeOf(path).sql.find("AUTOINCREMENT"), std::string::npos);
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error();
+    auto t = fixtures::transition("t-10", "none", "Running");
+    ASSERT_TRUE((*store)->commit({"cn-hangzhou", {}, {t}, {true, kNow, ""}, kNow}));
+  }
+  Shape after = shapeOf(path);
+  EXPECT_EQ(after.sql.find("AUTOINCREMENT"), std::string::npos) << after.sql;
+  EXPECT_EQ(after.ids, (std::vector<int64_t>{5, 9, 10}));
+  EXPECT_TRUE(after.failures_index);
+  auto reader = StateReader::open(path, StateReader::Beside::kTheWriter);
+  ASSERT_TRUE(reader) << reader.error();
+  auto failures = (*reader)->history({.failures_only = true, .limit = 10});
+  ASSERT_TRUE(failures);
+  ASSERT_EQ(failures->size(), 1u);
+  EXPECT_EQ(failures->front().invoke_id, "t-5");
+}
+
+// A copy that cannot be made (here: its name is taken; in life, a full disk) leaves the journal
+// as it was, and the daemon starts all the same: the sequence costs a page, nothing else.
+TEST(Journal, ACopyThatFailsLeavesTheJournalAsItWas) {
+  std::string path = olderJournal("copy-fails.db", "CREATE TABLE transitions_copy(x);");
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error();
+    auto t = fixtures::transition("t-10", "none", "Running");
+    ASSERT_TRUE((*store)->commit({"cn-hangzhou", {}, {t}, {true, kNow, ""}, kNow}));
+  }
+  Shape after = shapeOf(path);
+  EXPECT_NE(after.sql.find("AUTOINCREMENT"), std::string::npos);
+  EXPECT_EQ(after.ids, (std::vector<int64_t>{5, 9, 10}));
+  EXPECT_TRUE(after.failures_index);
+}
+
 }  // namespace
 }  // namespace swas::state
