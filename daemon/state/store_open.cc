@@ -273,8 +273,9 @@ std::expected<void, std::string> migrate(sql::Connection& db, const std::string&
 void dropWrittenForNothing(sql::Connection& db) {
   db.exec("DROP INDEX IF EXISTS invocations_finished; DROP INDEX IF EXISTS transitions_observed");
   // AUTOINCREMENT wrote sqlite_sequence's page on every commit that journaled a transition. The
-  // ids never needed it: nothing refers to a transition by id, and the eviction takes the oldest,
-  // so the newest id is never freed for reuse. The table is copied once (version 1 made it so);
+  // ids never needed it: nothing outside refers to a transition by id, and ids only order the
+  // journal, which they still do (the eviction takes the oldest; only a journal evicted whole
+  // starts again at 1). The table is copied once (version 1 made it so);
   // a copy that fails (a full disk) leaves it as it was, and the next open tries again.
   bool autoincrement = false;
   {
