@@ -9,7 +9,8 @@
 namespace swas::state {
 namespace {
 
-// `finished`: the overall status and every stored instance terminal (core's definition).
+// `finished`: the overall status (?7) and every stored instance of invocation ?2 in region ?1
+// terminal (core's definition). Computed in the invocation's own upsert, after its instances'.
 std::string finishedSql() {
   // Appended piece by piece: GCC 12 reports a false -Wrestrict on "literal" + std::string here.
   auto list = [](const auto& statuses, auto terminal) {
@@ -20,14 +21,13 @@ std::string finishedSql() {
     }
     return out;
   };
-  std::string sql = "UPDATE invocations SET finished = (overall_status IN (";
+  std::string sql = "(?7 IN (";
   sql.append(list(core::kOverallStatuses, core::isTerminalOverallStatus));
   sql.append(
-      ") AND NOT EXISTS (SELECT 1 FROM instance_states s WHERE "
-      "s.region_id=invocations.region_id AND s.invoke_id=invocations.invoke_id AND s.status "
-      "NOT IN (");
+      ") AND NOT EXISTS (SELECT 1 FROM instance_states s WHERE s.region_id=?1 AND "
+      "s.invoke_id=?2 AND s.status NOT IN (");
   sql.append(list(core::kInstanceStatuses, core::isTerminalInstanceStatus));
-  sql.append("))) WHERE region_id=? AND invoke_id=?");
+  sql.append(")))");
   return sql;
 }
 
@@ -98,36 +98,37 @@ std::expected<Store::Command, core::Error> Store::invocationCommand(const std::s
 namespace {
 
 bool writeInvocations(sql::Connection& db, const PollCommit& poll, int64_t now) {
-  sql::Query inv = db.prepare(
+  // One statement an invocation, its `finished` included (an UPDATE after it was one more).
+  static const std::string kInvocation =
       "INSERT INTO invocations(region_id, invoke_id, command_id, command_name, command_type, "
-      "creation_time, overall_status, finished, updated_at) VALUES(?,?,?,?,?,?,?,0,?) "
-      "ON CONFLICT(region_id, invoke_id) DO UPDATE SET overall_status=excluded.overall_status, "
+      "creation_time, overall_status, finished, updated_at) VALUES(?1,?2,?3,?4,?5,?6,?7," +
+      finishedSql() +
+      ",?8) ON CONFLICT(region_id, invoke_id) DO UPDATE SET "
+      "overall_status=excluded.overall_status, "
       "command_id=coalesce(nullif(excluded.command_id,''),command_id), "
       "command_name=coalesce(nullif(excluded.command_name,''),command_name), "
       "command_type=coalesce(nullif(excluded.command_type,''),command_type), "
-      "creation_time=excluded.creation_time, updated_at=excluded.updated_at");
+      "creation_time=excluded.creation_time, finished=excluded.finished, "
+      "updated_at=excluded.updated_at";
+  sql::Query inv = db.prepare(kInvocation.c_str());
   sql::Query inst = db.prepare(
       "INSERT INTO instance_states(region_id, invoke_id, instance_id, status, error_code, "
       "exit_code, finish_time) VALUES(?,?,?,?,?,?,?) ON CONFLICT(region_id, invoke_id, "
       "instance_id) DO UPDATE SET status=excluded.status, error_code=excluded.error_code, "
       "exit_code=excluded.exit_code, finish_time=excluded.finish_time");
-  static const std::string kFinished = finishedSql();
-  sql::Query finished = db.prepare(kFinished.c_str());
-  if (!inv || !inst || !finished) return false;
+  if (!inv || !inst) return false;
   inv.text(1, poll.scope).integer(8, now);
   inst.text(1, poll.scope);
-  finished.text(1, poll.scope);
   for (const auto& v : poll.changed) {
-    inv.text(2, v.invoke_id).text(3, v.command_id).text(4, v.command_name);
-    inv.text(5, v.command_type).text(6, v.creation_time).text(7, v.overall_status);
-    if (!inv.run()) return false;
     inst.text(2, v.invoke_id);
     for (const auto& i : v.instances) {
       inst.text(3, i.instance_id).text(4, i.status).text(5, i.error_code);
       inst.optional(6, i.exit_code).text(7, i.finish_time);
       if (!inst.run()) return false;
     }
-    if (!finished.text(2, v.invoke_id).run()) return false;
+    inv.text(2, v.invoke_id).text(3, v.command_id).text(4, v.command_name);
+    inv.text(5, v.command_type).text(6, v.creation_time).text(7, v.overall_status);
+    if (!inv.run()) return false;
   }
   return true;
 }

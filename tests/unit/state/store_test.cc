@@ -165,6 +165,25 @@ TEST(Store, LatestSuccessOfEachCommandOnEachInstance) {
                  }));
 }
 
+// `finished` (what the eviction may take) needs the overall status and every stored instance
+// terminal, also one this poll did not list; computed in the invocation's upsert after its
+// instances' (an instance written after it would be missed).
+TEST(Store, AnInvocationIsFinishedWhenEveryStoredInstanceIs) {
+  auto store = Store::open(freshPath("finished.db"));
+  ASSERT_TRUE(store);
+  auto two = inv("t-3", "Running", "Running");
+  two.instances.push_back(core::InstanceState{.instance_id = "i2", .status = "Running"});
+  auto finished = [&](core::Invocation v) {
+    EXPECT_TRUE((*store)->commit({"cn-hangzhou", {std::move(v)}, {}, {true, kNow, ""}, kNow}));
+    return (*store)->loadRegion("cn-hangzhou")->at("t-3").finished;
+  };
+  EXPECT_FALSE(finished(two));
+  EXPECT_FALSE(finished(inv("t-3", "Success", "Success"))) << "i2 is still running";
+  auto last = inv("t-3", "Success", "Success");
+  last.instances[0].instance_id = "i2";
+  EXPECT_TRUE(finished(last));
+}
+
 TEST(Store, EvictsFinishedInvocationsOlderThanTheCutoff) {
   auto store = Store::open(freshPath("evict.db"));
   ASSERT_TRUE(store);
