@@ -1,6 +1,7 @@
 // Opening the state file: the lock, its permissions, an integrity check and the schema's
 // forward migrations.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -272,19 +273,44 @@ std::expected<void, std::string> migrate(sql::Connection& db, const std::string&
 // tries again.
 void dropWrittenForNothing(sql::Connection& db) {
   db.exec("DROP INDEX IF EXISTS invocations_finished; DROP INDEX IF EXISTS transitions_observed");
-  // AUTOINCREMENT wrote sqlite_sequence's page on every commit that journaled a transition. The
-  // ids never needed it: nothing outside refers to a transition by id, and ids only order the
-  // journal, which they still do (the eviction takes the oldest; only a journal evicted whole
-  // starts again at 1). The table is copied once (version 1 made it so);
-  // a copy that fails (a full disk) leaves it as it was, and the next open tries again.
-  bool autoincrement = false;
+}
+
+// Whether the journal's table was made with AUTOINCREMENT (version 1 made it so).
+bool journalAutoincrements(sql::Connection& db) {
+  sql::Query shape = db.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transitions' AND "
+      "sql LIKE '%AUTOINCREMENT%'");
+  return shape && shape.step() == SQLITE_ROW && shape.columnInt(0) > 0;
+}
+
+// AUTOINCREMENT wrote sqlite_sequence's page on every commit that journaled a transition. The
+// ids never needed it: nothing outside refers to a transition by id, and ids only order the
+// journal, which they still do (a new id is always above every stored one). The table is copied
+// once, in one transaction, only with room for the copy and the WAL that carries it (3 times
+// the file): a copy that fails or finds no room leaves the journal as it was, costs a page a
+// commit and nothing else, and the next open tries again. The WAL is truncated after either,
+// and the old table's pages are reused by later writes (the file does not shrink).
+void copyJournalWithoutAutoincrement(sql::Connection& db, const std::string& path) {
+  if (!journalAutoincrements(db)) return;
+  std::error_code error;
+  auto size = std::filesystem::file_size(path, error);
+  auto space = std::filesystem::space(std::filesystem::path(path).parent_path().empty()
+                                          ? std::filesystem::path(".")
+                                          : std::filesystem::path(path).parent_path(),
+                                      error);
+  if (error || space.available / 3 < size) {
+    spdlog::warn(
+        "state: not copying the journal of {} without AUTOINCREMENT yet (needs 3 times the "
+        "file's {} bytes free): each commit writes a page more until it is",
+        path, size);
+    return;
+  }
+  bool rows = false;
   {
-    sql::Query shape = db.prepare(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'transitions' AND "
-        "sql LIKE '%AUTOINCREMENT%'");
-    autoincrement = shape && shape.step() == SQLITE_ROW && shape.columnInt(0) > 0;
+    sql::Query any = db.prepare("SELECT EXISTS(SELECT 1 FROM transitions)");
+    rows = any && any.step() == SQLITE_ROW && any.columnInt(0) != 0;
   }  // reset before forget() below finalizes it
-  if (!autoincrement) return;
+  if (rows) spdlog::info("state: copying the journal of {} once, without AUTOINCREMENT", path);
   db.forget();  // no cached statement may hold the table being dropped
   if (!db.exec(R"sql(
 BEGIN IMMEDIATE;
@@ -306,8 +332,13 @@ CREATE INDEX transitions_failures ON transitions(id)
   WHERE to_status IN ('Failed', 'Timeout', 'Error', 'Invalid', 'Aborted') OR error_code != '';
 COMMIT;
 )sql")) {
+    spdlog::warn("state: copying the journal of {} failed, it stays as it was: {}", path,
+                 sqlite3_errmsg(db.get()));
     db.exec("ROLLBACK");
   }
+  // A new file's empty journal leaves nothing to give back (a truncated WAL costs its next
+  // commit a sync of the WAL's header).
+  if (rows) db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 }  // namespace
@@ -346,6 +377,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::string
   }
   if (auto ok = migrate(impl->db, path, existed); !ok) return std::unexpected(ok.error());
   dropWrittenForNothing(impl->db);
+  copyJournalWithoutAutoincrement(impl->db, path);
   return std::unique_ptr<Store>(new Store(path, std::move(impl)));
 }
 

@@ -217,6 +217,8 @@ TEST(Journal, AnOlderJournalIsCopiedOnceWithoutAutoincrement) {
   {
     auto store = Store::open(path);
     ASSERT_TRUE(store) << store.error();
+    EXPECT_EQ(std::filesystem::file_size(path + "-wal"), 0u)
+        << "the WAL that carried the copy is given back";
     auto t = fixtures::transition("t-10", "none", "Running");
     ASSERT_TRUE((*store)->commit({"cn-hangzhou", {}, {t}, {true, kNow, ""}, kNow}));
   }
