@@ -68,7 +68,11 @@ class WebhookReceiver final : public Receiver {
                   item.resolved ? rfc3339(item.alert->ends_at.value_or(item.alert->starts_at))
                                 : "0001-01-01T00:00:00Z",
                   "", true);
-      identity += "\n" + item.alert->fingerprint + (item.resolved ? " resolved" : " firing");
+      // Each occurrence's start and end too: the same labels failing again after their alert
+      // resolved re-open it (a new start), and its news must not share the first one's key.
+      identity += "\n" + item.alert->fingerprint + (item.resolved ? " resolved " : " firing ") +
+                  std::to_string(item.alert->starts_at);
+      if (item.resolved) identity += " " + std::to_string(item.alert->ends_at.value_or(0));
     }
     body += ']';
     envelope.close();

@@ -58,6 +58,17 @@ TEST(Webhook, TheAlertmanagerV4EnvelopeIdempotentAndSigned) {
   EXPECT_EQ(again.body, request.body) << "a retry sends the same bytes";
   EXPECT_EQ(header(again, "Idempotency-Key"), key);
   EXPECT_NE(header(r->request({{&firing, false}}, kNow), "Idempotency-Key"), key);
+  // The same labels failing again after they resolved (a re-opened alert: a new start) are news
+  // under a key of their own: a receiver that dedupes on the key would drop them.
+  auto reopened = firing;
+  reopened.starts_at += 600;
+  EXPECT_NE(header(r->request({{&reopened, false}, {&resolved, true}}, kNow), "Idempotency-Key"),
+            key);
+  auto resolved_again = resolved;
+  resolved_again.ends_at = *resolved.ends_at + 600;
+  EXPECT_NE(
+      header(r->request({{&firing, false}, {&resolved_again, true}}, kNow), "Idempotency-Key"),
+      key);
   auto only_resolved = r->request({{&resolved, true}}, kNow);
   EXPECT_NE(only_resolved.body.find(R"("status":"resolved","receiver")"), std::string::npos);
 }
