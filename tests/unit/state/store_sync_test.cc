@@ -118,6 +118,15 @@ core::Invocation running(std::string id, std::string status) {
 
 using fixtures::alert;
 
+// A store in a new file under the counting VFS (which must outlive it).
+std::unique_ptr<Store> freshStore(const std::string& name) {
+  std::string path = testing::writeTempFile("store/" + name, "");
+  std::filesystem::remove(path);
+  auto opened = Store::open(path);
+  EXPECT_TRUE(opened) << opened.error();
+  return opened ? std::move(*opened) : nullptr;
+}
+
 // How many times the WAL was synced while `step` ran, which must succeed.
 template <typename Step>
 int syncsDuring(Step step) {
@@ -234,11 +243,9 @@ TEST(StoreSync, OnlyCommitsThatPromiseAlertsWaitForTheDisk) {
 // finished).
 TEST(StoreSync, ASteadyPollWritesThePagesOfWhatItChanges) {
   CountingVfs vfs;
-  std::string path = testing::writeTempFile("store/pages.db", "");
-  std::filesystem::remove(path);
-  auto opened = Store::open(path);
-  ASSERT_TRUE(opened) << opened.error();
-  Store& store = **opened;
+  auto opened = freshStore("pages.db");
+  ASSERT_TRUE(opened);
+  Store& store = *opened;
   // A history that spans many pages of each table, its newest still running.
   PollCommit history{"cn-hangzhou", {}, {}, {true, kNow, "2026-11-28T12:00:00"}, kNow};
   for (int i = 100; i < 400; ++i) {
@@ -268,11 +275,9 @@ TEST(StoreSync, ASteadyPollWritesThePagesOfWhatItChanges) {
 // the receivers).
 TEST(StoreSync, TheStatusRowUpdatesItsRowsInPlace) {
   CountingVfs vfs;
-  std::string path = testing::writeTempFile("store/status-pages.db", "");
-  std::filesystem::remove(path);
-  auto opened = Store::open(path);
-  ASSERT_TRUE(opened) << opened.error();
-  Store& store = **opened;
+  auto opened = freshStore("status-pages.db");
+  ASSERT_TRUE(opened);
+  Store& store = *opened;
   StatusSnapshot status;
   status.now = 1'796'000'000;
   status.regions.push_back({.scope = "cn-hangzhou", .up = true, .calls = 5});
