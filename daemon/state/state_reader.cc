@@ -129,8 +129,7 @@ std::string historySql(bool failures_only) {
              "coalesce(i.name, ''), t.command_name, t.from_status, t.to_status, t.error_code, "
              "t.exit_code FROM transitions t LEFT JOIN instances i "
              "ON i.region_id = t.region_id AND i.instance_id = t.instance_id "
-             "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR "
-             "i.name = ?2) "
+             "WHERE t.observed_at >= ?1 AND (?2 = '' OR t.instance_id = ?2 OR i.name = ?2) "
              "AND (?3 = '' OR t.command_name = ?3) AND (?4 = '' OR lower(t.to_status) = "
              "lower(?4))") +
          (failures_only ? std::string(" AND ") + kFailureCondition : "") +
