@@ -41,6 +41,8 @@ class CurlHttpClient final : public HttpClient {
   // A new cap of connections per host, for the transfers started from now on (a reload).
   void setMaxConnectionsPerHost(long max);
   size_t inFlight() const;
+  // Finished transfers' handles kept for the next ones.
+  size_t idleHandles() const;
 
  private:
   struct Impl;

@@ -86,6 +86,45 @@ TEST_F(HttpClientTest, ManyConcurrentRequestsOnOneThread) {
   }
   EXPECT_EQ(client.inFlight(), 40u);
   EXPECT_TRUE(waitFor(io_, [&] { return done == 40; }));
+  EXPECT_EQ(client.idleHandles(), 4u) << "a few handles kept for the next requests, not 40";
+}
+
+// A finished transfer's handle serves the next request, which carries nothing of the one
+// before: not its method, headers, body, nor its timeout.
+TEST_F(HttpClientTest, AReusedHandleCarriesNothingOfTheRequestBefore) {
+  std::vector<Responder> parked;
+  handler_ = [&](ServerRequest request, Responder respond) {
+    if (request.target == "/slow") {
+      parked.push_back(std::move(respond));
+      return;
+    }
+    std::string body = request.method + " " + request.body;
+    if (request.target != "/late") return respond(ServerResponse{200, {}, body});
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(400));
+    timer->async_wait([timer, respond, body](auto) { respond(ServerResponse{200, {}, body}); });
+  };
+  CurlHttpClient client(io_, {});
+  HttpRequest slow{"PUT", base_ + "/slow", {{"x-only", "first"}}, "first body"};
+  slow.timeout = std::chrono::milliseconds(200);
+  auto first = fetch(client, slow);
+  ASSERT_FALSE(first) << "answered, though the server was made to wait";
+  EXPECT_EQ(first.error().kind, core::ErrorKind::kTimeout);
+  EXPECT_EQ(client.idleHandles(), 1u) << "a failed transfer's handle is kept too";
+  auto late = fetch(client, {"POST", base_ + "/late", {}, "x"});
+  ASSERT_TRUE(late) << "the first request's 200 ms timeout stayed: "
+                    << core::describe(late.error());
+  EXPECT_EQ(late->body, "POST x");
+  EXPECT_EQ(client.idleHandles(), 1u);
+  auto get = fetch(client, {"GET", base_ + "/get", {}, ""});
+  ASSERT_TRUE(get) << core::describe(get.error());
+  EXPECT_EQ(get->body, "GET ");
+  ASSERT_EQ(requests_.size(), 3u);
+  for (size_t i = 1; i < requests_.size(); ++i) {
+    EXPECT_EQ(requests_[i].header("x-only"), "") << requests_[i].target;
+    EXPECT_EQ(requests_[i].header("content-type"), "") << requests_[i].target;
+  }
+  EXPECT_EQ(requests_[2].body, "");
+  EXPECT_EQ(requests_[2].header("content-length"), "");
 }
 
 TEST_F(HttpClientTest, TimeoutIsClassified) {
