@@ -330,12 +330,13 @@ struct CurlHttpClient::Impl {
       if (it == transfers.end()) continue;
       std::unique_ptr<Transfer> transfer = std::move(it->second);
       transfers.erase(it);
-      curl_multi_remove_handle(multi.get(), easy);
-      finish(std::move(transfer), code);
+      bool removed = curl_multi_remove_handle(multi.get(), easy) == CURLM_OK;
+      finish(std::move(transfer), code, removed);
     }
   }
 
-  void finish(std::unique_ptr<Transfer> transfer, CURLcode code) {
+  // `reusable`: its handle left the multi handle, so another transfer may have it.
+  void finish(std::unique_ptr<Transfer> transfer, CURLcode code, bool reusable) {
     HttpResult result;
     if (code == CURLE_OK) {
       long status = 0;
@@ -345,7 +346,7 @@ struct CurlHttpClient::Impl {
     } else {
       result = std::unexpected(transferError(code, *transfer));
     }
-    recycle(std::move(transfer->easy));
+    if (reusable) recycle(std::move(transfer->easy));
     // Callbacks run from the loop, never from inside libcurl or send().
     asio::post(io, [cb = std::move(transfer->callback), r = std::move(result)]() mutable {
       cb(std::move(r));

@@ -90,7 +90,9 @@ TEST_F(HttpClientTest, ManyConcurrentRequestsOnOneThread) {
 }
 
 // A finished transfer's handle serves the next request, which carries nothing of the one
-// before: not its method, headers, body, nor its timeout.
+// before: not its method (a PUT's CUSTOMREQUEST, which only a reset takes away), headers,
+// body, nor its timeout (set again for each request, as the headers are: guards). The CA
+// file of one request is TlsTest's.
 TEST_F(HttpClientTest, AReusedHandleCarriesNothingOfTheRequestBefore) {
   std::vector<Responder> parked;
   handler_ = [&](ServerRequest request, Responder respond) {
@@ -285,6 +287,27 @@ TEST_F(TlsTest, ConfiguredCaFileIsTrusted) {
   auto r = fetch({.ca_file = dir_ + "/cert.pem"});
   ASSERT_TRUE(r) << core::describe(r.error());
   EXPECT_EQ(r->status, 200);
+}
+
+// A receiver's own CA (the request's) stays with its request: the next request on the same
+// client, on a handle the first one finished with, trusts only what it says itself.
+TEST_F(TlsTest, ARequestsCaFileIsNotTrustedForTheNext) {
+  CurlHttpClient client(io_, {});
+  auto send = [&](std::string ca_file) {
+    HttpRequest request{"GET", url_, {}, ""};
+    request.ca_file = std::move(ca_file);
+    std::optional<HttpResult> result;
+    client.send(request, [&](HttpResult r) { result = std::move(r); });
+    EXPECT_TRUE(waitFor(io_, [&] { return result.has_value(); }));
+    return std::move(*result);
+  };
+  auto trusted = send(dir_ + "/cert.pem");
+  ASSERT_TRUE(trusted) << core::describe(trusted.error());
+  EXPECT_EQ(client.idleHandles(), 1u);
+  auto next = send("");
+  ASSERT_FALSE(next) << "the first request's CA was trusted for the next";
+  EXPECT_EQ(next.error().kind, core::ErrorKind::kTls);
+  EXPECT_TRUE(send(dir_ + "/cert.pem")) << "and its own again for the one after";
 }
 
 }  // namespace
