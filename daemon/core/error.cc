@@ -24,6 +24,8 @@ std::string_view kindName(ErrorKind kind) {
       return "cancelled";
     case ErrorKind::kStorage:
       return "storage";
+    case ErrorKind::kInternal:
+      return "internal";
   }
   return "unknown";
 }
@@ -48,6 +50,8 @@ std::string metricCode(const Error& error) {
       return "credentials";
     case ErrorKind::kStorage:
       return "storage";
+    case ErrorKind::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@ enum class ErrorKind {
   kCredentials,  // no usable credentials
   kCancelled,    // the request was abandoned (shutdown)
   kStorage,      // the state file could not be read or written (a full disk, say)
+  kInternal,     // a bug: an exception where none was expected (logged; the daemon goes on)
 };
 
 std::string_view kindName(ErrorKind kind);

@@ -7,6 +7,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <exception>
 
 #include "daemon/poller/paging.h"
 
@@ -262,6 +263,7 @@ awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
   }
   std::vector<std::optional<PageResult>> results(missing.size());
   size_t pending = missing.size();
+  std::exception_ptr bug;
   auto done = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
   api::CallTally& calls = pass.calls;
   for (size_t i = 0; i < missing.size(); ++i) {
@@ -272,8 +274,14 @@ awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
     // The poll waits below for every one of these, so `this` and its locals outlive them.
     asio::co_spawn(
         io_,
-        [this, request, i, &results, &calls, &pending, done]() -> awaitable<void> {
-          results[i] = co_await gate_.call(request, calls);
+        [this, request, i, &results, &calls, &pending, &bug, done]() -> awaitable<void> {
+          // Whatever happens, it counts down: a bug's exception ending this detached call
+          // silently would leave the poll waiting for it for good. The poll throws it below.
+          try {
+            results[i] = co_await gate_.call(request, calls);
+          } catch (...) {
+            if (!bug) bug = std::current_exception();
+          }
           if (--pending == 0) done->cancel();
         },
         asio::detached);
@@ -282,6 +290,7 @@ awaitable<core::Done> Pager::fetchUnfinished(Pass& pass) {
     boost::system::error_code ec;
     co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
   }
+  if (bug) std::rethrow_exception(bug);
   if (gate_.stopping()) co_return std::unexpected(core::Error{.kind = core::ErrorKind::kCancelled});
   for (size_t i = 0; i < missing.size(); ++i) settleFetchById(missing[i], *results[i], pass);
   co_return core::Done{};

@@ -90,6 +90,18 @@ struct RegionPoller::Impl {
     }
     auto started = clock.steadyNow();
     Pass pass = pager.begin(force_full, clock.now(), hinted_poll, timed);
+    std::string bug;
+    try {
+      co_return co_await walk(pass, started);
+    } catch (const std::exception& e) {
+      bug = e.what();
+    } catch (...) {
+      bug = "an exception of no known type";
+    }
+    co_return failedInternally(pass, bug, started);
+  }
+
+  awaitable<PollOutcome> walk(Pass& pass, Clock::time_point started) {
     if (auto ok = co_await pager.walkLists(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.followRuns(pass); !ok) co_return finish(pass, ok, started);
     if (auto ok = co_await pager.fetchUnfinished(pass); !ok) co_return finish(pass, ok, started);
@@ -101,6 +113,25 @@ struct RegionPoller::Impl {
     pager.settled(pass);
     if (pass.full) settler.evictFinishedBefore(pass.wall - options.retention);
     co_return finish(pass, {}, started);
+  }
+
+  // A bug threw inside the poll (escaping the region's loop, it would have ended the region's
+  // polling for good, silently): that poll fails, loudly, and the region's state is read
+  // again from the state file, which holds every commit whole, so the next poll diffs against
+  // what is stored whatever the exception left half done in memory.
+  PollOutcome failedInternally(const Pass& pass, const std::string& what,
+                               Clock::time_point started) {
+    spdlog::error(
+        "region={} a poll failed on an internal error (a bug: please report it): {}; the region's "
+        "state is read again from the state file and polling goes on",
+        options.scope.key(), what);
+    if (auto reloaded = settler.load(); !reloaded) {
+      spdlog::error("region={} cannot read its state again: {}", options.scope.key(),
+                    reloaded.error());
+    }
+    return finish(pass,
+                  std::unexpected(core::Error{.kind = core::ErrorKind::kInternal, .message = what}),
+                  started);
   }
 
   PollOutcome finish(const Pass& pass, const core::Done& done, Clock::time_point started) {

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +54,7 @@ class CountingObserver final : public core::PollObserver {
   void onApiRequest(const std::string&, const std::string&, const std::string& code,
                     double) override {
     ++api_codes[code];
+    if (on_api_request) on_api_request();
   }
   void onPollFinished(const std::string&, bool ok, double, bool, int) override {
     ++polls[ok ? "ok" : "failed"];
@@ -64,6 +66,7 @@ class CountingObserver final : public core::PollObserver {
     anomalies[std::string(kind)] += count;
   }
   void onStateError(std::string_view operation) override { ++state_errors[std::string(operation)]; }
+  std::function<void()> on_api_request;  // as each call's answer is counted
   std::map<std::string, int> anomalies;
   std::map<std::string, int> state_errors;
   std::map<std::string, int> api_codes;

@@ -1,0 +1,94 @@
+// A bug's exception inside a poll: that poll fails, loudly and counted, and the region is
+// polled again on schedule from its stored state. Escaping the region's coroutine (spawned
+// detached, which drops an exception), it ended the region's polling for good, silently.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "daemon/poller/region_poller.h"
+#include "tests/unit/poller/poller_fixture.h"
+
+namespace swas::poller {
+namespace {
+
+using namespace testkit;  // NOLINT(google-build-using-namespace)
+
+api::CommandInvocationPage listing(const std::string& id, const std::string& status) {
+  api::CommandInvocationPage p;
+  p.total_count = 1;
+  p.invocations.push_back(invocation(id, "2026-11-28T12:00:00", status));
+  return p;
+}
+
+// The default logger's lines while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// Thrown by what the poll reports to (the transitions' sink), after the poll's commit.
+TEST_F(RegionPollerTest, AnExceptionFailsItsPollAndPollingGoesOnFromTheStoredState) {
+  CapturedLog log;
+  options_.interval = std::chrono::hours(1);  // of the fake clock
+  options_.jitter = 0;
+  rebuild();
+  int throws = 1;
+  sink_.on_call = [&](const auto&) {
+    if (throws-- > 0) throw std::runtime_error("a bug in a sink");
+  };
+  client_.script = {listing("t-1", "Running")};
+  poller_->start();
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["failed"] == 1; }));
+  EXPECT_FALSE(poller_->up());
+  EXPECT_EQ(poller_->downReason(), "internal: a bug in a sink");
+  EXPECT_NE(log.text().find("internal error (a bug: please report it): a bug in a sink"),
+            std::string::npos)
+      << log.text();
+  // The commit before the throw stands; the next poll diffs against it, not against memory the
+  // exception left half updated, and goes on reporting.
+  client_.script = {listing("t-1", "Failed")};
+  clock_.advance(std::chrono::hours(1));
+  poller_->hint(false);  // the schedule's timer runs on real time: look at the fake clock again
+  ASSERT_TRUE(testing::waitFor(io_, [&] { return observer_.polls["ok"] == 1; }));
+  EXPECT_TRUE(poller_->up());
+  EXPECT_EQ(sink_.calls, 2u);
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-1").overall_status, "Failed");
+  poller_->stop();
+}
+
+// Thrown inside one of the poll's parallel fetches by InvokeId (each its own detached
+// coroutine; here where its answer is counted): the poll waited for it for good.
+TEST_F(RegionPollerTest, AnExceptionInAFetchByIdFailsItsPollAndNeverHangsIt) {
+  CapturedLog log;
+  client_.script = {listing("t-1", "Running")};
+  ASSERT_TRUE(pollOnce(true).ok);
+  int throws = 1;
+  observer_.on_api_request = [&] {
+    if (client_.requests.back().invoke_id == "t-1" && throws-- > 0) {
+      throw std::runtime_error("a bug in a fetch");
+    }
+  };
+  auto failed = pollOnce();
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.error.kind, core::ErrorKind::kInternal);
+  EXPECT_EQ(failed.error.message, "a bug in a fetch");
+  client_.by_id["t-1"] = PageResult(listing("t-1", "Success"));
+  EXPECT_TRUE(pollOnce().ok) << "the next poll fetches it again";
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-1").overall_status, "Success");
+  EXPECT_NE(log.text().find("a bug in a fetch"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace swas::poller
