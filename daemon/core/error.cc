@@ -30,6 +30,16 @@ std::string_view kindName(ErrorKind kind) {
   return "unknown";
 }
 
+std::string whatOf(const std::exception_ptr& exception) {
+  try {
+    std::rethrow_exception(exception);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception of no known type";
+  }
+}
+
 std::string metricCode(const Error& error) {
   switch (error.kind) {
     case ErrorKind::kApi:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <expected>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ enum class ErrorKind {
 };
 
 std::string_view kindName(ErrorKind kind);
+
+// What an exception says (a bug's, caught where a loop must go on): its what(), or that it was of
+// no known type.
+std::string whatOf(const std::exception_ptr& exception);
 
 // A runtime failure as a value. `retryable` says whether trying the same call again can help.
 struct Error {

@@ -18,6 +18,18 @@ using asio::use_awaitable;
 
 namespace {
 
+// A refresh a bug's exception failed: logged as one, and reported as a failure.
+RefreshOutcome internalFailure(const core::Scope& scope, const std::string& what) {
+  spdlog::error(
+      "region={} an inventory refresh failed on an internal error (a bug: please report it): {}; "
+      "the next refresh comes as after any failure",
+      scope.key(), what);
+  RefreshOutcome failed;
+  failed.instances =
+      std::unexpected(core::Error{.kind = core::ErrorKind::kInternal, .message = what});
+  return failed;
+}
+
 // One wrong answer worked around, logged (the parsers count per page; the inventory logs them).
 void logAnomalies(const std::string& region_id, std::string_view action,
                   const api::ParseAnomalies& a) {
@@ -206,13 +218,33 @@ struct Refresher::Impl {
     }
   }
 
+  // A bug's exception in a refresh or its listener fails that refresh, loudly. Escaping run()
+  // (detached, which drops it), it ended the refreshing for good: names, tags, watched sets frozen.
+  awaitable<RefreshOutcome> guardedRefresh() {
+    std::exception_ptr bug;
+    try {
+      co_return co_await refresh();
+    } catch (...) {
+      bug = std::current_exception();
+    }
+    co_return internalFailure(options.scope, core::whatOf(bug));
+  }
+
+  void guardedReport(RefreshOutcome& outcome) {
+    try {
+      report(outcome);
+    } catch (...) {
+      outcome = internalFailure(options.scope, core::whatOf(std::current_exception()));
+    }
+  }
+
   awaitable<void> run() {
     while (!stopping) {
       busy = true;
-      RefreshOutcome outcome = co_await refresh();
+      RefreshOutcome outcome = co_await guardedRefresh();
       busy = false;
       if (stopping) break;
-      report(outcome);
+      guardedReport(outcome);
       auto wait = outcome.instances && !outcome.agents_error
                       ? options.refresh
                       : std::min(options.refresh, options.retry_after_failure);
@@ -247,9 +279,9 @@ void Refresher::refreshOnce(std::function<void(RefreshOutcome)> done) {
       impl_->io,
       [impl = impl_, done = std::move(done)]() -> awaitable<void> {
         impl->busy = true;
-        RefreshOutcome outcome = co_await impl->refresh();
+        RefreshOutcome outcome = co_await impl->guardedRefresh();
         impl->busy = false;
-        impl->report(outcome);
+        impl->guardedReport(outcome);
         done(std::move(outcome));
       },
       asio::detached);

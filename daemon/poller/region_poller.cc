@@ -90,15 +90,13 @@ struct RegionPoller::Impl {
     }
     auto started = clock.steadyNow();
     Pass pass = pager.begin(force_full, clock.now(), hinted_poll, timed);
-    std::string bug;
+    std::exception_ptr bug;
     try {
       co_return co_await walk(pass, started);
-    } catch (const std::exception& e) {
-      bug = e.what();
     } catch (...) {
-      bug = "an exception of no known type";
+      bug = std::current_exception();
     }
-    co_return failedInternally(pass, bug, started);
+    co_return failedInternally(pass, core::whatOf(bug), started);
   }
 
   awaitable<PollOutcome> walk(Pass& pass, Clock::time_point started) {

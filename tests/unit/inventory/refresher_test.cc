@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <map>
+#include <stdexcept>
 
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_swas_client.h"
@@ -187,6 +188,24 @@ TEST_F(RefresherTest, AnApiRepeatingItsPagesCannotMakeARefreshWalkForever) {
   EXPECT_NE(outcome.instances.error().message.find("repeated"), std::string::npos);
   EXPECT_EQ(client_.list_requests.size(), 2u) << "the second page added nothing new";
   EXPECT_EQ(listened_, 0);
+}
+
+// A bug's exception in what a refresh reports to (the listener: the directory, the pollers'
+// watched sets) fails that refresh, and refreshing goes on: escaping the refresher's detached
+// coroutine, it ended the region's refreshing for good, silently.
+TEST_F(RefresherTest, AnExceptionFailsItsRefreshAndRefreshingGoesOn) {
+  client_.instances = {instances(1, 2, 2), instances(1, 2, 2)};
+  int heard = 0;
+  Refresher refresher(io_, client_, gate_, clock_,
+                      {.scope = core::Scope("", "cn-hangzhou"),
+                       .refresh = std::chrono::milliseconds(10),
+                       .retry_after_failure = std::chrono::milliseconds(10)},
+                      [&](const std::string&, std::vector<Instance>) {
+                        if (++heard == 1) throw std::runtime_error("a bug in a listener");
+                      });
+  refresher.start();
+  EXPECT_TRUE(testing::waitFor(io_, [&] { return heard >= 2; })) << "refreshed again";
+  refresher.stop();
 }
 
 }  // namespace

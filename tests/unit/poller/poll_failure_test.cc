@@ -68,6 +68,31 @@ TEST_F(RegionPollerTest, AnExceptionFailsItsPollAndPollingGoesOnFromTheStoredSta
   poller_->stop();
 }
 
+// Thrown between the poll's commit and the state in memory moving on (here by the planner
+// told of the commit): the next poll diffs against what is stored, so the invocation is not
+// new to it, and its change is the one from the stored status.
+TEST_F(RegionPollerTest, AfterAnExceptionTheNextPollDiffsAgainstTheStoredState) {
+  CapturedLog log;
+  client_.script = {listing("t-0", "Success")};
+  ASSERT_TRUE(pollOnce(true).ok) << "a cold start first";
+  int throws = 1;
+  planner_.on_committed = [&] {
+    if (throws-- > 0) throw std::runtime_error("a bug in a planner");
+  };
+  client_.script = {listing("t-1", "Running")};
+  auto failed = pollOnce();
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.error.kind, core::ErrorKind::kInternal);
+  std::vector<core::Transition> seen;
+  sink_.on_call = [&](const auto& t) { seen.insert(seen.end(), t.begin(), t.end()); };
+  client_.script = {listing("t-1", "Failed")};
+  ASSERT_TRUE(pollOnce().ok);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].invoke_id, "t-1");
+  EXPECT_EQ(seen[0].from, "Running") << "stored before the exception, read again after it";
+  EXPECT_EQ(seen[0].to, "Failed");
+}
+
 // Thrown inside one of the poll's parallel fetches by InvokeId (each its own detached
 // coroutine; here where its answer is counted): the poll waited for it for good.
 TEST_F(RegionPollerTest, AnExceptionInAFetchByIdFailsItsPollAndNeverHangsIt) {

@@ -32,8 +32,10 @@ class NoAlerts final : public core::AlertPlanner {
   }
   void committed(const core::AlertWrites&, core::Delivery delivery) override {
     deliveries.push_back(delivery);
+    if (on_committed) on_committed();
   }
   std::vector<core::Delivery> deliveries;  // each commit's, and each poll end's of a full walk
+  std::function<void()> on_committed;      // after each commit, before the state in memory moves
 };
 
 class NullSink final : public core::TransitionSink {
