@@ -10,9 +10,9 @@
 #include "daemon/app/daemon.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/options.h"
-#include "daemon/app/transition_output.h"
 #include "daemon/config/config.h"
 #include "daemon/core/scope.h"
+#include "daemon/ops/transition_output.h"
 #include "daemon/util/terminal.h"
 
 namespace swas::app {
@@ -123,8 +123,8 @@ int run(std::span<const std::string_view> argv, std::ostream& out, std::ostream&
   setupLogging(args.log_level.empty() ? config->log.level : args.log_level, config->log.format);
   Daemon daemon(std::move(*config), env, args.config);
   if (!args.log_level.empty()) daemon.overrideLogLevel(args.log_level);
-  JsonLinesSink json(out);
-  LogSink log;
+  ops::JsonLinesSink json(out);
+  ops::LogSink log;
   core::TransitionSink& sink = args.once ? static_cast<core::TransitionSink&>(json) : log;
   if (auto ready = daemon.init(sink); !ready) {
     err << "swas-invocation-monitor: " << util::terminalSafe(ready.error()) << "\n";

@@ -1,4 +1,4 @@
-#include "daemon/app/transition_output.h"
+#include "daemon/ops/transition_output.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +7,7 @@
 #include "daemon/core/json.h"
 #include "daemon/core/scope.h"
 
-namespace swas::app {
+namespace swas::ops {
 
 std::string transitionJson(const core::Transition& t) {
   std::string out;
@@ -57,4 +57,4 @@ void LogSink::onTransitions(const std::string& region_id,
   }
 }
 
-}  // namespace swas::app
+}  // namespace swas::ops

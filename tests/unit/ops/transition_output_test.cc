@@ -1,8 +1,8 @@
-#include "daemon/app/transition_output.h"
+#include "daemon/ops/transition_output.h"
 
 #include <gtest/gtest.h>
 
-namespace swas::app {
+namespace swas::ops {
 namespace {
 
 core::Transition transition(std::string key) {
@@ -27,4 +27,4 @@ TEST(TransitionOutput, NamesTheAccountOnlyWithAccounts) {
 }
 
 }  // namespace
-}  // namespace swas::app
+}  // namespace swas::ops

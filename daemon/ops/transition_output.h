@@ -5,7 +5,7 @@
 
 #include "daemon/core/invocation.h"
 
-namespace swas::app {
+namespace swas::ops {
 
 // The contract's --once line: one JSON object per per-instance transition.
 std::string transitionJson(const core::Transition& t);
@@ -28,4 +28,4 @@ class LogSink final : public core::TransitionSink {
                      const std::vector<core::OverallChange>& overall_changes) override;
 };
 
-}  // namespace swas::app
+}  // namespace swas::ops
