@@ -22,7 +22,7 @@ struct DeliveryOptions {
   std::chrono::milliseconds give_up_after = core::defaults::kGiveUpAfter;
   // Notifications queued within this window of the first go out together: all of one poll's
   // (committed at once), and those of other regions' polls close behind. Short, because it
-  // adds to the detection latency.
+  // adds to the detection latency. 0 where nothing can join (one region polled, no relay).
   std::chrono::milliseconds gather{250};
   std::chrono::milliseconds resend_every{60'000};      // Alertmanager receivers
   std::chrono::milliseconds resolved_resend{300'000};  // resolved alerts re-sent this long
