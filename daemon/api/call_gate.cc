@@ -16,11 +16,26 @@ namespace {
 
 // Adapts one attempt to co_await. A plain function, not a coroutine: GCC 12 destroys
 // temporaries inside a coroutine's co_await expression twice, so nothing is captured there.
+// An exception from starting the attempt (a bug) ends it as an internal error: Boost 1.74 starts
+// it inside a noexcept await_suspend, where it would end the process. The handler runs once,
+// whether the exception came before or after the request was handed on.
 auto attemptOnce(const CallGate::Attempt& attempt) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(CallGate::Done)>(
       [&attempt](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        attempt([shared](CallGate::Done done) { (*shared)(std::move(done)); });
+        auto once = std::make_shared<std::optional<decltype(handler)>>(std::move(handler));
+        auto done = [once](CallGate::Done result) {
+          if (!*once) return;
+          auto h = std::move(**once);
+          once->reset();
+          h(std::move(result));
+        };
+        try {
+          attempt(done);
+        } catch (...) {
+          done(std::unexpected(core::Error{
+              .kind = core::ErrorKind::kInternal,
+              .message = "starting the call failed: " + core::whatOf(std::current_exception())}));
+        }
       },
       use_awaitable);
 }
@@ -99,6 +114,10 @@ awaitable<CallGate::Done> CallGate::run(std::string action, Attempt attempt, Cal
                            seconds(clock_.steadyNow() - started));
     if (done) co_return done;
     last = std::move(done.error());
+    if (last.kind == core::ErrorKind::kInternal) {
+      spdlog::error("region={} action={} {} (a bug: please report it); the call fails",
+                    options_.scope, action, last.message);
+    }
     if (last.code.find("Throttling") != std::string::npos) tally.throttled = true;
     if (!last.retryable || stopping_) break;
     if (last.retry_after && *last.retry_after > options_.max_retry_after) {

@@ -60,4 +60,20 @@ std::expected<MetadataCredentials, core::Error> parseStsCredentials(std::string_
 // The RequestId of any JSON object body, or "" (for errors raised after a 2xx).
 std::string extractRequestId(std::string_view body);
 
+// `parse(body)`, with an exception from it (a bug: the parsers are fuzzed) as an internal error,
+// so that the call fails and not the process; other errors carry the body's RequestId.
+template <typename Page, typename Parse>
+std::expected<Page, core::Error> parseGuarded(std::string_view body, const Parse& parse) {
+  std::expected<Page, core::Error> page;
+  try {
+    page = parse(body);
+  } catch (...) {
+    return std::unexpected(core::Error{
+        .kind = core::ErrorKind::kInternal,
+        .message = "parsing the answer failed: " + core::whatOf(std::current_exception())});
+  }
+  if (!page) page.error().request_id = extractRequestId(body);
+  return page;
+}
+
 }  // namespace swas::api

@@ -74,8 +74,7 @@ void SwasClientImpl::call(const std::string& region_id, ApiCall api_call, BodyCa
 
 namespace {
 
-// The answer's body parsed by `parse`, or the call's error; a parse error carries the body's
-// RequestId when it has one.
+// The answer's body parsed by `parse` (parseGuarded), or the call's error.
 template <typename Page, typename Parse>
 auto parsedBy(ApiCallback<Page> callback, Parse parse) {
   return [callback = std::move(callback), parse](std::expected<std::string, core::Error> body) {
@@ -83,9 +82,7 @@ auto parsedBy(ApiCallback<Page> callback, Parse parse) {
       callback(std::unexpected(std::move(body.error())));
       return;
     }
-    std::expected<Page, core::Error> page = parse(*body);
-    if (!page) page.error().request_id = extractRequestId(*body);
-    callback(std::move(page));
+    callback(parseGuarded<Page>(*body, parse));
   };
 }
 

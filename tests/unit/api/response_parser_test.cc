@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "daemon/api/api_error.h"
 #include "daemon/api/command_invocations.h"
 
@@ -362,6 +364,23 @@ TEST(ToInvocations, CommandNameIsFilteredHereBecauseTheApiIgnoresItWithInstanceI
                           {record("a", "deploy"), record("b", "backup")}, alerting)
                 .size(),
             2u);
+}
+
+// A parser's exception (a bug) fails the call as internal: it was thrown from the HTTP answer's
+// handler on the event loop, out of the loop, and ended the process.
+TEST(ParseGuardedTest, AParsersExceptionIsAnInternalErrorAndOtherErrorsKeepTheRequestId) {
+  std::string body = R"({"RequestId":"R-7","CommandInvocations":"none"})";
+  auto thrown = parseGuarded<CommandInvocationPage>(
+      body, [](std::string_view) -> std::expected<CommandInvocationPage, core::Error> {
+        throw std::out_of_range("a bug in a parser");
+      });
+  ASSERT_FALSE(thrown);
+  EXPECT_EQ(thrown.error().kind, core::ErrorKind::kInternal);
+  EXPECT_EQ(thrown.error().message, "parsing the answer failed: a bug in a parser");
+  auto parsed = parseGuarded<CommandInvocationPage>(body, parseCommandInvocationsPage);
+  ASSERT_FALSE(parsed) << "CommandInvocations is not a list";
+  EXPECT_EQ(parsed.error().kind, core::ErrorKind::kParse);
+  EXPECT_EQ(parsed.error().request_id, "R-7");
 }
 
 }  // namespace

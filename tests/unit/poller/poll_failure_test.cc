@@ -115,5 +115,30 @@ TEST_F(RegionPollerTest, AnExceptionInAFetchByIdFailsItsPollAndNeverHangsIt) {
   EXPECT_NE(log.text().find("a bug in a fetch"), std::string::npos);
 }
 
+// Thrown while a call is being started (here by the client as it takes the request): Boost
+// starts it inside a noexcept await_suspend, which ended the process. The call fails as internal,
+// not retried, its slot under max_in_flight is given back, and the next poll's call goes out.
+TEST_F(RegionPollerTest, AnExceptionStartingACallFailsItsPollAndGivesItsSlotBack) {
+  CapturedLog log;
+  options_.max_in_flight = 1;
+  rebuild();
+  int throws = 1;
+  client_.on_request = [&] {
+    if (throws-- > 0) throw std::runtime_error("a bug starting a call");
+  };
+  client_.script = {listing("t-1", "Running")};
+  auto failed = pollOnce(true);
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.error.kind, core::ErrorKind::kInternal);
+  EXPECT_EQ(failed.error.message, "starting the call failed: a bug starting a call");
+  EXPECT_EQ(client_.requests.size(), 1u) << "a bug's failure is not retried";
+  EXPECT_NE(log.text().find("starting the call failed: a bug starting a call (a bug: please "
+                            "report it); the call fails"),
+            std::string::npos)
+      << log.text();
+  ASSERT_TRUE(pollOnce(true).ok) << "its slot was given back";
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-1").overall_status, "Running");
+}
+
 }  // namespace
 }  // namespace swas::poller
