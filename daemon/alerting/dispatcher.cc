@@ -97,11 +97,18 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     return out;
   }
   void publishQueue() { publishQueues(store, observer, names(), lifecycle.firing()); }
-  // New notifications: ignored before start() and after stop().
+  // New notifications: ignored before start() and after stop(). Delivered from the loop, not
+  // from inside the commit that queued them: a poll's commit is not held up by delivery, nor
+  // failed by an exception in it. Kicks before that turn of the loop share it.
   void kick() {
-    if (!started || stopping) return;
-    publishQueue();
-    for (auto& w : workers) pump(*w);
+    if (!started || stopping || kicked) return;
+    kicked = true;
+    asio::post(io, [self = shared_from_this()] {
+      self->kicked = false;
+      if (!self->started || self->stopping) return;
+      self->publishQueue();
+      for (auto& w : self->workers) self->pump(*w);
+    });
   }
 
   // pump() re-checks everything, so an early or extra wake-up is harmless.
@@ -280,6 +287,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   bool started = false;
   bool stopping = false;
   bool draining = false;
+  bool kicked = false;          // a kick waits for its turn of the loop
   std::set<int64_t> attempted;  // message ids tried while draining
 };
 

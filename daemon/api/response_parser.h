@@ -64,16 +64,15 @@ std::string extractRequestId(std::string_view body);
 // so that the call fails and not the process; other errors carry the body's RequestId.
 template <typename Page, typename Parse>
 std::expected<Page, core::Error> parseGuarded(std::string_view body, const Parse& parse) {
-  std::expected<Page, core::Error> page;
   try {
-    page = parse(body);
+    std::expected<Page, core::Error> page = parse(body);
+    if (!page) page.error().request_id = extractRequestId(body);
+    return page;
   } catch (...) {
     return std::unexpected(core::Error{
         .kind = core::ErrorKind::kInternal,
         .message = "parsing the answer failed: " + core::whatOf(std::current_exception())});
   }
-  if (!page) page.error().request_id = extractRequestId(body);
-  return page;
 }
 
 }  // namespace swas::api

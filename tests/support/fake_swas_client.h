@@ -51,6 +51,7 @@ class FakeSwasClient final : public api::SwasClient {
     }
     if (clock_) clock_->advance(latency);
     boost::asio::post(io_, [callback, answer] { callback(answer); });
+    if (after_request) after_request();
   }
 
   void listRegions(const std::string& region_id,
@@ -106,6 +107,7 @@ class FakeSwasClient final : public api::SwasClient {
   std::map<std::string, std::deque<PageResult>> by_instance;  // per InstanceId, in call order
   std::vector<api::DescribeCommandInvocationsRequest> requests;
   std::function<void()> on_request;        // called as each request is made
+  std::function<void()> after_request;     // called once its answer is on its way
   std::chrono::milliseconds latency{100};  // of the fake clock, per call
 
   // ListInstances.

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "daemon/alerting/receivers/factory.h"
 #include "tests/support/fake_clock.h"
@@ -245,6 +246,23 @@ TEST_F(DispatcherTest, WhatItsLifecycleCommitsIsDeliveredWithoutAKickAndUnrouted
   raise(1);  // after stop: nothing more is sent
   io_.poll();
   EXPECT_EQ(http_.requests.size(), 2u);
+}
+
+// Without a gather window (one region polled), delivery runs from the loop, not inside the
+// commit that queued the notifications: a poll's commit is neither held up by it nor failed by
+// an exception in it (it was caught as the poll's own: the poll reported failed, its
+// transitions lost, and the receiver left busy for good).
+TEST_F(DispatcherTest, DeliveryRunsFromTheLoopNotInsideTheCommitThatQueuedIt) {
+  auto d = dispatcher();
+  d->start();
+  int throws = 1;
+  http_.on_send = [&] {
+    if (throws-- > 0) throw std::runtime_error("a bug in delivery");
+  };
+  raise(1);  // the lifecycle's commit kicks the dispatcher
+  EXPECT_TRUE(http_.requests.empty()) << "nothing sent inside the commit";
+  EXPECT_THROW(io_.poll(), std::runtime_error) << "out of the loop, where it ends the process";
+  EXPECT_EQ(http_.requests.size(), 1u);
 }
 
 TEST_F(DispatcherTest, AShutdownDuringAReloadStillGivesEachMessageItsLastAttempt) {

@@ -140,5 +140,22 @@ TEST_F(RegionPollerTest, AnExceptionStartingACallFailsItsPollAndGivesItsSlotBack
   EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-1").overall_status, "Running");
 }
 
+// Thrown after the request was handed on: the call fails then, and its answer, when it comes,
+// finds the call ended (it resumed the poll a second time before the handler ran only once).
+TEST_F(RegionPollerTest, AnExceptionAfterTheRequestWasHandedOnEndsTheCallOnce) {
+  CapturedLog log;
+  int throws = 1;
+  client_.after_request = [&] {
+    if (throws-- > 0) throw std::runtime_error("a bug after sending");
+  };
+  client_.script = {listing("t-1", "Running"), listing("t-1", "Success")};
+  auto failed = pollOnce(true);
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.error.message, "starting the call failed: a bug after sending");
+  io_.poll();  // the first answer arrives, to nobody
+  ASSERT_TRUE(pollOnce(true).ok);
+  EXPECT_EQ(store_->loadRegion("cn-hangzhou")->at("t-1").overall_status, "Success");
+}
+
 }  // namespace
 }  // namespace swas::poller
