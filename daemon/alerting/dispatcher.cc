@@ -83,6 +83,12 @@ Turns takeTurns(const core::SendTurn& turn, Worker& w, core::AlertObserver& obse
   return out;
 }
 
+std::vector<std::string> namesOf(const std::vector<std::unique_ptr<Worker>>& workers) {
+  std::vector<std::string> out;
+  for (const auto& w : workers) out.push_back(w->name());
+  return out;
+}
+
 }  // namespace
 using std::chrono::milliseconds;
 
@@ -91,12 +97,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
        core::AlertObserver& o, const core::Clock& c, core::Random& r, DeliveryOptions opts)
       : io(i), http(h), store(s), lifecycle(l), observer(o), clock(c), random(r), options(opts) {}
 
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto& w : workers) out.push_back(w->name());
-    return out;
-  }
-  void publishQueue() { publishQueues(store, observer, names(), lifecycle.firing()); }
+  void publishQueue() { publishQueues(store, observer, namesOf(workers), lifecycle.firing()); }
   // New notifications: ignored before start() and after stop(). Delivered from the loop, not
   // from inside the commit that queued them: a poll's commit is not held up by delivery, nor
   // failed by an exception in it. Kicks before that turn of the loop share it.
@@ -326,7 +327,7 @@ Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
   impl_->started = true;
-  auto names = impl_->names();
+  auto names = namesOf(impl_->workers);
   dropUnconfigured(impl_->store, impl_->observer, {names.begin(), names.end()});
   impl_->publishQueue();
   impl_->housekeeping->start();
