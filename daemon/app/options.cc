@@ -131,7 +131,7 @@ alerting::DeliveryOptions deliveryOptions(const config::Config& c) {
   // minutes after it last heard of it), and a reload's wait still fits.
   o.resend_fresh_wait = o.resend_every / 2;
   // One region polled and nothing relayed: a poll's notifications are committed together and no
-  // other's can come close behind, so the gather window would only delay the message (and wake
+  // other poll's come close behind, so the gather window would only delay the message (and wake
   // the loop once more for it: about a tenth of a poll's CPU in the bench's scenario).
   bool one_scope = c.accounts.size() == 1 && c.accounts[0].regions.size() == 1 &&
                    !c.accounts[0].regions[0].discovers();

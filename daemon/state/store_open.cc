@@ -213,19 +213,27 @@ namespace {
 constexpr std::string_view kCorruptAdvice =
     "; move it aside to start with empty state (its history and pending alerts would be lost)";
 
-// quick_check reads every page: a truncated, overwritten or non-SQLite file fails here.
+// quick_check reads every page: a truncated, overwritten or non-SQLite file fails here. A file
+// that cannot be read now (locked by another process, a read error, no memory) is not called
+// corrupt: moving it aside, as a corrupt file's message advises, would lose its state.
 std::expected<void, std::string> checkIntegrity(sql::Connection& db, const std::string& path) {
   sql::Query check = db.prepare("PRAGMA quick_check");
-  if (!check) {
-    return std::unexpected("state file " + path + " is corrupt or not a SQLite database (" +
-                           sqlite3_errmsg(db.get()) + ")" + std::string(kCorruptAdvice));
-  }
-  std::string verdict = check.step() == SQLITE_ROW ? check.columnText(0) : sqlite3_errmsg(db.get());
-  if (verdict != "ok") {
+  int rc = check ? check.step() : sqlite3_errcode(db.get());
+  if (rc == SQLITE_ROW) {
+    std::string verdict = check.columnText(0);
+    if (verdict == "ok") return {};
     return std::unexpected("state file " + path + " is corrupt (" + verdict + ")" +
                            std::string(kCorruptAdvice));
   }
-  return {};
+  std::string why = sqlite3_errmsg(db.get());
+  int primary = sqlite3_errcode(db.get()) & 0xff;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return std::unexpected("state file " + path + " is corrupt or not a SQLite database (" + why +
+                           ")" + std::string(kCorruptAdvice));
+  }
+  return std::unexpected("cannot read state file " + path + " to check it (" + why +
+                         "); it was left as it is: is another process holding it, or is its "
+                         "disk failing?");
 }
 
 // Brings the schema from its version to kSchemaVersion, refusing a newer schema and a SQLite

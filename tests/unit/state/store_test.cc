@@ -111,6 +111,30 @@ TEST(Store, RefusesATruncatedDatabase) {
   expectRefused(path, "corrupt");
 }
 
+// Locked by another process (here one that keeps the file to itself), it cannot be read: not
+// called corrupt, whose message advises moving it aside and losing its state.
+TEST(Store, AFileLockedElsewhereIsNotCalledCorrupt) {
+  std::string path = freshPath("locked.db");
+  ASSERT_TRUE(Store::open(path));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                         "CREATE TABLE held(x)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto store = Store::open(path);  // after its 5 s busy timeout
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find("cannot read state file " + path), std::string::npos)
+      << store.error();
+  EXPECT_NE(store.error().find("locked"), std::string::npos) << store.error();
+  EXPECT_EQ(store.error().find("corrupt"), std::string::npos) << store.error();
+  EXPECT_EQ(store.error().find("move it aside"), std::string::npos) << store.error();
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_TRUE(Store::open(path)) << "once released, it opens as before";
+}
+
 TEST(Store, RefusesANewerSchema) {
   std::string path = freshPath("newer.db");
   ASSERT_TRUE(Store::open(path));
