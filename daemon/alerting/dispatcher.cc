@@ -367,6 +367,8 @@ std::string Dispatcher::storageProblem() const {
 }
 
 bool Dispatcher::idle() const {
+  // A kick waiting for its turn of the loop is delivery owed (a shutdown's last attempt).
+  if (impl_->kicked) return false;
   for (const auto& w : impl_->workers) {
     if (w->busy || (w->resender && !w->resender->idle())) return false;
   }

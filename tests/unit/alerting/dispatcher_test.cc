@@ -261,6 +261,7 @@ TEST_F(DispatcherTest, DeliveryRunsFromTheLoopNotInsideTheCommitThatQueuedIt) {
   };
   raise(1);  // the lifecycle's commit kicks the dispatcher
   EXPECT_TRUE(http_.requests.empty()) << "nothing sent inside the commit";
+  EXPECT_FALSE(d->idle()) << "a shutdown waiting for idle still owes it its attempt";
   EXPECT_THROW(io_.poll(), std::runtime_error) << "out of the loop, where it ends the process";
   EXPECT_EQ(http_.requests.size(), 1u);
 }
